@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dm-mirrorx top-level Makefile: builds the kernel module out of tree against
+# KDIR and the userspace tools, and runs the test and benchmark suites.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+
+# Kernel to build against: the running kernel's build dir when it exists,
+# else the newest kernel whose image, modules and headers are installed.
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+		else $(TOP)/scripts/kver.sh 2>/dev/null; fi)
+KDIR ?= /lib/modules/$(KVER)/build
+
+DEPS_STAMP := .deps-ok
+
+.PHONY: all deps module tools clean check style sparse kunit utest \
+	integration demo bench install
+
+all: module tools
+
+# Every target that needs packages depends on this; deps.sh is idempotent.
+deps:
+	@scripts/deps.sh >/dev/null
+
+module: deps
+	$(MAKE) -C $(KDIR) M=$(TOP) CONFIG_DM_MIRRORX=m W=1 modules
+
+tools: deps
+	$(MAKE) -C tools
+
+sparse: deps
+	$(MAKE) -C $(KDIR) M=$(TOP) CONFIG_DM_MIRRORX=m C=2 \
+		CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee .sparse.log
+	@! grep -E '(warning|error):' .sparse.log
+
+style: deps
+	scripts/style.sh
+
+kunit: deps
+	scripts/kunit.sh
+
+utest: tools
+	$(MAKE) -C tools test
+
+integration: all
+	tests/run.sh $(TESTS)
+
+check: deps
+	scripts/check.sh
+
+demo: all
+	scripts/demo.sh
+
+bench: all
+	scripts/bench/run.sh
+
+install: all
+	scripts/install.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	-$(MAKE) -C tools clean
+	rm -f .sparse.log
