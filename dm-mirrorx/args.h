@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Table line and message parsing (args.c). Pure: strings in, a config
+ * struct or a clear error out. Devices are opened by the targets.
+ */
+#ifndef DM_MIRRORX_ARGS_H
+#define DM_MIRRORX_ARGS_H
+
+#include <linux/types.h>
+#include <linux/socket.h>
+#include "meta_format.h"
+
+#define MX_MAX_PEERS		(MX_MAX_NODES - 1)
+#define MX_AUTH_KEY_MAX		128
+#define MX_DEFAULT_ASYNC_LIMIT	(64ULL << 20)
+#define MX_MIN_ASYNC_LIMIT	(1ULL << 20)
+#define MX_MAX_ASYNC_LIMIT	(16ULL << 30)
+#define MX_MAX_RESYNC_RATE	(16U << 20)	/* KiB/s: 16 GiB/s */
+
+struct mx_peer_conf {
+	u32 node_id;
+	bool async;
+	struct sockaddr_storage addr;
+};
+
+/* Optional arguments; a flag in @given per option named in the table. */
+#define MX_OPT_ASYNC_LIMIT	(1U << 0)
+#define MX_OPT_ON_CONGESTION	(1U << 1)
+#define MX_OPT_ON_DISCONNECT	(1U << 2)
+#define MX_OPT_RESYNC_RATE	(1U << 3)
+#define MX_OPT_AUTH		(1U << 4)
+#define MX_OPT_DATA_CSUM	(1U << 5)
+#define MX_OPT_NODE_ID		(1U << 6)
+/* Options the receiver accepts; the rest are source-only. */
+#define MX_OPT_RECV_MASK	(MX_OPT_AUTH | MX_OPT_DATA_CSUM | MX_OPT_NODE_ID)
+
+struct mx_opts {
+	u32 given;
+	u64 async_limit;		/* bytes, default 64 MiB */
+	bool congestion_behind;		/* default: block */
+	bool disconnect_suspend;	/* default: continue */
+	u32 resync_rate;		/* KiB/s, 0 = unlimited (default) */
+	char auth_key[MX_AUTH_KEY_MAX];	/* key description, "" = none */
+	bool data_csum;
+	u32 node_id;			/* source default 0, target unset */
+};
+
+struct mx_src_conf {
+	const char *data_path;
+	const char *meta_path;
+	u32 region_sectors;
+	u32 nr_peers;
+	struct mx_peer_conf peers[MX_MAX_PEERS];
+	struct mx_opts opts;
+};
+
+struct mx_recv_conf {
+	const char *data_path;
+	const char *meta_path;
+	struct sockaddr_storage listen;
+	struct mx_opts opts;
+};
+
+/*
+ * Parse "<data_dev> <meta_dev> <region_sectors> <#peers>
+ * {<peer_id> <host:port> <sync|async>}... [<#opt_args> <opt_args>...]".
+ * Paths point into @argv. Returns 0 or -EINVAL with *@error set to a
+ * ti->error style message naming the bad argument.
+ */
+int mx_parse_src_table(unsigned int argc, char **argv, struct mx_src_conf *c,
+		       char **error);
+
+/* Parse "<data_dev> <meta_dev> <listen_host:port> [<#opt_args> ...]". */
+int mx_parse_recv_table(unsigned int argc, char **argv,
+			struct mx_recv_conf *c, char **error);
+
+/*
+ * "a.b.c.d:port" or "[v6addr]:port", port 1..65535, into @ss. Returns 0 or
+ * -EINVAL.
+ */
+int mx_parse_hostport(const char *s, struct sockaddr_storage *ss);
+
+/* Strict unsigned decimal: no sign, no trailing junk, no overflow. */
+int mx_parse_u64(const char *s, u64 *v);
+
+enum mx_msg_verb {
+	MX_MSG_RESYNC,		/* resync <peer|all> [full] */
+	MX_MSG_PAUSE,		/* pause <peer> */
+	MX_MSG_RESUME,		/* resume <peer> */
+	MX_MSG_DISCONNECT,	/* disconnect <peer> */
+	MX_MSG_CONNECT,		/* connect <peer> */
+	MX_MSG_VERIFY,		/* verify <peer> */
+	MX_MSG_RESYNC_RATE,	/* resync_rate <KiB/s> */
+	MX_MSG_ASSUME_CLEAN,	/* assume_clean <peer> */
+};
+
+#define MX_MSG_ALL_PEERS	(-1)
+
+struct mx_msg {
+	enum mx_msg_verb verb;
+	int peer;		/* index into the table's peers, or ALL */
+	bool full;
+	u32 rate;
+};
+
+/*
+ * Parse a dmsetup message for a source whose table names @nr_peers peers
+ * with node ids @peer_ids. <peer> is a node id as written in the table.
+ * Returns 0 or -EINVAL with *@err a reason for the log.
+ */
+int mx_parse_message(unsigned int argc, char **argv, const u32 *peer_ids,
+		     u32 nr_peers, struct mx_msg *m, const char **err);
+
+#endif /* DM_MIRRORX_ARGS_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * In-core superblock and its pure codec (meta_codec.c): encode, decode,
+ * validate, format. No I/O here; metadata.c does the I/O.
+ */
+#ifndef DM_MIRRORX_META_H
+#define DM_MIRRORX_META_H
+
+#include <linux/types.h>
+#include "meta_format.h"
+
+struct mx_slot {
+	u32 flags;
+	u64 bitmap_gen;
+	u64 resync_cursor;
+};
+
+struct mx_sb_info {
+	u32 flags;
+	u32 region_sectors;
+	u64 data_sectors;
+	u64 nr_regions;
+	u32 bitmap_blocks;
+	u32 node_id;
+	u8 uuid[MX_UUID_LEN];
+	u64 current_gen;
+	u64 history[MX_HISTORY_GENS];
+	struct mx_slot slots[MX_MAX_NODES];
+};
+
+/* Regions needed to cover @data_sectors; @region_sectors is a power of 2. */
+u64 mx_nr_regions(u64 data_sectors, u32 region_sectors);
+
+/* 4 KiB blocks of one node's bitmap of @nr_regions bits (at least 1). */
+u32 mx_bitmap_blocks(u64 nr_regions);
+
+/* Sectors meta_dev must have for a mirror of @nr_regions regions. */
+u64 mx_meta_required_sectors(u64 nr_regions);
+
+/* First metadata block of node @node's bitmap. */
+u64 mx_bitmap_first_block(const struct mx_sb_info *sb, u32 node);
+
+/* True when the 4 KiB @block is all zero (a blank meta device). */
+bool mx_block_is_zero(const void *block);
+
+/*
+ * Fill @sb for a new mirror: FRESH, generation 0, no uuid, every slot
+ * clean, node id unset. Returns 0 or -EINVAL with *@err set when the
+ * region size is not a power of two in bounds or the device is empty.
+ */
+int mx_sb_format(struct mx_sb_info *sb, u64 data_sectors, u32 region_sectors,
+		 const char **err);
+
+/* Write @sb into the 4 KiB @block (zero padded) with its crc32c. */
+void mx_sb_encode(const struct mx_sb_info *sb, void *block);
+
+/*
+ * Read and validate the 4 KiB @block: magic, version, checksum, region size,
+ * region count and bitmap blocks consistent with data_sectors, node id,
+ * slot flags. Returns 0, or -EINVAL with *@err a human reason.
+ */
+int mx_sb_decode(const void *block, struct mx_sb_info *sb, const char **err);
+
+/* Start a new generation @gen: the current one moves into history. */
+void mx_gen_rotate(struct mx_sb_info *sb, u64 gen);
+
+#endif /* DM_MIRRORX_META_H */

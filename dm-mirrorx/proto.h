@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Wire codec (proto.c): pure encode / decode / validate of wire.h packets.
+ * Decoders validate every field before anything uses it.
+ */
+#ifndef DM_MIRRORX_PROTO_H
+#define DM_MIRRORX_PROTO_H
+
+#include <linux/types.h>
+#include "wire.h"
+
+/* A decoded, validated header in CPU byte order. */
+struct mx_hdr {
+	u16 type;
+	u16 flags;
+	u32 length;
+	u32 size;
+	u64 seq;
+	u64 sector;
+};
+
+struct mx_hello {
+	u32 proto_min;
+	u32 proto_max;
+	u32 features;
+	u32 role;
+	u32 node_id;
+	u32 peer_node_id;
+	u32 region_sectors;
+	u32 flags;
+	u64 data_sectors;
+	u8 uuid[MX_UUID_LEN];
+	u64 current_gen;
+	u64 bitmap_gen;
+	u64 history[MX_HISTORY_GENS];
+	u64 dirty_regions;
+};
+
+struct mx_sync_state {
+	u32 state;
+	u32 reason;
+	u64 gen;
+	u8 uuid[MX_UUID_LEN];
+	u64 resync_regions;
+};
+
+void mx_hdr_encode(struct mx_wire_hdr *w, const struct mx_hdr *h);
+
+/*
+ * Decode and validate a header received from a peer whose data device
+ * holds @dev_sectors sectors: magic, known type, flags allowed for the type,
+ * payload length allowed for the type (HELLO and SYNC_STATE exact, DATA and
+ * RS_DATA length == size, a non-zero multiple of 512 up to
+ * MX_WIRE_MAX_DATA, DISCARD / WRITE_ZEROES no payload and a non-zero
+ * multiple of 512 size, FLUSH / ACK / PING / BYE no payload, BITMAP a
+ * multiple of 8 up to MX_WIRE_BITMAP_MAX, AUTH_* exact), and for I/O types
+ * sector + size inside the device (no overflow). Returns 0 or -EPROTO with
+ * *@err set.
+ */
+int mx_hdr_decode(const struct mx_wire_hdr *w, struct mx_hdr *h,
+		  u64 dev_sectors, const char **err);
+
+void mx_hello_encode(struct mx_wire_hello *w, const struct mx_hello *h);
+
+/*
+ * Decode and validate a hello: proto_min <= proto_max, role known, node ids
+ * below MX_MAX_NODES, region size a power of two in bounds, no unknown
+ * feature or flag bits, non-zero data size. Returns 0 or -EPROTO.
+ */
+int mx_hello_decode(const struct mx_wire_hello *w, struct mx_hello *h,
+		    const char **err);
+
+/* Highest common protocol version, or -EPROTO when the ranges don't meet. */
+int mx_proto_negotiate(u32 a_min, u32 a_max, u32 b_min, u32 b_max);
+
+void mx_sync_state_encode(struct mx_wire_sync_state *w,
+			  const struct mx_sync_state *s);
+int mx_sync_state_decode(const struct mx_wire_sync_state *w,
+			 struct mx_sync_state *s, const char **err);
+
+/* Human name of a refuse reason, for logs and status. */
+const char *mx_refuse_reason_name(u32 reason);
+
+#endif /* DM_MIRRORX_PROTO_H */

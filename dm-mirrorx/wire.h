@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dm-mirrorx wire format: every byte that crosses the network.
+ *
+ * Each packet is a fixed 32-byte big-endian header followed by @length bytes
+ * of payload. Nothing in a header is trusted before mx_wire_hdr_validate()
+ * (proto.c) accepted it.
+ */
+#ifndef DM_MIRRORX_WIRE_H
+#define DM_MIRRORX_WIRE_H
+
+#include <linux/types.h>
+#include <linux/build_bug.h>
+
+#define MX_WIRE_MAGIC		0x4d58524dU	/* "MXRM" */
+#define MX_PROTO_MIN		1
+#define MX_PROTO_MAX		1
+
+/* Largest payload of any packet: one data write of up to 1 MiB. */
+#define MX_WIRE_MAX_DATA	(1U << 20)
+
+enum mx_wire_type {
+	MX_P_HELLO = 1,		/* handshake, payload struct mx_wire_hello */
+	MX_P_AUTH_CHALLENGE,	/* payload: MX_AUTH_NONCE_LEN random bytes */
+	MX_P_AUTH_RESPONSE,	/* payload: MX_AUTH_MAC_LEN HMAC-SHA256 */
+	MX_P_BITMAP,		/* target -> source: dirty bitmap words */
+	MX_P_SYNC_STATE,	/* source -> target: struct mx_wire_sync_state */
+	MX_P_DATA,		/* application write, payload = data */
+	MX_P_RS_DATA,		/* resync write, payload = data */
+	MX_P_FLUSH,		/* empty flush, no payload */
+	MX_P_ACK,		/* target -> source: seq acked, flags = status */
+	MX_P_PING,
+	MX_P_PING_ACK,
+	MX_P_BYE,		/* orderly disconnect */
+	MX_P_TYPE_MAX,
+};
+
+/* Header flags for MX_P_DATA / MX_P_RS_DATA / MX_P_FLUSH. */
+#define MX_WF_FUA		(1U << 0)
+#define MX_WF_PREFLUSH		(1U << 1)
+#define MX_WF_DISCARD		(1U << 2)	/* no payload, @size bytes */
+#define MX_WF_WRITE_ZEROES	(1U << 3)	/* no payload, @size bytes */
+#define MX_WF_ALL		(MX_WF_FUA | MX_WF_PREFLUSH | \
+				 MX_WF_DISCARD | MX_WF_WRITE_ZEROES)
+
+/*
+ * MX_P_BITMAP: @sector is the index of the first 64-bit bitmap word, the
+ * payload up to MX_WIRE_BITMAP_MAX bytes of __be64 words; MX_BM_LAST in
+ * @flags marks the final packet (which may carry no words).
+ */
+#define MX_BM_LAST		(1U << 0)
+#define MX_WIRE_BITMAP_MAX	4096
+
+/* MX_P_ACK flags: status of the acked operation. */
+#define MX_ACK_OK		0
+#define MX_ACK_EIO		1
+#define MX_ACK_ENOSPC		2
+#define MX_ACK_EOPNOTSUPP	3
+
+/**
+ * struct mx_wire_hdr - fixed packet header, big-endian
+ * @magic: MX_WIRE_MAGIC
+ * @type: enum mx_wire_type
+ * @flags: MX_WF_* or MX_ACK_* depending on @type
+ * @length: payload bytes that follow the header
+ * @size: bytes of the device the operation covers (data, discard, zeroes)
+ * @seq: sender's sequence number; an ACK echoes the acked packet's seq
+ * @sector: first 512-byte sector of the operation on the data device
+ */
+struct mx_wire_hdr {
+	__be32 magic;
+	__be16 type;
+	__be16 flags;
+	__be32 length;
+	__be32 size;
+	__be64 seq;
+	__be64 sector;
+} __packed;
+
+#define MX_UUID_LEN		16
+#define MX_AUTH_NONCE_LEN	32
+#define MX_AUTH_MAC_LEN		32
+#define MX_HISTORY_GENS		4
+
+/* struct mx_wire_hello.role */
+#define MX_ROLE_SOURCE		1
+#define MX_ROLE_TARGET		2
+
+/* struct mx_wire_hello.features */
+#define MX_FEAT_AUTH		(1U << 0)
+#define MX_FEAT_DATA_CSUM	(1U << 1)
+#define MX_FEAT_ALL		(MX_FEAT_AUTH | MX_FEAT_DATA_CSUM)
+
+/* struct mx_wire_hello.flags */
+#define MX_HELLO_FRESH		(1U << 0)	/* never held mirrored data */
+
+/**
+ * struct mx_wire_hello - handshake, sent by both sides first
+ * @proto_min: lowest protocol version the sender speaks
+ * @proto_max: highest protocol version the sender speaks
+ * @features: MX_FEAT_* the sender requires (auth) or offers
+ * @role: MX_ROLE_*
+ * @node_id: sender's node id (0..MX_MAX_NODES-1)
+ * @peer_node_id: the node id the sender expects at the other end
+ * @region_sectors: intent-log region size
+ * @flags: MX_HELLO_*
+ * @data_sectors: usable size of the sender's data device
+ * @uuid: mirror UUID (all zero: target not yet bound to a mirror)
+ * @current_gen: sender's data generation
+ * @bitmap_gen: generation at which the sender's bitmap for the other node
+ *	started (0: the sender believes it is in sync with it)
+ * @history: sender's previous current generations, newest first
+ * @dirty_regions: bits set in the sender's bitmap for the other node
+ */
+struct mx_wire_hello {
+	__be32 proto_min;
+	__be32 proto_max;
+	__be32 features;
+	__be32 role;
+	__be32 node_id;
+	__be32 peer_node_id;
+	__be32 region_sectors;
+	__be32 flags;
+	__be64 data_sectors;
+	__u8 uuid[MX_UUID_LEN];
+	__be64 current_gen;
+	__be64 bitmap_gen;
+	__be64 history[MX_HISTORY_GENS];
+	__be64 dirty_regions;
+} __packed;
+
+/* struct mx_wire_sync_state.state */
+enum mx_sync_state {
+	MX_SS_IN_SYNC = 1,	/* nothing to resync: adopt @gen now */
+	MX_SS_RESYNC,		/* resync starts; target is inconsistent */
+	MX_SS_RESYNC_DONE,	/* resync finished: adopt @gen */
+	MX_SS_REFUSED,		/* source refuses: @reason says why */
+};
+
+/* struct mx_wire_sync_state.reason, also used in status */
+enum mx_refuse_reason {
+	MX_REFUSE_NONE = 0,
+	MX_REFUSE_UUID,
+	MX_REFUSE_SIZE,
+	MX_REFUSE_REGION,
+	MX_REFUSE_TARGET_NEWER,
+	MX_REFUSE_SPLIT_BRAIN,
+	MX_REFUSE_VERSION,
+	MX_REFUSE_NODE_ID,
+	MX_REFUSE_AUTH,
+	MX_REFUSE_ROLE,
+};
+
+/**
+ * struct mx_wire_sync_state - source tells the target what happens next
+ * @state: enum mx_sync_state
+ * @reason: enum mx_refuse_reason for MX_SS_REFUSED
+ * @gen: generation the target adopts (IN_SYNC, RESYNC_DONE)
+ * @uuid: mirror UUID the target binds to
+ * @resync_regions: regions the source will resync
+ */
+struct mx_wire_sync_state {
+	__be32 state;
+	__be32 reason;
+	__be64 gen;
+	__u8 uuid[MX_UUID_LEN];
+	__be64 resync_regions;
+} __packed;
+
+static inline void mx_wire_build_bug_on(void)
+{
+	BUILD_BUG_ON(sizeof(struct mx_wire_hdr) != 32);
+	BUILD_BUG_ON(sizeof(struct mx_wire_hello) != 112);
+	BUILD_BUG_ON(sizeof(struct mx_wire_sync_state) != 40);
+}
+
+#endif /* DM_MIRRORX_WIRE_H */
