@@ -32,6 +32,8 @@ enum mx_wire_type {
 	MX_P_PING,
 	MX_P_PING_ACK,
 	MX_P_BYE,		/* orderly disconnect */
+	MX_P_VERIFY_REQ,	/* source -> target: checksum @size at @sector */
+	MX_P_VERIFY_REPLY,	/* target -> source: payload __be32 crc32c */
 	MX_P_TYPE_MAX,
 };
 
@@ -50,6 +52,14 @@ enum mx_wire_type {
  */
 #define MX_BM_LAST		(1U << 0)
 #define MX_WIRE_BITMAP_MAX	4096
+
+/*
+ * MX_P_VERIFY_REQ: no payload, @size bytes (a non-zero multiple of 512 up to
+ * MX_WIRE_MAX_DATA) at @sector. MX_P_VERIFY_REPLY: @seq echoes the request,
+ * @flags an MX_ACK_* status, payload MX_VERIFY_REPLY_LEN bytes: the
+ * crc32c (seed ~0) of the range, big-endian.
+ */
+#define MX_VERIFY_REPLY_LEN	4
 
 /* MX_P_ACK flags: status of the acked operation. */
 #define MX_ACK_OK		0
