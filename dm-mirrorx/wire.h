@@ -140,7 +140,7 @@ struct mx_wire_hello {
 } __packed;
 
 /* struct mx_wire_sync_state.state */
-enum mx_sync_state {
+enum mx_ss_state {
 	MX_SS_IN_SYNC = 1,	/* nothing to resync: adopt @gen now */
 	MX_SS_RESYNC,		/* resync starts; target is inconsistent */
 	MX_SS_RESYNC_DONE,	/* resync finished: adopt @gen */
@@ -163,7 +163,7 @@ enum mx_refuse_reason {
 
 /**
  * struct mx_wire_sync_state - source tells the target what happens next
- * @state: enum mx_sync_state
+ * @state: enum mx_ss_state
  * @reason: enum mx_refuse_reason for MX_SS_REFUSED
  * @gen: generation the target adopts (IN_SYNC, RESYNC_DONE)
  * @uuid: mirror UUID the target binds to
