@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-mirrorx wire codec: pure encode / decode / validate of the packets in
+ * wire.h. A decoder fills its CPU-order struct only from fields it checked;
+ * nothing a peer sends is used before it passed here.
+ */
+#include <linux/blk_types.h>
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/string.h>
+#include <linux/errno.h>
+#include "proto.h"
+#include "meta_format.h"
+
+#define MX_HELLO_FLAGS_ALL	MX_HELLO_FRESH
+
+void mx_hdr_encode(struct mx_wire_hdr *w, const struct mx_hdr *h)
+{
+	mx_wire_build_bug_on();
+	w->magic = cpu_to_be32(MX_WIRE_MAGIC);
+	w->type = cpu_to_be16(h->type);
+	w->flags = cpu_to_be16(h->flags);
+	w->length = cpu_to_be32(h->length);
+	w->size = cpu_to_be32(h->size);
+	w->seq = cpu_to_be64(h->seq);
+	w->sector = cpu_to_be64(h->sector);
+}
+
+/* @sector + @size inside a device of @dev_sectors, without wrapping. */
+static int mx_hdr_check_range(const struct mx_hdr *h, u64 dev_sectors,
+			      const char **err)
+{
+	u64 nr_sectors = h->size >> SECTOR_SHIFT;
+
+	if (h->sector > dev_sectors || nr_sectors > dev_sectors - h->sector) {
+		*err = "I/O beyond the end of the device";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Data, discard and write-zeroes: flags, payload and range on the device. */
+static int mx_hdr_check_io(const struct mx_hdr *h, u64 dev_sectors,
+			   const char **err)
+{
+	u32 nonpayload = h->flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES);
+
+	if (h->flags & ~MX_WF_ALL) {
+		*err = "Unknown flags on a write packet";
+		return -EPROTO;
+	}
+	if (nonpayload == (MX_WF_DISCARD | MX_WF_WRITE_ZEROES)) {
+		*err = "Write packet is both discard and write-zeroes";
+		return -EPROTO;
+	}
+	if (!h->size || (h->size & (SECTOR_SIZE - 1))) {
+		*err = "Write size not a non-zero multiple of 512";
+		return -EPROTO;
+	}
+	if (nonpayload) {
+		if (h->length) {
+			*err = "Payload on a discard or write-zeroes packet";
+			return -EPROTO;
+		}
+	} else {
+		if (h->length != h->size) {
+			*err = "Write payload length differs from its size";
+			return -EPROTO;
+		}
+		if (h->length > MX_WIRE_MAX_DATA) {
+			*err = "Write payload too long";
+			return -EPROTO;
+		}
+	}
+	return mx_hdr_check_range(h, dev_sectors, err);
+}
+
+/* Packets whose length must be exactly @len; no flags, no size. */
+static int mx_hdr_check_fixed(const struct mx_hdr *h, u32 len,
+			      const char **err)
+{
+	if (h->flags) {
+		*err = "Unexpected flags on a control packet";
+		return -EPROTO;
+	}
+	if (h->length != len) {
+		*err = "Bad payload length for the packet type";
+		return -EPROTO;
+	}
+	if (h->size) {
+		*err = "Unexpected size on a control packet";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int mx_hdr_decode(const struct mx_wire_hdr *w, struct mx_hdr *h,
+		  u64 dev_sectors, const char **err)
+{
+	if (be32_to_cpu(w->magic) != MX_WIRE_MAGIC) {
+		*err = "Bad packet magic";
+		return -EPROTO;
+	}
+	h->type = be16_to_cpu(w->type);
+	h->flags = be16_to_cpu(w->flags);
+	h->length = be32_to_cpu(w->length);
+	h->size = be32_to_cpu(w->size);
+	h->seq = be64_to_cpu(w->seq);
+	h->sector = be64_to_cpu(w->sector);
+
+	switch (h->type) {
+	case MX_P_HELLO:
+		return mx_hdr_check_fixed(h, sizeof(struct mx_wire_hello), err);
+	case MX_P_AUTH_CHALLENGE:
+		return mx_hdr_check_fixed(h, MX_AUTH_NONCE_LEN, err);
+	case MX_P_AUTH_RESPONSE:
+		return mx_hdr_check_fixed(h, MX_AUTH_MAC_LEN, err);
+	case MX_P_SYNC_STATE:
+		return mx_hdr_check_fixed(h, sizeof(struct mx_wire_sync_state),
+					  err);
+	case MX_P_PING:
+	case MX_P_PING_ACK:
+	case MX_P_BYE:
+		return mx_hdr_check_fixed(h, 0, err);
+	case MX_P_BITMAP:
+		if (h->flags & ~MX_BM_LAST) {
+			*err = "Unknown flags on a bitmap packet";
+			return -EPROTO;
+		}
+		if (h->length > MX_WIRE_BITMAP_MAX || h->length % 8) {
+			*err = "Bad bitmap payload length";
+			return -EPROTO;
+		}
+		/* Only the final packet may be empty. */
+		if (!h->length && !(h->flags & MX_BM_LAST)) {
+			*err = "Empty bitmap packet";
+			return -EPROTO;
+		}
+		if (h->size) {
+			*err = "Unexpected size on a bitmap packet";
+			return -EPROTO;
+		}
+		return 0;
+	case MX_P_DATA:
+	case MX_P_RS_DATA:
+		return mx_hdr_check_io(h, dev_sectors, err);
+	case MX_P_FLUSH:
+		if (h->flags & ~(MX_WF_PREFLUSH | MX_WF_FUA)) {
+			*err = "Unknown flags on a flush packet";
+			return -EPROTO;
+		}
+		if (h->length || h->size) {
+			*err = "Payload or size on a flush packet";
+			return -EPROTO;
+		}
+		return 0;
+	case MX_P_ACK:
+		/* @size and @sector are free: an ack may echo the request. */
+		if (h->flags > MX_ACK_EOPNOTSUPP) {
+			*err = "Unknown ack status";
+			return -EPROTO;
+		}
+		if (h->length) {
+			*err = "Payload on an ack";
+			return -EPROTO;
+		}
+		return 0;
+	case MX_P_VERIFY_REQ:
+		if (h->flags || h->length) {
+			*err = "Flags or payload on a verify request";
+			return -EPROTO;
+		}
+		if (!h->size || (h->size & (SECTOR_SIZE - 1)) ||
+		    h->size > MX_WIRE_MAX_DATA) {
+			*err = "Bad verify request size";
+			return -EPROTO;
+		}
+		return mx_hdr_check_range(h, dev_sectors, err);
+	case MX_P_VERIFY_REPLY:
+		/* Like an ack: a status in @flags, @size and @sector free. */
+		if (h->flags > MX_ACK_EOPNOTSUPP) {
+			*err = "Unknown verify reply status";
+			return -EPROTO;
+		}
+		if (h->length != MX_VERIFY_REPLY_LEN) {
+			*err = "Bad payload length for the packet type";
+			return -EPROTO;
+		}
+		return 0;
+	default:
+		*err = "Unknown packet type";
+		return -EPROTO;
+	}
+}
+
+void mx_hello_encode(struct mx_wire_hello *w, const struct mx_hello *h)
+{
+	int i;
+
+	w->proto_min = cpu_to_be32(h->proto_min);
+	w->proto_max = cpu_to_be32(h->proto_max);
+	w->features = cpu_to_be32(h->features);
+	w->role = cpu_to_be32(h->role);
+	w->node_id = cpu_to_be32(h->node_id);
+	w->peer_node_id = cpu_to_be32(h->peer_node_id);
+	w->region_sectors = cpu_to_be32(h->region_sectors);
+	w->flags = cpu_to_be32(h->flags);
+	w->data_sectors = cpu_to_be64(h->data_sectors);
+	memcpy(w->uuid, h->uuid, MX_UUID_LEN);
+	w->current_gen = cpu_to_be64(h->current_gen);
+	w->bitmap_gen = cpu_to_be64(h->bitmap_gen);
+	for (i = 0; i < MX_HISTORY_GENS; i++)
+		w->history[i] = cpu_to_be64(h->history[i]);
+	w->dirty_regions = cpu_to_be64(h->dirty_regions);
+}
+
+int mx_hello_decode(const struct mx_wire_hello *w, struct mx_hello *h,
+		    const char **err)
+{
+	int i;
+
+	h->proto_min = be32_to_cpu(w->proto_min);
+	h->proto_max = be32_to_cpu(w->proto_max);
+	h->features = be32_to_cpu(w->features);
+	h->role = be32_to_cpu(w->role);
+	h->node_id = be32_to_cpu(w->node_id);
+	h->peer_node_id = be32_to_cpu(w->peer_node_id);
+	h->region_sectors = be32_to_cpu(w->region_sectors);
+	h->flags = be32_to_cpu(w->flags);
+	h->data_sectors = be64_to_cpu(w->data_sectors);
+	memcpy(h->uuid, w->uuid, MX_UUID_LEN);
+	h->current_gen = be64_to_cpu(w->current_gen);
+	h->bitmap_gen = be64_to_cpu(w->bitmap_gen);
+	for (i = 0; i < MX_HISTORY_GENS; i++)
+		h->history[i] = be64_to_cpu(w->history[i]);
+	h->dirty_regions = be64_to_cpu(w->dirty_regions);
+
+	if (!h->proto_min || h->proto_min > h->proto_max) {
+		*err = "Bad protocol version range in hello";
+		return -EPROTO;
+	}
+	if (h->role != MX_ROLE_SOURCE && h->role != MX_ROLE_TARGET) {
+		*err = "Unknown role in hello";
+		return -EPROTO;
+	}
+	if (h->node_id >= MX_MAX_NODES || h->peer_node_id >= MX_MAX_NODES) {
+		*err = "Node id out of range in hello";
+		return -EPROTO;
+	}
+	if (h->node_id == h->peer_node_id) {
+		*err = "Hello names the same node at both ends";
+		return -EPROTO;
+	}
+	if (!is_power_of_2(h->region_sectors) ||
+	    h->region_sectors < MX_MIN_REGION_SECTORS ||
+	    h->region_sectors > MX_MAX_REGION_SECTORS) {
+		*err = "Invalid region size in hello";
+		return -EPROTO;
+	}
+	if (h->features & ~MX_FEAT_ALL) {
+		*err = "Unknown feature bits in hello";
+		return -EPROTO;
+	}
+	if (h->flags & ~MX_HELLO_FLAGS_ALL) {
+		*err = "Unknown flags in hello";
+		return -EPROTO;
+	}
+	if (!h->data_sectors) {
+		*err = "Zero data size in hello";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int mx_proto_negotiate(u32 a_min, u32 a_max, u32 b_min, u32 b_max)
+{
+	u32 lo = max(a_min, b_min);
+	u32 hi = min(a_max, b_max);
+
+	if (!lo || lo > hi || a_min > a_max || b_min > b_max || hi > INT_MAX)
+		return -EPROTO;
+	return hi;
+}
+
+void mx_sync_state_encode(struct mx_wire_sync_state *w,
+			  const struct mx_sync_state *s)
+{
+	w->state = cpu_to_be32(s->state);
+	w->reason = cpu_to_be32(s->reason);
+	w->gen = cpu_to_be64(s->gen);
+	memcpy(w->uuid, s->uuid, MX_UUID_LEN);
+	w->resync_regions = cpu_to_be64(s->resync_regions);
+}
+
+int mx_sync_state_decode(const struct mx_wire_sync_state *w,
+			 struct mx_sync_state *s, const char **err)
+{
+	s->state = be32_to_cpu(w->state);
+	s->reason = be32_to_cpu(w->reason);
+	s->gen = be64_to_cpu(w->gen);
+	memcpy(s->uuid, w->uuid, MX_UUID_LEN);
+	s->resync_regions = be64_to_cpu(w->resync_regions);
+
+	switch (s->state) {
+	case MX_SS_IN_SYNC:
+	case MX_SS_RESYNC_DONE:
+		/* Adopting generation 0 would make the target look blank. */
+		if (!s->gen) {
+			*err = "Sync state adopts generation 0";
+			return -EPROTO;
+		}
+		fallthrough;
+	case MX_SS_RESYNC:
+		if (s->reason != MX_REFUSE_NONE) {
+			*err = "Refuse reason on a non-refusal sync state";
+			return -EPROTO;
+		}
+		return 0;
+	case MX_SS_REFUSED:
+		if (s->reason == MX_REFUSE_NONE || s->reason > MX_REFUSE_ROLE) {
+			*err = "Bad refuse reason in sync state";
+			return -EPROTO;
+		}
+		return 0;
+	default:
+		*err = "Unknown sync state";
+		return -EPROTO;
+	}
+}
+
+static const char * const mx_refuse_names[] = {
+	[MX_REFUSE_NONE]	 = "none",
+	[MX_REFUSE_UUID]	 = "uuid_mismatch",
+	[MX_REFUSE_SIZE]	 = "size_mismatch",
+	[MX_REFUSE_REGION]	 = "region_mismatch",
+	[MX_REFUSE_TARGET_NEWER] = "target_newer",
+	[MX_REFUSE_SPLIT_BRAIN]	 = "split_brain",
+	[MX_REFUSE_VERSION]	 = "version_mismatch",
+	[MX_REFUSE_NODE_ID]	 = "node_id_mismatch",
+	[MX_REFUSE_AUTH]	 = "auth_failed",
+	[MX_REFUSE_ROLE]	 = "role_conflict",
+};
+
+const char *mx_refuse_reason_name(u32 reason)
+{
+	if (reason >= ARRAY_SIZE(mx_refuse_names))
+		return "unknown";
+	return mx_refuse_names[reason];
+}
