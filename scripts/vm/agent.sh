@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dm-mirrorx guest agent: PID 1 of a test guest (after switch_root).
+# Configures the private links, captures dmesg, then serves commands the
+# host drops into the 9p spool (/mx/spool, shared with the host):
+#
+#   q/ID          job script; first line "#mx timeout=SECS". The host
+#                 writes it as q/.ID.tmp and renames it (atomic).
+#   run/ID        the claimed script (agent renames q/ID -> run/ID)
+#   run/ID.pid    pid of the job's process group leader (coreutils timeout)
+#   out/ID.out    stdout, out/ID.err stderr, written while the job runs
+#   out/ID.rc     exit status, written last (via rename): job done
+#   kill/ID       host asks the agent to kill job ID
+#   net.conf      "MAC IFNAME ADDR/PREFIX" lines, written by the host
+#   bootid        written by the host before boot; echoed into "ready"
+#   dmesg.BOOTID  kernel log of this boot (dmesg -w)
+#
+# Jobs run concurrently, each in its own process group, under timeout(1).
+# bash reaps every child (also orphans reparented to PID 1).
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C LC_ALL=C TERM=dumb
+# No udev in the guest: libdevmapper must create /dev/mapper nodes itself.
+export DM_DISABLE_UDEV=1
+SPOOL=/mx/spool
+NAME=$(cat /mx/name 2>/dev/null || echo guest)
+export MX_GUEST=$NAME
+
+log() { echo "mx-agent[$NAME]: $*" >/dev/console; }
+
+cd / || exit 1
+hostname "$NAME"
+mkdir -p "$SPOOL/q" "$SPOOL/run" "$SPOOL/out" "$SPOOL/kill"
+BOOTID=$(cat "$SPOOL/bootid" 2>/dev/null || echo 0)
+
+# Kernel log of this boot, for the host's oops scan and for failure reports.
+dmesg -w >"$SPOOL/dmesg.$BOOTID" 2>&1 &
+
+# Network: rename each NIC by MAC, jumbo MTU, fixed address.
+ip link set lo up
+if [ -r "$SPOOL/net.conf" ]; then
+	while read -r mac ifname addr; do
+		[ -n "$mac" ] || continue
+		dev=
+		for d in /sys/class/net/*; do
+			if [ "$(cat "$d/address" 2>/dev/null)" = "$mac" ]; then
+				dev=${d##*/}
+				break
+			fi
+		done
+		if [ -z "$dev" ]; then
+			log "no NIC with MAC $mac"
+			continue
+		fi
+		ip link set dev "$dev" down
+		[ "$dev" = "$ifname" ] || ip link set dev "$dev" name "$ifname"
+		ip link set dev "$ifname" mtu 9000 || log "mtu 9000 failed on $ifname"
+		ip addr add "$addr" dev "$ifname"
+		ip link set dev "$ifname" up
+	done <"$SPOOL/net.conf"
+fi
+
+sysctl -qw kernel.hung_task_timeout_secs=120 2>/dev/null
+sysctl -qw kernel.panic_on_oops=0 2>/dev/null
+
+start_job() {
+	local id=$1 first t
+	mv "$SPOOL/q/$id" "$SPOOL/run/$id" 2>/dev/null || return 0
+	read -r first <"$SPOOL/run/$id"
+	t=${first#\#mx timeout=}
+	case "$t" in '' | *[!0-9]*) t=600 ;; esac
+	(
+		timeout -k 5 "$t" /bin/bash "$SPOOL/run/$id" \
+			>"$SPOOL/out/$id.out" 2>"$SPOOL/out/$id.err" </dev/null &
+		echo $! >"$SPOOL/run/$id.pid"
+		wait $!
+		echo $? >"$SPOOL/out/$id.rc.tmp"
+		mv "$SPOOL/out/$id.rc.tmp" "$SPOOL/out/$id.rc"
+	) &
+}
+
+kill_job() {
+	local id=$1 pid
+	rm -f "$SPOOL/kill/$id"
+	pid=$(cat "$SPOOL/run/$id.pid" 2>/dev/null) || return 0
+	[ -n "$pid" ] || return 0
+	# timeout(1) leads its own process group: TERM it (it forwards), then
+	# KILL the whole group a little later.
+	kill -TERM "$pid" 2>/dev/null
+	(sleep 3; kill -KILL -- "-$pid" 2>/dev/null) &
+}
+
+echo "$BOOTID" >"$SPOOL/ready.tmp"
+mv "$SPOOL/ready.tmp" "$SPOOL/ready"
+log "ready (boot $BOOTID)"
+
+# A fifo opened read-write never delivers data: read -t on it is a sleep
+# without a fork (the idle loop costs next to nothing under TCG).
+mkfifo /run/mx-tick 2>/dev/null
+exec 9<>/run/mx-tick
+shopt -s nullglob
+idle=0
+while :; do
+	busy=0
+	for f in "$SPOOL"/q/*; do
+		id=${f##*/}
+		case "$id" in .*) continue ;; esac
+		start_job "$id"
+		busy=1
+	done
+	for f in "$SPOOL"/kill/*; do
+		kill_job "${f##*/}"
+		busy=1
+	done
+	if [ $busy = 1 ]; then
+		idle=0
+	else
+		idle=$((idle + 1))
+	fi
+	if [ $idle -lt 100 ]; then
+		read -r -t 0.02 -u 9 _
+	else
+		read -r -t 0.1 -u 9 _
+	fi
+done

@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# dm-mirrorx integration test library. A test is tests/NNN-name.sh:
+#
+#   #!/usr/bin/env bash
+#   # NNN-name: one line saying what it proves
+#   # timeout: 600            (optional, seconds, read by tests/run.sh)
+#   . "$(dirname "$0")/lib.sh"
+#   requires_module
+#   vm_boot A 256M; vm_boot B 256M; vm_wait_ready A B
+#   ...
+#   pass
+#
+# Sourcing this sets -Eeuo pipefail: any failing command fails the test
+# with its line number. On exit, every guest is killed, the kernel logs are
+# scanned for oopses/warnings (which fail the test), logs are printed on
+# failure, and one line "PASS: name", "FAIL: name: reason" or
+# "SKIP: name: reason" ends the output. Exit status: 0 pass, 1 fail,
+# 77 skip. The work dir is removed after a pass unless MX_KEEP=1.
+# See scripts/vm/lib.sh for the guest functions (vm_*, link_*).
+
+set -Eeuo pipefail
+
+MX_TEST=$(basename "$0" .sh)
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/vm/lib.sh"
+
+if [ -z "${MX_WORKDIR:-}" ]; then
+	MX_WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/mx-$MX_TEST.XXXXXX")
+fi
+vm_init
+MX_T0=$(date +%s)
+MX_KO=$MX_REPO/dm-mirrorx/dm-mirrorx.ko
+_MX_REASON=
+_MX_LOGS_SHOWN=0
+
+_mx_elapsed() { echo $(($(date +%s) - MX_T0)); }
+
+# step MSG: print a progress line with the test's elapsed time.
+step() { printf '[%4ss] %s\n' "$(_mx_elapsed)" "$*"; }
+
+# show_logs: tails of every guest's console, dmesg and qemu log.
+show_logs() {
+	local n
+	_MX_LOGS_SHOWN=1
+	for n in $(vm_list); do
+		vm_logs "$n" "${MX_LOG_LINES:-40}" || true
+	done
+	echo "----- work dir: $MX_WORKDIR -----"
+}
+
+# fail MSG: fail the test now (logs are printed on exit).
+fail() {
+	_MX_REASON=${*:-failed}
+	echo "FAILED: $_MX_REASON" >&2
+	exit 1
+}
+
+# skip REASON: the test cannot run here (missing tool, module not built).
+skip() {
+	_MX_REASON=${*:-skipped}
+	exit 77
+}
+
+# pass: end the test successfully (reaching the end of the file does too).
+pass() { exit 0; }
+
+_mx_on_err() {
+	local rc=$1 line=$2 cmd=$3
+	[ -n "$_MX_REASON" ] || _MX_REASON="line $line: '$cmd' exited $rc"
+}
+
+_mx_on_exit() {
+	local rc=$?
+	trap - EXIT ERR INT TERM
+	set +eE
+	vm_cleanup
+	if [ $rc -eq 77 ]; then
+		echo "SKIP: $MX_TEST: $_MX_REASON"
+		rm -rf "$MX_WORKDIR"
+		exit 77
+	fi
+	if ! vm_check_logs >"$MX_WORKDIR/kernel-problems.txt" 2>&1; then
+		cat "$MX_WORKDIR/kernel-problems.txt"
+		[ $rc -ne 0 ] || _MX_REASON="kernel oops/warning in guest logs"
+		rc=1
+	fi
+	if [ $rc -ne 0 ]; then
+		[ -n "$_MX_REASON" ] || _MX_REASON="exit status $rc"
+		[ "$_MX_LOGS_SHOWN" = 1 ] || show_logs
+		echo "FAIL: $MX_TEST: $_MX_REASON ($(_mx_elapsed)s)"
+		exit 1
+	fi
+	[ "${MX_KEEP:-0}" = 1 ] || rm -rf "$MX_WORKDIR"
+	echo "PASS: $MX_TEST ($(_mx_elapsed)s)"
+	exit 0
+}
+
+trap '_mx_on_err $? $LINENO "$BASH_COMMAND"' ERR
+trap _mx_on_exit EXIT
+trap '_MX_REASON="interrupted (SIGINT)"; exit 130' INT
+trap '_MX_REASON="terminated (timeout?)"; exit 143' TERM
+
+# ---- requires: skip the test when the environment can't run it ----
+
+# requires_cmd CMD...: host commands the test needs (guests see the same).
+requires_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip "needs '$c'"
+	done
+}
+
+# requires_module: the module must be built (make module).
+requires_module() {
+	[ -f "$MX_KO" ] || skip "module not built: $MX_KO (run make module)"
+}
+
+# requires_guests: the guest kernel and qemu must be installed.
+requires_guests() {
+	requires_cmd qemu-system-x86_64 busybox openssl
+	[ -f "/boot/vmlinuz-$KVER" ] || skip "no /boot/vmlinuz-$KVER"
+}
+requires_guests
+
+# ---- asserts ----
+
+# assert_eq EXPECTED ACTUAL MSG
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-assert_eq}: expected '$1', got '$2'"
+}
+
+# assert_ne UNEXPECTED ACTUAL MSG
+assert_ne() {
+	[ "$1" != "$2" ] || fail "${3:-assert_ne}: got '$2'"
+}
+
+# assert_match ERE STRING MSG
+assert_match() {
+	grep -Eq -- "$1" <<<"$2" || fail "${3:-assert_match}: '$2' does not match /$1/"
+}
+
+# assert_ok MSG CMD...: CMD (a host command, e.g. vm_run ...) must succeed.
+assert_ok() {
+	local msg=$1
+	shift
+	"$@" || fail "$msg: '$*' failed (exit $?)"
+}
+
+# assert_fail MSG CMD...: CMD must fail.
+assert_fail() {
+	local msg=$1
+	shift
+	if "$@"; then
+		fail "$msg: '$*' succeeded, expected failure"
+	fi
+	return 0
+}
+
+# wait_for SECS CMD...: retry CMD every 0.5 s until it succeeds; fail after SECS.
+wait_for() {
+	local t=$1 deadline
+	shift
+	deadline=$(($(date +%s) + t))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$deadline" ] || fail "timed out after ${t}s waiting for: $*"
+		sleep 0.5
+	done
+}
+
+# ---- guest helpers ----
+
+# load_module NAME: modprobe dm-mod and the module's other dependencies
+# (modinfo depends=), then insmod our module (once per boot).
+load_module() {
+	vm_run -t 60 "$1" "set -e; modprobe dm-mod
+		for m in \$(modinfo -F depends '$MX_KO' | tr ',' ' '); do modprobe \$m; done
+		[ -d /sys/module/dm_mirrorx ] || insmod '$MX_KO'" ||
+		fail "loading $MX_KO in $1 failed"
+}
+
+# dm_targets NAME: the guest's `dmsetup targets` target names, one a line.
+dm_targets() { vm_run -t 30 "$1" "dmsetup targets" | awk '{ print $1 }'; }
+
+# dm_linear NAME DMNAME DEV START_SECTOR SECTORS: create a dm-linear device.
+dm_linear() {
+	vm_run -t 30 "$1" "dmsetup create $2 --table '0 $5 linear $3 $4' && dmsetup mknodes $2 && test -b /dev/mapper/$2"
+}
+
+# ping_ok A B: A reaches B on the A-B link (3 tries, 1 s each).
+ping_ok() {
+	vm_run -t 30 "$1" "busybox ping -c 1 -w 3 -W 1 $(vm_addr "$2" "$1") >/dev/null"
+}
+
+# pattern_file SEED BYTES: host path of a cached pattern file (visible in
+# the guests at the same path), generated by scripts/vm/mxpattern.
+pattern_file() {
+	local f=$MX_WORKDIR/patterns/$1-$2.bin
+	if [ ! -f "$f" ]; then
+		mkdir -p "$MX_WORKDIR/patterns"
+		"$MX_VM_DIR/mxpattern" "$1" "$2" >"$f.tmp"
+		mv "$f.tmp" "$f"
+	fi
+	echo "$f"
+}
+
+# pattern_sha256 SEED BYTES: sha256 of the pattern, computed on the host.
+pattern_sha256() {
+	sha256sum <"$(pattern_file "$1" "$2")" | cut -d' ' -f1
+}
+
+# Bytes from size with suffix (K/M/G, binary) or plain bytes.
+_mx_bytes() {
+	case "$1" in
+	*K) echo $((${1%K} * 1024)) ;;
+	*M) echo $((${1%M} * 1024 * 1024)) ;;
+	*G) echo $((${1%G} * 1024 * 1024 * 1024)) ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# write_pattern NAME DEV SEED BYTES [OFFSET]: write the SEED pattern to DEV
+# at byte OFFSET (default 0) with O_DIRECT, then fsync. BYTES/OFFSET accept
+# K/M/G suffixes and must be 4 KiB multiples.
+write_pattern() {
+	local n=$1 dev=$2 seed=$3 len off f
+	len=$(_mx_bytes "$4")
+	off=$(_mx_bytes "${5:-0}")
+	f=$(pattern_file "$seed" "$len")
+	vm_run -t "${MX_IO_TIMEOUT:-300}" "$n" \
+		"dd if='$f' of='$dev' bs=1M iflag=fullblock oflag=direct,seek_bytes seek=$off conv=fsync,notrunc status=none"
+}
+
+# dev_sha256 NAME DEV [OFFSET [BYTES]]: sha256 of a device range, read in
+# the guest with O_DIRECT (whole device from OFFSET when BYTES is omitted).
+dev_sha256() {
+	local n=$1 dev=$2 off len cnt=
+	off=$(_mx_bytes "${3:-0}")
+	if [ -n "${4:-}" ]; then
+		len=$(_mx_bytes "$4")
+		cnt="count=$len"
+	fi
+	vm_run -t "${MX_IO_TIMEOUT:-300}" "$n" \
+		"set -o pipefail; dd if='$dev' bs=1M iflag=direct,skip_bytes,count_bytes skip=$off $cnt status=none | sha256sum | cut -d' ' -f1"
+}
+
+# check_pattern NAME DEV SEED BYTES [OFFSET]: the range holds the pattern.
+check_pattern() {
+	local want got
+	want=$(pattern_sha256 "$3" "$(_mx_bytes "$4")")
+	got=$(dev_sha256 "$1" "$2" "${5:-0}" "$4") || fail "reading $2 on $1 failed"
+	assert_eq "$want" "$got" "sha256 of $2 on $1 (pattern $3, $4 at ${5:-0})"
+}
