@@ -2,57 +2,25 @@
 /*
  * dm-mirrorx: block-level replication over in-kernel TCP.
  *
- * Module glue: registers the source target ("mirrorx") and the receiver
- * target ("mirrorx-recv").
+ * Module glue: registers the source target ("mirrorx", source.c) and the
+ * receiver target ("mirrorx-recv", receiver.c).
  */
 #include <linux/module.h>
 #include <linux/device-mapper.h>
-
-#define DM_MSG_PREFIX "mirrorx"
-
-static int mirrorx_stub_ctr(struct dm_target *ti, unsigned int argc, char **argv)
-{
-	ti->error = "Not implemented yet";
-	return -EINVAL;
-}
-
-static void mirrorx_stub_dtr(struct dm_target *ti)
-{
-}
-
-static int mirrorx_stub_map(struct dm_target *ti, struct bio *bio)
-{
-	return DM_MAPIO_KILL;
-}
-
-static struct target_type mirrorx_target = {
-	.name = "mirrorx",
-	.version = {0, 1, 0},
-	.module = THIS_MODULE,
-	.ctr = mirrorx_stub_ctr,
-	.dtr = mirrorx_stub_dtr,
-	.map = mirrorx_stub_map,
-};
-
-static struct target_type mirrorx_recv_target = {
-	.name = "mirrorx-recv",
-	.version = {0, 1, 0},
-	.module = THIS_MODULE,
-	.ctr = mirrorx_stub_ctr,
-	.dtr = mirrorx_stub_dtr,
-	.map = mirrorx_stub_map,
-};
+#include "mirrorx.h"
 
 static int __init dm_mirrorx_init(void)
 {
 	int r;
 
-	r = dm_register_target(&mirrorx_target);
+	mx_wire_build_bug_on();
+	mx_meta_build_bug_on();
+	r = mx_source_register();
 	if (r < 0)
 		return r;
-	r = dm_register_target(&mirrorx_recv_target);
+	r = mx_receiver_register();
 	if (r < 0) {
-		dm_unregister_target(&mirrorx_target);
+		mx_source_unregister();
 		return r;
 	}
 	return 0;
@@ -60,8 +28,8 @@ static int __init dm_mirrorx_init(void)
 
 static void __exit dm_mirrorx_exit(void)
 {
-	dm_unregister_target(&mirrorx_recv_target);
-	dm_unregister_target(&mirrorx_target);
+	mx_receiver_unregister();
+	mx_source_unregister();
 }
 
 module_init(dm_mirrorx_init);

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel version differences, kept in one place.
+ */
+#ifndef DM_MIRRORX_COMPAT_H
+#define DM_MIRRORX_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <linux/bvec.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+/* kernel_sendpage() is gone: MSG_SPLICE_PAGES replaces it. */
+static inline int mx_compat_sendpage(struct socket *sock, struct page *page,
+				     size_t off, size_t len, int flags)
+{
+	struct bio_vec bv;
+	struct msghdr msg = { .msg_flags = flags | MSG_SPLICE_PAGES };
+
+	bvec_set_page(&bv, page, len, off);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, len);
+	return sock_sendmsg(sock, &msg);
+}
+#else
+static inline int mx_compat_sendpage(struct socket *sock, struct page *page,
+				     size_t off, size_t len, int flags)
+{
+	return kernel_sendpage(sock, page, off, len, flags);
+}
+#endif
+
+#endif /* DM_MIRRORX_COMPAT_H */

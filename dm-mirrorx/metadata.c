@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-mirrorx metadata I/O: superblock and per-node intent-log bitmaps on
+ * meta_dev, read and written in 4 KiB blocks with synchronous bios.
+ */
+#include <linux/module.h>
+#include <linux/bio.h>
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/device-mapper.h>
+#include "metadata.h"
+
+#define DM_MSG_PREFIX "mirrorx-meta"
+#define MX_WORDS_PER_BLOCK	(MX_META_BLOCK_SIZE / sizeof(u64))
+
+static int mx_meta_io(struct mx_meta *m, blk_opf_t opf, u64 block)
+{
+	struct bio bio;
+	struct bio_vec bv;
+	int r;
+
+	bio_init(&bio, m->bdev, &bv, 1, opf);
+	bio.bi_iter.bi_sector = block * MX_META_BLOCK_SECTORS;
+	__bio_add_page(&bio, m->io_page, MX_META_BLOCK_SIZE, 0);
+	r = submit_bio_wait(&bio);
+	bio_uninit(&bio);
+	return r;
+}
+
+static unsigned long *mx_bitmap_alloc(u64 nbits)
+{
+	return kvcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long),
+			GFP_KERNEL);
+}
+
+static int mx_meta_write_sb(struct mx_meta *m, const struct mx_sb_info *sb)
+{
+	mx_sb_encode(sb, page_address(m->io_page));
+	return mx_meta_io(m, REQ_OP_WRITE | REQ_SYNC | REQ_FUA, 0);
+}
+
+/* Copy bitmap block @b of @bits into the I/O page as __le64 words. */
+static void mx_fill_block(struct mx_meta *m, const unsigned long *bits, u64 b)
+{
+	__le64 *out = page_address(m->io_page);
+	u64 nwords = DIV_ROUND_UP(m->nr_regions, 64);
+	u64 w, first = b * MX_WORDS_PER_BLOCK;
+	u32 i;
+
+	for (i = 0; i < MX_WORDS_PER_BLOCK; i++) {
+		u64 v = 0;
+
+		w = first + i;
+		if (w < nwords)
+			bitmap_to_arr64(&v, bits + w * (64 / BITS_PER_LONG),
+					64);
+		out[i] = cpu_to_le64(v);
+	}
+}
+
+static int mx_meta_format(struct mx_meta *m)
+{
+	u64 b, blocks = (u64)m->bitmap_blocks * MX_MAX_NODES;
+	int r;
+
+	memset(page_address(m->io_page), 0, MX_META_BLOCK_SIZE);
+	for (b = 1; b <= blocks; b++) {
+		r = mx_meta_io(m, REQ_OP_WRITE, b);
+		if (r)
+			return r;
+	}
+	r = mx_meta_write_sb(m, &m->sb);
+	if (r)
+		return r;
+	return blkdev_issue_flush(m->bdev);
+}
+
+int mx_meta_open(struct mx_meta *m, struct block_device *bdev,
+		 sector_t meta_sectors, u64 data_sectors, u32 region_sectors,
+		 bool *formatted, const char **err)
+{
+	void *buf;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->bdev = bdev;
+	mutex_init(&m->commit_lock);
+	spin_lock_init(&m->lock);
+	*formatted = false;
+	m->io_page = alloc_page(GFP_KERNEL);
+	if (!m->io_page) {
+		*err = "Cannot allocate metadata buffer";
+		return -ENOMEM;
+	}
+	buf = page_address(m->io_page);
+	if (meta_sectors < MX_META_BLOCK_SECTORS) {
+		*err = "Metadata device too small";
+		r = -EINVAL;
+		goto bad;
+	}
+	r = mx_meta_io(m, REQ_OP_READ, 0);
+	if (r) {
+		*err = "Cannot read metadata superblock";
+		goto bad;
+	}
+	if (mx_block_is_zero(buf)) {
+		r = mx_sb_format(&m->sb, data_sectors,
+				 region_sectors ?: MX_DEFAULT_REGION_SECTORS,
+				 err);
+		if (r)
+			goto bad;
+		*formatted = true;
+	} else {
+		r = mx_sb_decode(buf, &m->sb, err);
+		if (r)
+			goto bad;
+		if (m->sb.data_sectors != data_sectors) {
+			*err = "Data device size differs from metadata";
+			r = -EINVAL;
+			goto bad;
+		}
+		if (region_sectors && m->sb.region_sectors != region_sectors) {
+			*err = "Region size differs from metadata";
+			r = -EINVAL;
+			goto bad;
+		}
+	}
+	m->nr_regions = m->sb.nr_regions;
+	m->bitmap_blocks = m->sb.bitmap_blocks;
+	if (meta_sectors < mx_meta_required_sectors(m->nr_regions)) {
+		*err = "Metadata device too small for this data device";
+		r = -EINVAL;
+		goto bad;
+	}
+	if (*formatted) {
+		r = mx_meta_format(m);
+		if (r) {
+			*err = "Cannot write new metadata";
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	__free_page(m->io_page);
+	m->io_page = NULL;
+	return r;
+}
+
+void mx_meta_close(struct mx_meta *m)
+{
+	u32 n;
+
+	for (n = 0; n < MX_MAX_NODES; n++) {
+		kvfree(m->bits[n]);
+		kvfree(m->disk_bits[n]);
+		kvfree(m->dirty_blocks[n]);
+	}
+	if (m->io_page)
+		__free_page(m->io_page);
+	m->io_page = NULL;
+}
+
+int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,
+		     sector_t meta_sectors, const char **err)
+{
+	struct mx_sb_info sb;
+	u32 n;
+	int r;
+
+	r = mx_sb_format(&sb, m->sb.data_sectors, region_sectors, err);
+	if (r)
+		return r;
+	if (meta_sectors < mx_meta_required_sectors(sb.nr_regions)) {
+		*err = "Metadata device too small for this region size";
+		return -EINVAL;
+	}
+	mutex_lock(&m->commit_lock);
+	spin_lock_irq(&m->lock);
+	for (n = 0; n < MX_MAX_NODES; n++) {
+		kvfree(m->bits[n]);
+		kvfree(m->disk_bits[n]);
+		kvfree(m->dirty_blocks[n]);
+		m->bits[n] = NULL;
+		m->disk_bits[n] = NULL;
+		m->dirty_blocks[n] = NULL;
+	}
+	sb.node_id = m->sb.node_id;
+	m->sb = sb;
+	m->nr_regions = sb.nr_regions;
+	m->bitmap_blocks = sb.bitmap_blocks;
+	m->sb_dirty = false;
+	spin_unlock_irq(&m->lock);
+	r = mx_meta_format(m);
+	mutex_unlock(&m->commit_lock);
+	if (r)
+		*err = "Cannot write new metadata";
+	return r;
+}
+
+int mx_meta_load_slot(struct mx_meta *m, u32 node)
+{
+	unsigned long *bits, *disk, *dirty;
+	u64 b, nwords = DIV_ROUND_UP(m->nr_regions, 64);
+	int r = 0;
+
+	if (node >= MX_MAX_NODES)
+		return -EINVAL;
+	if (m->bits[node])
+		return 0;
+	bits = mx_bitmap_alloc(nwords * 64);
+	disk = mx_bitmap_alloc(nwords * 64);
+	dirty = mx_bitmap_alloc(m->bitmap_blocks);
+	if (!bits || !disk || !dirty) {
+		r = -ENOMEM;
+		goto out;
+	}
+	mutex_lock(&m->commit_lock);
+	for (b = 0; b < m->bitmap_blocks; b++) {
+		const __le64 *in = page_address(m->io_page);
+		u64 i, w;
+
+		r = mx_meta_io(m, REQ_OP_READ,
+			       mx_bitmap_first_block(&m->sb, node) + b);
+		if (r)
+			break;
+		for (i = 0; i < MX_WORDS_PER_BLOCK; i++) {
+			u64 v = le64_to_cpu(in[i]);
+
+			w = b * MX_WORDS_PER_BLOCK + i;
+			if (w >= nwords)
+				break;
+			bitmap_from_arr64(bits + w * (64 / BITS_PER_LONG),
+					  &v, 64);
+		}
+	}
+	mutex_unlock(&m->commit_lock);
+	if (r)
+		goto out;
+	/* Bits past the last region are meaningless: drop them. */
+	if (m->nr_regions < nwords * 64)
+		bitmap_clear(bits, m->nr_regions, nwords * 64 - m->nr_regions);
+	bitmap_copy(disk, bits, nwords * 64);
+	spin_lock_irq(&m->lock);
+	m->bits[node] = bits;
+	m->disk_bits[node] = disk;
+	m->dirty_blocks[node] = dirty;
+	spin_unlock_irq(&m->lock);
+	return 0;
+out:
+	kvfree(bits);
+	kvfree(disk);
+	kvfree(dirty);
+	return r;
+}
+
+static u64 mx_block_of(u64 region)
+{
+	return region / (MX_META_BLOCK_SIZE * 8);
+}
+
+bool mx_meta_mark_locked(struct mx_meta *m, u32 node, u64 r0, u64 r1)
+{
+	u64 r;
+
+	for (r = r0; r <= r1; r++) {
+		if (!__test_and_set_bit(r, m->bits[node]))
+			__set_bit(mx_block_of(r), m->dirty_blocks[node]);
+	}
+	return mx_meta_persisted_locked(m, node, r0, r1);
+}
+
+bool mx_meta_persisted_locked(struct mx_meta *m, u32 node, u64 r0, u64 r1)
+{
+	u64 r;
+
+	for (r = r0; r <= r1; r++)
+		if (!test_bit(r, m->disk_bits[node]))
+			return false;
+	return true;
+}
+
+void mx_meta_clear_locked(struct mx_meta *m, u32 node, u64 r)
+{
+	if (__test_and_clear_bit(r, m->bits[node]))
+		__set_bit(mx_block_of(r), m->dirty_blocks[node]);
+}
+
+void mx_meta_set_all(struct mx_meta *m, u32 node)
+{
+	spin_lock_irq(&m->lock);
+	bitmap_set(m->bits[node], 0, m->nr_regions);
+	bitmap_set(m->dirty_blocks[node], 0, m->bitmap_blocks);
+	spin_unlock_irq(&m->lock);
+}
+
+void mx_meta_clear_all(struct mx_meta *m, u32 node)
+{
+	spin_lock_irq(&m->lock);
+	bitmap_clear(m->bits[node], 0, m->nr_regions);
+	bitmap_set(m->dirty_blocks[node], 0, m->bitmap_blocks);
+	spin_unlock_irq(&m->lock);
+}
+
+void mx_meta_or_words(struct mx_meta *m, u32 node, u64 word,
+		      const u64 *words, u32 nwords)
+{
+	u64 nw = DIV_ROUND_UP(m->nr_regions, 64);
+	u32 i;
+
+	spin_lock_irq(&m->lock);
+	for (i = 0; i < nwords && word + i < nw; i++) {
+		u64 v = words[i];
+
+		while (v) {
+			u64 r = (word + i) * 64 + __ffs64(v);
+
+			v &= v - 1;
+			if (r < m->nr_regions &&
+			    !__test_and_set_bit(r, m->bits[node]))
+				__set_bit(mx_block_of(r),
+					  m->dirty_blocks[node]);
+		}
+	}
+	spin_unlock_irq(&m->lock);
+}
+
+u64 mx_meta_count(struct mx_meta *m, u32 node)
+{
+	u64 n;
+
+	if (!m->bits[node])
+		return 0;
+	spin_lock_irq(&m->lock);
+	n = bitmap_weight(m->bits[node], m->nr_regions);
+	spin_unlock_irq(&m->lock);
+	return n;
+}
+
+void mx_meta_sb_dirty(struct mx_meta *m)
+{
+	m->sb_dirty = true;
+}
+
+bool mx_meta_needs_commit(struct mx_meta *m)
+{
+	bool need;
+	u32 n;
+
+	spin_lock_irq(&m->lock);
+	need = m->sb_dirty;
+	for (n = 0; n < MX_MAX_NODES && !need; n++)
+		if (m->dirty_blocks[n] &&
+		    !bitmap_empty(m->dirty_blocks[n], m->bitmap_blocks))
+			need = true;
+	spin_unlock_irq(&m->lock);
+	return need;
+}
+
+/*
+ * Write one dirty bitmap block: snapshot it under the lock, write it, then
+ * publish the snapshot as what is on disk. A bit set after the snapshot
+ * leaves the block dirty for the next round.
+ */
+static int mx_commit_block(struct mx_meta *m, u32 node, u64 b)
+{
+	u64 first = b * MX_META_BLOCK_SIZE * 8;
+	u64 nbits = min_t(u64, MX_META_BLOCK_SIZE * 8, m->nr_regions - first);
+	unsigned long *snap;
+	int r;
+
+	snap = kmalloc_array(BITS_TO_LONGS(MX_META_BLOCK_SIZE * 8),
+			     sizeof(long), GFP_NOIO);
+	if (!snap)
+		return -ENOMEM;
+	spin_lock_irq(&m->lock);
+	__clear_bit(b, m->dirty_blocks[node]);
+	bitmap_copy(snap, m->bits[node] + first / BITS_PER_LONG, nbits);
+	mx_fill_block(m, m->bits[node], b);
+	spin_unlock_irq(&m->lock);
+
+	r = mx_meta_io(m, REQ_OP_WRITE | REQ_SYNC | REQ_FUA,
+		       mx_bitmap_first_block(&m->sb, node) + b);
+
+	spin_lock_irq(&m->lock);
+	if (r)
+		__set_bit(b, m->dirty_blocks[node]);
+	else
+		bitmap_copy(m->disk_bits[node] + first / BITS_PER_LONG, snap,
+			    nbits);
+	spin_unlock_irq(&m->lock);
+	kfree(snap);
+	return r;
+}
+
+int mx_meta_commit(struct mx_meta *m)
+{
+	struct mx_sb_info sb;
+	bool sb_dirty;
+	u32 n;
+	u64 b;
+	int r = 0;
+
+	mutex_lock(&m->commit_lock);
+	for (n = 0; n < MX_MAX_NODES && !r; n++) {
+		if (!m->dirty_blocks[n])
+			continue;
+		for (b = 0; b < m->bitmap_blocks && !r; b++) {
+			if (test_bit(b, m->dirty_blocks[n]))
+				r = mx_commit_block(m, n, b);
+		}
+	}
+	if (!r) {
+		spin_lock_irq(&m->lock);
+		sb_dirty = m->sb_dirty;
+		m->sb_dirty = false;
+		sb = m->sb;
+		spin_unlock_irq(&m->lock);
+		if (sb_dirty) {
+			r = mx_meta_write_sb(m, &sb);
+			if (r) {
+				spin_lock_irq(&m->lock);
+				m->sb_dirty = true;
+				spin_unlock_irq(&m->lock);
+			}
+		}
+	}
+	if (!r)
+		m->commits++;
+	mutex_unlock(&m->commit_lock);
+	if (r)
+		DMERR_LIMIT("metadata commit failed: %d", r);
+	return r;
+}

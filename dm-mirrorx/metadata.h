@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Metadata I/O and the in-core intent log (metadata.c).
+ *
+ * For every node slot in use there are three bitmaps of one bit per region:
+ * @bits is what the intent log says now, @disk_bits what is on the meta
+ * device, @dirty_blocks which 4 KiB bitmap blocks differ between the two.
+ * A write may be issued once the bits of its regions are set in @disk_bits;
+ * mx_meta_commit() writes every dirty block (FUA) and the superblock, in one
+ * batch for all writers waiting on it.
+ */
+#ifndef DM_MIRRORX_METADATA_H
+#define DM_MIRRORX_METADATA_H
+
+#include <linux/blkdev.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include "meta.h"
+
+struct mx_meta {
+	struct block_device *bdev;
+	struct mutex commit_lock;	/* one commit at a time */
+	spinlock_t lock;		/* bitmaps, @sb, @sb_dirty */
+	struct mx_sb_info sb;
+	bool sb_dirty;
+	u64 nr_regions;
+	u32 bitmap_blocks;
+	unsigned long *bits[MX_MAX_NODES];
+	unsigned long *disk_bits[MX_MAX_NODES];
+	unsigned long *dirty_blocks[MX_MAX_NODES];
+	struct page *io_page;
+	u64 commits;			/* for status / tests */
+};
+
+/*
+ * Open the metadata on @bdev (@meta_sectors long) for a data device of
+ * @data_sectors. A zeroed device is formatted with @region_sectors (the
+ * receiver passes 0 and gets MX_DEFAULT_REGION_SECTORS). An existing
+ * superblock must validate and match @data_sectors and, when non-zero,
+ * @region_sectors. Returns 0 or a negative errno with *@err set.
+ */
+int mx_meta_open(struct mx_meta *m, struct block_device *bdev,
+		 sector_t meta_sectors, u64 data_sectors, u32 region_sectors,
+		 bool *formatted, const char **err);
+void mx_meta_close(struct mx_meta *m);
+
+/*
+ * Format again with @region_sectors (a blank target adopting the source's
+ * region size). Drops every loaded slot.
+ */
+int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,
+		     sector_t meta_sectors, const char **err);
+
+/* Allocate and read node @node's bitmap (idempotent). */
+int mx_meta_load_slot(struct mx_meta *m, u32 node);
+
+/*
+ * Set the bits of regions [@r0, @r1] for @node. Returns true when all of
+ * them are already on disk, false when a commit must come first.
+ * Called under m->lock.
+ */
+bool mx_meta_mark_locked(struct mx_meta *m, u32 node, u64 r0, u64 r1);
+/* True when the bits of [@r0, @r1] are on disk. Called under m->lock. */
+bool mx_meta_persisted_locked(struct mx_meta *m, u32 node, u64 r0, u64 r1);
+/* Clear region @r for @node in core; written by the next commit. */
+void mx_meta_clear_locked(struct mx_meta *m, u32 node, u64 r);
+/* Set every region for @node (full resync). */
+void mx_meta_set_all(struct mx_meta *m, u32 node);
+/* OR @nwords little-endian-free CPU words into @node's bits from @word. */
+void mx_meta_or_words(struct mx_meta *m, u32 node, u64 word,
+		      const u64 *words, u32 nwords);
+/* Clear every region for @node. */
+void mx_meta_clear_all(struct mx_meta *m, u32 node);
+u64 mx_meta_count(struct mx_meta *m, u32 node);
+/* Mark the superblock dirty (caller changed m->sb under m->lock). */
+void mx_meta_sb_dirty(struct mx_meta *m);
+
+/* Write dirty bitmap blocks and the superblock. */
+int mx_meta_commit(struct mx_meta *m);
+/* True when a commit has something to write. */
+bool mx_meta_needs_commit(struct mx_meta *m);
+
+static inline u64 mx_region_of(const struct mx_meta *m, sector_t sector)
+{
+	return sector >> ilog2(m->sb.region_sectors);
+}
+
+#define MX_DEFAULT_REGION_SECTORS	128	/* 64 KiB */
+
+#endif /* DM_MIRRORX_METADATA_H */

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-mirrorx source role: one connection per peer (target).
+ *
+ * A kthread per peer connects with backoff, runs the handshake, then reads
+ * acknowledgements until the connection fails; a work item sends the
+ * queued requests. Teardown fails every queued and unacknowledged request,
+ * which marks its regions out of sync for that peer, so writes complete
+ * (on_disconnect continue) and the resync after the reconnect copies them.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/kthread.h>
+#include <linux/sched/signal.h>
+#include <linux/device-mapper.h>
+#include "source.h"
+#include "transport.h"
+#include "generation.h"
+
+#define DM_MSG_PREFIX "mirrorx"
+
+static const char * const mx_conn_names[] = {
+	[MX_CS_STANDALONE] = "StandAlone",
+	[MX_CS_CONNECTING] = "Connecting",
+	[MX_CS_CONNECTED] = "Connected",
+};
+
+static const char * const mx_repl_names[] = {
+	[MX_RS_IDLE] = "Idle",
+	[MX_RS_IN_SYNC] = "InSync",
+	[MX_RS_RESYNCING] = "Resyncing",
+	[MX_RS_PAUSED] = "Paused",
+	[MX_RS_SPLIT_BRAIN] = "SplitBrain",
+	[MX_RS_TARGET_NEWER] = "TargetNewer",
+	[MX_RS_REFUSED] = "Refused",
+};
+
+const char *mx_conn_state_name(enum mx_conn_state s)
+{
+	return s < ARRAY_SIZE(mx_conn_names) ? mx_conn_names[s] : "?";
+}
+
+const char *mx_repl_state_name(enum mx_repl_state s)
+{
+	return s < ARRAY_SIZE(mx_repl_names) ? mx_repl_names[s] : "?";
+}
+
+static const char *mx_name(struct mx_peer *p)
+{
+	return dm_table_device_name(p->src->ti->table);
+}
+
+static bool mx_needs_ack(u16 type)
+{
+	return type == MX_P_DATA || type == MX_P_RS_DATA ||
+	       type == MX_P_FLUSH || type == MX_P_SYNC_STATE ||
+	       type == MX_P_VERIFY_REQ;
+}
+
+bool mx_peer_replicating(struct mx_peer *p)
+{
+	return p->cstate == MX_CS_CONNECTED && !p->dead;
+}
+
+void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq)
+{
+	struct mx_source *src = p->src;
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&src->lock, flags);
+	ok = mx_peer_replicating(p);
+	if (ok)
+		list_add_tail(&rq->list, &p->sendq);
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (ok)
+		queue_work(src->wq, &p->send_work);
+	else
+		rq->done(rq, -ENOTCONN);
+}
+
+/* Make the connection fail; the connection thread tears it down. */
+static void mx_peer_fail(struct mx_peer *p, int error, const char *why)
+{
+	struct mx_source *src = p->src;
+	unsigned long flags;
+	bool first;
+
+	spin_lock_irqsave(&src->lock, flags);
+	first = !p->dead;
+	p->dead = true;
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (first) {
+		DMWARN("%s: peer %u (%s): %s (%d), disconnecting", mx_name(p),
+		       p->conf.node_id, p->addr_str, why, error);
+		mx_sock_shutdown(p->sock);
+	}
+}
+
+static int mx_send_rq(struct mx_peer *p, struct mx_preq *rq, bool more)
+{
+	int r;
+
+	mutex_lock(&p->send_mutex);
+	if (rq->bvecs) {
+		r = mx_send_hdr(p->sock, &rq->hdr, NULL, true);
+		if (!r)
+			r = mx_send_bvec_iter(p->sock, rq->bvecs, rq->iter,
+					      more);
+	} else {
+		r = mx_send_hdr(p->sock, &rq->hdr, rq->payload, more);
+	}
+	mutex_unlock(&p->send_mutex);
+	return r;
+}
+
+static void mx_send_work(struct work_struct *ws)
+{
+	struct mx_peer *p = container_of(ws, struct mx_peer, send_work);
+	struct mx_source *src = p->src;
+	struct mx_preq *rq;
+	unsigned long flags;
+	bool more;
+	int r;
+
+	for (;;) {
+		spin_lock_irqsave(&src->lock, flags);
+		if (p->dead || list_empty(&p->sendq)) {
+			spin_unlock_irqrestore(&src->lock, flags);
+			return;
+		}
+		rq = list_first_entry(&p->sendq, struct mx_preq, list);
+		list_del_init(&rq->list);
+		more = !list_empty(&p->sendq);
+		spin_unlock_irqrestore(&src->lock, flags);
+
+		rq->hdr.seq = atomic64_inc_return(&p->next_seq);
+		rq->sent_at = jiffies;
+		if (mx_needs_ack(rq->hdr.type)) {
+			r = xa_insert(&p->inflight, rq->hdr.seq, rq, GFP_NOIO);
+			if (r) {
+				rq->done(rq, r);
+				mx_peer_fail(p, r, "cannot track request");
+				return;
+			}
+		}
+		r = mx_send_rq(p, rq, more);
+		if (!mx_needs_ack(rq->hdr.type))
+			rq->done(rq, r);
+		if (r) {
+			mx_peer_fail(p, r, "send failed");
+			return;
+		}
+	}
+}
+
+static void mx_free_rq(struct mx_preq *rq, int error)
+{
+	kfree(rq);
+}
+
+static void mx_send_simple(struct mx_peer *p, u16 type)
+{
+	struct mx_preq *rq = kzalloc(sizeof(*rq), GFP_NOIO);
+
+	if (!rq)
+		return;
+	INIT_LIST_HEAD(&rq->list);
+	rq->peer = p;
+	rq->hdr.type = type;
+	rq->done = mx_free_rq;
+	mx_peer_queue(p, rq);
+}
+
+/* --- handshake ---------------------------------------------------------- */
+
+static int mx_send_hello(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	struct mx_meta *m = &src->meta;
+	u32 node = p->conf.node_id;
+	struct mx_wire_hello w;
+	struct mx_hello h = {
+		.proto_min = MX_PROTO_MIN,
+		.proto_max = MX_PROTO_MAX,
+		.role = MX_ROLE_SOURCE,
+		.node_id = src->conf.opts.node_id,
+		.peer_node_id = node,
+		.data_sectors = src->dev_sectors,
+	};
+	struct mx_hdr hdr = { .type = MX_P_HELLO, .length = sizeof(w) };
+
+	spin_lock_irq(&m->lock);
+	h.region_sectors = m->sb.region_sectors;
+	memcpy(h.uuid, m->sb.uuid, MX_UUID_LEN);
+	h.current_gen = m->sb.current_gen;
+	h.bitmap_gen = m->sb.slots[node].bitmap_gen;
+	memcpy(h.history, m->sb.history, sizeof(h.history));
+	spin_unlock_irq(&m->lock);
+	h.dirty_regions = mx_meta_count(m, node);
+	mx_hello_encode(&w, &h);
+	return mx_send_hdr(p->sock, &hdr, &w, false);
+}
+
+/* Receive one packet of @type with a payload of exactly @len bytes. */
+static int mx_recv_expect(struct mx_peer *p, u16 type, void *buf, u32 len,
+			  struct mx_hdr *h)
+{
+	const char *err = NULL;
+	int r;
+
+	r = mx_recv_hdr(p->sock, h, p->src->dev_sectors, &err);
+	if (r) {
+		if (err)
+			DMERR("%s: peer %u: bad packet: %s", mx_name(p),
+			      p->conf.node_id, err);
+		return r;
+	}
+	if (h->type != type || h->length > len) {
+		DMERR("%s: peer %u: unexpected packet type %u (length %u) during handshake",
+		      mx_name(p), p->conf.node_id, h->type, h->length);
+		return -EPROTO;
+	}
+	return h->length ? mx_recv_buf(p->sock, buf, h->length) : 0;
+}
+
+static int mx_recv_bitmap(struct mx_peer *p)
+{
+	struct mx_hdr h;
+	__be64 *buf;
+	u64 *words;
+	u32 i, n;
+	int r;
+
+	buf = kmalloc(MX_WIRE_BITMAP_MAX, GFP_KERNEL);
+	words = kmalloc(MX_WIRE_BITMAP_MAX, GFP_KERNEL);
+	if (!buf || !words) {
+		r = -ENOMEM;
+		goto out;
+	}
+	do {
+		r = mx_recv_expect(p, MX_P_BITMAP, buf, MX_WIRE_BITMAP_MAX, &h);
+		if (r)
+			goto out;
+		n = h.length / sizeof(u64);
+		for (i = 0; i < n; i++)
+			words[i] = be64_to_cpu(buf[i]);
+		mx_meta_or_words(&p->src->meta, p->conf.node_id, h.sector,
+				 words, n);
+	} while (!(h.flags & MX_BM_LAST));
+out:
+	kfree(buf);
+	kfree(words);
+	return r;
+}
+
+static void mx_refuse(struct mx_peer *p, u32 reason, enum mx_repl_state rs)
+{
+	struct mx_source *src = p->src;
+	struct mx_wire_sync_state w;
+	struct mx_sync_state s = { .state = MX_SS_REFUSED, .reason = reason };
+	struct mx_hdr hdr = { .type = MX_P_SYNC_STATE, .length = sizeof(w) };
+
+	mx_sync_state_encode(&w, &s);
+	mx_send_hdr(p->sock, &hdr, &w, false);
+	DMERR("%s: peer %u (%s): connection refused: %s", mx_name(p),
+	      p->conf.node_id, p->addr_str, mx_refuse_reason_name(reason));
+	spin_lock_irq(&src->lock);
+	p->refuse_reason = reason;
+	p->rstate = rs;
+	/* No automatic retry: an admin decides (resync full, connect). */
+	if (reason == MX_REFUSE_SPLIT_BRAIN || reason == MX_REFUSE_TARGET_NEWER ||
+	    reason == MX_REFUSE_UUID)
+		p->want_connect = false;
+	spin_unlock_irq(&src->lock);
+	mx_source_event(src);
+}
+
+static void mx_gen_view_of_sb(struct mx_sb_info *sb, u32 node,
+			      struct mx_gen_view *v)
+{
+	v->current_gen = sb->current_gen;
+	v->bitmap_gen = sb->slots[node].bitmap_gen;
+	memcpy(v->history, sb->history, sizeof(v->history));
+	v->fresh = sb->flags & MX_SB_FRESH;
+}
+
+static int mx_handshake(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	struct mx_meta *m = &src->meta;
+	u32 node = p->conf.node_id;
+	struct mx_wire_hello wh;
+	struct mx_wire_sync_state ws;
+	struct mx_gen_view sv, tv;
+	struct mx_sync_state ss = { 0 };
+	struct mx_hello th;
+	enum mx_gen_verdict v;
+	const char *err;
+	struct mx_hdr h;
+	u32 slot_flags;
+	u64 n;
+	int r;
+
+	mx_sock_set_rcvtimeo(p->sock, 10 * HZ);
+	r = mx_send_hello(p);
+	if (r)
+		return r;
+	r = mx_recv_expect(p, MX_P_HELLO, &wh, sizeof(wh), &h);
+	if (r)
+		return r;
+	r = mx_hello_decode(&wh, &th, &err);
+	if (r) {
+		DMERR("%s: peer %u: bad hello: %s", mx_name(p), node, err);
+		return r;
+	}
+	if (th.role != MX_ROLE_TARGET) {
+		mx_refuse(p, MX_REFUSE_ROLE, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, th.proto_min,
+			       th.proto_max) < 0) {
+		mx_refuse(p, MX_REFUSE_VERSION, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (th.node_id != node) {
+		mx_refuse(p, MX_REFUSE_NODE_ID, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (memchr_inv(th.uuid, 0, MX_UUID_LEN) &&
+	    memcmp(th.uuid, m->sb.uuid, MX_UUID_LEN)) {
+		mx_refuse(p, MX_REFUSE_UUID, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (th.region_sectors != m->sb.region_sectors) {
+		mx_refuse(p, MX_REFUSE_REGION, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (th.data_sectors < src->dev_sectors) {
+		mx_refuse(p, MX_REFUSE_SIZE, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	r = mx_recv_bitmap(p);
+	if (r)
+		return r;
+
+	spin_lock_irq(&m->lock);
+	mx_gen_view_of_sb(&m->sb, node, &sv);
+	slot_flags = m->sb.slots[node].flags;
+	spin_unlock_irq(&m->lock);
+	tv.current_gen = th.current_gen;
+	tv.bitmap_gen = th.bitmap_gen;
+	memcpy(tv.history, th.history, sizeof(tv.history));
+	tv.fresh = th.flags & MX_HELLO_FRESH;
+	v = mx_gen_compare(&sv, &tv, slot_flags);
+	if (v == MX_GEN_TARGET_NEWER) {
+		mx_refuse(p, MX_REFUSE_TARGET_NEWER, MX_RS_TARGET_NEWER);
+		return -EPERM;
+	}
+	if (v == MX_GEN_SPLIT_BRAIN) {
+		mx_refuse(p, MX_REFUSE_SPLIT_BRAIN, MX_RS_SPLIT_BRAIN);
+		return -EPERM;
+	}
+	if (v == MX_GEN_FULL_SYNC)
+		mx_meta_set_all(m, node);
+	else if (v == MX_GEN_ASSUME_CLEAN)
+		mx_meta_clear_all(m, node);
+	/* The resync set is on disk before the target hears about it. */
+	r = mx_meta_commit(m);
+	if (r)
+		return r;
+	n = mx_meta_count(m, node);
+
+	ss.state = n ? MX_SS_RESYNC : MX_SS_IN_SYNC;
+	ss.gen = sv.current_gen;
+	memcpy(ss.uuid, m->sb.uuid, MX_UUID_LEN);
+	ss.resync_regions = n;
+	mx_sync_state_encode(&ws, &ss);
+	h = (struct mx_hdr){ .type = MX_P_SYNC_STATE, .length = sizeof(ws),
+			     .seq = 1 };
+	r = mx_send_hdr(p->sock, &h, &ws, false);
+	if (r)
+		return r;
+	r = mx_recv_expect(p, MX_P_ACK, NULL, 0, &h);
+	if (r)
+		return r;
+	if (h.seq != 1 || h.flags != MX_ACK_OK) {
+		DMERR("%s: peer %u: target could not adopt the generation",
+		      mx_name(p), node);
+		return -EIO;
+	}
+	atomic64_set(&p->next_seq, 1);
+
+	/* The target now holds our generation (plus the bits to resync). */
+	spin_lock_irq(&m->lock);
+	m->sb.slots[node].bitmap_gen = 0;
+	m->sb.slots[node].flags &= ~(MX_SLOT_FULL_SYNC | MX_SLOT_ASSUME_CLEAN);
+	mx_meta_sb_dirty(m);
+	spin_unlock_irq(&m->lock);
+	r = mx_meta_commit(m);
+	if (r)
+		return r;
+
+	spin_lock_irq(&src->lock);
+	spin_lock(&m->lock);
+	bitmap_copy(p->oos, m->bits[node], m->nr_regions);
+	spin_unlock(&m->lock);
+	p->cstate = MX_CS_CONNECTED;
+	p->refuse_reason = MX_REFUSE_NONE;
+	p->rstate = n ? (p->paused ? MX_RS_PAUSED : MX_RS_RESYNCING) :
+			MX_RS_IN_SYNC;
+	p->resync_total = n;
+	p->resync_done = 0;
+	p->last_rx = jiffies;
+	spin_unlock_irq(&src->lock);
+
+	DMINFO("%s: peer %u (%s) connected: %s, %llu regions to resync",
+	       mx_name(p), node, p->addr_str, mx_gen_verdict_name(v),
+	       (unsigned long long)n);
+	mx_source_event(src);
+	if (n)
+		mx_resync_kick(p);
+	return 0;
+}
+
+/* --- receive loop ------------------------------------------------------- */
+
+static bool mx_request_timed_out(struct mx_peer *p)
+{
+	struct mx_preq *rq;
+	unsigned long idx;
+	bool late = false;
+
+	rcu_read_lock();
+	xa_for_each(&p->inflight, idx, rq) {
+		if (time_after(jiffies, rq->sent_at + MX_REQ_TIMEOUT))
+			late = true;
+		break;	/* the lowest seq is the oldest */
+	}
+	rcu_read_unlock();
+	return late;
+}
+
+static void mx_recv_loop(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	struct mx_preq *rq;
+	const char *err = NULL;
+	struct mx_hdr h;
+	int r;
+
+	mx_sock_set_rcvtimeo(p->sock, MX_PING_INTERVAL);
+	while (!kthread_should_stop() && !READ_ONCE(p->dead)) {
+		r = mx_recv_hdr(p->sock, &h, src->dev_sectors, &err);
+		if (r == -EAGAIN) {
+			if (!READ_ONCE(p->want_connect)) {
+				mx_peer_fail(p, 0, "disconnect requested");
+				break;
+			}
+			if (time_after(jiffies, p->last_rx + MX_PING_TIMEOUT)) {
+				mx_peer_fail(p, -ETIMEDOUT, "ping timeout");
+				break;
+			}
+			if (mx_request_timed_out(p)) {
+				mx_peer_fail(p, -ETIMEDOUT, "request timeout");
+				break;
+			}
+			mx_send_simple(p, MX_P_PING);
+			continue;
+		}
+		if (r) {
+			mx_peer_fail(p, r, err ?: "receive failed");
+			break;
+		}
+		p->last_rx = jiffies;
+		switch (h.type) {
+		case MX_P_ACK:
+			rq = xa_erase(&p->inflight, h.seq);
+			if (!rq) {
+				mx_peer_fail(p, -EPROTO, "ack for unknown request");
+				return;
+			}
+			rq->done(rq, h.flags == MX_ACK_OK ? 0 : -EIO);
+			break;
+		case MX_P_PING:
+			mx_send_simple(p, MX_P_PING_ACK);
+			break;
+		case MX_P_PING_ACK:
+			break;
+		case MX_P_BYE:
+			mx_peer_fail(p, 0, "target said goodbye");
+			return;
+		default:
+			mx_peer_fail(p, -EPROTO, "unexpected packet");
+			return;
+		}
+	}
+}
+
+static void mx_conn_teardown(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	struct mx_preq *rq, *tmp;
+	unsigned long idx;
+	LIST_HEAD(failed);
+
+	spin_lock_irq(&src->lock);
+	p->dead = true;
+	spin_unlock_irq(&src->lock);
+	mx_sock_shutdown(p->sock);
+	flush_work(&p->send_work);
+
+	spin_lock_irq(&src->lock);
+	list_splice_init(&p->sendq, &failed);
+	spin_unlock_irq(&src->lock);
+	list_for_each_entry_safe(rq, tmp, &failed, list) {
+		list_del_init(&rq->list);
+		rq->done(rq, -ENOTCONN);
+	}
+	xa_for_each(&p->inflight, idx, rq) {
+		xa_erase(&p->inflight, idx);
+		rq->done(rq, -ENOTCONN);
+	}
+	mx_resync_stop(p);
+
+	mx_sock_release(p->sock);
+	spin_lock_irq(&src->lock);
+	p->sock = NULL;
+	if (p->cstate == MX_CS_CONNECTED)
+		DMWARN("%s: peer %u (%s) disconnected", mx_name(p),
+		       p->conf.node_id, p->addr_str);
+	p->cstate = p->want_connect ? MX_CS_CONNECTING : MX_CS_STANDALONE;
+	if (p->rstate != MX_RS_SPLIT_BRAIN && p->rstate != MX_RS_TARGET_NEWER &&
+	    p->rstate != MX_RS_REFUSED)
+		p->rstate = MX_RS_IDLE;
+	p->resync_total = 0;
+	p->resync_done = 0;
+	p->dead = false;
+	spin_unlock_irq(&src->lock);
+	mx_source_event(src);
+}
+
+static int mx_conn_thread(void *arg)
+{
+	struct mx_peer *p = arg;
+	unsigned long backoff = MX_RECONNECT_MIN;
+	struct socket *sock;
+	int r;
+
+	while (!kthread_should_stop()) {
+		if (!READ_ONCE(p->want_connect)) {
+			set_current_state(TASK_INTERRUPTIBLE);
+			if (!READ_ONCE(p->want_connect) &&
+			    !kthread_should_stop())
+				schedule();
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+		r = mx_sock_connect(&p->conf.addr, &sock);
+		if (!r) {
+			p->sock = sock;
+			r = mx_handshake(p);
+			if (!r) {
+				backoff = MX_RECONNECT_MIN;
+				mx_recv_loop(p);
+			}
+			mx_conn_teardown(p);
+		}
+		if (kthread_should_stop())
+			break;
+		schedule_timeout_interruptible(backoff);
+		backoff = min(backoff * 2, (unsigned long)MX_RECONNECT_MAX);
+	}
+	return 0;
+}
+
+/* --- lifetime and admin ------------------------------------------------- */
+
+int mx_peer_init(struct mx_source *src, struct mx_peer *p)
+{
+	p->src = src;
+	p->cstate = MX_CS_CONNECTING;
+	p->rstate = MX_RS_IDLE;
+	p->want_connect = true;
+	INIT_LIST_HEAD(&p->sendq);
+	mutex_init(&p->send_mutex);
+	INIT_WORK(&p->send_work, mx_send_work);
+	INIT_WORK(&p->resync_work, mx_resync_work);
+	xa_init(&p->inflight);
+	atomic_set(&p->resync_inflight, 0);
+	init_waitqueue_head(&p->resync_wait);
+	mx_addr_str(&p->conf.addr, p->addr_str, sizeof(p->addr_str));
+	p->oos = bitmap_zalloc(src->meta.nr_regions, GFP_KERNEL);
+	return p->oos ? 0 : -ENOMEM;
+}
+
+void mx_peer_start(struct mx_peer *p)
+{
+	struct task_struct *t;
+
+	if (p->conn_thread)
+		return;
+	t = kthread_run(mx_conn_thread, p, "mirrorx%u", p->conf.node_id);
+	if (IS_ERR(t)) {
+		DMERR("%s: peer %u: cannot start connection thread",
+		      mx_name(p), p->conf.node_id);
+		return;
+	}
+	p->conn_thread = t;
+}
+
+void mx_peer_stop(struct mx_peer *p)
+{
+	if (!p->conn_thread)
+		return;
+	kthread_stop(p->conn_thread);
+	p->conn_thread = NULL;
+}
+
+void mx_peer_free(struct mx_peer *p)
+{
+	xa_destroy(&p->inflight);
+	bitmap_free(p->oos);
+}
+
+void mx_peer_disconnect(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+
+	spin_lock_irq(&src->lock);
+	p->want_connect = false;
+	if (p->cstate == MX_CS_CONNECTING)
+		p->cstate = MX_CS_STANDALONE;
+	spin_unlock_irq(&src->lock);
+	mx_source_event(src);
+}
+
+void mx_peer_connect(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+
+	spin_lock_irq(&src->lock);
+	p->want_connect = true;
+	if (p->cstate == MX_CS_STANDALONE)
+		p->cstate = MX_CS_CONNECTING;
+	if (p->rstate == MX_RS_SPLIT_BRAIN || p->rstate == MX_RS_TARGET_NEWER ||
+	    p->rstate == MX_RS_REFUSED)
+		p->rstate = MX_RS_IDLE;
+	spin_unlock_irq(&src->lock);
+	if (p->conn_thread)
+		wake_up_process(p->conn_thread);
+	mx_source_event(src);
+}

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the wire codec (proto.c): every header rule, hello and
+ * sync state validation, version negotiation.
+ */
+#include <kunit/test.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+#include <linux/blk_types.h>
+#include "proto.h"
+
+#define T_DEV_SECTORS	(SZ_1G >> SECTOR_SHIFT)	/* 1 GiB peer device */
+
+/* Encode @h, decode it back against T_DEV_SECTORS. */
+static int t_hdr(struct kunit *test, const struct mx_hdr *h,
+		 struct mx_hdr *out, const char **err)
+{
+	struct mx_wire_hdr w;
+
+	memset(&w, 0xee, sizeof(w));
+	mx_hdr_encode(&w, h);
+	*err = NULL;
+	return mx_hdr_decode(&w, out, T_DEV_SECTORS, err);
+}
+
+static void t_hdr_ok(struct kunit *test, const struct mx_hdr *h)
+{
+	struct mx_hdr out;
+	const char *err;
+
+	KUNIT_EXPECT_EQ_MSG(test, t_hdr(test, h, &out, &err), 0,
+			    "type %u flags %#x len %u size %u sector %llu: %s",
+			    h->type, h->flags, h->length, h->size, h->sector,
+			    err);
+}
+
+static void t_hdr_bad(struct kunit *test, const struct mx_hdr *h,
+		      const char *why)
+{
+	struct mx_hdr out;
+	const char *err;
+
+	KUNIT_EXPECT_EQ_MSG(test, t_hdr(test, h, &out, &err), -EPROTO,
+			    "type %u flags %#x len %u size %u sector %llu",
+			    h->type, h->flags, h->length, h->size, h->sector);
+	KUNIT_EXPECT_STREQ(test, err, why);
+}
+
+static void mx_proto_hdr_layout(struct kunit *test)
+{
+	static const u8 expect[32] = {
+		0x4d, 0x58, 0x52, 0x4d,		/* magic "MXRM" */
+		0x00, MX_P_DATA,		/* type */
+		0x00, MX_WF_FUA,		/* flags */
+		0x00, 0x00, 0x10, 0x00,		/* length 4096 */
+		0x00, 0x00, 0x10, 0x00,		/* size 4096 */
+		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,	/* seq */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,	/* sector */
+	};
+	struct mx_hdr h = {
+		.type = MX_P_DATA, .flags = MX_WF_FUA, .length = 4096,
+		.size = 4096, .seq = 0x0102030405060708ULL, .sector = 256,
+	};
+	struct mx_wire_hdr w;
+
+	mx_hdr_encode(&w, &h);
+	KUNIT_EXPECT_EQ(test, sizeof(w), sizeof(expect));
+	KUNIT_EXPECT_EQ(test, memcmp(&w, expect, sizeof(expect)), 0);
+}
+
+static void mx_proto_hdr_round_trip(struct kunit *test)
+{
+	struct mx_hdr h = {
+		.type = MX_P_RS_DATA, .flags = MX_WF_PREFLUSH | MX_WF_FUA,
+		.length = MX_WIRE_MAX_DATA, .size = MX_WIRE_MAX_DATA,
+		.seq = U64_MAX,
+		.sector = T_DEV_SECTORS - (MX_WIRE_MAX_DATA >> 9),
+	};
+	struct mx_hdr out;
+	const char *err;
+
+	memset(&out, 0, sizeof(out));
+	KUNIT_ASSERT_EQ(test, t_hdr(test, &h, &out, &err), 0);
+	KUNIT_EXPECT_EQ(test, out.type, h.type);
+	KUNIT_EXPECT_EQ(test, out.flags, h.flags);
+	KUNIT_EXPECT_EQ(test, out.length, h.length);
+	KUNIT_EXPECT_EQ(test, out.size, h.size);
+	KUNIT_EXPECT_EQ(test, out.seq, h.seq);
+	KUNIT_EXPECT_EQ(test, out.sector, h.sector);
+}
+
+static void mx_proto_hdr_magic(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_PING }, out;
+	struct mx_wire_hdr w;
+	const char *err = NULL;
+
+	mx_hdr_encode(&w, &h);
+	w.magic = cpu_to_be32(MX_WIRE_MAGIC + 1);
+	KUNIT_EXPECT_EQ(test, mx_hdr_decode(&w, &out, T_DEV_SECTORS, &err),
+			-EPROTO);
+	KUNIT_EXPECT_STREQ(test, err, "Bad packet magic");
+	/* Little-endian magic is not the magic. */
+	w.magic = (__force __be32)MX_WIRE_MAGIC;
+	KUNIT_EXPECT_EQ(test, mx_hdr_decode(&w, &out, T_DEV_SECTORS, &err),
+			-EPROTO);
+}
+
+static void mx_proto_hdr_type(struct kunit *test)
+{
+	struct mx_hdr h = { };
+
+	h.type = 0;
+	t_hdr_bad(test, &h, "Unknown packet type");
+	h.type = MX_P_TYPE_MAX;
+	t_hdr_bad(test, &h, "Unknown packet type");
+	h.type = 0xffff;
+	t_hdr_bad(test, &h, "Unknown packet type");
+}
+
+static void mx_proto_hdr_control(struct kunit *test)
+{
+	struct mx_hdr h = { };
+
+	h.type = MX_P_HELLO;
+	h.length = sizeof(struct mx_wire_hello);
+	t_hdr_ok(test, &h);
+	h.length--;
+	t_hdr_bad(test, &h, "Bad payload length for the packet type");
+	h.length += 2;
+	t_hdr_bad(test, &h, "Bad payload length for the packet type");
+	h.length = sizeof(struct mx_wire_hello);
+	h.flags = 1;
+	t_hdr_bad(test, &h, "Unexpected flags on a control packet");
+	h.flags = 0;
+	h.size = 512;
+	t_hdr_bad(test, &h, "Unexpected size on a control packet");
+
+	h = (struct mx_hdr){ .type = MX_P_SYNC_STATE, .length = 40 };
+	t_hdr_ok(test, &h);
+	h.length = 0;
+	t_hdr_bad(test, &h, "Bad payload length for the packet type");
+
+	h = (struct mx_hdr){ .type = MX_P_AUTH_CHALLENGE,
+			     .length = MX_AUTH_NONCE_LEN };
+	t_hdr_ok(test, &h);
+	h.length = MX_AUTH_NONCE_LEN * 2;
+	t_hdr_bad(test, &h, "Bad payload length for the packet type");
+
+	h = (struct mx_hdr){ .type = MX_P_AUTH_RESPONSE,
+			     .length = MX_AUTH_MAC_LEN };
+	t_hdr_ok(test, &h);
+	h.length = 0xffffffff;
+	t_hdr_bad(test, &h, "Bad payload length for the packet type");
+
+	h = (struct mx_hdr){ .type = MX_P_PING };
+	t_hdr_ok(test, &h);
+	h.type = MX_P_PING_ACK;
+	t_hdr_ok(test, &h);
+	h.type = MX_P_BYE;
+	t_hdr_ok(test, &h);
+	h.length = 1;
+	t_hdr_bad(test, &h, "Bad payload length for the packet type");
+}
+
+static void mx_proto_hdr_data(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_DATA, .length = 4096, .size = 4096 };
+
+	t_hdr_ok(test, &h);
+	h.flags = MX_WF_ALL & ~MX_WF_DISCARD & ~MX_WF_WRITE_ZEROES;
+	t_hdr_ok(test, &h);
+	h.flags = 1U << 4;
+	t_hdr_bad(test, &h, "Unknown flags on a write packet");
+	h.flags = 0;
+
+	/* Zero-length data. */
+	h.length = 0;
+	h.size = 0;
+	t_hdr_bad(test, &h, "Write size not a non-zero multiple of 512");
+	/* Not sector aligned. */
+	h.length = 4095;
+	h.size = 4095;
+	t_hdr_bad(test, &h, "Write size not a non-zero multiple of 512");
+	/* Payload and size disagree. */
+	h.length = 4096;
+	h.size = 8192;
+	t_hdr_bad(test, &h, "Write payload length differs from its size");
+	h.length = 0;
+	h.size = 4096;
+	t_hdr_bad(test, &h, "Write payload length differs from its size");
+	/* Length too big. */
+	h.length = MX_WIRE_MAX_DATA + 512;
+	h.size = h.length;
+	t_hdr_bad(test, &h, "Write payload too long");
+	h.length = 0xfffffe00;
+	h.size = h.length;
+	t_hdr_bad(test, &h, "Write payload too long");
+	h.length = MX_WIRE_MAX_DATA;
+	h.size = h.length;
+	t_hdr_ok(test, &h);
+
+	h.type = MX_P_RS_DATA;
+	t_hdr_ok(test, &h);
+	h.length = 100;
+	t_hdr_bad(test, &h, "Write size not a non-zero multiple of 512");
+}
+
+static void mx_proto_hdr_range(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_DATA, .length = 4096, .size = 4096 };
+
+	h.sector = T_DEV_SECTORS - 8;
+	t_hdr_ok(test, &h);		/* last 4 KiB of the device */
+	h.sector = T_DEV_SECTORS - 7;
+	t_hdr_bad(test, &h, "I/O beyond the end of the device");
+	h.sector = T_DEV_SECTORS;
+	t_hdr_bad(test, &h, "I/O beyond the end of the device");
+	h.sector = T_DEV_SECTORS + 1;
+	t_hdr_bad(test, &h, "I/O beyond the end of the device");
+	/* sector + size would wrap around to a small number. */
+	h.sector = U64_MAX - 3;
+	t_hdr_bad(test, &h, "I/O beyond the end of the device");
+	h.sector = U64_MAX;
+	t_hdr_bad(test, &h, "I/O beyond the end of the device");
+	h.sector = 0;
+	t_hdr_ok(test, &h);
+
+	/* Discards bigger than any payload, still bounded by the device. */
+	h = (struct mx_hdr){ .type = MX_P_DATA, .flags = MX_WF_DISCARD,
+			     .size = 0xfffffe00, .sector = 0 };
+	t_hdr_bad(test, &h, "I/O beyond the end of the device");
+	h.size = 1U << 30;
+	t_hdr_ok(test, &h);		/* exactly the whole device */
+	h.sector = 1;
+	t_hdr_bad(test, &h, "I/O beyond the end of the device");
+}
+
+static void mx_proto_hdr_discard(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_DATA, .flags = MX_WF_DISCARD,
+			    .size = 1 << 20 };
+
+	t_hdr_ok(test, &h);
+	h.flags = MX_WF_WRITE_ZEROES | MX_WF_FUA;
+	t_hdr_ok(test, &h);
+	h.flags = MX_WF_DISCARD | MX_WF_WRITE_ZEROES;
+	t_hdr_bad(test, &h, "Write packet is both discard and write-zeroes");
+	h.flags = MX_WF_DISCARD;
+	h.length = 512;
+	h.size = 512;
+	t_hdr_bad(test, &h, "Payload on a discard or write-zeroes packet");
+	h.length = 0;
+	h.size = 0;
+	t_hdr_bad(test, &h, "Write size not a non-zero multiple of 512");
+	h.size = 1000;
+	t_hdr_bad(test, &h, "Write size not a non-zero multiple of 512");
+}
+
+static void mx_proto_hdr_bitmap(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_BITMAP, .length = 8, .sector = 99 };
+
+	t_hdr_ok(test, &h);
+	h.length = MX_WIRE_BITMAP_MAX;
+	t_hdr_ok(test, &h);
+	h.length = MX_WIRE_BITMAP_MAX + 8;
+	t_hdr_bad(test, &h, "Bad bitmap payload length");
+	h.length = 12;
+	t_hdr_bad(test, &h, "Bad bitmap payload length");
+	h.length = 0;
+	t_hdr_bad(test, &h, "Empty bitmap packet");
+	h.flags = MX_BM_LAST;
+	t_hdr_ok(test, &h);
+	h.flags = 2;
+	t_hdr_bad(test, &h, "Unknown flags on a bitmap packet");
+	h.flags = MX_BM_LAST;
+	h.size = 8;
+	t_hdr_bad(test, &h, "Unexpected size on a bitmap packet");
+}
+
+static void mx_proto_hdr_flush_ack(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_FLUSH, .flags = MX_WF_PREFLUSH };
+
+	t_hdr_ok(test, &h);
+	h.flags = MX_WF_PREFLUSH | MX_WF_FUA;
+	t_hdr_ok(test, &h);
+	h.flags = MX_WF_DISCARD;
+	t_hdr_bad(test, &h, "Unknown flags on a flush packet");
+	h.flags = 0;
+	h.length = 512;
+	t_hdr_bad(test, &h, "Payload or size on a flush packet");
+	h.length = 0;
+	h.size = 512;
+	t_hdr_bad(test, &h, "Payload or size on a flush packet");
+
+	h = (struct mx_hdr){ .type = MX_P_ACK, .flags = MX_ACK_EOPNOTSUPP,
+			     .size = 4096, .sector = U64_MAX, .seq = 5 };
+	t_hdr_ok(test, &h);		/* an ack may echo size and sector */
+	h.flags = MX_ACK_EOPNOTSUPP + 1;
+	t_hdr_bad(test, &h, "Unknown ack status");
+	h.flags = MX_ACK_OK;
+	h.length = 4;
+	t_hdr_bad(test, &h, "Payload on an ack");
+}
+
+static void mx_proto_hdr_verify(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_VERIFY_REQ, .size = 1 << 20,
+			    .sector = 2048 };
+
+	t_hdr_ok(test, &h);
+	h.size = (1 << 20) + 512;
+	t_hdr_bad(test, &h, "Bad verify request size");
+	h.size = 0;
+	t_hdr_bad(test, &h, "Bad verify request size");
+	h.size = 511;
+	t_hdr_bad(test, &h, "Bad verify request size");
+	h.size = 4096;
+	h.length = 4096;
+	t_hdr_bad(test, &h, "Flags or payload on a verify request");
+	h.length = 0;
+	h.sector = T_DEV_SECTORS - 1;
+	t_hdr_bad(test, &h, "I/O beyond the end of the device");
+
+	h = (struct mx_hdr){ .type = MX_P_VERIFY_REPLY,
+			     .length = MX_VERIFY_REPLY_LEN, .flags = MX_ACK_EIO };
+	t_hdr_ok(test, &h);
+	h.length = 0;
+	t_hdr_bad(test, &h, "Bad payload length for the packet type");
+	h.length = MX_VERIFY_REPLY_LEN;
+	h.flags = 9;
+	t_hdr_bad(test, &h, "Unknown verify reply status");
+}
+
+static void t_hello_fill(struct mx_hello *h)
+{
+	int i;
+
+	memset(h, 0, sizeof(*h));
+	h->proto_min = MX_PROTO_MIN;
+	h->proto_max = MX_PROTO_MAX;
+	h->features = MX_FEAT_AUTH;
+	h->role = MX_ROLE_SOURCE;
+	h->node_id = 0;
+	h->peer_node_id = 3;
+	h->region_sectors = 128;
+	h->flags = MX_HELLO_FRESH;
+	h->data_sectors = T_DEV_SECTORS;
+	for (i = 0; i < MX_UUID_LEN; i++)
+		h->uuid[i] = i * 17;
+	h->current_gen = 0xdeadbeefcafef00dULL;
+	h->bitmap_gen = 42;
+	for (i = 0; i < MX_HISTORY_GENS; i++)
+		h->history[i] = 100 + i;
+	h->dirty_regions = 12345;
+}
+
+static int t_hello(const struct mx_hello *h, struct mx_hello *out,
+		   const char **err)
+{
+	struct mx_wire_hello w;
+
+	mx_hello_encode(&w, h);
+	*err = NULL;
+	return mx_hello_decode(&w, out, err);
+}
+
+static void mx_proto_hello_round_trip(struct kunit *test)
+{
+	struct mx_wire_hello w;
+	struct mx_hello h, out;
+	const char *err;
+
+	t_hello_fill(&h);
+	memset(&out, 0x77, sizeof(out));
+	KUNIT_ASSERT_EQ(test, t_hello(&h, &out, &err), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(&h, &out, sizeof(h)), 0);
+
+	/* Big-endian on the wire. */
+	mx_hello_encode(&w, &h);
+	KUNIT_EXPECT_EQ(test, ((u8 *)&w.current_gen)[0], 0xde);
+	KUNIT_EXPECT_EQ(test, ((u8 *)&w.peer_node_id)[3], 3);
+}
+
+static void t_hello_bad(struct kunit *test, const struct mx_hello *h,
+			const char *why)
+{
+	struct mx_hello out;
+	const char *err;
+
+	KUNIT_EXPECT_EQ(test, t_hello(h, &out, &err), -EPROTO);
+	KUNIT_EXPECT_STREQ(test, err, why);
+}
+
+static void mx_proto_hello_rejects(struct kunit *test)
+{
+	struct mx_hello h;
+
+	t_hello_fill(&h);
+	h.proto_min = 2;
+	h.proto_max = 1;
+	t_hello_bad(test, &h, "Bad protocol version range in hello");
+	h.proto_min = 0;
+	h.proto_max = 0;
+	t_hello_bad(test, &h, "Bad protocol version range in hello");
+
+	t_hello_fill(&h);
+	h.role = 0;
+	t_hello_bad(test, &h, "Unknown role in hello");
+	h.role = 3;
+	t_hello_bad(test, &h, "Unknown role in hello");
+
+	t_hello_fill(&h);
+	h.node_id = MX_MAX_NODES;
+	t_hello_bad(test, &h, "Node id out of range in hello");
+	t_hello_fill(&h);
+	h.peer_node_id = MX_NODE_UNSET;
+	t_hello_bad(test, &h, "Node id out of range in hello");
+	t_hello_fill(&h);
+	h.peer_node_id = h.node_id;
+	t_hello_bad(test, &h, "Hello names the same node at both ends");
+
+	t_hello_fill(&h);
+	h.region_sectors = 96;
+	t_hello_bad(test, &h, "Invalid region size in hello");
+	h.region_sectors = 4;
+	t_hello_bad(test, &h, "Invalid region size in hello");
+	h.region_sectors = MX_MAX_REGION_SECTORS << 1;
+	t_hello_bad(test, &h, "Invalid region size in hello");
+	h.region_sectors = 0;
+	t_hello_bad(test, &h, "Invalid region size in hello");
+
+	t_hello_fill(&h);
+	h.features = MX_FEAT_ALL + 1;
+	t_hello_bad(test, &h, "Unknown feature bits in hello");
+	t_hello_fill(&h);
+	h.flags = 2;
+	t_hello_bad(test, &h, "Unknown flags in hello");
+	t_hello_fill(&h);
+	h.data_sectors = 0;
+	t_hello_bad(test, &h, "Zero data size in hello");
+}
+
+static void mx_proto_test_negotiate(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(1, 1, 1, 1), 1);
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(1, 3, 2, 5), 3);
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(2, 5, 1, 3), 3);
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(1, 9, 4, 4), 4);
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(1, 2, 3, 4), -EPROTO);
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(3, 4, 1, 2), -EPROTO);
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(0, 0, 0, 0), -EPROTO);
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(3, 1, 1, 3), -EPROTO);
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(1, U32_MAX, 1, U32_MAX),
+			-EPROTO);
+}
+
+static void mx_proto_sync_state(struct kunit *test)
+{
+	struct mx_sync_state s = {
+		.state = MX_SS_RESYNC_DONE, .gen = 77,
+		.uuid = { 1, 2, 3 }, .resync_regions = 1ULL << 40,
+	};
+	struct mx_wire_sync_state w;
+	struct mx_sync_state out;
+	const char *err = NULL;
+
+	mx_sync_state_encode(&w, &s);
+	KUNIT_ASSERT_EQ(test, mx_sync_state_decode(&w, &out, &err), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(&s, &out, sizeof(s)), 0);
+
+	s = (struct mx_sync_state){ .state = MX_SS_REFUSED,
+				    .reason = MX_REFUSE_SPLIT_BRAIN };
+	mx_sync_state_encode(&w, &s);
+	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), 0);
+	KUNIT_EXPECT_EQ(test, out.reason, (u32)MX_REFUSE_SPLIT_BRAIN);
+
+	s.reason = MX_REFUSE_NONE;
+	mx_sync_state_encode(&w, &s);
+	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
+	KUNIT_EXPECT_STREQ(test, err, "Bad refuse reason in sync state");
+	s.reason = MX_REFUSE_ROLE + 1;
+	mx_sync_state_encode(&w, &s);
+	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
+
+	s = (struct mx_sync_state){ .state = MX_SS_RESYNC,
+				    .reason = MX_REFUSE_UUID };
+	mx_sync_state_encode(&w, &s);
+	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
+	KUNIT_EXPECT_STREQ(test, err,
+			   "Refuse reason on a non-refusal sync state");
+	s.reason = MX_REFUSE_NONE;
+	mx_sync_state_encode(&w, &s);
+	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), 0);
+
+	s.state = MX_SS_IN_SYNC;
+	s.gen = 0;
+	mx_sync_state_encode(&w, &s);
+	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
+	KUNIT_EXPECT_STREQ(test, err, "Sync state adopts generation 0");
+
+	s.state = 0;
+	mx_sync_state_encode(&w, &s);
+	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
+	KUNIT_EXPECT_STREQ(test, err, "Unknown sync state");
+	s.state = MX_SS_REFUSED + 1;
+	mx_sync_state_encode(&w, &s);
+	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
+}
+
+static void mx_proto_refuse_names(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(MX_REFUSE_SPLIT_BRAIN),
+			   "split_brain");
+	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(MX_REFUSE_NONE), "none");
+	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(MX_REFUSE_ROLE),
+			   "role_conflict");
+	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(MX_REFUSE_ROLE + 1),
+			   "unknown");
+	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(U32_MAX), "unknown");
+}
+
+static struct kunit_case mx_proto_cases[] = {
+	KUNIT_CASE(mx_proto_hdr_layout),
+	KUNIT_CASE(mx_proto_hdr_round_trip),
+	KUNIT_CASE(mx_proto_hdr_magic),
+	KUNIT_CASE(mx_proto_hdr_type),
+	KUNIT_CASE(mx_proto_hdr_control),
+	KUNIT_CASE(mx_proto_hdr_data),
+	KUNIT_CASE(mx_proto_hdr_range),
+	KUNIT_CASE(mx_proto_hdr_discard),
+	KUNIT_CASE(mx_proto_hdr_bitmap),
+	KUNIT_CASE(mx_proto_hdr_flush_ack),
+	KUNIT_CASE(mx_proto_hdr_verify),
+	KUNIT_CASE(mx_proto_hello_round_trip),
+	KUNIT_CASE(mx_proto_hello_rejects),
+	KUNIT_CASE(mx_proto_test_negotiate),
+	KUNIT_CASE(mx_proto_sync_state),
+	KUNIT_CASE(mx_proto_refuse_names),
+	{}
+};
+
+static struct kunit_suite mx_proto_suite = {
+	.name = "dm_mirrorx_proto",
+	.test_cases = mx_proto_cases,
+};
+
+kunit_test_suite(mx_proto_suite);

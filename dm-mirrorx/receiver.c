@@ -1,0 +1,907 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-mirrorx target role: the "mirrorx-recv" target.
+ *
+ * Local users may read the replica; their writes are refused. A kthread
+ * listens on the table's address; one source connection at a time is
+ * served by a receive kthread that applies writes concurrently (the source
+ * never has two overlapping writes in flight) and acknowledges each one
+ * when its local write completed, with the durability the source asked for
+ * (FUA, flush). A newer connection replaces an older one, so a source that
+ * restarted is not locked out by its own stale connection.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/kthread.h>
+#include <linux/bio.h>
+#include <linux/crc32c.h>
+#include <linux/highmem.h>
+#include <linux/device-mapper.h>
+#include "args.h"
+#include "metadata.h"
+#include "proto.h"
+#include "transport.h"
+#include "mirrorx.h"
+
+#define DM_MSG_PREFIX "mirrorx-recv"
+
+/* Silence from the source longer than this drops the connection. */
+#define MX_RECV_TIMEOUT		(10 * HZ)
+/* Writes being applied at once per connection. */
+#define MX_RECV_MAX_INFLIGHT	256
+
+enum mx_recv_state {
+	MX_RV_LISTENING,
+	MX_RV_CONNECTED,
+};
+
+struct mx_recv;
+
+struct mx_rconn {
+	struct mx_recv *rv;
+	struct socket *sock;
+	struct task_struct *thread;
+	struct mutex send_mutex;
+	spinlock_t ack_lock;
+	struct list_head acks;		/* struct mx_rwrite done, to ack */
+	struct work_struct ack_work;
+	atomic_t inflight;
+	wait_queue_head_t inflight_wait;
+	u32 source_node;
+	bool dead;
+	char addr[64];
+};
+
+/* One write (or flush) being applied for the source. */
+struct mx_rwrite {
+	struct list_head list;
+	struct mx_rconn *conn;
+	u64 seq;
+	u8 status;
+	u32 nr_pages;
+	struct bio *bio;
+	struct bio_vec bvecs[];
+};
+
+struct mx_recv {
+	struct dm_target *ti;
+	struct dm_dev *data_dev;
+	struct dm_dev *meta_dev;
+	struct mx_recv_conf conf;
+	char *table;
+	sector_t dev_sectors;
+	struct mx_meta meta;
+	struct workqueue_struct *wq;
+	struct socket *lsock;
+	struct task_struct *listener;
+
+	struct mutex conn_mutex;	/* @conn changes */
+	struct mx_rconn *conn;
+	spinlock_t lock;		/* status fields */
+	enum mx_recv_state state;
+	u32 source_node;
+	u64 writes, bytes;
+	struct work_struct event_work;
+};
+
+static const char *mx_rv_name(struct mx_recv *rv)
+{
+	return dm_table_device_name(rv->ti->table);
+}
+
+static void mx_rv_event_work(struct work_struct *ws)
+{
+	struct mx_recv *rv = container_of(ws, struct mx_recv, event_work);
+
+	dm_table_event(rv->ti->table);
+}
+
+/* --- acknowledgements --------------------------------------------------- */
+
+static int mx_rc_send(struct mx_rconn *c, const struct mx_hdr *h,
+		      const void *payload, bool more)
+{
+	int r;
+
+	mutex_lock(&c->send_mutex);
+	r = mx_send_hdr(c->sock, h, payload, more);
+	mutex_unlock(&c->send_mutex);
+	return r;
+}
+
+static void mx_rwrite_free(struct mx_rwrite *rw)
+{
+	u32 i;
+
+	for (i = 0; i < rw->nr_pages; i++)
+		__free_page(rw->bvecs[i].bv_page);
+	kfree(rw);
+}
+
+static void mx_ack_work(struct work_struct *ws)
+{
+	struct mx_rconn *c = container_of(ws, struct mx_rconn, ack_work);
+	struct mx_rwrite *rw, *tmp;
+	LIST_HEAD(acks);
+
+	spin_lock_irq(&c->ack_lock);
+	list_splice_init(&c->acks, &acks);
+	spin_unlock_irq(&c->ack_lock);
+
+	list_for_each_entry_safe(rw, tmp, &acks, list) {
+		struct mx_hdr h = { .type = MX_P_ACK, .seq = rw->seq,
+				    .flags = rw->status };
+
+		list_del(&rw->list);
+		if (!READ_ONCE(c->dead) &&
+		    mx_rc_send(c, &h, NULL, !list_empty(&acks))) {
+			WRITE_ONCE(c->dead, true);
+			mx_sock_shutdown(c->sock);
+		}
+		mx_rwrite_free(rw);
+		atomic_dec(&c->inflight);
+		wake_up(&c->inflight_wait);
+	}
+}
+
+static u8 mx_ack_status(blk_status_t s)
+{
+	switch (s) {
+	case BLK_STS_OK:
+		return MX_ACK_OK;
+	case BLK_STS_NOSPC:
+		return MX_ACK_ENOSPC;
+	case BLK_STS_NOTSUPP:
+		return MX_ACK_EOPNOTSUPP;
+	default:
+		return MX_ACK_EIO;
+	}
+}
+
+static void mx_rwrite_endio(struct bio *bio)
+{
+	struct mx_rwrite *rw = bio->bi_private;
+	struct mx_rconn *c = rw->conn;
+	unsigned long flags;
+
+	rw->status = mx_ack_status(bio->bi_status);
+	if (bio->bi_status)
+		DMERR_LIMIT("%s: write error %d at sector %llu",
+			    mx_rv_name(c->rv), bio->bi_status,
+			    (unsigned long long)bio->bi_iter.bi_sector);
+	bio_put(bio);
+	spin_lock_irqsave(&c->ack_lock, flags);
+	list_add_tail(&rw->list, &c->acks);
+	spin_unlock_irqrestore(&c->ack_lock, flags);
+	queue_work(c->rv->wq, &c->ack_work);
+}
+
+/* --- applying packets --------------------------------------------------- */
+
+static blk_opf_t mx_write_opf(const struct mx_hdr *h)
+{
+	blk_opf_t opf;
+
+	if (h->type == MX_P_FLUSH)
+		return REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC;
+	if (h->flags & MX_WF_DISCARD)
+		opf = REQ_OP_DISCARD;
+	else if (h->flags & MX_WF_WRITE_ZEROES)
+		opf = REQ_OP_WRITE_ZEROES;
+	else
+		opf = REQ_OP_WRITE | REQ_SYNC;
+	if (h->flags & MX_WF_FUA)
+		opf |= REQ_FUA;
+	if (h->flags & MX_WF_PREFLUSH)
+		opf |= REQ_PREFLUSH;
+	return opf;
+}
+
+/* Receive the payload of @h and submit it; the ack follows completion. */
+static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
+{
+	struct mx_recv *rv = c->rv;
+	u32 nr = DIV_ROUND_UP(h->length, PAGE_SIZE), i;
+	struct mx_rwrite *rw;
+	struct bio *bio;
+	int r;
+
+	wait_event(c->inflight_wait,
+		   atomic_read(&c->inflight) < MX_RECV_MAX_INFLIGHT);
+	rw = kzalloc(struct_size(rw, bvecs, nr), GFP_NOIO);
+	if (!rw)
+		return -ENOMEM;
+	rw->conn = c;
+	rw->seq = h->seq;
+	for (i = 0; i < nr; i++) {
+		u32 len = min_t(u32, PAGE_SIZE, h->length - i * PAGE_SIZE);
+		struct page *pg = alloc_page(GFP_NOIO);
+
+		if (!pg) {
+			mx_rwrite_free(rw);
+			return -ENOMEM;
+		}
+		rw->bvecs[i].bv_page = pg;
+		rw->bvecs[i].bv_len = len;
+		rw->nr_pages++;
+		r = mx_recv_page(c->sock, pg, 0, len);
+		if (r) {
+			mx_rwrite_free(rw);
+			return r;
+		}
+	}
+
+	bio = bio_alloc(rv->data_dev->bdev, nr, mx_write_opf(h), GFP_NOIO);
+	bio->bi_iter.bi_sector = h->sector;
+	for (i = 0; i < nr; i++)
+		__bio_add_page(bio, rw->bvecs[i].bv_page, rw->bvecs[i].bv_len,
+			       0);
+	if (!h->length && h->type != MX_P_FLUSH)
+		bio->bi_iter.bi_size = h->size;	/* discard, write zeroes */
+	bio->bi_private = rw;
+	bio->bi_end_io = mx_rwrite_endio;
+	atomic_inc(&c->inflight);
+	spin_lock_irq(&rv->lock);
+	rv->writes++;
+	rv->bytes += h->size;
+	spin_unlock_irq(&rv->lock);
+	submit_bio_noacct(bio);
+	return 0;
+}
+
+/* Adopt the source's generation (and the mirror UUID) durably, then ack. */
+static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
+		       u64 seq)
+{
+	struct mx_recv *rv = c->rv;
+	struct mx_meta *m = &rv->meta;
+	struct mx_hdr h = { .type = MX_P_ACK, .seq = seq };
+	int r;
+
+	spin_lock_irq(&m->lock);
+	memcpy(m->sb.uuid, s->uuid, MX_UUID_LEN);
+	m->sb.current_gen = s->gen;
+	m->sb.flags &= ~MX_SB_FRESH;
+	if (s->state == MX_SS_RESYNC)
+		m->sb.flags |= MX_SB_INCONSISTENT;
+	else
+		m->sb.flags &= ~MX_SB_INCONSISTENT;
+	/* The source now owns what our bitmap for it said (sent at connect). */
+	m->sb.slots[c->source_node].bitmap_gen = 0;
+	mx_meta_sb_dirty(m);
+	spin_unlock_irq(&m->lock);
+	mx_meta_clear_all(m, c->source_node);
+	r = mx_meta_commit(m);
+	if (r)
+		h.flags = MX_ACK_EIO;
+	if (s->state == MX_SS_RESYNC_DONE)
+		DMINFO("%s: resync from node %u complete", mx_rv_name(rv),
+		       c->source_node);
+	queue_work(rv->wq, &rv->event_work);
+	return mx_rc_send(c, &h, NULL, false) ?: r;
+}
+
+static int mx_rc_verify(struct mx_rconn *c, const struct mx_hdr *req)
+{
+	struct mx_recv *rv = c->rv;
+	u32 nr = DIV_ROUND_UP(req->size, PAGE_SIZE), i, crc = ~0U;
+	struct mx_hdr h = { .type = MX_P_VERIFY_REPLY, .seq = req->seq,
+			    .length = MX_VERIFY_REPLY_LEN };
+	struct page **pages;
+	struct bio *bio;
+	__be32 out;
+	int r = -ENOMEM;
+
+	pages = kcalloc(nr, sizeof(*pages), GFP_NOIO);
+	if (!pages)
+		return r;
+	bio = bio_alloc(rv->data_dev->bdev, nr, REQ_OP_READ, GFP_NOIO);
+	bio->bi_iter.bi_sector = req->sector;
+	for (i = 0; i < nr; i++) {
+		pages[i] = alloc_page(GFP_NOIO);
+		if (!pages[i])
+			goto out;
+		__bio_add_page(bio, pages[i],
+			       min_t(u32, PAGE_SIZE, req->size - i * PAGE_SIZE),
+			       0);
+	}
+	r = submit_bio_wait(bio);
+	if (r) {
+		h.flags = MX_ACK_EIO;
+	} else {
+		for (i = 0; i < nr; i++) {
+			void *p = kmap_local_page(pages[i]);
+
+			crc = crc32c(crc, p, min_t(u32, PAGE_SIZE,
+						   req->size - i * PAGE_SIZE));
+			kunmap_local(p);
+		}
+	}
+	out = cpu_to_be32(crc);
+	r = mx_rc_send(c, &h, &out, false);
+out:
+	bio_put(bio);
+	for (i = 0; i < nr; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	kfree(pages);
+	return r;
+}
+
+/* --- handshake ---------------------------------------------------------- */
+
+static int mx_rc_expect(struct mx_rconn *c, u16 type, void *buf, u32 len,
+			struct mx_hdr *h)
+{
+	const char *err = NULL;
+	int r;
+
+	r = mx_recv_hdr(c->sock, h, c->rv->dev_sectors, &err);
+	if (r) {
+		if (err)
+			DMERR("%s: %s: bad packet: %s", mx_rv_name(c->rv),
+			      c->addr, err);
+		return r;
+	}
+	if (h->type != type || h->length != len) {
+		DMERR("%s: %s: unexpected packet type %u during handshake",
+		      mx_rv_name(c->rv), c->addr, h->type);
+		return -EPROTO;
+	}
+	return len ? mx_recv_buf(c->sock, buf, len) : 0;
+}
+
+static int mx_rc_send_bitmap(struct mx_rconn *c)
+{
+	struct mx_meta *m = &c->rv->meta;
+	u64 nwords = DIV_ROUND_UP(m->nr_regions, 64), w = 0;
+	u32 per = MX_WIRE_BITMAP_MAX / sizeof(u64), i, n;
+	__be64 *buf;
+	int r = 0;
+
+	buf = kmalloc(MX_WIRE_BITMAP_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	/* Send only the non-zero stretches; the last packet says so. */
+	do {
+		struct mx_hdr h = { .type = MX_P_BITMAP };
+		u64 v = 0;
+
+		while (w < nwords) {
+			spin_lock_irq(&m->lock);
+			bitmap_to_arr64(&v, m->bits[c->source_node] +
+					w * (64 / BITS_PER_LONG), 64);
+			spin_unlock_irq(&m->lock);
+			if (v)
+				break;
+			w++;
+		}
+		h.sector = w;
+		for (n = 0; n < per && w + n < nwords; n++) {
+			spin_lock_irq(&m->lock);
+			bitmap_to_arr64(&v, m->bits[c->source_node] +
+					(w + n) * (64 / BITS_PER_LONG), 64);
+			spin_unlock_irq(&m->lock);
+			buf[n] = cpu_to_be64(v);
+		}
+		if (w >= nwords)
+			n = 0;
+		w += n;
+		for (i = n; i > 0 && !buf[i - 1]; i--)
+			;
+		h.length = i * sizeof(u64);
+		if (w >= nwords)
+			h.flags = MX_BM_LAST;
+		r = mx_rc_send(c, &h, h.length ? buf : NULL, false);
+	} while (!r && w < nwords);
+	kfree(buf);
+	return r;
+}
+
+static int mx_rc_handshake(struct mx_rconn *c)
+{
+	struct mx_recv *rv = c->rv;
+	struct mx_meta *m = &rv->meta;
+	struct mx_wire_hello wh;
+	struct mx_wire_sync_state ws;
+	struct mx_hello sh, th = { 0 };
+	struct mx_sync_state ss;
+	struct mx_hdr h;
+	const char *err;
+	int r;
+
+	mx_sock_set_rcvtimeo(c->sock, 10 * HZ);
+	r = mx_rc_expect(c, MX_P_HELLO, &wh, sizeof(wh), &h);
+	if (r)
+		return r;
+	r = mx_hello_decode(&wh, &sh, &err);
+	if (r) {
+		DMERR("%s: %s: bad hello: %s", mx_rv_name(rv), c->addr, err);
+		return r;
+	}
+	if (sh.role != MX_ROLE_SOURCE ||
+	    mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, sh.proto_min,
+			       sh.proto_max) < 0) {
+		DMERR("%s: %s: not a source speaking our protocol",
+		      mx_rv_name(rv), c->addr);
+		return -EPROTO;
+	}
+	if (rv->conf.opts.node_id != MX_NODE_UNSET &&
+	    sh.peer_node_id != rv->conf.opts.node_id) {
+		DMERR("%s: %s: source expects node %u, this is node %u",
+		      mx_rv_name(rv), c->addr, sh.peer_node_id,
+		      rv->conf.opts.node_id);
+		return -EPROTO;
+	}
+	if (sh.node_id == sh.peer_node_id) {
+		DMERR("%s: %s: source claims our node id %u", mx_rv_name(rv),
+		      c->addr, sh.node_id);
+		return -EPROTO;
+	}
+	c->source_node = sh.node_id;
+
+	/* A blank target takes the mirror's region size. */
+	if ((m->sb.flags & MX_SB_FRESH) &&
+	    !memchr_inv(m->sb.uuid, 0, MX_UUID_LEN) &&
+	    m->sb.region_sectors != sh.region_sectors) {
+		r = mx_meta_reformat(m, sh.region_sectors,
+				     bdev_nr_sectors(rv->meta_dev->bdev), &err);
+		if (r) {
+			DMERR("%s: %s: cannot take the source's region size %u: %s",
+			      mx_rv_name(rv), c->addr, sh.region_sectors, err);
+			return r;
+		}
+	}
+	spin_lock_irq(&m->lock);
+	if (m->sb.node_id != sh.peer_node_id) {
+		m->sb.node_id = sh.peer_node_id;
+		mx_meta_sb_dirty(m);
+	}
+	th.proto_min = MX_PROTO_MIN;
+	th.proto_max = MX_PROTO_MAX;
+	th.role = MX_ROLE_TARGET;
+	th.node_id = sh.peer_node_id;
+	th.peer_node_id = sh.node_id;
+	th.region_sectors = m->sb.region_sectors;
+	th.flags = (m->sb.flags & MX_SB_FRESH) ? MX_HELLO_FRESH : 0;
+	th.data_sectors = rv->dev_sectors;
+	memcpy(th.uuid, m->sb.uuid, MX_UUID_LEN);
+	th.current_gen = m->sb.current_gen;
+	th.bitmap_gen = m->sb.slots[c->source_node].bitmap_gen;
+	memcpy(th.history, m->sb.history, sizeof(th.history));
+	spin_unlock_irq(&m->lock);
+
+	r = mx_meta_load_slot(m, c->source_node);
+	if (r)
+		return r;
+	th.dirty_regions = mx_meta_count(m, c->source_node);
+	r = mx_meta_commit(m);
+	if (r)
+		return r;
+	mx_hello_encode(&wh, &th);
+	h = (struct mx_hdr){ .type = MX_P_HELLO, .length = sizeof(wh) };
+	r = mx_rc_send(c, &h, &wh, false);
+	if (r)
+		return r;
+	r = mx_rc_send_bitmap(c);
+	if (r)
+		return r;
+
+	r = mx_rc_expect(c, MX_P_SYNC_STATE, &ws, sizeof(ws), &h);
+	if (r)
+		return r;
+	r = mx_sync_state_decode(&ws, &ss, &err);
+	if (r) {
+		DMERR("%s: %s: bad sync state: %s", mx_rv_name(rv), c->addr,
+		      err);
+		return r;
+	}
+	if (ss.state == MX_SS_REFUSED) {
+		DMERR("%s: source node %u refused the connection: %s",
+		      mx_rv_name(rv), c->source_node,
+		      mx_refuse_reason_name(ss.reason));
+		return -EPERM;
+	}
+	if (ss.state != MX_SS_IN_SYNC && ss.state != MX_SS_RESYNC)
+		return -EPROTO;
+	return mx_rc_adopt(c, &ss, h.seq);
+}
+
+/* --- connection lifetime ------------------------------------------------ */
+
+static int mx_rc_loop(struct mx_rconn *c)
+{
+	struct mx_recv *rv = c->rv;
+	struct mx_wire_sync_state ws;
+	struct mx_sync_state ss;
+	const char *err = NULL;
+	struct mx_hdr h;
+	int r;
+
+	mx_sock_set_rcvtimeo(c->sock, MX_RECV_TIMEOUT);
+	while (!kthread_should_stop() && !READ_ONCE(c->dead)) {
+		r = mx_recv_hdr(c->sock, &h, rv->dev_sectors, &err);
+		if (r) {
+			if (err)
+				DMERR("%s: %s: bad packet: %s", mx_rv_name(rv),
+				      c->addr, err);
+			else if (r == -EAGAIN)
+				DMWARN("%s: %s: source silent, dropping",
+				       mx_rv_name(rv), c->addr);
+			return r;
+		}
+		switch (h.type) {
+		case MX_P_DATA:
+		case MX_P_RS_DATA:
+		case MX_P_FLUSH:
+			r = mx_rc_apply(c, &h);
+			break;
+		case MX_P_PING:
+			h = (struct mx_hdr){ .type = MX_P_PING_ACK };
+			r = mx_rc_send(c, &h, NULL, false);
+			break;
+		case MX_P_PING_ACK:
+			r = 0;
+			break;
+		case MX_P_SYNC_STATE:
+			r = mx_recv_buf(c->sock, &ws, sizeof(ws));
+			if (!r)
+				r = mx_sync_state_decode(&ws, &ss, &err);
+			if (!r && ss.state == MX_SS_REFUSED)
+				r = -EPROTO;
+			if (!r)
+				r = mx_rc_adopt(c, &ss, h.seq);
+			break;
+		case MX_P_VERIFY_REQ:
+			r = mx_rc_verify(c, &h);
+			break;
+		case MX_P_BYE:
+			return 0;
+		default:
+			DMERR("%s: %s: unexpected packet type %u",
+			      mx_rv_name(rv), c->addr, h.type);
+			return -EPROTO;
+		}
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static void mx_rconn_free(struct mx_rconn *c)
+{
+	WRITE_ONCE(c->dead, true);
+	mx_sock_shutdown(c->sock);
+	/* Writes being applied finish; their acks are dropped. */
+	wait_event(c->inflight_wait, !atomic_read(&c->inflight));
+	flush_work(&c->ack_work);
+	mx_sock_release(c->sock);
+	kfree(c);
+}
+
+static int mx_rconn_thread(void *arg)
+{
+	struct mx_rconn *c = arg;
+	struct mx_recv *rv = c->rv;
+	int r;
+
+	r = mx_rc_handshake(c);
+	if (!r) {
+		spin_lock_irq(&rv->lock);
+		rv->state = MX_RV_CONNECTED;
+		rv->source_node = c->source_node;
+		spin_unlock_irq(&rv->lock);
+		DMINFO("%s: source node %u connected from %s", mx_rv_name(rv),
+		       c->source_node, c->addr);
+		queue_work(rv->wq, &rv->event_work);
+		r = mx_rc_loop(c);
+	}
+	WRITE_ONCE(c->dead, true);
+	mx_sock_shutdown(c->sock);
+	/* Wait to be reaped by the listener or the destructor. */
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return r;
+}
+
+/* Stop and free the current connection, if any. Under conn_mutex. */
+static void mx_rv_drop_conn(struct mx_recv *rv)
+{
+	struct mx_rconn *c = rv->conn;
+
+	if (!c)
+		return;
+	WRITE_ONCE(c->dead, true);
+	mx_sock_shutdown(c->sock);
+	kthread_stop(c->thread);
+	rv->conn = NULL;
+	mx_rconn_free(c);
+	spin_lock_irq(&rv->lock);
+	if (rv->state == MX_RV_CONNECTED)
+		DMWARN("%s: source disconnected", mx_rv_name(rv));
+	rv->state = MX_RV_LISTENING;
+	spin_unlock_irq(&rv->lock);
+	queue_work(rv->wq, &rv->event_work);
+}
+
+static int mx_listen_thread(void *arg)
+{
+	struct mx_recv *rv = arg;
+	struct socket *sock;
+	struct mx_rconn *c;
+	struct sockaddr_storage addr;
+	int r;
+
+	while (!kthread_should_stop()) {
+		/* Reap a connection whose thread has finished. */
+		mutex_lock(&rv->conn_mutex);
+		if (rv->conn && READ_ONCE(rv->conn->dead))
+			mx_rv_drop_conn(rv);
+		mutex_unlock(&rv->conn_mutex);
+
+		r = mx_sock_accept(rv->lsock, HZ / 2, &sock);
+		if (r)
+			continue;
+		c = kzalloc(sizeof(*c), GFP_KERNEL);
+		if (!c) {
+			mx_sock_release(sock);
+			continue;
+		}
+		c->rv = rv;
+		c->sock = sock;
+		mutex_init(&c->send_mutex);
+		spin_lock_init(&c->ack_lock);
+		INIT_LIST_HEAD(&c->acks);
+		INIT_WORK(&c->ack_work, mx_ack_work);
+		atomic_set(&c->inflight, 0);
+		init_waitqueue_head(&c->inflight_wait);
+		if (kernel_getpeername(sock, (struct sockaddr *)&addr) > 0)
+			mx_addr_str(&addr, c->addr, sizeof(c->addr));
+		else
+			strscpy(c->addr, "?", sizeof(c->addr));
+
+		/* The newest connection wins: a restarted source reconnects. */
+		mutex_lock(&rv->conn_mutex);
+		mx_rv_drop_conn(rv);
+		c->thread = kthread_create(mx_rconn_thread, c, "mirrorx-rx");
+		if (IS_ERR(c->thread)) {
+			mutex_unlock(&rv->conn_mutex);
+			mx_sock_release(sock);
+			kfree(c);
+			continue;
+		}
+		rv->conn = c;
+		wake_up_process(c->thread);
+		mutex_unlock(&rv->conn_mutex);
+	}
+	return 0;
+}
+
+/* --- target methods ----------------------------------------------------- */
+
+static char *mx_rv_join_args(unsigned int argc, char **argv)
+{
+	size_t len = 1;
+	unsigned int i;
+	char *s, *p;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = kmalloc(len, GFP_KERNEL);
+	if (!s)
+		return NULL;
+	p = s;
+	*p = '\0';
+	for (i = 0; i < argc; i++)
+		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
+	return s;
+}
+
+static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
+			    char **argv)
+{
+	struct mx_recv *rv;
+	bool formatted;
+	const char *err;
+	int r;
+
+	rv = kzalloc(sizeof(*rv), GFP_KERNEL);
+	if (!rv) {
+		ti->error = "Cannot allocate context";
+		return -ENOMEM;
+	}
+	rv->ti = ti;
+	ti->private = rv;
+	mutex_init(&rv->conn_mutex);
+	spin_lock_init(&rv->lock);
+	INIT_WORK(&rv->event_work, mx_rv_event_work);
+
+	r = mx_parse_recv_table(argc, argv, &rv->conf, &ti->error);
+	if (r)
+		goto bad_free;
+	rv->table = mx_rv_join_args(argc, argv);
+	if (!rv->table) {
+		ti->error = "Cannot allocate table copy";
+		r = -ENOMEM;
+		goto bad_free;
+	}
+	/* We write the data device ourselves, whatever the table mode. */
+	r = dm_get_device(ti, rv->conf.data_path, FMODE_READ | FMODE_WRITE,
+			  &rv->data_dev);
+	if (r) {
+		ti->error = "Cannot open data device";
+		goto bad_table;
+	}
+	r = dm_get_device(ti, rv->conf.meta_path, FMODE_READ | FMODE_WRITE,
+			  &rv->meta_dev);
+	if (r) {
+		ti->error = "Cannot open metadata device";
+		goto bad_data;
+	}
+	if (ti->len > bdev_nr_sectors(rv->data_dev->bdev)) {
+		ti->error = "Device is larger than the data device";
+		r = -EINVAL;
+		goto bad_meta;
+	}
+	rv->dev_sectors = ti->len;
+	r = mx_meta_open(&rv->meta, rv->meta_dev->bdev,
+			 bdev_nr_sectors(rv->meta_dev->bdev), rv->dev_sectors,
+			 0, &formatted, &err);
+	if (r) {
+		ti->error = (char *)err;
+		goto bad_meta;
+	}
+	rv->wq = alloc_workqueue("mirrorx-recv", WQ_MEM_RECLAIM | WQ_UNBOUND,
+				 0);
+	if (!rv->wq) {
+		ti->error = "Cannot allocate workqueue";
+		r = -ENOMEM;
+		goto bad_meta_open;
+	}
+	r = mx_sock_listen(&rv->conf.listen, &rv->lsock);
+	if (r) {
+		ti->error = "Cannot listen on the given address";
+		goto bad_wq;
+	}
+	rv->listener = kthread_run(mx_listen_thread, rv, "mirrorx-listen");
+	if (IS_ERR(rv->listener)) {
+		r = PTR_ERR(rv->listener);
+		ti->error = "Cannot start listener";
+		goto bad_sock;
+	}
+	ti->num_flush_bios = 1;
+	return 0;
+
+bad_sock:
+	mx_sock_release(rv->lsock);
+bad_wq:
+	destroy_workqueue(rv->wq);
+bad_meta_open:
+	mx_meta_close(&rv->meta);
+bad_meta:
+	dm_put_device(ti, rv->meta_dev);
+bad_data:
+	dm_put_device(ti, rv->data_dev);
+bad_table:
+	kfree(rv->table);
+bad_free:
+	kfree(rv);
+	return r;
+}
+
+static void mirrorx_recv_dtr(struct dm_target *ti)
+{
+	struct mx_recv *rv = ti->private;
+
+	kthread_stop(rv->listener);
+	mutex_lock(&rv->conn_mutex);
+	mx_rv_drop_conn(rv);
+	mutex_unlock(&rv->conn_mutex);
+	mx_sock_release(rv->lsock);
+	flush_workqueue(rv->wq);
+	destroy_workqueue(rv->wq);
+	mx_meta_commit(&rv->meta);
+	mx_meta_close(&rv->meta);
+	dm_put_device(ti, rv->meta_dev);
+	dm_put_device(ti, rv->data_dev);
+	kfree(rv->table);
+	kfree(rv);
+}
+
+static int mirrorx_recv_map(struct dm_target *ti, struct bio *bio)
+{
+	struct mx_recv *rv = ti->private;
+
+	if (bio_data_dir(bio) == WRITE && bio_sectors(bio)) {
+		DMERR_LIMIT("%s: write refused: this node is a mirror target",
+			    mx_rv_name(rv));
+		return DM_MAPIO_KILL;
+	}
+	bio_set_dev(bio, rv->data_dev->bdev);
+	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	return DM_MAPIO_REMAPPED;
+}
+
+static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
+				unsigned int status_flags, char *result,
+				unsigned int maxlen)
+{
+	struct mx_recv *rv = ti->private;
+	struct mx_meta *m = &rv->meta;
+	unsigned int sz = 0;
+	const char *data_state;
+	char addr[64];
+	bool connected;
+	u32 flags, node;
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		spin_lock_irq(&m->lock);
+		flags = m->sb.flags;
+		spin_unlock_irq(&m->lock);
+		spin_lock_irq(&rv->lock);
+		connected = rv->state == MX_RV_CONNECTED;
+		node = rv->source_node;
+		spin_unlock_irq(&rv->lock);
+		data_state = (flags & MX_SB_FRESH) ? "Fresh" :
+			     (flags & MX_SB_INCONSISTENT) ? "Inconsistent" :
+			     "Consistent";
+		DMEMIT("target %s %u %llu/%llu 1", data_state,
+		       m->sb.region_sectors,
+		       (unsigned long long)(connected ?
+					    mx_meta_count(m, node) : 0),
+		       (unsigned long long)m->nr_regions);
+		if (connected)
+			DMEMIT(" %u Connected %s - 0 0/0 0", node,
+			       (flags & MX_SB_INCONSISTENT) ? "Resyncing" :
+							      "InSync");
+		else
+			DMEMIT(" - Listening Idle - 0 0/0 0");
+		break;
+	case STATUSTYPE_TABLE:
+		DMEMIT("%s", rv->table);
+		break;
+	case STATUSTYPE_IMA:
+		mx_addr_str(&rv->conf.listen, addr, sizeof(addr));
+		DMEMIT_TARGET_NAME_VERSION(ti->type);
+		DMEMIT(",role=target,data_dev=%s,meta_dev=%s,listen=%s,auth=%c,data_csum=%c;",
+		       rv->data_dev->name, rv->meta_dev->name, addr,
+		       rv->conf.opts.auth_key[0] ? 'y' : 'n',
+		       rv->conf.opts.data_csum ? 'y' : 'n');
+		break;
+	}
+}
+
+static int mirrorx_recv_iterate_devices(struct dm_target *ti,
+					iterate_devices_callout_fn fn,
+					void *data)
+{
+	struct mx_recv *rv = ti->private;
+
+	return fn(ti, rv->data_dev, 0, ti->len, data);
+}
+
+static struct target_type mirrorx_recv_target = {
+	.name = "mirrorx-recv",
+	.version = {0, 1, 0},
+	.module = THIS_MODULE,
+	.ctr = mirrorx_recv_ctr,
+	.dtr = mirrorx_recv_dtr,
+	.map = mirrorx_recv_map,
+	.status = mirrorx_recv_status,
+	.iterate_devices = mirrorx_recv_iterate_devices,
+};
+
+int mx_receiver_register(void)
+{
+	return dm_register_target(&mirrorx_recv_target);
+}
+
+void mx_receiver_unregister(void)
+{
+	dm_unregister_target(&mirrorx_recv_target);
+}

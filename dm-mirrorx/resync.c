@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-mirrorx resync: copy every region out of sync for a peer, from the
+ * source to that peer, rate limited and pausable.
+ *
+ * The set to copy is the peer's out-of-sync bitmap (p->oos), seeded from
+ * the intent log at connect; a full resync is the same with every bit set.
+ * A region is copied while it is locked against application writes (they
+ * wait, see source.c), so a copy never overtakes a newer write. Once the
+ * peer acknowledged a region its bits are cleared; the next metadata commit
+ * makes that progress durable, so an interrupted resync continues with
+ * what is left, never from zero.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/bio.h>
+#include <linux/delay.h>
+#include <linux/device-mapper.h>
+#include "source.h"
+
+#define DM_MSG_PREFIX "mirrorx"
+
+/* One region being copied. */
+struct mx_rs_region {
+	struct mx_peer *peer;
+	u64 region;
+	atomic_t pending;		/* chunks not yet acknowledged */
+	int error;
+};
+
+/* One chunk (at most MX_WIRE_MAX_DATA bytes) of a region. */
+struct mx_rs_chunk {
+	struct mx_preq rq;
+	struct mx_rs_region *reg;
+	u32 nr_pages;
+	struct bio_vec bvecs[];
+};
+
+static void mx_rs_region_done(struct mx_rs_region *reg)
+{
+	struct mx_peer *p = reg->peer;
+	struct mx_source *src = p->src;
+	unsigned long flags;
+
+	if (!reg->error) {
+		spin_lock_irqsave(&src->lock, flags);
+		if (test_and_clear_bit(reg->region, p->oos))
+			p->resync_done++;
+		spin_lock(&src->meta.lock);
+		mx_meta_clear_locked(&src->meta, p->conf.node_id, reg->region);
+		spin_unlock(&src->meta.lock);
+		spin_unlock_irqrestore(&src->lock, flags);
+	}
+	mx_source_unlock_region(src, reg->region);
+	kfree(reg);
+	atomic_dec(&p->resync_inflight);
+	wake_up(&p->resync_wait);
+}
+
+static void mx_rs_chunk_free(struct mx_rs_chunk *c)
+{
+	u32 i;
+
+	for (i = 0; i < c->nr_pages; i++)
+		__free_page(c->bvecs[i].bv_page);
+	kfree(c);
+}
+
+static void mx_rs_chunk_done(struct mx_preq *rq, int error)
+{
+	struct mx_rs_chunk *c = container_of(rq, struct mx_rs_chunk, rq);
+	struct mx_rs_region *reg = c->reg;
+
+	if (error)
+		reg->error = error;
+	else
+		WRITE_ONCE(reg->peer->resynced_bytes,
+			   reg->peer->resynced_bytes + rq->hdr.size);
+	mx_rs_chunk_free(c);
+	if (atomic_dec_and_test(&reg->pending))
+		mx_rs_region_done(reg);
+}
+
+/* Read @len bytes at @sector of the data device into a new chunk. */
+static struct mx_rs_chunk *mx_rs_read_chunk(struct mx_source *src,
+					    sector_t sector, u32 len)
+{
+	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
+	struct mx_rs_chunk *c;
+	struct bio *bio;
+	int r;
+
+	c = kzalloc(struct_size(c, bvecs, nr), GFP_NOIO);
+	if (!c)
+		return NULL;
+	for (i = 0; i < nr; i++) {
+		struct page *pg = alloc_page(GFP_NOIO);
+
+		if (!pg)
+			goto bad;
+		c->bvecs[i].bv_page = pg;
+		c->bvecs[i].bv_offset = 0;
+		c->bvecs[i].bv_len = min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE);
+		c->nr_pages++;
+	}
+	bio = bio_alloc(src->data_dev->bdev, nr, REQ_OP_READ, GFP_NOIO);
+	bio->bi_iter.bi_sector = sector;
+	for (i = 0; i < nr; i++)
+		__bio_add_page(bio, c->bvecs[i].bv_page, c->bvecs[i].bv_len, 0);
+	r = submit_bio_wait(bio);
+	bio_put(bio);
+	if (r) {
+		DMERR_LIMIT("%s: resync read error %d at sector %llu",
+			    dm_table_device_name(src->ti->table), r,
+			    (unsigned long long)sector);
+		goto bad;
+	}
+	return c;
+bad:
+	mx_rs_chunk_free(c);
+	return NULL;
+}
+
+/* Copy region @r (locked by the caller) to @p. */
+static int mx_rs_copy_region(struct mx_peer *p, u64 r)
+{
+	struct mx_source *src = p->src;
+	u32 shift = ilog2(src->meta.sb.region_sectors);
+	sector_t start = r << shift;
+	sector_t end = min_t(sector_t, start + src->meta.sb.region_sectors,
+			     src->dev_sectors);
+	struct mx_rs_region *reg;
+	struct mx_rs_chunk *c;
+	sector_t s;
+
+	reg = kzalloc(sizeof(*reg), GFP_NOIO);
+	if (!reg)
+		return -ENOMEM;
+	reg->peer = p;
+	reg->region = r;
+	atomic_set(&reg->pending, 1);
+	atomic_inc(&p->resync_inflight);
+
+	for (s = start; s < end; s += MX_WIRE_MAX_DATA >> SECTOR_SHIFT) {
+		u32 len = min_t(u64, MX_WIRE_MAX_DATA,
+				(end - s) << SECTOR_SHIFT);
+
+		c = mx_rs_read_chunk(src, s, len);
+		if (!c) {
+			reg->error = -EIO;
+			break;
+		}
+		c->reg = reg;
+		INIT_LIST_HEAD(&c->rq.list);
+		c->rq.peer = p;
+		c->rq.done = mx_rs_chunk_done;
+		c->rq.hdr.type = MX_P_RS_DATA;
+		c->rq.hdr.sector = s;
+		c->rq.hdr.size = len;
+		c->rq.hdr.length = len;
+		c->rq.bvecs = c->bvecs;
+		c->rq.iter.bi_size = len;
+		atomic_inc(&reg->pending);
+		mx_peer_queue(p, &c->rq);
+	}
+	if (atomic_dec_and_test(&reg->pending))
+		mx_rs_region_done(reg);
+	return 0;
+}
+
+struct mx_rs_state_rq {
+	struct mx_preq rq;
+	struct mx_wire_sync_state w;
+};
+
+static void mx_rs_state_done(struct mx_preq *rq, int error)
+{
+	kfree(container_of(rq, struct mx_rs_state_rq, rq));
+}
+
+/* Tell @p our generation and whether it is consistent now (@state). */
+void mx_send_sync_state(struct mx_peer *p, u32 state)
+{
+	struct mx_source *src = p->src;
+	struct mx_sync_state s = { .state = state };
+	struct mx_rs_state_rq *sr;
+
+	sr = kzalloc(sizeof(*sr), GFP_NOIO);
+	if (!sr)
+		return;
+	spin_lock_irq(&src->meta.lock);
+	s.gen = src->meta.sb.current_gen;
+	memcpy(s.uuid, src->meta.sb.uuid, MX_UUID_LEN);
+	spin_unlock_irq(&src->meta.lock);
+	mx_sync_state_encode(&sr->w, &s);
+	INIT_LIST_HEAD(&sr->rq.list);
+	sr->rq.peer = p;
+	sr->rq.hdr.type = MX_P_SYNC_STATE;
+	sr->rq.hdr.length = sizeof(sr->w);
+	sr->rq.payload = &sr->w;
+	sr->rq.done = mx_rs_state_done;
+	mx_peer_queue(p, &sr->rq);
+}
+
+static bool mx_rs_may_run(struct mx_peer *p)
+{
+	return READ_ONCE(p->rstate) == MX_RS_RESYNCING &&
+	       mx_peer_replicating(p) && !READ_ONCE(p->paused) &&
+	       !READ_ONCE(p->src->suspended);
+}
+
+/* Sleep as long as needed to keep @bytes since @start under the rate. */
+static void mx_rs_throttle(struct mx_source *src, unsigned long start,
+			   u64 bytes)
+{
+	u32 rate = READ_ONCE(src->conf.opts.resync_rate);
+	unsigned long due;
+
+	if (!rate)
+		return;
+	due = start + div64_u64(bytes * HZ, (u64)rate * 1024);
+	if (time_before(jiffies, due))
+		schedule_timeout_interruptible(due - jiffies);
+}
+
+void mx_resync_work(struct work_struct *ws)
+{
+	struct mx_peer *p = container_of(ws, struct mx_peer, resync_work);
+	struct mx_source *src = p->src;
+	u64 nr = src->meta.nr_regions, r, cursor = 0, bytes = 0;
+	unsigned long start = jiffies;
+	bool skipped = false;
+
+	while (mx_rs_may_run(p)) {
+		wait_event_timeout(p->resync_wait,
+				   atomic_read(&p->resync_inflight) <
+				   MX_RESYNC_DEPTH, HZ);
+		if (atomic_read(&p->resync_inflight) >= MX_RESYNC_DEPTH)
+			continue;
+		spin_lock_irq(&src->lock);
+		r = find_next_bit(p->oos, nr, cursor);
+		spin_unlock_irq(&src->lock);
+		if (r >= nr) {
+			if (cursor || skipped) {
+				/* Start over for regions skipped or re-dirtied. */
+				if (skipped)
+					msleep(20);
+				cursor = 0;
+				skipped = false;
+				continue;
+			}
+			if (atomic_read(&p->resync_inflight)) {
+				wait_event_timeout(p->resync_wait,
+						   !atomic_read(&p->resync_inflight),
+						   HZ);
+				continue;
+			}
+			break;	/* nothing left: done */
+		}
+		cursor = r + 1;
+		if (!mx_source_try_lock_region(src, r)) {
+			skipped = true;
+			continue;
+		}
+		if (mx_rs_copy_region(p, r)) {
+			mx_source_unlock_region(src, r);
+			break;
+		}
+		bytes += (u64)src->meta.sb.region_sectors << SECTOR_SHIFT;
+		mx_rs_throttle(src, start, bytes);
+	}
+
+	wait_event(p->resync_wait, !atomic_read(&p->resync_inflight));
+	mx_source_kick_commit(src);
+	spin_lock_irq(&src->lock);
+	if (p->rstate == MX_RS_RESYNCING && mx_peer_replicating(p) &&
+	    bitmap_empty(p->oos, nr)) {
+		p->rstate = MX_RS_IN_SYNC;
+		spin_unlock_irq(&src->lock);
+		mx_send_sync_state(p, MX_SS_RESYNC_DONE);
+		DMINFO("%s: peer %u: resync finished",
+		       dm_table_device_name(src->ti->table), p->conf.node_id);
+		mx_source_event(src);
+		return;
+	}
+	spin_unlock_irq(&src->lock);
+}
+
+void mx_resync_kick(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	unsigned long flags;
+	u64 n;
+
+	spin_lock_irqsave(&src->lock, flags);
+	if (p->rstate == MX_RS_IN_SYNC && mx_peer_replicating(p)) {
+		n = bitmap_weight(p->oos, src->meta.nr_regions);
+		if (n) {
+			p->rstate = p->paused ? MX_RS_PAUSED : MX_RS_RESYNCING;
+			p->resync_total = n;
+			p->resync_done = 0;
+		}
+	}
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (mx_rs_may_run(p))
+		queue_work(src->wq, &p->resync_work);
+}
+
+void mx_resync_stop(struct mx_peer *p)
+{
+	cancel_work_sync(&p->resync_work);
+	wait_event(p->resync_wait, !atomic_read(&p->resync_inflight));
+}

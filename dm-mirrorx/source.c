@@ -1,0 +1,983 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-mirrorx source role: the "mirrorx" target.
+ *
+ * Reads go straight to the data device. A write (or discard, write-zeroes)
+ * goes through these steps, dm-raid1 style:
+ *
+ *  1. admit: wait while it overlaps an in-flight write or a region the
+ *     resync is copying, so no two writes to the same sectors race on the
+ *     nodes and a resync copy never overtakes an application write;
+ *  2. mark: set the intent-log bit of its regions for every peer; if a bit
+ *     is not on disk yet the write waits for the next metadata commit, which
+ *     all writers waiting at that moment share;
+ *  3. dispatch: submit the local write and queue a copy to every connected
+ *     peer; a peer that cannot take it gets the regions marked out of sync;
+ *  4. complete: when the local write and every peer acknowledgement are in.
+ *
+ * Bits are cleared lazily by a periodic sweep once a region has been idle
+ * for a sweep period and every peer has its data.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/random.h>
+#include <linux/device-mapper.h>
+#include "source.h"
+#include "generation.h"
+#include "mirrorx.h"
+#include "transport.h"
+
+#define DM_MSG_PREFIX "mirrorx"
+
+static const char *mx_dev_name(struct mx_source *src)
+{
+	return dm_table_device_name(src->ti->table);
+}
+
+/* --- helpers ------------------------------------------------------------ */
+
+void mx_source_event(struct mx_source *src)
+{
+	queue_work(src->wq, &src->event_work);
+}
+
+static void mx_event_work(struct work_struct *ws)
+{
+	struct mx_source *src = container_of(ws, struct mx_source, event_work);
+
+	dm_table_event(src->ti->table);
+}
+
+void mx_source_kick_commit(struct mx_source *src)
+{
+	queue_work(src->wq, &src->commit_work);
+}
+
+/* Mark [@r0, @r1] out of sync for @p. Any context. */
+void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
+			u64 r0, u64 r1)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&src->lock, flags);
+	bitmap_set(p->oos, r0, r1 - r0 + 1);
+	spin_unlock_irqrestore(&src->lock, flags);
+}
+
+static bool mx_ranges_overlap(sector_t a, u32 alen, sector_t b, u32 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static bool mx_region_resync_locked(struct mx_source *src, u64 r0, u64 r1)
+{
+	u32 i;
+
+	for (i = 0; i < src->nr_resync_locked; i++)
+		if (src->resync_locked[i] >= r0 && src->resync_locked[i] <= r1)
+			return true;
+	return false;
+}
+
+/* Does @w conflict with an in-flight write or a resync copy? */
+static bool mx_write_conflicts(struct mx_source *src, struct mx_write *w)
+{
+	struct mx_write *o;
+
+	if (!w->sectors)
+		return false;
+	if (mx_region_resync_locked(src, w->r0, w->r1))
+		return true;
+	list_for_each_entry(o, &src->inflight, list)
+		if (o->sectors &&
+		    mx_ranges_overlap(w->sector, w->sectors, o->sector,
+				      o->sectors))
+			return true;
+	return false;
+}
+
+static bool mx_region_busy(struct mx_source *src, u64 r)
+{
+	struct mx_write *o;
+
+	list_for_each_entry(o, &src->inflight, list)
+		if (o->sectors && r >= o->r0 && r <= o->r1)
+			return true;
+	return mx_region_resync_locked(src, r, r);
+}
+
+/*
+ * Resync takes a region exclusively: no application write in it may be in
+ * flight, and new ones wait (they are "blocked") until it is released.
+ */
+bool mx_source_try_lock_region(struct mx_source *src, u64 r)
+{
+	unsigned long flags;
+	bool ok = false;
+
+	spin_lock_irqsave(&src->lock, flags);
+	if (!mx_region_busy(src, r) &&
+	    src->nr_resync_locked < ARRAY_SIZE(src->resync_locked)) {
+		src->resync_locked[src->nr_resync_locked++] = r;
+		ok = true;
+	}
+	spin_unlock_irqrestore(&src->lock, flags);
+	return ok;
+}
+
+void mx_source_unlock_region(struct mx_source *src, u64 r)
+{
+	unsigned long flags;
+	bool kick;
+	u32 i;
+
+	spin_lock_irqsave(&src->lock, flags);
+	for (i = 0; i < src->nr_resync_locked; i++) {
+		if (src->resync_locked[i] == r) {
+			src->resync_locked[i] =
+				src->resync_locked[--src->nr_resync_locked];
+			break;
+		}
+	}
+	kick = !list_empty(&src->blocked);
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (kick)
+		mx_source_kick_commit(src);
+}
+
+/* --- the write path ----------------------------------------------------- */
+
+static void mx_write_complete(struct mx_write *w)
+{
+	struct mx_source *src = w->src;
+	unsigned long flags;
+	bool kick;
+
+	spin_lock_irqsave(&src->lock, flags);
+	list_del_init(&w->list);
+	kick = !list_empty(&src->blocked);
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (kick)
+		mx_source_kick_commit(src);
+
+	w->bio->bi_status = w->status;
+	bio_endio(w->bio);
+	if (atomic_dec_and_test(&src->nr_inflight))
+		wake_up(&src->drain_wait);
+}
+
+static void mx_write_put(struct mx_write *w)
+{
+	if (atomic_dec_and_test(&w->pending))
+		mx_write_complete(w);
+}
+
+static void mx_local_endio(struct bio *clone)
+{
+	struct mx_write *w = clone->bi_private;
+
+	if (clone->bi_status) {
+		w->status = clone->bi_status;
+		DMERR_LIMIT("%s: local write error %d at sector %llu",
+			    mx_dev_name(w->src), clone->bi_status,
+			    (unsigned long long)w->sector);
+	}
+	bio_put(clone);
+	mx_write_put(w);
+}
+
+static void mx_write_peer_done(struct mx_preq *rq, int error)
+{
+	struct mx_write *w = container_of(rq, struct mx_write,
+					  preq[rq->peer->idx]);
+
+	if (error && w->sectors)
+		mx_source_mark_oos(w->src, rq->peer, w->r0, w->r1);
+	mx_write_put(w);
+}
+
+static void mx_write_build_preq(struct mx_write *w, struct mx_peer *p)
+{
+	struct mx_preq *rq = &w->preq[p->idx];
+	struct bio *bio = w->bio;
+
+	memset(rq, 0, sizeof(*rq));
+	INIT_LIST_HEAD(&rq->list);
+	rq->peer = p;
+	rq->done = mx_write_peer_done;
+	rq->hdr.sector = w->sector;
+	rq->hdr.size = w->sectors << SECTOR_SHIFT;
+	if (!w->sectors) {
+		rq->hdr.type = MX_P_FLUSH;
+		return;
+	}
+	rq->hdr.type = MX_P_DATA;
+	switch (bio_op(bio)) {
+	case REQ_OP_DISCARD:
+		rq->hdr.flags = MX_WF_DISCARD;
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		rq->hdr.flags = MX_WF_WRITE_ZEROES;
+		break;
+	default:
+		rq->hdr.length = rq->hdr.size;
+		rq->bvecs = bio->bi_io_vec;
+		rq->iter = bio->bi_iter;
+		if (bio->bi_opf & REQ_FUA)
+			rq->hdr.flags |= MX_WF_FUA;
+		break;
+	}
+}
+
+/* Submit the local part and queue the peers' copies of an admitted write. */
+static void mx_write_dispatch(struct mx_write *w)
+{
+	struct mx_source *src = w->src;
+	struct bio *clone;
+	u32 i;
+
+	atomic_set(&w->pending, 2);	/* dispatch reference + local write */
+	for (i = 0; i < src->nr_peers; i++) {
+		struct mx_peer *p = &src->peers[i];
+
+		mx_write_build_preq(w, p);
+		atomic_inc(&w->pending);
+		mx_peer_queue(p, &w->preq[i]);
+	}
+
+	clone = bio_alloc_clone(src->data_dev->bdev, w->bio, GFP_NOIO,
+				&src->bs);
+	if (!clone) {
+		w->status = BLK_STS_RESOURCE;
+		mx_write_put(w);
+	} else {
+		clone->bi_iter.bi_sector = w->sector;
+		clone->bi_end_io = mx_local_endio;
+		clone->bi_private = w;
+		submit_bio_noacct(clone);
+	}
+	mx_write_put(w);
+}
+
+/*
+ * The first write while a peer cannot receive it starts a new data
+ * generation; that peer's bitmap remembers the generation it still has.
+ * This is what tells, at the next connect, "source newer" from "target
+ * newer" and "split brain". Peers still connected adopt the new generation
+ * (gen_work). Under src->lock and meta.lock.
+ */
+static void mx_rotate_gen_locked(struct mx_source *src)
+{
+	struct mx_sb_info *sb = &src->meta.sb;
+	bool rotate = false;
+	u64 old = sb->current_gen;
+	u32 i;
+
+	for (i = 0; i < src->nr_peers; i++) {
+		struct mx_peer *p = &src->peers[i];
+
+		if (!mx_peer_replicating(p) &&
+		    !sb->slots[p->conf.node_id].bitmap_gen) {
+			sb->slots[p->conf.node_id].bitmap_gen = old;
+			rotate = true;
+		}
+	}
+	if (!rotate)
+		return;
+	mx_gen_rotate(sb, get_random_u64() | 1);
+	mx_meta_sb_dirty(&src->meta);
+	src->gen_seq++;
+	queue_work(src->wq, &src->gen_work);
+}
+
+static void mx_gen_work(struct work_struct *ws)
+{
+	struct mx_source *src = container_of(ws, struct mx_source, gen_work);
+	u32 i;
+
+	for (i = 0; i < src->nr_peers; i++) {
+		struct mx_peer *p = &src->peers[i];
+		enum mx_repl_state rs = READ_ONCE(p->rstate);
+
+		if (!mx_peer_replicating(p))
+			continue;
+		mx_send_sync_state(p, rs == MX_RS_IN_SYNC ? MX_SS_IN_SYNC :
+							    MX_SS_RESYNC);
+	}
+}
+
+/*
+ * Admit @w (not conflicting): mark its regions for every peer. Returns true
+ * when its bits are on disk and it may be dispatched now. Under src->lock.
+ */
+static bool mx_write_admit_locked(struct mx_source *src, struct mx_write *w)
+{
+	bool persisted = true;
+	u32 i;
+
+	list_add_tail(&w->list, &src->inflight);
+	if (!w->sectors)
+		return true;
+	bitmap_set(src->touched, w->r0, w->r1 - w->r0 + 1);
+	spin_lock(&src->meta.lock);
+	mx_rotate_gen_locked(src);
+	for (i = 0; i < src->nr_peers; i++)
+		if (!mx_meta_mark_locked(&src->meta,
+					 src->peers[i].conf.node_id,
+					 w->r0, w->r1))
+			persisted = false;
+	spin_unlock(&src->meta.lock);
+	return persisted && src->gen_seq == src->gen_committed;
+}
+
+static bool mx_write_persisted_locked(struct mx_source *src,
+				      struct mx_write *w)
+{
+	bool ok = src->gen_seq == src->gen_committed;
+	u32 i;
+
+	spin_lock(&src->meta.lock);
+	for (i = 0; i < src->nr_peers && ok; i++)
+		ok = mx_meta_persisted_locked(&src->meta,
+					      src->peers[i].conf.node_id,
+					      w->r0, w->r1);
+	spin_unlock(&src->meta.lock);
+	return ok;
+}
+
+/*
+ * Metadata commit and admission worker: admit blocked writes that no longer
+ * conflict, write the bitmap blocks writers wait for, then dispatch every
+ * writer whose bits are on disk.
+ */
+static void mx_commit_work(struct work_struct *ws)
+{
+	struct mx_source *src = container_of(ws, struct mx_source,
+					     commit_work);
+	struct mx_write *w, *tmp;
+	LIST_HEAD(ready);
+	unsigned long flags;
+	u64 gen_seq;
+	int r;
+
+	spin_lock_irqsave(&src->lock, flags);
+	list_for_each_entry_safe(w, tmp, &src->blocked, wait_list) {
+		if (mx_write_conflicts(src, w))
+			continue;
+		list_del_init(&w->wait_list);
+		if (mx_write_admit_locked(src, w))
+			list_add_tail(&w->wait_list, &ready);
+		else
+			list_add_tail(&w->wait_list, &src->commit_wait);
+	}
+	spin_unlock_irqrestore(&src->lock, flags);
+
+	spin_lock_irqsave(&src->lock, flags);
+	gen_seq = src->gen_seq;
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (gen_seq != src->gen_committed || mx_meta_needs_commit(&src->meta)) {
+		r = mx_meta_commit(&src->meta);
+		if (!r) {
+			spin_lock_irqsave(&src->lock, flags);
+			src->gen_committed = gen_seq;
+			spin_unlock_irqrestore(&src->lock, flags);
+		}
+		if (r) {
+			/* Writes cannot be issued without their bits on disk. */
+			spin_lock_irqsave(&src->lock, flags);
+			list_for_each_entry_safe(w, tmp, &src->commit_wait,
+						 wait_list) {
+				list_del_init(&w->wait_list);
+				list_del_init(&w->list);
+				w->status = BLK_STS_IOERR;
+				list_add_tail(&w->wait_list, &ready);
+			}
+			spin_unlock_irqrestore(&src->lock, flags);
+			list_for_each_entry_safe(w, tmp, &ready, wait_list) {
+				list_del_init(&w->wait_list);
+				if (w->status) {
+					w->bio->bi_status = w->status;
+					bio_endio(w->bio);
+					if (atomic_dec_and_test(&src->nr_inflight))
+						wake_up(&src->drain_wait);
+				} else {
+					mx_write_dispatch(w);
+				}
+			}
+			return;
+		}
+	}
+
+	spin_lock_irqsave(&src->lock, flags);
+	list_for_each_entry_safe(w, tmp, &src->commit_wait, wait_list) {
+		if (!mx_write_persisted_locked(src, w))
+			continue;
+		list_del_init(&w->wait_list);
+		list_add_tail(&w->wait_list, &ready);
+	}
+	if (!list_empty(&src->commit_wait))
+		queue_work(src->wq, &src->commit_work);
+	spin_unlock_irqrestore(&src->lock, flags);
+
+	list_for_each_entry_safe(w, tmp, &ready, wait_list) {
+		list_del_init(&w->wait_list);
+		mx_write_dispatch(w);
+	}
+}
+
+static int mx_map_write(struct mx_source *src, struct bio *bio)
+{
+	struct mx_write *w = dm_per_bio_data(bio, sizeof(struct mx_write));
+	u32 shift = ilog2(src->meta.sb.region_sectors);
+	unsigned long flags;
+	bool now = false;
+
+	w->src = src;
+	w->bio = bio;
+	w->status = BLK_STS_OK;
+	INIT_LIST_HEAD(&w->list);
+	INIT_LIST_HEAD(&w->wait_list);
+	w->sector = dm_target_offset(src->ti, bio->bi_iter.bi_sector);
+	w->sectors = bio_sectors(bio);
+	if (w->sectors) {
+		w->r0 = w->sector >> shift;
+		w->r1 = (w->sector + w->sectors - 1) >> shift;
+	}
+	atomic_inc(&src->nr_inflight);
+
+	spin_lock_irqsave(&src->lock, flags);
+	if (mx_write_conflicts(src, w) || !list_empty(&src->blocked)) {
+		list_add_tail(&w->wait_list, &src->blocked);
+		queue_work(src->wq, &src->commit_work);
+	} else if (mx_write_admit_locked(src, w)) {
+		now = true;
+	} else {
+		list_add_tail(&w->wait_list, &src->commit_wait);
+		queue_work(src->wq, &src->commit_work);
+	}
+	spin_unlock_irqrestore(&src->lock, flags);
+
+	if (now)
+		mx_write_dispatch(w);
+	return DM_MAPIO_SUBMITTED;
+}
+
+static int mirrorx_map(struct dm_target *ti, struct bio *bio)
+{
+	struct mx_source *src = ti->private;
+
+	if (bio_data_dir(bio) == READ) {
+		bio_set_dev(bio, src->data_dev->bdev);
+		bio->bi_iter.bi_sector = dm_target_offset(ti,
+							  bio->bi_iter.bi_sector);
+		return DM_MAPIO_REMAPPED;
+	}
+	return mx_map_write(src, bio);
+}
+
+/* --- lazy clearing ------------------------------------------------------ */
+
+/*
+ * Clear the bits of regions idle for a whole period whose data every
+ * replicating peer has (not out of sync, nothing in flight).
+ */
+static void mx_sweep(struct mx_source *src)
+{
+	unsigned long *cand = src->scratch;
+	u64 nr = src->meta.nr_regions;
+	struct mx_write *w;
+	unsigned long flags;
+	u32 i;
+
+	spin_lock_irqsave(&src->lock, flags);
+	for (i = 0; i < src->nr_peers; i++) {
+		struct mx_peer *p = &src->peers[i];
+		u32 node = p->conf.node_id;
+		u64 r;
+
+		if (p->cstate != MX_CS_CONNECTED || p->dead)
+			continue;
+		spin_lock(&src->meta.lock);
+		bitmap_andnot(cand, src->meta.bits[node], p->oos, nr);
+		bitmap_andnot(cand, cand, src->touched, nr);
+		list_for_each_entry(w, &src->inflight, list)
+			if (w->sectors)
+				bitmap_clear(cand, w->r0, w->r1 - w->r0 + 1);
+		for (r = 0; r < src->nr_resync_locked; r++)
+			__clear_bit(src->resync_locked[r], cand);
+		for_each_set_bit(r, cand, nr)
+			mx_meta_clear_locked(&src->meta, node, r);
+		spin_unlock(&src->meta.lock);
+	}
+	bitmap_zero(src->touched, nr);
+	spin_unlock_irqrestore(&src->lock, flags);
+}
+
+static void mx_sweep_work(struct work_struct *ws)
+{
+	struct mx_source *src = container_of(to_delayed_work(ws),
+					     struct mx_source, sweep_work);
+
+	mx_sweep(src);
+	if (mx_meta_needs_commit(&src->meta))
+		mx_source_kick_commit(src);
+	queue_delayed_work(src->wq, &src->sweep_work, MX_SWEEP_PERIOD);
+}
+
+/* --- constructor / destructor ------------------------------------------ */
+
+static char *mx_join_args(unsigned int argc, char **argv)
+{
+	size_t len = 1;
+	unsigned int i;
+	char *s, *p;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = kmalloc(len, GFP_KERNEL);
+	if (!s)
+		return NULL;
+	p = s;
+	*p = '\0';
+	for (i = 0; i < argc; i++)
+		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
+	return s;
+}
+
+/* A source that has never had a generation starts one now. */
+static int mx_source_init_generation(struct mx_source *src)
+{
+	struct mx_sb_info *sb = &src->meta.sb;
+	bool changed = false;
+
+	spin_lock_irq(&src->meta.lock);
+	if (!memchr_inv(sb->uuid, 0, MX_UUID_LEN)) {
+		get_random_bytes(sb->uuid, MX_UUID_LEN);
+		changed = true;
+	}
+	if (!sb->current_gen) {
+		sb->current_gen = get_random_u64() | 1;
+		changed = true;
+	}
+	if (sb->flags & MX_SB_FRESH) {
+		sb->flags &= ~MX_SB_FRESH;
+		changed = true;
+	}
+	if (sb->node_id != src->conf.opts.node_id) {
+		sb->node_id = src->conf.opts.node_id;
+		changed = true;
+	}
+	if (changed)
+		mx_meta_sb_dirty(&src->meta);
+	spin_unlock_irq(&src->meta.lock);
+	return changed ? mx_meta_commit(&src->meta) : 0;
+}
+
+static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct mx_source *src;
+	bool formatted;
+	const char *err;
+	u32 i;
+	int r;
+
+	src = kzalloc(sizeof(*src), GFP_KERNEL);
+	if (!src) {
+		ti->error = "Cannot allocate context";
+		return -ENOMEM;
+	}
+	src->ti = ti;
+	ti->private = src;
+	spin_lock_init(&src->lock);
+	INIT_LIST_HEAD(&src->inflight);
+	INIT_LIST_HEAD(&src->blocked);
+	INIT_LIST_HEAD(&src->commit_wait);
+	init_waitqueue_head(&src->drain_wait);
+	INIT_WORK(&src->commit_work, mx_commit_work);
+	INIT_DELAYED_WORK(&src->sweep_work, mx_sweep_work);
+	INIT_WORK(&src->event_work, mx_event_work);
+	INIT_WORK(&src->gen_work, mx_gen_work);
+
+	r = mx_parse_src_table(argc, argv, &src->conf, &ti->error);
+	if (r)
+		goto bad_free;
+	for (i = 0; i < src->conf.nr_peers; i++) {
+		if (src->conf.peers[i].async) {
+			ti->error = "Async mode is not supported yet";
+			r = -EINVAL;
+			goto bad_free;
+		}
+	}
+	src->table = mx_join_args(argc, argv);
+	if (!src->table) {
+		ti->error = "Cannot allocate table copy";
+		r = -ENOMEM;
+		goto bad_free;
+	}
+
+	r = dm_get_device(ti, src->conf.data_path, dm_table_get_mode(ti->table),
+			  &src->data_dev);
+	if (r) {
+		ti->error = "Cannot open data device";
+		goto bad_table;
+	}
+	r = dm_get_device(ti, src->conf.meta_path,
+			  FMODE_READ | FMODE_WRITE, &src->meta_dev);
+	if (r) {
+		ti->error = "Cannot open metadata device";
+		goto bad_data;
+	}
+	src->dev_sectors = bdev_nr_sectors(src->data_dev->bdev);
+	if (ti->len > src->dev_sectors) {
+		ti->error = "Device is larger than the data device";
+		r = -EINVAL;
+		goto bad_meta;
+	}
+	src->dev_sectors = ti->len;
+
+	r = mx_meta_open(&src->meta, src->meta_dev->bdev,
+			 bdev_nr_sectors(src->meta_dev->bdev), src->dev_sectors,
+			 src->conf.region_sectors, &formatted, &err);
+	if (r) {
+		ti->error = (char *)err;
+		goto bad_meta;
+	}
+	if (src->meta.sb.flags & MX_SB_INCONSISTENT) {
+		ti->error = "Data is inconsistent (interrupted resync as target): refusing the source role";
+		r = -EINVAL;
+		goto bad_meta_open;
+	}
+	for (i = 0; i < src->conf.nr_peers; i++) {
+		r = mx_meta_load_slot(&src->meta, src->conf.peers[i].node_id);
+		if (r) {
+			ti->error = "Cannot read intent log";
+			goto bad_meta_open;
+		}
+	}
+	r = mx_source_init_generation(src);
+	if (r) {
+		ti->error = "Cannot write metadata";
+		goto bad_meta_open;
+	}
+
+	r = -ENOMEM;
+	src->touched = bitmap_zalloc(src->meta.nr_regions, GFP_KERNEL);
+	src->scratch = bitmap_zalloc(src->meta.nr_regions, GFP_KERNEL);
+	if (!src->touched || !src->scratch) {
+		ti->error = "Cannot allocate bitmaps";
+		goto bad_bitmaps;
+	}
+	r = bioset_init(&src->bs, 64, 0, BIOSET_NEED_BVECS);
+	if (r) {
+		ti->error = "Cannot allocate bioset";
+		goto bad_bitmaps;
+	}
+	src->wq = alloc_workqueue("mirrorx", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!src->wq) {
+		ti->error = "Cannot allocate workqueue";
+		r = -ENOMEM;
+		goto bad_bioset;
+	}
+
+	src->nr_peers = src->conf.nr_peers;
+	for (i = 0; i < src->nr_peers; i++) {
+		src->peers[i].idx = i;
+		src->peers[i].conf = src->conf.peers[i];
+		r = mx_peer_init(src, &src->peers[i]);
+		if (r) {
+			ti->error = "Cannot allocate peer";
+			goto bad_peers;
+		}
+	}
+
+	ti->per_io_data_size = sizeof(struct mx_write);
+	ti->num_flush_bios = 1;
+	ti->num_discard_bios = 1;
+	ti->num_write_zeroes_bios = 1;
+	ti->flush_supported = true;
+	return 0;
+
+bad_peers:
+	while (i--)
+		mx_peer_free(&src->peers[i]);
+	destroy_workqueue(src->wq);
+bad_bioset:
+	bioset_exit(&src->bs);
+bad_bitmaps:
+	bitmap_free(src->touched);
+	bitmap_free(src->scratch);
+bad_meta_open:
+	mx_meta_close(&src->meta);
+bad_meta:
+	dm_put_device(ti, src->meta_dev);
+bad_data:
+	dm_put_device(ti, src->data_dev);
+bad_table:
+	kfree(src->table);
+bad_free:
+	kfree(src);
+	return r;
+}
+
+static void mirrorx_dtr(struct dm_target *ti)
+{
+	struct mx_source *src = ti->private;
+	u32 i;
+
+	for (i = 0; i < src->nr_peers; i++)
+		mx_peer_stop(&src->peers[i]);
+	cancel_delayed_work_sync(&src->sweep_work);
+	flush_workqueue(src->wq);
+	mx_meta_commit(&src->meta);
+	for (i = 0; i < src->nr_peers; i++)
+		mx_peer_free(&src->peers[i]);
+	destroy_workqueue(src->wq);
+	bioset_exit(&src->bs);
+	bitmap_free(src->touched);
+	bitmap_free(src->scratch);
+	mx_meta_close(&src->meta);
+	dm_put_device(ti, src->meta_dev);
+	dm_put_device(ti, src->data_dev);
+	kfree(src->table);
+	kfree(src);
+}
+
+/* --- suspend / resume --------------------------------------------------- */
+
+static void mirrorx_postsuspend(struct dm_target *ti)
+{
+	struct mx_source *src = ti->private;
+
+	/* dm has stopped new I/O: wait for ours, then make the log durable. */
+	wait_event(src->drain_wait, !atomic_read(&src->nr_inflight));
+	cancel_delayed_work_sync(&src->sweep_work);
+	flush_workqueue(src->wq);
+	mx_meta_commit(&src->meta);
+	src->suspended = true;
+}
+
+static void mirrorx_resume(struct dm_target *ti)
+{
+	struct mx_source *src = ti->private;
+	u32 i;
+
+	src->suspended = false;
+	for (i = 0; i < src->nr_peers; i++)
+		mx_peer_start(&src->peers[i]);
+	queue_delayed_work(src->wq, &src->sweep_work, MX_SWEEP_PERIOD);
+}
+
+/* --- status and messages ------------------------------------------------ */
+
+static u64 mx_dirty_any(struct mx_source *src)
+{
+	u64 nr = src->meta.nr_regions, n;
+	unsigned long flags;
+	u32 i;
+
+	spin_lock_irqsave(&src->lock, flags);
+	spin_lock(&src->meta.lock);
+	bitmap_zero(src->scratch, nr);
+	for (i = 0; i < src->nr_peers; i++)
+		bitmap_or(src->scratch, src->scratch,
+			  src->meta.bits[src->peers[i].conf.node_id], nr);
+	n = bitmap_weight(src->scratch, nr);
+	spin_unlock(&src->meta.lock);
+	spin_unlock_irqrestore(&src->lock, flags);
+	return n;
+}
+
+static void mirrorx_status(struct dm_target *ti, status_type_t type,
+			   unsigned int status_flags, char *result,
+			   unsigned int maxlen)
+{
+	struct mx_source *src = ti->private;
+	unsigned int sz = 0;
+	char addr[64];
+	u32 i;
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		DMEMIT("source UpToDate %u %llu/%llu %u",
+		       src->meta.sb.region_sectors,
+		       (unsigned long long)mx_dirty_any(src),
+		       (unsigned long long)src->meta.nr_regions, src->nr_peers);
+		for (i = 0; i < src->nr_peers; i++) {
+			struct mx_peer *p = &src->peers[i];
+			unsigned long flags;
+			u64 oos, done, total;
+			enum mx_conn_state cs;
+			enum mx_repl_state rs;
+
+			spin_lock_irqsave(&src->lock, flags);
+			cs = p->cstate;
+			rs = p->rstate;
+			oos = bitmap_weight(p->oos, src->meta.nr_regions);
+			done = p->resync_done;
+			total = p->resync_total;
+			spin_unlock_irqrestore(&src->lock, flags);
+			if (cs != MX_CS_CONNECTED)
+				oos = mx_meta_count(&src->meta,
+						    p->conf.node_id);
+			DMEMIT(" %u %s %s %s %llu %llu/%llu 0",
+			       p->conf.node_id, mx_conn_state_name(cs),
+			       mx_repl_state_name(rs),
+			       p->conf.async ? "async" : "sync",
+			       (unsigned long long)oos,
+			       (unsigned long long)done,
+			       (unsigned long long)total);
+		}
+		break;
+	case STATUSTYPE_TABLE:
+		DMEMIT("%s", src->table);
+		break;
+	case STATUSTYPE_IMA:
+		DMEMIT_TARGET_NAME_VERSION(ti->type);
+		DMEMIT(",role=source,data_dev=%s,meta_dev=%s,region_sectors=%u,peers=%u",
+		       src->data_dev->name, src->meta_dev->name,
+		       src->meta.sb.region_sectors, src->nr_peers);
+		for (i = 0; i < src->nr_peers; i++) {
+			mx_addr_str(&src->peers[i].conf.addr, addr,
+				    sizeof(addr));
+			DMEMIT(",peer_%u_id=%u,peer_%u_addr=%s,peer_%u_mode=%s",
+			       i, src->peers[i].conf.node_id, i, addr, i,
+			       src->peers[i].conf.async ? "async" : "sync");
+		}
+		DMEMIT(",auth=%c,data_csum=%c;",
+		       src->conf.opts.auth_key[0] ? 'y' : 'n',
+		       src->conf.opts.data_csum ? 'y' : 'n');
+		break;
+	}
+}
+
+static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
+			      bool full)
+{
+	u32 node = p->conf.node_id;
+	unsigned long flags;
+
+	if (full) {
+		mx_meta_set_all(&src->meta, node);
+		spin_lock_irq(&src->meta.lock);
+		src->meta.sb.slots[node].flags |= MX_SLOT_FULL_SYNC;
+		mx_meta_sb_dirty(&src->meta);
+		spin_unlock_irq(&src->meta.lock);
+		mx_meta_commit(&src->meta);
+	}
+	spin_lock_irqsave(&src->lock, flags);
+	if (p->cstate == MX_CS_CONNECTED && !p->dead) {
+		spin_lock(&src->meta.lock);
+		bitmap_or(p->oos, p->oos, src->meta.bits[node],
+			  src->meta.nr_regions);
+		spin_unlock(&src->meta.lock);
+	}
+	/* A refused peer gets another chance: "full" names it the loser. */
+	if (p->cstate == MX_CS_STANDALONE && full)
+		p->want_connect = true;
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (p->want_connect)
+		mx_peer_connect(p);
+	mx_resync_kick(p);
+}
+
+static int mirrorx_message(struct dm_target *ti, unsigned int argc,
+			   char **argv, char *result, unsigned int maxlen)
+{
+	struct mx_source *src = ti->private;
+	u32 ids[MX_MAX_PEERS];
+	struct mx_msg m;
+	struct mx_peer *p;
+	const char *err;
+	unsigned long flags;
+	u32 i;
+	int r;
+
+	for (i = 0; i < src->nr_peers; i++)
+		ids[i] = src->peers[i].conf.node_id;
+	r = mx_parse_message(argc, argv, ids, src->nr_peers, &m, &err);
+	if (r) {
+		DMWARN("%s: invalid message: %s", mx_dev_name(src), err);
+		return r;
+	}
+	p = m.peer >= 0 ? &src->peers[m.peer] : NULL;
+
+	switch (m.verb) {
+	case MX_MSG_RESYNC:
+		for (i = 0; i < src->nr_peers; i++)
+			if (!p || p == &src->peers[i])
+				mx_request_resync(src, &src->peers[i], m.full);
+		break;
+	case MX_MSG_PAUSE:
+	case MX_MSG_RESUME:
+		spin_lock_irqsave(&src->lock, flags);
+		p->paused = m.verb == MX_MSG_PAUSE;
+		if (p->rstate == MX_RS_RESYNCING && p->paused)
+			p->rstate = MX_RS_PAUSED;
+		else if (p->rstate == MX_RS_PAUSED && !p->paused)
+			p->rstate = MX_RS_RESYNCING;
+		spin_unlock_irqrestore(&src->lock, flags);
+		if (!p->paused)
+			mx_resync_kick(p);
+		mx_source_event(src);
+		break;
+	case MX_MSG_DISCONNECT:
+		mx_peer_disconnect(p);
+		break;
+	case MX_MSG_CONNECT:
+		mx_peer_connect(p);
+		break;
+	case MX_MSG_RESYNC_RATE:
+		WRITE_ONCE(src->conf.opts.resync_rate, m.rate);
+		break;
+	case MX_MSG_ASSUME_CLEAN:
+		spin_lock_irq(&src->meta.lock);
+		if (src->meta.sb.slots[p->conf.node_id].bitmap_gen) {
+			spin_unlock_irq(&src->meta.lock);
+			DMWARN("%s: assume_clean: peer %u has history, refused",
+			       mx_dev_name(src), p->conf.node_id);
+			return -EBUSY;
+		}
+		src->meta.sb.slots[p->conf.node_id].flags |=
+			MX_SLOT_ASSUME_CLEAN;
+		mx_meta_sb_dirty(&src->meta);
+		spin_unlock_irq(&src->meta.lock);
+		return mx_meta_commit(&src->meta);
+	case MX_MSG_VERIFY:
+		DMWARN("%s: verify is not implemented yet", mx_dev_name(src));
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int mirrorx_iterate_devices(struct dm_target *ti,
+				   iterate_devices_callout_fn fn, void *data)
+{
+	struct mx_source *src = ti->private;
+
+	return fn(ti, src->data_dev, 0, ti->len, data);
+}
+
+static struct target_type mirrorx_target = {
+	.name = "mirrorx",
+	.version = {0, 1, 0},
+	.module = THIS_MODULE,
+	.ctr = mirrorx_ctr,
+	.dtr = mirrorx_dtr,
+	.map = mirrorx_map,
+	.postsuspend = mirrorx_postsuspend,
+	.resume = mirrorx_resume,
+	.status = mirrorx_status,
+	.message = mirrorx_message,
+	.iterate_devices = mirrorx_iterate_devices,
+};
+
+int mx_source_register(void)
+{
+	return dm_register_target(&mirrorx_target);
+}
+
+void mx_source_unregister(void)
+{
+	dm_unregister_target(&mirrorx_target);
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Source role ("mirrorx" target): shared structures of source.c (the dm
+ * target and the write path), peer.c (connections to targets) and resync.c.
+ */
+#ifndef DM_MIRRORX_SOURCE_H
+#define DM_MIRRORX_SOURCE_H
+
+#include <linux/device-mapper.h>
+#include <linux/bio.h>
+#include <linux/kthread.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <linux/wait.h>
+#include "args.h"
+#include "metadata.h"
+#include "proto.h"
+
+/* Keepalive: ping after this much silence, drop after MX_PING_TIMEOUT. */
+#define MX_PING_INTERVAL	(2 * HZ)
+#define MX_PING_TIMEOUT		(6 * HZ)
+/* An acknowledgement later than this drops the connection. */
+#define MX_REQ_TIMEOUT		(30 * HZ)
+#define MX_RECONNECT_MIN	(HZ / 2)
+#define MX_RECONNECT_MAX	(4 * HZ)
+/* Regions untouched for one sweep period get their bits cleared. */
+#define MX_SWEEP_PERIOD		(HZ)
+/* Resync regions in flight per peer. */
+#define MX_RESYNC_DEPTH		16
+
+enum mx_conn_state {
+	MX_CS_STANDALONE,	/* admin disconnected or refused: no retry */
+	MX_CS_CONNECTING,
+	MX_CS_CONNECTED,	/* handshake done */
+};
+
+enum mx_repl_state {
+	MX_RS_IDLE,		/* not connected */
+	MX_RS_IN_SYNC,
+	MX_RS_RESYNCING,
+	MX_RS_PAUSED,		/* resync paused by admin */
+	MX_RS_SPLIT_BRAIN,
+	MX_RS_TARGET_NEWER,
+	MX_RS_REFUSED,		/* other handshake refusal, see reason */
+};
+
+struct mx_source;
+struct mx_peer;
+
+/*
+ * A request queued to one peer. Application writes embed one per peer in
+ * struct mx_write; resync, flush, ping and control requests are allocated.
+ */
+struct mx_preq {
+	struct list_head list;
+	struct mx_peer *peer;
+	struct mx_hdr hdr;
+	struct bio_vec *bvecs;		/* data, with @iter */
+	struct bvec_iter iter;
+	const void *payload;		/* small linear payload (hdr.length) */
+	unsigned long sent_at;
+	/* Called once with 0 (acked OK) or an error; may run in any context
+	 * that is not hard IRQ.
+	 */
+	void (*done)(struct mx_preq *rq, int error);
+};
+
+/* Per-bio data of an application write, discard, write-zeroes or flush. */
+struct mx_write {
+	struct mx_source *src;
+	struct bio *bio;
+	struct list_head list;		/* src->inflight */
+	struct list_head wait_list;	/* src->blocked or src->commit_wait */
+	sector_t sector;
+	u32 sectors;
+	u64 r0, r1;			/* regions touched */
+	atomic_t pending;
+	blk_status_t status;
+	struct mx_preq preq[MX_MAX_PEERS];
+};
+
+struct mx_peer {
+	struct mx_source *src;
+	u32 idx;			/* index in the table */
+	struct mx_peer_conf conf;
+	char addr_str[64];
+
+	/* Protected by src->lock. */
+	enum mx_conn_state cstate;
+	enum mx_repl_state rstate;
+	u32 refuse_reason;
+	bool want_connect;		/* cleared by disconnect / refusal */
+	bool paused;
+	bool dead;			/* connection failing, no new sends */
+	struct list_head sendq;
+	unsigned long *oos;		/* regions needing resync */
+	u64 resync_total, resync_done;
+	u64 resynced_bytes;		/* since load, for status and tests */
+	unsigned long last_rx;
+
+	struct socket *sock;
+	struct mutex send_mutex;
+	struct task_struct *conn_thread;
+	struct work_struct send_work;
+	struct work_struct resync_work;
+	struct xarray inflight;		/* seq -> struct mx_preq */
+	atomic64_t next_seq;
+	atomic_t resync_inflight;
+	wait_queue_head_t resync_wait;
+	bool resync_running;
+};
+
+struct mx_source {
+	struct dm_target *ti;
+	struct dm_dev *data_dev;
+	struct dm_dev *meta_dev;
+	struct mx_src_conf conf;
+	char *table;			/* the constructor line, for STATUSTYPE_TABLE */
+	sector_t dev_sectors;
+	struct mx_meta meta;
+	struct bio_set bs;
+	struct workqueue_struct *wq;
+
+	spinlock_t lock;		/* everything below, and peer states */
+	struct list_head inflight;	/* struct mx_write being written */
+	struct list_head blocked;	/* overlapping an in-flight write */
+	struct list_head commit_wait;	/* waiting for their bits on disk */
+	u64 resync_locked[MX_MAX_PEERS * MX_RESYNC_DEPTH];
+	u32 nr_resync_locked;
+	unsigned long *touched;		/* written since the last sweep */
+	unsigned long *scratch;
+	bool suspended;
+	atomic_t nr_inflight;
+	wait_queue_head_t drain_wait;
+
+	struct work_struct commit_work;
+	struct delayed_work sweep_work;
+	struct work_struct event_work;
+	struct work_struct gen_work;
+	u64 gen_seq;			/* generation rotations */
+	u64 gen_committed;		/* rotations on disk */
+
+	u32 nr_peers;
+	struct mx_peer peers[MX_MAX_PEERS];
+};
+
+/* peer.c */
+int mx_peer_init(struct mx_source *src, struct mx_peer *p);
+void mx_peer_start(struct mx_peer *p);
+void mx_peer_stop(struct mx_peer *p);
+void mx_peer_free(struct mx_peer *p);
+void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq);
+bool mx_peer_replicating(struct mx_peer *p);
+void mx_peer_disconnect(struct mx_peer *p);
+void mx_peer_connect(struct mx_peer *p);
+const char *mx_conn_state_name(enum mx_conn_state s);
+const char *mx_repl_state_name(enum mx_repl_state s);
+
+/* resync.c */
+void mx_resync_kick(struct mx_peer *p);
+void mx_resync_stop(struct mx_peer *p);
+void mx_resync_work(struct work_struct *ws);
+void mx_send_sync_state(struct mx_peer *p, u32 state);
+
+/* source.c */
+void mx_source_event(struct mx_source *src);
+void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
+			u64 r0, u64 r1);
+void mx_source_kick_commit(struct mx_source *src);
+bool mx_source_try_lock_region(struct mx_source *src, u64 r);
+void mx_source_unlock_region(struct mx_source *src, u64 r);
+
+#endif /* DM_MIRRORX_SOURCE_H */

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Mirror helpers for the replication tests (sourced after tests/lib.sh).
+# Convention: every guest has disk 0 = data (/dev/vda), disk 1 = metadata
+# (/dev/vdb); the mirror is the dm device "mx"; the target listens on its
+# address of the link to the source, port MX_PORT.
+
+MX_PORT=${MX_PORT:-7789}
+MX_DATA=/dev/vda
+MX_META=/dev/vdb
+
+# mx_boot NAME... : boot guests with a data and a metadata disk, load module.
+mx_boot() {
+	local g
+	for g in "$@"; do
+		vm_boot "$g" "${MX_DATA_SIZE:-256M}" "${MX_META_SIZE:-8M}"
+	done
+	vm_wait_ready "$@"
+	for g in "$@"; do
+		load_module "$g"
+	done
+}
+
+# mx_sectors NAME: sectors of the data disk.
+mx_sectors() { vm_run "$1" "blockdev --getsz $MX_DATA"; }
+
+# mx_target_table TGT SRC [OPTS...]: the mirrorx-recv table line for TGT.
+mx_target_table() {
+	local t=$1 s=$2
+	shift 2
+	local opts=
+	[ $# -eq 0 ] || opts=" $# $*"
+	echo "0 $(mx_sectors "$t") mirrorx-recv $MX_DATA $MX_META $(vm_addr "$t" "$s"):$MX_PORT$opts"
+}
+
+# mx_source_table SRC TGT [REGION [OPTS...]]: the mirrorx table line, peer
+# node id 1 in sync mode.
+mx_source_table() {
+	local s=$1 t=$2 region=${3:-128}
+	shift 2
+	[ $# -eq 0 ] || shift
+	local opts=
+	[ $# -eq 0 ] || opts=" $# $*"
+	echo "0 $(mx_sectors "$s") mirrorx $MX_DATA $MX_META $region 1 1 $(vm_addr "$t" "$s"):$MX_PORT ${MX_MODE:-sync}$opts"
+}
+
+# mx_create NAME TABLE: dmsetup create mx on NAME.
+mx_create() {
+	vm_run -t 60 "$1" "dmsetup create mx --table '$2' && dmsetup mknodes mx && test -b /dev/mapper/mx"
+}
+
+# mx_create_target TGT SRC [OPTS...] / mx_create_source SRC TGT [REGION [OPTS...]]
+mx_create_target() { mx_create "$1" "$(mx_target_table "$@")"; }
+mx_create_source() { mx_create "$1" "$(mx_source_table "$@")"; }
+
+# mx_status NAME: the dmsetup status line of mx.
+mx_status() { vm_run -t 30 "$1" "dmsetup status mx"; }
+
+# mx_field NAME N: field N (1-based, dmsetup status numbering) of the status.
+mx_field() { mx_status "$1" | awk -v n="$2" '{ print $n }'; }
+
+# Source status fields: 4 role, 5 data state, 6 region, 7 dirty/total,
+# 8 #peers, then per peer 9 id, 10 conn, 11 repl, 12 mode, 13 oos regions,
+# 14 resync done/total, 15 queue bytes.
+mx_repl() { mx_field "$1" 11; }
+mx_conn() { mx_field "$1" 10; }
+mx_oos() { mx_field "$1" 13; }
+
+_mx_is_insync() { [ "$(mx_conn "$1")/$(mx_repl "$1")" = Connected/InSync ]; }
+
+# mx_wait_insync SRC [SECS]: until the peer is Connected and InSync.
+mx_wait_insync() { wait_for "${2:-120}" _mx_is_insync "$1"; }
+
+_mx_is_state() { [ "$(mx_repl "$1")" = "$2" ]; }
+# mx_wait_state SRC STATE [SECS]
+mx_wait_state() { wait_for "${3:-60}" _mx_is_state "$1" "$2"; }
+
+_mx_is_conn() { [ "$(mx_conn "$1")" = "$2" ]; }
+# mx_wait_conn SRC STATE [SECS]
+mx_wait_conn() { wait_for "${3:-60}" _mx_is_conn "$1" "$2"; }
+
+# mx_data_sha NAME: sha256 of the whole data disk (read below dm, O_DIRECT).
+mx_data_sha() { dev_sha256 "$1" "$MX_DATA"; }
+
+# mx_assert_same A B: both data disks have the same checksum.
+mx_assert_same() {
+	local a b
+	a=$(mx_data_sha "$1") || fail "reading $1's data disk"
+	b=$(mx_data_sha "$2") || fail "reading $2's data disk"
+	assert_eq "$a" "$b" "data checksum $1 vs $2"
+}
+
