@@ -60,7 +60,7 @@ static int t_src(struct kunit *test, const char *line, struct mx_src_conf *c,
 {
 	struct t_args *a = t_split(test, line);
 
-	*error = NULL;
+	*error = "(no error)";
 	return mx_parse_src_table(a->argc, a->argv, c, error);
 }
 
@@ -69,7 +69,7 @@ static int t_recv(struct kunit *test, const char *line,
 {
 	struct t_args *a = t_split(test, line);
 
-	*error = NULL;
+	*error = "(no error)";
 	return mx_parse_recv_table(a->argc, a->argv, c, error);
 }
 
@@ -510,7 +510,7 @@ static int t_msg(struct kunit *test, const char *line, struct mx_msg *m,
 {
 	struct t_args *a = t_split(test, line);
 
-	*err = NULL;
+	*err = "(no error)";
 	return mx_parse_message(a->argc, a->argv, t_peer_ids,
 				ARRAY_SIZE(t_peer_ids), m, err);
 }

@@ -27,7 +27,7 @@ static struct mx_disk_sb *t_block(struct kunit *test)
 static struct mx_disk_sb *t_encoded(struct kunit *test, struct mx_sb_info *sb)
 {
 	struct mx_disk_sb *d = t_block(test);
-	const char *err = NULL;
+	const char *err = "(no error)";
 
 	KUNIT_ASSERT_EQ(test, mx_sb_format(sb, T_DATA_SECTORS, T_REGION, &err),
 			0);
@@ -52,7 +52,7 @@ static void t_expect_reject(struct kunit *test, struct mx_disk_sb *d,
 			    const char *why)
 {
 	struct mx_sb_info out;
-	const char *err = NULL;
+	const char *err = "(no error)";
 
 	KUNIT_EXPECT_EQ(test, mx_sb_decode(d, &out, &err), -EINVAL);
 	KUNIT_EXPECT_STREQ(test, err, why);
@@ -109,7 +109,7 @@ static void mx_meta_block_is_zero(struct kunit *test)
 static void mx_meta_format(struct kunit *test)
 {
 	struct mx_sb_info sb;
-	const char *err = NULL;
+	const char *err = "(no error)";
 	int i;
 
 	memset(&sb, 0xa5, sizeof(sb));
@@ -136,22 +136,22 @@ static void mx_meta_format(struct kunit *test)
 static void mx_meta_format_rejects(struct kunit *test)
 {
 	struct mx_sb_info sb;
-	const char *err = NULL;
+	const char *err = "(no error)";
 
 	KUNIT_EXPECT_EQ(test, mx_sb_format(&sb, 1024, 24, &err), -EINVAL);
 	KUNIT_EXPECT_STREQ(test, err, "Invalid region size");
-	err = NULL;
+	err = "(no error)";
 	KUNIT_EXPECT_EQ(test, mx_sb_format(&sb, 1024, 4, &err), -EINVAL);
 	KUNIT_EXPECT_STREQ(test, err, "Invalid region size");
-	err = NULL;
+	err = "(no error)";
 	KUNIT_EXPECT_EQ(test, mx_sb_format(&sb, 1024,
 					   MX_MAX_REGION_SECTORS * 2, &err),
 			-EINVAL);
 	KUNIT_EXPECT_STREQ(test, err, "Invalid region size");
-	err = NULL;
+	err = "(no error)";
 	KUNIT_EXPECT_EQ(test, mx_sb_format(&sb, 0, 8, &err), -EINVAL);
 	KUNIT_EXPECT_STREQ(test, err, "Data device is empty");
-	err = NULL;
+	err = "(no error)";
 	/* 2^61 regions would need 2^46 bitmap blocks per node. */
 	KUNIT_EXPECT_EQ(test, mx_sb_format(&sb, U64_MAX, 8, &err), -EINVAL);
 	KUNIT_EXPECT_STREQ(test, err, "Too many regions for the bitmap");
@@ -191,7 +191,7 @@ static void mx_meta_round_trip(struct kunit *test)
 {
 	struct mx_sb_info sb, out;
 	struct mx_disk_sb *d;
-	const char *err = NULL;
+	const char *err = "(no error)";
 	int i;
 
 	d = t_encoded(test, &sb);
@@ -218,7 +218,7 @@ static void mx_meta_round_trip_unset_node(struct kunit *test)
 {
 	struct mx_sb_info sb, out;
 	struct mx_disk_sb *d = t_block(test);
-	const char *err = NULL;
+	const char *err = "(no error)";
 
 	KUNIT_ASSERT_EQ(test, mx_sb_format(&sb, 12345, 8, &err), 0);
 	mx_sb_encode(&sb, d);
@@ -248,7 +248,7 @@ static void mx_meta_reject_csum(struct kunit *test)
 	struct mx_sb_info sb;
 	struct mx_disk_sb *d = t_encoded(test, &sb);
 	struct mx_sb_info out;
-	const char *err = NULL;
+	const char *err = "(no error)";
 	u8 *raw = (u8 *)d;
 	int off;
 
@@ -356,7 +356,7 @@ static void mx_meta_reject_node_id(struct kunit *test)
 {
 	struct mx_sb_info sb, out;
 	struct mx_disk_sb *d = t_encoded(test, &sb);
-	const char *err = NULL;
+	const char *err = "(no error)";
 
 	d->node_id = cpu_to_le32(MX_MAX_NODES);
 	t_reseal(d);
@@ -396,7 +396,7 @@ static void mx_meta_reject_cursor(struct kunit *test)
 {
 	struct mx_sb_info sb, out;
 	struct mx_disk_sb *d = t_encoded(test, &sb);
-	const char *err = NULL;
+	const char *err = "(no error)";
 
 	d->slots[2].resync_cursor = cpu_to_le64(sb.nr_regions + 1);
 	t_reseal(d);

@@ -8,6 +8,7 @@
 #include <linux/string.h>
 #include <linux/blk_types.h>
 #include "proto.h"
+#include "meta_format.h"
 
 #define T_DEV_SECTORS	(SZ_1G >> SECTOR_SHIFT)	/* 1 GiB peer device */
 
@@ -19,7 +20,7 @@ static int t_hdr(struct kunit *test, const struct mx_hdr *h,
 
 	memset(&w, 0xee, sizeof(w));
 	mx_hdr_encode(&w, h);
-	*err = NULL;
+	*err = "(no error)";
 	return mx_hdr_decode(&w, out, T_DEV_SECTORS, err);
 }
 
@@ -93,7 +94,7 @@ static void mx_proto_hdr_magic(struct kunit *test)
 {
 	struct mx_hdr h = { .type = MX_P_PING }, out;
 	struct mx_wire_hdr w;
-	const char *err = NULL;
+	const char *err = "(no error)";
 
 	mx_hdr_encode(&w, &h);
 	w.magic = cpu_to_be32(MX_WIRE_MAGIC + 1);
@@ -203,6 +204,7 @@ static void mx_proto_hdr_data(struct kunit *test)
 	h.type = MX_P_RS_DATA;
 	t_hdr_ok(test, &h);
 	h.length = 100;
+	h.size = 100;
 	t_hdr_bad(test, &h, "Write size not a non-zero multiple of 512");
 }
 
@@ -363,7 +365,7 @@ static int t_hello(const struct mx_hello *h, struct mx_hello *out,
 	struct mx_wire_hello w;
 
 	mx_hello_encode(&w, h);
-	*err = NULL;
+	*err = "(no error)";
 	return mx_hello_decode(&w, out, err);
 }
 
@@ -465,7 +467,7 @@ static void mx_proto_sync_state(struct kunit *test)
 	};
 	struct mx_wire_sync_state w;
 	struct mx_sync_state out;
-	const char *err = NULL;
+	const char *err = "(no error)";
 
 	mx_sync_state_encode(&w, &s);
 	KUNIT_ASSERT_EQ(test, mx_sync_state_decode(&w, &out, &err), 0);
