@@ -34,6 +34,7 @@ find_checkpatch() {
 	fi
 	for c in /usr/src/linux-headers-*/scripts/checkpatch.pl \
 		/usr/src/linux-source-*/scripts/checkpatch.pl \
+		"${XDG_CACHE_HOME:-$HOME/.cache}"/dm-mirrorx/linux-source-*/scripts/checkpatch.pl \
 		"$CACHE/scripts/checkpatch.pl"; do
 		if [ -f "$c" ] && [ -f "$(dirname "$c")/spelling.txt" ]; then
 			echo "$c"

@@ -32,6 +32,7 @@ vm_init
 MX_T0=$(date +%s)
 MX_KO=$MX_REPO/dm-mirrorx/dm-mirrorx.ko
 _MX_REASON=
+_MX_ERR_REASON=
 _MX_LOGS_SHOWN=0
 
 _mx_elapsed() { echo $(($(date +%s) - MX_T0)); }
@@ -65,9 +66,16 @@ skip() {
 # pass: end the test successfully (reaching the end of the file does too).
 pass() { exit 0; }
 
+# ERR fires once, in the innermost frame; name the test's own line too.
 _mx_on_err() {
-	local rc=$1 line=$2 cmd=$3
-	[ -n "$_MX_REASON" ] || _MX_REASON="line $line: '$cmd' exited $rc"
+	local rc=$1 line=$2 cmd=$3 n=${#FUNCNAME[@]} tl src
+	if [ "$n" -le 2 ]; then
+		_MX_ERR_REASON="line $line: '$cmd' exited $rc"
+	else
+		tl=${BASH_LINENO[n - 2]}
+		src=$(sed -n "${tl}{s/^[[:space:]]*//;p}" "$0" 2>/dev/null | cut -c1-120)
+		_MX_ERR_REASON="line $tl: '$src' failed with $rc (in ${FUNCNAME[1]}: '$cmd')"
+	fi
 }
 
 _mx_on_exit() {
@@ -86,7 +94,7 @@ _mx_on_exit() {
 		rc=1
 	fi
 	if [ $rc -ne 0 ]; then
-		[ -n "$_MX_REASON" ] || _MX_REASON="exit status $rc"
+		[ -n "$_MX_REASON" ] || _MX_REASON=${_MX_ERR_REASON:-"exit status $rc"}
 		[ "$_MX_LOGS_SHOWN" = 1 ] || show_logs
 		echo "FAIL: $MX_TEST: $_MX_REASON ($(_mx_elapsed)s)"
 		exit 1
@@ -99,7 +107,7 @@ _mx_on_exit() {
 trap '_mx_on_err $? $LINENO "$BASH_COMMAND"' ERR
 trap _mx_on_exit EXIT
 trap '_MX_REASON="interrupted (SIGINT)"; exit 130' INT
-trap '_MX_REASON="terminated (timeout?)"; exit 143' TERM
+trap '_MX_REASON="terminated by SIGTERM (test timeout?)"; exit 143' TERM
 
 # ---- requires: skip the test when the environment can't run it ----
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the integration tests (make integration, scripts/check.sh).
+#
+#   tests/run.sh                 all tests/[0-9]*.sh, in order
+#   tests/run.sh 001 002-harness tests/003-foo.sh   only these
+#
+# Each test runs in its own work dir under $MX_RUN_DIR (default: a fresh
+# mktemp -d under /tmp), with the timeout from its "# timeout: N" header
+# line (default MX_TEST_TIMEOUT, 600 s): TERM first (the test kills its
+# guests and prints its logs), KILL 30 s later. Any qemu of the test still
+# alive afterwards is killed by pid. Exit status 0 = pass, 77 = skip,
+# anything else = fail. Output of each test goes to the terminal and to
+# $MX_RUN_DIR/NAME.log. Ends with one line "N passed, N failed" (plus
+# ", N skipped" when tests were skipped); exits 1 if any test failed.
+#
+# MX_RESULTS=FILE appends "PASS|FAIL|SKIP name seconds" lines to FILE;
+# MX_SUMMARY_LABEL="text" prefixes the summary line (scripts/check.sh uses
+# that so its own summary stays the only closing line).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+cd "$HERE/.." || exit 1
+
+tests=()
+if [ $# -eq 0 ]; then
+	for t in tests/[0-9]*.sh; do
+		[ -f "$t" ] && tests+=("$t")
+	done
+else
+	for a in "$@"; do
+		a=${a##*/}
+		a=${a%.sh}
+		m=(tests/"$a"*.sh)
+		if [ ! -f "${m[0]}" ]; then
+			echo "run.sh: no test matches '$a'" >&2
+			exit 2
+		fi
+		tests+=("${m[0]}")
+	done
+fi
+
+MX_RUN_DIR=${MX_RUN_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/mx-run.XXXXXX")}
+mkdir -p "$MX_RUN_DIR"
+interrupted=0
+pass=0
+failn=0
+skipn=0
+failed=()
+skipped=()
+
+# Kill (by pid) any qemu whose pidfile lies in DIR and that still runs.
+sweep() {
+	local f pid
+	for f in "$1"/*/qemu.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || continue
+		if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$1/"; then
+			echo "run.sh: killing leftover qemu $pid ($f)" >&2
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	done
+}
+
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	tmo=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$t" | head -n1)
+	tmo=${tmo:-${MX_TEST_TIMEOUT:-600}}
+	wd=$MX_RUN_DIR/$name
+	rm -rf "$wd"
+	echo "===== $name (timeout ${tmo}s): $(sed -n '2s/^# *//p' "$t")"
+	t0=$(date +%s)
+	log=$MX_RUN_DIR/$name.log
+	: >"$log"
+	# The test writes to a file (no SIGPIPE if the terminal goes away);
+	# tail shows it live. On INT/TERM, the test gets TERM and cleans up.
+	MX_WORKDIR=$wd timeout -k 30 "$tmo" bash "$t" >"$log" 2>&1 </dev/null &
+	tpid=$!
+	tail -n +1 -s 0.2 -f --pid="$tpid" "$log" &
+	lpid=$!
+	trap 'interrupted=1; kill -TERM $tpid 2>/dev/null' INT TERM
+	rc=0
+	wait $tpid || rc=$?
+	# wait returns early (>128) when a trapped signal arrives.
+	while kill -0 $tpid 2>/dev/null; do
+		wait $tpid
+		rc=$?
+	done
+	trap - INT TERM
+	wait $lpid 2>/dev/null
+	dt=$(($(date +%s) - t0))
+	sweep "$wd"
+	case $rc in
+	0)
+		pass=$((pass + 1))
+		res=PASS
+		;;
+	77)
+		skipn=$((skipn + 1))
+		skipped+=("$name")
+		res=SKIP
+		;;
+	*)
+		failn=$((failn + 1))
+		res=FAIL
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+			res="FAIL (timed out after ${tmo}s)"
+			failed+=("$name (timeout)")
+		else
+			failed+=("$name")
+		fi
+		;;
+	esac
+	[ -z "${MX_RESULTS:-}" ] || echo "${res%% *} $name $dt" >>"$MX_RESULTS"
+	echo "===== $name: $res (${dt}s)"
+	if [ "$interrupted" = 1 ]; then
+		echo "run.sh: interrupted" >&2
+		break
+	fi
+done
+
+# Logs of passed tests go; failed tests keep their log and work dir.
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	[ -d "$MX_RUN_DIR/$name" ] || rm -f "$MX_RUN_DIR/$name.log"
+done
+rmdir "$MX_RUN_DIR" 2>/dev/null
+[ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]} (logs in $MX_RUN_DIR)"
+[ ${#skipped[@]} -eq 0 ] || echo "skipped: ${skipped[*]}"
+line="$pass passed, $failn failed"
+[ $skipn -eq 0 ] || line+=", $skipn skipped"
+echo "${MX_SUMMARY_LABEL:+$MX_SUMMARY_LABEL }$line"
+[ $failn -eq 0 ]
