@@ -127,13 +127,9 @@ int mx_hdr_decode(const struct mx_wire_hdr *w, struct mx_hdr *h,
 			*err = "Unknown flags on a bitmap packet";
 			return -EPROTO;
 		}
+		/* Empty is harmless, even before the last packet. */
 		if (h->length > MX_WIRE_BITMAP_MAX || h->length % 8) {
 			*err = "Bad bitmap payload length";
-			return -EPROTO;
-		}
-		/* Only the final packet may be empty. */
-		if (!h->length && !(h->flags & MX_BM_LAST)) {
-			*err = "Empty bitmap packet";
 			return -EPROTO;
 		}
 		if (h->size) {
