@@ -144,6 +144,10 @@ vm_boot() {
 	local name=$1 d idx ports i j p mac cmdline initrd boot accel cpu
 	local -a args
 	shift
+	if [ "$BASHPID" != "$$" ]; then
+		_mx_err "vm_boot $name: call it from the test's main shell, not from a subshell or \$(...) (qemu dies with its parent)"
+		return 1
+	fi
 	vm_init || return 1
 	case "$name" in
 	'' | *[!A-Za-z0-9_-]*) _mx_err "bad guest name '$name'"; return 1 ;;
