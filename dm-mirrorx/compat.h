@@ -11,7 +11,7 @@
 #include <linux/uio.h>
 #include <linux/bvec.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
 /* kernel_sendpage() is gone: MSG_SPLICE_PAGES replaces it. */
 static inline int mx_compat_sendpage(struct socket *sock, struct page *page,
 				     size_t off, size_t len, int flags)

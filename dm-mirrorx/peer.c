@@ -184,6 +184,7 @@ static int mx_send_hello(struct mx_peer *p)
 		.proto_min = MX_PROTO_MIN,
 		.proto_max = MX_PROTO_MAX,
 		.role = MX_ROLE_SOURCE,
+		.features = src->auth ? MX_FEAT_AUTH : 0,
 		.node_id = src->conf.opts.node_id,
 		.peer_node_id = node,
 		.data_sectors = src->dev_sectors,
@@ -283,6 +284,29 @@ static void mx_gen_view_of_sb(struct mx_sb_info *sb, u32 node,
 	v->bitmap_gen = sb->slots[node].bitmap_gen;
 	memcpy(v->history, sb->history, sizeof(v->history));
 	v->fresh = sb->flags & MX_SB_FRESH;
+}
+
+static int mx_authenticate(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	const char *err;
+	int r;
+
+	if (!src->auth)
+		return 0;
+	mx_sock_set_rcvtimeo(p->sock, 10 * HZ);
+	r = mx_auth_exchange(p->sock, src->auth, MX_ROLE_SOURCE,
+			     src->dev_sectors, &err);
+	if (r) {
+		DMERR_LIMIT("%s: peer %u (%s): authentication failed: %s (%d)",
+			    mx_name(p), p->conf.node_id, p->addr_str,
+			    err ?: "connection lost", r);
+		spin_lock_irq(&src->lock);
+		p->refuse_reason = MX_REFUSE_AUTH;
+		p->rstate = MX_RS_REFUSED;
+		spin_unlock_irq(&src->lock);
+	}
+	return r;
 }
 
 static int mx_handshake(struct mx_peer *p)
@@ -418,6 +442,8 @@ static int mx_handshake(struct mx_peer *p)
 	       mx_name(p), node, p->addr_str, mx_gen_verdict_name(v),
 	       (unsigned long long)n);
 	mx_source_event(src);
+	if (!n)
+		mx_source_release_held(src);
 	if (n)
 		mx_resync_kick(p);
 	return 0;
@@ -559,7 +585,9 @@ static int mx_conn_thread(void *arg)
 		r = mx_sock_connect(&p->conf.addr, &sock);
 		if (!r) {
 			p->sock = sock;
-			r = mx_handshake(p);
+			r = mx_authenticate(p);
+			if (!r)
+				r = mx_handshake(p);
 			if (!r) {
 				backoff = MX_RECONNECT_MIN;
 				mx_recv_loop(p);
@@ -632,6 +660,8 @@ void mx_peer_disconnect(struct mx_peer *p)
 	if (p->cstate == MX_CS_CONNECTING)
 		p->cstate = MX_CS_STANDALONE;
 	spin_unlock_irq(&src->lock);
+	/* The admin took the peer out: writes held for it may complete. */
+	mx_source_release_held(src);
 	mx_source_event(src);
 }
 

@@ -21,6 +21,7 @@
 #include "metadata.h"
 #include "proto.h"
 #include "transport.h"
+#include "auth.h"
 #include "mirrorx.h"
 
 #define DM_MSG_PREFIX "mirrorx-recv"
@@ -69,6 +70,7 @@ struct mx_recv {
 	struct dm_dev *meta_dev;
 	struct mx_recv_conf conf;
 	char *table;
+	struct mx_auth_secret *auth;	/* NULL without the auth option */
 	sector_t dev_sectors;
 	struct mx_meta meta;
 	struct workqueue_struct *wq;
@@ -585,7 +587,20 @@ static int mx_rconn_thread(void *arg)
 	struct mx_recv *rv = c->rv;
 	int r;
 
-	r = mx_rc_handshake(c);
+	r = 0;
+	if (rv->auth) {
+		const char *err;
+
+		mx_sock_set_rcvtimeo(c->sock, 10 * HZ);
+		r = mx_auth_exchange(c->sock, rv->auth, MX_ROLE_TARGET,
+				     rv->dev_sectors, &err);
+		if (r)
+			DMERR_LIMIT("%s: %s failed authentication: %s (%d)",
+				    mx_rv_name(rv), c->addr,
+				    err ?: "connection lost", r);
+	}
+	if (!r)
+		r = mx_rc_handshake(c);
 	if (!r) {
 		spin_lock_irq(&rv->lock);
 		rv->state = MX_RV_CONNECTED;
@@ -723,6 +738,22 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 	r = mx_parse_recv_table(argc, argv, &rv->conf, &ti->error);
 	if (r)
 		goto bad_free;
+	if (rv->conf.opts.data_csum) {
+		ti->error = "data_csum is not supported yet";
+		r = -EINVAL;
+		goto bad_free;
+	}
+	if (rv->conf.opts.auth_key[0]) {
+		rv->auth = kzalloc(sizeof(*rv->auth), GFP_KERNEL);
+		if (!rv->auth) {
+			ti->error = "Cannot allocate auth secret";
+			r = -ENOMEM;
+			goto bad_free;
+		}
+		r = mx_auth_load(rv->conf.opts.auth_key, rv->auth, &ti->error);
+		if (r)
+			goto bad_free;
+	}
 	rv->table = mx_rv_join_args(argc, argv);
 	if (!rv->table) {
 		ti->error = "Cannot allocate table copy";
@@ -789,6 +820,9 @@ bad_data:
 bad_table:
 	kfree(rv->table);
 bad_free:
+	if (rv->auth)
+		mx_auth_wipe(rv->auth);
+	kfree(rv->auth);
 	kfree(rv);
 	return r;
 }
@@ -809,6 +843,9 @@ static void mirrorx_recv_dtr(struct dm_target *ti)
 	dm_put_device(ti, rv->meta_dev);
 	dm_put_device(ti, rv->data_dev);
 	kfree(rv->table);
+	if (rv->auth)
+		mx_auth_wipe(rv->auth);
+	kfree(rv->auth);
 	kfree(rv);
 }
 
@@ -824,6 +861,17 @@ static int mirrorx_recv_map(struct dm_target *ti, struct bio *bio)
 	bio_set_dev(bio, rv->data_dev->bdev);
 	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	return DM_MAPIO_REMAPPED;
+}
+
+/*
+ * dm-ioctl sets the disk's read-only flag from the table mode just before
+ * resuming; a target node is read-only whatever the mode, so that local
+ * writers fail at open (EACCES), write(2) (EPERM) or mount (EROFS) rather
+ * than with I/O errors. Loading the source role again makes it writable.
+ */
+static void mirrorx_recv_resume(struct dm_target *ti)
+{
+	set_disk_ro(dm_disk(dm_table_get_md(ti->table)), true);
 }
 
 static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
@@ -892,6 +940,7 @@ static struct target_type mirrorx_recv_target = {
 	.ctr = mirrorx_recv_ctr,
 	.dtr = mirrorx_recv_dtr,
 	.map = mirrorx_recv_map,
+	.resume = mirrorx_recv_resume,
 	.status = mirrorx_recv_status,
 	.iterate_devices = mirrorx_recv_iterate_devices,
 };

@@ -280,6 +280,7 @@ void mx_resync_work(struct work_struct *ws)
 		mx_send_sync_state(p, MX_SS_RESYNC_DONE);
 		DMINFO("%s: peer %u: resync finished",
 		       dm_table_device_name(src->ti->table), p->conf.node_id);
+		mx_source_release_held(src);
 		mx_source_event(src);
 		return;
 	}

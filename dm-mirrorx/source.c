@@ -148,18 +148,86 @@ void mx_source_unlock_region(struct mx_source *src, u64 r)
 
 /* --- the write path ----------------------------------------------------- */
 
+/*
+ * Peers in @mask that still owe @w a copy under on_disconnect suspend: they
+ * are not back in sync and the admin has not released them (disconnect).
+ * Under src->lock.
+ */
+static unsigned long mx_held_by(struct mx_source *src, unsigned long mask)
+{
+	unsigned long held = 0;
+	u32 i;
+
+	if (!src->conf.opts.disconnect_suspend)
+		return 0;
+	for_each_set_bit(i, &mask, src->nr_peers) {
+		struct mx_peer *p = &src->peers[i];
+
+		if (!p->want_connect)
+			continue;
+		if (p->cstate == MX_CS_CONNECTED && !p->dead &&
+		    p->rstate == MX_RS_IN_SYNC)
+			continue;
+		held |= BIT(i);
+	}
+	return held;
+}
+
+static void mx_write_end(struct mx_write *w)
+{
+	struct mx_source *src = w->src;
+
+	w->bio->bi_status = w->status;
+	bio_endio(w->bio);
+	if (atomic_dec_and_test(&src->nr_inflight))
+		wake_up(&src->drain_wait);
+}
+
+/*
+ * Complete the writes held for peers that are back in sync (the resync
+ * copied their regions) or that the admin took out of the mirror.
+ */
+void mx_source_release_held(struct mx_source *src)
+{
+	struct mx_write *w, *tmp;
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	spin_lock_irqsave(&src->lock, flags);
+	list_for_each_entry_safe(w, tmp, &src->held, wait_list) {
+		w->failed_peers = mx_held_by(src, w->failed_peers);
+		if (!w->failed_peers)
+			list_move_tail(&w->wait_list, &done);
+	}
+	spin_unlock_irqrestore(&src->lock, flags);
+	list_for_each_entry_safe(w, tmp, &done, wait_list) {
+		list_del_init(&w->wait_list);
+		mx_write_end(w);
+	}
+}
+
 static void mx_write_complete(struct mx_write *w)
 {
 	struct mx_source *src = w->src;
 	unsigned long flags;
-	bool kick;
+	bool kick, hold = false;
 
 	spin_lock_irqsave(&src->lock, flags);
 	list_del_init(&w->list);
 	kick = !list_empty(&src->blocked);
+	if (!w->status && w->sectors) {
+		w->failed_peers = mx_held_by(src, w->failed_peers);
+		if (w->failed_peers) {
+			/* Its regions are out of sync: the resync delivers it. */
+			list_add_tail(&w->wait_list, &src->held);
+			hold = true;
+		}
+	}
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (kick)
 		mx_source_kick_commit(src);
+	if (hold)
+		return;
 
 	w->bio->bi_status = w->status;
 	bio_endio(w->bio);
@@ -192,8 +260,10 @@ static void mx_write_peer_done(struct mx_preq *rq, int error)
 	struct mx_write *w = container_of(rq, struct mx_write,
 					  preq[rq->peer->idx]);
 
-	if (error && w->sectors)
+	if (error && w->sectors) {
 		mx_source_mark_oos(w->src, rq->peer, w->r0, w->r1);
+		set_bit(rq->peer->idx, &w->failed_peers);
+	}
 	mx_write_put(w);
 }
 
@@ -436,6 +506,7 @@ static int mx_map_write(struct mx_source *src, struct bio *bio)
 	w->src = src;
 	w->bio = bio;
 	w->status = BLK_STS_OK;
+	w->failed_peers = 0;
 	INIT_LIST_HEAD(&w->list);
 	INIT_LIST_HEAD(&w->wait_list);
 	w->sector = dm_target_offset(src->ti, bio->bi_iter.bi_sector);
@@ -593,6 +664,7 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	INIT_LIST_HEAD(&src->inflight);
 	INIT_LIST_HEAD(&src->blocked);
 	INIT_LIST_HEAD(&src->commit_wait);
+	INIT_LIST_HEAD(&src->held);
 	init_waitqueue_head(&src->drain_wait);
 	INIT_WORK(&src->commit_work, mx_commit_work);
 	INIT_DELAYED_WORK(&src->sweep_work, mx_sweep_work);
@@ -608,6 +680,23 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 			r = -EINVAL;
 			goto bad_free;
 		}
+	}
+	if (src->conf.opts.data_csum) {
+		ti->error = "data_csum is not supported yet";
+		r = -EINVAL;
+		goto bad_free;
+	}
+	if (src->conf.opts.auth_key[0]) {
+		src->auth = kzalloc(sizeof(*src->auth), GFP_KERNEL);
+		if (!src->auth) {
+			ti->error = "Cannot allocate auth secret";
+			r = -ENOMEM;
+			goto bad_free;
+		}
+		r = mx_auth_load(src->conf.opts.auth_key, src->auth,
+				 &ti->error);
+		if (r)
+			goto bad_free;
 	}
 	src->table = mx_join_args(argc, argv);
 	if (!src->table) {
@@ -716,6 +805,9 @@ bad_data:
 bad_table:
 	kfree(src->table);
 bad_free:
+	if (src->auth)
+		mx_auth_wipe(src->auth);
+	kfree(src->auth);
 	kfree(src);
 	return r;
 }
@@ -740,6 +832,9 @@ static void mirrorx_dtr(struct dm_target *ti)
 	dm_put_device(ti, src->meta_dev);
 	dm_put_device(ti, src->data_dev);
 	kfree(src->table);
+	if (src->auth)
+		mx_auth_wipe(src->auth);
+	kfree(src->auth);
 	kfree(src);
 }
 

@@ -15,6 +15,7 @@
 #include "args.h"
 #include "metadata.h"
 #include "proto.h"
+#include "auth.h"
 
 /* Keepalive: ping after this much silence, drop after MX_PING_TIMEOUT. */
 #define MX_PING_INTERVAL	(2 * HZ)
@@ -76,6 +77,7 @@ struct mx_write {
 	u64 r0, r1;			/* regions touched */
 	atomic_t pending;
 	blk_status_t status;
+	unsigned long failed_peers;	/* peers that did not get it */
 	struct mx_preq preq[MX_MAX_PEERS];
 };
 
@@ -116,6 +118,7 @@ struct mx_source {
 	struct dm_dev *meta_dev;
 	struct mx_src_conf conf;
 	char *table;			/* the constructor line, for STATUSTYPE_TABLE */
+	struct mx_auth_secret *auth;	/* NULL without the auth option */
 	sector_t dev_sectors;
 	struct mx_meta meta;
 	struct bio_set bs;
@@ -125,6 +128,9 @@ struct mx_source {
 	struct list_head inflight;	/* struct mx_write being written */
 	struct list_head blocked;	/* overlapping an in-flight write */
 	struct list_head commit_wait;	/* waiting for their bits on disk */
+	struct list_head held;		/* on_disconnect suspend: written
+					 * locally, waiting for a peer
+					 */
 	u64 resync_locked[MX_MAX_PEERS * MX_RESYNC_DEPTH];
 	u32 nr_resync_locked;
 	unsigned long *touched;		/* written since the last sweep */
@@ -168,6 +174,7 @@ void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
 			u64 r0, u64 r1);
 void mx_source_kick_commit(struct mx_source *src);
 bool mx_source_try_lock_region(struct mx_source *src, u64 r);
+void mx_source_release_held(struct mx_source *src);
 void mx_source_unlock_region(struct mx_source *src, u64 r);
 
 #endif /* DM_MIRRORX_SOURCE_H */

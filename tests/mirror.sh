@@ -91,3 +91,24 @@ mx_assert_same() {
 	assert_eq "$a" "$b" "data checksum $1 vs $2"
 }
 
+
+# mx_resync_count NAME: regions copied by the last resync (field 14 "done/total").
+mx_resync_count() { mx_field "$1" 14 | cut -d/ -f2; }
+
+# mx_fio_bg NAME DEV SIZE OFFSET SECS [EXTRA...]: background 4 KiB random
+# writes (libaio, QD 8, O_DIRECT) over SIZE bytes at OFFSET for SECS seconds;
+# prints the job id for vm_wait.
+mx_fio_bg() {
+	local n=$1 dev=$2 size=$3 off=$4 secs=$5
+	shift 5
+	vm_run_bg -t $((secs + 120)) "$n" "fio --name=load --filename=$dev --rw=randwrite --bs=4k --ioengine=libaio --iodepth=8 --direct=1 --size=$size --offset=$off --time_based --runtime=$secs --randrepeat=0 --output=/dev/null $*"
+}
+
+# mx_sum_dirty NAME: the dirty regions count (field 7 "dirty/total").
+mx_dirty() { mx_field "$1" 7 | cut -d/ -f1; }
+mx_total() { mx_field "$1" 7 | cut -d/ -f2; }
+
+# mx_sectors_written NAME: sectors written to mx since it was created.
+mx_sectors_written() {
+	vm_run "$1" "awk '{ print \$7 }' /sys/block/dm-\$(dmsetup info -c -o minor --noheadings mx | tr -d ' ')/stat"
+}

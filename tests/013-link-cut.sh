@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# 013-link-cut: the source keeps writing through a cut link, then resyncs only the dirty regions and ends identical
+# timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mirror.sh"
+requires_module
+
+mx_boot A B
+mx_create_target B A
+mx_create_source A B
+mx_wait_insync A 300
+total=$(mx_total A)
+
+step "fio on 16 MiB of A's mirror while the link is cut"
+job=$(mx_fio_bg A /dev/mapper/mx 16M 64M 40)
+sleep 5
+link_cut A B
+mx_wait_conn A Connecting 30
+step "A detected the cut and keeps serving writes"
+mx_status A
+w1=$(mx_sectors_written A)
+sleep 5
+w2=$(mx_sectors_written A)
+echo "sectors written by fio with the link cut: $w1 -> $w2"
+[ "$w2" -gt "$w1" ] || fail "writes stalled on A with the link cut"
+vm_wait A "$job"
+oos=$(mx_oos A)
+echo "out of sync while cut: $oos of $total regions"
+[ "$oos" -gt 0 ] || fail "no region recorded out of sync"
+
+step "restore the link: automatic reconnect and partial resync"
+link_restore A B
+mx_wait_insync A 120
+mx_status A
+n=$(mx_resync_count A)
+echo "resynced $n of $total regions"
+[ "$n" -gt 0 ] || fail "nothing was resynced"
+[ "$n" -le $((total / 8)) ] || fail "resync copied $n of $total regions: not a partial resync"
+mx_assert_same A B
+pass

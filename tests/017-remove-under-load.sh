@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# 017-remove-under-load: dmsetup remove on both sides while writes flow: no hang, no leaked threads, sockets or module references
+# timeout: 600
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mirror.sh"
+requires_module
+
+mx_boot A B
+
+# snapshot NAME: module refcount, our threads, TCP sockets on our port,
+# allocated objects of the caches we use.
+snapshot() {
+	vm_run "$1" "echo refcnt=\$(cat /sys/module/dm_mirrorx/refcnt) threads=\$(ps -e -o comm= | grep -c mirrorx) socks=\$(ss -Htan | grep -c ':$MX_PORT') bio=\$(awk '/^bio-[0-9]+ / { s += \$2 } END { print s + 0 }' /proc/slabinfo)"
+}
+for g in A B; do
+	snapshot $g
+done
+before_a=$(snapshot A)
+before_b=$(snapshot B)
+
+for round in 1 2; do
+	step "round $round: mirror up, writes flowing"
+	mx_create_target B A
+	mx_create_source A B
+	mx_wait_insync A 300
+	job=$(mx_fio_bg A /dev/mapper/mx 64M 0 20)
+	sleep 6
+	step "remove the target under load"
+	vm_run -t 60 B "dmsetup remove mx"
+	mx_wait_conn A Connecting 30
+	vm_wait A "$job"
+	step "remove the source (peer gone), then again with a live peer"
+	vm_run -t 60 A "dmsetup remove mx"
+	mx_create_target B A
+	mx_create_source A B
+	mx_wait_insync A 120
+	job=$(mx_fio_bg A /dev/mapper/mx 64M 0 8)
+	vm_wait A "$job"
+	vm_run -t 60 A "dmsetup remove mx"
+	vm_run -t 60 B "dmsetup remove mx"
+	vm_run A "dd if=/dev/zero of=$MX_META bs=1M count=8 status=none"
+	vm_run B "dd if=/dev/zero of=$MX_META bs=1M count=8 status=none"
+done
+
+sleep 2
+after_a=$(snapshot A)
+after_b=$(snapshot B)
+echo "A before: $before_a"
+echo "A after:  $after_a"
+echo "B before: $before_b"
+echo "B after:  $after_b"
+for v in refcnt threads socks; do
+	assert_eq "$(grep -o "$v=[0-9]*" <<<"$before_a")" "$(grep -o "$v=[0-9]*" <<<"$after_a")" "A $v"
+	assert_eq "$(grep -o "$v=[0-9]*" <<<"$before_b")" "$(grep -o "$v=[0-9]*" <<<"$after_b")" "B $v"
+done
+step "bio objects allocated (slab) return to their level"
+for g in A B; do
+	b=$(grep -o 'bio=[0-9]*' <<<"$(eval echo \$before_$(tr AB ab <<<$g))" | cut -d= -f2)
+	a=$(snapshot $g | grep -o 'bio=[0-9]*' | cut -d= -f2)
+	echo "$g bio objects: $b -> $a"
+	[ "$a" -le $((b + 64)) ] || fail "$g: bio objects grew from $b to $a"
+done
+step "the module unloads"
+vm_run A "rmmod dm_mirrorx"
+vm_run B "rmmod dm_mirrorx"
+pass

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# 018-disconnect-suspend: with on_disconnect suspend no write completes without a remote copy until the peer is back or the admin releases it
+# timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mirror.sh"
+requires_module
+
+mx_boot A B
+mx_create_target B A
+mx_create_source A B 128 2 on_disconnect suspend
+mx_wait_insync A 300
+
+step "cut the link; a write must not complete while B is away"
+link_cut A B
+mx_wait_conn A Connecting 30
+job=$(vm_run_bg -t 300 A "dd if=$(pattern_file 018-held 4194304) of=/dev/mapper/mx bs=1M seek=20 oflag=direct status=none && echo written")
+sleep 10
+[ ! -f "$MX_WORKDIR/A/spool/out/${job#* }.rc" ] || fail "write completed with the peer away (zero RPO broken)"
+step "restore the link: resync delivers the held write, then it completes"
+link_restore A B
+out=$(vm_wait A "$job")
+assert_eq "written" "$out" "held write completed after reconnect"
+mx_wait_insync A 120
+check_pattern B $MX_DATA 018-held 4M 20M
+
+step "cut again; 'disconnect' by the admin releases held writes"
+link_cut A B
+mx_wait_conn A Connecting 30
+job=$(vm_run_bg -t 300 A "dd if=$(pattern_file 018-released 1048576) of=/dev/mapper/mx bs=1M seek=40 oflag=direct status=none && echo written")
+sleep 8
+[ ! -f "$MX_WORKDIR/A/spool/out/${job#* }.rc" ] || fail "write completed with the peer away"
+vm_run A "dmsetup message mx 0 disconnect 1"
+out=$(vm_wait A "$job")
+assert_eq "written" "$out" "held write released by disconnect"
+check_pattern A $MX_DATA 018-released 1M 40M
+
+step "reconnect: the released write reaches B by resync"
+link_restore A B
+vm_run A "dmsetup message mx 0 connect 1"
+mx_wait_insync A 120
+mx_assert_same A B
+pass
