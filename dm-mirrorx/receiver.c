@@ -904,11 +904,11 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 					    mx_meta_count(m, node) : 0),
 		       (unsigned long long)m->nr_regions);
 		if (connected)
-			DMEMIT(" %u Connected %s - 0 0/0 0", node,
+			DMEMIT(" %u Connected %s - 0 0/0 0 0 0", node,
 			       (flags & MX_SB_INCONSISTENT) ? "Resyncing" :
 							      "InSync");
 		else
-			DMEMIT(" - Listening Idle - 0 0/0 0");
+			DMEMIT(" - Listening Idle - 0 0/0 0 0 0");
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s", rv->table);

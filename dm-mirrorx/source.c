@@ -915,7 +915,7 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			if (cs != MX_CS_CONNECTED)
 				oos = mx_meta_count(&src->meta,
 						    p->conf.node_id);
-			DMEMIT(" %u %s %s %s %llu %llu/%llu 0",
+			DMEMIT(" %u %s %s %s %llu %llu/%llu 0 0 0",
 			       p->conf.node_id, mx_conn_state_name(cs),
 			       mx_repl_state_name(rs),
 			       p->conf.async ? "async" : "sync",

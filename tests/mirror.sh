@@ -62,7 +62,7 @@ mx_field() { mx_status "$1" | awk -v n="$2" '{ print $n }'; }
 
 # Source status fields: 4 role, 5 data state, 6 region, 7 dirty/total,
 # 8 #peers, then per peer 9 id, 10 conn, 11 repl, 12 mode, 13 oos regions,
-# 14 resync done/total, 15 queue bytes.
+# 14 resync done/total, 15 queue bytes, 16 queue writes, 17 lag ms.
 mx_repl() { mx_field "$1" 11; }
 mx_conn() { mx_field "$1" 10; }
 mx_oos() { mx_field "$1" 13; }
