@@ -33,6 +33,7 @@ static const char * const mx_repl_names[] = {
 	[MX_RS_SPLIT_BRAIN] = "SplitBrain",
 	[MX_RS_TARGET_NEWER] = "TargetNewer",
 	[MX_RS_REFUSED] = "Refused",
+	[MX_RS_BEHIND] = "Behind",
 };
 
 const char *mx_conn_state_name(enum mx_conn_state s)
@@ -548,6 +549,7 @@ static void mx_conn_teardown(struct mx_peer *p)
 		rq->done(rq, -ENOTCONN);
 	}
 	mx_resync_stop(p);
+	cancel_work_sync(&p->behind_work);
 
 	mx_sock_release(p->sock);
 	spin_lock_irq(&src->lock);
@@ -561,6 +563,7 @@ static void mx_conn_teardown(struct mx_peer *p)
 		p->rstate = MX_RS_IDLE;
 	p->resync_total = 0;
 	p->resync_done = 0;
+	p->behind = false;
 	p->dead = false;
 	spin_unlock_irq(&src->lock);
 	mx_source_event(src);
@@ -611,6 +614,8 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	p->rstate = MX_RS_IDLE;
 	p->want_connect = true;
 	INIT_LIST_HEAD(&p->sendq);
+	INIT_LIST_HEAD(&p->aq_list);
+	INIT_WORK(&p->behind_work, mx_async_behind_work);
 	mutex_init(&p->send_mutex);
 	INIT_WORK(&p->send_work, mx_send_work);
 	INIT_WORK(&p->resync_work, mx_resync_work);

@@ -4,11 +4,19 @@
  *
  * Local users may read the replica; their writes are refused. A kthread
  * listens on the table's address; one source connection at a time is
- * served by a receive kthread that applies writes concurrently (the source
- * never has two overlapping writes in flight) and acknowledges each one
- * when its local write completed, with the durability the source asked for
- * (FUA, flush). A newer connection replaces an older one, so a source that
- * restarted is not locked out by its own stale connection.
+ * served by a receive kthread that applies writes concurrently and
+ * acknowledges each one when its local write completed, with the
+ * durability the source asked for (FUA, flush). A newer connection
+ * replaces an older one, so a source that restarted is not locked out by
+ * its own stale connection.
+ *
+ * Write order: a write overlapping one still being applied waits for it,
+ * so overlapping writes land in stream order; a FLUSH waits for every
+ * earlier write, flushes, and only then lets later writes through. The
+ * stream of an async peer lists every write after the writes it depends
+ * on (async.c), so the device always holds a state the source's device
+ * could have had: a prefix of the stream up to the last flush, plus some
+ * of the writes after it.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -45,6 +53,7 @@ struct mx_rconn {
 	struct mutex send_mutex;
 	spinlock_t ack_lock;
 	struct list_head acks;		/* struct mx_rwrite done, to ack */
+	struct list_head active;	/* struct mx_rwrite being written */
 	struct work_struct ack_work;
 	atomic_t inflight;
 	wait_queue_head_t inflight_wait;
@@ -55,8 +64,10 @@ struct mx_rconn {
 
 /* One write (or flush) being applied for the source. */
 struct mx_rwrite {
-	struct list_head list;
+	struct list_head list;		/* c->active, then c->acks */
 	struct mx_rconn *conn;
+	sector_t sector;
+	u32 sectors;
 	u64 seq;
 	u8 status;
 	u32 nr_pages;
@@ -173,9 +184,42 @@ static void mx_rwrite_endio(struct bio *bio)
 			    (unsigned long long)bio->bi_iter.bi_sector);
 	bio_put(bio);
 	spin_lock_irqsave(&c->ack_lock, flags);
-	list_add_tail(&rw->list, &c->acks);
+	list_move_tail(&rw->list, &c->acks);
 	spin_unlock_irqrestore(&c->ack_lock, flags);
+	wake_up(&c->inflight_wait);
 	queue_work(c->rv->wq, &c->ack_work);
+}
+
+/* Does [@sector, +@sectors) overlap a write being applied? */
+static bool mx_rc_overlaps(struct mx_rconn *c, sector_t sector, u32 sectors)
+{
+	struct mx_rwrite *rw;
+	bool hit = false;
+
+	spin_lock_irq(&c->ack_lock);
+	list_for_each_entry(rw, &c->active, list)
+		if (sector < rw->sector + rw->sectors &&
+		    rw->sector < sector + sectors) {
+			hit = true;
+			break;
+		}
+	spin_unlock_irq(&c->ack_lock);
+	return hit;
+}
+
+/* An epoch barrier: earlier writes complete, then the device flushes. */
+static int mx_rc_flush(struct mx_rconn *c, const struct mx_hdr *h)
+{
+	struct mx_hdr ack = { .type = MX_P_ACK, .seq = h->seq };
+	int r;
+
+	wait_event(c->inflight_wait, !atomic_read(&c->inflight));
+	r = blkdev_issue_flush(c->rv->data_dev->bdev);
+	if (r) {
+		DMERR_LIMIT("%s: flush failed: %d", mx_rv_name(c->rv), r);
+		ack.flags = MX_ACK_EIO;
+	}
+	return mx_rc_send(c, &ack, NULL, false);
 }
 
 /* --- applying packets --------------------------------------------------- */
@@ -208,13 +252,16 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	struct bio *bio;
 	int r;
 
-	wait_event(c->inflight_wait,
-		   atomic_read(&c->inflight) < MX_RECV_MAX_INFLIGHT);
+	if (h->type == MX_P_FLUSH)
+		return mx_rc_flush(c, h);
 	rw = kzalloc(struct_size(rw, bvecs, nr), GFP_NOIO);
 	if (!rw)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&rw->list);
 	rw->conn = c;
 	rw->seq = h->seq;
+	rw->sector = h->sector;
+	rw->sectors = h->size >> SECTOR_SHIFT;
 	for (i = 0; i < nr; i++) {
 		u32 len = min_t(u32, PAGE_SIZE, h->length - i * PAGE_SIZE);
 		struct page *pg = alloc_page(GFP_NOIO);
@@ -242,6 +289,14 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 		bio->bi_iter.bi_size = h->size;	/* discard, write zeroes */
 	bio->bi_private = rw;
 	bio->bi_end_io = mx_rwrite_endio;
+
+	/* The payload is in: now wait for room and for overlapping writes. */
+	wait_event(c->inflight_wait,
+		   atomic_read(&c->inflight) < MX_RECV_MAX_INFLIGHT &&
+		   !mx_rc_overlaps(c, rw->sector, rw->sectors));
+	spin_lock_irq(&c->ack_lock);
+	list_add_tail(&rw->list, &c->active);
+	spin_unlock_irq(&c->ack_lock);
 	atomic_inc(&c->inflight);
 	spin_lock_irq(&rv->lock);
 	rv->writes++;
@@ -671,6 +726,7 @@ static int mx_listen_thread(void *arg)
 		mutex_init(&c->send_mutex);
 		spin_lock_init(&c->ack_lock);
 		INIT_LIST_HEAD(&c->acks);
+		INIT_LIST_HEAD(&c->active);
 		INIT_WORK(&c->ack_work, mx_ack_work);
 		atomic_set(&c->inflight, 0);
 		init_waitqueue_head(&c->inflight_wait);

@@ -204,9 +204,31 @@ void mx_send_sync_state(struct mx_peer *p, u32 state)
 
 static bool mx_rs_may_run(struct mx_peer *p)
 {
-	return READ_ONCE(p->rstate) == MX_RS_RESYNCING &&
+	enum mx_repl_state rs = READ_ONCE(p->rstate);
+
+	return (rs == MX_RS_RESYNCING || rs == MX_RS_BEHIND) &&
 	       mx_peer_replicating(p) && !READ_ONCE(p->paused) &&
 	       !READ_ONCE(p->src->suspended);
+}
+
+/*
+ * Nothing left to copy: a resync is finished; a Behind peer goes back to
+ * queueing only once mx_async_may_leave_behind_locked() agrees (else the
+ * caller waits and copies what new writes marked meanwhile).
+ * Returns true when the peer is in sync now. Under src->lock.
+ */
+static bool mx_rs_finish_locked(struct mx_peer *p)
+{
+	if (p->rstate == MX_RS_BEHIND) {
+		if (!mx_async_may_leave_behind_locked(p))
+			return false;
+		p->behind = false;
+	} else if (p->rstate != MX_RS_RESYNCING) {
+		return false;
+	}
+	p->rstate = MX_RS_IN_SYNC;
+	p->resync_total = p->resync_done;
+	return true;
 }
 
 /* Sleep as long as needed to keep @bytes since @start under the rate. */
@@ -229,7 +251,7 @@ void mx_resync_work(struct work_struct *ws)
 	struct mx_source *src = p->src;
 	u64 nr = src->meta.nr_regions, r, cursor = 0, bytes = 0;
 	unsigned long start = jiffies;
-	bool skipped = false;
+	bool skipped = false, finished;
 
 	while (mx_rs_may_run(p)) {
 		wait_event_timeout(p->resync_wait,
@@ -255,7 +277,16 @@ void mx_resync_work(struct work_struct *ws)
 						   HZ);
 				continue;
 			}
-			break;	/* nothing left: done */
+			if (READ_ONCE(p->rstate) != MX_RS_BEHIND)
+				break;	/* nothing left: done */
+			spin_lock_irq(&src->lock);
+			finished = bitmap_empty(p->oos, nr) &&
+				   mx_rs_finish_locked(p);
+			spin_unlock_irq(&src->lock);
+			if (finished)
+				goto done;
+			msleep(100);	/* Behind: let the queue drain */
+			continue;
 		}
 		cursor = r + 1;
 		if (!mx_source_try_lock_region(src, r)) {
@@ -273,18 +304,18 @@ void mx_resync_work(struct work_struct *ws)
 	wait_event(p->resync_wait, !atomic_read(&p->resync_inflight));
 	mx_source_kick_commit(src);
 	spin_lock_irq(&src->lock);
-	if (p->rstate == MX_RS_RESYNCING && mx_peer_replicating(p) &&
-	    bitmap_empty(p->oos, nr)) {
-		p->rstate = MX_RS_IN_SYNC;
-		spin_unlock_irq(&src->lock);
+	finished = mx_peer_replicating(p) && bitmap_empty(p->oos, nr) &&
+		   mx_rs_finish_locked(p);
+	spin_unlock_irq(&src->lock);
+done:
+	if (finished) {
+		mx_source_kick_commit(src);
 		mx_send_sync_state(p, MX_SS_RESYNC_DONE);
 		DMINFO("%s: peer %u: resync finished",
 		       dm_table_device_name(src->ti->table), p->conf.node_id);
 		mx_source_release_held(src);
 		mx_source_event(src);
-		return;
 	}
-	spin_unlock_irq(&src->lock);
 }
 
 void mx_resync_kick(struct mx_peer *p)

@@ -267,9 +267,10 @@ static void mx_write_peer_done(struct mx_preq *rq, int error)
 	mx_write_put(w);
 }
 
-static void mx_write_build_preq(struct mx_write *w, struct mx_peer *p)
+/* The packet that carries @w to @p (data pages: the bio's own). */
+void mx_write_fill_preq(struct mx_write *w, struct mx_peer *p,
+			struct mx_preq *rq)
 {
-	struct mx_preq *rq = &w->preq[p->idx];
 	struct bio *bio = w->bio;
 
 	memset(rq, 0, sizeof(*rq));
@@ -300,8 +301,12 @@ static void mx_write_build_preq(struct mx_write *w, struct mx_peer *p)
 	}
 }
 
-/* Submit the local part and queue the peers' copies of an admitted write. */
-static void mx_write_dispatch(struct mx_write *w)
+/*
+ * Queue the peers' copies of an admitted write whose async queue room is
+ * reserved, then submit the local write. Sync peers hold a reference until
+ * they acknowledge; async peers got a copy.
+ */
+static void mx_write_issue(struct mx_write *w)
 {
 	struct mx_source *src = w->src;
 	struct bio *clone;
@@ -311,10 +316,13 @@ static void mx_write_dispatch(struct mx_write *w)
 	for (i = 0; i < src->nr_peers; i++) {
 		struct mx_peer *p = &src->peers[i];
 
-		mx_write_build_preq(w, p);
+		if (p->conf.async)
+			continue;
+		mx_write_fill_preq(w, p, &w->preq[i]);
 		atomic_inc(&w->pending);
 		mx_peer_queue(p, &w->preq[i]);
 	}
+	mx_async_queue(src, w);
 
 	clone = bio_alloc_clone(src->data_dev->bdev, w->bio, GFP_NOIO,
 				&src->bs);
@@ -328,6 +336,46 @@ static void mx_write_dispatch(struct mx_write *w)
 		submit_bio_noacct(clone);
 	}
 	mx_write_put(w);
+}
+
+/*
+ * Issue @w, or park it in src->throttled (in order) while an async peer
+ * with on_congestion block has no room for it.
+ */
+static void mx_write_dispatch(struct mx_write *w)
+{
+	struct mx_source *src = w->src;
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&src->lock, flags);
+	ok = list_empty(&src->throttled) && mx_async_reserve_locked(src, w);
+	if (!ok)
+		list_add_tail(&w->wait_list, &src->throttled);
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (ok)
+		mx_write_issue(w);
+}
+
+/* Issue throttled writes, oldest first, while there is room. */
+static void mx_dispatch_throttled(struct mx_source *src)
+{
+	struct mx_write *w;
+	unsigned long flags;
+
+	for (;;) {
+		spin_lock_irqsave(&src->lock, flags);
+		w = list_first_entry_or_null(&src->throttled, struct mx_write,
+					     wait_list);
+		if (w && mx_async_reserve_locked(src, w))
+			list_del_init(&w->wait_list);
+		else
+			w = NULL;
+		spin_unlock_irqrestore(&src->lock, flags);
+		if (!w)
+			return;
+		mx_write_issue(w);
+	}
 }
 
 /*
@@ -431,6 +479,7 @@ static void mx_commit_work(struct work_struct *ws)
 	u64 gen_seq;
 	int r;
 
+	mx_dispatch_throttled(src);
 	spin_lock_irqsave(&src->lock, flags);
 	list_for_each_entry_safe(w, tmp, &src->blocked, wait_list) {
 		if (mx_write_conflicts(src, w))
@@ -577,6 +626,7 @@ static void mx_sweep(struct mx_source *src)
 				bitmap_clear(cand, w->r0, w->r1 - w->r0 + 1);
 		for (r = 0; r < src->nr_resync_locked; r++)
 			__clear_bit(src->resync_locked[r], cand);
+		mx_async_exclude_locked(p, cand);
 		for_each_set_bit(r, cand, nr)
 			mx_meta_clear_locked(&src->meta, node, r);
 		spin_unlock(&src->meta.lock);
@@ -665,6 +715,7 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	INIT_LIST_HEAD(&src->blocked);
 	INIT_LIST_HEAD(&src->commit_wait);
 	INIT_LIST_HEAD(&src->held);
+	INIT_LIST_HEAD(&src->throttled);
 	init_waitqueue_head(&src->drain_wait);
 	INIT_WORK(&src->commit_work, mx_commit_work);
 	INIT_DELAYED_WORK(&src->sweep_work, mx_sweep_work);
@@ -674,13 +725,6 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = mx_parse_src_table(argc, argv, &src->conf, &ti->error);
 	if (r)
 		goto bad_free;
-	for (i = 0; i < src->conf.nr_peers; i++) {
-		if (src->conf.peers[i].async) {
-			ti->error = "Async mode is not supported yet";
-			r = -EINVAL;
-			goto bad_free;
-		}
-	}
 	if (src->conf.opts.data_csum) {
 		ti->error = "data_csum is not supported yet";
 		r = -EINVAL;
@@ -901,8 +945,9 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 		for (i = 0; i < src->nr_peers; i++) {
 			struct mx_peer *p = &src->peers[i];
 			unsigned long flags;
-			u64 oos, done, total;
+			u64 oos, done, total, qbytes, lag;
 			enum mx_conn_state cs;
+			u32 qwrites;
 			enum mx_repl_state rs;
 
 			spin_lock_irqsave(&src->lock, flags);
@@ -911,17 +956,25 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			oos = bitmap_weight(p->oos, src->meta.nr_regions);
 			done = p->resync_done;
 			total = p->resync_total;
+			qbytes = p->aq_bytes;
+			qwrites = p->aq_writes;
+			lag = mx_async_lag_ms_locked(p);
 			spin_unlock_irqrestore(&src->lock, flags);
 			if (cs != MX_CS_CONNECTED)
 				oos = mx_meta_count(&src->meta,
 						    p->conf.node_id);
-			DMEMIT(" %u %s %s %s %llu %llu/%llu 0 0 0",
+			else if (rs == MX_RS_RESYNCING ||
+				 rs == MX_RS_PAUSED || rs == MX_RS_BEHIND)
+				total = done + oos;
+			DMEMIT(" %u %s %s %s %llu %llu/%llu %llu %u %llu",
 			       p->conf.node_id, mx_conn_state_name(cs),
 			       mx_repl_state_name(rs),
 			       p->conf.async ? "async" : "sync",
 			       (unsigned long long)oos,
 			       (unsigned long long)done,
-			       (unsigned long long)total);
+			       (unsigned long long)total,
+			       (unsigned long long)qbytes, qwrites,
+			       (unsigned long long)lag);
 		}
 		break;
 	case STATUSTYPE_TABLE:
@@ -1045,6 +1098,18 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 	return 0;
 }
 
+static void mirrorx_io_hints(struct dm_target *ti, struct queue_limits *limits)
+{
+	/* A packet's size field is 32 bits: keep discards and zeroes below. */
+	limits->max_discard_sectors = min_not_zero(limits->max_discard_sectors,
+						   MX_MAX_OP_SECTORS);
+	limits->max_hw_discard_sectors =
+		min_not_zero(limits->max_hw_discard_sectors, MX_MAX_OP_SECTORS);
+	limits->max_write_zeroes_sectors =
+		min_not_zero(limits->max_write_zeroes_sectors,
+			     MX_MAX_OP_SECTORS);
+}
+
 static int mirrorx_iterate_devices(struct dm_target *ti,
 				   iterate_devices_callout_fn fn, void *data)
 {
@@ -1065,6 +1130,7 @@ static struct target_type mirrorx_target = {
 	.status = mirrorx_status,
 	.message = mirrorx_message,
 	.iterate_devices = mirrorx_iterate_devices,
+	.io_hints = mirrorx_io_hints,
 };
 
 int mx_source_register(void)

@@ -28,6 +28,10 @@
 #define MX_SWEEP_PERIOD		(HZ)
 /* Resync regions in flight per peer. */
 #define MX_RESYNC_DEPTH		16
+/* Largest discard / write-zeroes in one packet (size is 32 bits). */
+#define MX_MAX_OP_SECTORS	(1U << 22)
+/* Shortest stay in Behind before an async peer queues again. */
+#define MX_BEHIND_MIN		(5 * HZ)
 
 enum mx_conn_state {
 	MX_CS_STANDALONE,	/* admin disconnected or refused: no retry */
@@ -43,6 +47,7 @@ enum mx_repl_state {
 	MX_RS_SPLIT_BRAIN,
 	MX_RS_TARGET_NEWER,
 	MX_RS_REFUSED,		/* other handshake refusal, see reason */
+	MX_RS_BEHIND,		/* async queue overflowed: catching up */
 };
 
 struct mx_source;
@@ -78,6 +83,7 @@ struct mx_write {
 	atomic_t pending;
 	blk_status_t status;
 	unsigned long failed_peers;	/* peers that did not get it */
+	unsigned long async_mask;	/* async peers it is queued to */
 	struct mx_preq preq[MX_MAX_PEERS];
 };
 
@@ -99,6 +105,13 @@ struct mx_peer {
 	u64 resync_total, resync_done;
 	u64 resynced_bytes;		/* since load, for status and tests */
 	unsigned long last_rx;
+	/* async peers */
+	u64 aq_bytes;			/* queued or unacknowledged */
+	u32 aq_writes;
+	struct list_head aq_list;	/* queued entries, oldest first */
+	bool behind;
+	unsigned long behind_since;
+	struct work_struct behind_work;
 
 	struct socket *sock;
 	struct mutex send_mutex;
@@ -128,6 +141,7 @@ struct mx_source {
 	struct list_head inflight;	/* struct mx_write being written */
 	struct list_head blocked;	/* overlapping an in-flight write */
 	struct list_head commit_wait;	/* waiting for their bits on disk */
+	struct list_head throttled;	/* waiting for room in an async queue */
 	struct list_head held;		/* on_disconnect suspend: written
 					 * locally, waiting for a peer
 					 */
@@ -168,7 +182,17 @@ void mx_resync_stop(struct mx_peer *p);
 void mx_resync_work(struct work_struct *ws);
 void mx_send_sync_state(struct mx_peer *p, u32 state);
 
+/* async.c */
+bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w);
+void mx_async_queue(struct mx_source *src, struct mx_write *w);
+void mx_async_exclude_locked(struct mx_peer *p, unsigned long *cand);
+u64 mx_async_lag_ms_locked(struct mx_peer *p);
+bool mx_async_may_leave_behind_locked(struct mx_peer *p);
+void mx_async_behind_work(struct work_struct *ws);
+
 /* source.c */
+void mx_write_fill_preq(struct mx_write *w, struct mx_peer *p,
+			struct mx_preq *rq);
 void mx_source_event(struct mx_source *src);
 void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
 			u64 r0, u64 r1);

@@ -31,7 +31,7 @@ refused "0 $S mirrorx $MX_DATA /dev/nonexistent 128 1 1 $ADDR sync" "metadata de
 refused "0 $S mirrorx $MX_DATA $MX_META 100 1 1 $ADDR sync" "region"
 refused "0 $S mirrorx $MX_DATA $MX_META 4 1 1 $ADDR sync" "region"
 refused "0 $S mirrorx $MX_DATA $MX_META 12x 1 1 $ADDR sync" "region"
-refused "0 $S mirrorx $MX_DATA $MX_META 128 0" "peer"
+refused "0 $S mirrorx $MX_DATA $MX_META 128 0 1 $ADDR sync" "number of peers"
 refused "0 $S mirrorx $MX_DATA $MX_META 128 9 1 $ADDR sync" "peer"
 refused "0 $S mirrorx $MX_DATA $MX_META 128 2 1 $ADDR sync" "peer"
 refused "0 $S mirrorx $MX_DATA $MX_META 128 1 9 $ADDR sync" "peer id"

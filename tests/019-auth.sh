@@ -11,7 +11,7 @@ vm_run A "keyctl add logon mirrorx:k1 'correct horse battery staple' @u"
 vm_run B "keyctl add logon mirrorx:k1 'correct horse battery staple' @u"
 vm_run B "keyctl add logon mirrorx:bad 'wrong secret' @u"
 mx_create_target B A auth mirrorx:k1
-mx_create_source A B 128 2 auth mirrorx:k1
+mx_create_source A B 128 auth mirrorx:k1
 mx_wait_insync A 300
 write_pattern A /dev/mapper/mx 019-auth 4M 8M
 check_pattern B $MX_DATA 019-auth 4M 8M
@@ -21,7 +21,7 @@ if vm_run A "dmsetup table mx; dmsetup status mx" | grep -q horse; then fail "se
 
 step "a table naming a key that does not exist is refused"
 vm_run A "dmsetup remove mx"
-if vm_run A "dmsetup create bad --table '$(mx_source_table A B 128 2 auth mirrorx:nokey)'"; then
+if vm_run A "dmsetup create bad --table '$(mx_source_table A B 128 auth mirrorx:nokey)'"; then
 	fail "table with a missing key accepted"
 fi
 vm_run A "dmesg" | grep -q "Cannot find the auth key" || fail "no clear error for a missing key"
@@ -29,7 +29,7 @@ vm_run A "dmesg" | grep -q "Cannot find the auth key" || fail "no clear error fo
 step "target with another secret: authentication fails, never connects"
 vm_run B "dmsetup remove mx"
 mx_create_target B A auth mirrorx:bad
-mx_create_source A B 128 2 auth mirrorx:k1
+mx_create_source A B 128 auth mirrorx:k1
 sleep 10
 assert_eq "Connecting" "$(mx_conn A)" "A's connection state with a wrong secret"
 assert_eq "Refused" "$(mx_repl A)" "A's replication state with a wrong secret"

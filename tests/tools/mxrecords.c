@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mxrecords: numbered dependent records for write-order tests.
+ *
+ *   mxrecords write DEV OFFSET COUNT ROUND
+ *       writes record 0, 1, ... COUNT-1 (4 KiB each, O_DIRECT) at OFFSET,
+ *       each only after the previous one completed and was flushed
+ *       (fdatasync), so record N+1 depends on record N.
+ *   mxrecords check DEV OFFSET COUNT ROUND
+ *       prints "prefix K" where records 0..K-1 of ROUND are intact, and
+ *       exits 1 printing "gap at N" if any record past the prefix is intact
+ *       (record N+1 present without record N).
+ *
+ * A record: magic, round, index, then bytes derived from (round, index),
+ * and a trailing checksum of the rest.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define REC 4096
+#define MAGIC 0x5245434f52445321ULL
+
+static uint64_t sum(const unsigned char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n--)
+		h = (h ^ *p++) * 1099511628211ULL;
+	return h;
+}
+
+static void fill(unsigned char *b, uint64_t round, uint64_t i)
+{
+	uint64_t *w = (uint64_t *)b, x = round * 0x9e3779b97f4a7c15ULL + i;
+	size_t k;
+
+	w[0] = MAGIC;
+	w[1] = round;
+	w[2] = i;
+	for (k = 3; k < REC / 8 - 1; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		w[k] = x;
+	}
+	w[REC / 8 - 1] = sum(b, REC - 8);
+}
+
+static int intact(const unsigned char *b, uint64_t round, uint64_t i)
+{
+	static unsigned char want[REC] __attribute__((aligned(4096)));
+
+	fill(want, round, i);
+	return !memcmp(b, want, REC);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned char *b;
+	uint64_t off, count, round, i, prefix;
+	int fd, w;
+
+	if (argc != 6) {
+		fprintf(stderr, "usage: mxrecords write|check DEV OFFSET COUNT ROUND\n");
+		return 2;
+	}
+	w = !strcmp(argv[1], "write");
+	off = strtoull(argv[3], NULL, 0);
+	count = strtoull(argv[4], NULL, 0);
+	round = strtoull(argv[5], NULL, 0);
+	fd = open(argv[2], (w ? O_WRONLY : O_RDONLY) | O_DIRECT);
+	if (fd < 0 || posix_memalign((void **)&b, 4096, REC)) {
+		perror(argv[2]);
+		return 2;
+	}
+	if (w) {
+		for (i = 0; i < count; i++) {
+			fill(b, round, i);
+			if (pwrite(fd, b, REC, off + i * REC) != REC ||
+			    fdatasync(fd)) {
+				perror("write");
+				return 2;
+			}
+		}
+		printf("wrote %llu\n", (unsigned long long)count);
+		return 0;
+	}
+	prefix = count;
+	for (i = 0; i < count; i++) {
+		if (pread(fd, b, REC, off + i * REC) != REC) {
+			perror("read");
+			return 2;
+		}
+		if (intact(b, round, i)) {
+			if (prefix != count) {
+				printf("prefix %llu\ngap at %llu\n",
+				       (unsigned long long)prefix,
+				       (unsigned long long)prefix);
+				return 1;
+			}
+		} else if (prefix == count) {
+			prefix = i;
+		}
+	}
+	printf("prefix %llu\n", (unsigned long long)prefix);
+	return 0;
+}
