@@ -147,21 +147,29 @@ static struct mx_aentry *mx_aentry_alloc(struct mx_write *w, u32 bytes)
 		e->bvecs[i].bv_len = min_t(u32, PAGE_SIZE, bytes - i * PAGE_SIZE);
 		e->nr_pages++;
 	}
+	if (!bytes)
+		return e;	/* discard, write zeroes, flush: no pages */
+	/*
+	 * Copy segment by segment; the iterator advances by bv.bv_len after
+	 * each one, so consume a copy of it. A segment may straddle two of our
+	 * pages when the bio's pages are not page aligned.
+	 */
 	bio_for_each_segment(bv, w->bio, iter) {
-		while (bv.bv_len) {
-			u32 n = min_t(u32, bv.bv_len, PAGE_SIZE - off % PAGE_SIZE);
-			struct bio_vec part = {
-				.bv_page = bv.bv_page,
-				.bv_offset = bv.bv_offset,
-				.bv_len = n,
-			};
-			char *dst = kmap_local_page(e->bvecs[off / PAGE_SIZE].bv_page);
+		struct bio_vec part = bv;
 
-			memcpy_from_bvec(dst + off % PAGE_SIZE, &part);
+		while (part.bv_len && off < bytes) {
+			u32 n = min_t(u32, part.bv_len,
+				      PAGE_SIZE - off % PAGE_SIZE);
+			struct bio_vec piece = part;
+			char *dst;
+
+			piece.bv_len = n;
+			dst = kmap_local_page(e->bvecs[off / PAGE_SIZE].bv_page);
+			memcpy_from_bvec(dst + off % PAGE_SIZE, &piece);
 			kunmap_local(dst);
 			off += n;
-			bv.bv_offset += n;
-			bv.bv_len -= n;
+			part.bv_offset += n;
+			part.bv_len -= n;
 		}
 	}
 	return e;

@@ -34,6 +34,7 @@ static const char * const mx_repl_names[] = {
 	[MX_RS_TARGET_NEWER] = "TargetNewer",
 	[MX_RS_REFUSED] = "Refused",
 	[MX_RS_BEHIND] = "Behind",
+	[MX_RS_VERIFYING] = "Verifying",
 };
 
 const char *mx_conn_state_name(enum mx_conn_state s)
@@ -100,14 +101,23 @@ static void mx_peer_fail(struct mx_peer *p, int error, const char *why)
 
 static int mx_send_rq(struct mx_peer *p, struct mx_preq *rq, bool more)
 {
+	bool csum = rq->bvecs && p->src->conf.opts.data_csum;
+	__be32 crc = 0;
 	int r;
 
+	if (csum) {
+		rq->hdr.flags |= MX_WF_CSUM;
+		rq->hdr.length = rq->hdr.size + MX_CSUM_LEN;
+		crc = cpu_to_be32(mx_bvec_crc32c(rq->bvecs, rq->iter));
+	}
 	mutex_lock(&p->send_mutex);
 	if (rq->bvecs) {
 		r = mx_send_hdr(p->sock, &rq->hdr, NULL, true);
 		if (!r)
 			r = mx_send_bvec_iter(p->sock, rq->bvecs, rq->iter,
-					      more);
+					      more || csum);
+		if (!r && csum)
+			r = mx_send_buf(p->sock, &crc, sizeof(crc), more);
 	} else {
 		r = mx_send_hdr(p->sock, &rq->hdr, rq->payload, more);
 	}
@@ -185,7 +195,8 @@ static int mx_send_hello(struct mx_peer *p)
 		.proto_min = MX_PROTO_MIN,
 		.proto_max = MX_PROTO_MAX,
 		.role = MX_ROLE_SOURCE,
-		.features = src->auth ? MX_FEAT_AUTH : 0,
+		.features = (src->auth ? MX_FEAT_AUTH : 0) |
+			    (src->conf.opts.data_csum ? MX_FEAT_DATA_CSUM : 0),
 		.node_id = src->conf.opts.node_id,
 		.peer_node_id = node,
 		.data_sectors = src->dev_sectors,
@@ -509,6 +520,23 @@ static void mx_recv_loop(struct mx_peer *p)
 			}
 			rq->done(rq, h.flags == MX_ACK_OK ? 0 : -EIO);
 			break;
+		case MX_P_VERIFY_REPLY:
+			rq = xa_erase(&p->inflight, h.seq);
+			if (!rq || rq->hdr.type != MX_P_VERIFY_REQ ||
+			    h.length != MX_VERIFY_REPLY_LEN) {
+				mx_peer_fail(p, -EPROTO, "unexpected verify reply");
+				if (rq)
+					rq->done(rq, -EPROTO);
+				return;
+			}
+			r = mx_recv_buf(p->sock, &rq->reply_crc,
+					MX_VERIFY_REPLY_LEN);
+			rq->done(rq, r ?: (h.flags == MX_ACK_OK ? 0 : -EIO));
+			if (r) {
+				mx_peer_fail(p, r, "receive failed");
+				return;
+			}
+			break;
 		case MX_P_PING:
 			mx_send_simple(p, MX_P_PING_ACK);
 			break;
@@ -550,6 +578,7 @@ static void mx_conn_teardown(struct mx_peer *p)
 	}
 	mx_resync_stop(p);
 	cancel_work_sync(&p->behind_work);
+	cancel_work_sync(&p->verify_work);
 
 	mx_sock_release(p->sock);
 	spin_lock_irq(&src->lock);
@@ -616,6 +645,7 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	INIT_LIST_HEAD(&p->sendq);
 	INIT_LIST_HEAD(&p->aq_list);
 	INIT_WORK(&p->behind_work, mx_async_behind_work);
+	INIT_WORK(&p->verify_work, mx_verify_work);
 	mutex_init(&p->send_mutex);
 	INIT_WORK(&p->send_work, mx_send_work);
 	INIT_WORK(&p->resync_work, mx_resync_work);

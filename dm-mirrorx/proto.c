@@ -58,16 +58,17 @@ static int mx_hdr_check_io(const struct mx_hdr *h, u64 dev_sectors,
 		return -EPROTO;
 	}
 	if (nonpayload) {
-		if (h->length) {
+		if (h->length || (h->flags & MX_WF_CSUM)) {
 			*err = "Payload on a discard or write-zeroes packet";
 			return -EPROTO;
 		}
 	} else {
-		if (h->length != h->size) {
+		if (h->length != h->size +
+				 ((h->flags & MX_WF_CSUM) ? MX_CSUM_LEN : 0)) {
 			*err = "Write payload length differs from its size";
 			return -EPROTO;
 		}
-		if (h->length > MX_WIRE_MAX_DATA) {
+		if (h->size > MX_WIRE_MAX_DATA) {
 			*err = "Write payload too long";
 			return -EPROTO;
 		}

@@ -169,11 +169,24 @@ static void mx_proto_hdr_data(struct kunit *test)
 	struct mx_hdr h = { .type = MX_P_DATA, .length = 4096, .size = 4096 };
 
 	t_hdr_ok(test, &h);
-	h.flags = MX_WF_ALL & ~MX_WF_DISCARD & ~MX_WF_WRITE_ZEROES;
+	h.flags = MX_WF_FUA | MX_WF_PREFLUSH;
 	t_hdr_ok(test, &h);
-	h.flags = 1U << 4;
+	h.flags = 1U << 5;
 	t_hdr_bad(test, &h, "Unknown flags on a write packet");
+	/* A checksummed payload carries the crc32c after the data. */
+	h.flags = MX_WF_CSUM | MX_WF_FUA;
+	t_hdr_bad(test, &h, "Write payload length differs from its size");
+	h.length = 4096 + MX_CSUM_LEN;
+	t_hdr_ok(test, &h);
+	h.length = MX_WIRE_MAX_DATA + MX_CSUM_LEN;
+	h.size = MX_WIRE_MAX_DATA;
+	t_hdr_ok(test, &h);
+	h.flags = MX_WF_CSUM | MX_WF_DISCARD;
+	h.length = 0;
+	t_hdr_bad(test, &h, "Payload on a discard or write-zeroes packet");
 	h.flags = 0;
+	h.length = 4096;
+	h.size = 4096;
 
 	/* Zero-length data. */
 	h.length = 0;

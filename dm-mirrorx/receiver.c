@@ -247,13 +247,21 @@ static blk_opf_t mx_write_opf(const struct mx_hdr *h)
 static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 {
 	struct mx_recv *rv = c->rv;
-	u32 nr = DIV_ROUND_UP(h->length, PAGE_SIZE), i;
+	bool csum = h->flags & MX_WF_CSUM;
+	u32 len = csum ? h->length - MX_CSUM_LEN : h->length;
+	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
 	struct mx_rwrite *rw;
 	struct bio *bio;
+	__be32 crc;
 	int r;
 
 	if (h->type == MX_P_FLUSH)
 		return mx_rc_flush(c, h);
+	if (len && !csum && rv->conf.opts.data_csum) {
+		DMERR("%s: %s: data without checksum, but data_csum is set",
+		      mx_rv_name(rv), c->addr);
+		return -EPROTO;
+	}
 	rw = kzalloc(struct_size(rw, bvecs, nr), GFP_NOIO);
 	if (!rw)
 		return -ENOMEM;
@@ -263,7 +271,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	rw->sector = h->sector;
 	rw->sectors = h->size >> SECTOR_SHIFT;
 	for (i = 0; i < nr; i++) {
-		u32 len = min_t(u32, PAGE_SIZE, h->length - i * PAGE_SIZE);
+		u32 n = min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE);
 		struct page *pg = alloc_page(GFP_NOIO);
 
 		if (!pg) {
@@ -271,9 +279,24 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 			return -ENOMEM;
 		}
 		rw->bvecs[i].bv_page = pg;
-		rw->bvecs[i].bv_len = len;
+		rw->bvecs[i].bv_len = n;
 		rw->nr_pages++;
-		r = mx_recv_page(c->sock, pg, 0, len);
+		r = mx_recv_page(c->sock, pg, 0, n);
+		if (r) {
+			mx_rwrite_free(rw);
+			return r;
+		}
+	}
+	if (csum) {
+		r = mx_recv_buf(c->sock, &crc, sizeof(crc));
+		if (!r && be32_to_cpu(crc) !=
+			  mx_bvec_crc32c(rw->bvecs,
+					 (struct bvec_iter){ .bi_size = len })) {
+			DMERR_LIMIT("%s: %s: data checksum mismatch at sector %llu, dropping the connection",
+				    mx_rv_name(rv), c->addr,
+				    (unsigned long long)h->sector);
+			r = -EBADMSG;
+		}
 		if (r) {
 			mx_rwrite_free(rw);
 			return r;
@@ -285,7 +308,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	for (i = 0; i < nr; i++)
 		__bio_add_page(bio, rw->bvecs[i].bv_page, rw->bvecs[i].bv_len,
 			       0);
-	if (!h->length && h->type != MX_P_FLUSH)
+	if (!len)
 		bio->bi_iter.bi_size = h->size;	/* discard, write zeroes */
 	bio->bi_private = rw;
 	bio->bi_end_io = mx_rwrite_endio;
@@ -794,11 +817,6 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 	r = mx_parse_recv_table(argc, argv, &rv->conf, &ti->error);
 	if (r)
 		goto bad_free;
-	if (rv->conf.opts.data_csum) {
-		ti->error = "data_csum is not supported yet";
-		r = -EINVAL;
-		goto bad_free;
-	}
 	if (rv->conf.opts.auth_key[0]) {
 		rv->auth = kzalloc(sizeof(*rv->auth), GFP_KERNEL);
 		if (!rv->auth) {

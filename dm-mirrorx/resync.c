@@ -232,8 +232,7 @@ static bool mx_rs_finish_locked(struct mx_peer *p)
 }
 
 /* Sleep as long as needed to keep @bytes since @start under the rate. */
-static void mx_rs_throttle(struct mx_source *src, unsigned long start,
-			   u64 bytes)
+void mx_rs_throttle(struct mx_source *src, unsigned long start, u64 bytes)
 {
 	u32 rate = READ_ONCE(src->conf.opts.resync_rate);
 	unsigned long due;

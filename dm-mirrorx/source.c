@@ -226,13 +226,8 @@ static void mx_write_complete(struct mx_write *w)
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (kick)
 		mx_source_kick_commit(src);
-	if (hold)
-		return;
-
-	w->bio->bi_status = w->status;
-	bio_endio(w->bio);
-	if (atomic_dec_and_test(&src->nr_inflight))
-		wake_up(&src->drain_wait);
+	if (!hold)
+		mx_write_end(w);
 }
 
 static void mx_write_put(struct mx_write *w)
@@ -475,6 +470,7 @@ static void mx_commit_work(struct work_struct *ws)
 					     commit_work);
 	struct mx_write *w, *tmp;
 	LIST_HEAD(ready);
+	LIST_HEAD(failed);
 	unsigned long flags;
 	u64 gen_seq;
 	int r;
@@ -497,51 +493,37 @@ static void mx_commit_work(struct work_struct *ws)
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (gen_seq != src->gen_committed || mx_meta_needs_commit(&src->meta)) {
 		r = mx_meta_commit(&src->meta);
+		spin_lock_irqsave(&src->lock, flags);
 		if (!r) {
-			spin_lock_irqsave(&src->lock, flags);
 			src->gen_committed = gen_seq;
-			spin_unlock_irqrestore(&src->lock, flags);
-		}
-		if (r) {
-			/* Writes cannot be issued without their bits on disk. */
-			spin_lock_irqsave(&src->lock, flags);
+		} else {
+			/* A write is never issued without its bits on disk. */
 			list_for_each_entry_safe(w, tmp, &src->commit_wait,
 						 wait_list) {
-				list_del_init(&w->wait_list);
 				list_del_init(&w->list);
 				w->status = BLK_STS_IOERR;
-				list_add_tail(&w->wait_list, &ready);
+				list_move_tail(&w->wait_list, &failed);
 			}
-			spin_unlock_irqrestore(&src->lock, flags);
-			list_for_each_entry_safe(w, tmp, &ready, wait_list) {
-				list_del_init(&w->wait_list);
-				if (w->status) {
-					w->bio->bi_status = w->status;
-					bio_endio(w->bio);
-					if (atomic_dec_and_test(&src->nr_inflight))
-						wake_up(&src->drain_wait);
-				} else {
-					mx_write_dispatch(w);
-				}
-			}
-			return;
 		}
+		spin_unlock_irqrestore(&src->lock, flags);
 	}
 
 	spin_lock_irqsave(&src->lock, flags);
-	list_for_each_entry_safe(w, tmp, &src->commit_wait, wait_list) {
-		if (!mx_write_persisted_locked(src, w))
-			continue;
-		list_del_init(&w->wait_list);
-		list_add_tail(&w->wait_list, &ready);
-	}
-	if (!list_empty(&src->commit_wait))
+	list_for_each_entry_safe(w, tmp, &src->commit_wait, wait_list)
+		if (mx_write_persisted_locked(src, w))
+			list_move_tail(&w->wait_list, &ready);
+	if (!list_empty(&src->commit_wait) || (!list_empty(&failed) &&
+					       !list_empty(&src->blocked)))
 		queue_work(src->wq, &src->commit_work);
 	spin_unlock_irqrestore(&src->lock, flags);
 
 	list_for_each_entry_safe(w, tmp, &ready, wait_list) {
 		list_del_init(&w->wait_list);
 		mx_write_dispatch(w);
+	}
+	list_for_each_entry_safe(w, tmp, &failed, wait_list) {
+		list_del_init(&w->wait_list);
+		mx_write_end(w);
 	}
 }
 
@@ -725,11 +707,6 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = mx_parse_src_table(argc, argv, &src->conf, &ti->error);
 	if (r)
 		goto bad_free;
-	if (src->conf.opts.data_csum) {
-		ti->error = "data_csum is not supported yet";
-		r = -EINVAL;
-		goto bad_free;
-	}
 	if (src->conf.opts.auth_key[0]) {
 		src->auth = kzalloc(sizeof(*src->auth), GFP_KERNEL);
 		if (!src->auth) {
@@ -966,6 +943,7 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			else if (rs == MX_RS_RESYNCING ||
 				 rs == MX_RS_PAUSED || rs == MX_RS_BEHIND)
 				total = done + oos;
+			/* Verifying: done/total count regions compared. */
 			DMEMIT(" %u %s %s %s %llu %llu/%llu %llu %u %llu",
 			       p->conf.node_id, mx_conn_state_name(cs),
 			       mx_repl_state_name(rs),
@@ -1092,8 +1070,11 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 		spin_unlock_irq(&src->meta.lock);
 		return mx_meta_commit(&src->meta);
 	case MX_MSG_VERIFY:
-		DMWARN("%s: verify is not implemented yet", mx_dev_name(src));
-		return -EOPNOTSUPP;
+		r = mx_verify_start(p);
+		if (r)
+			DMWARN("%s: verify: peer %u is not connected and in sync",
+			       mx_dev_name(src), p->conf.node_id);
+		return r;
 	}
 	return 0;
 }

@@ -48,6 +48,7 @@ enum mx_repl_state {
 	MX_RS_TARGET_NEWER,
 	MX_RS_REFUSED,		/* other handshake refusal, see reason */
 	MX_RS_BEHIND,		/* async queue overflowed: catching up */
+	MX_RS_VERIFYING,	/* online verify running */
 };
 
 struct mx_source;
@@ -65,6 +66,7 @@ struct mx_preq {
 	struct bvec_iter iter;
 	const void *payload;		/* small linear payload (hdr.length) */
 	unsigned long sent_at;
+	__be32 reply_crc;		/* MX_P_VERIFY_REPLY payload */
 	/* Called once with 0 (acked OK) or an error; may run in any context
 	 * that is not hard IRQ.
 	 */
@@ -112,6 +114,8 @@ struct mx_peer {
 	bool behind;
 	unsigned long behind_since;
 	struct work_struct behind_work;
+	struct work_struct verify_work;
+	u64 verify_differ;
 
 	struct socket *sock;
 	struct mutex send_mutex;
@@ -181,6 +185,7 @@ void mx_resync_kick(struct mx_peer *p);
 void mx_resync_stop(struct mx_peer *p);
 void mx_resync_work(struct work_struct *ws);
 void mx_send_sync_state(struct mx_peer *p, u32 state);
+void mx_rs_throttle(struct mx_source *src, unsigned long start, u64 bytes);
 
 /* async.c */
 bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w);
@@ -189,6 +194,10 @@ void mx_async_exclude_locked(struct mx_peer *p, unsigned long *cand);
 u64 mx_async_lag_ms_locked(struct mx_peer *p);
 bool mx_async_may_leave_behind_locked(struct mx_peer *p);
 void mx_async_behind_work(struct work_struct *ws);
+
+/* verify.c */
+void mx_verify_work(struct work_struct *ws);
+int mx_verify_start(struct mx_peer *p);
 
 /* source.c */
 void mx_write_fill_preq(struct mx_write *w, struct mx_peer *p,

@@ -42,8 +42,12 @@ enum mx_wire_type {
 #define MX_WF_PREFLUSH		(1U << 1)
 #define MX_WF_DISCARD		(1U << 2)	/* no payload, @size bytes */
 #define MX_WF_WRITE_ZEROES	(1U << 3)	/* no payload, @size bytes */
+/* Payload = data + MX_CSUM_LEN bytes: __be32 crc32c (seed ~0) of data. */
+#define MX_WF_CSUM		(1U << 4)
 #define MX_WF_ALL		(MX_WF_FUA | MX_WF_PREFLUSH | \
-				 MX_WF_DISCARD | MX_WF_WRITE_ZEROES)
+				 MX_WF_DISCARD | MX_WF_WRITE_ZEROES | \
+				 MX_WF_CSUM)
+#define MX_CSUM_LEN		4
 
 /*
  * MX_P_BITMAP: @sector is the index of the first 64-bit bitmap word, the

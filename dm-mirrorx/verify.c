@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-mirrorx online verify: compare every region of the source with a
+ * peer by crc32c, without moving data. A region that differs is marked out
+ * of sync (and in the intent log) and the resync that follows copies it,
+ * as "drbdadm verify" followed by a resync does.
+ *
+ * Regions are locked against application writes while their checksums are
+ * taken on both nodes, so a write in flight is never mistaken for a
+ * difference.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/bio.h>
+#include <linux/delay.h>
+#include <linux/crc32c.h>
+#include <linux/highmem.h>
+#include <linux/device-mapper.h>
+#include "source.h"
+
+#define DM_MSG_PREFIX "mirrorx"
+#define MX_VERIFY_DEPTH		8
+
+struct mx_vregion {
+	struct mx_peer *peer;
+	u64 region;
+	atomic_t pending;
+	bool differs;
+	bool failed;
+};
+
+struct mx_vchunk {
+	struct mx_preq rq;
+	struct mx_vregion *vr;
+	u32 crc;
+};
+
+static void mx_vregion_done(struct mx_vregion *vr)
+{
+	struct mx_peer *p = vr->peer;
+	struct mx_source *src = p->src;
+	unsigned long flags;
+
+	spin_lock_irqsave(&src->lock, flags);
+	if (!vr->failed)
+		p->resync_done++;
+	if (vr->differs) {
+		p->verify_differ++;
+		__set_bit(vr->region, p->oos);
+		spin_lock(&src->meta.lock);
+		mx_meta_mark_locked(&src->meta, p->conf.node_id, vr->region,
+				    vr->region);
+		spin_unlock(&src->meta.lock);
+	}
+	spin_unlock_irqrestore(&src->lock, flags);
+	mx_source_unlock_region(src, vr->region);
+	kfree(vr);
+	atomic_dec(&p->resync_inflight);
+	wake_up(&p->resync_wait);
+}
+
+static void mx_vchunk_done(struct mx_preq *rq, int error)
+{
+	struct mx_vchunk *c = container_of(rq, struct mx_vchunk, rq);
+	struct mx_vregion *vr = c->vr;
+
+	if (error)
+		vr->failed = true;
+	else if (be32_to_cpu(rq->reply_crc) != c->crc)
+		vr->differs = true;
+	kfree(c);
+	if (atomic_dec_and_test(&vr->pending))
+		mx_vregion_done(vr);
+}
+
+/* crc32c (seed ~0) of @len bytes at @sector of the data device. */
+static int mx_local_crc(struct mx_source *src, sector_t sector, u32 len,
+			u32 *crc)
+{
+	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
+	struct page **pages;
+	struct bio *bio;
+	int r = -ENOMEM;
+
+	pages = kcalloc(nr, sizeof(*pages), GFP_NOIO);
+	if (!pages)
+		return r;
+	bio = bio_alloc(src->data_dev->bdev, nr, REQ_OP_READ, GFP_NOIO);
+	bio->bi_iter.bi_sector = sector;
+	for (i = 0; i < nr; i++) {
+		pages[i] = alloc_page(GFP_NOIO);
+		if (!pages[i])
+			goto out;
+		__bio_add_page(bio, pages[i],
+			       min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE), 0);
+	}
+	r = submit_bio_wait(bio);
+	*crc = ~0U;
+	for (i = 0; !r && i < nr; i++) {
+		void *p = kmap_local_page(pages[i]);
+
+		*crc = crc32c(*crc, p, min_t(u32, PAGE_SIZE,
+					     len - i * PAGE_SIZE));
+		kunmap_local(p);
+	}
+out:
+	bio_put(bio);
+	for (i = 0; i < nr; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	kfree(pages);
+	return r;
+}
+
+/* Verify region @r (locked by the caller) against @p. */
+static int mx_verify_region(struct mx_peer *p, u64 r)
+{
+	struct mx_source *src = p->src;
+	u32 shift = ilog2(src->meta.sb.region_sectors);
+	sector_t start = r << shift, s;
+	sector_t end = min_t(sector_t, start + src->meta.sb.region_sectors,
+			     src->dev_sectors);
+	struct mx_vregion *vr;
+	struct mx_vchunk *c;
+	int err = 0;
+
+	vr = kzalloc(sizeof(*vr), GFP_NOIO);
+	if (!vr)
+		return -ENOMEM;
+	vr->peer = p;
+	vr->region = r;
+	atomic_set(&vr->pending, 1);
+	atomic_inc(&p->resync_inflight);
+	for (s = start; s < end; s += MX_WIRE_MAX_DATA >> SECTOR_SHIFT) {
+		u32 len = min_t(u64, MX_WIRE_MAX_DATA,
+				(end - s) << SECTOR_SHIFT);
+
+		c = kzalloc(sizeof(*c), GFP_NOIO);
+		if (!c || mx_local_crc(src, s, len, &c->crc)) {
+			kfree(c);
+			vr->failed = true;
+			err = -EIO;
+			break;
+		}
+		c->vr = vr;
+		INIT_LIST_HEAD(&c->rq.list);
+		c->rq.peer = p;
+		c->rq.done = mx_vchunk_done;
+		c->rq.hdr.type = MX_P_VERIFY_REQ;
+		c->rq.hdr.sector = s;
+		c->rq.hdr.size = len;
+		atomic_inc(&vr->pending);
+		mx_peer_queue(p, &c->rq);
+	}
+	if (atomic_dec_and_test(&vr->pending))
+		mx_vregion_done(vr);
+	return err;
+}
+
+static bool mx_verify_may_run(struct mx_peer *p)
+{
+	return READ_ONCE(p->rstate) == MX_RS_VERIFYING &&
+	       mx_peer_replicating(p) && !READ_ONCE(p->src->suspended);
+}
+
+void mx_verify_work(struct work_struct *ws)
+{
+	struct mx_peer *p = container_of(ws, struct mx_peer, verify_work);
+	struct mx_source *src = p->src;
+	u64 nr = src->meta.nr_regions, r = 0, bytes = 0, differ;
+	unsigned long start = jiffies;
+	bool complete = false;
+
+	while (mx_verify_may_run(p)) {
+		if (r >= nr) {
+			complete = true;
+			break;
+		}
+		wait_event_timeout(p->resync_wait,
+				   atomic_read(&p->resync_inflight) <
+				   MX_VERIFY_DEPTH, HZ);
+		if (atomic_read(&p->resync_inflight) >= MX_VERIFY_DEPTH)
+			continue;
+		if (!mx_source_try_lock_region(src, r)) {
+			msleep(20);	/* a write is in flight there */
+			continue;
+		}
+		if (mx_verify_region(p, r))
+			break;
+		r++;
+		bytes += (u64)src->meta.sb.region_sectors << SECTOR_SHIFT;
+		mx_rs_throttle(src, start, bytes);
+	}
+	wait_event(p->resync_wait, !atomic_read(&p->resync_inflight));
+	mx_source_kick_commit(src);
+
+	spin_lock_irq(&src->lock);
+	differ = p->verify_differ;
+	if (p->rstate == MX_RS_VERIFYING)
+		p->rstate = MX_RS_IN_SYNC;
+	spin_unlock_irq(&src->lock);
+	DMINFO("%s: peer %u: verify %s: %llu of %llu regions differ",
+	       dm_table_device_name(src->ti->table), p->conf.node_id,
+	       complete ? "finished" : "interrupted",
+	       (unsigned long long)differ, (unsigned long long)nr);
+	mx_source_event(src);
+	if (differ)
+		mx_resync_kick(p);
+}
+
+/* Start verifying @p: only from InSync. */
+int mx_verify_start(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	int r = 0;
+
+	spin_lock_irq(&src->lock);
+	if (!mx_peer_replicating(p) || p->rstate != MX_RS_IN_SYNC) {
+		r = -EBUSY;
+	} else {
+		p->rstate = MX_RS_VERIFYING;
+		p->resync_done = 0;
+		p->resync_total = src->meta.nr_regions;
+		p->verify_differ = 0;
+	}
+	spin_unlock_irq(&src->lock);
+	if (!r) {
+		queue_work(src->wq, &p->verify_work);
+		mx_source_event(src);
+	}
+	return r;
+}

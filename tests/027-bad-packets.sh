@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# 027-bad-packets: a peer sending malformed packets is dropped with a log line; nothing is written outside or wrongly
+# timeout: 600
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mirror.sh"
+requires_module
+PEER="python3 $MX_REPO/tests/tools/mxpeer.py"
+
+mx_boot A B
+step "B: a target with data_csum; A plays a hand-written source (tests/tools/mxpeer.py)"
+mx_create_target B A data_csum
+S=$(mx_sectors B)
+ADDR="$(vm_addr B A) $MX_PORT $S"
+before=$(mx_data_sha B)
+
+step "a valid checksummed write is applied and acknowledged"
+out=$(vm_run A "$PEER $ADDR write $MX_WORKDIR/written.bin")
+assert_eq acked "$out" "valid write"
+want=$(sha256sum <"$MX_WORKDIR/written.bin" | cut -d' ' -f1)
+got=$(dev_sha256 B $MX_DATA 4096 4096)
+assert_eq "$want" "$got" "the valid write landed at sector 8 on B"
+before=$(mx_data_sha B)
+
+for c in beyond overflow badlen huge magic type csum unaligned bitmap; do
+	step "malformed: $c"
+	vm_run B "dmesg -C"
+	out=$(vm_run A "$PEER $ADDR $c")
+	assert_eq dropped "$out" "receiver's answer to '$c'"
+	vm_run B "dmesg" | grep -E -q "bad packet|checksum mismatch|unexpected packet" ||
+		fail "no log line for '$c': $(vm_run B dmesg | tail -n 5)"
+done
+after=$(mx_data_sha B)
+assert_eq "$before" "$after" "B's data after the malformed packets"
+step "B still serves a proper source afterwards"
+vm_run B "dmsetup remove mx; dd if=/dev/zero of=$MX_META bs=1M count=8 status=none"
+mx_create_target B A data_csum
+mx_create_source A B 128 data_csum
+mx_wait_insync A 300
+write_pattern A /dev/mapper/mx 027-after 4M 8M
+check_pattern B $MX_DATA 027-after 4M 8M
+mx_assert_same A B
+pass
