@@ -581,10 +581,12 @@ static int mirrorx_map(struct dm_target *ti, struct bio *bio)
 /* --- lazy clearing ------------------------------------------------------ */
 
 /*
- * Clear the bits of regions idle for a whole period whose data every
- * replicating peer has (not out of sync, nothing in flight).
+ * Clear the bits of regions whose data every replicating peer has (not out
+ * of sync, nothing in flight or queued) and, with @idle_only, that were
+ * idle for a whole sweep period (so hot regions don't cost a metadata
+ * write each time they are written again).
  */
-static void mx_sweep(struct mx_source *src)
+static void mx_sweep(struct mx_source *src, bool idle_only)
 {
 	unsigned long *cand = src->scratch;
 	u64 nr = src->meta.nr_regions;
@@ -602,7 +604,8 @@ static void mx_sweep(struct mx_source *src)
 			continue;
 		spin_lock(&src->meta.lock);
 		bitmap_andnot(cand, src->meta.bits[node], p->oos, nr);
-		bitmap_andnot(cand, cand, src->touched, nr);
+		if (idle_only)
+			bitmap_andnot(cand, cand, src->touched, nr);
 		list_for_each_entry(w, &src->inflight, list)
 			if (w->sectors)
 				bitmap_clear(cand, w->r0, w->r1 - w->r0 + 1);
@@ -622,7 +625,7 @@ static void mx_sweep_work(struct work_struct *ws)
 	struct mx_source *src = container_of(to_delayed_work(ws),
 					     struct mx_source, sweep_work);
 
-	mx_sweep(src);
+	mx_sweep(src, true);
 	if (mx_meta_needs_commit(&src->meta))
 		mx_source_kick_commit(src);
 	queue_delayed_work(src->wq, &src->sweep_work, MX_SWEEP_PERIOD);
@@ -869,6 +872,8 @@ static void mirrorx_postsuspend(struct dm_target *ti)
 	wait_event(src->drain_wait, !atomic_read(&src->nr_inflight));
 	cancel_delayed_work_sync(&src->sweep_work);
 	flush_workqueue(src->wq);
+	/* Quiet now: a clean switchover should leave nothing to resync. */
+	mx_sweep(src, false);
 	mx_meta_commit(&src->meta);
 	src->suspended = true;
 }

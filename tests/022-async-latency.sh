@@ -24,7 +24,7 @@ step "same mirror reloaded async (no resync needed)"
 vm_run A "dmsetup remove mx"
 MX_MODE=async mx_create_source A B
 mx_wait_insync A 120
-assert_eq 0 "$(mx_resync_count A)" "regions resynced after switching mode"
+assert_eq 0 "$(mx_resync_count A)" "regions resynced after a clean remove and reload"
 for i in 1 2 3; do
 	a=$(write_ms $((20 + i)))
 	echo "async write $i: ${a} ms"
