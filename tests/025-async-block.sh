@@ -10,6 +10,7 @@ mx_boot A B
 mx_create_target B A
 mx_create_source A B 128 async_limit 4194304 on_congestion block
 mx_wait_insync A 300
+resync_before=$(mx_field A 14)
 
 step "slow the link to 16 Mbit/s (2 MB/s); write 24 MiB"
 link_netem A B rate 16mbit
@@ -31,7 +32,7 @@ link_restore A B
 _q_empty() { [ "$(mx_field A 15)" = 0 ]; }
 wait_for 120 _q_empty
 mx_wait_insync A 60
-assert_eq 0 "$(mx_resync_count A)" "regions resynced (block mode never falls behind)"
+assert_eq "$resync_before" "$(mx_field A 14)" "resync counters (block mode never falls behind, so no resync)"
 check_pattern B $MX_DATA 025-burst 24M 64M
 mx_assert_same A B
 pass
