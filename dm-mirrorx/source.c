@@ -582,19 +582,26 @@ static int mirrorx_map(struct dm_target *ti, struct bio *bio)
 
 /*
  * Clear the bits of regions whose data every replicating peer has (not out
- * of sync, nothing in flight or queued) and, with @idle_only, that were
- * idle for a whole sweep period (so hot regions don't cost a metadata
- * write each time they are written again).
+ * of sync, nothing in flight or queued). With @lazy, like an activity log:
+ * while the mirror is being written, regions stay marked until more than
+ * MX_HOT_REGIONS are, and then only those idle for a whole sweep period are
+ * cleared, so a region written again soon costs no metadata write; once no
+ * write came for MX_IDLE_PERIODS periods, everything clearable is cleared,
+ * so an idle mirror has nothing to resync after a crash. Without @lazy
+ * (suspend), everything clearable is cleared.
  */
-static void mx_sweep(struct mx_source *src, bool idle_only)
+static void mx_sweep(struct mx_source *src, bool lazy)
 {
 	unsigned long *cand = src->scratch;
 	u64 nr = src->meta.nr_regions;
 	struct mx_write *w;
 	unsigned long flags;
+	bool busy;
 	u32 i;
 
 	spin_lock_irqsave(&src->lock, flags);
+	busy = !bitmap_empty(src->touched, nr);
+	src->idle_periods = busy ? 0 : src->idle_periods + 1;
 	for (i = 0; i < src->nr_peers; i++) {
 		struct mx_peer *p = &src->peers[i];
 		u32 node = p->conf.node_id;
@@ -603,8 +610,13 @@ static void mx_sweep(struct mx_source *src, bool idle_only)
 		if (p->cstate != MX_CS_CONNECTED || p->dead)
 			continue;
 		spin_lock(&src->meta.lock);
+		if (lazy && src->idle_periods < MX_IDLE_PERIODS &&
+		    bitmap_weight(src->meta.bits[node], nr) <= MX_HOT_REGIONS) {
+			spin_unlock(&src->meta.lock);
+			continue;
+		}
 		bitmap_andnot(cand, src->meta.bits[node], p->oos, nr);
-		if (idle_only)
+		if (lazy)
 			bitmap_andnot(cand, cand, src->touched, nr);
 		list_for_each_entry(w, &src->inflight, list)
 			if (w->sectors)

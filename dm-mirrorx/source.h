@@ -24,8 +24,15 @@
 #define MX_REQ_TIMEOUT		(30 * HZ)
 #define MX_RECONNECT_MIN	(HZ / 2)
 #define MX_RECONNECT_MAX	(4 * HZ)
-/* Regions untouched for one sweep period get their bits cleared. */
+/*
+ * Lazy clearing (source.c, mx_sweep): up to MX_HOT_REGIONS regions stay
+ * marked while the mirror is busy (the worst case to resync after a crash:
+ * 256 MiB with 64 KiB regions); past that, regions idle for a sweep period
+ * are cleared; after MX_IDLE_PERIODS periods without writes, all are.
+ */
 #define MX_SWEEP_PERIOD		(HZ)
+#define MX_HOT_REGIONS		4096
+#define MX_IDLE_PERIODS		3
 /* Resync regions in flight per peer. */
 #define MX_RESYNC_DEPTH		16
 /* Largest discard / write-zeroes in one packet (size is 32 bits). */
@@ -152,6 +159,7 @@ struct mx_source {
 	u64 resync_locked[MX_MAX_PEERS * MX_RESYNC_DEPTH];
 	u32 nr_resync_locked;
 	unsigned long *touched;		/* written since the last sweep */
+	u32 idle_periods;		/* sweeps since the last write */
 	unsigned long *scratch;
 	bool suspended;
 	atomic_t nr_inflight;
