@@ -10,6 +10,7 @@
 #   sparse  make sparse
 #   kunit   scripts/kunit.sh (missing script = failed)
 #   utest   make utest
+#   fuzz    tests/fuzz/run.sh (wire and metadata decoders, ASan/UBSan)
 #   tests/* tests/run.sh (QEMU guests)
 #
 # A failed step does not stop the later ones. Prints each step's time and
@@ -66,6 +67,7 @@ step style scripts/style.sh
 step sparse make sparse
 step kunit kunit
 step utest make utest
+step fuzz tests/fuzz/run.sh
 
 # Integration tests: one result per test.
 echo
