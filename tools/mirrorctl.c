@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mirrorctl: manage dm-mirrorx mirrors (see Documentation/mirrorctl.8).
+ *
+ *   mirrorctl [--conf-dir DIR] VERB [options] [args]
+ *
+ * This file holds main(), the verb table with every verb's help, and the
+ * helpers the verbs share. Device-mapper is reached through libdevmapper
+ * only (mx_dm.c); metadata through the kernel's codec (mx_meta.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/fs.h>
+#include "mirrorctl.h"
+#include "mx_meta.h"
+
+const struct mx_verb *mx_cur_verb;
+bool mx_quiet;
+
+static const struct mx_verb mx_verbs[] = {
+	{ "create", mx_cmd_create,
+	  "NAME --role source|target --data DEV --meta DEV [options]",
+	  "check the devices, format the metadata, write the config, start",
+	  "  --role source|target     role to start in (required)\n"
+	  "  --node-id N              this node's id 0..7 (source: default 0;\n"
+	  "                           target: required)\n"
+	  "  --data DEV               data block device (required)\n"
+	  "  --meta DEV               metadata block device (required)\n"
+	  "  --region-size SIZE       intent-log region, power of two 4K..1G\n"
+	  "                           (default 64K)\n"
+	  "  --peer ID,HOST:PORT[,sync|async]\n"
+	  "                           another node of the mirror (repeat; a\n"
+	  "                           source needs one, a target should name\n"
+	  "                           its source so it can be promoted)\n"
+	  "  --listen HOST:PORT       address this node listens on as a target\n"
+	  "                           (default 0.0.0.0:7789)\n"
+	  "  --resync-rate KIB        resync limit in KiB/s (0 = unlimited)\n"
+	  "  --async-limit SIZE       async queue bound (1M..16G)\n"
+	  "  --on-congestion block|behind\n"
+	  "  --on-disconnect continue|suspend\n"
+	  "  --auth KEYDESC           kernel keyring key holding the secret\n"
+	  "  --data-csum              checksum every data packet\n"
+	  "  --assume-clean           both sides hold identical data (e.g. both\n"
+	  "                           zeroed): skip the initial full sync\n"
+	  "  --keep-meta              reuse valid existing metadata\n"
+	  "  --force                  overwrite existing metadata or config\n"
+	  "  --no-start               only write the config and metadata\n" },
+	{ "delete", mx_cmd_delete, "NAME [--wipe-meta]",
+	  "stop the mirror and remove its config",
+	  "  --wipe-meta              also zero the metadata superblock\n" },
+	{ "up", mx_cmd_up, "NAME [--role source|target]",
+	  "start a configured mirror (after a reboot)",
+	  "  --role source|target     role to start in (default: the role in\n"
+	  "                           the config, which promote/demote keep)\n" },
+	{ "down", mx_cmd_down, "NAME", "stop a mirror (the config stays)", "" },
+	{ "status", mx_cmd_status, "[NAME...] [--json] [--sample-ms MS]",
+	  "show role, states, out-of-sync size, resync progress, speed, ETA",
+	  "  --json                   machine-readable output\n"
+	  "  --sample-ms MS           sampling time for speed/ETA while a\n"
+	  "                           resync runs (default 1000, 0 = none)\n" },
+	{ "list", mx_cmd_list, "[--json]", "list mirrors, configured or active",
+	  "  --json                   machine-readable output\n" },
+	{ "wait-sync", mx_cmd_wait_sync, "NAME [--timeout SECS] [--quiet]",
+	  "wait until every peer is in sync (progress bar on a terminal)",
+	  "  --timeout SECS           give up after SECS (exit 5); default: never\n"
+	  "  --quiet                  no progress output\n" },
+	{ "check", mx_cmd_check, "NAME [--role source|target] [--wait SECS]",
+	  "health check: exit 0 when healthy, 1 with the problems listed",
+	  "  --role source|target     the role the mirror must have here\n"
+	  "  --wait SECS              retry until healthy for up to SECS\n" },
+	{ "resync", mx_cmd_resync, "NAME PEER|all [--full]",
+	  "resync a peer now (its out-of-sync regions, or everything)",
+	  "  --full                   every region; also names PEER the side\n"
+	  "                           whose data is discarded after a split\n"
+	  "                           brain or a target-newer refusal\n" },
+	{ "pause", mx_cmd_pause, "NAME PEER", "pause a peer's resync", "" },
+	{ "resume", mx_cmd_resume, "NAME PEER", "resume a peer's resync", "" },
+	{ "connect", mx_cmd_connect, "NAME PEER|all",
+	  "reconnect a peer (after disconnect or a refusal)", "" },
+	{ "disconnect", mx_cmd_disconnect, "NAME PEER|all",
+	  "drop a peer's connection and stop reconnecting", "" },
+	{ "set", mx_cmd_set, "NAME [options]",
+	  "change settings: config, and the running mirror",
+	  "  --resync-rate KIB        applied at once (message)\n"
+	  "  --async-limit SIZE       applied by reloading the table\n"
+	  "  --on-congestion block|behind\n"
+	  "  --on-disconnect continue|suspend\n"
+	  "  --peer ID,HOST:PORT[,sync|async]   add or change a peer\n"
+	  "  --remove-peer ID\n"
+	  "  --listen HOST:PORT\n"
+	  "  --auth KEYDESC | --no-auth\n"
+	  "  --data-csum | --no-data-csum\n" },
+	{ "promote", mx_cmd_promote,
+	  "NAME [--force] [--check-peers SECS]",
+	  "make this node the source (over the same data and metadata)",
+	  "  --force                  go ahead on Fresh data or while a source\n"
+	  "                           is connected (never on Inconsistent data)\n"
+	  "  --check-peers SECS       wait up to SECS for the peers' verdict and\n"
+	  "                           undo the promotion if one holds newer or\n"
+	  "                           diverged data (default 0: no wait)\n" },
+	{ "demote", mx_cmd_demote, "NAME [--force]",
+	  "make this node a target (read-only, listening)",
+	  "  --force                  demote even while the device is open\n" },
+};
+
+#define MX_NR_VERBS	(sizeof(mx_verbs) / sizeof(mx_verbs[0]))
+
+static void mx_main_help(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"Usage: mirrorctl [--conf-dir DIR] VERB [options] [args]\n"
+		"       mirrorctl VERB --help\n\n"
+		"Manage dm-mirrorx block replication mirrors.\n\nVerbs:\n");
+	for (i = 0; i < MX_NR_VERBS; i++)
+		fprintf(f, "  %-11s %s\n", mx_verbs[i].name,
+			mx_verbs[i].summary);
+	fprintf(f,
+		"\nConfig: $MIRRORX_CONF_DIR/NAME.conf (default %s).\n"
+		"Exit status: 0 success, 1 failure, 2 bad arguments, 3 unknown\n"
+		"mirror, 4 refused by a safety check (see --force), 5 timeout.\n"
+		"See mirrorctl(8).\n", MX_DEFAULT_CONF_DIR);
+}
+
+static void mx_verb_help(const struct mx_verb *v)
+{
+	printf("Usage: mirrorctl %s %s\n\n%c%s.\n", v->name, v->args,
+	       v->summary[0] - 'a' + 'A', v->summary + 1);
+	printf("\nOptions:\n%s  -h, --help               this help\n", v->help);
+}
+
+int mx_err(int code, const char *fmt, ...)
+{
+	char msg[MX_ERRMSG_LEN];
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	} else {
+		snprintf(msg, sizeof(msg), "%s", mx_errmsg);
+	}
+	fflush(stdout);
+	fprintf(stderr, "mirrorctl: %s%s%s\n",
+		mx_cur_verb ? mx_cur_verb->name : "",
+		mx_cur_verb ? ": " : "", msg);
+	return code;
+}
+
+int mx_usage(const char *fmt, ...)
+{
+	char msg[MX_ERRMSG_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (mx_cur_verb)
+		fprintf(stderr, "mirrorctl: %s: %s (see mirrorctl %s --help)\n",
+			mx_cur_verb->name, msg, mx_cur_verb->name);
+	else
+		fprintf(stderr, "mirrorctl: %s (see mirrorctl --help)\n", msg);
+	return MX_EXIT_USAGE;
+}
+
+void mx_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (mx_quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
+int mx_getopt(int argc, char **argv, const char *optstr,
+	      const struct option *longopts)
+{
+	int c = getopt_long(argc, argv, optstr, longopts, NULL);
+
+	switch (c) {
+	case 'h':
+		mx_verb_help(mx_cur_verb);
+		return 'h';
+	case ':':
+		mx_usage("option '%s' needs a value", argv[optind - 1]);
+		return '?';
+	case '?':
+		if (optopt)
+			mx_usage("unknown option '-%c'", optopt);
+		else
+			mx_usage("unknown option '%s'", argv[optind - 1]);
+		return '?';
+	}
+	return c;
+}
+
+int mx_want_args(int argc, char **argv, int n, const char *what)
+{
+	int have = argc - optind;
+
+	if (have < n)
+		return mx_usage("missing %s", what);
+	if (have > n)
+		return mx_usage("unexpected argument '%s'", argv[optind + n]);
+	return 0;
+}
+
+int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if (mx_check_name(name))
+		return mx_err(MX_EXIT_USAGE, NULL);
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	r = mx_conf_load(name, &m->conf);
+	if (r < 0)
+		return mx_err(MX_EXIT_FAIL, NULL);
+	m->has_conf = r == 0;
+	if (mx_dm_info(name, &m->info))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	if (m->info.exists) {
+		if (mx_dm_table(name, &m->table))
+			return mx_err(MX_EXIT_FAIL, NULL);
+		if (!strcmp(m->table.target, "mirrorx"))
+			m->role = MX_ROLE_SOURCE;
+		else if (!strcmp(m->table.target, "mirrorx-recv"))
+			m->role = MX_ROLE_TARGET;
+		else
+			return mx_err(MX_EXIT_FAIL,
+				      "device-mapper device '%s' is not a dm-mirrorx mirror (target %s)",
+				      name, m->table.target);
+	}
+	if (!m->has_conf && (need_conf || !m->info.exists)) {
+		char path[MX_PATH_LEN + 80];
+
+		mx_conf_path(name, path, sizeof(path));
+		return mx_err(MX_EXIT_NOTFOUND,
+			      "unknown mirror '%s': no config %s%s", name, path,
+			      m->info.exists ? "" :
+			      " and no device-mapper device of that name");
+	}
+	return 0;
+}
+
+int mx_get_status(const char *name, struct mx_status *st)
+{
+	struct mx_dm_line l;
+
+	if (mx_dm_status(name, &l))
+		return -1;
+	if (strcmp(l.target, "mirrorx") && strcmp(l.target, "mirrorx-recv"))
+		return mx_fail("'%s' is not a dm-mirrorx device (target %s)",
+			       name, l.target);
+	if (mx_status_parse(l.params, st))
+		return -1;
+	st->size_bytes = l.len << 9;
+	return 0;
+}
+
+int mx_blockdev(const char *path, const char *what, uint64_t *bytes,
+		uint64_t *rdev)
+{
+	struct stat sb;
+	int fd;
+
+	if (!path || !*path)
+		return mx_fail("no %s device given", what);
+	if (stat(path, &sb))
+		return mx_fail("%s device %s: %s", what, path, strerror(errno));
+	if (!S_ISBLK(sb.st_mode))
+		return mx_fail("%s device %s is not a block device", what, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return mx_fail("cannot open %s device %s: %s", what, path,
+			       strerror(errno));
+	if (ioctl(fd, BLKGETSIZE64, bytes)) {
+		close(fd);
+		return mx_fail("cannot get the size of %s: %s", path,
+			       strerror(errno));
+	}
+	close(fd);
+	if (!*bytes)
+		return mx_fail("%s device %s is empty", what, path);
+	if (rdev)
+		*rdev = sb.st_rdev;
+	return 0;
+}
+
+int mx_open_direct(const char *path, int flags)
+{
+	int fd = open(path, flags | O_DIRECT | O_CLOEXEC);
+
+	if (fd < 0 && errno == EINVAL)
+		fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		mx_fail("cannot open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+int mx_ensure_module(void)
+{
+	int r = mx_dm_has_target("mirrorx");
+	pid_t pid;
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execlp("modprobe", "modprobe", "dm-mirrorx", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	r = mx_dm_has_target("mirrorx");
+	if (r == 0)
+		return mx_fail("the dm-mirrorx kernel module is not loaded (modprobe dm-mirrorx, or insmod dm-mirrorx.ko)");
+	return r < 0 ? -1 : 0;
+}
+
+int mx_role_params(const struct mx_conf *c, enum mx_role role, char *buf,
+		   size_t len)
+{
+	if (role == MX_ROLE_SOURCE)
+		return mx_conf_source_params(c, buf, len);
+	return mx_conf_target_params(c, buf, len);
+}
+
+/* Data size in sectors, with the metadata checked against it. */
+static int mx_check_devices(const struct mx_conf *c, uint64_t *sectors)
+{
+	struct mx_meta_info mi;
+	uint64_t dbytes, mbytes, drdev, mrdev;
+	int fd, r;
+
+	if (mx_blockdev(c->data, "data", &dbytes, &drdev) ||
+	    mx_blockdev(c->meta, "metadata", &mbytes, &mrdev))
+		return -1;
+	if (drdev == mrdev)
+		return mx_fail("data and metadata are the same device (%s, %s)",
+			       c->data, c->meta);
+	*sectors = dbytes >> 9;
+	fd = mx_open_direct(c->meta, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	r = mx_meta_read(fd, c->meta, &mi);
+	close(fd);
+	if (r)
+		return -1;
+	if (mi.kind == MX_META_FOREIGN)
+		return mx_fail("%s does not hold dm-mirrorx metadata (%s): wrong device? (mirrorctl create --force formats it)",
+			       c->meta, mi.reason);
+	if (mi.kind == MX_META_VALID && mi.data_sectors != *sectors)
+		return mx_fail("the metadata on %s is for %llu sectors of data, but %s has %llu",
+			       c->meta, (unsigned long long)mi.data_sectors,
+			       c->data, (unsigned long long)*sectors);
+	return 0;
+}
+
+int mx_bring_up(const struct mx_conf *c, enum mx_role role)
+{
+	char params[MX_DM_PARAMS_LEN];
+	uint64_t sectors = 0;
+
+	if (mx_check_devices(c, &sectors) ||
+	    mx_role_params(c, role, params, sizeof(params)) ||
+	    mx_ensure_module())
+		return -1;
+	return mx_dm_create(c->name, sectors, mx_role_target(role), params);
+}
+
+int mx_switch_role(const struct mx_conf *c, uint64_t len, enum mx_role role)
+{
+	char params[MX_DM_PARAMS_LEN], why[MX_ERRMSG_LEN];
+
+	if (mx_role_params(c, role, params, sizeof(params)))
+		return -1;
+	/*
+	 * Suspend first: the old table's postsuspend commits the intent log,
+	 * so the new table's constructor reads current metadata.
+	 */
+	if (mx_dm_suspend(c->name))
+		return -1;
+	if (mx_dm_load(c->name, len, mx_role_target(role), params)) {
+		snprintf(why, sizeof(why), "%s", mx_errmsg);
+		mx_dm_clear(c->name);
+		if (mx_dm_resume(c->name))
+			return mx_fail("%s; resuming the old table failed too: %s",
+				       why, mx_errmsg);
+		return mx_fail("%s (the old table runs on)", why);
+	}
+	if (mx_dm_resume(c->name))
+		return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "conf-dir", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t i;
+	int c;
+
+	mx_dm_init();
+	/* Stop at the verb: its options are its own. */
+	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			setenv("MIRRORX_CONF_DIR", optarg, 1);
+			break;
+		case 'h':
+			mx_main_help(stdout);
+			return 0;
+		case 'V':
+			printf("mirrorctl %s\n", MIRRORCTL_VERSION);
+			return 0;
+		case ':':
+			return mx_usage("option '%s' needs a value",
+					argv[optind - 1]);
+		default:
+			return mx_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		mx_main_help(stderr);
+		return MX_EXIT_USAGE;
+	}
+	for (i = 0; i < MX_NR_VERBS; i++) {
+		if (strcmp(argv[optind], mx_verbs[i].name))
+			continue;
+		mx_cur_verb = &mx_verbs[i];
+		argc -= optind;
+		argv += optind;
+		optind = 0;	/* glibc: full re-init (drops main's "+") */
+		opterr = 0;
+		return mx_verbs[i].fn(argc, argv);
+	}
+	if (!strcmp(argv[optind], "help")) {
+		mx_main_help(stdout);
+		return 0;
+	}
+	return mx_usage("unknown verb '%s'", argv[optind]);
+}

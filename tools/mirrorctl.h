@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mirrorctl internals shared by the verb files: the verb table entry,
+ * option parsing helpers, and the operations several verbs need (find a
+ * mirror, check devices, bring a role up, read its status).
+ */
+#ifndef MIRRORCTL_H
+#define MIRRORCTL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "mx_conf.h"
+#include "mx_dm.h"
+#include "mx_status.h"
+#include "mx_util.h"
+
+#define MIRRORCTL_VERSION	"0.1.0"
+
+struct mx_verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;	/* one-line synopsis after the verb */
+	const char *summary;
+	const char *help;	/* options, one per line */
+};
+
+/* The verb being run, for messages. */
+extern const struct mx_verb *mx_cur_verb;
+
+/*
+ * Print "mirrorctl: VERB: " and the message (mx_errmsg when @fmt is
+ * NULL) on stderr, return @code.
+ */
+int mx_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Usage error: one line, pointing at --help; returns MX_EXIT_USAGE. */
+int mx_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Notes for the user (stdout unless --json / quiet). */
+void mx_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern bool mx_quiet;
+
+/*
+ * getopt_long over a verb's argv with "-h/--help" added. Returns the
+ * option, -1 at the end, 'h' after printing help (caller returns 0),
+ * '?' after a usage error was printed (caller returns MX_EXIT_USAGE).
+ */
+int mx_getopt(int argc, char **argv, const char *optstr,
+	      const struct option *longopts);
+
+/* Exactly @n positional arguments remain (named in @what). */
+int mx_want_args(int argc, char **argv, int n, const char *what);
+
+/* A mirror as found on this node. */
+struct mx_mirror {
+	char name[MX_NAME_LEN];
+	bool has_conf;
+	struct mx_conf conf;
+	struct mx_dm_info info;		/* info.exists: the dm device is up */
+	enum mx_role role;		/* active role (from the table) */
+	struct mx_dm_line table;
+};
+
+/*
+ * Find NAME: its config and its dm device. Returns 0, or the exit code
+ * after printing the error (MX_EXIT_NOTFOUND when neither exists, or
+ * when @need_conf and there is no config).
+ */
+int mx_find(const char *name, struct mx_mirror *m, bool need_conf);
+
+/* Status of an active mirror (size from its table). */
+int mx_get_status(const char *name, struct mx_status *st);
+
+/* Block device checks: exists, is a block device; its size in bytes. */
+int mx_blockdev(const char *path, const char *what, uint64_t *bytes,
+		uint64_t *rdev);
+
+/* Open a device for metadata I/O (O_DIRECT when the filesystem allows). */
+int mx_open_direct(const char *path, int flags);
+
+/* The target types are registered (tries modprobe dm-mirrorx once). */
+int mx_ensure_module(void);
+
+/* Table parameters of @role for @c. */
+int mx_role_params(const struct mx_conf *c, enum mx_role role, char *buf,
+		   size_t len);
+
+/* Create the dm device NAME in @role from @c (devices checked). */
+int mx_bring_up(const struct mx_conf *c, enum mx_role role);
+
+/* Swap the live table of NAME to @role: suspend, load, resume (rollback). */
+int mx_switch_role(const struct mx_conf *c, uint64_t len, enum mx_role role);
+
+/* Verbs. */
+int mx_cmd_create(int argc, char **argv);
+int mx_cmd_delete(int argc, char **argv);
+int mx_cmd_up(int argc, char **argv);
+int mx_cmd_down(int argc, char **argv);
+int mx_cmd_promote(int argc, char **argv);
+int mx_cmd_demote(int argc, char **argv);
+int mx_cmd_set(int argc, char **argv);
+int mx_cmd_status(int argc, char **argv);
+int mx_cmd_list(int argc, char **argv);
+int mx_cmd_wait_sync(int argc, char **argv);
+int mx_cmd_check(int argc, char **argv);
+int mx_cmd_resync(int argc, char **argv);
+int mx_cmd_pause(int argc, char **argv);
+int mx_cmd_resume(int argc, char **argv);
+int mx_cmd_connect(int argc, char **argv);
+int mx_cmd_disconnect(int argc, char **argv);
+
+#endif /* MIRRORCTL_H */

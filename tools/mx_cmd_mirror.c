@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mirrorctl verbs that make, start, stop and switch mirrors: create,
+ * delete, up, down, promote, demote, set.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "mirrorctl.h"
+#include "mx_meta.h"
+
+/* Options shared by create and set. */
+enum {
+	O_ROLE = 256, O_NODE, O_DATA, O_META, O_REGION, O_PEER, O_LISTEN,
+	O_RATE, O_ALIMIT, O_CONG, O_DISC, O_AUTH, O_NOAUTH, O_CSUM, O_NOCSUM,
+	O_CLEAN, O_KEEP, O_FORCE, O_NOSTART, O_RMPEER, O_WIPE, O_CHECK,
+};
+
+#define MX_SETTING_OPTS							\
+	{ "peer", required_argument, NULL, O_PEER },			\
+	{ "listen", required_argument, NULL, O_LISTEN },		\
+	{ "resync-rate", required_argument, NULL, O_RATE },		\
+	{ "async-limit", required_argument, NULL, O_ALIMIT },		\
+	{ "on-congestion", required_argument, NULL, O_CONG },		\
+	{ "on-disconnect", required_argument, NULL, O_DISC },		\
+	{ "auth", required_argument, NULL, O_AUTH },			\
+	{ "data-csum", no_argument, NULL, O_CSUM },			\
+	{ "help", no_argument, NULL, 'h' }
+
+/* Apply one setting option to @c; -1 with mx_errmsg when bad. */
+static int mx_setting(struct mx_conf *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case O_PEER:
+		return mx_conf_parse_peer(c, arg);
+	case O_LISTEN:
+		return mx_conf_set(c, "listen", arg);
+	case O_RATE:
+		return mx_conf_set(c, "resync_rate", arg);
+	case O_ALIMIT:
+		return mx_conf_set(c, "async_limit", arg);
+	case O_CONG:
+		return mx_conf_set(c, "on_congestion", arg);
+	case O_DISC:
+		return mx_conf_set(c, "on_disconnect", arg);
+	case O_AUTH:
+		return mx_conf_set(c, "auth", arg);
+	case O_NOAUTH:
+		c->auth[0] = '\0';
+		return 0;
+	case O_CSUM:
+		c->data_csum = true;
+		return 0;
+	case O_NOCSUM:
+		c->data_csum = false;
+		return 0;
+	}
+	return mx_fail("internal: option %d", opt);
+}
+
+/* Is the device in use (mounted, held by another dm device...)? */
+static int mx_check_unused(const char *path, const char *what)
+{
+	int fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EBUSY)
+		return mx_fail("%s device %s is in use (mounted, or held by another device)",
+			       what, path);
+	return mx_fail("cannot open %s device %s: %s", what, path,
+		       strerror(errno));
+}
+
+static void mx_print_conf(const struct mx_conf *c)
+{
+	char rb[32];
+	int i;
+
+	mx_note("%s: node %u, %s, data %s, metadata %s, region %s, listen %s",
+		c->name, c->node_id, mx_role_name(c->role), c->data, c->meta,
+		mx_fmt_bytes((uint64_t)c->region_sectors << 9, rb, sizeof(rb)),
+		c->listen);
+	for (i = 0; i < MX_NODES; i++)
+		if (c->peers[i].present)
+			mx_note("%s: peer %d at %s, %s", c->name, i,
+				c->peers[i].addr,
+				c->peers[i].async ? "async" : "sync");
+}
+
+int mx_cmd_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, O_ROLE },
+		{ "node-id", required_argument, NULL, O_NODE },
+		{ "data", required_argument, NULL, O_DATA },
+		{ "meta", required_argument, NULL, O_META },
+		{ "region-size", required_argument, NULL, O_REGION },
+		{ "assume-clean", no_argument, NULL, O_CLEAN },
+		{ "keep-meta", no_argument, NULL, O_KEEP },
+		{ "force", no_argument, NULL, O_FORCE },
+		{ "no-start", no_argument, NULL, O_NOSTART },
+		MX_SETTING_OPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_role = false, have_node = false, clean = false, keep = false;
+	bool force = false, nostart = false;
+	uint64_t dbytes, mbytes, drdev, mrdev, sectors, need;
+	struct mx_meta_info mi;
+	struct mx_mirror m;
+	struct mx_conf c;
+	char b1[32], b2[32], b3[32], b4[32];
+	uint8_t clean_mask = 0;
+	int opt, fd, r, i;
+
+	mx_conf_init(&c);
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		switch (opt) {
+		case 'h':
+			return 0;
+		case '?':
+			return MX_EXIT_USAGE;
+		case O_ROLE:
+			if (mx_parse_role(optarg, &c.role))
+				return mx_usage("%s", mx_errmsg);
+			have_role = true;
+			break;
+		case O_NODE:
+			if (mx_parse_node_id(optarg, &c.node_id))
+				return mx_usage("%s", mx_errmsg);
+			have_node = true;
+			break;
+		case O_DATA:
+			if (mx_conf_set(&c, "data_dev", optarg))
+				return mx_usage("%s", mx_errmsg);
+			break;
+		case O_META:
+			if (mx_conf_set(&c, "meta_dev", optarg))
+				return mx_usage("%s", mx_errmsg);
+			break;
+		case O_REGION:
+			if (mx_parse_region(optarg, &c.region_sectors))
+				return mx_usage("%s", mx_errmsg);
+			break;
+		case O_CLEAN:
+			clean = true;
+			break;
+		case O_KEEP:
+			keep = true;
+			break;
+		case O_FORCE:
+			force = true;
+			break;
+		case O_NOSTART:
+			nostart = true;
+			break;
+		default:
+			if (mx_setting(&c, opt, optarg))
+				return mx_usage("%s", mx_errmsg);
+		}
+	}
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	if (mx_check_name(argv[optind]))
+		return mx_usage("%s", mx_errmsg);
+	snprintf(c.name, sizeof(c.name), "%s", argv[optind]);
+	if (!have_role)
+		return mx_usage("--role source|target is required");
+	if (!c.data[0] || !c.meta[0])
+		return mx_usage("--data DEV and --meta DEV are required");
+	if (c.role == MX_ROLE_TARGET && !have_node)
+		return mx_usage("a target needs --node-id (the id its source gives it, 1..7)");
+	if (keep && clean)
+		return mx_usage("--keep-meta and --assume-clean exclude each other");
+	if (mx_conf_validate(&c))
+		return mx_usage("%s", mx_errmsg);
+
+	/* Devices: block devices, distinct, unused, big enough. */
+	if (mx_blockdev(c.data, "data", &dbytes, &drdev) ||
+	    mx_blockdev(c.meta, "metadata", &mbytes, &mrdev))
+		return mx_err(MX_EXIT_USAGE, NULL);
+	if (drdev == mrdev)
+		return mx_err(MX_EXIT_USAGE,
+			      "data %s and metadata %s are the same device",
+			      c.data, c.meta);
+	if (dbytes & 511)
+		return mx_err(MX_EXIT_USAGE,
+			      "data device %s size %llu is not a multiple of 512 bytes",
+			      c.data, (unsigned long long)dbytes);
+	sectors = dbytes >> 9;
+	need = mx_meta_required_bytes(sectors, c.region_sectors);
+	if (!need)
+		return mx_err(MX_EXIT_USAGE,
+			      "data device %s (%s) has too many regions of %s: choose a larger --region-size",
+			      c.data, mx_fmt_bytes(dbytes, b1, sizeof(b1)),
+			      mx_fmt_bytes((uint64_t)c.region_sectors << 9, b2,
+					   sizeof(b2)));
+	if (mbytes < need)
+		return mx_err(MX_EXIT_USAGE,
+			      "metadata device %s is too small: %s needed for %s of data in %s regions, it has %s",
+			      c.meta, mx_fmt_bytes(need, b1, sizeof(b1)),
+			      mx_fmt_bytes(dbytes, b2, sizeof(b2)),
+			      mx_fmt_bytes((uint64_t)c.region_sectors << 9, b3,
+					   sizeof(b3)),
+			      mx_fmt_bytes(mbytes, b4, sizeof(b4)));
+
+	/* Nothing of that name may exist, unless forced (config only). */
+	r = mx_conf_load(c.name, &m.conf);
+	if (r == 0 && !force) {
+		char path[MX_PATH_LEN + 80];
+
+		mx_conf_path(c.name, path, sizeof(path));
+		return mx_err(MX_EXIT_REFUSED,
+			      "mirror '%s' already exists (%s): mirrorctl delete %s first, or --force",
+			      c.name, path, c.name);
+	}
+	if (r < 0 && !force)
+		return mx_err(MX_EXIT_REFUSED,
+			      "an unreadable config of that name exists (%s): --force overwrites it",
+			      mx_errmsg);
+	if (mx_dm_info(c.name, &m.info))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	if (m.info.exists)
+		return mx_err(MX_EXIT_FAIL,
+			      "a device-mapper device '%s' is running: mirrorctl down %s (or dmsetup remove) first",
+			      c.name, c.name);
+
+	if (mx_check_unused(c.data, "data") ||
+	    mx_check_unused(c.meta, "metadata"))
+		return mx_err(MX_EXIT_FAIL, NULL);
+
+	/* Metadata: format a blank device; never overwrite one silently. */
+	fd = mx_open_direct(c.meta, O_RDWR);
+	if (fd < 0)
+		return mx_err(MX_EXIT_FAIL, NULL);
+	if (mx_meta_read(fd, c.meta, &mi)) {
+		close(fd);
+		return mx_err(MX_EXIT_FAIL, NULL);
+	}
+	if (keep) {
+		close(fd);
+		if (mi.kind != MX_META_VALID)
+			return mx_err(MX_EXIT_USAGE,
+				      "--keep-meta: %s holds no valid dm-mirrorx metadata",
+				      c.meta);
+		if (mi.data_sectors != sectors ||
+		    mi.region_sectors != c.region_sectors)
+			return mx_err(MX_EXIT_USAGE,
+				      "--keep-meta: the metadata on %s is for %llu sectors in regions of %u sectors, not %llu in %u",
+				      c.meta,
+				      (unsigned long long)mi.data_sectors,
+				      mi.region_sectors,
+				      (unsigned long long)sectors,
+				      c.region_sectors);
+	} else {
+		if (mi.kind == MX_META_VALID && !force) {
+			close(fd);
+			return mx_err(MX_EXIT_REFUSED,
+				      "%s already holds dm-mirrorx metadata (node %d, %s): --keep-meta reuses it, --force wipes it",
+				      c.meta,
+				      mi.node_id == MX_META_NODE_UNSET ? -1 :
+				      (int)mi.node_id,
+				      mi.fresh ? "fresh" : "has held data");
+		}
+		if (mi.kind == MX_META_FOREIGN && !force) {
+			close(fd);
+			return mx_err(MX_EXIT_REFUSED,
+				      "%s is not blank and holds no dm-mirrorx metadata (a filesystem? wrong device?): --force overwrites it",
+				      c.meta);
+		}
+		if (clean && c.role == MX_ROLE_SOURCE)
+			for (i = 0; i < MX_NODES; i++)
+				if (c.peers[i].present)
+					clean_mask |= 1U << i;
+		r = mx_meta_format(fd, c.meta, sectors, c.region_sectors,
+				   c.node_id, clean_mask);
+		close(fd);
+		if (r)
+			return mx_err(MX_EXIT_FAIL, NULL);
+	}
+
+	if (mx_conf_save(&c))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	mx_print_conf(&c);
+	if (nostart) {
+		mx_note("%s: created (not started: mirrorctl up %s)", c.name,
+			c.name);
+		return 0;
+	}
+	if (mx_bring_up(&c, c.role))
+		return mx_err(MX_EXIT_FAIL,
+			      "configured and formatted, but starting failed: %s",
+			      mx_errmsg);
+	mx_note("%s: created and started as %s%s", c.name,
+		mx_role_name(c.role),
+		clean_mask ? " (assume clean: no initial sync)" : "");
+	return 0;
+}
+
+int mx_cmd_delete(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "wipe-meta", no_argument, NULL, O_WIPE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char meta[MX_PATH_LEN] = "";
+	struct mx_mirror m;
+	bool wipe = false;
+	int opt, r, fd;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		wipe = true;
+	}
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	r = mx_find(argv[optind], &m, false);
+	if (r)
+		return r;
+	if (m.has_conf)
+		snprintf(meta, sizeof(meta), "%s", m.conf.meta);
+	else
+		sscanf(m.table.params, "%*s %255s", meta);
+	if (m.info.exists) {
+		if (m.info.open_count > 0)
+			return mx_err(MX_EXIT_FAIL,
+				      "%s is in use (open %d times): unmount or close it first",
+				      m.name, m.info.open_count);
+		if (mx_dm_remove(m.name))
+			return mx_err(MX_EXIT_FAIL, NULL);
+	}
+	if (wipe && meta[0]) {
+		fd = mx_open_direct(meta, O_RDWR);
+		if (fd < 0 || mx_meta_wipe(fd, meta)) {
+			if (fd >= 0)
+				close(fd);
+			return mx_err(MX_EXIT_FAIL, NULL);
+		}
+		close(fd);
+	}
+	if (mx_conf_remove(m.name))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	mx_note("%s: deleted%s", m.name, wipe ? " (metadata wiped)" : "");
+	return 0;
+}
+
+int mx_cmd_up(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, O_ROLE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum mx_role role = MX_ROLE_NONE;
+	struct mx_mirror m;
+	int opt, r;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		if (mx_parse_role(optarg, &role))
+			return mx_usage("%s", mx_errmsg);
+	}
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	r = mx_find(argv[optind], &m, true);
+	if (r)
+		return r;
+	if (role == MX_ROLE_NONE)
+		role = m.conf.role;
+	if (m.info.exists) {
+		if (m.role == role) {
+			mx_note("%s: already up as %s", m.name,
+				mx_role_name(role));
+			return 0;
+		}
+		return mx_err(MX_EXIT_FAIL,
+			      "%s is up as %s: mirrorctl %s %s changes its role",
+			      m.name, mx_role_name(m.role),
+			      role == MX_ROLE_SOURCE ? "promote" : "demote",
+			      m.name);
+	}
+	if (mx_bring_up(&m.conf, role))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	mx_note("%s: up as %s", m.name, mx_role_name(role));
+	return 0;
+}
+
+int mx_cmd_down(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_mirror m;
+	int opt, r;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1)
+		return opt == 'h' ? 0 : MX_EXIT_USAGE;
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	r = mx_find(argv[optind], &m, false);
+	if (r)
+		return r;
+	if (!m.info.exists) {
+		mx_note("%s: not running", m.name);
+		return 0;
+	}
+	if (m.info.open_count > 0)
+		return mx_err(MX_EXIT_FAIL,
+			      "%s is in use (open %d times): unmount or close it first",
+			      m.name, m.info.open_count);
+	if (mx_dm_remove(m.name))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	mx_note("%s: down", m.name);
+	return 0;
+}
+
+/*
+ * Peers' verdict after a promotion: 1 when one refused us because it
+ * holds newer or diverged data (@bad set to its index), 0 when every
+ * peer connected fine or @secs ran out.
+ */
+static int mx_peer_verdict(const char *name, int secs, struct mx_status *st,
+			   int *bad)
+{
+	double deadline = mx_now() + secs;
+	uint32_t i, known;
+
+	for (;;) {
+		if (mx_get_status(name, st))
+			return -1;
+		known = 0;
+		for (i = 0; i < st->nr_peers; i++) {
+			const char *repl = st->peers[i].repl;
+
+			if (!strcmp(repl, "TargetNewer") ||
+			    !strcmp(repl, "SplitBrain")) {
+				*bad = i;
+				return 1;
+			}
+			if (!strcmp(st->peers[i].conn, "Connected") ||
+			    !strcmp(st->peers[i].conn, "StandAlone"))
+				known++;
+		}
+		if (known == st->nr_peers || mx_now() >= deadline)
+			return 0;
+		usleep(250000);
+	}
+}
+
+int mx_cmd_promote(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, O_FORCE },
+		{ "check-peers", required_argument, NULL, O_CHECK },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_meta_info mi;
+	struct mx_status st;
+	struct mx_mirror m;
+	bool force = false;
+	uint64_t check = 0;
+	int opt, r, fd, bad;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		switch (opt) {
+		case 'h':
+			return 0;
+		case '?':
+			return MX_EXIT_USAGE;
+		case O_FORCE:
+			force = true;
+			break;
+		case O_CHECK:
+			if (mx_parse_num("--check-peers seconds", optarg, 0,
+					 3600, &check))
+				return mx_usage("%s", mx_errmsg);
+			break;
+		}
+	}
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	r = mx_find(argv[optind], &m, true);
+	if (r)
+		return r;
+	if (m.info.exists && m.role == MX_ROLE_SOURCE) {
+		if (m.conf.role != MX_ROLE_SOURCE) {
+			m.conf.role = MX_ROLE_SOURCE;
+			if (mx_conf_save(&m.conf))
+				return mx_err(MX_EXIT_FAIL, NULL);
+		}
+		mx_note("%s: already the source", m.name);
+		return 0;
+	}
+	if (!mx_conf_nr_peers(&m.conf))
+		return mx_err(MX_EXIT_FAIL,
+			      "%s has no peers in its config: mirrorctl set %s --peer ID,HOST:PORT first",
+			      m.name, m.name);
+
+	/* Safety checks on this node's data. */
+	if (m.info.exists) {
+		if (mx_get_status(m.name, &st))
+			return mx_err(MX_EXIT_FAIL, NULL);
+		if (!strcmp(st.data_state, "Inconsistent"))
+			return mx_err(MX_EXIT_REFUSED,
+				      "the data of %s here is Inconsistent (a resync to this node is unfinished): it cannot become the source; let the resync finish",
+				      m.name);
+		if (!strcmp(st.data_state, "Fresh") && !force)
+			return mx_err(MX_EXIT_REFUSED,
+				      "the data of %s here is Fresh (it never received mirrored data): promoting it would discard the other side's data; --force if you mean it",
+				      m.name);
+		if (st.nr_peers && !strcmp(st.peers[0].conn, "Connected") &&
+		    !force)
+			return mx_err(MX_EXIT_REFUSED,
+				      "node %d is connected to %s here as its source: demote it there first (or --force)",
+				      st.peers[0].id, m.name);
+	} else {
+		fd = mx_open_direct(m.conf.meta, O_RDONLY);
+		if (fd < 0)
+			return mx_err(MX_EXIT_FAIL, NULL);
+		r = mx_meta_read(fd, m.conf.meta, &mi);
+		close(fd);
+		if (r)
+			return mx_err(MX_EXIT_FAIL, NULL);
+		if (mi.kind == MX_META_FOREIGN)
+			return mx_err(MX_EXIT_FAIL,
+				      "%s holds no dm-mirrorx metadata (%s)",
+				      m.conf.meta, mi.reason);
+		if (mi.kind == MX_META_VALID && mi.inconsistent)
+			return mx_err(MX_EXIT_REFUSED,
+				      "the data of %s here is Inconsistent (a resync to this node is unfinished): it cannot become the source",
+				      m.name);
+		if ((mi.kind == MX_META_BLANK || mi.fresh) && !force &&
+		    m.conf.role == MX_ROLE_TARGET)
+			return mx_err(MX_EXIT_REFUSED,
+				      "the data of %s here is Fresh (it never received mirrored data): --force if you mean it",
+				      m.name);
+	}
+
+	if (m.info.exists)
+		r = mx_switch_role(&m.conf, m.table.len, MX_ROLE_SOURCE);
+	else
+		r = mx_bring_up(&m.conf, MX_ROLE_SOURCE);
+	if (r)
+		return mx_err(MX_EXIT_FAIL, NULL);
+	m.conf.role = MX_ROLE_SOURCE;
+	if (mx_conf_save(&m.conf))
+		return mx_err(MX_EXIT_FAIL, NULL);
+
+	if (check) {
+		r = mx_peer_verdict(m.name, check, &st, &bad);
+		if (r < 0)
+			return mx_err(MX_EXIT_FAIL, NULL);
+		if (r > 0 && !force) {
+			struct mx_dm_line l;
+			int code = MX_EXIT_REFUSED;
+
+			/* Undo: nothing was written here yet. */
+			if (mx_dm_table(m.name, &l) ||
+			    mx_switch_role(&m.conf, l.len, MX_ROLE_TARGET))
+				return mx_err(MX_EXIT_FAIL,
+					      "node %d refused this node (%s) and demoting back failed: %s",
+					      st.peers[bad].id,
+					      st.peers[bad].repl, mx_errmsg);
+			m.conf.role = MX_ROLE_TARGET;
+			if (mx_conf_save(&m.conf))
+				code = MX_EXIT_FAIL;
+			return mx_err(code,
+				      "node %d has %s data than this node (%s): promotion undone; promote node %d instead, or --force and then resync %d --full",
+				      st.peers[bad].id,
+				      strcmp(st.peers[bad].repl, "SplitBrain") ?
+				      "newer" : "diverged",
+				      st.peers[bad].repl, st.peers[bad].id,
+				      st.peers[bad].id);
+		}
+	}
+	mx_note("%s: promoted: this node is the source", m.name);
+	return 0;
+}
+
+int mx_cmd_demote(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, O_FORCE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_mirror m;
+	bool force = false;
+	int opt, r;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		force = true;
+	}
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	r = mx_find(argv[optind], &m, true);
+	if (r)
+		return r;
+	if (m.info.exists && m.role == MX_ROLE_TARGET) {
+		r = 0;
+		if (m.conf.role != MX_ROLE_TARGET) {
+			m.conf.role = MX_ROLE_TARGET;
+			r = mx_conf_save(&m.conf);
+		}
+		if (r)
+			return mx_err(MX_EXIT_FAIL, NULL);
+		mx_note("%s: already a target", m.name);
+		return 0;
+	}
+	if (m.info.exists) {
+		if (m.info.open_count > 0 && !force)
+			return mx_err(MX_EXIT_REFUSED,
+				      "%s is open (%d users): stop them (unmount) before demoting, or --force",
+				      m.name, m.info.open_count);
+		r = mx_switch_role(&m.conf, m.table.len, MX_ROLE_TARGET);
+	} else {
+		r = mx_bring_up(&m.conf, MX_ROLE_TARGET);
+	}
+	if (r)
+		return mx_err(MX_EXIT_FAIL, NULL);
+	m.conf.role = MX_ROLE_TARGET;
+	if (mx_conf_save(&m.conf))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	mx_note("%s: demoted: this node is a target", m.name);
+	return 0;
+}
+
+int mx_cmd_set(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "remove-peer", required_argument, NULL, O_RMPEER },
+		{ "no-auth", no_argument, NULL, O_NOAUTH },
+		{ "no-data-csum", no_argument, NULL, O_NOCSUM },
+		MX_SETTING_OPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	bool rate = false, reload = false;
+	struct mx_conf c;
+	struct mx_mirror m;
+	char msg[64];
+	uint32_t id;
+	int opt, r, n = 0;
+
+	/* Parse into a scratch config first: errors before any lookup. */
+	mx_conf_init(&c);
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		if (opt == O_RMPEER) {
+			if (mx_parse_node_id(optarg, &id))
+				return mx_usage("%s", mx_errmsg);
+		} else if (mx_setting(&c, opt, optarg)) {
+			return mx_usage("%s", mx_errmsg);
+		}
+		n++;
+	}
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	if (!n)
+		return mx_usage("nothing to set");
+	r = mx_find(argv[optind], &m, true);
+	if (r)
+		return r;
+	c = m.conf;
+	optind = 0;
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == O_RMPEER) {
+			mx_parse_node_id(optarg, &id);
+			if (!c.peers[id].present)
+				return mx_err(MX_EXIT_USAGE,
+					      "%s has no peer %u", c.name, id);
+			c.peers[id].present = false;
+			reload = true;
+			continue;
+		}
+		mx_setting(&c, opt, optarg);
+		if (opt == O_RATE)
+			rate = true;
+		else
+			reload = true;
+	}
+	if (mx_conf_validate(&c))
+		return mx_err(MX_EXIT_USAGE, NULL);
+	if (mx_conf_save(&c))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	mx_note("%s: config updated", c.name);
+	if (!m.info.exists)
+		return 0;
+
+	if (m.role == MX_ROLE_SOURCE) {
+		if (reload) {
+			if (mx_switch_role(&c, m.table.len, MX_ROLE_SOURCE))
+				return mx_err(MX_EXIT_FAIL,
+					      "config saved, but reloading the table failed: %s",
+					      mx_errmsg);
+			mx_note("%s: table reloaded", c.name);
+		} else if (rate) {
+			snprintf(msg, sizeof(msg), "resync_rate %u",
+				 c.resync_rate);
+			if (mx_dm_message(c.name, msg))
+				return mx_err(MX_EXIT_FAIL, NULL);
+			mx_note("%s: resync rate now %u KiB/s%s", c.name,
+				c.resync_rate, c.resync_rate ? "" :
+				" (unlimited)");
+		}
+		return 0;
+	}
+	/* A target listens: a second table cannot bind the same address. */
+	if (!reload)
+		return 0;
+	if (m.info.open_count > 0) {
+		mx_note("%s: the running target is open: the change takes effect at the next up or role change",
+			c.name);
+		return 0;
+	}
+	if (mx_dm_remove(c.name) || mx_bring_up(&c, MX_ROLE_TARGET))
+		return mx_err(MX_EXIT_FAIL,
+			      "config saved, but restarting the target failed: %s",
+			      mx_errmsg);
+	mx_note("%s: target restarted with the new settings", c.name);
+	return 0;
+}

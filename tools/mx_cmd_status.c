@@ -1,0 +1,706 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mirrorctl verbs that look at mirrors and steer their peers: status,
+ * list, wait-sync, check, resync, pause, resume, connect, disconnect.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "mirrorctl.h"
+
+enum { O_JSON = 256, O_SAMPLE, O_TIMEOUT, O_QUIET, O_FULL, O_ROLE, O_WAIT };
+
+/* ---- mirror names: active dm-mirrorx devices and configs ---- */
+
+struct mx_names {
+	char (*v)[MX_NAME_LEN];
+	int n, cap;
+};
+
+static int mx_names_add(struct mx_names *ns, const char *name)
+{
+	int i;
+
+	for (i = 0; i < ns->n; i++)
+		if (!strcmp(ns->v[i], name))
+			return 0;
+	if (ns->n == ns->cap) {
+		int cap = ns->cap ? ns->cap * 2 : 16;
+		void *v = realloc(ns->v, cap * sizeof(*ns->v));
+
+		if (!v)
+			return mx_fail("out of memory");
+		ns->v = v;
+		ns->cap = cap;
+	}
+	snprintf(ns->v[ns->n++], MX_NAME_LEN, "%s", name);
+	return 0;
+}
+
+static int mx_names_dm(const char *name, void *arg)
+{
+	struct mx_dm_line l;
+
+	if (mx_dm_table(name, &l))
+		return 0;	/* vanished meanwhile */
+	if (strcmp(l.target, "mirrorx") && strcmp(l.target, "mirrorx-recv"))
+		return 0;
+	return mx_names_add(arg, name);
+}
+
+static int mx_cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Every mirror known here, sorted. */
+static int mx_all_names(struct mx_names *ns)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if (mx_dm_list(mx_names_dm, ns))
+		return -1;
+	d = opendir(mx_conf_dir());
+	if (d) {
+		while ((de = readdir(d))) {
+			char name[MX_NAME_LEN];
+			size_t len = strlen(de->d_name);
+
+			if (len <= 5 || len - 5 >= sizeof(name) ||
+			    strcmp(de->d_name + len - 5, ".conf"))
+				continue;
+			memcpy(name, de->d_name, len - 5);
+			name[len - 5] = '\0';
+			if (!mx_check_name(name) && mx_names_add(ns, name)) {
+				closedir(d);
+				return -1;
+			}
+		}
+		closedir(d);
+	}
+	qsort(ns->v, ns->n, sizeof(*ns->v), mx_cmp_name);
+	return 0;
+}
+
+/* ---- status ---- */
+
+static bool mx_resyncing(const struct mx_status *st)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->nr_peers; i++)
+		if (!strcmp(st->peers[i].repl, "Resyncing"))
+			return true;
+	return false;
+}
+
+static void mx_json_down(FILE *f, const struct mx_mirror *m)
+{
+	fputs("{\"name\":", f);
+	mx_json_str(f, m->name);
+	fprintf(f, ",\"active\":false,\"role\":null,\"configured_role\":\"%s\"}",
+		mx_role_name(m->conf.role));
+}
+
+int mx_cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "sample-ms", required_argument, NULL, O_SAMPLE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_names ns = { 0 };
+	struct mx_mirror *ms = NULL;
+	struct mx_status *st = NULL, *st0 = NULL;
+	bool json = false, sample = false, single;
+	uint64_t sample_ms = 1000;
+	int opt, i, r, code = 0, shown = 0;
+	double t0 = 0, dt;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		switch (opt) {
+		case 'h':
+			return 0;
+		case '?':
+			return MX_EXIT_USAGE;
+		case O_JSON:
+			json = true;
+			break;
+		case O_SAMPLE:
+			if (mx_parse_num("--sample-ms", optarg, 0, 60000,
+					 &sample_ms))
+				return mx_usage("%s", mx_errmsg);
+			break;
+		}
+	}
+	single = argc - optind == 1;
+	for (i = optind; i < argc; i++) {
+		if (mx_check_name(argv[i]))
+			return mx_usage("%s", mx_errmsg);
+		if (mx_names_add(&ns, argv[i]))
+			return mx_err(MX_EXIT_FAIL, NULL);
+	}
+	if (optind == argc && mx_all_names(&ns))
+		return mx_err(MX_EXIT_FAIL, NULL);
+
+	ms = calloc(ns.n + 1, sizeof(*ms));
+	st = calloc(ns.n + 1, sizeof(*st));
+	st0 = calloc(ns.n + 1, sizeof(*st0));
+	if (!ms || !st || !st0)
+		return mx_err(MX_EXIT_FAIL, "out of memory");
+	for (i = 0; i < ns.n; i++) {
+		r = mx_find(ns.v[i], &ms[i], false);
+		if (r) {
+			code = code ? code : r;
+			ms[i].name[0] = '\0';
+			continue;
+		}
+		if (!ms[i].info.exists)
+			continue;
+		if (mx_get_status(ns.v[i], &st0[i])) {
+			code = mx_err(MX_EXIT_FAIL, NULL);
+			ms[i].name[0] = '\0';
+			continue;
+		}
+		st[i] = st0[i];
+		sample |= mx_resyncing(&st0[i]);
+	}
+	/* A second sample gives speed and ETA of running resyncs. */
+	if (sample && sample_ms) {
+		t0 = mx_now();
+		usleep(sample_ms * 1000);
+		dt = mx_now() - t0;
+		for (i = 0; i < ns.n; i++) {
+			if (!ms[i].name[0] || !ms[i].info.exists)
+				continue;
+			if (mx_get_status(ns.v[i], &st[i]))
+				st[i] = st0[i];
+			else
+				mx_status_rates(&st[i], &st0[i], dt);
+		}
+	}
+
+	if (json && !single)
+		fputs("[", stdout);
+	for (i = 0; i < ns.n; i++) {
+		if (!ms[i].name[0])
+			continue;
+		if (json) {
+			if (shown++)
+				fputs(",", stdout);
+			if (ms[i].info.exists)
+				mx_status_json(stdout, ms[i].name, &st[i]);
+			else
+				mx_json_down(stdout, &ms[i]);
+			continue;
+		}
+		if (shown++)
+			fputs("\n", stdout);
+		if (ms[i].info.exists)
+			mx_status_human(stdout, ms[i].name, &st[i]);
+		else
+			printf("%s: down (configured as %s; mirrorctl up %s starts it)\n",
+			       ms[i].name, mx_role_name(ms[i].conf.role),
+			       ms[i].name);
+	}
+	if (json)
+		fputs(single ? (shown ? "\n" : "") : "]\n", stdout);
+	else if (!shown && !single)
+		printf("no mirrors\n");
+	free(ms);
+	free(st);
+	free(st0);
+	free(ns.v);
+	return code;
+}
+
+/* ---- list ---- */
+
+int mx_cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_names ns = { 0 };
+	struct mx_mirror m;
+	bool json = false;
+	int opt, i, j, shown = 0;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		json = true;
+	}
+	if (mx_want_args(argc, argv, 0, ""))
+		return MX_EXIT_USAGE;
+	if (mx_all_names(&ns))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	if (json)
+		fputs("[", stdout);
+	else
+		printf("%-16s %-7s %-7s %-4s %-20s %-20s %s\n", "NAME", "ROLE",
+		       "STATE", "NODE", "DATA", "META", "PEERS");
+	for (i = 0; i < ns.n; i++) {
+		char peers[256] = "", *p = peers;
+
+		if (mx_find(ns.v[i], &m, false))
+			continue;
+		if (!m.has_conf) {
+			/* Running without a config: what the table says. */
+			sscanf(m.table.params, "%255s %255s", m.conf.data,
+			       m.conf.meta);
+		}
+		if (json) {
+			fputs(shown++ ? ",{\"name\":" : "{\"name\":", stdout);
+			mx_json_str(stdout, m.name);
+			printf(",\"active\":%s,\"role\":",
+			       m.info.exists ? "true" : "false");
+			if (m.info.exists)
+				mx_json_str(stdout, mx_role_name(m.role));
+			else
+				fputs("null", stdout);
+			printf(",\"configured\":%s",
+			       m.has_conf ? "true" : "false");
+			if (m.has_conf)
+				printf(",\"configured_role\":\"%s\",\"node_id\":%u",
+				       mx_role_name(m.conf.role),
+				       m.conf.node_id);
+			fputs(",\"data_dev\":", stdout);
+			mx_json_str(stdout, m.conf.data);
+			fputs(",\"meta_dev\":", stdout);
+			mx_json_str(stdout, m.conf.meta);
+			fputs(",\"peers\":[", stdout);
+			for (j = 0; j < MX_NODES; j++) {
+				if (!m.conf.peers[j].present)
+					continue;
+				printf("%s{\"id\":%d,\"address\":",
+				       p != peers ? "," : "", j);
+				p = peers + 1;
+				mx_json_str(stdout, m.conf.peers[j].addr);
+				printf(",\"mode\":\"%s\"}",
+				       m.conf.peers[j].async ? "async" : "sync");
+			}
+			fputs("]}", stdout);
+			continue;
+		}
+		for (j = 0; j < MX_NODES; j++)
+			if (m.conf.peers[j].present)
+				p += snprintf(p, peers + sizeof(peers) - p,
+					      "%s%d@%s", p == peers ? "" : ",",
+					      j, m.conf.peers[j].addr);
+		printf("%-16s %-7s %-7s %-4s %-20s %-20s %s\n", m.name,
+		       mx_role_name(m.info.exists ? m.role : m.conf.role),
+		       m.info.exists ? "up" : "down",
+		       m.has_conf ? (char[]){ '0' + m.conf.node_id, 0 } : "-",
+		       m.conf.data, m.conf.meta, peers[0] ? peers : "-");
+		shown++;
+	}
+	if (json)
+		fputs("]\n", stdout);
+	free(ns.v);
+	return 0;
+}
+
+/* ---- wait-sync ---- */
+
+/* A state no waiting will get out of: an admin has to act. */
+static const char *mx_stuck(const struct mx_peer_status *p)
+{
+	if (!strcmp(p->repl, "SplitBrain"))
+		return "split brain: resync NAME PEER --full on the side whose data wins";
+	if (!strcmp(p->repl, "TargetNewer"))
+		return "the target has newer data: promote it, or resync NAME PEER --full to discard its data";
+	if (!strcmp(p->repl, "Refused"))
+		return "handshake refused (the kernel log says why)";
+	if (!strcmp(p->conn, "StandAlone"))
+		return "disconnected by the admin: mirrorctl connect NAME PEER";
+	return NULL;
+}
+
+static void mx_progress(const char *name, const struct mx_status *st,
+			bool tty)
+{
+	const struct mx_peer_status *w = NULL;
+	char line[400], bar[31], b1[32], b2[32], b3[32];
+	double pct;
+	uint32_t i;
+	int fill;
+
+	for (i = 0; i < st->nr_peers; i++) {
+		const struct mx_peer_status *p = &st->peers[i];
+
+		if (mx_peer_in_sync(p))
+			continue;
+		if (!w || p->oos > w->oos)
+			w = p;
+	}
+	if (!w) {
+		snprintf(line, sizeof(line), "%s: in sync", name);
+	} else {
+		pct = mx_peer_resync_percent(w);
+		fill = pct < 0 ? 0 : (int)(pct * 30 / 100);
+		memset(bar, '#', fill);
+		memset(bar + fill, '-', 30 - fill);
+		bar[30] = '\0';
+		if (w->id < 0)
+			snprintf(b3, sizeof(b3), "source");
+		else
+			snprintf(b3, sizeof(b3), "peer %d", w->id);
+		snprintf(line, sizeof(line),
+			 "%s: %s %s/%s [%s] %5.1f%% %s/s ETA %s", name, b3,
+			 w->conn, w->repl, bar, pct < 0 ? 0 : pct,
+			 w->speed < 0 ? "-" :
+			 mx_fmt_bytes((uint64_t)w->speed, b1, sizeof(b1)),
+			 mx_fmt_duration(w->eta, b2, sizeof(b2)));
+	}
+	if (tty) {
+		printf("\r%-100s", line);
+		fflush(stdout);
+	} else {
+		printf("%s\n", line);
+	}
+}
+
+int mx_cmd_wait_sync(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_status st, prev;
+	uint64_t timeout = 0;
+	double start, last = 0, tprev = 0, now;
+	bool quiet = false, tty, have_prev = false;
+	struct mx_mirror m;
+	uint32_t i;
+	int opt, r;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		switch (opt) {
+		case 'h':
+			return 0;
+		case '?':
+			return MX_EXIT_USAGE;
+		case O_TIMEOUT:
+			if (mx_parse_num("--timeout seconds", optarg, 0,
+					 UINT32_MAX, &timeout))
+				return mx_usage("%s", mx_errmsg);
+			break;
+		case O_QUIET:
+			quiet = true;
+			break;
+		}
+	}
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	r = mx_find(argv[optind], &m, false);
+	if (r)
+		return r;
+	if (!m.info.exists)
+		return mx_err(MX_EXIT_FAIL, "%s is not running (mirrorctl up %s)",
+			      m.name, m.name);
+	tty = isatty(STDOUT_FILENO) && !quiet;
+	start = mx_now();
+	for (;;) {
+		if (mx_get_status(m.name, &st)) {
+			if (tty)
+				putchar('\n');
+			return mx_err(MX_EXIT_FAIL, NULL);
+		}
+		now = mx_now();
+		if (have_prev)
+			mx_status_rates(&st, &prev, now - tprev);
+		prev = st;
+		tprev = now;
+		have_prev = true;
+		if (mx_status_all_in_sync(&st)) {
+			if (tty)
+				printf("\r%-100s\r", "");
+			mx_quiet = quiet;
+			mx_note("%s: in sync", m.name);
+			return 0;
+		}
+		for (i = 0; st.role == MX_ROLE_SOURCE && i < st.nr_peers; i++) {
+			const char *why = mx_stuck(&st.peers[i]);
+
+			if (why) {
+				if (tty)
+					putchar('\n');
+				return mx_err(MX_EXIT_FAIL,
+					      "%s: peer %d is %s/%s: %s",
+					      m.name, st.peers[i].id,
+					      st.peers[i].conn,
+					      st.peers[i].repl, why);
+			}
+		}
+		if (timeout && now - start >= timeout) {
+			if (tty)
+				putchar('\n');
+			return mx_err(MX_EXIT_TIMEOUT,
+				      "%s: not in sync after %llu s",
+				      m.name, (unsigned long long)timeout);
+		}
+		if (tty || (!quiet && now - last >= 10)) {
+			mx_progress(m.name, &st, tty);
+			last = now;
+		}
+		usleep(500000);
+	}
+}
+
+/* ---- check ---- */
+
+/* Print the problems of @name (when @print); returns how many. */
+static int mx_problems(const char *name, enum mx_role want, bool print)
+{
+	struct mx_status st;
+	struct mx_mirror m;
+	int n = 0;
+	uint32_t i;
+
+	if (mx_find(name, &m, false))
+		return -1;
+	if (!m.info.exists) {
+		if (print)
+			printf("%s: not running\n", name);
+		return 1;
+	}
+	if (want != MX_ROLE_NONE && m.role != want) {
+		if (print)
+			printf("%s: is a %s here, expected %s\n", name,
+			       mx_role_name(m.role), mx_role_name(want));
+		return 1;
+	}
+	if (mx_get_status(name, &st)) {
+		mx_err(MX_EXIT_FAIL, NULL);
+		return -1;
+	}
+	for (i = 0; i < st.nr_peers; i++) {
+		const struct mx_peer_status *p = &st.peers[i];
+		const char *why = mx_stuck(p);
+
+		if (st.role == MX_ROLE_TARGET) {
+			if (strcmp(p->conn, "Connected")) {
+				n++;
+				if (print)
+					printf("%s: no source connected (%s, data %s)\n",
+					       name, p->conn, st.data_state);
+			}
+			continue;
+		}
+		if (why) {
+			n++;
+			if (print)
+				printf("%s: peer %d %s/%s: %s\n", name, p->id,
+				       p->conn, p->repl, why);
+		} else if (strcmp(p->conn, "Connected")) {
+			n++;
+			if (print)
+				printf("%s: peer %d not connected (%s), %llu regions out of sync\n",
+				       name, p->id, p->conn,
+				       (unsigned long long)p->oos);
+		}
+	}
+	return n;
+}
+
+int mx_cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, O_ROLE },
+		{ "wait", required_argument, NULL, O_WAIT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum mx_role want = MX_ROLE_NONE;
+	uint64_t wait = 0;
+	double deadline;
+	int opt, n;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		switch (opt) {
+		case 'h':
+			return 0;
+		case '?':
+			return MX_EXIT_USAGE;
+		case O_ROLE:
+			if (mx_parse_role(optarg, &want))
+				return mx_usage("%s", mx_errmsg);
+			break;
+		case O_WAIT:
+			if (mx_parse_num("--wait seconds", optarg, 0, 3600,
+					 &wait))
+				return mx_usage("%s", mx_errmsg);
+			break;
+		}
+	}
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	if (mx_check_name(argv[optind]))
+		return mx_usage("%s", mx_errmsg);
+	deadline = mx_now() + wait;
+	for (;;) {
+		n = mx_problems(argv[optind], want, false);
+		if (n <= 0 || mx_now() >= deadline)
+			break;
+		usleep(250000);
+	}
+	if (n < 0) {
+		/* Unknown mirror or no device-mapper: mx_find() said so. */
+		return MX_EXIT_NOTFOUND;
+	}
+	if (n) {
+		mx_problems(argv[optind], want, true);
+		return MX_EXIT_FAIL;
+	}
+	mx_note("%s: healthy", argv[optind]);
+	return 0;
+}
+
+/* ---- peer verbs ---- */
+
+/* NAME PEER: an active source and one of its peers (-1: "all"). */
+static int mx_peer_args(int argc, char **argv, bool allow_all,
+			struct mx_mirror *m, struct mx_status *st, int *peer)
+{
+	char ids[64] = "";
+	uint32_t id, i;
+	int r;
+
+	if (mx_want_args(argc, argv, 2, allow_all ? "NAME and PEER (a node id, or all)" :
+			 "NAME and PEER (a node id)"))
+		return MX_EXIT_USAGE;
+	if (mx_check_name(argv[optind]))
+		return mx_usage("%s", mx_errmsg);
+	if (allow_all && !strcmp(argv[optind + 1], "all")) {
+		*peer = -1;
+	} else {
+		if (mx_parse_node_id(argv[optind + 1], &id))
+			return mx_usage("bad peer: %s", mx_errmsg);
+		*peer = id;
+	}
+	r = mx_find(argv[optind], m, false);
+	if (r)
+		return r;
+	if (!m->info.exists)
+		return mx_err(MX_EXIT_FAIL, "%s is not running (mirrorctl up %s)",
+			      m->name, m->name);
+	if (m->role != MX_ROLE_SOURCE)
+		return mx_err(MX_EXIT_FAIL,
+			      "%s is a target on this node: run %s on its source",
+			      m->name, mx_cur_verb->name);
+	if (mx_get_status(m->name, st))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	if (*peer >= 0 && mx_status_peer_index(st, *peer) < 0) {
+		for (i = 0; i < st->nr_peers; i++)
+			snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids),
+				 " %d", st->peers[i].id);
+		return mx_err(MX_EXIT_USAGE, "%s has no peer %d (its peers:%s)",
+			      m->name, *peer, ids);
+	}
+	return 0;
+}
+
+/* Send "VERB PEER" (or one per peer for "all"). */
+static int mx_peer_msg(int argc, char **argv, bool allow_all,
+		       const char *msgverb, bool skip_connected)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_status st;
+	struct mx_mirror m;
+	char msg[64];
+	int opt, r, peer, sent = 0;
+	uint32_t i;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1)
+		return opt == 'h' ? 0 : MX_EXIT_USAGE;
+	r = mx_peer_args(argc, argv, allow_all, &m, &st, &peer);
+	if (r)
+		return r;
+	for (i = 0; i < st.nr_peers; i++) {
+		const struct mx_peer_status *p = &st.peers[i];
+
+		if (peer >= 0 && p->id != peer)
+			continue;
+		if (peer < 0 && skip_connected &&
+		    !strcmp(p->conn, "Connected"))
+			continue;
+		snprintf(msg, sizeof(msg), "%s %d", msgverb, p->id);
+		if (mx_dm_message(m.name, msg))
+			return mx_err(MX_EXIT_FAIL, NULL);
+		mx_note("%s: %s peer %d", m.name, msgverb, p->id);
+		sent++;
+	}
+	if (!sent)
+		mx_note("%s: nothing to %s", m.name, msgverb);
+	return 0;
+}
+
+int mx_cmd_resync(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "full", no_argument, NULL, O_FULL },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_status st;
+	struct mx_mirror m;
+	bool full = false;
+	char msg[64];
+	int opt, r, peer;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		full = true;
+	}
+	r = mx_peer_args(argc, argv, true, &m, &st, &peer);
+	if (r)
+		return r;
+	if (peer < 0)
+		snprintf(msg, sizeof(msg), "resync all%s", full ? " full" : "");
+	else
+		snprintf(msg, sizeof(msg), "resync %d%s", peer,
+			 full ? " full" : "");
+	if (mx_dm_message(m.name, msg))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	mx_note("%s: %s resync of %s%s started", m.name,
+		full ? "full" : "partial", peer < 0 ? "all peers" : "peer ",
+		peer < 0 ? "" : argv[optind + 1]);
+	return 0;
+}
+
+int mx_cmd_pause(int argc, char **argv)
+{
+	return mx_peer_msg(argc, argv, false, "pause", false);
+}
+
+int mx_cmd_resume(int argc, char **argv)
+{
+	return mx_peer_msg(argc, argv, false, "resume", false);
+}
+
+int mx_cmd_connect(int argc, char **argv)
+{
+	return mx_peer_msg(argc, argv, true, "connect", true);
+}
+
+int mx_cmd_disconnect(int argc, char **argv)
+{
+	return mx_peer_msg(argc, argv, true, "disconnect", false);
+}

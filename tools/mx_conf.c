@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mirror configuration files (see mx_conf.h and mirrorctl.8, FILES).
+ *
+ *   name = mx
+ *   node_id = 0
+ *   role = source
+ *   data_dev = /dev/vg/data
+ *   meta_dev = /dev/vg/meta
+ *   region_size = 64K
+ *   listen = 0.0.0.0:7789
+ *   peer.1 = 10.0.0.2:7789 sync
+ *   resync_rate = 100000
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "mx_conf.h"
+#include "mx_util.h"
+
+#define MX_CONF_MAX	65536
+
+void mx_conf_init(struct mx_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->role = MX_ROLE_TARGET;
+	c->region_sectors = MX_DEFAULT_REGION;
+	snprintf(c->listen, sizeof(c->listen), "0.0.0.0:%d", MX_DEFAULT_PORT);
+}
+
+const char *mx_role_name(enum mx_role r)
+{
+	switch (r) {
+	case MX_ROLE_SOURCE:
+		return "source";
+	case MX_ROLE_TARGET:
+		return "target";
+	default:
+		return "none";
+	}
+}
+
+const char *mx_role_target(enum mx_role r)
+{
+	return r == MX_ROLE_SOURCE ? "mirrorx" : "mirrorx-recv";
+}
+
+int mx_parse_role(const char *s, enum mx_role *r)
+{
+	if (!strcmp(s, "source")) {
+		*r = MX_ROLE_SOURCE;
+		return 0;
+	}
+	if (!strcmp(s, "target")) {
+		*r = MX_ROLE_TARGET;
+		return 0;
+	}
+	return mx_fail("bad role '%s': expected source or target", s);
+}
+
+static int mx_parse_mode(const char *s, bool *async)
+{
+	if (!strcmp(s, "sync")) {
+		*async = false;
+		return 0;
+	}
+	if (!strcmp(s, "async")) {
+		*async = true;
+		return 0;
+	}
+	return mx_fail("bad mode '%s': expected sync or async", s);
+}
+
+static int mx_parse_bool(const char *what, const char *s, bool *v)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "true")) {
+		*v = true;
+		return 0;
+	}
+	if (!strcmp(s, "no") || !strcmp(s, "0") || !strcmp(s, "false")) {
+		*v = false;
+		return 0;
+	}
+	return mx_fail("bad value '%s' for %s: expected yes or no", s, what);
+}
+
+/* One peer from id, address and optional mode strings. */
+static int mx_conf_set_peer(struct mx_conf *c, const char *id,
+			    const char *addr, const char *mode)
+{
+	struct mx_conf_peer p = { .present = true };
+	uint32_t n;
+
+	if (mx_parse_node_id(id, &n))
+		return -1;
+	if (mx_check_hostport(addr))
+		return -1;
+	if (mx_strlcpy(p.addr, addr, sizeof(p.addr), "peer address"))
+		return -1;
+	if (mode && *mode && mx_parse_mode(mode, &p.async))
+		return -1;
+	c->peers[n] = p;
+	return 0;
+}
+
+int mx_conf_parse_peer(struct mx_conf *c, const char *arg)
+{
+	char buf[MX_ADDR_LEN + 32], *id, *addr, *mode;
+
+	if (strlen(arg) >= sizeof(buf))
+		return mx_fail("peer '%s' is too long", arg);
+	strcpy(buf, arg);
+	id = buf;
+	addr = strchr(buf, ',');
+	if (!addr)
+		return mx_fail("bad peer '%s': expected ID,HOST:PORT[,sync|async]",
+			       arg);
+	*addr++ = '\0';
+	mode = strchr(addr, ',');
+	if (mode)
+		*mode++ = '\0';
+	return mx_conf_set_peer(c, id, addr, mode);
+}
+
+unsigned int mx_conf_nr_peers(const struct mx_conf *c)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < MX_NODES; i++)
+		n += c->peers[i].present;
+	return n;
+}
+
+static char *mx_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Keys; a bit each in the "seen" mask to refuse duplicates. */
+enum {
+	K_NAME, K_NODE_ID, K_ROLE, K_DATA, K_META, K_REGION, K_LISTEN,
+	K_ASYNC_LIMIT, K_ON_CONGESTION, K_ON_DISCONNECT, K_RESYNC_RATE,
+	K_AUTH, K_DATA_CSUM,
+};
+
+static const char * const mx_keys[] = {
+	[K_NAME] = "name", [K_NODE_ID] = "node_id", [K_ROLE] = "role",
+	[K_DATA] = "data_dev", [K_META] = "meta_dev",
+	[K_REGION] = "region_size", [K_LISTEN] = "listen",
+	[K_ASYNC_LIMIT] = "async_limit", [K_ON_CONGESTION] = "on_congestion",
+	[K_ON_DISCONNECT] = "on_disconnect", [K_RESYNC_RATE] = "resync_rate",
+	[K_AUTH] = "auth", [K_DATA_CSUM] = "data_csum",
+};
+
+static int mx_conf_key(struct mx_conf *c, int k, const char *v)
+{
+	uint64_t n;
+
+	switch (k) {
+	case K_NAME:
+		if (mx_check_name(v))
+			return -1;
+		return mx_strlcpy(c->name, v, sizeof(c->name), "name");
+	case K_NODE_ID:
+		return mx_parse_node_id(v, &c->node_id);
+	case K_ROLE:
+		return mx_parse_role(v, &c->role);
+	case K_DATA:
+		if (*v != '/')
+			return mx_fail("data_dev '%s' is not an absolute path", v);
+		return mx_strlcpy(c->data, v, sizeof(c->data), "data_dev");
+	case K_META:
+		if (*v != '/')
+			return mx_fail("meta_dev '%s' is not an absolute path", v);
+		return mx_strlcpy(c->meta, v, sizeof(c->meta), "meta_dev");
+	case K_REGION:
+		return mx_parse_region(v, &c->region_sectors);
+	case K_LISTEN:
+		if (mx_check_hostport(v))
+			return -1;
+		return mx_strlcpy(c->listen, v, sizeof(c->listen), "listen");
+	case K_ASYNC_LIMIT:
+		if (mx_parse_size("async_limit", v, &n))
+			return -1;
+		if (n && (n < (1ULL << 20) || n > (16ULL << 30)))
+			return mx_fail("async_limit '%s' out of range: must be from 1M to 16G",
+				       v);
+		c->async_limit = n;
+		return 0;
+	case K_ON_CONGESTION:
+		if (strcmp(v, "block") && strcmp(v, "behind"))
+			return mx_fail("bad on_congestion '%s': expected block or behind",
+				       v);
+		c->congestion_behind = !strcmp(v, "behind");
+		return 0;
+	case K_ON_DISCONNECT:
+		if (strcmp(v, "continue") && strcmp(v, "suspend"))
+			return mx_fail("bad on_disconnect '%s': expected continue or suspend",
+				       v);
+		c->disconnect_suspend = !strcmp(v, "suspend");
+		return 0;
+	case K_RESYNC_RATE:
+		if (mx_parse_num("resync_rate (KiB/s)", v, 0, 16U << 20, &n))
+			return -1;
+		c->resync_rate = n;
+		return 0;
+	case K_AUTH:
+		if (strpbrk(v, " \t"))
+			return mx_fail("auth key description '%s' contains spaces",
+				       v);
+		return mx_strlcpy(c->auth, v, sizeof(c->auth), "auth");
+	case K_DATA_CSUM:
+		return mx_parse_bool("data_csum", v, &c->data_csum);
+	}
+	return mx_fail("internal: key %d", k);
+}
+
+int mx_conf_set(struct mx_conf *c, const char *key, const char *value)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(mx_keys) / sizeof(mx_keys[0]); k++)
+		if (mx_keys[k] && !strcmp(key, mx_keys[k]))
+			return mx_conf_key(c, k, value);
+	return mx_fail("unknown key '%s'", key);
+}
+
+/* "peer.N = host:port [mode]" */
+static int mx_conf_peer_line(struct mx_conf *c, const char *key, char *v,
+			     uint32_t *seen_peers)
+{
+	char *addr = v, *mode;
+	uint32_t id;
+
+	if (mx_parse_node_id(key + 5, &id))
+		return -1;
+	if (*seen_peers & (1U << id))
+		return mx_fail("duplicate key '%s'", key);
+	*seen_peers |= 1U << id;
+	mode = addr + strcspn(addr, " \t");
+	if (*mode) {
+		*mode++ = '\0';
+		mode = mx_trim(mode);
+	}
+	return mx_conf_set_peer(c, key + 5, addr, mode);
+}
+
+int mx_conf_parse(const char *text, const char *where, struct mx_conf *c)
+{
+	uint32_t seen = 0, seen_peers = 0;
+	char *copy, *line, *next;
+	unsigned int lineno = 0;
+	int r = 0;
+
+	mx_conf_init(c);
+	copy = strdup(text);
+	if (!copy)
+		return mx_fail("%s: out of memory", where);
+	for (line = copy; line && !r; line = next) {
+		char *key, *val, *eq;
+		size_t k;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		key = mx_trim(line);
+		if (!*key || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			r = mx_fail("%s line %u: expected 'key = value', got '%s'",
+				    where, lineno, key);
+			break;
+		}
+		*eq = '\0';
+		val = mx_trim(eq + 1);
+		key = mx_trim(key);
+		if (!strncmp(key, "peer.", 5)) {
+			r = mx_conf_peer_line(c, key, val, &seen_peers);
+		} else {
+			for (k = 0; k < sizeof(mx_keys) / sizeof(mx_keys[0]); k++)
+				if (mx_keys[k] && !strcmp(key, mx_keys[k]))
+					break;
+			if (k == sizeof(mx_keys) / sizeof(mx_keys[0]))
+				r = mx_fail("unknown key '%s'", key);
+			else if (seen & (1U << k))
+				r = mx_fail("duplicate key '%s'", key);
+			else
+				r = mx_conf_key(c, k, val);
+			seen |= 1U << k;
+		}
+		if (r) {
+			char msg[MX_ERRMSG_LEN];
+
+			snprintf(msg, sizeof(msg), "%s", mx_errmsg);
+			mx_fail("%s line %u: %s", where, lineno, msg);
+		}
+	}
+	free(copy);
+	if (r)
+		return r;
+	if (!(seen & (1U << K_NAME)))
+		return mx_fail("%s: missing key 'name'", where);
+	if (!(seen & (1U << K_NODE_ID)))
+		return mx_fail("%s: missing key 'node_id'", where);
+	if (!(seen & (1U << K_DATA)))
+		return mx_fail("%s: missing key 'data_dev'", where);
+	if (!(seen & (1U << K_META)))
+		return mx_fail("%s: missing key 'meta_dev'", where);
+	if (mx_conf_validate(c)) {
+		char msg[MX_ERRMSG_LEN];
+
+		snprintf(msg, sizeof(msg), "%s", mx_errmsg);
+		return mx_fail("%s: %s", where, msg);
+	}
+	return 0;
+}
+
+int mx_conf_validate(const struct mx_conf *c)
+{
+	if (mx_check_name(c->name))
+		return -1;
+	if (c->node_id >= MX_NODES)
+		return mx_fail("node id %u out of range 0..7", c->node_id);
+	if (!c->data[0] || !c->meta[0])
+		return mx_fail("data and metadata devices are required");
+	if (!strcmp(c->data, c->meta))
+		return mx_fail("data and metadata devices are the same (%s)",
+			       c->data);
+	if (c->peers[c->node_id].present)
+		return mx_fail("peer %u is this node's own id (node_id %u)",
+			       c->node_id, c->node_id);
+	if (c->role == MX_ROLE_SOURCE && !mx_conf_nr_peers(c))
+		return mx_fail("a source needs at least one peer");
+	return 0;
+}
+
+static const char *mx_fmt_region(uint32_t sectors, char *buf, size_t len)
+{
+	uint64_t b = (uint64_t)sectors << 9;
+
+	if (!(b & ((1ULL << 30) - 1)))
+		snprintf(buf, len, "%lluG", (unsigned long long)(b >> 30));
+	else if (!(b & ((1ULL << 20) - 1)))
+		snprintf(buf, len, "%lluM", (unsigned long long)(b >> 20));
+	else
+		snprintf(buf, len, "%lluK", (unsigned long long)(b >> 10));
+	return buf;
+}
+
+int mx_conf_format(const struct mx_conf *c, char *buf, size_t len)
+{
+	size_t n = 0;
+	char rbuf[32];
+	int i, w;
+
+#define EMIT(...) do {							\
+		w = snprintf(buf + n, len - n, __VA_ARGS__);		\
+		if (w < 0 || (size_t)w >= len - n)			\
+			return mx_fail("config text too long");		\
+		n += w;							\
+	} while (0)
+
+	EMIT("# dm-mirrorx mirror \"%s\": this node's side, both roles.\n",
+	     c->name);
+	EMIT("# Written by mirrorctl; see mirrorctl(8), FILES.\n");
+	EMIT("name = %s\n", c->name);
+	EMIT("node_id = %u\n", c->node_id);
+	EMIT("role = %s\n", mx_role_name(c->role));
+	EMIT("data_dev = %s\n", c->data);
+	EMIT("meta_dev = %s\n", c->meta);
+	EMIT("region_size = %s\n",
+	     mx_fmt_region(c->region_sectors, rbuf, sizeof(rbuf)));
+	EMIT("listen = %s\n", c->listen);
+	for (i = 0; i < MX_NODES; i++)
+		if (c->peers[i].present)
+			EMIT("peer.%d = %s %s\n", i, c->peers[i].addr,
+			     c->peers[i].async ? "async" : "sync");
+	EMIT("resync_rate = %u\n", c->resync_rate);
+	if (c->async_limit)
+		EMIT("async_limit = %llu\n",
+		     (unsigned long long)c->async_limit);
+	EMIT("on_congestion = %s\n", c->congestion_behind ? "behind" : "block");
+	EMIT("on_disconnect = %s\n",
+	     c->disconnect_suspend ? "suspend" : "continue");
+	if (c->auth[0])
+		EMIT("auth = %s\n", c->auth);
+	EMIT("data_csum = %s\n", c->data_csum ? "yes" : "no");
+#undef EMIT
+	return 0;
+}
+
+const char *mx_conf_dir(void)
+{
+	const char *d = getenv("MIRRORX_CONF_DIR");
+
+	return d && *d ? d : MX_DEFAULT_CONF_DIR;
+}
+
+int mx_conf_path(const char *name, char *buf, size_t len)
+{
+	int w;
+
+	if (mx_check_name(name))
+		return -1;
+	w = snprintf(buf, len, "%s/%s.conf", mx_conf_dir(), name);
+	if (w < 0 || (size_t)w >= len)
+		return mx_fail("config path too long");
+	return 0;
+}
+
+int mx_conf_load(const char *name, struct mx_conf *c)
+{
+	char path[MX_PATH_LEN + 80], *text;
+	ssize_t n;
+	int fd, r;
+
+	if (mx_conf_path(name, path, sizeof(path)))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			mx_fail("unknown mirror '%s': no %s", name, path);
+			return 1;
+		}
+		return mx_fail("cannot read %s: %s", path, strerror(errno));
+	}
+	text = malloc(MX_CONF_MAX + 1);
+	if (!text) {
+		close(fd);
+		return mx_fail("out of memory");
+	}
+	n = read(fd, text, MX_CONF_MAX + 1);
+	close(fd);
+	if (n < 0 || n > MX_CONF_MAX) {
+		free(text);
+		return mx_fail("cannot read %s: %s", path,
+			       n < 0 ? strerror(errno) : "file too large");
+	}
+	text[n] = '\0';
+	r = mx_conf_parse(text, path, c);
+	free(text);
+	if (!r && strcmp(c->name, name))
+		return mx_fail("%s names mirror '%s', not '%s'", path, c->name,
+			       name);
+	return r;
+}
+
+static int mx_write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		len -= w;
+	}
+	return 0;
+}
+
+int mx_conf_save(const struct mx_conf *c)
+{
+	char path[MX_PATH_LEN + 80], tmp[MX_PATH_LEN + 96];
+	char *text;
+	int fd, r = -1;
+
+	if (mx_conf_validate(c) || mx_conf_path(c->name, path, sizeof(path)))
+		return -1;
+	if (mkdir(mx_conf_dir(), 0755) && errno != EEXIST)
+		return mx_fail("cannot create %s: %s", mx_conf_dir(),
+			       strerror(errno));
+	text = malloc(MX_CONF_MAX);
+	if (!text)
+		return mx_fail("out of memory");
+	if (mx_conf_format(c, text, MX_CONF_MAX))
+		goto out;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		mx_fail("cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (mx_write_all(fd, text, strlen(text)) || fsync(fd)) {
+		mx_fail("cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path)) {
+		mx_fail("cannot rename %s to %s: %s", tmp, path,
+			strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	r = 0;
+out:
+	free(text);
+	return r;
+}
+
+int mx_conf_remove(const char *name)
+{
+	char path[MX_PATH_LEN + 80];
+
+	if (mx_conf_path(name, path, sizeof(path)))
+		return -1;
+	if (unlink(path) && errno != ENOENT)
+		return mx_fail("cannot remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Append the optional arguments ("<#> words...") to @buf. */
+static int mx_conf_opts(const struct mx_conf *c, bool source, char *buf,
+			size_t len)
+{
+	char words[512];
+	size_t n = 0;
+	int count = 0, w;
+
+#define OPT(nwords, ...) do {						\
+		w = snprintf(words + n, sizeof(words) - n, " " __VA_ARGS__); \
+		if (w < 0 || (size_t)w >= sizeof(words) - n)		\
+			return mx_fail("table options too long");	\
+		n += w;							\
+		count += nwords;					\
+	} while (0)
+
+	words[0] = '\0';
+	if (source) {
+		if (c->async_limit)
+			OPT(2, "async_limit %llu",
+			    (unsigned long long)c->async_limit);
+		if (c->congestion_behind)
+			OPT(2, "on_congestion behind");
+		if (c->disconnect_suspend)
+			OPT(2, "on_disconnect suspend");
+		if (c->resync_rate)
+			OPT(2, "resync_rate %u", c->resync_rate);
+	}
+	if (c->auth[0])
+		OPT(2, "auth %s", c->auth);
+	if (c->data_csum)
+		OPT(1, "data_csum");
+	/* A source's own id defaults to 0; a target always names its id. */
+	if (!source || c->node_id)
+		OPT(2, "node_id %u", c->node_id);
+#undef OPT
+	if (!count)
+		return 0;
+	w = strlen(buf);
+	if ((size_t)snprintf(buf + w, len - w, " %d%s", count, words) >=
+	    len - w)
+		return mx_fail("table line too long");
+	return 0;
+}
+
+int mx_conf_source_params(const struct mx_conf *c, char *buf, size_t len)
+{
+	char addr[MX_ADDR_LEN];
+	size_t n;
+	int i;
+
+	if (!mx_conf_nr_peers(c))
+		return mx_fail("mirror %s has no peers in its config: a source needs at least one (mirrorctl set %s --peer ID,HOST:PORT)",
+			       c->name, c->name);
+	if ((size_t)snprintf(buf, len, "%s %s %u %u", c->data, c->meta,
+			     c->region_sectors, mx_conf_nr_peers(c)) >= len)
+		return mx_fail("table line too long");
+	for (i = 0; i < MX_NODES; i++) {
+		if (!c->peers[i].present)
+			continue;
+		if (mx_resolve_hostport(c->peers[i].addr, addr, sizeof(addr)))
+			return -1;
+		n = strlen(buf);
+		if ((size_t)snprintf(buf + n, len - n, " %d %s %s", i, addr,
+				     c->peers[i].async ? "async" : "sync") >=
+		    len - n)
+			return mx_fail("table line too long");
+	}
+	return mx_conf_opts(c, true, buf, len);
+}
+
+int mx_conf_target_params(const struct mx_conf *c, char *buf, size_t len)
+{
+	char addr[MX_ADDR_LEN];
+
+	if (mx_resolve_hostport(c->listen, addr, sizeof(addr)))
+		return -1;
+	if ((size_t)snprintf(buf, len, "%s %s %s", c->data, c->meta, addr) >=
+	    len)
+		return mx_fail("table line too long");
+	return mx_conf_opts(c, false, buf, len);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Mirror configuration: one "key = value" file per mirror,
+ * $MIRRORX_CONF_DIR/NAME.conf (default /etc/mirrorx). It describes this
+ * node's side of the mirror in both roles, so that the table of either
+ * role can be built from it: promote builds the source table (peers =
+ * the other nodes), demote the target table (listen address).
+ */
+#ifndef MX_CONF_H
+#define MX_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#define MX_NODES		8
+#define MX_NAME_LEN		65
+#define MX_PATH_LEN		256
+#define MX_ADDR_LEN		128
+#define MX_KEY_LEN		129
+#define MX_DEFAULT_PORT		7789
+#define MX_DEFAULT_REGION	128	/* sectors: 64 KiB */
+#define MX_DEFAULT_CONF_DIR	"/etc/mirrorx"
+
+enum mx_role {
+	MX_ROLE_NONE,
+	MX_ROLE_SOURCE,
+	MX_ROLE_TARGET,
+};
+
+struct mx_conf_peer {
+	bool present;
+	bool async;
+	char addr[MX_ADDR_LEN];		/* host:port as written */
+};
+
+struct mx_conf {
+	char name[MX_NAME_LEN];
+	uint32_t node_id;
+	enum mx_role role;		/* the role "up" starts in */
+	char data[MX_PATH_LEN];
+	char meta[MX_PATH_LEN];
+	uint32_t region_sectors;
+	char listen[MX_ADDR_LEN];
+	struct mx_conf_peer peers[MX_NODES];	/* by node id */
+	/* Options; zero / false is the kernel's default and not emitted. */
+	uint64_t async_limit;		/* bytes */
+	bool congestion_behind;
+	bool disconnect_suspend;
+	uint32_t resync_rate;		/* KiB/s */
+	char auth[MX_KEY_LEN];		/* key description */
+	bool data_csum;
+};
+
+/* Defaults: no name, node 0, target, 64 KiB regions, 0.0.0.0:7789. */
+void mx_conf_init(struct mx_conf *c);
+
+const char *mx_role_name(enum mx_role r);
+int mx_parse_role(const char *s, enum mx_role *r);
+
+/* "ID,HOST:PORT[,sync|async]" into @c's peer table. */
+int mx_conf_parse_peer(struct mx_conf *c, const char *arg);
+
+/* Set one key ("resync_rate", "listen"...) from its text value. */
+int mx_conf_set(struct mx_conf *c, const char *key, const char *value);
+
+/* Number of peers configured. */
+unsigned int mx_conf_nr_peers(const struct mx_conf *c);
+
+/*
+ * Parse the text of a config file. @where prefixes errors (the path).
+ * Every key is checked; unknown keys, duplicates and bad values fail.
+ */
+int mx_conf_parse(const char *text, const char *where, struct mx_conf *c);
+
+/* Check the whole: required keys, peers distinct from node_id. */
+int mx_conf_validate(const struct mx_conf *c);
+
+/* The config as file text into @buf. */
+int mx_conf_format(const struct mx_conf *c, char *buf, size_t len);
+
+/* The config directory: $MIRRORX_CONF_DIR, else /etc/mirrorx. */
+const char *mx_conf_dir(void);
+
+/* DIR/NAME.conf into @buf. */
+int mx_conf_path(const char *name, char *buf, size_t len);
+
+/*
+ * Read NAME's config. Returns 0, 1 when it does not exist (mx_errmsg
+ * says so), -1 on a read or parse error.
+ */
+int mx_conf_load(const char *name, struct mx_conf *c);
+
+/* Write it atomically (temporary file, fsync, rename). */
+int mx_conf_save(const struct mx_conf *c);
+
+/* Remove NAME's config; 0 when it did not exist either. */
+int mx_conf_remove(const char *name);
+
+/*
+ * Table parameters (after "<start> <len> <target>") of the source role
+ * (target "mirrorx") or the target role ("mirrorx-recv"). Addresses are
+ * resolved to the numeric form the kernel wants.
+ */
+int mx_conf_source_params(const struct mx_conf *c, char *buf, size_t len);
+int mx_conf_target_params(const struct mx_conf *c, char *buf, size_t len);
+
+/* dm target type name of a role. */
+const char *mx_role_target(enum mx_role r);
+
+#endif /* MX_CONF_H */

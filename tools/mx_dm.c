@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libdevmapper wrappers (see mx_dm.h). Never shells out to dmsetup.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <libdevmapper.h>
+#include "mx_dm.h"
+#include "mx_util.h"
+
+/* The last error libdevmapper logged, and its errno. */
+static char mx_dm_msg[256];
+static int mx_dm_errno;
+static int mx_kmsg_fd = -1;
+
+static void mx_dm_log(int level, const char *file, int line, int dm_errno,
+		      const char *f, ...) __attribute__((format(printf, 5, 6)));
+
+static void mx_dm_log(int level, const char *file, int line, int dm_errno,
+		      const char *f, ...)
+{
+	va_list ap;
+
+	(void)file;
+	(void)line;
+	/* Low bits: syslog-like level; higher bits are libdevmapper flags. */
+	if ((level & 0x7) > 3)
+		return;
+	va_start(ap, f);
+	vsnprintf(mx_dm_msg, sizeof(mx_dm_msg), f, ap);
+	va_end(ap);
+	if (dm_errno > 0)
+		mx_dm_errno = dm_errno;
+}
+
+void mx_dm_init(void)
+{
+	dm_log_with_errno_init(mx_dm_log);
+}
+
+/* Remember where the kernel log ends, to show what an ioctl adds. */
+static void mx_kmsg_mark(void)
+{
+	if (mx_kmsg_fd < 0)
+		mx_kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (mx_kmsg_fd >= 0)
+		lseek(mx_kmsg_fd, 0, SEEK_END);
+	mx_dm_msg[0] = '\0';
+	mx_dm_errno = 0;
+}
+
+/*
+ * The kernel's reason for a failed ioctl: the first new device-mapper or
+ * mirrorx line, without its "device-mapper: table: 253:0: " prefix.
+ */
+static void mx_kmsg_reason(char *out, size_t len)
+{
+	char rec[1024];
+	ssize_t n;
+
+	out[0] = '\0';
+	if (mx_kmsg_fd < 0)
+		return;
+	for (;;) {
+		char *msg, *p, *nl;
+
+		n = read(mx_kmsg_fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: skip on */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg++;
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!strstr(msg, "device-mapper") && !strstr(msg, "mirrorx"))
+			continue;
+		if (strstr(msg, "error adding target to table"))
+			continue;
+		p = strstr(msg, "table: ");
+		if (p) {
+			/* "table: 253:0: mirrorx: reason" */
+			p = strstr(p + 7, ": ");
+			msg = p ? p + 2 : msg;
+		} else if (!strncmp(msg, "device-mapper: ", 15)) {
+			msg += 15;
+		}
+		if (!out[0])
+			snprintf(out, len, "%s", msg);
+	}
+}
+
+/* mx_fail() for a failed task: what, libdevmapper's and the kernel's say. */
+static int mx_dm_fail(const char *what, const char *name)
+{
+	char kern[512];
+	int e = mx_dm_errno;
+
+	mx_kmsg_reason(kern, sizeof(kern));
+	if (kern[0])
+		return mx_fail("%s %s failed: %s", what, name, kern);
+	if (e)
+		return mx_fail("%s %s failed: %s", what, name, strerror(e));
+	if (mx_dm_msg[0])
+		return mx_fail("%s %s failed: %s", what, name, mx_dm_msg);
+	return mx_fail("%s %s failed (is device-mapper available? see dmesg)",
+		       what, name);
+}
+
+static struct dm_task *mx_task(int type, const char *name)
+{
+	struct dm_task *dmt;
+
+	mx_kmsg_mark();
+	dmt = dm_task_create(type);
+	if (!dmt) {
+		mx_fail("cannot talk to device-mapper%s%s%s: is dm-mod loaded, and are you root?",
+			mx_dm_msg[0] ? " (" : "", mx_dm_msg,
+			mx_dm_msg[0] ? ")" : "");
+		return NULL;
+	}
+	if (name && !dm_task_set_name(dmt, name)) {
+		dm_task_destroy(dmt);
+		mx_fail("bad device-mapper name '%s'", name);
+		return NULL;
+	}
+	return dmt;
+}
+
+int mx_dm_info(const char *name, struct mx_dm_info *info)
+{
+	struct dm_task *dmt = mx_task(DM_DEVICE_INFO, name);
+	struct dm_info i;
+	int r = -1;
+
+	memset(info, 0, sizeof(*info));
+	if (!dmt)
+		return -1;
+	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &i)) {
+		if (!mx_dm_errno && !mx_dm_msg[0])
+			mx_fail("cannot talk to device-mapper: is dm-mod loaded, and are you root?");
+		else
+			mx_fail("cannot talk to device-mapper: %s",
+				mx_dm_errno ? strerror(mx_dm_errno) : mx_dm_msg);
+		goto out;
+	}
+	info->exists = i.exists;
+	info->suspended = i.suspended;
+	info->read_only = i.read_only;
+	info->live_table = i.live_table;
+	info->inactive_table = i.inactive_table;
+	info->open_count = i.open_count;
+	info->major = i.major;
+	info->minor = i.minor;
+	info->event_nr = i.event_nr;
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+static int mx_dm_get_line(int type, const char *name, struct mx_dm_line *l)
+{
+	struct dm_task *dmt = mx_task(type, name);
+	char *target = NULL, *params = NULL;
+	uint64_t start, len;
+	void *next;
+	int r = -1;
+
+	memset(l, 0, sizeof(*l));
+	if (!dmt)
+		return -1;
+	if (!dm_task_run(dmt)) {
+		mx_dm_fail(type == DM_DEVICE_STATUS ? "status of" : "table of",
+			   name);
+		goto out;
+	}
+	next = dm_get_next_target(dmt, NULL, &start, &len, &target, &params);
+	if (!target) {
+		mx_fail("%s has no table loaded", name);
+		goto out;
+	}
+	if (next) {
+		mx_fail("%s has more than one target: not a dm-mirrorx device",
+			name);
+		goto out;
+	}
+	l->start = start;
+	l->len = len;
+	snprintf(l->target, sizeof(l->target), "%s", target);
+	snprintf(l->params, sizeof(l->params), "%s", params ? params : "");
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int mx_dm_table(const char *name, struct mx_dm_line *l)
+{
+	return mx_dm_get_line(DM_DEVICE_TABLE, name, l);
+}
+
+int mx_dm_status(const char *name, struct mx_dm_line *l)
+{
+	return mx_dm_get_line(DM_DEVICE_STATUS, name, l);
+}
+
+/* Run @dmt with a udev cookie (nodes appear/disappear before we return). */
+static int mx_run_cookie(struct dm_task *dmt)
+{
+	uint32_t cookie = 0;
+	int ok;
+
+	if (!dm_task_set_cookie(dmt, &cookie, 0))
+		return dm_task_run(dmt);
+	ok = dm_task_run(dmt);
+	dm_udev_wait(cookie);
+	return ok;
+}
+
+int mx_dm_create(const char *name, uint64_t len, const char *target,
+		 const char *params)
+{
+	struct dm_task *dmt = mx_task(DM_DEVICE_CREATE, name);
+	char uuid[96];
+	int r = -1;
+
+	if (!dmt)
+		return -1;
+	snprintf(uuid, sizeof(uuid), "MIRRORX-%s", name);
+	if (!dm_task_set_uuid(dmt, uuid) ||
+	    !dm_task_add_target(dmt, 0, len, target, params)) {
+		mx_fail("cannot build the table of %s", name);
+		goto out;
+	}
+	if (!mx_run_cookie(dmt)) {
+		mx_dm_fail("creating", name);
+		goto out;
+	}
+	dm_mknodes(name);
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int mx_dm_load(const char *name, uint64_t len, const char *target,
+	       const char *params)
+{
+	struct dm_task *dmt = mx_task(DM_DEVICE_RELOAD, name);
+	int r = -1;
+
+	if (!dmt)
+		return -1;
+	if (!dm_task_add_target(dmt, 0, len, target, params)) {
+		mx_fail("cannot build the table of %s", name);
+		goto out;
+	}
+	if (!dm_task_run(dmt)) {
+		mx_dm_fail("loading the new table of", name);
+		goto out;
+	}
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+static int mx_dm_simple(int type, const char *name, const char *what,
+			bool cookie)
+{
+	struct dm_task *dmt = mx_task(type, name);
+	int ok;
+
+	if (!dmt)
+		return -1;
+	ok = cookie ? mx_run_cookie(dmt) : dm_task_run(dmt);
+	if (!ok)
+		mx_dm_fail(what, name);
+	dm_task_destroy(dmt);
+	return ok ? 0 : -1;
+}
+
+int mx_dm_clear(const char *name)
+{
+	return mx_dm_simple(DM_DEVICE_CLEAR, name, "clearing the inactive table of",
+			    false);
+}
+
+int mx_dm_suspend(const char *name)
+{
+	return mx_dm_simple(DM_DEVICE_SUSPEND, name, "suspending", false);
+}
+
+int mx_dm_resume(const char *name)
+{
+	int r = mx_dm_simple(DM_DEVICE_RESUME, name, "resuming", true);
+
+	if (!r)
+		dm_mknodes(name);
+	return r;
+}
+
+int mx_dm_remove(const char *name)
+{
+	struct dm_task *dmt = mx_task(DM_DEVICE_REMOVE, name);
+	int ok;
+
+	if (!dmt)
+		return -1;
+	/* Like dmsetup --retry: a transient opener (udev, blkid) goes away. */
+	dm_task_retry_remove(dmt);
+	ok = mx_run_cookie(dmt);
+	if (!ok)
+		mx_dm_fail("removing", name);
+	dm_task_destroy(dmt);
+	return ok ? 0 : -1;
+}
+
+int mx_dm_message(const char *name, const char *msg)
+{
+	struct dm_task *dmt = mx_task(DM_DEVICE_TARGET_MSG, name);
+	int r = -1;
+
+	if (!dmt)
+		return -1;
+	if (!dm_task_set_sector(dmt, 0) || !dm_task_set_message(dmt, msg)) {
+		mx_fail("cannot build message '%s'", msg);
+		goto out;
+	}
+	if (!dm_task_run(dmt)) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "message '%s' to", msg);
+		mx_dm_fail(what, name);
+		goto out;
+	}
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int mx_dm_list(int (*fn)(const char *name, void *arg), void *arg)
+{
+	struct dm_task *dmt = mx_task(DM_DEVICE_LIST, NULL);
+	struct dm_names *n;
+	unsigned int next = 0;
+	int r = -1;
+
+	if (!dmt)
+		return -1;
+	if (!dm_task_run(dmt)) {
+		mx_dm_fail("listing", "devices");
+		goto out;
+	}
+	n = dm_task_get_names(dmt);
+	r = 0;
+	if (!n || !n->dev)
+		goto out;
+	do {
+		n = (struct dm_names *)((char *)n + next);
+		r = fn(n->name, arg);
+		if (r)
+			break;
+		next = n->next;
+	} while (next);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int mx_dm_has_target(const char *type)
+{
+	struct dm_task *dmt = mx_task(DM_DEVICE_LIST_VERSIONS, NULL);
+	struct dm_versions *v, *last;
+	int r = -1;
+
+	if (!dmt)
+		return -1;
+	if (!dm_task_run(dmt)) {
+		mx_dm_fail("listing target types of", "device-mapper");
+		goto out;
+	}
+	r = 0;
+	v = dm_task_get_versions(dmt);
+	do {
+		last = v;
+		if (!strcmp(v->name, type)) {
+			r = 1;
+			break;
+		}
+		v = (struct dm_versions *)((char *)v + v->next);
+	} while (last != v);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}

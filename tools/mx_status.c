@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Status line parsing and presentation (see mx_status.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mx_status.h"
+#include "mx_util.h"
+
+#define MX_MAX_TOKENS	(5 + 7 * MX_MAX_PEERS + 1)
+
+static int mx_split(char *s, char **tok, int max)
+{
+	int n = 0;
+	char *save, *t;
+
+	for (t = strtok_r(s, " \t\n", &save); t;
+	     t = strtok_r(NULL, " \t\n", &save)) {
+		if (n == max)
+			return -1;
+		tok[n++] = t;
+	}
+	return n;
+}
+
+/* "<a>/<b>" */
+static int mx_parse_pair(const char *s, uint64_t *a, uint64_t *b)
+{
+	char buf[48];
+	const char *slash = strchr(s, '/');
+	size_t n;
+
+	if (!slash)
+		return -1;
+	n = slash - s;
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (mx_parse_u64(buf, a) || mx_parse_u64(slash + 1, b))
+		return -1;
+	return 0;
+}
+
+/* A state word: letters, digits and '-' only, short. */
+static int mx_word(const char *s, char *out)
+{
+	size_t n = strlen(s), i;
+
+	if (!n || n >= MX_STATE_LEN)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return -1;
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+int mx_status_parse(const char *line, struct mx_status *st)
+{
+	char *copy, *tok[MX_MAX_TOKENS];
+	uint64_t v;
+	int n, i, r = -1;
+
+	memset(st, 0, sizeof(*st));
+	copy = strdup(line);
+	if (!copy)
+		return mx_fail("out of memory");
+	n = mx_split(copy, tok, MX_MAX_TOKENS);
+	if (n < 5)
+		goto bad;
+	if (!strcmp(tok[0], "source"))
+		st->role = MX_ROLE_SOURCE;
+	else if (!strcmp(tok[0], "target"))
+		st->role = MX_ROLE_TARGET;
+	else
+		goto bad;
+	if (mx_word(tok[1], st->data_state))
+		goto bad;
+	if (mx_parse_u64(tok[2], &v) || !v || v > (1U << 21))
+		goto bad;
+	st->region_sectors = v;
+	if (mx_parse_pair(tok[3], &st->dirty, &st->total))
+		goto bad;
+	if (mx_parse_u64(tok[4], &v) || v > MX_MAX_PEERS)
+		goto bad;
+	st->nr_peers = v;
+	if (n != 5 + 7 * (int)st->nr_peers)
+		goto bad;
+	for (i = 0; i < (int)st->nr_peers; i++) {
+		struct mx_peer_status *p = &st->peers[i];
+		char **t = tok + 5 + 7 * i;
+
+		if (!strcmp(t[0], "-")) {
+			p->id = -1;
+		} else {
+			if (mx_parse_u64(t[0], &v) || v >= MX_NODES)
+				goto bad;
+			p->id = v;
+		}
+		if (mx_word(t[1], p->conn) || mx_word(t[2], p->repl) ||
+		    mx_word(t[3], p->mode) || mx_parse_u64(t[4], &p->oos) ||
+		    mx_parse_pair(t[5], &p->done, &p->todo) ||
+		    mx_parse_u64(t[6], &p->queue))
+			goto bad;
+		p->speed = -1;
+		p->eta = -1;
+	}
+	r = 0;
+bad:
+	free(copy);
+	if (r)
+		mx_fail("unexpected dm-mirrorx status line '%s' (module and mirrorctl versions differ?)",
+			line);
+	return r;
+}
+
+uint64_t mx_status_bytes(const struct mx_status *st, uint64_t regions)
+{
+	uint64_t b = regions * ((uint64_t)st->region_sectors << 9);
+
+	if (st->size_bytes && b > st->size_bytes)
+		b = st->size_bytes;
+	return b;
+}
+
+void mx_status_rates(struct mx_status *now, const struct mx_status *before,
+		     double dt)
+{
+	uint32_t i;
+	int j;
+
+	for (i = 0; i < now->nr_peers; i++) {
+		struct mx_peer_status *p = &now->peers[i];
+		const struct mx_peer_status *q;
+
+		p->speed = -1;
+		p->eta = -1;
+		if (strcmp(p->repl, "Resyncing") && strcmp(p->repl, "Paused"))
+			continue;
+		if (!strcmp(p->repl, "Paused")) {
+			p->speed = 0;
+			continue;
+		}
+		j = mx_status_peer_index(before, p->id);
+		if (j < 0 || dt <= 0)
+			continue;
+		q = &before->peers[j];
+		if (q->todo != p->todo || q->done > p->done)
+			continue;	/* a new pass started between samples */
+		p->speed = (double)(p->done - q->done) *
+			   ((uint64_t)now->region_sectors << 9) / dt;
+		if (p->speed > 0 && p->todo >= p->done)
+			p->eta = (double)mx_status_bytes(now, p->todo - p->done) /
+				 p->speed;
+	}
+}
+
+double mx_peer_resync_percent(const struct mx_peer_status *p)
+{
+	if (p->todo)
+		return 100.0 * (double)p->done / (double)p->todo;
+	if (!strcmp(p->repl, "InSync"))
+		return 100.0;
+	return -1;
+}
+
+bool mx_peer_in_sync(const struct mx_peer_status *p)
+{
+	return !strcmp(p->conn, "Connected") && !strcmp(p->repl, "InSync");
+}
+
+bool mx_status_all_in_sync(const struct mx_status *st)
+{
+	uint32_t i;
+
+	if (!st->nr_peers)
+		return false;
+	if (st->role == MX_ROLE_TARGET && strcmp(st->data_state, "Consistent"))
+		return false;
+	for (i = 0; i < st->nr_peers; i++)
+		if (!mx_peer_in_sync(&st->peers[i]))
+			return false;
+	return true;
+}
+
+int mx_status_peer_index(const struct mx_status *st, int id)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->nr_peers; i++)
+		if (st->peers[i].id == id)
+			return i;
+	return -1;
+}
+
+static void mx_json_num_or_null(FILE *f, const char *key, double v,
+				const char *fmt)
+{
+	fprintf(f, ",\"%s\":", key);
+	if (v < 0)
+		fputs("null", f);
+	else
+		fprintf(f, fmt, v);
+}
+
+void mx_status_json(FILE *f, const char *name, const struct mx_status *st)
+{
+	uint64_t region = (uint64_t)st->region_sectors << 9;
+	uint32_t i;
+
+	fputs("{\"name\":", f);
+	mx_json_str(f, name);
+	fprintf(f, ",\"active\":true,\"role\":\"%s\",\"data_state\":",
+		mx_role_name(st->role));
+	mx_json_str(f, st->data_state);
+	fprintf(f, ",\"size_bytes\":%llu,\"region_sectors\":%u,\"region_bytes\":%llu,\"dirty_regions\":%llu,\"total_regions\":%llu,\"peers\":[",
+		(unsigned long long)st->size_bytes, st->region_sectors,
+		(unsigned long long)region, (unsigned long long)st->dirty,
+		(unsigned long long)st->total);
+	for (i = 0; i < st->nr_peers; i++) {
+		const struct mx_peer_status *p = &st->peers[i];
+		double in_sync = st->total ?
+			100.0 * (double)(st->total - (p->oos < st->total ?
+						      p->oos : st->total)) /
+			(double)st->total : 100.0;
+
+		fputs(i ? ",{\"id\":" : "{\"id\":", f);
+		if (p->id < 0)
+			fputs("null", f);
+		else
+			fprintf(f, "%d", p->id);
+		fputs(",\"conn\":", f);
+		mx_json_str(f, p->conn);
+		fputs(",\"repl\":", f);
+		mx_json_str(f, p->repl);
+		fputs(",\"mode\":", f);
+		if (!strcmp(p->mode, "-"))
+			fputs("null", f);
+		else
+			mx_json_str(f, p->mode);
+		fprintf(f, ",\"in_sync\":%s,\"oos_regions\":%llu,\"oos_bytes\":%llu,\"in_sync_percent\":%.2f,\"resync_done\":%llu,\"resync_total\":%llu",
+			mx_peer_in_sync(p) ? "true" : "false",
+			(unsigned long long)p->oos,
+			(unsigned long long)mx_status_bytes(st, p->oos),
+			in_sync, (unsigned long long)p->done,
+			(unsigned long long)p->todo);
+		mx_json_num_or_null(f, "resync_percent",
+				    mx_peer_resync_percent(p), "%.2f");
+		mx_json_num_or_null(f, "speed_bytes_per_sec", p->speed, "%.0f");
+		mx_json_num_or_null(f, "eta_seconds", p->eta, "%.0f");
+		fprintf(f, ",\"queue_bytes\":%llu}",
+			(unsigned long long)p->queue);
+	}
+	fputs("]}", f);
+}
+
+void mx_status_human(FILE *f, const char *name, const struct mx_status *st)
+{
+	char b1[32], b2[32], b3[48], b4[32], b5[32], pct[16], id[16];
+	uint32_t i;
+
+	fprintf(f, "%s: %s, %s, %s, region %s, %llu of %llu regions dirty\n",
+		name, mx_role_name(st->role), st->data_state,
+		mx_fmt_bytes(st->size_bytes, b1, sizeof(b1)),
+		mx_fmt_bytes((uint64_t)st->region_sectors << 9, b2, sizeof(b2)),
+		(unsigned long long)st->dirty, (unsigned long long)st->total);
+	fprintf(f, "  %-4s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %s\n",
+		"PEER", "CONN", "REPL", "MODE", "OUT-OF-SYNC", "RESYNC",
+		"SPEED", "ETA", "QUEUE");
+	for (i = 0; i < st->nr_peers; i++) {
+		const struct mx_peer_status *p = &st->peers[i];
+		double r = mx_peer_resync_percent(p);
+
+		if (p->id < 0)
+			snprintf(id, sizeof(id), "-");
+		else
+			snprintf(id, sizeof(id), "%d", p->id);
+		if (r < 0)
+			snprintf(pct, sizeof(pct), "-");
+		else
+			snprintf(pct, sizeof(pct), "%.1f%%", r);
+		if (p->speed < 0)
+			snprintf(b3, sizeof(b3), "-");
+		else
+			snprintf(b3, sizeof(b3), "%s/s",
+				 mx_fmt_bytes((uint64_t)p->speed, b4,
+					      sizeof(b4)));
+		fprintf(f, "  %-4s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %s\n",
+			id, p->conn, p->repl, p->mode,
+			mx_fmt_bytes(mx_status_bytes(st, p->oos), b1,
+				     sizeof(b1)),
+			pct, b3, mx_fmt_duration(p->eta, b2, sizeof(b2)),
+			mx_fmt_bytes(p->queue, b5, sizeof(b5)));
+	}
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The dm-mirrorx status line (Documentation/dm-mirrorx.rst, Status):
+ *
+ *   <role> <data_state> <region_sectors> <dirty>/<total> <#peers>
+ *       {<peer_id> <conn> <repl> <mode> <oos> <done>/<todo> <queue_bytes>}...
+ *
+ * parsed strictly, with what mirrorctl derives from it: sizes in bytes,
+ * resync progress, and speed and ETA from two samples.
+ */
+#ifndef MX_STATUS_H
+#define MX_STATUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "mx_conf.h"
+
+#define MX_STATE_LEN	24
+#define MX_MAX_PEERS	7
+
+struct mx_peer_status {
+	int id;				/* -1: "-" (target, no source) */
+	char conn[MX_STATE_LEN];
+	char repl[MX_STATE_LEN];
+	char mode[MX_STATE_LEN];	/* sync, async, "-" */
+	uint64_t oos;			/* regions */
+	uint64_t done, todo;		/* regions, current or last resync */
+	uint64_t queue;			/* bytes */
+	double speed;			/* resync bytes/s, < 0: unknown */
+	double eta;			/* seconds, < 0: unknown */
+};
+
+struct mx_status {
+	enum mx_role role;
+	char data_state[MX_STATE_LEN];
+	uint32_t region_sectors;
+	uint64_t dirty, total;		/* regions */
+	uint64_t size_bytes;		/* mirror size (from the table) */
+	uint32_t nr_peers;
+	struct mx_peer_status peers[MX_MAX_PEERS];
+};
+
+/* Parse a status line; speed and eta unknown. */
+int mx_status_parse(const char *line, struct mx_status *st);
+
+/* Regions to bytes, at most the mirror size when it is known. */
+uint64_t mx_status_bytes(const struct mx_status *st, uint64_t regions);
+
+/*
+ * Fill speed and ETA of @now's resyncing peers from @before, taken @dt
+ * seconds earlier (same peers, same resync pass).
+ */
+void mx_status_rates(struct mx_status *now, const struct mx_status *before,
+		     double dt);
+
+/* Progress of the current/last resync in percent, < 0: none to show. */
+double mx_peer_resync_percent(const struct mx_peer_status *p);
+
+/* Connected and InSync. */
+bool mx_peer_in_sync(const struct mx_peer_status *p);
+
+/* Every peer in sync (a target: connected, InSync, Consistent). */
+bool mx_status_all_in_sync(const struct mx_status *st);
+
+/* Index of node @id among the peers, -1 when absent. */
+int mx_status_peer_index(const struct mx_status *st, int id);
+
+/* JSON object (no trailing newline). */
+void mx_status_json(FILE *f, const char *name, const struct mx_status *st);
+
+/* Human-readable block. */
+void mx_status_human(FILE *f, const char *name, const struct mx_status *st);
+
+#endif /* MX_STATUS_H */

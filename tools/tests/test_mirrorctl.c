@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of mirrorctl's pure parts, run on the host by
+ * "make -C tools test": number/size/address parsing, the config file
+ * (parse, format round trip, errors, table lines of both roles), the
+ * status line (parse, rejects, rates, JSON), and the metadata format
+ * written through the kernel's codec (decoded back by the same codec,
+ * and by the file-based format/read path).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "mx_conf.h"
+#include "mx_meta.h"
+#include "mx_status.h"
+#include "mx_util.h"
+
+static int fails, checks;
+
+#define CHECK(cond) do {						\
+		checks++;						\
+		if (!(cond)) {						\
+			fails++;					\
+			fprintf(stderr, "%s:%d: CHECK(%s) failed (mx_errmsg: %s)\n", \
+				__FILE__, __LINE__, #cond, mx_errmsg);	\
+		}							\
+	} while (0)
+
+#define CHECK_STR(a, b) do {						\
+		const char *_a = (a), *_b = (b);			\
+		checks++;						\
+		if (strcmp(_a, _b)) {					\
+			fails++;					\
+			fprintf(stderr, "%s:%d: '%s' != '%s'\n",	\
+				__FILE__, __LINE__, _a, _b);		\
+		}							\
+	} while (0)
+
+/* mx_errmsg contains @s. */
+#define CHECK_ERR(s) do {						\
+		checks++;						\
+		if (!strstr(mx_errmsg, (s))) {				\
+			fails++;					\
+			fprintf(stderr, "%s:%d: error '%s' lacks '%s'\n", \
+				__FILE__, __LINE__, mx_errmsg, (s));	\
+		}							\
+	} while (0)
+
+static void test_numbers(void)
+{
+	uint64_t v;
+	uint32_t r;
+
+	CHECK(!mx_parse_u64("0", &v) && v == 0);
+	CHECK(!mx_parse_u64("18446744073709551615", &v) && v == UINT64_MAX);
+	CHECK(mx_parse_u64("18446744073709551616", &v));
+	CHECK(mx_parse_u64("", &v));
+	CHECK(mx_parse_u64("-1", &v));
+	CHECK(mx_parse_u64("+1", &v));
+	CHECK(mx_parse_u64("12x", &v));
+	CHECK(mx_parse_u64(" 1", &v));
+	CHECK(mx_parse_num("rate", "5", 1, 10, &v) == 0 && v == 5);
+	CHECK(mx_parse_num("rate", "11", 1, 10, &v));
+	CHECK_ERR("rate 11 out of range");
+	CHECK(mx_parse_num("rate", "abc", 1, 10, &v));
+	CHECK_ERR("bad number 'abc' for rate");
+
+	CHECK(!mx_parse_size("s", "4096", &v) && v == 4096);
+	CHECK(!mx_parse_size("s", "64K", &v) && v == 65536);
+	CHECK(!mx_parse_size("s", "64k", &v) && v == 65536);
+	CHECK(!mx_parse_size("s", "64KiB", &v) && v == 65536);
+	CHECK(!mx_parse_size("s", "2MB", &v) && v == 2 << 20);
+	CHECK(!mx_parse_size("s", "1G", &v) && v == 1 << 30);
+	CHECK(!mx_parse_size("s", "2T", &v) && v == 2ULL << 40);
+	CHECK(!mx_parse_size("s", "8s", &v) && v == 4096);
+	CHECK(!mx_parse_size("s", "100B", &v) && v == 100);
+	CHECK(mx_parse_size("s", "", &v));
+	CHECK(mx_parse_size("s", "K", &v));
+	CHECK(mx_parse_size("s", "1X", &v));
+	CHECK(mx_parse_size("s", "1Kb", &v));
+	CHECK(mx_parse_size("s", "1.5M", &v));
+	CHECK(mx_parse_size("s", "-1M", &v));
+	CHECK(mx_parse_size("s", "99999999999999999T", &v));
+	CHECK_ERR("too large");
+
+	CHECK(!mx_parse_region("64K", &r) && r == 128);
+	CHECK(!mx_parse_region("4K", &r) && r == 8);
+	CHECK(!mx_parse_region("1G", &r) && r == 1U << 21);
+	CHECK(mx_parse_region("2K", &r));
+	CHECK(mx_parse_region("2G", &r));
+	CHECK(mx_parse_region("96K", &r));
+	CHECK_ERR("power of two");
+
+	CHECK(!mx_parse_node_id("7", &r) && r == 7);
+	CHECK(mx_parse_node_id("8", &r));
+	CHECK(mx_parse_node_id("x", &r));
+}
+
+static void test_addresses(void)
+{
+	char out[128];
+
+	CHECK(!mx_check_hostport("10.0.0.1:7789"));
+	CHECK(!mx_check_hostport("[::1]:7789"));
+	CHECK(!mx_check_hostport("[fe80::1]:1"));
+	CHECK(!mx_check_hostport("node-b.example:65535"));
+	CHECK(mx_check_hostport("10.0.0.1"));
+	CHECK(mx_check_hostport("10.0.0.1:0"));
+	CHECK(mx_check_hostport("10.0.0.1:65536"));
+	CHECK(mx_check_hostport("10.0.0.1:x"));
+	CHECK(mx_check_hostport("::1:7789"));
+	CHECK(mx_check_hostport("[::1]7789"));
+	CHECK(mx_check_hostport("[zz]:7789"));
+	CHECK(mx_check_hostport(":7789"));
+	CHECK(mx_check_hostport("a b:1"));
+	CHECK_ERR("bad address");
+
+	CHECK(!mx_resolve_hostport("10.0.0.1:7789", out, sizeof(out)));
+	CHECK_STR(out, "10.0.0.1:7789");
+	CHECK(!mx_resolve_hostport("[::1]:7789", out, sizeof(out)));
+	CHECK_STR(out, "[::1]:7789");
+	CHECK(!mx_resolve_hostport("localhost:22", out, sizeof(out)));
+	CHECK(!strcmp(out, "127.0.0.1:22") || !strcmp(out, "[::1]:22"));
+
+	CHECK(!mx_check_name("mx"));
+	CHECK(!mx_check_name("data_01.vol-A+"));
+	CHECK(mx_check_name(""));
+	CHECK(mx_check_name("."));
+	CHECK(mx_check_name(".."));
+	CHECK(mx_check_name("-x"));
+	CHECK(mx_check_name("a/b"));
+	CHECK(mx_check_name("a b"));
+	CHECK(mx_check_name("0123456789012345678901234567890123456789012345678901234567890123456789"));
+}
+
+static void test_format(void)
+{
+	char b[64];
+
+	CHECK_STR(mx_fmt_bytes(0, b, sizeof(b)), "0 B");
+	CHECK_STR(mx_fmt_bytes(1023, b, sizeof(b)), "1023 B");
+	CHECK_STR(mx_fmt_bytes(65536, b, sizeof(b)), "64.0 KiB");
+	CHECK_STR(mx_fmt_bytes(3ULL << 29, b, sizeof(b)), "1.5 GiB");
+	CHECK_STR(mx_fmt_duration(-1, b, sizeof(b)), "-");
+	CHECK_STR(mx_fmt_duration(42, b, sizeof(b)), "42s");
+	CHECK_STR(mx_fmt_duration(62, b, sizeof(b)), "1:02");
+	CHECK_STR(mx_fmt_duration(3723, b, sizeof(b)), "1:02:03");
+}
+
+static const char good_conf[] =
+	"# comment\n"
+	"name = mx\n"
+	"node_id = 1\n"
+	"role = target\n"
+	"data_dev = /dev/vda\n"
+	"  meta_dev=/dev/vdb  \n"
+	"\n"
+	"region_size = 128K\n"
+	"listen = 10.77.0.2:7789\n"
+	"peer.0 = 10.77.0.1:7789 sync\n"
+	"peer.2 = [fd00::3]:7000 async\n"
+	"resync_rate = 100000\n"
+	"async_limit = 32M\n"
+	"on_congestion = behind\n"
+	"on_disconnect = suspend\n"
+	"auth = mirrorx:secret\n"
+	"data_csum = no\n";
+
+static void test_conf(void)
+{
+	struct mx_conf c, d;
+	char text[4096], p[1024];
+
+	CHECK(!mx_conf_parse(good_conf, "t.conf", &c));
+	CHECK_STR(c.name, "mx");
+	CHECK(c.node_id == 1 && c.role == MX_ROLE_TARGET);
+	CHECK_STR(c.data, "/dev/vda");
+	CHECK_STR(c.meta, "/dev/vdb");
+	CHECK(c.region_sectors == 256);
+	CHECK(c.peers[0].present && !c.peers[0].async);
+	CHECK(c.peers[2].present && c.peers[2].async);
+	CHECK(!c.peers[1].present && mx_conf_nr_peers(&c) == 2);
+	CHECK(c.resync_rate == 100000 && c.async_limit == 32 << 20);
+	CHECK(c.congestion_behind && c.disconnect_suspend && !c.data_csum);
+	CHECK_STR(c.auth, "mirrorx:secret");
+
+	/* Round trip through the writer. */
+	CHECK(!mx_conf_format(&c, text, sizeof(text)));
+	CHECK(!mx_conf_parse(text, "rt", &d));
+	CHECK(!memcmp(&c, &d, sizeof(c)));
+
+	/* Table lines of both roles. */
+	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/dev/vda /dev/vdb 256 2 0 10.77.0.1:7789 sync 2 [fd00::3]:7000 async 12 async_limit 33554432 on_congestion behind on_disconnect suspend resync_rate 100000 auth mirrorx:secret node_id 1");
+	CHECK(!mx_conf_target_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/dev/vda /dev/vdb 10.77.0.2:7789 4 auth mirrorx:secret node_id 1");
+
+	/* Minimal: node 0 source names no options; a target its id. */
+	mx_conf_init(&c);
+	strcpy(c.name, "m");
+	strcpy(c.data, "/dev/a");
+	strcpy(c.meta, "/dev/b");
+	c.role = MX_ROLE_SOURCE;
+	CHECK(mx_conf_validate(&c));
+	CHECK_ERR("at least one peer");
+	CHECK(!mx_conf_parse_peer(&c, "1,10.0.0.2:7789"));
+	CHECK(!mx_conf_validate(&c));
+	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync");
+	CHECK(!mx_conf_target_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/dev/a /dev/b 0.0.0.0:7789 2 node_id 0");
+	/* B promoted: its peer is A (node 0), its own id 1. */
+	c.node_id = 1;
+	c.peers[1].present = false;
+	CHECK(!mx_conf_parse_peer(&c, "0,10.0.0.1:7789,sync"));
+	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/dev/a /dev/b 128 1 0 10.0.0.1:7789 sync 2 node_id 1");
+	c.data_csum = true;
+	CHECK(!mx_conf_target_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/dev/a /dev/b 0.0.0.0:7789 3 data_csum node_id 1");
+
+	CHECK(mx_conf_parse_peer(&c, "1"));
+	CHECK(mx_conf_parse_peer(&c, "1,10.0.0.2:7789,fast"));
+	CHECK_ERR("bad mode");
+	CHECK(mx_conf_parse_peer(&c, "9,10.0.0.2:7789"));
+	CHECK(!mx_conf_parse_peer(&c, "1,10.0.0.2:7789"));
+	CHECK(mx_conf_validate(&c));
+	CHECK_ERR("own id");
+
+	/* Errors name the file and line. */
+	CHECK(mx_conf_parse("name = mx\nbogus = 1\n", "f.conf", &c));
+	CHECK_ERR("f.conf line 2: unknown key 'bogus'");
+	CHECK(mx_conf_parse("name = mx\nname = my\n", "f.conf", &c));
+	CHECK_ERR("line 2: duplicate key 'name'");
+	CHECK(mx_conf_parse("name = mx\nnode_id 1\n", "f.conf", &c));
+	CHECK_ERR("line 2: expected 'key = value'");
+	CHECK(mx_conf_parse("name = mx\nnode_id = 1\ndata_dev = /a\n",
+			    "f.conf", &c));
+	CHECK_ERR("missing key 'meta_dev'");
+	CHECK(mx_conf_parse("name = mx\nnode_id = 1\ndata_dev = a\n",
+			    "f.conf", &c));
+	CHECK_ERR("not an absolute path");
+	CHECK(mx_conf_parse("name = mx\nnode_id = 1\ndata_dev = /a\nmeta_dev = /a\n",
+			    "f.conf", &c));
+	CHECK_ERR("the same");
+	CHECK(mx_conf_parse("name=mx\nnode_id=1\ndata_dev=/a\nmeta_dev=/b\npeer.1=1.2.3.4:5\n",
+			    "f.conf", &c));
+	CHECK_ERR("own id");
+	CHECK(mx_conf_parse("name=mx\nnode_id=0\ndata_dev=/a\nmeta_dev=/b\npeer.1=1.2.3.4:5\npeer.1=1.2.3.4:6\n",
+			    "f.conf", &c));
+	CHECK_ERR("duplicate key 'peer.1'");
+	CHECK(mx_conf_parse("name=mx\nnode_id=0\ndata_dev=/a\nmeta_dev=/b\nregion_size=5K\n",
+			    "f.conf", &c));
+	CHECK_ERR("line 5: bad region size");
+	CHECK(mx_conf_parse("name=mx\nnode_id=0\ndata_dev=/a\nmeta_dev=/b\nasync_limit=512K\n",
+			    "f.conf", &c));
+	CHECK_ERR("async_limit");
+	CHECK(mx_conf_parse("name=mx\nnode_id=0\ndata_dev=/a\nmeta_dev=/b\nrole=source\n",
+			    "f.conf", &c));
+	CHECK_ERR("at least one peer");
+	CHECK(!mx_conf_parse("name=mx\nnode_id=0\ndata_dev=/a\nmeta_dev=/b\n",
+			     "f.conf", &c));
+	CHECK(c.role == MX_ROLE_TARGET && c.region_sectors == 128);
+	CHECK(!mx_conf_set(&c, "resync_rate", "0"));
+	CHECK(mx_conf_set(&c, "resync_rate", "-1"));
+	CHECK(mx_conf_set(&c, "on_congestion", "drop"));
+	CHECK(mx_conf_set(&c, "auth", "a b"));
+	CHECK(mx_conf_set(&c, "nokey", "1"));
+}
+
+static void test_conf_files(void)
+{
+	char dir[] = "/tmp/mx-utest.XXXXXX", path[256];
+	struct mx_conf c, d;
+
+	CHECK(mkdtemp(dir) != NULL);
+	setenv("MIRRORX_CONF_DIR", dir, 1);
+	CHECK(mx_conf_load("none", &c) == 1);
+	CHECK_ERR("unknown mirror 'none'");
+	CHECK(!mx_conf_parse(good_conf, "t", &c));
+	CHECK(!mx_conf_save(&c));
+	CHECK(mx_conf_load("mx", &d) == 0);
+	CHECK(!memcmp(&c, &d, sizeof(c)));
+	/* A config naming another mirror is refused. */
+	snprintf(path, sizeof(path), "%s/mx.conf", dir);
+	snprintf(path, sizeof(path), "%s/other.conf", dir);
+	{
+		FILE *f = fopen(path, "w");
+
+		fputs(good_conf, f);
+		fclose(f);
+	}
+	CHECK(mx_conf_load("other", &d) < 0);
+	CHECK_ERR("names mirror 'mx'");
+	CHECK(!mx_conf_remove("mx"));
+	CHECK(!mx_conf_remove("mx"));
+	CHECK(mx_conf_load("mx", &d) == 1);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("MIRRORX_CONF_DIR");
+}
+
+static void test_status(void)
+{
+	struct mx_status st, st0;
+	char buf[4096];
+	FILE *f;
+
+	CHECK(!mx_status_parse("source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 20/120 0 2 Connecting Idle async 7 0/0 4096",
+			       &st));
+	CHECK(st.role == MX_ROLE_SOURCE && st.region_sectors == 128);
+	CHECK_STR(st.data_state, "UpToDate");
+	CHECK(st.dirty == 12 && st.total == 4096 && st.nr_peers == 2);
+	CHECK(st.peers[0].id == 1 && st.peers[0].oos == 100);
+	CHECK(st.peers[0].done == 20 && st.peers[0].todo == 120);
+	CHECK_STR(st.peers[1].conn, "Connecting");
+	CHECK_STR(st.peers[1].mode, "async");
+	CHECK(st.peers[1].queue == 4096);
+	CHECK(!mx_peer_in_sync(&st.peers[0]) && !mx_status_all_in_sync(&st));
+	CHECK(mx_status_peer_index(&st, 2) == 1);
+	CHECK(mx_status_peer_index(&st, 3) == -1);
+
+	/* Rates: 40 regions of 64 KiB in 2 s. */
+	st.size_bytes = 4096ULL * 65536;
+	st0 = st;
+	st.peers[0].done = 60;
+	mx_status_rates(&st, &st0, 2.0);
+	CHECK(st.peers[0].speed == 20 * 65536.0);
+	CHECK(st.peers[0].eta == 3.0);
+	CHECK(st.peers[1].speed < 0 && st.peers[1].eta < 0);
+	/* A new pass between the samples: unknown. */
+	st.peers[0].todo = 500;
+	mx_status_rates(&st, &st0, 2.0);
+	CHECK(st.peers[0].speed < 0);
+	CHECK(mx_peer_resync_percent(&st0.peers[0]) > 16.6 &&
+	      mx_peer_resync_percent(&st0.peers[0]) < 16.7);
+	CHECK(mx_peer_resync_percent(&st0.peers[1]) < 0);
+
+	CHECK(!mx_status_parse("target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0",
+			       &st));
+	CHECK(st.role == MX_ROLE_TARGET && st.peers[0].id == -1);
+	CHECK(!mx_status_all_in_sync(&st));
+	CHECK(!mx_status_parse("target Consistent 128 0/4096 1 0 Connected InSync - 0 0/0 0",
+			       &st));
+	CHECK(mx_status_all_in_sync(&st));
+	CHECK(mx_peer_resync_percent(&st.peers[0]) == 100.0);
+	CHECK(!mx_status_parse("target Inconsistent 128 9/4096 1 0 Connected Resyncing - 0 0/0 0",
+			       &st));
+	CHECK(!mx_status_all_in_sync(&st));
+
+	/* JSON: every field, nulls where unknown. */
+	CHECK(!mx_status_parse("source UpToDate 128 1/4 1 1 Connected InSync sync 1 4/4 0",
+			       &st));
+	st.size_bytes = 4 * 65536 - 512;
+	f = fmemopen(buf, sizeof(buf), "w");
+	mx_status_json(f, "m\"x", &st);
+	fclose(f);
+	CHECK_STR(buf, "{\"name\":\"m\\\"x\",\"active\":true,\"role\":\"source\",\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"conn\":\"Connected\",\"repl\":\"InSync\",\"mode\":\"sync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0}]}");
+	/* oos bytes never exceed the device. */
+	CHECK(mx_status_bytes(&st, 4) == 4 * 65536 - 512);
+
+	/* Rejects. */
+	CHECK(mx_status_parse("", &st));
+	CHECK_ERR("unexpected dm-mirrorx status line");
+	CHECK(mx_status_parse("primary UpToDate 128 0/1 0", &st));
+	CHECK(mx_status_parse("source UpToDate 128 0/1 1", &st));
+	CHECK(mx_status_parse("source UpToDate 128 0-1 0", &st));
+	CHECK(mx_status_parse("source UpToDate 0 0/1 0", &st));
+	CHECK(mx_status_parse("source UpToDate 128 0/1 8", &st));
+	CHECK(mx_status_parse("source UpToDate 128 0/1 1 9 Connected InSync sync 0 0/0 0", &st));
+	CHECK(mx_status_parse("source UpToDate 128 0/1 1 1 Connected InSync sync x 0/0 0", &st));
+	CHECK(mx_status_parse("source UpToDate 128 0/1 1 1 Connected InSync sync 0 0/0 0 extra", &st));
+	CHECK(mx_status_parse("source Up\"ToDate 128 0/1 0", &st));
+	CHECK(!mx_status_parse("source UpToDate 128 0/1 0", &st));
+}
+
+static void test_meta(void)
+{
+	static uint8_t block[MX_META_BLOCK];
+	struct mx_meta_info mi;
+	char path[] = "/tmp/mx-meta.XXXXXX";
+	uint64_t need;
+	int fd;
+
+	/* 256 MiB, 64 KiB regions: 4096 regions, 1 bitmap block per node. */
+	need = mx_meta_required_bytes(524288, 128);
+	CHECK(need == (1 + 8) * 4096);
+	CHECK(mx_meta_required_bytes(524288, 100) == 0);
+	CHECK(mx_meta_required_bytes(0, 128) == 0);
+	/* 1 TiB, 64 KiB regions: 16 MiB + 4 KiB (Documentation). */
+	CHECK(mx_meta_required_bytes(1ULL << 31, 128) == (16 << 20) + 4096);
+
+	memset(block, 0, sizeof(block));
+	mx_meta_inspect(block, &mi);
+	CHECK(mi.kind == MX_META_BLANK);
+	memcpy(block, "\x7f" "ELF garbage", 12);
+	mx_meta_inspect(block, &mi);
+	CHECK(mi.kind == MX_META_FOREIGN);
+	CHECK(strstr(mi.reason, "magic") != NULL);
+
+	CHECK(!mx_meta_build(block, 524288, 128, 0, 1U << 1 | 1U << 3));
+	mx_meta_inspect(block, &mi);
+	CHECK(mi.kind == MX_META_VALID);
+	CHECK(mi.fresh && !mi.inconsistent && !mi.has_uuid);
+	CHECK(mi.region_sectors == 128 && mi.data_sectors == 524288);
+	CHECK(mi.nr_regions == 4096 && mi.node_id == 0 && !mi.current_gen);
+	CHECK(mi.slot_flags[1] == mx_meta_slot_assume_clean);
+	CHECK(mi.slot_flags[3] == mx_meta_slot_assume_clean);
+	CHECK(!mi.slot_flags[0] && !mi.slot_flags[2]);
+	/* A flipped bit breaks the checksum. */
+	block[100] ^= 1;
+	mx_meta_inspect(block, &mi);
+	CHECK(mi.kind == MX_META_FOREIGN);
+	CHECK(strstr(mi.reason, "checksum") != NULL);
+	CHECK(mx_meta_build(block, 524288, 12, 0, 0));
+	CHECK_ERR("region size");
+	CHECK(!mx_meta_build(block, 524288, 128, MX_META_NODE_UNSET, 0));
+	mx_meta_inspect(block, &mi);
+	CHECK(mi.node_id == MX_META_NODE_UNSET);
+
+	/* Format a file full of garbage: superblock + bitmaps rewritten. */
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	memset(block, 0xa5, sizeof(block));
+	for (int i = 0; i < 12; i++)
+		CHECK(write(fd, block, sizeof(block)) == sizeof(block));
+	CHECK(!mx_meta_read(fd, path, &mi) && mi.kind == MX_META_FOREIGN);
+	CHECK(!mx_meta_format(fd, path, 524288, 128, 1, 0));
+	CHECK(!mx_meta_read(fd, path, &mi) && mi.kind == MX_META_VALID);
+	CHECK(mi.node_id == 1 && mi.fresh);
+	for (int i = 1; i < 9; i++) {
+		static const uint8_t zero[MX_META_BLOCK];
+
+		CHECK(pread(fd, block, sizeof(block), i * 4096ULL) ==
+		      sizeof(block));
+		CHECK(!memcmp(block, zero, sizeof(block)));
+	}
+	/* Past the metadata: untouched. */
+	CHECK(pread(fd, block, sizeof(block), 9 * 4096ULL) == sizeof(block));
+	CHECK(block[0] == 0xa5 && block[4095] == 0xa5);
+	CHECK(!mx_meta_wipe(fd, path));
+	CHECK(!mx_meta_read(fd, path, &mi) && mi.kind == MX_META_BLANK);
+	close(fd);
+	unlink(path);
+}
+
+int main(void)
+{
+	test_numbers();
+	test_addresses();
+	test_format();
+	test_conf();
+	test_conf_files();
+	test_status();
+	test_meta();
+	printf("test_mirrorctl: %d checks, %d failed\n", checks, fails);
+	return fails ? 1 : 0;
+}
