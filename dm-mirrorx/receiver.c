@@ -50,8 +50,8 @@ struct mx_rconn {
 	struct mx_recv *rv;
 	struct socket *sock;
 	struct task_struct *thread;
-	struct mutex send_mutex;
-	spinlock_t ack_lock;
+	struct mutex send_mutex;	/* one sender at a time */
+	spinlock_t ack_lock;		/* @acks and @active */
 	struct list_head acks;		/* struct mx_rwrite done, to ack */
 	struct list_head active;	/* struct mx_rwrite being written */
 	struct work_struct ack_work;
@@ -250,6 +250,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	bool csum = h->flags & MX_WF_CSUM;
 	u32 len = csum ? h->length - MX_CSUM_LEN : h->length;
 	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
+	struct bvec_iter iter;
 	struct mx_rwrite *rw;
 	struct bio *bio;
 	__be32 crc;
@@ -289,17 +290,17 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	}
 	if (csum) {
 		r = mx_recv_buf(c->sock, &crc, sizeof(crc));
-		if (!r && be32_to_cpu(crc) !=
-			  mx_bvec_crc32c(rw->bvecs,
-					 (struct bvec_iter){ .bi_size = len })) {
-			DMERR_LIMIT("%s: %s: data checksum mismatch at sector %llu, dropping the connection",
-				    mx_rv_name(rv), c->addr,
-				    (unsigned long long)h->sector);
-			r = -EBADMSG;
-		}
 		if (r) {
 			mx_rwrite_free(rw);
 			return r;
+		}
+		iter = (struct bvec_iter){ .bi_size = len };
+		if (be32_to_cpu(crc) != mx_bvec_crc32c(rw->bvecs, iter)) {
+			DMERR_LIMIT("%s: %s: data checksum mismatch at sector %llu",
+				    mx_rv_name(rv), c->addr,
+				    (unsigned long long)h->sector);
+			mx_rwrite_free(rw);
+			return -EBADMSG;
 		}
 	}
 

@@ -415,8 +415,10 @@ static void mx_gen_work(struct work_struct *ws)
 
 		if (!mx_peer_replicating(p))
 			continue;
-		mx_send_sync_state(p, rs == MX_RS_IN_SYNC ? MX_SS_IN_SYNC :
-							    MX_SS_RESYNC);
+		/* A peer being verified is in sync; one catching up is not. */
+		mx_send_sync_state(p, rs == MX_RS_IN_SYNC ||
+				      rs == MX_RS_VERIFYING ? MX_SS_IN_SYNC :
+							      MX_SS_RESYNC);
 	}
 }
 

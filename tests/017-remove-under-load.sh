@@ -41,7 +41,8 @@ for round in 1 2; do
 	vm_run A "dd if=/dev/zero of=$MX_META bs=1M count=8 status=none"
 	vm_run B "dd if=/dev/zero of=$MX_META bs=1M count=8 status=none"
 	sleep 2
-	eval "round${round}_a=\$(snapshot A) round${round}_b=\$(snapshot B)"
+	printf -v "round${round}_a" '%s' "$(snapshot A)"
+	printf -v "round${round}_b" '%s' "$(snapshot B)"
 done
 
 sleep 2
@@ -57,7 +58,8 @@ for v in refcnt threads socks; do
 done
 step "bio objects in use do not grow from one round to the next (a leak would)"
 for v in a b; do
-	eval "r1=\$round1_$v r2=\$round2_$v"
+	n1=round1_$v n2=round2_$v
+	r1=${!n1} r2=${!n2}
 	b=$(grep -o 'bio=[0-9]*' <<<"$r1" | cut -d= -f2)
 	a=$(grep -o 'bio=[0-9]*' <<<"$r2" | cut -d= -f2)
 	echo "$v bio objects after round 1: $b, after round 2: $a"

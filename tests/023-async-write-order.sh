@@ -5,7 +5,7 @@
 . "$(dirname "$0")/mirror.sh"
 requires_module
 requires_cmd cc
-MX_MODE=async
+export MX_MODE=async
 KILLS=${MX_KILLS:-10}
 REC=$MX_WORKDIR/mxrecords
 cc -O2 -Wall -o "$REC" "$(dirname "$0")/tools/mxrecords.c"

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module
-MX_MODE=async
+export MX_MODE=async
 
 mx_boot A B
 mx_create_target B A
