@@ -23,10 +23,10 @@ assert_eq "0 $(mx_sectors A) mirrorx $MX_DATA $MX_META 128 1 1 $(vm_addr B A):$M
 assert_eq "0 $(mx_sectors B) mirrorx-recv $MX_DATA $MX_META $(vm_addr B A):$MX_PORT 2 node_id 1" \
 	"$(vm_run B 'dmsetup table mx')" "B's table line"
 # The config holds both roles' facts.
-cat "$(mx_conf_dir A)/mx.conf"
-grep -qx "peer.1 = $(vm_addr B A):$MX_PORT sync" "$(mx_conf_dir A)/mx.conf" ||
+mx_conf A
+grep -qx "peer.1 = $(vm_addr B A):$MX_PORT sync" <<<"$(mx_conf A)" ||
 	fail "A's config lacks its peer"
-grep -qx "role = target" "$(mx_conf_dir B)/mx.conf" || fail "B's config role"
+grep -qx "role = target" <<<"$(mx_conf B)" || fail "B's config role"
 
 step "wait-sync (a progress line every 10 s when not on a terminal)"
 mxctl A wait-sync mx --timeout 600
@@ -63,9 +63,9 @@ check_json() {
 	assert_eq "${dirtytotal#*/}" "$(j .total_regions)" "$g total_regions"
 	assert_eq "$size" "$(j .size_bytes)" "$g size_bytes"
 	assert_eq "$npeers" "$(j '.peers | length')" "$g number of peers"
-	local i=0 id conn repl mode oos dt queue oosb
+	local i=0 id conn repl mode oos dt queue qw lag oosb
 	while [ "$i" -lt "$npeers" ]; do
-		read -r id conn repl mode oos dt queue rest <<<"$rest"
+		read -r id conn repl mode oos dt queue qw lag rest <<<"$rest"
 		[ "$id" != - ] || id=null
 		[ "$mode" != - ] || mode=null
 		assert_eq "$id" "$(j ".peers[$i].id")" "$g peer $i id"
@@ -79,6 +79,8 @@ check_json() {
 		assert_eq "${dt%/*}" "$(j ".peers[$i].resync_done")" "$g peer $i done"
 		assert_eq "${dt#*/}" "$(j ".peers[$i].resync_total")" "$g peer $i todo"
 		assert_eq "$queue" "$(j ".peers[$i].queue_bytes")" "$g peer $i queue"
+		assert_eq "$qw" "$(j ".peers[$i].queue_writes")" "$g peer $i queue writes"
+		assert_eq "$lag" "$(j ".peers[$i].lag_ms")" "$g peer $i lag"
 		assert_eq true "$(j ".peers[$i].in_sync")" "$g peer $i in_sync"
 		assert_eq 100 "$(j ".peers[$i].resync_percent | floor")" "$g peer $i resync %"
 		i=$((i + 1))

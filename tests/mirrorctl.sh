@@ -3,9 +3,9 @@
 #
 # mirrorctl helpers for the integration tests 030-039 (sourced after
 # tests/lib.sh and tests/mirror.sh). mirrorctl is the host's build
-# (tools/mirrorctl), seen by the guests at the same path. Each guest keeps
-# its mirror configs in $MX_WORKDIR/<guest>/mirrorx (MIRRORX_CONF_DIR),
-# which survives a guest restart like its disks do.
+# (tools/mirrorctl), seen by the guests at the same path. Guests keep their
+# mirror configs in the default /etc/mirrorx, on the guest's tmpfs: a test
+# that restarts a guest saves them first (mx_conf_keep / mx_conf_back).
 
 MXCTL=$MX_REPO/tools/mirrorctl
 MX_LK=$MX_REPO/tools/lifekeeper
@@ -17,7 +17,24 @@ requires_mirrorctl() {
 }
 
 # mx_conf_dir GUEST: the guest's MIRRORX_CONF_DIR.
-mx_conf_dir() { echo "$MX_WORKDIR/$1/mirrorx"; }
+mx_conf_dir() { echo /etc/mirrorx; }
+
+# mx_conf GUEST: the text of GUEST's mx.conf.
+mx_conf() { vm_run -t 30 "$1" "cat $(mx_conf_dir "$1")/mx.conf"; }
+
+# mx_conf_keep GUEST: save GUEST's configs on the host (before a restart).
+mx_conf_keep() {
+	rm -rf "$MX_WORKDIR/$1.mirrorx"
+	mkdir -p "$MX_WORKDIR/$1.mirrorx"
+	vm_run -t 30 "$1" "cp $(mx_conf_dir "$1")/*.conf /mx/spool/" &&
+		cp "$MX_WORKDIR/$1/spool/"*.conf "$MX_WORKDIR/$1.mirrorx/"
+}
+
+# mx_conf_back GUEST: put the saved configs back (after a restart).
+mx_conf_back() {
+	cp "$MX_WORKDIR/$1.mirrorx/"*.conf "$MX_WORKDIR/$1/spool/" &&
+		vm_run -t 30 "$1" "mkdir -p $(mx_conf_dir "$1") && cp /mx/spool/*.conf $(mx_conf_dir "$1")/"
+}
 
 # mxctl GUEST ARGS...: run mirrorctl in GUEST (stdout and stderr pass
 # through, exit status is mirrorctl's). MXCTL_TIMEOUT bounds it (120 s).

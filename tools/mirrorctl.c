@@ -76,6 +76,8 @@ static const struct mx_verb mx_verbs[] = {
 	  "health check: exit 0 when healthy, 1 with the problems listed",
 	  "  --role source|target     the role the mirror must have here\n"
 	  "  --wait SECS              retry until healthy for up to SECS\n" },
+	{ "role", mx_cmd_role, "NAME",
+	  "print this node's role: source, target or down (for scripts)", "" },
 	{ "resync", mx_cmd_resync, "NAME PEER|all [--full]",
 	  "resync a peer now (its out-of-sync regions, or everything)",
 	  "  --full                   every region; also names PEER the side\n"
@@ -87,6 +89,9 @@ static const struct mx_verb mx_verbs[] = {
 	  "reconnect a peer (after disconnect or a refusal)", "" },
 	{ "disconnect", mx_cmd_disconnect, "NAME PEER|all",
 	  "drop a peer's connection and stop reconnecting", "" },
+	{ "verify", mx_cmd_verify, "NAME PEER",
+	  "online verify: compare every region with the peer, resync differences",
+	  "" },
 	{ "set", mx_cmd_set, "NAME [options]",
 	  "change settings: config, and the running mirror",
 	  "  --resync-rate KIB        applied at once (message)\n"

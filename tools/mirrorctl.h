@@ -104,10 +104,12 @@ int mx_cmd_status(int argc, char **argv);
 int mx_cmd_list(int argc, char **argv);
 int mx_cmd_wait_sync(int argc, char **argv);
 int mx_cmd_check(int argc, char **argv);
+int mx_cmd_role(int argc, char **argv);
 int mx_cmd_resync(int argc, char **argv);
 int mx_cmd_pause(int argc, char **argv);
 int mx_cmd_resume(int argc, char **argv);
 int mx_cmd_connect(int argc, char **argv);
 int mx_cmd_disconnect(int argc, char **argv);
+int mx_cmd_verify(int argc, char **argv);
 
 #endif /* MIRRORCTL_H */

@@ -92,7 +92,7 @@ static bool mx_resyncing(const struct mx_status *st)
 	uint32_t i;
 
 	for (i = 0; i < st->nr_peers; i++)
-		if (!strcmp(st->peers[i].repl, "Resyncing"))
+		if (mx_peer_copying(&st->peers[i]))
 			return true;
 	return false;
 }
@@ -567,6 +567,28 @@ int mx_cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* ---- role ---- */
+
+int mx_cmd_role(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_mirror m;
+	int opt, r;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1)
+		return opt == 'h' ? 0 : MX_EXIT_USAGE;
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	r = mx_find(argv[optind], &m, false);
+	if (r)
+		return r;
+	printf("%s\n", m.info.exists ? mx_role_name(m.role) : "down");
+	return 0;
+}
+
 /* ---- peer verbs ---- */
 
 /* NAME PEER: an active source and one of its peers (-1: "all"). */
@@ -698,6 +720,11 @@ int mx_cmd_resume(int argc, char **argv)
 int mx_cmd_connect(int argc, char **argv)
 {
 	return mx_peer_msg(argc, argv, true, "connect", true);
+}
+
+int mx_cmd_verify(int argc, char **argv)
+{
+	return mx_peer_msg(argc, argv, false, "verify", false);
 }
 
 int mx_cmd_disconnect(int argc, char **argv)

@@ -8,7 +8,7 @@
 #include "mx_status.h"
 #include "mx_util.h"
 
-#define MX_MAX_TOKENS	(5 + 7 * MX_MAX_PEERS + 1)
+#define MX_MAX_TOKENS	(5 + 2 * MX_PEER_FIELDS * MX_MAX_PEERS)
 
 static int mx_split(char *s, char **tok, int max)
 {
@@ -63,7 +63,7 @@ int mx_status_parse(const char *line, struct mx_status *st)
 {
 	char *copy, *tok[MX_MAX_TOKENS];
 	uint64_t v;
-	int n, i, r = -1;
+	int n, i, k, r = -1;
 
 	memset(st, 0, sizeof(*st));
 	copy = strdup(line);
@@ -88,11 +88,14 @@ int mx_status_parse(const char *line, struct mx_status *st)
 	if (mx_parse_u64(tok[4], &v) || v > MX_MAX_PEERS)
 		goto bad;
 	st->nr_peers = v;
-	if (n != 5 + 7 * (int)st->nr_peers)
+	/* Fields a later version appends to each group are skipped. */
+	k = st->nr_peers ? (n - 5) / (int)st->nr_peers : 0;
+	if (st->nr_peers ? (k < MX_PEER_FIELDS ||
+			    (n - 5) % (int)st->nr_peers) : n != 5)
 		goto bad;
 	for (i = 0; i < (int)st->nr_peers; i++) {
 		struct mx_peer_status *p = &st->peers[i];
-		char **t = tok + 5 + 7 * i;
+		char **t = tok + 5 + k * i;
 
 		if (!strcmp(t[0], "-")) {
 			p->id = -1;
@@ -104,7 +107,9 @@ int mx_status_parse(const char *line, struct mx_status *st)
 		if (mx_word(t[1], p->conn) || mx_word(t[2], p->repl) ||
 		    mx_word(t[3], p->mode) || mx_parse_u64(t[4], &p->oos) ||
 		    mx_parse_pair(t[5], &p->done, &p->todo) ||
-		    mx_parse_u64(t[6], &p->queue))
+		    mx_parse_u64(t[6], &p->queue) ||
+		    mx_parse_u64(t[7], &p->queue_writes) ||
+		    mx_parse_u64(t[8], &p->lag_ms))
 			goto bad;
 		p->speed = -1;
 		p->eta = -1;
@@ -127,6 +132,12 @@ uint64_t mx_status_bytes(const struct mx_status *st, uint64_t regions)
 	return b;
 }
 
+bool mx_peer_copying(const struct mx_peer_status *p)
+{
+	return !strcmp(p->repl, "Resyncing") || !strcmp(p->repl, "Behind") ||
+	       !strcmp(p->repl, "Verifying");
+}
+
 void mx_status_rates(struct mx_status *now, const struct mx_status *before,
 		     double dt)
 {
@@ -139,7 +150,7 @@ void mx_status_rates(struct mx_status *now, const struct mx_status *before,
 
 		p->speed = -1;
 		p->eta = -1;
-		if (strcmp(p->repl, "Resyncing") && strcmp(p->repl, "Paused"))
+		if (!mx_peer_copying(p) && strcmp(p->repl, "Paused"))
 			continue;
 		if (!strcmp(p->repl, "Paused")) {
 			p->speed = 0;
@@ -252,8 +263,10 @@ void mx_status_json(FILE *f, const char *name, const struct mx_status *st)
 				    mx_peer_resync_percent(p), "%.2f");
 		mx_json_num_or_null(f, "speed_bytes_per_sec", p->speed, "%.0f");
 		mx_json_num_or_null(f, "eta_seconds", p->eta, "%.0f");
-		fprintf(f, ",\"queue_bytes\":%llu}",
-			(unsigned long long)p->queue);
+		fprintf(f, ",\"queue_bytes\":%llu,\"queue_writes\":%llu,\"lag_ms\":%llu}",
+			(unsigned long long)p->queue,
+			(unsigned long long)p->queue_writes,
+			(unsigned long long)p->lag_ms);
 	}
 	fputs("]}", f);
 }
@@ -268,9 +281,9 @@ void mx_status_human(FILE *f, const char *name, const struct mx_status *st)
 		mx_fmt_bytes(st->size_bytes, b1, sizeof(b1)),
 		mx_fmt_bytes((uint64_t)st->region_sectors << 9, b2, sizeof(b2)),
 		(unsigned long long)st->dirty, (unsigned long long)st->total);
-	fprintf(f, "  %-4s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %s\n",
+	fprintf(f, "  %-4s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %-10s %s\n",
 		"PEER", "CONN", "REPL", "MODE", "OUT-OF-SYNC", "RESYNC",
-		"SPEED", "ETA", "QUEUE");
+		"SPEED", "ETA", "QUEUE", "LAG");
 	for (i = 0; i < st->nr_peers; i++) {
 		const struct mx_peer_status *p = &st->peers[i];
 		double r = mx_peer_resync_percent(p);
@@ -289,11 +302,12 @@ void mx_status_human(FILE *f, const char *name, const struct mx_status *st)
 			snprintf(b3, sizeof(b3), "%s/s",
 				 mx_fmt_bytes((uint64_t)p->speed, b4,
 					      sizeof(b4)));
-		fprintf(f, "  %-4s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %s\n",
+		fprintf(f, "  %-4s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %-10s %llu ms\n",
 			id, p->conn, p->repl, p->mode,
 			mx_fmt_bytes(mx_status_bytes(st, p->oos), b1,
 				     sizeof(b1)),
 			pct, b3, mx_fmt_duration(p->eta, b2, sizeof(b2)),
-			mx_fmt_bytes(p->queue, b5, sizeof(b5)));
+			mx_fmt_bytes(p->queue, b5, sizeof(b5)),
+			(unsigned long long)p->lag_ms);
 	}
 }

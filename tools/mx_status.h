@@ -3,7 +3,8 @@
  * The dm-mirrorx status line (Documentation/dm-mirrorx.rst, Status):
  *
  *   <role> <data_state> <region_sectors> <dirty>/<total> <#peers>
- *       {<peer_id> <conn> <repl> <mode> <oos> <done>/<todo> <queue_bytes>}...
+ *       {<peer_id> <conn> <repl> <mode> <oos> <done>/<todo>
+ *        <queue_bytes> <queue_writes> <lag_ms>}...
  *
  * parsed strictly, with what mirrorctl derives from it: sizes in bytes,
  * resync progress, and speed and ETA from two samples.
@@ -18,6 +19,7 @@
 
 #define MX_STATE_LEN	24
 #define MX_MAX_PEERS	7
+#define MX_PEER_FIELDS	9	/* per peer; later versions may append */
 
 struct mx_peer_status {
 	int id;				/* -1: "-" (target, no source) */
@@ -26,7 +28,9 @@ struct mx_peer_status {
 	char mode[MX_STATE_LEN];	/* sync, async, "-" */
 	uint64_t oos;			/* regions */
 	uint64_t done, todo;		/* regions, current or last resync */
-	uint64_t queue;			/* bytes */
+	uint64_t queue;			/* bytes (async) */
+	uint64_t queue_writes;		/* writes in the queue */
+	uint64_t lag_ms;		/* age of the oldest queued write */
 	double speed;			/* resync bytes/s, < 0: unknown */
 	double eta;			/* seconds, < 0: unknown */
 };
@@ -56,6 +60,9 @@ void mx_status_rates(struct mx_status *now, const struct mx_status *before,
 
 /* Progress of the current/last resync in percent, < 0: none to show. */
 double mx_peer_resync_percent(const struct mx_peer_status *p);
+
+/* Copying regions: Resyncing, Behind (async catch-up) or Verifying. */
+bool mx_peer_copying(const struct mx_peer_status *p);
 
 /* Connected and InSync. */
 bool mx_peer_in_sync(const struct mx_peer_status *p);

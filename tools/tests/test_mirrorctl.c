@@ -308,7 +308,7 @@ static void test_status(void)
 	char buf[4096];
 	FILE *f;
 
-	CHECK(!mx_status_parse("source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 20/120 0 2 Connecting Idle async 7 0/0 4096",
+	CHECK(!mx_status_parse("source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 20/120 0 0 0 2 Connecting Idle async 7 0/0 4096 3 250",
 			       &st));
 	CHECK(st.role == MX_ROLE_SOURCE && st.region_sectors == 128);
 	CHECK_STR(st.data_state, "UpToDate");
@@ -317,7 +317,8 @@ static void test_status(void)
 	CHECK(st.peers[0].done == 20 && st.peers[0].todo == 120);
 	CHECK_STR(st.peers[1].conn, "Connecting");
 	CHECK_STR(st.peers[1].mode, "async");
-	CHECK(st.peers[1].queue == 4096);
+	CHECK(st.peers[1].queue == 4096 && st.peers[1].queue_writes == 3);
+	CHECK(st.peers[1].lag_ms == 250);
 	CHECK(!mx_peer_in_sync(&st.peers[0]) && !mx_status_all_in_sync(&st));
 	CHECK(mx_status_peer_index(&st, 2) == 1);
 	CHECK(mx_status_peer_index(&st, 3) == -1);
@@ -338,26 +339,26 @@ static void test_status(void)
 	      mx_peer_resync_percent(&st0.peers[0]) < 16.7);
 	CHECK(mx_peer_resync_percent(&st0.peers[1]) < 0);
 
-	CHECK(!mx_status_parse("target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0",
+	CHECK(!mx_status_parse("target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0",
 			       &st));
 	CHECK(st.role == MX_ROLE_TARGET && st.peers[0].id == -1);
 	CHECK(!mx_status_all_in_sync(&st));
-	CHECK(!mx_status_parse("target Consistent 128 0/4096 1 0 Connected InSync - 0 0/0 0",
+	CHECK(!mx_status_parse("target Consistent 128 0/4096 1 0 Connected InSync - 0 0/0 0 0 0",
 			       &st));
 	CHECK(mx_status_all_in_sync(&st));
 	CHECK(mx_peer_resync_percent(&st.peers[0]) == 100.0);
-	CHECK(!mx_status_parse("target Inconsistent 128 9/4096 1 0 Connected Resyncing - 0 0/0 0",
+	CHECK(!mx_status_parse("target Inconsistent 128 9/4096 1 0 Connected Resyncing - 0 0/0 0 0 0",
 			       &st));
 	CHECK(!mx_status_all_in_sync(&st));
 
 	/* JSON: every field, nulls where unknown. */
-	CHECK(!mx_status_parse("source UpToDate 128 1/4 1 1 Connected InSync sync 1 4/4 0",
+	CHECK(!mx_status_parse("source UpToDate 128 1/4 1 1 Connected InSync sync 1 4/4 0 0 0",
 			       &st));
 	st.size_bytes = 4 * 65536 - 512;
 	f = fmemopen(buf, sizeof(buf), "w");
 	mx_status_json(f, "m\"x", &st);
 	fclose(f);
-	CHECK_STR(buf, "{\"name\":\"m\\\"x\",\"active\":true,\"role\":\"source\",\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"conn\":\"Connected\",\"repl\":\"InSync\",\"mode\":\"sync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0}]}");
+	CHECK_STR(buf, "{\"name\":\"m\\\"x\",\"active\":true,\"role\":\"source\",\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"conn\":\"Connected\",\"repl\":\"InSync\",\"mode\":\"sync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0}]}");
 	/* oos bytes never exceed the device. */
 	CHECK(mx_status_bytes(&st, 4) == 4 * 65536 - 512);
 
@@ -369,11 +370,18 @@ static void test_status(void)
 	CHECK(mx_status_parse("source UpToDate 128 0-1 0", &st));
 	CHECK(mx_status_parse("source UpToDate 0 0/1 0", &st));
 	CHECK(mx_status_parse("source UpToDate 128 0/1 8", &st));
-	CHECK(mx_status_parse("source UpToDate 128 0/1 1 9 Connected InSync sync 0 0/0 0", &st));
-	CHECK(mx_status_parse("source UpToDate 128 0/1 1 1 Connected InSync sync x 0/0 0", &st));
-	CHECK(mx_status_parse("source UpToDate 128 0/1 1 1 Connected InSync sync 0 0/0 0 extra", &st));
+	CHECK(mx_status_parse("source UpToDate 128 0/1 1 9 Connected InSync sync 0 0/0 0 0 0", &st));
+	CHECK(mx_status_parse("source UpToDate 128 0/1 1 1 Connected InSync sync x 0/0 0 0 0", &st));
+	CHECK(mx_status_parse("source UpToDate 128 0/1 2 1 Connected InSync sync 0 0/0 0 0 0 2 Connected InSync sync 0 0/0 0 0 0 extra",
+			      &st));
 	CHECK(mx_status_parse("source Up\"ToDate 128 0/1 0", &st));
+	CHECK(mx_status_parse("source UpToDate 128 0/1 1 1 Connected InSync sync 0 0/0 0", &st));
 	CHECK(!mx_status_parse("source UpToDate 128 0/1 0", &st));
+	/* Fields a later kernel appends to each group are skipped. */
+	CHECK(!mx_status_parse("source UpToDate 128 0/1 2 1 Connected InSync sync 0 0/0 0 0 0 x 2 Connected Behind async 5 1/9 7 1 3 y",
+			       &st));
+	CHECK(st.peers[1].id == 2 && st.peers[1].oos == 5 && st.peers[1].lag_ms == 3);
+	CHECK(mx_peer_copying(&st.peers[1]) && !mx_peer_copying(&st.peers[0]));
 }
 
 static void test_meta(void)
