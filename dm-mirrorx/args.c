@@ -8,6 +8,7 @@
  * kstrtoull see it, so "+5", " 5", "5\n", "12x" and "-1" are all refused.
  * Where ti->error can only be a fixed string, the offending word is logged.
  */
+#include <linux/slab.h>
 #include <linux/device-mapper.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -581,4 +582,22 @@ int mx_parse_message(unsigned int argc, char **argv, const u32 *peer_ids,
 		}
 		return mx_msg_peer(argv[1], peer_ids, nr_peers, &m->peer, err);
 	}
+}
+
+char *mx_join_args(unsigned int argc, char **argv)
+{
+	size_t len = 1;
+	unsigned int i;
+	char *s, *p;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = kmalloc(len, GFP_KERNEL);
+	if (!s)
+		return NULL;
+	p = s;
+	*p = '\0';
+	for (i = 0; i < argc; i++)
+		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
+	return s;
 }

@@ -111,4 +111,10 @@ struct mx_msg {
 int mx_parse_message(unsigned int argc, char **argv, const u32 *peer_ids,
 		     u32 nr_peers, struct mx_msg *m, const char **err);
 
+/*
+ * The constructor arguments joined by single spaces (kmalloc'ed): what
+ * STATUSTYPE_TABLE prints back, exactly as loaded.
+ */
+char *mx_join_args(unsigned int argc, char **argv);
+
 #endif /* DM_MIRRORX_ARGS_H */

@@ -23,6 +23,7 @@
 #include <linux/highmem.h>
 #include <linux/device-mapper.h>
 #include "source.h"
+#include "range_io.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -97,10 +98,7 @@ bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w)
 
 static void mx_aentry_free(struct mx_aentry *e)
 {
-	u32 i;
-
-	for (i = 0; i < e->nr_pages; i++)
-		__free_page(e->bvecs[i].bv_page);
+	mx_bvecs_free(e->bvecs, e->nr_pages);
 	kfree(e);
 }
 
@@ -128,7 +126,7 @@ static void mx_aentry_done(struct mx_preq *rq, int error)
 /* Copy the data of @w into a new entry for @p. */
 static struct mx_aentry *mx_aentry_alloc(struct mx_write *w, u32 bytes)
 {
-	u32 nr = DIV_ROUND_UP(bytes, PAGE_SIZE), i = 0, off = 0;
+	u32 nr = mx_pages_for(bytes), off = 0;
 	struct bvec_iter iter;
 	struct mx_aentry *e;
 	struct bio_vec bv;
@@ -136,17 +134,11 @@ static struct mx_aentry *mx_aentry_alloc(struct mx_write *w, u32 bytes)
 	e = kzalloc(struct_size(e, bvecs, nr), GFP_NOIO | __GFP_NOWARN);
 	if (!e)
 		return NULL;
-	for (i = 0; i < nr; i++) {
-		struct page *pg = alloc_page(GFP_NOIO | __GFP_NOWARN);
-
-		if (!pg) {
-			mx_aentry_free(e);
-			return NULL;
-		}
-		e->bvecs[i].bv_page = pg;
-		e->bvecs[i].bv_len = min_t(u32, PAGE_SIZE, bytes - i * PAGE_SIZE);
-		e->nr_pages++;
+	if (mx_bvecs_alloc(e->bvecs, bytes, GFP_NOIO | __GFP_NOWARN)) {
+		kfree(e);
+		return NULL;
 	}
+	e->nr_pages = nr;
 	if (!bytes)
 		return e;	/* discard, write zeroes, flush: no pages */
 	/*

@@ -16,6 +16,7 @@
 #include "source.h"
 #include "transport.h"
 #include "generation.h"
+#include "range_io.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 

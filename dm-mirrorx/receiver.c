@@ -22,14 +22,13 @@
 #include <linux/slab.h>
 #include <linux/kthread.h>
 #include <linux/bio.h>
-#include <linux/crc32c.h>
-#include <linux/highmem.h>
 #include <linux/device-mapper.h>
 #include "args.h"
 #include "metadata.h"
 #include "proto.h"
 #include "transport.h"
 #include "auth.h"
+#include "range_io.h"
 #include "mirrorx.h"
 
 #define DM_MSG_PREFIX "mirrorx-recv"
@@ -124,10 +123,7 @@ static int mx_rc_send(struct mx_rconn *c, const struct mx_hdr *h,
 
 static void mx_rwrite_free(struct mx_rwrite *rw)
 {
-	u32 i;
-
-	for (i = 0; i < rw->nr_pages; i++)
-		__free_page(rw->bvecs[i].bv_page);
+	mx_bvecs_free(rw->bvecs, rw->nr_pages);
 	kfree(rw);
 }
 
@@ -249,7 +245,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	struct mx_recv *rv = c->rv;
 	bool csum = h->flags & MX_WF_CSUM;
 	u32 len = csum ? h->length - MX_CSUM_LEN : h->length;
-	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
+	u32 nr = mx_pages_for(len), i;
 	struct bvec_iter iter;
 	struct mx_rwrite *rw;
 	struct bio *bio;
@@ -271,18 +267,14 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	rw->seq = h->seq;
 	rw->sector = h->sector;
 	rw->sectors = h->size >> SECTOR_SHIFT;
+	if (mx_bvecs_alloc(rw->bvecs, len, GFP_NOIO)) {
+		kfree(rw);
+		return -ENOMEM;
+	}
+	rw->nr_pages = nr;
 	for (i = 0; i < nr; i++) {
-		u32 n = min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE);
-		struct page *pg = alloc_page(GFP_NOIO);
-
-		if (!pg) {
-			mx_rwrite_free(rw);
-			return -ENOMEM;
-		}
-		rw->bvecs[i].bv_page = pg;
-		rw->bvecs[i].bv_len = n;
-		rw->nr_pages++;
-		r = mx_recv_page(c->sock, pg, 0, n);
+		r = mx_recv_page(c->sock, rw->bvecs[i].bv_page, 0,
+				 rw->bvecs[i].bv_len);
 		if (r) {
 			mx_rwrite_free(rw);
 			return r;
@@ -364,49 +356,16 @@ static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
 
 static int mx_rc_verify(struct mx_rconn *c, const struct mx_hdr *req)
 {
-	struct mx_recv *rv = c->rv;
-	u32 nr = DIV_ROUND_UP(req->size, PAGE_SIZE), i, crc = ~0U;
 	struct mx_hdr h = { .type = MX_P_VERIFY_REPLY, .seq = req->seq,
 			    .length = MX_VERIFY_REPLY_LEN };
-	struct page **pages;
-	struct bio *bio;
+	u32 crc = 0;
 	__be32 out;
-	int r = -ENOMEM;
 
-	pages = kcalloc(nr, sizeof(*pages), GFP_NOIO);
-	if (!pages)
-		return r;
-	bio = bio_alloc(rv->data_dev->bdev, nr, REQ_OP_READ, GFP_NOIO);
-	bio->bi_iter.bi_sector = req->sector;
-	for (i = 0; i < nr; i++) {
-		pages[i] = alloc_page(GFP_NOIO);
-		if (!pages[i])
-			goto out;
-		__bio_add_page(bio, pages[i],
-			       min_t(u32, PAGE_SIZE, req->size - i * PAGE_SIZE),
-			       0);
-	}
-	r = submit_bio_wait(bio);
-	if (r) {
+	if (mx_range_crc32c(c->rv->data_dev->bdev, req->sector, req->size,
+			    &crc))
 		h.flags = MX_ACK_EIO;
-	} else {
-		for (i = 0; i < nr; i++) {
-			void *p = kmap_local_page(pages[i]);
-
-			crc = crc32c(crc, p, min_t(u32, PAGE_SIZE,
-						   req->size - i * PAGE_SIZE));
-			kunmap_local(p);
-		}
-	}
 	out = cpu_to_be32(crc);
-	r = mx_rc_send(c, &h, &out, false);
-out:
-	bio_put(bio);
-	for (i = 0; i < nr; i++)
-		if (pages[i])
-			__free_page(pages[i]);
-	kfree(pages);
-	return r;
+	return mx_rc_send(c, &h, &out, false);
 }
 
 /* --- handshake ---------------------------------------------------------- */
@@ -778,24 +737,6 @@ static int mx_listen_thread(void *arg)
 
 /* --- target methods ----------------------------------------------------- */
 
-static char *mx_rv_join_args(unsigned int argc, char **argv)
-{
-	size_t len = 1;
-	unsigned int i;
-	char *s, *p;
-
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = kmalloc(len, GFP_KERNEL);
-	if (!s)
-		return NULL;
-	p = s;
-	*p = '\0';
-	for (i = 0; i < argc; i++)
-		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
-	return s;
-}
-
 static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 			    char **argv)
 {
@@ -829,7 +770,7 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 		if (r)
 			goto bad_free;
 	}
-	rv->table = mx_rv_join_args(argc, argv);
+	rv->table = mx_join_args(argc, argv);
 	if (!rv->table) {
 		ti->error = "Cannot allocate table copy";
 		r = -ENOMEM;

@@ -17,6 +17,7 @@
 #include <linux/delay.h>
 #include <linux/device-mapper.h>
 #include "source.h"
+#include "range_io.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -59,10 +60,7 @@ static void mx_rs_region_done(struct mx_rs_region *reg)
 
 static void mx_rs_chunk_free(struct mx_rs_chunk *c)
 {
-	u32 i;
-
-	for (i = 0; i < c->nr_pages; i++)
-		__free_page(c->bvecs[i].bv_page);
+	mx_bvecs_free(c->bvecs, c->nr_pages);
 	kfree(c);
 }
 
@@ -85,40 +83,27 @@ static void mx_rs_chunk_done(struct mx_preq *rq, int error)
 static struct mx_rs_chunk *mx_rs_read_chunk(struct mx_source *src,
 					    sector_t sector, u32 len)
 {
-	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
+	u32 nr = mx_pages_for(len);
 	struct mx_rs_chunk *c;
-	struct bio *bio;
 	int r;
 
 	c = kzalloc(struct_size(c, bvecs, nr), GFP_NOIO);
 	if (!c)
 		return NULL;
-	for (i = 0; i < nr; i++) {
-		struct page *pg = alloc_page(GFP_NOIO);
-
-		if (!pg)
-			goto bad;
-		c->bvecs[i].bv_page = pg;
-		c->bvecs[i].bv_offset = 0;
-		c->bvecs[i].bv_len = min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE);
-		c->nr_pages++;
+	if (mx_bvecs_alloc(c->bvecs, len, GFP_NOIO)) {
+		kfree(c);
+		return NULL;
 	}
-	bio = bio_alloc(src->data_dev->bdev, nr, REQ_OP_READ, GFP_NOIO);
-	bio->bi_iter.bi_sector = sector;
-	for (i = 0; i < nr; i++)
-		__bio_add_page(bio, c->bvecs[i].bv_page, c->bvecs[i].bv_len, 0);
-	r = submit_bio_wait(bio);
-	bio_put(bio);
+	c->nr_pages = nr;
+	r = mx_bvecs_read(src->data_dev->bdev, sector, c->bvecs, nr);
 	if (r) {
 		DMERR_LIMIT("%s: resync read error %d at sector %llu",
 			    dm_table_device_name(src->ti->table), r,
 			    (unsigned long long)sector);
-		goto bad;
+		mx_rs_chunk_free(c);
+		return NULL;
 	}
 	return c;
-bad:
-	mx_rs_chunk_free(c);
-	return NULL;
 }
 
 /* Copy region @r (locked by the caller) to @p. */

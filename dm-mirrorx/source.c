@@ -647,24 +647,6 @@ static void mx_sweep_work(struct work_struct *ws)
 
 /* --- constructor / destructor ------------------------------------------ */
 
-static char *mx_join_args(unsigned int argc, char **argv)
-{
-	size_t len = 1;
-	unsigned int i;
-	char *s, *p;
-
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = kmalloc(len, GFP_KERNEL);
-	if (!s)
-		return NULL;
-	p = s;
-	*p = '\0';
-	for (i = 0; i < argc; i++)
-		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
-	return s;
-}
-
 /* A source that has never had a generation starts one now. */
 static int mx_source_init_generation(struct mx_source *src)
 {

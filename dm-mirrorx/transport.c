@@ -16,7 +16,6 @@
 #include <linux/tcp.h>
 #include <linux/sched/mm.h>
 #include <linux/highmem.h>
-#include <linux/crc32c.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 #include "transport.h"
@@ -264,19 +263,4 @@ void mx_addr_str(const struct sockaddr_storage *addr, char *buf, size_t len)
 
 		snprintf(buf, len, "%pI4:%u", &a->sin_addr, ntohs(a->sin_port));
 	}
-}
-
-u32 mx_bvec_crc32c(struct bio_vec *bvecs, struct bvec_iter iter)
-{
-	struct bvec_iter it;
-	struct bio_vec bv;
-	u32 crc = ~0U;
-
-	for_each_bvec(bv, bvecs, it, iter) {
-		void *p = bvec_kmap_local(&bv);
-
-		crc = crc32c(crc, p, bv.bv_len);
-		kunmap_local(p);
-	}
-	return crc;
 }

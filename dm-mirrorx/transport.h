@@ -44,9 +44,6 @@ int mx_recv_page(struct socket *sock, struct page *page, size_t off,
 int mx_recv_hdr(struct socket *sock, struct mx_hdr *h, u64 dev_sectors,
 		const char **err);
 
-/* crc32c (seed ~0) of the data of a bio range, for data_csum. */
-u32 mx_bvec_crc32c(struct bio_vec *bvecs, struct bvec_iter iter);
-
 /* "1.2.3.4:7788" style rendering of @addr into @buf. */
 void mx_addr_str(const struct sockaddr_storage *addr, char *buf, size_t len);
 

@@ -13,10 +13,9 @@
 #include <linux/slab.h>
 #include <linux/bio.h>
 #include <linux/delay.h>
-#include <linux/crc32c.h>
-#include <linux/highmem.h>
 #include <linux/device-mapper.h>
 #include "source.h"
+#include "range_io.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 #define MX_VERIFY_DEPTH		8
@@ -73,45 +72,6 @@ static void mx_vchunk_done(struct mx_preq *rq, int error)
 		mx_vregion_done(vr);
 }
 
-/* crc32c (seed ~0) of @len bytes at @sector of the data device. */
-static int mx_local_crc(struct mx_source *src, sector_t sector, u32 len,
-			u32 *crc)
-{
-	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
-	struct page **pages;
-	struct bio *bio;
-	int r = -ENOMEM;
-
-	pages = kcalloc(nr, sizeof(*pages), GFP_NOIO);
-	if (!pages)
-		return r;
-	bio = bio_alloc(src->data_dev->bdev, nr, REQ_OP_READ, GFP_NOIO);
-	bio->bi_iter.bi_sector = sector;
-	for (i = 0; i < nr; i++) {
-		pages[i] = alloc_page(GFP_NOIO);
-		if (!pages[i])
-			goto out;
-		__bio_add_page(bio, pages[i],
-			       min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE), 0);
-	}
-	r = submit_bio_wait(bio);
-	*crc = ~0U;
-	for (i = 0; !r && i < nr; i++) {
-		void *p = kmap_local_page(pages[i]);
-
-		*crc = crc32c(*crc, p, min_t(u32, PAGE_SIZE,
-					     len - i * PAGE_SIZE));
-		kunmap_local(p);
-	}
-out:
-	bio_put(bio);
-	for (i = 0; i < nr; i++)
-		if (pages[i])
-			__free_page(pages[i]);
-	kfree(pages);
-	return r;
-}
-
 /* Verify region @r (locked by the caller) against @p. */
 static int mx_verify_region(struct mx_peer *p, u64 r)
 {
@@ -136,7 +96,7 @@ static int mx_verify_region(struct mx_peer *p, u64 r)
 				(end - s) << SECTOR_SHIFT);
 
 		c = kzalloc(sizeof(*c), GFP_NOIO);
-		if (!c || mx_local_crc(src, s, len, &c->crc)) {
+		if (!c || mx_range_crc32c(src->data_dev->bdev, s, len, &c->crc)) {
 			kfree(c);
 			vr->failed = true;
 			err = -EIO;

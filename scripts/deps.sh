@@ -12,7 +12,7 @@ PKGS=(
 	busybox-static
 	libdevmapper-dev dmsetup
 	fio drbd-utils iproute2 iptables e2fsprogs keyutils
-	sparse gnuplot-nox jq openssl
+	sparse gnuplot-nox jq openssl dkms
 )
 
 missing=()

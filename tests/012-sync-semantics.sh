@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 012-sync-semantics: a sync write waits for the remote ack (netem delay), and a completed write survives the source's instant death
 # timeout: 600
+# serial: timing-sensitive (latency or rate measured)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 024-async-behind: a burst larger than async_limit over a slow link never blocks writers; the peer goes Behind, catches up, returns to queueing
 # timeout: 900
+# serial: timing-sensitive (latency or rate measured)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 025-async-block: with on_congestion block a full queue throttles writers to the link speed; nothing is lost
 # timeout: 900
+# serial: timing-sensitive (latency or rate measured)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

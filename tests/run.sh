@@ -15,6 +15,10 @@
 # $MX_RUN_DIR/NAME.log. Ends with one line "N passed, N failed" (plus
 # ", N skipped" when tests were skipped); exits 1 if any test failed.
 #
+# MX_JOBS=N runs up to N tests at once (default 1), each test's output
+# printed whole when it ends; a test whose header has a "# serial" line
+# (timing-sensitive: latency, rate limits) runs alone.
+#
 # MX_RESULTS=FILE appends "PASS|FAIL|SKIP name seconds" lines to FILE;
 # MX_SUMMARY_LABEL="text" prefixes the summary line (scripts/check.sh uses
 # that so its own summary stays the only closing line).
@@ -64,7 +68,87 @@ sweep() {
 	done
 }
 
+# record NAME RC SECONDS TIMEOUT: count one finished test.
+record() {
+	local name=$1 rc=$2 dt=$3 tmo=$4 res
+	sweep "$MX_RUN_DIR/$name"
+	case $rc in
+	0)
+		pass=$((pass + 1))
+		res=PASS
+		;;
+	77)
+		skipn=$((skipn + 1))
+		skipped+=("$name")
+		res=SKIP
+		;;
+	*)
+		failn=$((failn + 1))
+		res=FAIL
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+			res="FAIL (timed out after ${tmo}s)"
+			failed+=("$name (timeout)")
+		else
+			failed+=("$name")
+		fi
+		;;
+	esac
+	[ -z "${MX_RESULTS:-}" ] || echo "${res%% *} $name $dt" >>"$MX_RESULTS"
+	echo "===== $name: $res (${dt}s)"
+}
+
+test_timeout() {
+	local tmo
+	tmo=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n1)
+	echo "${tmo:-${MX_TEST_TIMEOUT:-600}}"
+}
+
+# Parallel runner: up to MX_JOBS tests at once, "# serial" tests alone.
+run_parallel() {
+	local -A pids=() t0s=() tmos=()
+	local t name pid rc serial running_serial=0
+	for t in "${tests[@]}" ""; do
+		if [ -n "$t" ]; then
+			serial=0
+			grep -q '^# serial' "$t" && serial=1
+		fi
+		# Wait for room: MX_JOBS slots, all of them for a serial test.
+		while [ ${#pids[@]} -gt 0 ] &&
+			{ [ -z "$t" ] || [ ${#pids[@]} -ge "$MX_JOBS" ] ||
+				[ $serial = 1 ] || [ $running_serial = 1 ]; }; do
+			pid=
+			wait -n -p pid "${!pids[@]}"
+			rc=$?
+			[ -n "$pid" ] || continue
+			name=${pids[$pid]}
+			unset "pids[$pid]"
+			running_serial=0
+			cat "$MX_RUN_DIR/$name.log"
+			record "$name" "$rc" $(($(date +%s) - ${t0s[$name]})) "${tmos[$name]}"
+			[ "$interrupted" = 0 ] || break 2
+		done
+		[ -n "$t" ] || break
+		name=$(basename "$t" .sh)
+		tmos[$name]=$(test_timeout "$t")
+		rm -rf "${MX_RUN_DIR:?}/$name"
+		echo "===== $name (timeout ${tmos[$name]}s): started: $(sed -n '2s/^# *//p' "$t")"
+		t0s[$name]=$(date +%s)
+		MX_WORKDIR=$MX_RUN_DIR/$name timeout -k 30 "${tmos[$name]}" bash "$t" \
+			>"$MX_RUN_DIR/$name.log" 2>&1 </dev/null &
+		pids[$!]=$name
+		running_serial=$serial
+	done
+}
+
+if [ "${MX_JOBS:-1}" -gt 1 ]; then
+	trap 'interrupted=1; pkill -TERM -P $$ 2>/dev/null' INT TERM
+	run_parallel
+	trap - INT TERM
+	tests_done=1
+fi
+
 for t in "${tests[@]}"; do
+	[ -z "${tests_done:-}" ] || break
 	name=$(basename "$t" .sh)
 	tmo=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$t" | head -n1)
 	tmo=${tmo:-${MX_TEST_TIMEOUT:-600}}
@@ -91,30 +175,7 @@ for t in "${tests[@]}"; do
 	trap - INT TERM
 	wait $lpid 2>/dev/null
 	dt=$(($(date +%s) - t0))
-	sweep "$wd"
-	case $rc in
-	0)
-		pass=$((pass + 1))
-		res=PASS
-		;;
-	77)
-		skipn=$((skipn + 1))
-		skipped+=("$name")
-		res=SKIP
-		;;
-	*)
-		failn=$((failn + 1))
-		res=FAIL
-		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-			res="FAIL (timed out after ${tmo}s)"
-			failed+=("$name (timeout)")
-		else
-			failed+=("$name")
-		fi
-		;;
-	esac
-	[ -z "${MX_RESULTS:-}" ] || echo "${res%% *} $name $dt" >>"$MX_RESULTS"
-	echo "===== $name: $res (${dt}s)"
+	record "$name" "$rc" "$dt" "$tmo"
 	if [ "$interrupted" = 1 ]; then
 		echo "run.sh: interrupted" >&2
 		break

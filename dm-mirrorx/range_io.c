@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-mirrorx page-backed operation buffers: see range_io.h.
+ */
+#include <linux/module.h>
+#include <linux/bio.h>
+#include <linux/crc32c.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include "range_io.h"
+
+int mx_bvecs_alloc(struct bio_vec *bv, u32 len, gfp_t gfp)
+{
+	u32 nr = mx_pages_for(len), i;
+
+	for (i = 0; i < nr; i++) {
+		struct page *pg = alloc_page(gfp);
+
+		if (!pg) {
+			mx_bvecs_free(bv, i);
+			return -ENOMEM;
+		}
+		bv[i].bv_page = pg;
+		bv[i].bv_offset = 0;
+		bv[i].bv_len = min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE);
+	}
+	return 0;
+}
+
+void mx_bvecs_free(struct bio_vec *bv, u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		__free_page(bv[i].bv_page);
+}
+
+int mx_bvecs_read(struct block_device *bdev, sector_t sector,
+		  struct bio_vec *bv, u32 nr)
+{
+	struct bio *bio;
+	u32 i;
+	int r;
+
+	bio = bio_alloc(bdev, nr, REQ_OP_READ, GFP_NOIO);
+	bio->bi_iter.bi_sector = sector;
+	for (i = 0; i < nr; i++)
+		__bio_add_page(bio, bv[i].bv_page, bv[i].bv_len,
+			       bv[i].bv_offset);
+	r = submit_bio_wait(bio);
+	bio_put(bio);
+	return r;
+}
+
+u32 mx_bvec_crc32c(struct bio_vec *bvecs, struct bvec_iter iter)
+{
+	struct bvec_iter it;
+	struct bio_vec bv;
+	u32 crc = ~0U;
+
+	for_each_bvec(bv, bvecs, it, iter) {
+		void *p = bvec_kmap_local(&bv);
+
+		crc = crc32c(crc, p, bv.bv_len);
+		kunmap_local(p);
+	}
+	return crc;
+}
+
+int mx_range_crc32c(struct block_device *bdev, sector_t sector, u32 len,
+		    u32 *crc)
+{
+	u32 nr = mx_pages_for(len);
+	struct bio_vec *bv;
+	int r;
+
+	bv = kcalloc(nr, sizeof(*bv), GFP_NOIO);
+	if (!bv)
+		return -ENOMEM;
+	r = mx_bvecs_alloc(bv, len, GFP_NOIO);
+	if (!r) {
+		r = mx_bvecs_read(bdev, sector, bv, nr);
+		if (!r)
+			*crc = mx_bvec_crc32c(bv, (struct bvec_iter){
+						.bi_size = len });
+		mx_bvecs_free(bv, nr);
+	}
+	kfree(bv);
+	return r;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Page-backed buffers for one operation (range_io.c): allocate, read a
+ * device range into them, checksum them, free them. Used by the resync,
+ * verify, async queue and receiver, which all keep their data in a
+ * struct bio_vec array of whole pages.
+ */
+#ifndef DM_MIRRORX_RANGE_IO_H
+#define DM_MIRRORX_RANGE_IO_H
+
+#include <linux/bvec.h>
+#include <linux/blkdev.h>
+
+static inline u32 mx_pages_for(u32 len)
+{
+	return DIV_ROUND_UP(len, PAGE_SIZE);
+}
+
+/*
+ * Fill @bv (mx_pages_for(@len) entries) with fresh pages covering @len
+ * bytes. Returns 0, or -ENOMEM with nothing left allocated.
+ */
+int mx_bvecs_alloc(struct bio_vec *bv, u32 len, gfp_t gfp);
+void mx_bvecs_free(struct bio_vec *bv, u32 nr);
+
+/* Read @bv's bytes from @sector of @bdev, synchronously. */
+int mx_bvecs_read(struct block_device *bdev, sector_t sector,
+		  struct bio_vec *bv, u32 nr);
+
+/* crc32c (seed ~0, no final inversion) of the data of a bio_vec range. */
+u32 mx_bvec_crc32c(struct bio_vec *bvecs, struct bvec_iter iter);
+
+/* crc32c of @len bytes at @sector of @bdev. */
+int mx_range_crc32c(struct block_device *bdev, sector_t sector, u32 len,
+		    u32 *crc);
+
+#endif /* DM_MIRRORX_RANGE_IO_H */
