@@ -49,7 +49,7 @@ mxctl() {
 # mxctl_rc GUEST ARGS...: mirrorctl's exit status (output to the test log).
 mxctl_rc() {
 	local rc=0
-	mxctl "$@" || rc=$?
+	mxctl "$@" >&2 || rc=$?
 	echo "$rc"
 }
 
@@ -80,7 +80,7 @@ mx_lk() {
 # mx_lk_rc GUEST ACTION ARGS...: the action's exit status.
 mx_lk_rc() {
 	local rc=0
-	mx_lk "$@" || rc=$?
+	mx_lk "$@" >&2 || rc=$?
 	echo "$rc"
 }
 

@@ -311,18 +311,28 @@ int mx_cmd_list(int argc, char **argv)
 
 /* ---- wait-sync ---- */
 
-/* A state no waiting will get out of: an admin has to act. */
-static const char *mx_stuck(const struct mx_peer_status *p)
+/*
+ * A state no waiting will get out of: an admin has to act. Returns the
+ * advice in @buf, or NULL.
+ */
+static const char *mx_stuck(const char *name, const struct mx_peer_status *p,
+			    char *buf, size_t len)
 {
 	if (!strcmp(p->repl, "SplitBrain"))
-		return "split brain: resync NAME PEER --full on the side whose data wins";
-	if (!strcmp(p->repl, "TargetNewer"))
-		return "the target has newer data: promote it, or resync NAME PEER --full to discard its data";
-	if (!strcmp(p->repl, "Refused"))
-		return "handshake refused (the kernel log says why)";
-	if (!strcmp(p->conn, "StandAlone"))
-		return "disconnected by the admin: mirrorctl connect NAME PEER";
-	return NULL;
+		snprintf(buf, len, "split brain: on the node whose data wins, as the source: mirrorctl resync %s %d --full",
+			 name, p->id);
+	else if (!strcmp(p->repl, "TargetNewer"))
+		snprintf(buf, len, "node %d has newer data: promote it, or discard its data with mirrorctl resync %s %d --full",
+			 p->id, name, p->id);
+	else if (!strcmp(p->repl, "Refused"))
+		snprintf(buf, len, "the handshake was refused (dmesg says why); then mirrorctl connect %s %d",
+			 name, p->id);
+	else if (!strcmp(p->conn, "StandAlone"))
+		snprintf(buf, len, "disconnected by the admin: mirrorctl connect %s %d",
+			 name, p->id);
+	else
+		return NULL;
+	return buf;
 }
 
 static void mx_progress(const char *name, const struct mx_status *st,
@@ -355,10 +365,11 @@ static void mx_progress(const char *name, const struct mx_status *st,
 		else
 			snprintf(b3, sizeof(b3), "peer %d", w->id);
 		snprintf(line, sizeof(line),
-			 "%s: %s %s/%s [%s] %5.1f%% %s/s ETA %s", name, b3,
+			 "%s: %s %s/%s [%s] %5.1f%% %s%s ETA %s", name, b3,
 			 w->conn, w->repl, bar, pct < 0 ? 0 : pct,
 			 w->speed < 0 ? "-" :
 			 mx_fmt_bytes((uint64_t)w->speed, b1, sizeof(b1)),
+			 w->speed < 0 ? "" : "/s",
 			 mx_fmt_duration(w->eta, b2, sizeof(b2)));
 	}
 	if (tty) {
@@ -431,7 +442,9 @@ int mx_cmd_wait_sync(int argc, char **argv)
 			return 0;
 		}
 		for (i = 0; st.role == MX_ROLE_SOURCE && i < st.nr_peers; i++) {
-			const char *why = mx_stuck(&st.peers[i]);
+			char advice[256];
+			const char *why = mx_stuck(m.name, &st.peers[i], advice,
+						   sizeof(advice));
 
 			if (why) {
 				if (tty)
@@ -487,7 +500,8 @@ static int mx_problems(const char *name, enum mx_role want, bool print)
 	}
 	for (i = 0; i < st.nr_peers; i++) {
 		const struct mx_peer_status *p = &st.peers[i];
-		const char *why = mx_stuck(p);
+		char advice[256];
+		const char *why = mx_stuck(name, p, advice, sizeof(advice));
 
 		if (st.role == MX_ROLE_TARGET) {
 			if (strcmp(p->conn, "Connected")) {

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make install: install what "make" built (README.md, "Installing", lists
+# every file):
+#
+#   $DESTDIR/lib/modules/$KVER/updates/dm-mirrorx.ko
+#   $DESTDIR$PREFIX/sbin/mirrorctl
+#   $DESTDIR$PREFIX/share/man/man8/mirrorctl.8
+#   $DESTDIR$PREFIX/share/bash-completion/completions/mirrorctl
+#   $DESTDIR$PREFIX/lib/mirrorx/lifekeeper/{restore,remove,quickCheck,
+#       recover,delete,canextend,mirrorx-lk-common,README}
+#   $DESTDIR$PREFIX/share/doc/dm-mirrorx/{README.md,dm-mirrorx.rst}
+#   $DESTDIR/etc/mirrorx/ (the config directory, empty)
+#
+# PREFIX defaults to /usr/local. KVER is the kernel the module was built
+# for (its vermagic). depmod runs only for a real install (no DESTDIR).
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+DESTDIR=${DESTDIR:-}
+PREFIX=${PREFIX:-/usr/local}
+KO=dm-mirrorx/dm-mirrorx.ko
+
+for f in "$KO" tools/mirrorctl; do
+	[ -f "$f" ] || { echo "install: $f is not built (run make)" >&2; exit 1; }
+done
+KVER=${KVER_INSTALL:-$(modinfo -F vermagic "$KO" | awk '{ print $1 }')}
+[ -n "$KVER" ] || { echo "install: cannot read the vermagic of $KO" >&2; exit 1; }
+
+inst() { # MODE SRC DEST
+	install -D -m "$1" "$2" "$DESTDIR$3"
+	echo "installed $DESTDIR$3"
+}
+
+inst 0644 "$KO" "/lib/modules/$KVER/updates/dm-mirrorx.ko"
+inst 0755 tools/mirrorctl "$PREFIX/sbin/mirrorctl"
+inst 0644 Documentation/mirrorctl.8 "$PREFIX/share/man/man8/mirrorctl.8"
+inst 0644 tools/bash-completion/mirrorctl \
+	"$PREFIX/share/bash-completion/completions/mirrorctl"
+for f in restore remove quickCheck recover delete canextend; do
+	inst 0755 "tools/lifekeeper/$f" "$PREFIX/lib/mirrorx/lifekeeper/$f"
+done
+inst 0644 tools/lifekeeper/mirrorx-lk-common \
+	"$PREFIX/lib/mirrorx/lifekeeper/mirrorx-lk-common"
+inst 0644 tools/lifekeeper/README "$PREFIX/lib/mirrorx/lifekeeper/README"
+inst 0644 README.md "$PREFIX/share/doc/dm-mirrorx/README.md"
+inst 0644 Documentation/dm-mirrorx.rst \
+	"$PREFIX/share/doc/dm-mirrorx/dm-mirrorx.rst"
+install -d -m 0755 "$DESTDIR/etc/mirrorx"
+echo "installed $DESTDIR/etc/mirrorx/"
+
+if [ -z "$DESTDIR" ]; then
+	depmod -a "$KVER"
+	echo "ran depmod -a $KVER"
+fi
