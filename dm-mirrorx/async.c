@@ -121,6 +121,22 @@ static void mx_aentry_done(struct mx_preq *rq, int error)
 	mx_aentry_free(e);
 	if (kick)
 		mx_source_kick_commit(src);
+	wake_up(&src->drain_wait);
+}
+
+/* Is every connected async peer's queue empty? */
+bool mx_async_drained(struct mx_source *src)
+{
+	unsigned long flags;
+	bool drained = true;
+	u32 i;
+
+	spin_lock_irqsave(&src->lock, flags);
+	for (i = 0; i < src->nr_peers; i++)
+		if (src->peers[i].aq_writes && mx_peer_replicating(&src->peers[i]))
+			drained = false;
+	spin_unlock_irqrestore(&src->lock, flags);
+	return drained;
 }
 
 /* Copy the data of @w into a new entry for @p. */

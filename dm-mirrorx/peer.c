@@ -268,6 +268,21 @@ out:
 	return r;
 }
 
+/* What the admin can do about a refusal, for the log line. */
+static const char *mx_refuse_hint(u32 reason)
+{
+	switch (reason) {
+	case MX_REFUSE_SPLIT_BRAIN:
+		return " (both nodes changed the data: on the node whose data wins, as source, send 'resync <peer> full')";
+	case MX_REFUSE_TARGET_NEWER:
+		return " (the target has newer data: make it the source, or discard its data with 'resync <peer> full')";
+	case MX_REFUSE_UUID:
+		return " (the target belongs to another mirror: zero its metadata to reuse it)";
+	default:
+		return "";
+	}
+}
+
 static void mx_refuse(struct mx_peer *p, u32 reason, enum mx_repl_state rs)
 {
 	struct mx_source *src = p->src;
@@ -277,8 +292,9 @@ static void mx_refuse(struct mx_peer *p, u32 reason, enum mx_repl_state rs)
 
 	mx_sync_state_encode(&w, &s);
 	mx_send_hdr(p->sock, &hdr, &w, false);
-	DMERR("%s: peer %u (%s): connection refused: %s", mx_name(p),
-	      p->conf.node_id, p->addr_str, mx_refuse_reason_name(reason));
+	DMERR("%s: peer %u (%s): connection refused: %s%s", mx_name(p),
+	      p->conf.node_id, p->addr_str, mx_refuse_reason_name(reason),
+	      mx_refuse_hint(reason));
 	spin_lock_irq(&src->lock);
 	p->refuse_reason = reason;
 	p->rstate = rs;

@@ -866,6 +866,15 @@ static void mirrorx_postsuspend(struct dm_target *ti)
 
 	/* dm has stopped new I/O: wait for ours, then make the log durable. */
 	wait_event(src->drain_wait, !atomic_read(&src->nr_inflight));
+	/*
+	 * A switchover starts with a suspend: let connected async peers
+	 * receive what is queued for them, or the new source's resync would
+	 * overwrite those regions with older data. Bounded: a peer that
+	 * cannot take it is dropped by its own timeouts meanwhile.
+	 */
+	if (!wait_event_timeout(src->drain_wait, mx_async_drained(src),
+				MX_DRAIN_TIMEOUT))
+		DMWARN("%s: async queue not drained at suspend", mx_dev_name(src));
 	cancel_delayed_work_sync(&src->sweep_work);
 	flush_workqueue(src->wq);
 	/* Quiet now: a clean switchover should leave nothing to resync. */

@@ -37,6 +37,8 @@
 #define MX_RESYNC_DEPTH		16
 /* Largest discard / write-zeroes in one packet (size is 32 bits). */
 #define MX_MAX_OP_SECTORS	(1U << 22)
+/* Longest wait at suspend for async queues to drain. */
+#define MX_DRAIN_TIMEOUT	(30 * HZ)
 /* Shortest stay in Behind before an async peer queues again. */
 #define MX_BEHIND_MIN		(5 * HZ)
 
@@ -201,6 +203,7 @@ void mx_async_queue(struct mx_source *src, struct mx_write *w);
 void mx_async_exclude_locked(struct mx_peer *p, unsigned long *cand);
 u64 mx_async_lag_ms_locked(struct mx_peer *p);
 bool mx_async_may_leave_behind_locked(struct mx_peer *p);
+bool mx_async_drained(struct mx_source *src);
 void mx_async_behind_work(struct work_struct *ws);
 
 /* verify.c */
