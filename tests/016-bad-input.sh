@@ -49,7 +49,7 @@ refused "$good 2 resync_rate -1" "resync_rate"
 refused "$good 2 node_id 8" "node"
 refused "$good 2 node_id 1" "node"
 refused "$good 3 data_csum" "argument"
-refused "$((S + 8)) mirrorx $MX_DATA $MX_META 128 1 1 $ADDR sync" "larger"
+refused "0 $((S + 8)) mirrorx $MX_DATA $MX_META 128 1 1 $ADDR sync" "larger"
 
 step "target table: each argument wrong in turn"
 refused "0 $S mirrorx-recv $MX_DATA $MX_META" "arguments"
