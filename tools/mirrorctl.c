@@ -116,7 +116,7 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --force                  demote even while the device is open\n" },
 };
 
-#define MX_NR_VERBS	(sizeof(mx_verbs) / sizeof(mx_verbs[0]))
+#define MX_NR_VERBS	ARRAY_SIZE(mx_verbs)
 
 static void mx_main_help(FILE *f)
 {

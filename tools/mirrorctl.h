@@ -32,13 +32,13 @@ extern const struct mx_verb *mx_cur_verb;
  * Print "mirrorctl: VERB: " and the message (mx_errmsg when @fmt is
  * NULL) on stderr, return @code.
  */
-int mx_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int mx_err(int code, const char *fmt, ...) __printf(2, 3);
 
 /* Usage error: one line, pointing at --help; returns MX_EXIT_USAGE. */
-int mx_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int mx_usage(const char *fmt, ...) __printf(1, 2);
 
 /* Notes for the user (stdout unless --json / quiet). */
-void mx_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mx_note(const char *fmt, ...) __printf(1, 2);
 extern bool mx_quiet;
 
 /*

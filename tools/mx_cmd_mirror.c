@@ -328,8 +328,8 @@ int mx_cmd_delete(int argc, char **argv)
 		return r;
 	if (m.has_conf)
 		snprintf(meta, sizeof(meta), "%s", m.conf.meta);
-	else
-		sscanf(m.table.params, "%*s %255s", meta);
+	else if (sscanf(m.table.params, "%*s %255s", meta) != 1)
+		meta[0] = '\0';
 	if (m.info.exists) {
 		if (m.info.open_count > 0)
 			return mx_err(MX_EXIT_FAIL,
@@ -628,7 +628,7 @@ int mx_cmd_demote(int argc, char **argv)
 	if (m.info.exists) {
 		if (m.info.open_count > 0 && !force)
 			return mx_err(MX_EXIT_REFUSED,
-				      "%s is open (%d users): stop them (unmount) before demoting, or --force",
+				      "%s is open (open count %d): stop its users (unmount) before demoting, or --force",
 				      m.name, m.info.open_count);
 		r = mx_switch_role(&m.conf, m.table.len, MX_ROLE_TARGET);
 	} else {

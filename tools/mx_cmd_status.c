@@ -253,11 +253,11 @@ int mx_cmd_list(int argc, char **argv)
 
 		if (mx_find(ns.v[i], &m, false))
 			continue;
-		if (!m.has_conf) {
-			/* Running without a config: what the table says. */
-			sscanf(m.table.params, "%255s %255s", m.conf.data,
-			       m.conf.meta);
-		}
+		/* Running without a config: what the table says. */
+		if (!m.has_conf &&
+		    sscanf(m.table.params, "%255s %255s", m.conf.data,
+			   m.conf.meta) != 2)
+			m.conf.data[0] = m.conf.meta[0] = '\0';
 		if (json) {
 			fputs(shown++ ? ",{\"name\":" : "{\"name\":", stdout);
 			mx_json_str(stdout, m.name);

@@ -231,7 +231,7 @@ int mx_conf_set(struct mx_conf *c, const char *key, const char *value)
 {
 	size_t k;
 
-	for (k = 0; k < sizeof(mx_keys) / sizeof(mx_keys[0]); k++)
+	for (k = 0; k < ARRAY_SIZE(mx_keys); k++)
 		if (mx_keys[k] && !strcmp(key, mx_keys[k]))
 			return mx_conf_key(c, k, value);
 	return mx_fail("unknown key '%s'", key);
@@ -291,10 +291,10 @@ int mx_conf_parse(const char *text, const char *where, struct mx_conf *c)
 		if (!strncmp(key, "peer.", 5)) {
 			r = mx_conf_peer_line(c, key, val, &seen_peers);
 		} else {
-			for (k = 0; k < sizeof(mx_keys) / sizeof(mx_keys[0]); k++)
+			for (k = 0; k < ARRAY_SIZE(mx_keys); k++)
 				if (mx_keys[k] && !strcmp(key, mx_keys[k]))
 					break;
-			if (k == sizeof(mx_keys) / sizeof(mx_keys[0]))
+			if (k == ARRAY_SIZE(mx_keys))
 				r = mx_fail("unknown key '%s'", key);
 			else if (seen & (1U << k))
 				r = mx_fail("duplicate key '%s'", key);
@@ -363,44 +363,38 @@ static const char *mx_fmt_region(uint32_t sectors, char *buf, size_t len)
 
 int mx_conf_format(const struct mx_conf *c, char *buf, size_t len)
 {
-	size_t n = 0;
+	struct mx_buf b = { .p = buf, .len = len };
 	char rbuf[32];
-	int i, w;
+	int i;
 
-#define EMIT(...) do {							\
-		w = snprintf(buf + n, len - n, __VA_ARGS__);		\
-		if (w < 0 || (size_t)w >= len - n)			\
-			return mx_fail("config text too long");		\
-		n += w;							\
-	} while (0)
-
-	EMIT("# dm-mirrorx mirror \"%s\": this node's side, both roles.\n",
-	     c->name);
-	EMIT("# Written by mirrorctl; see mirrorctl(8), FILES.\n");
-	EMIT("name = %s\n", c->name);
-	EMIT("node_id = %u\n", c->node_id);
-	EMIT("role = %s\n", mx_role_name(c->role));
-	EMIT("data_dev = %s\n", c->data);
-	EMIT("meta_dev = %s\n", c->meta);
-	EMIT("region_size = %s\n",
-	     mx_fmt_region(c->region_sectors, rbuf, sizeof(rbuf)));
-	EMIT("listen = %s\n", c->listen);
+	buf[0] = '\0';
+	mx_bprintf(&b, "# dm-mirrorx mirror \"%s\": this node's side, both roles.\n",
+		   c->name);
+	mx_bprintf(&b, "# Written by mirrorctl; see mirrorctl(8), FILES.\n");
+	mx_bprintf(&b, "name = %s\n", c->name);
+	mx_bprintf(&b, "node_id = %u\n", c->node_id);
+	mx_bprintf(&b, "role = %s\n", mx_role_name(c->role));
+	mx_bprintf(&b, "data_dev = %s\n", c->data);
+	mx_bprintf(&b, "meta_dev = %s\n", c->meta);
+	mx_bprintf(&b, "region_size = %s\n",
+		   mx_fmt_region(c->region_sectors, rbuf, sizeof(rbuf)));
+	mx_bprintf(&b, "listen = %s\n", c->listen);
 	for (i = 0; i < MX_NODES; i++)
 		if (c->peers[i].present)
-			EMIT("peer.%d = %s %s\n", i, c->peers[i].addr,
-			     c->peers[i].async ? "async" : "sync");
-	EMIT("resync_rate = %u\n", c->resync_rate);
+			mx_bprintf(&b, "peer.%d = %s %s\n", i, c->peers[i].addr,
+				   c->peers[i].async ? "async" : "sync");
+	mx_bprintf(&b, "resync_rate = %u\n", c->resync_rate);
 	if (c->async_limit)
-		EMIT("async_limit = %llu\n",
-		     (unsigned long long)c->async_limit);
-	EMIT("on_congestion = %s\n", c->congestion_behind ? "behind" : "block");
-	EMIT("on_disconnect = %s\n",
-	     c->disconnect_suspend ? "suspend" : "continue");
+		mx_bprintf(&b, "async_limit = %llu\n",
+			   (unsigned long long)c->async_limit);
+	mx_bprintf(&b, "on_congestion = %s\n",
+		   c->congestion_behind ? "behind" : "block");
+	mx_bprintf(&b, "on_disconnect = %s\n",
+		   c->disconnect_suspend ? "suspend" : "continue");
 	if (c->auth[0])
-		EMIT("auth = %s\n", c->auth);
-	EMIT("data_csum = %s\n", c->data_csum ? "yes" : "no");
-#undef EMIT
-	return 0;
+		mx_bprintf(&b, "auth = %s\n", c->auth);
+	mx_bprintf(&b, "data_csum = %s\n", c->data_csum ? "yes" : "no");
+	return b.over ? mx_fail("config text too long") : 0;
 }
 
 const char *mx_conf_dir(void)
@@ -527,85 +521,84 @@ int mx_conf_remove(const char *name)
 	return 0;
 }
 
-/* Append the optional arguments ("<#> words...") to @buf. */
-static int mx_conf_opts(const struct mx_conf *c, bool source, char *buf,
-			size_t len)
+/* Append the optional arguments ("<#> words...") to @b. */
+static void mx_conf_opts(const struct mx_conf *c, bool source,
+			 struct mx_buf *b)
 {
-	char words[512];
-	size_t n = 0;
-	int count = 0, w;
+	char text[512];
+	struct mx_buf w = { .p = text, .len = sizeof(text) };
+	int count = 0;
 
-#define OPT(nwords, ...) do {						\
-		w = snprintf(words + n, sizeof(words) - n, " " __VA_ARGS__); \
-		if (w < 0 || (size_t)w >= sizeof(words) - n)		\
-			return mx_fail("table options too long");	\
-		n += w;							\
-		count += nwords;					\
-	} while (0)
-
-	words[0] = '\0';
+	text[0] = '\0';
 	if (source) {
-		if (c->async_limit)
-			OPT(2, "async_limit %llu",
-			    (unsigned long long)c->async_limit);
-		if (c->congestion_behind)
-			OPT(2, "on_congestion behind");
-		if (c->disconnect_suspend)
-			OPT(2, "on_disconnect suspend");
-		if (c->resync_rate)
-			OPT(2, "resync_rate %u", c->resync_rate);
+		if (c->async_limit) {
+			mx_bprintf(&w, " async_limit %llu",
+				   (unsigned long long)c->async_limit);
+			count += 2;
+		}
+		if (c->congestion_behind) {
+			mx_bprintf(&w, " on_congestion behind");
+			count += 2;
+		}
+		if (c->disconnect_suspend) {
+			mx_bprintf(&w, " on_disconnect suspend");
+			count += 2;
+		}
+		if (c->resync_rate) {
+			mx_bprintf(&w, " resync_rate %u", c->resync_rate);
+			count += 2;
+		}
 	}
-	if (c->auth[0])
-		OPT(2, "auth %s", c->auth);
-	if (c->data_csum)
-		OPT(1, "data_csum");
+	if (c->auth[0]) {
+		mx_bprintf(&w, " auth %s", c->auth);
+		count += 2;
+	}
+	if (c->data_csum) {
+		mx_bprintf(&w, " data_csum");
+		count++;
+	}
 	/* A source's own id defaults to 0; a target always names its id. */
-	if (!source || c->node_id)
-		OPT(2, "node_id %u", c->node_id);
-#undef OPT
-	if (!count)
-		return 0;
-	w = strlen(buf);
-	if ((size_t)snprintf(buf + w, len - w, " %d%s", count, words) >=
-	    len - w)
-		return mx_fail("table line too long");
-	return 0;
+	if (!source || c->node_id) {
+		mx_bprintf(&w, " node_id %u", c->node_id);
+		count += 2;
+	}
+	if (w.over)
+		b->over = true;
+	else if (count)
+		mx_bprintf(b, " %d%s", count, text);
 }
 
 int mx_conf_source_params(const struct mx_conf *c, char *buf, size_t len)
 {
+	struct mx_buf b = { .p = buf, .len = len };
 	char addr[MX_ADDR_LEN];
-	size_t n;
 	int i;
 
 	if (!mx_conf_nr_peers(c))
 		return mx_fail("mirror %s has no peers in its config: a source needs at least one (mirrorctl set %s --peer ID,HOST:PORT)",
 			       c->name, c->name);
-	if ((size_t)snprintf(buf, len, "%s %s %u %u", c->data, c->meta,
-			     c->region_sectors, mx_conf_nr_peers(c)) >= len)
-		return mx_fail("table line too long");
+	mx_bprintf(&b, "%s %s %u %u", c->data, c->meta, c->region_sectors,
+		   mx_conf_nr_peers(c));
 	for (i = 0; i < MX_NODES; i++) {
 		if (!c->peers[i].present)
 			continue;
 		if (mx_resolve_hostport(c->peers[i].addr, addr, sizeof(addr)))
 			return -1;
-		n = strlen(buf);
-		if ((size_t)snprintf(buf + n, len - n, " %d %s %s", i, addr,
-				     c->peers[i].async ? "async" : "sync") >=
-		    len - n)
-			return mx_fail("table line too long");
+		mx_bprintf(&b, " %d %s %s", i, addr,
+			   c->peers[i].async ? "async" : "sync");
 	}
-	return mx_conf_opts(c, true, buf, len);
+	mx_conf_opts(c, true, &b);
+	return b.over ? mx_fail("table line too long") : 0;
 }
 
 int mx_conf_target_params(const struct mx_conf *c, char *buf, size_t len)
 {
+	struct mx_buf b = { .p = buf, .len = len };
 	char addr[MX_ADDR_LEN];
 
 	if (mx_resolve_hostport(c->listen, addr, sizeof(addr)))
 		return -1;
-	if ((size_t)snprintf(buf, len, "%s %s %s", c->data, c->meta, addr) >=
-	    len)
-		return mx_fail("table line too long");
-	return mx_conf_opts(c, false, buf, len);
+	mx_bprintf(&b, "%s %s %s", c->data, c->meta, addr);
+	mx_conf_opts(c, false, &b);
+	return b.over ? mx_fail("table line too long") : 0;
 }

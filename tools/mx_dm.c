@@ -18,7 +18,7 @@ static int mx_dm_errno;
 static int mx_kmsg_fd = -1;
 
 static void mx_dm_log(int level, const char *file, int line, int dm_errno,
-		      const char *f, ...) __attribute__((format(printf, 5, 6)));
+		      const char *f, ...) __printf(5, 6);
 
 static void mx_dm_log(int level, const char *file, int line, int dm_errno,
 		      const char *f, ...)

@@ -13,6 +13,9 @@
 #include "mx_util.h"
 
 #define MX_ZERO_CHUNK	(1U << 20)
+#ifndef BIT
+#define BIT(n)		(1UL << (n))
+#endif
 
 const uint32_t mx_meta_slot_assume_clean = MX_SLOT_ASSUME_CLEAN;
 
@@ -71,7 +74,7 @@ int mx_meta_build(void *block, uint64_t data_sectors, uint32_t region_sectors,
 	if (node_id < MX_MAX_NODES)
 		sb.node_id = node_id;
 	for (i = 0; i < MX_MAX_NODES; i++)
-		if (assume_clean & (1U << i))
+		if (assume_clean & BIT(i))
 			sb.slots[i].flags |= MX_SLOT_ASSUME_CLEAN;
 	mx_sb_encode(&sb, block);
 	return 0;

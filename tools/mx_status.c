@@ -192,8 +192,9 @@ bool mx_status_all_in_sync(const struct mx_status *st)
 		return false;
 	if (st->role == MX_ROLE_TARGET && strcmp(st->data_state, "Consistent"))
 		return false;
+	/* An async peer is in sync once its queue is drained too. */
 	for (i = 0; i < st->nr_peers; i++)
-		if (!mx_peer_in_sync(&st->peers[i]))
+		if (!mx_peer_in_sync(&st->peers[i]) || st->peers[i].queue)
 			return false;
 	return true;
 }

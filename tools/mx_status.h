@@ -67,7 +67,10 @@ bool mx_peer_copying(const struct mx_peer_status *p);
 /* Connected and InSync. */
 bool mx_peer_in_sync(const struct mx_peer_status *p);
 
-/* Every peer in sync (a target: connected, InSync, Consistent). */
+/*
+ * Every peer in sync, async queues drained (a target: connected, InSync,
+ * Consistent).
+ */
 bool mx_status_all_in_sync(const struct mx_status *st);
 
 /* Index of node @id among the peers, -1 when absent. */

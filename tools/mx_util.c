@@ -26,6 +26,24 @@ int mx_fail(const char *fmt, ...)
 	return -1;
 }
 
+void mx_bprintf(struct mx_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (b->over)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(b->p + b->n, b->len - b->n, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= b->len - b->n) {
+		b->over = true;
+		b->p[b->n] = '\0';
+		return;
+	}
+	b->n += w;
+}
+
 int mx_parse_u64(const char *s, uint64_t *v)
 {
 	uint64_t n = 0;

@@ -22,6 +22,23 @@
 
 #define MX_ERRMSG_LEN		512
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef __printf
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
+#endif
+
+/* A bounded text buffer: appends stop (and @over is set) when full. */
+struct mx_buf {
+	char *p;
+	size_t len, n;
+	bool over;
+};
+
+/* Append to @b (printf style). */
+void mx_bprintf(struct mx_buf *b, const char *fmt, ...) __printf(2, 3);
+
 /*
  * The last error, one line without the "mirrorctl: " prefix. Functions
  * that fail set it with mx_fail() and return -1; the verb prints it.
@@ -29,7 +46,7 @@
 extern char mx_errmsg[MX_ERRMSG_LEN];
 
 /* Set mx_errmsg (printf style) and return -1. */
-int mx_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int mx_fail(const char *fmt, ...) __printf(1, 2);
 
 /* Strict unsigned decimal: digits only, no sign, no junk, no overflow. */
 int mx_parse_u64(const char *s, uint64_t *v);

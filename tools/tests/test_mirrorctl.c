@@ -351,6 +351,13 @@ static void test_status(void)
 			       &st));
 	CHECK(!mx_status_all_in_sync(&st));
 
+	/* An async peer with writes queued is not in sync yet. */
+	CHECK(!mx_status_parse("source UpToDate 128 0/4 1 1 Connected InSync async 0 0/0 8192 2 5",
+			       &st));
+	CHECK(mx_peer_in_sync(&st.peers[0]) && !mx_status_all_in_sync(&st));
+	st.peers[0].queue = 0;
+	CHECK(mx_status_all_in_sync(&st));
+
 	/* JSON: every field, nulls where unknown. */
 	CHECK(!mx_status_parse("source UpToDate 128 1/4 1 1 Connected InSync sync 1 4/4 0 0 0",
 			       &st));
