@@ -9,7 +9,7 @@ requires_mirrorctl
 # Runs on the host only: no guest is booted.
 dest=$MX_WORKDIR/dest
 prefix=/opt/mx
-cd "$MX_REPO"
+cd "$MX_REPO" || fail "cannot cd to $MX_REPO"
 
 step "make install DESTDIR=$dest PREFIX=$prefix"
 make install DESTDIR="$dest" PREFIX="$prefix" >"$MX_WORKDIR/install.log" 2>&1 ||
