@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark helper run INSIDE a guest (the repository is visible read-only
+# at the same path): scripts/bench/guest.sh VERB ARGS...
+#
+# Waits and timings run here, not on the host, so a figure never includes
+# the ~0.3 s round trip of the host's vm_run. Every timed verb prints one
+# line of "key=value" words for the host to parse.
+#
+#   setup KO                 load dm-mod, dm-mirrorx (KO) and drbd; dirs
+#                            drbdadm needs on the guest's tmpfs root
+#   fio JOB DEV RUNTIME RAMP run one of the benchmark's fio jobs; JSON out
+#   mx_create_wait NAME TABLE TIMEOUT [MSG]
+#                            time from `dmsetup create` (plus an optional
+#                            `dmsetup message NAME 0 MSG`) to the first
+#                            peer Connected + InSync (timeout=1: not in
+#                            sync after TIMEOUT s, figures so far)
+#   mx_wait NAME TIMEOUT     wait (untimed) for Connected + InSync
+#   drbd_up_wait RES TIMEOUT [primary-force]
+#                            time from `drbdadm up` (or, with
+#                            primary-force, from `drbdadm primary --force`
+#                            on an up resource) to Connected and
+#                            UpToDate/UpToDate; reports the largest
+#                            out-of-sync KiB seen and DRBD's own
+#                            "will sync N KB" log line
+#   drbd_wait RES TIMEOUT    wait (untimed) for Connected UpToDate/UpToDate
+#   wstat DEV                sectors written to DEV since it appeared
+#   wios DEV...              write I/Os completed on each DEV so far
+#   rtt ADDR COUNT           median and p99 RTT (us) of 4 KiB pings
+set -uo pipefail
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# The fio jobs of every configuration: the only place they are defined.
+# randwrite4k-qd1 / -qd32: 4 KiB random writes; seq1m: 1 MiB sequential
+# writes at QD 8. All O_DIRECT libaio over the whole device, time based.
+fio_job() {
+	local job=$1 dev=$2 rt=$3 ramp=$4 rw bs qd
+	case "$job" in
+	qd1) rw=randwrite bs=4k qd=1 ;;
+	qd32) rw=randwrite bs=4k qd=32 ;;
+	seq) rw=write bs=1M qd=8 ;;
+	*) echo "guest.sh: unknown fio job $job" >&2; return 2 ;;
+	esac
+	fio --name="$job" --filename="$dev" --rw="$rw" --bs="$bs" \
+		--iodepth="$qd" --ioengine=libaio --direct=1 \
+		--time_based --runtime="$rt" --ramp_time="$ramp" \
+		--randrepeat=0 --norandommap --lat_percentiles=1 \
+		--output-format=json
+}
+
+# dmsetup status fields (1-based, as awk sees the line): 10 conn, 11 repl,
+# 14 done/todo (Documentation/dm-mirrorx.rst, Status).
+mx_insync() {
+	dmsetup status "$1" 2>/dev/null |
+		awk '$10 == "Connected" && $11 == "InSync" { ok = 1 } END { exit !ok }'
+}
+
+mx_wait() {
+	local name=$1 t=$2 t0
+	t0=$(now)
+	until mx_insync "$name"; do
+		if awk -v s="$(since "$t0")" -v t="$t" 'BEGIN { exit !(s > t) }'; then
+			echo "guest.sh: $name not InSync after ${t}s: $(dmsetup status "$name")" >&2
+			return 3
+		fi
+		sleep 0.05
+	done
+}
+
+drbd_insync() {
+	grep -Eq 'cs:Connected .*ds:UpToDate/UpToDate' /proc/drbd
+}
+
+# Largest "oos:" figure (KiB) in /proc/drbd.
+drbd_oos() {
+	sed -n 's/.*oos:\([0-9]*\).*/\1/p' /proc/drbd | head -n1
+}
+
+drbd_wait() {
+	local t=$2 t0 oos max=0
+	t0=$(now)
+	until drbd_insync; do
+		oos=$(drbd_oos)
+		[ -z "$oos" ] || [ "$oos" -le "$max" ] || max=$oos
+		if awk -v s="$(since "$t0")" -v t="$t" 'BEGIN { exit !(s > t) }'; then
+			echo "guest.sh: DRBD not in sync after ${t}s:" >&2
+			cat /proc/drbd >&2
+			echo "$max"
+			return 3
+		fi
+		sleep 0.05
+	done
+	echo "$max"
+}
+
+# dev_stat DEV FIELD: a field of DEV's /sys/.../stat (5 write I/Os, 7
+# sectors written). /dev/mapper nodes made by dmsetup mknodes are not
+# symlinks: go by major:minor.
+dev_stat() {
+	local mm
+	mm=$(stat -L -c '%t %T' "$1") || return 1
+	set -- $mm "$2"
+	awk -v f="$3" '{ print $f }' "/sys/dev/block/$((0x$1)):$((0x$2))/stat"
+}
+
+verb=${1:-}
+shift || true
+case "$verb" in
+setup)
+	ko=$1
+	modprobe dm-mod || exit 1
+	for m in $(modinfo -F depends "$ko" | tr ',' ' '); do
+		modprobe "$m" || exit 1
+	done
+	[ -d /sys/module/dm_mirrorx ] || insmod "$ko" || exit 1
+	modprobe drbd || exit 1
+	# drbdadm/drbdmeta lock files and state live here.
+	mkdir -p /run/lock /var/lib/drbd
+	# The host wrote the disk images after boot: drop cached blocks.
+	for d in /dev/vd?; do blockdev --flushbufs "$d"; done
+	;;
+fio)
+	fio_job "$@"
+	;;
+mx_create_wait)
+	name=$1 table=$2 t=$3 msg=${4:-}
+	t0=$(now)
+	dmsetup create "$name" --table "$table" || exit 1
+	dmsetup mknodes "$name"
+	if [ -n "$msg" ]; then
+		dmsetup message "$name" 0 "$msg" || exit 1
+	fi
+	mx_wait "$name" "$t"
+	rc=$?
+	[ $rc -eq 0 ] || [ $rc -eq 3 ] || exit 1
+	secs=$(since "$t0")
+	st=$(dmsetup status "$name")
+	echo "secs=$secs timeout=$((rc / 3)) region=$(awk '{ print $6 }' <<<"$st") total=$(awk '{ split($7, a, "/"); print a[2] }' <<<"$st") done=$(awk '{ split($14, a, "/"); print a[1] }' <<<"$st") todo=$(awk '{ split($14, a, "/"); print a[2] }' <<<"$st")"
+	echo "status=$(tr ' ' , <<<"$st")"
+	;;
+mx_wait)
+	mx_wait "$@" || exit 1
+	;;
+drbd_up_wait)
+	res=$1 t=$2 how=${3:-up}
+	n0=$(dmesg | wc -l)
+	t0=$(now)
+	if [ "$how" = primary-force ]; then
+		drbdadm primary --force "$res" || exit 1
+	else
+		drbdadm up "$res" || exit 1
+	fi
+	max=$(drbd_wait "$res" "$t")
+	rc=$?
+	[ $rc -eq 0 ] || [ $rc -eq 3 ] || exit 1
+	secs=$(since "$t0")
+	will=$(dmesg | tail -n +$((n0 + 1)) | sed -n 's/.*will sync \([0-9]*\) KB.*/\1/p' | tail -n1)
+	echo "secs=$secs timeout=$((rc / 3)) oos_max_kib=$max will_sync_kib=${will:-0}"
+	;;
+drbd_wait)
+	drbd_wait "$@" >/dev/null || exit 1
+	;;
+wstat)
+	dev_stat "$1" 7
+	;;
+wios)
+	for d in "$@"; do
+		printf '%s ' "$(dev_stat "$d" 5)"
+	done
+	echo
+	;;
+rtt)
+	busybox ping -c "$2" -i 0.02 -s 4096 "$1" |
+		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
+		awk '{ v[NR] = $1 * 1000 }
+			END {
+				if (NR == 0) exit 1
+				p50 = v[int((NR + 1) / 2)]
+				i = int(NR * 0.99 + 0.999); if (i > NR) i = NR
+				printf "p50_us=%.0f p99_us=%.0f n=%d\n", p50, v[i], NR
+			}'
+	;;
+*)
+	echo "usage: guest.sh setup|fio|mx_create_wait|mx_wait|drbd_up_wait|drbd_wait|wstat|rtt ..." >&2
+	exit 2
+	;;
+esac

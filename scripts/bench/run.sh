@@ -1,0 +1,629 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: dm-mirrorx against no replication (dm-linear) and against
+# DRBD 8.4, on the same two QEMU guests, disks and link, in one run
+# (shared/DESIGN.md section 8, README "Benchmark").
+#
+# Guest A is the primary/source, B the secondary/target. Each guest has
+# three disks, identical on both, pre-written on the host so that no
+# measured write lands in a hole of a sparse file:
+#   vda  perf disk (BENCH_PERF_SIZE): fio jobs and the full initial resync
+#        (A's holds random data, B's zeros)
+#   vdb  crash disk (BENCH_CRASH_SIZE): resync after a primary crash
+#   vdc  metadata disk (64 MiB): mirrorx meta_dev, or DRBD external
+#        metadata; zeroed before every configuration
+# Disk images live on a disk-backed filesystem (never tmpfs), qemu
+# cache=none (MX_DISK_CACHE): guest writes are O_DIRECT on the host and a
+# guest flush is an fdatasync, so disk latency and flush costs are real.
+#
+# Configurations (BENCH_CONFIGS), each running the same fio jobs
+# (scripts/bench/guest.sh fio_job):
+#   linear        dm-linear over vda, no replication
+#   mx-sync       mirrorx, sync peer, 64 KiB regions, no options
+#   mx-async      mirrorx, async peer (n/a while the kernel refuses async)
+#   drbd-C/-A     DRBD 8.4 protocol C/A, pure defaults
+#   drbd-C-tuned  the same with tcp-cork no; disk-flushes no; md-flushes no
+#   drbd-A-tuned
+# Per configuration: full initial resync time of vda (mirrorx: blank target,
+# time from table load to InSync; DRBD: from primary --force to
+# UpToDate/UpToDate), then fio randwrite 4 KiB QD1 and QD32 and 1 MiB
+# sequential writes on the replicated device. Then for BENCH_CRASH: the
+# crash disk created clean on both sides, BENCH_CRASH_SECS of 4 KiB random
+# writes (QD32) over all of it, A killed hard (qemu SIGKILL), rebooted, the
+# device loaded again: data resynced and seconds from load to in sync.
+# The physical floor is measured in the same run: fio on dm-linear on A
+# (local) and on B (remote), 4 KiB ping RTT and iperf3 over the link.
+#
+# Output: the table on stdout, bench/results/<timestamp>.{json,txt,png}
+# and the raw fio JSON under bench/results/<timestamp>/.
+#
+# Environment: QUICK=1 (short run, < 5 min), BENCH_CONFIGS, BENCH_CRASH,
+# BENCH_PERF_SIZE, BENCH_CRASH_SIZE, BENCH_RUNTIME, BENCH_RAMP,
+# BENCH_CRASH_SECS, BENCH_IPERF_SECS, BENCH_PINGS, BENCH_OUT (results dir),
+# BENCH_TMPDIR (where the disk images go), BENCH_KEEP=1 (keep the work
+# dir), MX_DISK_CACHE (none; directsync also makes every write durable),
+# MX_ACCEL, MX_MEM (see scripts/vm/lib.sh).
+set -uo pipefail
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$BENCH/../.." && pwd)
+# shellcheck source=../vm/lib.sh
+. "$TOP/scripts/vm/lib.sh"
+GUEST=$BENCH/guest.sh
+KO=$TOP/dm-mirrorx/dm-mirrorx.ko
+
+QUICK=${QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+	: "${BENCH_CONFIGS:=linear mx-sync mx-async drbd-C}"
+	: "${BENCH_CRASH:=mx-sync}"
+	: "${BENCH_PERF_SIZE:=64M}"
+	: "${BENCH_CRASH_SIZE:=128M}"
+	: "${BENCH_RUNTIME:=3}"
+	: "${BENCH_RAMP:=1}"
+	: "${BENCH_CRASH_SECS:=5}"
+	: "${BENCH_IPERF_SECS:=2}"
+	: "${BENCH_PINGS:=30}"
+	: "${BENCH_CRASH_TIMEOUT:=300}"
+else
+	: "${BENCH_CONFIGS:=linear mx-sync mx-async drbd-C drbd-C-tuned drbd-A drbd-A-tuned}"
+	# DRBD's default resync controller is slow here (~3 MB/s): its crash
+	# resync (up to the 4.8 GiB activity log) would take most of an hour.
+	# What DRBD resyncs after a crash is its activity log, the same for
+	# protocols A and C: one DRBD row (~13 min on a loaded host) is enough.
+	: "${BENCH_CRASH:=mx-sync mx-async drbd-C-tuned}"
+	: "${BENCH_PERF_SIZE:=1G}"
+	: "${BENCH_CRASH_SIZE:=8G}"
+	: "${BENCH_RUNTIME:=20}"
+	: "${BENCH_RAMP:=3}"
+	: "${BENCH_CRASH_SECS:=30}"
+	: "${BENCH_IPERF_SECS:=10}"
+	: "${BENCH_PINGS:=200}"
+	: "${BENCH_CRASH_TIMEOUT:=900}"
+fi
+export MX_DISK_CACHE=${MX_DISK_CACHE:-none}
+META_SIZE=64M
+REGION=128 # mirrorx region: 128 sectors = 64 KiB, the default
+MX_PORT=7789
+DRBD_PORT=7790
+DM=bx # dm name of the device under test
+SYNC_TIMEOUT=1800
+BENCH_OUT=${BENCH_OUT:-$TOP/bench/results}
+
+T0=$(date +%s)
+TS=$(date +%Y%m%d-%H%M%S)
+FAILED=0
+CRASH_JOB=
+
+# stdout is the table's alone: everything else goes to stderr.
+exec 3>&1 1>&2
+
+say() { printf '[bench %4ss] %s\n' $(($(date +%s) - T0)) "$*" >&2; }
+die() {
+	say "ERROR: $*"
+	exit 1
+}
+
+bytes() { numfmt --from=iec "$1"; }
+
+for c in qemu-system-x86_64 fio jq numfmt python3 drbdadm iperf3; do
+	command -v "$c" >/dev/null || die "missing '$c' (scripts/deps.sh installs it)"
+done
+[ -f "$KO" ] || die "module not built: $KO (make module)"
+
+# ---- work dir on a disk-backed filesystem ----------------------------------
+
+on_disk() {
+	local t
+	t=$(stat -f -c %T "$1" 2>/dev/null) || return 1
+	case "$t" in tmpfs | ramfs) return 1 ;; esac
+	[ -d "$1" ] && [ -w "$1" ]
+}
+
+PERF_B=$(bytes "$BENCH_PERF_SIZE")
+CRASH_B=$(bytes "$BENCH_CRASH_SIZE")
+META_B=$(bytes "$META_SIZE")
+NEED=$((2 * (PERF_B + CRASH_B + META_B) + (1 << 30)))
+if [ -z "${MX_WORKDIR:-}" ]; then
+	base=
+	for d in ${BENCH_TMPDIR:-} /var/tmp "$TOP/bench"; do
+		if on_disk "$d"; then
+			base=$d
+			break
+		fi
+	done
+	[ -n "$base" ] || die "no disk-backed directory for the disk images (set BENCH_TMPDIR)"
+	MX_WORKDIR=$(mktemp -d "$base/mx-bench.XXXXXX")
+fi
+export MX_WORKDIR
+on_disk "$MX_WORKDIR" || say "WARNING: $MX_WORKDIR is not on a disk-backed filesystem: disk latency is not real"
+avail=$(df --output=avail -B1 "$MX_WORKDIR" | tail -n1)
+[ "$avail" -ge "$NEED" ] || die "need $(numfmt --to=iec "$NEED") free in $MX_WORKDIR, have $(numfmt --to=iec "$avail")"
+vm_init || die "vm_init failed"
+
+RUNDIR=$BENCH_OUT/$TS
+mkdir -p "$RUNDIR/fio" || die "cannot create $RUNDIR"
+RAW=$RUNDIR/measurements.jsonl
+: >"$RAW"
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	vm_cleanup
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		say "work dir kept: $MX_WORKDIR"
+	else
+		rm -f "$MX_WORKDIR"/*/disk*.img
+		if [ $rc -eq 0 ]; then
+			rm -rf "$MX_WORKDIR"
+		else
+			say "logs kept in $MX_WORKDIR (disk images removed)"
+		fi
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- recording -------------------------------------------------------------
+
+# rec CONFIG METRIC VALUE: one measurement (VALUE a number).
+rec() {
+	if [[ "$3" =~ ^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$ ]]; then
+		printf '{"config":"%s","metric":"%s","value":%s}\n' "$1" "$2" "$3" >>"$RAW"
+	else
+		say "WARNING: $1 $2: not a number: '$3'"
+	fi
+}
+
+# na CONFIG METRIC|* REASON: a figure (or a whole configuration) not measured.
+na() {
+	jq -cn --arg c "$1" --arg m "$2" --arg r "$3" '{config: $c, metric: $m, na: $r}' >>"$RAW"
+}
+
+# kv KEY LINE: value of KEY=... in a "k=v k=v" line.
+kv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | head -n1; }
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# ---- guests ----------------------------------------------------------------
+
+g() { # g [-t SECS] GUEST ARGS...: run guest.sh in a guest
+	local t=120
+	if [ "$1" = -t ]; then
+		t=$2
+		shift 2
+	fi
+	local n=$1
+	shift
+	vm_run -t "$t" "$n" "$GUEST $*"
+}
+
+# Pre-write the disk images before the first boot (vm_boot only truncates
+# them to the same size): every block allocated and written on the host.
+prefill() {
+	local n f i sz
+	local -a pids=()
+	for n in A B; do
+		mkdir -p "$MX_WORKDIR/$n"
+		i=0
+		for sz in "$PERF_B" "$CRASH_B" "$META_B"; do
+			f=$MX_WORKDIR/$n/disk$i.img
+			if [ "$n$i" = A0 ]; then
+				# (openssl dies of SIGPIPE: only dd's status counts)
+				{ openssl enc -aes-128-ctr -nosalt -pass pass:mx-bench -in /dev/zero 2>/dev/null || true; } |
+					dd of="$f" bs=4M count=$((sz / 4194304)) iflag=fullblock oflag=direct status=none &
+			else
+				dd if=/dev/zero of="$f" bs=4M count=$((sz / 4194304)) oflag=direct status=none &
+			fi
+			pids+=($!)
+			i=$((i + 1))
+		done
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || return 1
+	done
+}
+
+boot_guests() {
+	vm_boot A "$PERF_B" "$CRASH_B" "$META_B" || return 1
+	vm_boot B "$PERF_B" "$CRASH_B" "$META_B" || return 1
+	vm_wait_ready A B || return 1
+	g A setup "$KO" && g B setup "$KO"
+}
+
+ADDR_A=
+ADDR_B=
+
+# ---- configurations --------------------------------------------------------
+
+# Zero the metadata disk of both guests (64 MiB, O_DIRECT).
+zero_meta() {
+	local cmd="dd if=/dev/zero of=/dev/vdc bs=1M count=$((META_B >> 20)) oflag=direct status=none"
+	vm_run -t 120 A "$cmd" && vm_run -t 120 B "$cmd"
+}
+
+sectors() { echo $(($1 / 512)); }
+
+mx_mode() { case "$1" in *async) echo async ;; *) echo sync ;; esac; }
+
+mx_src_table() { # DISK BYTES MODE
+	echo "0 $(sectors "$2") mirrorx $1 /dev/vdc $REGION 1 1 $ADDR_B:$MX_PORT $3"
+}
+mx_tgt_table() { # DISK BYTES
+	echo "0 $(sectors "$2") mirrorx-recv $1 /dev/vdc $ADDR_B:$MX_PORT"
+}
+
+mx_teardown() {
+	vm_run -t 60 A "dmsetup remove $DM 2>/dev/null; true"
+	vm_run -t 60 B "dmsetup remove $DM 2>/dev/null; true"
+}
+
+# drbd_res CONFIG DISK: the resource file (written to the work dir, which
+# the guests see at the same path; copied to their /etc/drbd.d).
+# Non-default settings: none for drbd-C/drbd-A but the protocol (C is the
+# default); *-tuned adds tcp-cork no (net), disk-flushes no and md-flushes
+# no (disk), and a resync not throttled by DRBD's dynamic controller
+# (c-plan-ahead 0; resync-rate 1000M). Metadata is external, on its own virtual disk, like mirrorx's
+# meta_dev (flexible external format: "meta-disk /dev/vdc").
+drbd_res() {
+	local cfg=$1 disk=$2 proto=C net="" dsk=""
+	case "$cfg" in drbd-A*) proto=A ;; esac
+	case "$cfg" in
+	*-tuned)
+		net=$'\n\t\ttcp-cork no;'
+		dsk=$'\n\tdisk {\n\t\tdisk-flushes no;\n\t\tmd-flushes no;'
+		# Resync at a fixed rate far above the link, as mirrorx's default
+		# (resync_rate 0 = unlimited): without it DRBD's dynamic
+		# controller (c-plan-ahead 20, c-fill-target 100 sectors) keeps
+		# resync at a few MB/s here.
+		dsk+=$'\n\t\tc-plan-ahead 0;\n\t\tresync-rate 1000M;\n\t}'
+		;;
+	esac
+	cat <<EOF
+resource r0 {
+	device /dev/drbd0;
+	disk $disk;
+	meta-disk /dev/vdc;
+	net {
+		protocol $proto;$net
+	}$dsk
+	on A { address $ADDR_A:$DRBD_PORT; }
+	on B { address $ADDR_B:$DRBD_PORT; }
+}
+EOF
+}
+
+drbd_install() { # GUEST CONFIG DISK
+	local f=$MX_WORKDIR/drbd-$2.res
+	drbd_res "$2" "$3" >"$f"
+	vm_run -t 30 "$1" "cp '$f' /etc/drbd.d/bench.res"
+}
+
+drbd_teardown() {
+	vm_run -t 60 A "drbdadm secondary r0 2>/dev/null; drbdadm down r0 2>/dev/null; rm -f /etc/drbd.d/bench.res; true"
+	vm_run -t 60 B "drbdadm down r0 2>/dev/null; rm -f /etc/drbd.d/bench.res; true"
+}
+
+# drbd_prepare CONFIG DISK: fresh metadata on both, both up, wait until
+# connected (both Secondary, Inconsistent).
+drbd_prepare() {
+	local cfg=$1 disk=$2 n
+	zero_meta || return 1
+	for n in A B; do
+		drbd_install "$n" "$cfg" "$disk" || return 1
+		vm_run -t 120 "$n" "yes yes | drbdadm create-md --force r0 >/dev/null 2>&1 && drbdadm up r0" || return 1
+	done
+	vm_run -t 120 A "for i in \$(seq 1200); do grep -q 'cs:Connected' /proc/drbd && exit 0; sleep 0.1; done; cat /proc/drbd; exit 1"
+}
+
+# fio_all CONFIG GUEST DEV [PREFIX]: the three fio jobs; records
+# qd1_iops qd1_p50_us qd1_p99_us qd32_iops seq_MBps under CONFIG (metric
+# names prefixed with PREFIX for the floor's components).
+fio_all() {
+	local cfg=$1 n=$2 dev=$3 p=${4:-} job out w io0 io1
+	for job in qd1 qd32 seq; do
+		out=$RUNDIR/fio/$cfg-$n-$job.json
+		say "$cfg: fio $job on $n:$dev (${BENCH_RUNTIME}s)"
+		io0=$(g "$n" wios "$dev" /dev/vdc)
+		if ! g -t $((BENCH_RUNTIME + BENCH_RAMP + 180)) "$n" fio "$job" "$dev" "$BENCH_RUNTIME" "$BENCH_RAMP" >"$out"; then
+			say "$cfg: fio $job failed"
+			na "$cfg" "${p}${job}" "fio failed"
+			return 1
+		fi
+		io1=$(g "$n" wios "$dev" /dev/vdc)
+		# Where time goes: metadata-disk writes per 1000 writes of the job.
+		rec "$cfg" "${p}${job}_meta_writes_per_k" "$(awk -v a="$io0" -v b="$io1" 'BEGIN {
+			split(a, x, " "); split(b, y, " ")
+			if (y[1] > x[1]) printf "%.1f", 1000 * (y[2] - x[2]) / (y[1] - x[1]); else print 0 }')"
+		w='.jobs[0].write'
+		case "$job" in
+		qd1)
+			rec "$cfg" "${p}qd1_iops" "$(jq "$w.iops" "$out")"
+			rec "$cfg" "${p}qd1_p50_us" "$(jq "$w.lat_ns.percentile[\"50.000000\"] / 1000" "$out")"
+			rec "$cfg" "${p}qd1_p99_us" "$(jq "$w.lat_ns.percentile[\"99.000000\"] / 1000" "$out")"
+			;;
+		qd32) rec "$cfg" "${p}qd32_iops" "$(jq "$w.iops" "$out")" ;;
+		seq) rec "$cfg" "${p}seq_MBps" "$(jq "$w.bw_bytes / 1e6" "$out")" ;;
+		esac
+	done
+}
+
+run_linear() {
+	local n
+	for n in A B; do
+		vm_run -t 30 "$n" "dmsetup create $DM --table '0 $(sectors "$PERF_B") linear /dev/vda 0' && dmsetup mknodes $DM" || return 1
+	done
+	fio_all linear A "/dev/mapper/$DM" || return 1
+	# The floor's remote write: the same jobs on B's disk.
+	fio_all floor B "/dev/mapper/$DM" remote_ || return 1
+	for n in A B; do
+		vm_run -t 30 "$n" "dmsetup remove $DM"
+	done
+}
+
+run_link() {
+	local out
+	say "floor: RTT (4 KiB ping x $BENCH_PINGS) and iperf3 A->B (${BENCH_IPERF_SECS}s)"
+	out=$(g -t 120 A rtt "$ADDR_B" "$BENCH_PINGS") || return 1
+	rec floor rtt_p50_us "$(kv p50_us "$out")"
+	rec floor rtt_p99_us "$(kv p99_us "$out")"
+	vm_run -t 30 B "iperf3 -s -1 -D -B $ADDR_B" || return 1
+	sleep 1
+	out=$(vm_run -t $((BENCH_IPERF_SECS + 60)) A "iperf3 -c $ADDR_B -t $BENCH_IPERF_SECS -J") || return 1
+	echo "$out" >"$RUNDIR/fio/iperf3.json"
+	rec floor link_MBps "$(jq '.end.sum_received.bits_per_second / 8 / 1e6' <<<"$out")"
+}
+
+# A mirrorx row: blank target, source over data; the full initial resync
+# is timed, then the fio jobs.
+run_mx() {
+	local cfg=$1 mode out err secs ndone total
+	mode=$(mx_mode "$cfg")
+	zero_meta || return 1
+	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table /dev/vda "$PERF_B")'" || return 1
+	say "$cfg: initial full resync of $BENCH_PERF_SIZE"
+	err=$MX_WORKDIR/err.$$
+	if ! out=$(g -t $((SYNC_TIMEOUT + 60)) A mx_create_wait "$DM" "'$(mx_src_table /dev/vda "$PERF_B" "$mode")'" "$SYNC_TIMEOUT" 2>"$err"); then
+		cat "$err" >&2
+		rm -f "$err"
+		if [ "$mode" = async ] && ! vm_run A "dmsetup info $DM" >/dev/null 2>&1; then
+			# The table load failed: this module has no async mode.
+			say "$cfg: table refused ($(vm_run A "dmesg | grep 'device-mapper: table' | tail -n1")): n/a (async not available)"
+			na "$cfg" '*' "async not available"
+			return 2
+		fi
+		return 1
+	fi
+	rm -f "$err"
+	[ "$(kv timeout "$out")" = 0 ] || return 1
+	secs=$(kv secs "$out")
+	ndone=$(kv "done" "$out")
+	total=$(kv total "$out")
+	[ "$ndone" = "$total" ] || say "WARNING: $cfg: initial resync copied $ndone of $total regions"
+	rec "$cfg" resync_MBps "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
+	rec "$cfg" resync_s "$secs"
+	fio_all "$cfg" A "/dev/mapper/$DM"
+}
+
+run_drbd() {
+	local cfg=$1 out secs
+	drbd_prepare "$cfg" /dev/vda || return 1
+	say "$cfg: initial full resync of $BENCH_PERF_SIZE"
+	out=$(g -t $((SYNC_TIMEOUT + 60)) A drbd_up_wait r0 "$SYNC_TIMEOUT" primary-force) || return 1
+	[ "$(kv timeout "$out")" = 0 ] || return 1
+	vm_run A "/lib/drbd/drbdsetup-84 show r0 --show-defaults" >"$RUNDIR/fio/$cfg-drbdsetup-show.txt" 2>&1
+	secs=$(kv secs "$out")
+	rec "$cfg" resync_MBps "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
+	rec "$cfg" resync_s "$secs"
+	fio_all "$cfg" A /dev/drbd0
+}
+
+# crash_load CONFIG DEV: BENCH_CRASH_SECS of 4 KiB random writes (QD32)
+# over DEV on A, then a power loss of A; records the data written.
+crash_load() {
+	local cfg=$1 dev=$2 job w
+	say "$cfg: ${BENCH_CRASH_SECS}s of 4 KiB random writes over $BENCH_CRASH_SIZE, then power loss of A"
+	CRASH_JOB=$(vm_run_bg -t $((BENCH_CRASH_SECS + 600)) A "$GUEST fio qd32 $dev $((BENCH_CRASH_SECS + 600)) 0 >/dev/null") || return 1
+	sleep "$BENCH_CRASH_SECS"
+	w=$(g -t 30 A wstat "$dev") || return 1
+	vm_kill A || return 1
+	CRASH_JOB= # died with A
+	rec "$cfg" crash_written_MiB "$(awk -v s="$w" 'BEGIN { printf "%.1f", s * 512 / 1048576 }')"
+}
+
+crash_reboot() {
+	local cfg=$1 t
+	t=$(date +%s)
+	vm_start A || return 1
+	g A setup "$KO" || return 1
+	rec "$cfg" crash_reboot_s $(($(date +%s) - t))
+}
+
+# crash_secs CONFIG OUT: record the seconds to in sync, or why not.
+crash_secs() {
+	if [ "$(kv timeout "$2")" = 1 ]; then
+		na "$1" crash_resync_s "not in sync after ${BENCH_CRASH_TIMEOUT}s"
+		say "$1: not in sync after ${BENCH_CRASH_TIMEOUT}s"
+	else
+		rec "$1" crash_resync_s "$(kv secs "$2")"
+	fi
+}
+
+run_crash_mx() {
+	local cfg=$1 mode st out secs todo region
+	mode=$(mx_mode "$cfg")
+	zero_meta || return 1
+	# Clean create, race-free: the source first (its target is not
+	# listening yet, so no connection), assume_clean, then the target.
+	if ! vm_run -t 60 A "dmsetup create $DM --table '$(mx_src_table /dev/vdb "$CRASH_B" "$mode")' && dmsetup mknodes $DM && dmsetup message $DM 0 assume_clean 1"; then
+		[ "$mode" = async ] && {
+			na "$cfg" crash_resync_MiB "async not available"
+			return 2
+		}
+		return 1
+	fi
+	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table /dev/vdb "$CRASH_B")'" || return 1
+	g -t 300 A mx_wait "$DM" 240 || return 1
+	st=$(vm_run A "dmsetup status $DM")
+	awk '$13 == 0 && $14 == "0/0" { ok = 1 } END { exit !ok }' <<<"$st" ||
+		say "WARNING: $cfg: clean create was not clean: $st"
+	crash_load "$cfg" "/dev/mapper/$DM" || return 1
+	crash_reboot "$cfg" || return 1
+	say "$cfg: reload on A, wait for the resync"
+	out=$(g -t $((BENCH_CRASH_TIMEOUT + 60)) A mx_create_wait "$DM" "'$(mx_src_table /dev/vdb "$CRASH_B" "$mode")'" "$BENCH_CRASH_TIMEOUT") || return 1
+	secs=$(kv secs "$out")
+	todo=$(kv todo "$out")
+	region=$(kv region "$out")
+	# Regions the resync had to copy, whole regions.
+	rec "$cfg" crash_resync_MiB "$(awk -v d="$todo" -v r="$region" 'BEGIN { printf "%.2f", d * r * 512 / 1048576 }')"
+	crash_secs "$cfg" "$out"
+	echo "$out" >"$RUNDIR/fio/$cfg-crash-status.txt"
+}
+
+run_crash_drbd() {
+	local cfg=$1 out kib
+	drbd_prepare "$cfg" /dev/vdb || return 1
+	vm_run -t 60 A "drbdadm new-current-uuid --clear-bitmap r0 && drbdadm primary r0" || return 1
+	g -t 120 A drbd_wait r0 60 || return 1
+	vm_run A "grep -q 'oos:0\$' /proc/drbd" || say "WARNING: $cfg: clean create was not clean: $(vm_run A 'cat /proc/drbd')"
+	crash_load "$cfg" /dev/drbd0 || return 1
+	crash_reboot "$cfg" || return 1
+	drbd_install A "$cfg" /dev/vdb || return 1
+	say "$cfg: drbdadm up on A, wait for the resync"
+	out=$(g -t $((BENCH_CRASH_TIMEOUT + 60)) A drbd_up_wait r0 "$BENCH_CRASH_TIMEOUT") || return 1
+	kib=$(kv will_sync_kib "$out")
+	[ "${kib:-0}" -gt 0 ] || kib=$(kv oos_max_kib "$out")
+	rec "$cfg" crash_resync_MiB "$(awk -v k="$kib" 'BEGIN { printf "%.2f", k / 1024 }')"
+	crash_secs "$cfg" "$out"
+	echo "$out" >"$RUNDIR/fio/$cfg-crash-status.txt"
+}
+
+# ---- main ------------------------------------------------------------------
+
+# The whole run is one function: bash parses it before running it, so an
+# edit of this file during a run cannot derail the run.
+main() {
+	say "work dir $MX_WORKDIR, results $RUNDIR"
+	say "configs: $BENCH_CONFIGS; crash: $BENCH_CRASH"
+	LOAD0=$(load1)
+	say "pre-writing disk images ($(numfmt --to=iec $((NEED - (1 << 30)))))"
+	prefill || die "pre-writing the disk images failed"
+	say "booting guests A and B (${MX_ACCEL:-tcg}, disks cache=$MX_DISK_CACHE)"
+	boot_guests || die "guests did not come up"
+	ADDR_A=$(vm_addr A B)
+	ADDR_B=$(vm_addr B A)
+
+	have() { grep -qw -- "$1" <<<"$2"; }
+
+	# Floor first: local and remote disks, link.
+	if have linear "$BENCH_CONFIGS"; then
+		say "linear: dm-linear on A (local) and B (remote)"
+		rec linear load1 "$(load1)"
+		run_linear || {
+			FAILED=1
+			na linear '*' "error"
+		}
+	fi
+	# The floor's local figures are the linear row's.
+	jq -c 'select(.config == "linear" and .value != null) | .config = "floor" | .metric = "local_" + .metric' "$RAW" >"$RAW.tmp" && cat "$RAW.tmp" >>"$RAW"
+	rm -f "$RAW.tmp"
+	run_link || {
+		FAILED=1
+		say "link measurement failed"
+	}
+
+	for cfg in $BENCH_CONFIGS; do
+		[ "$cfg" != linear ] || continue
+		rec "$cfg" load1 "$(load1)"
+		case "$cfg" in
+		mx-*) run_mx "$cfg" ;;
+		drbd-*) run_drbd "$cfg" ;;
+		*)
+			say "unknown configuration $cfg"
+			false
+			;;
+		esac
+		rc=$?
+		if [ $rc -eq 1 ]; then
+			FAILED=1
+			na "$cfg" '*' "error (see the log)"
+			say "$cfg: FAILED"
+		fi
+		case "$cfg" in mx-*) mx_teardown ;; drbd-*) drbd_teardown ;; esac
+	done
+
+	for cfg in $BENCH_CRASH; do
+		have "$cfg" "$BENCH_CONFIGS" || continue
+		if grep -q "\"config\":\"$cfg\",\"metric\":\"\\*\"" "$RAW"; then
+			continue # the whole row is n/a already
+		fi
+		case "$cfg" in
+		mx-*) run_crash_mx "$cfg" ;;
+		drbd-*) run_crash_drbd "$cfg" ;;
+		esac
+		rc=$?
+		if [ $rc -eq 1 ]; then
+			FAILED=1
+			na "$cfg" crash_resync_MiB "error (see the log)"
+			na "$cfg" crash_resync_s "error (see the log)"
+			say "$cfg: crash test FAILED"
+			if [ -n "$CRASH_JOB" ] && vm_alive A; then
+				# The load still holds the device open.
+				vm_kill_job A "$CRASH_JOB"
+				vm_wait A "$CRASH_JOB" >/dev/null 2>&1
+				CRASH_JOB=
+			fi
+			# A may be down or half set up: start over from a clean guest.
+			vm_alive A || { vm_start A && g A setup "$KO"; }
+		fi
+		if vm_alive A; then
+			case "$cfg" in mx-*) mx_teardown ;; drbd-*) drbd_teardown ;; esac
+		fi
+	done
+	LOAD1=$(load1)
+
+	if ! vm_check_logs >"$RUNDIR/kernel-problems.txt" 2>&1; then
+		say "WARNING: kernel problems in the guest logs (see $RUNDIR/kernel-problems.txt)"
+		FAILED=1
+	else
+		rm -f "$RUNDIR/kernel-problems.txt"
+	fi
+	for n in A B; do
+		cp "$MX_WORKDIR/$n/console.log" "$RUNDIR/console-$n.log" 2>/dev/null
+	done
+
+	jq -n \
+		--arg ts "$TS" --argjson quick "$([ "$QUICK" = 1 ] && echo true || echo false)" \
+		--arg git "$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
+		--arg nproc "$(nproc)" --arg l0 "$LOAD0" --arg l1 "$LOAD1" --arg kver "$KVER" \
+		--arg configs "$BENCH_CONFIGS" --arg crash "$BENCH_CRASH" \
+		--arg perf "$BENCH_PERF_SIZE" --arg crashsz "$BENCH_CRASH_SIZE" \
+		--argjson rt "$BENCH_RUNTIME" --argjson ramp "$BENCH_RAMP" \
+		--argjson csecs "$BENCH_CRASH_SECS" --arg cache "$MX_DISK_CACHE" \
+		--arg accel "${MX_ACCEL:-tcg}" --arg mem "${MX_MEM:-640}" \
+		--arg mxsrc "$(mx_src_table /dev/vda "$PERF_B" sync)" \
+		--arg mxtgt "$(mx_tgt_table /dev/vda "$PERF_B")" \
+		--arg drbdc "$(drbd_res drbd-C /dev/vda)" \
+		--arg drbdt "$(drbd_res drbd-C-tuned /dev/vda)" \
+		--arg fio "$(sed -n '/^fio_job()/,/^}/p' "$GUEST")" \
+		'{timestamp: $ts, quick: $quick, git: $git,
+		  configs: ($configs | split(" ")), crash_configs: ($crash | split(" ")),
+		  host: {nproc: $nproc, load_start: $l0, load_end: $l1, guest_kernel: $kver},
+		  settings: {accel: $accel, guests: "2 x 1 vCPU, \($mem) MiB", disk_cache: $cache,
+		    perf_device: $perf, crash_device: $crashsz, fio_runtime_s: $rt,
+		    fio_ramp_s: $ramp, crash_write_s: $csecs, fio_jobs: $fio,
+		    mirrorx_source_table: $mxsrc, mirrorx_target_table: $mxtgt,
+		    drbd_resource_defaults: $drbdc, drbd_resource_tuned: $drbdt}}' >"$RUNDIR/meta.json" ||
+		die "writing meta.json failed"
+
+	python3 "$BENCH/report.py" "$RUNDIR" "$BENCH_OUT/$TS" >&3 || die "report failed"
+	say "results: $BENCH_OUT/$TS.json $BENCH_OUT/$TS.txt $BENCH_OUT/$TS.png (raw: $RUNDIR/)"
+	say "done in $(($(date +%s) - T0))s"
+	[ $FAILED -eq 0 ] || say "some measurements failed: see above"
+	exit $FAILED
+}
+
+main "$@"
+exit $?
