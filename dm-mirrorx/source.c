@@ -992,6 +992,7 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 {
 	u32 node = p->conf.node_id;
 	unsigned long flags;
+	bool live;
 
 	if (full) {
 		mx_meta_set_all(&src->meta, node);
@@ -1002,7 +1003,8 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 		mx_meta_commit(&src->meta);
 	}
 	spin_lock_irqsave(&src->lock, flags);
-	if (p->cstate == MX_CS_CONNECTED && !p->dead) {
+	live = p->cstate == MX_CS_CONNECTED && !p->dead;
+	if (live) {
 		spin_lock(&src->meta.lock);
 		bitmap_or(p->oos, p->oos, src->meta.bits[node],
 			  src->meta.nr_regions);
@@ -1012,6 +1014,17 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 	if (p->cstate == MX_CS_STANDALONE && full)
 		p->want_connect = true;
 	spin_unlock_irqrestore(&src->lock, flags);
+	/*
+	 * The flag only serves the next handshake; on a live connection the
+	 * bits, already on disk, carry the full resync (and its progress).
+	 */
+	if (full && live) {
+		spin_lock_irq(&src->meta.lock);
+		src->meta.sb.slots[node].flags &= ~MX_SLOT_FULL_SYNC;
+		mx_meta_sb_dirty(&src->meta);
+		spin_unlock_irq(&src->meta.lock);
+		mx_meta_commit(&src->meta);
+	}
 	if (p->want_connect)
 		mx_peer_connect(p);
 	mx_resync_kick(p);

@@ -50,6 +50,17 @@ mx_wait_insync A 300
 assert_eq 4096 "$(mx_resync_count A)" "regions copied by resync full"
 mx_assert_same A B
 
+step "the full resync is not repeated at the next reconnect"
+vm_run A "dmsetup message mx 0 disconnect 1"
+mx_wait_conn A StandAlone 30
+write_pattern A /dev/mapper/mx 028-after-full 1M 32M
+vm_run A "dmsetup message mx 0 connect 1"
+mx_wait_insync A 120
+n=$(mx_resync_count A)
+echo "resynced after reconnect: $n regions"
+[ "$n" -ge 16 ] && [ "$n" -le 64 ] || fail "reconnect after a full resync copied $n regions, expected the 16 written"
+mx_assert_same A B
+
 step "resync all (nothing dirty) is a no-op, a bad peer is refused"
 vm_run A "dmsetup message mx 0 resync all"
 if vm_run A "dmsetup message mx 0 resync 5" 2>/dev/null; then fail "resync of an unknown peer accepted"; fi
