@@ -97,11 +97,12 @@ mx_resync_count() { mx_field "$1" 14 | cut -d/ -f2; }
 
 # mx_fio_bg NAME DEV SIZE OFFSET SECS [EXTRA...]: background 4 KiB random
 # writes (libaio, QD 8, O_DIRECT) over SIZE bytes at OFFSET for SECS seconds;
-# prints the job id for vm_wait.
+# prints the job id for vm_wait. fio keeps time with clock_gettime: its
+# default TSC calibration can be far off in a starved TCG guest.
 mx_fio_bg() {
 	local n=$1 dev=$2 size=$3 off=$4 secs=$5
 	shift 5
-	vm_run_bg -t $((secs + 120)) "$n" "fio --name=load --filename=$dev --rw=randwrite --bs=4k --ioengine=libaio --iodepth=8 --direct=1 --size=$size --offset=$off --time_based --runtime=$secs --randrepeat=0 --output=/dev/null $*"
+	vm_run_bg -t $((secs + 300)) "$n" "fio --name=load --clocksource=clock_gettime --filename=$dev --rw=randwrite --bs=4k --ioengine=libaio --iodepth=8 --direct=1 --size=$size --offset=$off --time_based --runtime=$secs --randrepeat=0 --output=/dev/null $*"
 }
 
 # mx_sum_dirty NAME: the dirty regions count (field 7 "dirty/total").
