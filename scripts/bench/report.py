@@ -207,7 +207,8 @@ def table(res):
                        fmt(dv["qd1_p50_us_overlap"], "us")))
     out.append("Ratios: value / reference. x DRBD = vs DRBD defaults of the "
                "same protocol (C for sync rows, A for async); x tuned = vs "
-               "DRBD with tcp-cork, disk-flushes, md-flushes off.")
+               "DRBD with tcp-cork, disk-flushes, md-flushes off and an "
+               "unthrottled resync.")
     for key, label, unit, better in METRICS:
         if not any(c["metrics"][key] is not None or c["status"] != "ok"
                    for c in res["configs"]):
