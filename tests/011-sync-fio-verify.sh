@@ -5,10 +5,7 @@
 . "$(dirname "$0")/mirror.sh"
 requires_module
 
-mx_boot A B
-mx_create_target B A
-mx_create_source A B
-mx_wait_insync A 300
+mx_start_pair A B
 
 step "fio randwrite QD16 with crc32c verify on A's mirror"
 vm_run -t 600 A "fio --name=verify --filename=/dev/mapper/mx --rw=randwrite --bs=4k --ioengine=libaio --iodepth=16 --direct=1 --size=96M --offset=32M --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --output=/dev/stdout" | tail -n 5

@@ -6,10 +6,7 @@
 . "$(dirname "$0")/mirror.sh"
 requires_module
 
-mx_boot A B
-mx_create_target B A
-mx_create_source A B
-mx_wait_insync A 300
+mx_start_pair A B
 
 # write_ms OFFSET_4K: latency of one 4 KiB O_DIRECT write, in ms, as fio
 # measured it around the I/O itself (no process start-up in it).

@@ -5,10 +5,7 @@
 . "$(dirname "$0")/mirror.sh"
 requires_module
 
-mx_boot A B
-mx_create_target B A
-mx_create_source A B
-mx_wait_insync A 300
+mx_start_pair A B
 total=$(mx_total A)
 
 step "fio on 16 MiB of A's mirror while the link is cut"

@@ -5,10 +5,7 @@
 . "$(dirname "$0")/mirror.sh"
 requires_module
 
-mx_boot A B
-mx_create_target B A
-mx_create_source A B
-mx_wait_insync A 300
+mx_start_pair A B
 write_pattern A /dev/mapper/mx 020-ro 4M 4M
 step "B reads the replica through its mirror device"
 check_pattern B /dev/mapper/mx 020-ro 4M 4M

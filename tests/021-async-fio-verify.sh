@@ -6,10 +6,7 @@
 requires_module
 export MX_MODE=async
 
-mx_boot A B
-mx_create_target B A
-mx_create_source A B
-mx_wait_insync A 300
+mx_start_pair A B
 assert_eq async "$(mx_field A 12)" "mode field"
 
 step "fio randwrite QD16 with verify, then sequential 1 MiB with verify"

@@ -10,10 +10,7 @@ KILLS=${MX_KILLS:-10}
 REC=$MX_WORKDIR/mxrecords
 cc -O2 -Wall -o "$REC" "$(dirname "$0")/tools/mxrecords.c"
 
-mx_boot A B
-mx_create_target B A
-mx_create_source A B
-mx_wait_insync A 300
+mx_start_pair A B
 _b_listening() { [ "$(mx_field B 10)" = Listening ]; }
 
 for round in $(seq 1 "$KILLS"); do

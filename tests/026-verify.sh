@@ -5,10 +5,7 @@
 . "$(dirname "$0")/mirror.sh"
 requires_module
 
-mx_boot A B
-mx_create_target B A
-mx_create_source A B
-mx_wait_insync A 300
+mx_start_pair A B
 write_pattern A /dev/mapper/mx 026-data 32M 0
 
 _verified() { vm_run A "dmesg | grep -c 'verify finished'" | grep -qx "$1"; }

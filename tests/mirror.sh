@@ -22,6 +22,15 @@ mx_boot() {
 	done
 }
 
+# mx_start_pair SRC TGT: boot both, TGT a blank target of SRC, SRC a sync
+# (or $MX_MODE) source with default options; wait for the initial sync.
+mx_start_pair() {
+	mx_boot "$1" "$2"
+	mx_create_target "$2" "$1"
+	mx_create_source "$1" "$2"
+	mx_wait_insync "$1" 300
+}
+
 # mx_sectors NAME: sectors of the data disk.
 mx_sectors() { vm_run "$1" "blockdev --getsz $MX_DATA"; }
 
