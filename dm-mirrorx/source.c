@@ -953,7 +953,7 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			else if (rs == MX_RS_RESYNCING ||
 				 rs == MX_RS_PAUSED || rs == MX_RS_BEHIND)
 				total = done + oos;
-			/* Verifying: done/total count regions compared. */
+			/* While Verifying, done/total count regions compared. */
 			DMEMIT(" %u %s %s %s %llu %llu/%llu %llu %u %llu",
 			       p->conf.node_id, mx_conn_state_name(cs),
 			       mx_repl_state_name(rs),
