@@ -223,6 +223,13 @@ int mx_want_args(int argc, char **argv, int n, const char *what)
 	return 0;
 }
 
+int mx_find_arg(int argc, char **argv, struct mx_mirror *m, bool need_conf)
+{
+	if (mx_want_args(argc, argv, 1, "mirror NAME"))
+		return MX_EXIT_USAGE;
+	return mx_find(argv[optind], m, need_conf);
+}
+
 int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
 {
 	int r;

@@ -69,6 +69,9 @@ struct mx_mirror {
  */
 int mx_find(const char *name, struct mx_mirror *m, bool need_conf);
 
+/* The verb's one positional argument is a mirror NAME: find it (mx_find). */
+int mx_find_arg(int argc, char **argv, struct mx_mirror *m, bool need_conf);
+
 /* Status of an active mirror (size from its table). */
 int mx_get_status(const char *name, struct mx_status *st);
 

@@ -321,9 +321,7 @@ int mx_cmd_delete(int argc, char **argv)
 			return MX_EXIT_USAGE;
 		wipe = true;
 	}
-	if (mx_want_args(argc, argv, 1, "mirror NAME"))
-		return MX_EXIT_USAGE;
-	r = mx_find(argv[optind], &m, false);
+	r = mx_find_arg(argc, argv, &m, false);
 	if (r)
 		return r;
 	if (m.has_conf)
@@ -372,9 +370,7 @@ int mx_cmd_up(int argc, char **argv)
 		if (mx_parse_role(optarg, &role))
 			return mx_usage("%s", mx_errmsg);
 	}
-	if (mx_want_args(argc, argv, 1, "mirror NAME"))
-		return MX_EXIT_USAGE;
-	r = mx_find(argv[optind], &m, true);
+	r = mx_find_arg(argc, argv, &m, true);
 	if (r)
 		return r;
 	if (role == MX_ROLE_NONE)
@@ -408,9 +404,7 @@ int mx_cmd_down(int argc, char **argv)
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1)
 		return opt == 'h' ? 0 : MX_EXIT_USAGE;
-	if (mx_want_args(argc, argv, 1, "mirror NAME"))
-		return MX_EXIT_USAGE;
-	r = mx_find(argv[optind], &m, false);
+	r = mx_find_arg(argc, argv, &m, false);
 	if (r)
 		return r;
 	if (!m.info.exists) {
@@ -491,9 +485,7 @@ int mx_cmd_promote(int argc, char **argv)
 			break;
 		}
 	}
-	if (mx_want_args(argc, argv, 1, "mirror NAME"))
-		return MX_EXIT_USAGE;
-	r = mx_find(argv[optind], &m, true);
+	r = mx_find_arg(argc, argv, &m, true);
 	if (r)
 		return r;
 	if (m.info.exists && m.role == MX_ROLE_SOURCE) {
@@ -609,9 +601,7 @@ int mx_cmd_demote(int argc, char **argv)
 			return MX_EXIT_USAGE;
 		force = true;
 	}
-	if (mx_want_args(argc, argv, 1, "mirror NAME"))
-		return MX_EXIT_USAGE;
-	r = mx_find(argv[optind], &m, true);
+	r = mx_find_arg(argc, argv, &m, true);
 	if (r)
 		return r;
 	if (m.info.exists && m.role == MX_ROLE_TARGET) {

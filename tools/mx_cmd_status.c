@@ -412,9 +412,7 @@ int mx_cmd_wait_sync(int argc, char **argv)
 			break;
 		}
 	}
-	if (mx_want_args(argc, argv, 1, "mirror NAME"))
-		return MX_EXIT_USAGE;
-	r = mx_find(argv[optind], &m, false);
+	r = mx_find_arg(argc, argv, &m, false);
 	if (r)
 		return r;
 	if (!m.info.exists)
@@ -594,9 +592,7 @@ int mx_cmd_role(int argc, char **argv)
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1)
 		return opt == 'h' ? 0 : MX_EXIT_USAGE;
-	if (mx_want_args(argc, argv, 1, "mirror NAME"))
-		return MX_EXIT_USAGE;
-	r = mx_find(argv[optind], &m, false);
+	r = mx_find_arg(argc, argv, &m, false);
 	if (r)
 		return r;
 	printf("%s\n", m.info.exists ? mx_role_name(m.role) : "down");
