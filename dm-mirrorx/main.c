@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/device-mapper.h>
 #include "mirrorx.h"
+#include "objcount.h"
 
 static int __init dm_mirrorx_init(void)
 {
@@ -15,21 +16,27 @@ static int __init dm_mirrorx_init(void)
 
 	mx_wire_build_bug_on();
 	mx_meta_build_bug_on();
+	mx_objcount_init();
 	r = mx_source_register();
 	if (r < 0)
-		return r;
+		goto bad_source;
 	r = mx_receiver_register();
-	if (r < 0) {
-		mx_source_unregister();
-		return r;
-	}
+	if (r < 0)
+		goto bad_receiver;
 	return 0;
+
+bad_receiver:
+	mx_source_unregister();
+bad_source:
+	mx_objcount_exit();
+	return r;
 }
 
 static void __exit dm_mirrorx_exit(void)
 {
 	mx_receiver_unregister();
 	mx_source_unregister();
+	mx_objcount_exit();
 }
 
 module_init(dm_mirrorx_init);

@@ -17,6 +17,7 @@
 #include "transport.h"
 #include "generation.h"
 #include "range_io.h"
+#include "objcount.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -65,12 +66,20 @@ bool mx_peer_replicating(struct mx_peer *p)
 	return p->cstate == MX_CS_CONNECTED && !p->dead;
 }
 
+/* Complete @rq: its done callback may free it. */
+static void mx_preq_end(struct mx_preq *rq, int error)
+{
+	mx_obj_sub(MX_OBJ_PEER_REQ, 1);
+	rq->done(rq, error);
+}
+
 void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq)
 {
 	struct mx_source *src = p->src;
 	unsigned long flags;
 	bool ok;
 
+	mx_obj_add(MX_OBJ_PEER_REQ, 1);
 	spin_lock_irqsave(&src->lock, flags);
 	ok = mx_peer_replicating(p);
 	if (ok)
@@ -79,7 +88,7 @@ void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq)
 	if (ok)
 		queue_work(src->wq, &p->send_work);
 	else
-		rq->done(rq, -ENOTCONN);
+		mx_preq_end(rq, -ENOTCONN);
 }
 
 /* Make the connection fail; the connection thread tears it down. */
@@ -151,14 +160,14 @@ static void mx_send_work(struct work_struct *ws)
 		if (mx_needs_ack(rq->hdr.type)) {
 			r = xa_insert(&p->inflight, rq->hdr.seq, rq, GFP_NOIO);
 			if (r) {
-				rq->done(rq, r);
+				mx_preq_end(rq, r);
 				mx_peer_fail(p, r, "cannot track request");
 				return;
 			}
 		}
 		r = mx_send_rq(p, rq, more);
 		if (!mx_needs_ack(rq->hdr.type))
-			rq->done(rq, r);
+			mx_preq_end(rq, r);
 		if (r) {
 			mx_peer_fail(p, r, "send failed");
 			return;
@@ -535,7 +544,7 @@ static void mx_recv_loop(struct mx_peer *p)
 				mx_peer_fail(p, -EPROTO, "ack for unknown request");
 				return;
 			}
-			rq->done(rq, h.flags == MX_ACK_OK ? 0 : -EIO);
+			mx_preq_end(rq, h.flags == MX_ACK_OK ? 0 : -EIO);
 			break;
 		case MX_P_VERIFY_REPLY:
 			rq = xa_erase(&p->inflight, h.seq);
@@ -543,12 +552,12 @@ static void mx_recv_loop(struct mx_peer *p)
 			    h.length != MX_VERIFY_REPLY_LEN) {
 				mx_peer_fail(p, -EPROTO, "unexpected verify reply");
 				if (rq)
-					rq->done(rq, -EPROTO);
+					mx_preq_end(rq, -EPROTO);
 				return;
 			}
 			r = mx_recv_buf(p->sock, &rq->reply_crc,
 					MX_VERIFY_REPLY_LEN);
-			rq->done(rq, r ?: (h.flags == MX_ACK_OK ? 0 : -EIO));
+			mx_preq_end(rq, r ?: (h.flags == MX_ACK_OK ? 0 : -EIO));
 			if (r) {
 				mx_peer_fail(p, r, "receive failed");
 				return;
@@ -587,11 +596,11 @@ static void mx_conn_teardown(struct mx_peer *p)
 	spin_unlock_irq(&src->lock);
 	list_for_each_entry_safe(rq, tmp, &failed, list) {
 		list_del_init(&rq->list);
-		rq->done(rq, -ENOTCONN);
+		mx_preq_end(rq, -ENOTCONN);
 	}
 	xa_for_each(&p->inflight, idx, rq) {
 		xa_erase(&p->inflight, idx);
-		rq->done(rq, -ENOTCONN);
+		mx_preq_end(rq, -ENOTCONN);
 	}
 	mx_resync_stop(p);
 	cancel_work_sync(&p->behind_work);

@@ -8,6 +8,7 @@
 #include <linux/highmem.h>
 #include <linux/slab.h>
 #include "range_io.h"
+#include "objcount.h"
 
 int mx_bvecs_alloc(struct bio_vec *bv, u32 len, gfp_t gfp)
 {
@@ -17,6 +18,7 @@ int mx_bvecs_alloc(struct bio_vec *bv, u32 len, gfp_t gfp)
 		struct page *pg = alloc_page(gfp);
 
 		if (!pg) {
+			mx_obj_add(MX_OBJ_PAGE, i);
 			mx_bvecs_free(bv, i);
 			return -ENOMEM;
 		}
@@ -24,6 +26,7 @@ int mx_bvecs_alloc(struct bio_vec *bv, u32 len, gfp_t gfp)
 		bv[i].bv_offset = 0;
 		bv[i].bv_len = min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE);
 	}
+	mx_obj_add(MX_OBJ_PAGE, nr);
 	return 0;
 }
 
@@ -33,6 +36,7 @@ void mx_bvecs_free(struct bio_vec *bv, u32 nr)
 
 	for (i = 0; i < nr; i++)
 		__free_page(bv[i].bv_page);
+	mx_obj_sub(MX_OBJ_PAGE, nr);
 }
 
 int mx_bvecs_read(struct block_device *bdev, sector_t sector,
@@ -43,12 +47,14 @@ int mx_bvecs_read(struct block_device *bdev, sector_t sector,
 	int r;
 
 	bio = bio_alloc(bdev, nr, REQ_OP_READ, GFP_NOIO);
+	mx_obj_add(MX_OBJ_BIO, 1);
 	bio->bi_iter.bi_sector = sector;
 	for (i = 0; i < nr; i++)
 		__bio_add_page(bio, bv[i].bv_page, bv[i].bv_len,
 			       bv[i].bv_offset);
 	r = submit_bio_wait(bio);
 	bio_put(bio);
+	mx_obj_sub(MX_OBJ_BIO, 1);
 	return r;
 }
 

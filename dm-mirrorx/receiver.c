@@ -29,6 +29,7 @@
 #include "transport.h"
 #include "auth.h"
 #include "range_io.h"
+#include "objcount.h"
 #include "mirrorx.h"
 
 #define DM_MSG_PREFIX "mirrorx-recv"
@@ -125,6 +126,7 @@ static void mx_rwrite_free(struct mx_rwrite *rw)
 {
 	mx_bvecs_free(rw->bvecs, rw->nr_pages);
 	kfree(rw);
+	mx_obj_sub(MX_OBJ_RECV_WRITE, 1);
 }
 
 static void mx_ack_work(struct work_struct *ws)
@@ -179,6 +181,7 @@ static void mx_rwrite_endio(struct bio *bio)
 			    mx_rv_name(c->rv), bio->bi_status,
 			    (unsigned long long)bio->bi_iter.bi_sector);
 	bio_put(bio);
+	mx_obj_sub(MX_OBJ_BIO, 1);
 	spin_lock_irqsave(&c->ack_lock, flags);
 	list_move_tail(&rw->list, &c->acks);
 	spin_unlock_irqrestore(&c->ack_lock, flags);
@@ -262,13 +265,14 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	rw = kzalloc(struct_size(rw, bvecs, nr), GFP_NOIO);
 	if (!rw)
 		return -ENOMEM;
+	mx_obj_add(MX_OBJ_RECV_WRITE, 1);
 	INIT_LIST_HEAD(&rw->list);
 	rw->conn = c;
 	rw->seq = h->seq;
 	rw->sector = h->sector;
 	rw->sectors = h->size >> SECTOR_SHIFT;
 	if (mx_bvecs_alloc(rw->bvecs, len, GFP_NOIO)) {
-		kfree(rw);
+		mx_rwrite_free(rw);	/* nr_pages is 0 */
 		return -ENOMEM;
 	}
 	rw->nr_pages = nr;
@@ -297,6 +301,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	}
 
 	bio = bio_alloc(rv->data_dev->bdev, nr, mx_write_opf(h), GFP_NOIO);
+	mx_obj_add(MX_OBJ_BIO, 1);
 	bio->bi_iter.bi_sector = h->sector;
 	for (i = 0; i < nr; i++)
 		__bio_add_page(bio, rw->bvecs[i].bv_page, rw->bvecs[i].bv_len,

@@ -18,6 +18,7 @@
 #include <linux/device-mapper.h>
 #include "source.h"
 #include "range_io.h"
+#include "objcount.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -54,6 +55,7 @@ static void mx_rs_region_done(struct mx_rs_region *reg)
 	}
 	mx_source_unlock_region(src, reg->region);
 	kfree(reg);
+	mx_obj_sub(MX_OBJ_RESYNC_REGION, 1);
 	atomic_dec(&p->resync_inflight);
 	wake_up(&p->resync_wait);
 }
@@ -121,6 +123,7 @@ static int mx_rs_copy_region(struct mx_peer *p, u64 r)
 	reg = kzalloc(sizeof(*reg), GFP_NOIO);
 	if (!reg)
 		return -ENOMEM;
+	mx_obj_add(MX_OBJ_RESYNC_REGION, 1);
 	reg->peer = p;
 	reg->region = r;
 	atomic_set(&reg->pending, 1);

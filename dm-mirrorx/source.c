@@ -27,6 +27,7 @@
 #include "generation.h"
 #include "mirrorx.h"
 #include "transport.h"
+#include "objcount.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -247,6 +248,7 @@ static void mx_local_endio(struct bio *clone)
 			    (unsigned long long)w->sector);
 	}
 	bio_put(clone);
+	mx_obj_sub(MX_OBJ_BIO, 1);
 	mx_write_put(w);
 }
 
@@ -325,6 +327,7 @@ static void mx_write_issue(struct mx_write *w)
 		w->status = BLK_STS_RESOURCE;
 		mx_write_put(w);
 	} else {
+		mx_obj_add(MX_OBJ_BIO, 1);
 		clone->bi_iter.bi_sector = w->sector;
 		clone->bi_end_io = mx_local_endio;
 		clone->bi_private = w;

@@ -39,4 +39,5 @@ link_restore A B
 vm_run A "dmsetup message mx 0 connect 1"
 mx_wait_insync A 120
 mx_assert_same A B
+mx_assert_no_leaks A B
 pass

@@ -30,4 +30,5 @@ for round in $(seq 1 "$KILLS"); do
 	mx_wait_insync A 180
 	mx_assert_same A B
 done
+mx_assert_no_leaks A B
 pass

@@ -38,4 +38,5 @@ _q_empty() { [ "$(mx_field A 15)" = 0 ]; }
 wait_for 60 _q_empty
 mx_assert_same A B
 check_pattern B $MX_DATA 024-burst 64M 64M
+mx_assert_no_leaks A B
 pass

@@ -36,4 +36,5 @@ mx_wait_insync A 60
 assert_eq "$resync_before" "$(mx_field A 14)" "resync counters (block mode never falls behind, so no resync)"
 check_pattern B $MX_DATA 025-burst 24M 64M
 mx_assert_same A B
+mx_assert_no_leaks A B
 pass

@@ -100,6 +100,31 @@ mx_assert_same() {
 	assert_eq "$a" "$b" "data checksum $1 vs $2"
 }
 
+# mx_live_objects NAME: the module's counts of live bios, pages, peer
+# requests, received writes and resync regions (debugfs
+# dm_mirrorx/objects), one "name count" line each.
+mx_live_objects() { vm_run "$1" "cat /sys/kernel/debug/dm_mirrorx/objects"; }
+
+# mx_assert_no_leaks NAME...: with no I/O in flight (no target, or idle and
+# in sync), every count falls to 0. A ping may be in flight for a moment,
+# so a guest gets 5 samples a second apart; a leak stays above 0 in all.
+mx_assert_no_leaks() {
+	local g out i quiet
+	for g in "$@"; do
+		quiet=0
+		for i in 1 2 3 4 5; do
+			out=$(mx_live_objects "$g")
+			grep -q '^bios ' <<<"$out" || fail "$g: no object counts in debugfs"
+			if awk '$2 != 0 { bad = 1 } END { exit bad }' <<<"$out"; then
+				quiet=1
+				break
+			fi
+			sleep 1
+		done
+		echo "$g live objects: $(tr '\n' ' ' <<<"$out")"
+		[ $quiet = 1 ] || fail "$g: objects still live with no I/O in flight: $out"
+	done
+}
 
 # mx_resync_count NAME: regions copied by the last resync (field 14 "done/total").
 mx_resync_count() { mx_field "$1" 14 | cut -d/ -f2; }
