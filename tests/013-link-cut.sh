@@ -20,7 +20,11 @@ sleep 5
 w2=$(mx_sectors_written A)
 echo "sectors written by fio with the link cut: $w1 -> $w2"
 [ "$w2" -gt "$w1" ] || fail "writes stalled on A with the link cut"
-vm_wait A "$job"
+if ! vm_wait A "$job"; then
+	echo "fio did not end: state of A's writers and our threads"
+	vm_run A "dmsetup status mx; cat /proc/loadavg /sys/block/dm-0/inflight /sys/kernel/debug/dm_mirrorx/objects; for p in \$(pgrep fio); do echo == fio \$p; grep State /proc/\$p/status; cat /proc/\$p/stack; done; ps -eo pid,stat,wchan:32,comm | grep -E ' D|mirrorx|kworker' | head -30" || true
+	fail "fio on A did not end with the link cut"
+fi
 oos=$(mx_oos A)
 echo "out of sync while cut: $oos of $total regions"
 [ "$oos" -gt 0 ] || fail "no region recorded out of sync"
@@ -34,4 +38,5 @@ echo "resynced $n of $total regions"
 [ "$n" -gt 0 ] || fail "nothing was resynced"
 [ "$n" -le $((total / 8)) ] || fail "resync copied $n of $total regions: not a partial resync"
 mx_assert_same A B
+mx_assert_no_leaks A B
 pass
