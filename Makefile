@@ -14,7 +14,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 
 DEPS_STAMP := .deps-ok
 
-.PHONY: all deps module tools clean check style sparse kunit utest \
+.PHONY: all deps module tools clean check style docs sparse kunit utest \
 	integration demo bench install
 
 all: module tools
@@ -36,6 +36,9 @@ sparse: deps
 
 style: deps
 	scripts/style.sh
+
+docs: deps
+	scripts/doccheck.sh
 
 kunit: deps
 	scripts/kunit.sh

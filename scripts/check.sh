@@ -7,6 +7,7 @@
 #   deps    scripts/deps.sh (installs what is missing)
 #   build   make all
 #   style   scripts/style.sh (checkpatch --strict, bash -n)
+#   docs    scripts/doccheck.sh (docutils and groff lint of Documentation/)
 #   sparse  make sparse
 #   kunit   scripts/kunit.sh (missing script = failed)
 #   utest   make utest
@@ -64,6 +65,7 @@ kunit() {
 step deps scripts/deps.sh
 step build make all
 step style scripts/style.sh
+step docs scripts/doccheck.sh
 step sparse make sparse
 step kunit kunit
 step utest make utest

@@ -13,6 +13,7 @@ PKGS=(
 	libdevmapper-dev dmsetup
 	fio drbd-utils iperf3 iproute2 iptables e2fsprogs keyutils
 	sparse gnuplot-nox jq openssl dkms
+	python3-docutils groff-base
 )
 
 missing=()

@@ -109,10 +109,10 @@ mx_live_objects() { vm_run "$1" "cat /sys/kernel/debug/dm_mirrorx/objects"; }
 # in sync), every count falls to 0. A ping may be in flight for a moment,
 # so a guest gets 5 samples a second apart; a leak stays above 0 in all.
 mx_assert_no_leaks() {
-	local g out i quiet
+	local g out quiet
 	for g in "$@"; do
 		quiet=0
-		for i in 1 2 3 4 5; do
+		for _ in 1 2 3 4 5; do
 			out=$(mx_live_objects "$g")
 			grep -q '^bios ' <<<"$out" || fail "$g: no object counts in debugfs"
 			if awk '$2 != 0 { bad = 1 } END { exit bad }' <<<"$out"; then
