@@ -511,6 +511,7 @@ static void mx_recv_loop(struct mx_peer *p)
 	struct mx_preq *rq;
 	const char *err = NULL;
 	struct mx_hdr h;
+	bool detach;
 	int r;
 
 	mx_sock_set_rcvtimeo(p->sock, MX_PING_INTERVAL);
@@ -544,7 +545,14 @@ static void mx_recv_loop(struct mx_peer *p)
 				mx_peer_fail(p, -EPROTO, "ack for unknown request");
 				return;
 			}
+			detach = mx_ack_is_write_failure(rq->hdr.type,
+							 rq->hdr.size, h.flags);
 			mx_preq_end(rq, h.flags == MX_ACK_OK ? 0 : -EIO);
+			if (detach) {
+				/* The target detached from its disk (receiver.c). */
+				mx_peer_fail(p, -EIO, "target write error");
+				return;
+			}
 			break;
 		case MX_P_VERIFY_REPLY:
 			rq = xa_erase(&p->inflight, h.seq);

@@ -344,3 +344,9 @@ const char *mx_refuse_reason_name(u32 reason)
 		return "unknown";
 	return mx_refuse_names[reason];
 }
+
+bool mx_ack_is_write_failure(u16 type, u32 size, u8 status)
+{
+	return (type == MX_P_DATA || type == MX_P_RS_DATA) && size &&
+	       status != MX_ACK_OK && status != MX_ACK_EOPNOTSUPP;
+}

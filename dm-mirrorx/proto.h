@@ -81,4 +81,12 @@ int mx_sync_state_decode(const struct mx_wire_sync_state *w,
 /* Human name of a refuse reason, for logs and status. */
 const char *mx_refuse_reason_name(u32 reason);
 
+/*
+ * Does an ack with MX_ACK_* @status for a packet of @type carrying @size
+ * bytes of operation mean the target's data device failed the write, so
+ * the target detaches (receiver.c) and the source drops it (peer.c)? Not
+ * for "not supported" (a discard may get it), nor for flushes.
+ */
+bool mx_ack_is_write_failure(u16 type, u32 size, u8 status);
+
 #endif /* DM_MIRRORX_PROTO_H */

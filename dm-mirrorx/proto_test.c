@@ -537,6 +537,32 @@ static void mx_proto_refuse_names(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(U32_MAX), "unknown");
 }
 
+static void mx_proto_ack_write_failure(struct kunit *test)
+{
+	static const struct {
+		u16 type;
+		u32 size;
+		u8 status;
+		bool failure;
+	} cases[] = {
+		{ MX_P_DATA, 4096, MX_ACK_EIO, true },
+		{ MX_P_RS_DATA, 65536, MX_ACK_ENOSPC, true },
+		{ MX_P_DATA, 4096, MX_ACK_OK, false },
+		/* A discard the target's device does not support. */
+		{ MX_P_DATA, 1 << 20, MX_ACK_EOPNOTSUPP, false },
+		{ MX_P_FLUSH, 0, MX_ACK_EIO, false },
+		{ MX_P_SYNC_STATE, 0, MX_ACK_EIO, false },
+		{ MX_P_DATA, 0, MX_ACK_EIO, false },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test, mx_ack_is_write_failure(cases[i].type,
+								  cases[i].size,
+								  cases[i].status),
+				    cases[i].failure, "case %d", i);
+}
+
 static struct kunit_case mx_proto_cases[] = {
 	KUNIT_CASE(mx_proto_hdr_layout),
 	KUNIT_CASE(mx_proto_hdr_round_trip),
@@ -554,6 +580,7 @@ static struct kunit_case mx_proto_cases[] = {
 	KUNIT_CASE(mx_proto_test_negotiate),
 	KUNIT_CASE(mx_proto_sync_state),
 	KUNIT_CASE(mx_proto_refuse_names),
+	KUNIT_CASE(mx_proto_ack_write_failure),
 	{}
 };
 

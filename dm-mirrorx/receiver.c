@@ -69,6 +69,7 @@ struct mx_rwrite {
 	sector_t sector;
 	u32 sectors;
 	u64 seq;
+	u16 type;
 	u8 status;
 	u32 nr_pages;
 	struct bio *bio;
@@ -92,6 +93,7 @@ struct mx_recv {
 	struct mx_rconn *conn;
 	spinlock_t lock;		/* status fields */
 	enum mx_recv_state state;
+	bool failed;			/* a write failed: detached */
 	u32 source_node;
 	u64 writes, bytes;
 	struct work_struct event_work;
@@ -129,10 +131,55 @@ static void mx_rwrite_free(struct mx_rwrite *rw)
 	mx_obj_sub(MX_OBJ_RECV_WRITE, 1);
 }
 
+static void mx_rc_kill(struct mx_rconn *c)
+{
+	WRITE_ONCE(c->dead, true);
+	mx_sock_shutdown(c->sock);
+}
+
+/*
+ * A write from the source failed on our data device (like DRBD's
+ * on-io-error detach): record durably, before the source hears of it, that
+ * our data is Inconsistent and lacks @rw's regions (our bitmap for the
+ * source, sent at the next connect), then detach: the connection closes
+ * and new ones are refused until the target is loaded again, the disk
+ * repaired. Returns 0 once that is on disk and the error may be acked.
+ */
+static int mx_rc_write_failed(struct mx_rconn *c, struct mx_rwrite *rw)
+{
+	struct mx_recv *rv = c->rv;
+	struct mx_meta *m = &rv->meta;
+	bool first;
+	int r;
+
+	spin_lock_irq(&rv->lock);
+	first = !rv->failed;
+	rv->failed = true;
+	spin_unlock_irq(&rv->lock);
+	if (first) {
+		DMERR("%s: write error at sector %llu: detaching from source node %u; data Inconsistent until a resync (reload the target once the disk is repaired)",
+		      mx_rv_name(rv), (unsigned long long)rw->sector,
+		      c->source_node);
+		queue_work(rv->wq, &rv->event_work);
+	}
+	spin_lock_irq(&m->lock);
+	mx_meta_mark_locked(m, c->source_node, mx_region_of(m, rw->sector),
+			    mx_region_of(m, rw->sector + rw->sectors - 1));
+	m->sb.flags |= MX_SB_INCONSISTENT;
+	mx_meta_sb_dirty(m);
+	spin_unlock_irq(&m->lock);
+	r = mx_meta_commit(m);
+	if (r)
+		DMERR("%s: cannot record the failed write in the metadata (%d): dropping the connection unacked",
+		      mx_rv_name(rv), r);
+	return r;
+}
+
 static void mx_ack_work(struct work_struct *ws)
 {
 	struct mx_rconn *c = container_of(ws, struct mx_rconn, ack_work);
 	struct mx_rwrite *rw, *tmp;
+	bool detach = false;
 	LIST_HEAD(acks);
 
 	spin_lock_irq(&c->ack_lock);
@@ -144,15 +191,22 @@ static void mx_ack_work(struct work_struct *ws)
 				    .flags = rw->status };
 
 		list_del(&rw->list);
-		if (!READ_ONCE(c->dead) &&
-		    mx_rc_send(c, &h, NULL, !list_empty(&acks))) {
-			WRITE_ONCE(c->dead, true);
-			mx_sock_shutdown(c->sock);
+		if (mx_ack_is_write_failure(rw->type,
+					    rw->sectors << SECTOR_SHIFT,
+					    rw->status)) {
+			detach = true;
+			if (mx_rc_write_failed(c, rw))
+				mx_rc_kill(c);
 		}
+		if (!READ_ONCE(c->dead) &&
+		    mx_rc_send(c, &h, NULL, !list_empty(&acks)))
+			mx_rc_kill(c);
 		mx_rwrite_free(rw);
 		atomic_dec(&c->inflight);
 		wake_up(&c->inflight_wait);
 	}
+	if (detach)
+		mx_rc_kill(c);
 }
 
 static u8 mx_ack_status(blk_status_t s)
@@ -269,6 +323,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	INIT_LIST_HEAD(&rw->list);
 	rw->conn = c;
 	rw->seq = h->seq;
+	rw->type = h->type;
 	rw->sector = h->sector;
 	rw->sectors = h->size >> SECTOR_SHIFT;
 	if (mx_bvecs_alloc(rw->bvecs, len, GFP_NOIO)) {
@@ -336,6 +391,9 @@ static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
 	struct mx_hdr h = { .type = MX_P_ACK, .seq = seq };
 	int r;
 
+	/* Detached after a write error: stay Inconsistent, keep the bits. */
+	if (READ_ONCE(rv->failed))
+		return -EIO;
 	spin_lock_irq(&m->lock);
 	memcpy(m->sb.uuid, s->uuid, MX_UUID_LEN);
 	m->sb.current_gen = s->gen;
@@ -704,6 +762,12 @@ static int mx_listen_thread(void *arg)
 		r = mx_sock_accept(rv->lsock, HZ / 2, &sock);
 		if (r)
 			continue;
+		if (READ_ONCE(rv->failed)) {
+			DMERR_LIMIT("%s: connection refused: detached after a write error (reload the target once the disk is repaired)",
+				    mx_rv_name(rv));
+			mx_sock_release(sock);
+			continue;
+		}
 		c = kzalloc(sizeof(*c), GFP_KERNEL);
 		if (!c) {
 			mx_sock_release(sock);
@@ -916,7 +980,8 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 		connected = rv->state == MX_RV_CONNECTED;
 		node = rv->source_node;
 		spin_unlock_irq(&rv->lock);
-		data_state = (flags & MX_SB_FRESH) ? "Fresh" :
+		data_state = READ_ONCE(rv->failed) ? "Failed" :
+			     (flags & MX_SB_FRESH) ? "Fresh" :
 			     (flags & MX_SB_INCONSISTENT) ? "Inconsistent" :
 			     "Consistent";
 		DMEMIT("target %s %u %llu/%llu 1", data_state,

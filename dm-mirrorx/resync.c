@@ -83,12 +83,13 @@ static void mx_rs_chunk_done(struct mx_preq *rq, int error)
 
 /* Read @len bytes at @sector of the data device into a new chunk. */
 static struct mx_rs_chunk *mx_rs_read_chunk(struct mx_source *src,
-					    sector_t sector, u32 len)
+					    sector_t sector, u32 len, int *error)
 {
 	u32 nr = mx_pages_for(len);
 	struct mx_rs_chunk *c;
 	int r;
 
+	*error = -ENOMEM;
 	c = kzalloc(struct_size(c, bvecs, nr), GFP_NOIO);
 	if (!c)
 		return NULL;
@@ -99,6 +100,7 @@ static struct mx_rs_chunk *mx_rs_read_chunk(struct mx_source *src,
 	c->nr_pages = nr;
 	r = mx_bvecs_read(src->data_dev->bdev, sector, c->bvecs, nr);
 	if (r) {
+		*error = r;
 		DMERR_LIMIT("%s: resync read error %d at sector %llu",
 			    dm_table_device_name(src->ti->table), r,
 			    (unsigned long long)sector);
@@ -119,6 +121,7 @@ static int mx_rs_copy_region(struct mx_peer *p, u64 r)
 	struct mx_rs_region *reg;
 	struct mx_rs_chunk *c;
 	sector_t s;
+	int err;
 
 	reg = kzalloc(sizeof(*reg), GFP_NOIO);
 	if (!reg)
@@ -133,9 +136,11 @@ static int mx_rs_copy_region(struct mx_peer *p, u64 r)
 		u32 len = min_t(u64, MX_WIRE_MAX_DATA,
 				(end - s) << SECTOR_SHIFT);
 
-		c = mx_rs_read_chunk(src, s, len);
+		c = mx_rs_read_chunk(src, s, len, &err);
 		if (!c) {
-			reg->error = -EIO;
+			reg->error = err;
+			if (err != -ENOMEM)
+				WRITE_ONCE(p->resync_read_error, err);
 			break;
 		}
 		c->reg = reg;
@@ -232,6 +237,22 @@ void mx_rs_throttle(struct mx_source *src, unsigned long start, u64 bytes)
 		schedule_timeout_interruptible(due - jiffies);
 }
 
+/*
+ * Region @r could not be read from our data device: retrying at once would
+ * spin, so pause the resync (the region stays out of sync) until the admin
+ * resumes it, the disk repaired.
+ */
+static void mx_rs_pause_on_read_error(struct mx_peer *p, u64 r)
+{
+	struct mx_source *src = p->src;
+
+	mx_resync_set_paused(p, true);
+	DMERR("%s: peer %u: resync paused: read error %d in region %llu of the data device; send \"resume %u\" once it is repaired",
+	      dm_table_device_name(src->ti->table), p->conf.node_id,
+	      READ_ONCE(p->resync_read_error), (unsigned long long)r,
+	      p->conf.node_id);
+}
+
 void mx_resync_work(struct work_struct *ws)
 {
 	struct mx_peer *p = container_of(ws, struct mx_peer, resync_work);
@@ -240,6 +261,7 @@ void mx_resync_work(struct work_struct *ws)
 	unsigned long start = jiffies;
 	bool skipped = false, finished;
 
+	WRITE_ONCE(p->resync_read_error, 0);
 	while (mx_rs_may_run(p)) {
 		wait_event_timeout(p->resync_wait,
 				   atomic_read(&p->resync_inflight) <
@@ -284,6 +306,10 @@ void mx_resync_work(struct work_struct *ws)
 			mx_source_unlock_region(src, r);
 			break;
 		}
+		if (READ_ONCE(p->resync_read_error)) {
+			mx_rs_pause_on_read_error(p, r);
+			break;
+		}
 		bytes += (u64)src->meta.sb.region_sectors << SECTOR_SHIFT;
 		mx_rs_throttle(src, start, bytes);
 	}
@@ -303,6 +329,23 @@ done:
 		mx_source_release_held(src);
 		mx_source_event(src);
 	}
+}
+
+void mx_resync_set_paused(struct mx_peer *p, bool paused)
+{
+	struct mx_source *src = p->src;
+	unsigned long flags;
+
+	spin_lock_irqsave(&src->lock, flags);
+	p->paused = paused;
+	if (p->rstate == MX_RS_RESYNCING && paused)
+		p->rstate = MX_RS_PAUSED;
+	else if (p->rstate == MX_RS_PAUSED && !paused)
+		p->rstate = MX_RS_RESYNCING;
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (!paused)
+		mx_resync_kick(p);
+	mx_source_event(src);
 }
 
 void mx_resync_kick(struct mx_peer *p)

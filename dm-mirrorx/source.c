@@ -237,6 +237,24 @@ static void mx_write_put(struct mx_write *w)
 		mx_write_complete(w);
 }
 
+/*
+ * Our own write of @w failed (the error goes to the application): what the
+ * peers hold there may now differ from what we hold, so its regions go out
+ * of sync for every peer, and a resync makes them the same again.
+ */
+static void mx_local_write_failed(struct mx_write *w)
+{
+	struct mx_source *src = w->src;
+	u32 i;
+
+	if (!w->sectors)
+		return;
+	for (i = 0; i < src->nr_peers; i++) {
+		mx_source_mark_oos(src, &src->peers[i], w->r0, w->r1);
+		mx_resync_kick(&src->peers[i]);
+	}
+}
+
 static void mx_local_endio(struct bio *clone)
 {
 	struct mx_write *w = clone->bi_private;
@@ -246,6 +264,7 @@ static void mx_local_endio(struct bio *clone)
 		DMERR_LIMIT("%s: local write error %d at sector %llu",
 			    mx_dev_name(w->src), clone->bi_status,
 			    (unsigned long long)w->sector);
+		mx_local_write_failed(w);
 	}
 	bio_put(clone);
 	mx_obj_sub(MX_OBJ_BIO, 1);
@@ -756,7 +775,7 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad_meta;
 	}
 	if (src->meta.sb.flags & MX_SB_INCONSISTENT) {
-		ti->error = "Data is inconsistent (interrupted resync as target): refusing the source role";
+		ti->error = "Data is inconsistent (interrupted resync or failed write as target): refusing the source role";
 		r = -EINVAL;
 		goto bad_meta_open;
 	}
@@ -1041,7 +1060,6 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 	struct mx_msg m;
 	struct mx_peer *p;
 	const char *err;
-	unsigned long flags;
 	u32 i;
 	int r;
 
@@ -1062,16 +1080,7 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 		break;
 	case MX_MSG_PAUSE:
 	case MX_MSG_RESUME:
-		spin_lock_irqsave(&src->lock, flags);
-		p->paused = m.verb == MX_MSG_PAUSE;
-		if (p->rstate == MX_RS_RESYNCING && p->paused)
-			p->rstate = MX_RS_PAUSED;
-		else if (p->rstate == MX_RS_PAUSED && !p->paused)
-			p->rstate = MX_RS_RESYNCING;
-		spin_unlock_irqrestore(&src->lock, flags);
-		if (!p->paused)
-			mx_resync_kick(p);
-		mx_source_event(src);
+		mx_resync_set_paused(p, m.verb == MX_MSG_PAUSE);
 		break;
 	case MX_MSG_DISCONNECT:
 		mx_peer_disconnect(p);

@@ -134,6 +134,7 @@ struct mx_peer {
 	struct xarray inflight;		/* seq -> struct mx_preq */
 	atomic64_t next_seq;
 	atomic_t resync_inflight;
+	int resync_read_error;		/* a local read failed: pause */
 	wait_queue_head_t resync_wait;
 	bool resync_running;
 };
@@ -192,6 +193,8 @@ const char *mx_repl_state_name(enum mx_repl_state s);
 
 /* resync.c */
 void mx_resync_kick(struct mx_peer *p);
+/* Pause or resume @p's resync (the pause/resume messages). */
+void mx_resync_set_paused(struct mx_peer *p, bool paused);
 void mx_resync_stop(struct mx_peer *p);
 void mx_resync_work(struct work_struct *ws);
 void mx_send_sync_state(struct mx_peer *p, u32 state);

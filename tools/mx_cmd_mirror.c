@@ -510,6 +510,10 @@ int mx_cmd_promote(int argc, char **argv)
 			return mx_err(MX_EXIT_REFUSED,
 				      "the data of %s here is Inconsistent (a resync to this node is unfinished): it cannot become the source; let the resync finish",
 				      m.name);
+		if (!strcmp(st.data_state, "Failed"))
+			return mx_err(MX_EXIT_REFUSED,
+				      "the data device of %s here failed a write: it cannot become the source; repair it and let a resync finish",
+				      m.name);
 		if (!strcmp(st.data_state, "Fresh") && !force)
 			return mx_err(MX_EXIT_REFUSED,
 				      "the data of %s here is Fresh (it never received mirrored data): promoting it would discard the other side's data; --force if you mean it",
