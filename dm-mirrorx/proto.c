@@ -347,6 +347,9 @@ const char *mx_refuse_reason_name(u32 reason)
 
 bool mx_ack_is_write_failure(u16 type, u32 size, u8 status)
 {
-	return (type == MX_P_DATA || type == MX_P_RS_DATA) && size &&
-	       status != MX_ACK_OK && status != MX_ACK_EOPNOTSUPP;
+	if (status == MX_ACK_OK || status == MX_ACK_EOPNOTSUPP)
+		return false;
+	if (type == MX_P_FLUSH)
+		return true;
+	return (type == MX_P_DATA || type == MX_P_RS_DATA) && size;
 }

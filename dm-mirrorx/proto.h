@@ -83,9 +83,9 @@ const char *mx_refuse_reason_name(u32 reason);
 
 /*
  * Does an ack with MX_ACK_* @status for a packet of @type carrying @size
- * bytes of operation mean the target's data device failed the write, so
- * the target detaches (receiver.c) and the source drops it (peer.c)? Not
- * for "not supported" (a discard may get it), nor for flushes.
+ * bytes of operation mean the target's data device failed a write or a
+ * flush, so the target detaches (receiver.c) and the source drops it
+ * (peer.c)? Not for "not supported" (a discard may get it).
  */
 bool mx_ack_is_write_failure(u16 type, u32 size, u8 status);
 

@@ -550,7 +550,8 @@ static void mx_proto_ack_write_failure(struct kunit *test)
 		{ MX_P_DATA, 4096, MX_ACK_OK, false },
 		/* A discard the target's device does not support. */
 		{ MX_P_DATA, 1 << 20, MX_ACK_EOPNOTSUPP, false },
-		{ MX_P_FLUSH, 0, MX_ACK_EIO, false },
+		{ MX_P_FLUSH, 0, MX_ACK_EIO, true },
+		{ MX_P_FLUSH, 0, MX_ACK_OK, false },
 		{ MX_P_SYNC_STATE, 0, MX_ACK_EIO, false },
 		{ MX_P_DATA, 0, MX_ACK_EIO, false },
 	};

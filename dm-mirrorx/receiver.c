@@ -70,6 +70,7 @@ struct mx_rwrite {
 	u32 sectors;
 	u64 seq;
 	u16 type;
+	bool preflush;			/* a failure may have lost any write */
 	u8 status;
 	u32 nr_pages;
 	struct bio *bio;
@@ -138,14 +139,17 @@ static void mx_rc_kill(struct mx_rconn *c)
 }
 
 /*
- * A write from the source failed on our data device (like DRBD's
- * on-io-error detach): record durably, before the source hears of it, that
- * our data is Inconsistent and lacks @rw's regions (our bitmap for the
- * source, sent at the next connect), then detach: the connection closes
- * and new ones are refused until the target is loaded again, the disk
- * repaired. Returns 0 once that is on disk and the error may be acked.
+ * A write (@sectors at @sector) or, with @sectors 0, a flush from the
+ * source failed on our data device (like DRBD's on-io-error detach):
+ * record durably, before the source hears of it, that our data is
+ * Inconsistent and lacks those regions (every region after a failed flush:
+ * any write since the last one may be lost), in our bitmap for the source,
+ * sent at the next connect. Then detach: the connection closes and new
+ * ones are refused until the target is loaded again, the disk repaired.
+ * Returns 0 once that is on disk and the error may be acked.
  */
-static int mx_rc_write_failed(struct mx_rconn *c, struct mx_rwrite *rw)
+static int mx_rc_write_failed(struct mx_rconn *c, sector_t sector,
+			      u32 sectors)
 {
 	struct mx_recv *rv = c->rv;
 	struct mx_meta *m = &rv->meta;
@@ -157,14 +161,17 @@ static int mx_rc_write_failed(struct mx_rconn *c, struct mx_rwrite *rw)
 	rv->failed = true;
 	spin_unlock_irq(&rv->lock);
 	if (first) {
-		DMERR("%s: write error at sector %llu: detaching from source node %u; data Inconsistent until a resync (reload the target once the disk is repaired)",
-		      mx_rv_name(rv), (unsigned long long)rw->sector,
-		      c->source_node);
+		DMERR("%s: %s error at sector %llu: detaching from source node %u; data Inconsistent until a resync (reload the target once the disk is repaired)",
+		      mx_rv_name(rv), sectors ? "write" : "flush",
+		      (unsigned long long)sector, c->source_node);
 		queue_work(rv->wq, &rv->event_work);
 	}
+	if (!sectors)
+		mx_meta_set_all(m, c->source_node);
 	spin_lock_irq(&m->lock);
-	mx_meta_mark_locked(m, c->source_node, mx_region_of(m, rw->sector),
-			    mx_region_of(m, rw->sector + rw->sectors - 1));
+	if (sectors)
+		mx_meta_mark_locked(m, c->source_node, mx_region_of(m, sector),
+				    mx_region_of(m, sector + sectors - 1));
 	m->sb.flags |= MX_SB_INCONSISTENT;
 	mx_meta_sb_dirty(m);
 	spin_unlock_irq(&m->lock);
@@ -195,7 +202,8 @@ static void mx_ack_work(struct work_struct *ws)
 					    rw->sectors << SECTOR_SHIFT,
 					    rw->status)) {
 			detach = true;
-			if (mx_rc_write_failed(c, rw))
+			if (mx_rc_write_failed(c, rw->sector,
+					       rw->preflush ? 0 : rw->sectors))
 				mx_rc_kill(c);
 		}
 		if (!READ_ONCE(c->dead) &&
@@ -271,6 +279,10 @@ static int mx_rc_flush(struct mx_rconn *c, const struct mx_hdr *h)
 	if (r) {
 		DMERR_LIMIT("%s: flush failed: %d", mx_rv_name(c->rv), r);
 		ack.flags = MX_ACK_EIO;
+		if (mx_rc_write_failed(c, h->sector, 0))
+			return r;	/* drop the connection unacked */
+		mx_rc_send(c, &ack, NULL, false);
+		return r;		/* detach */
 	}
 	return mx_rc_send(c, &ack, NULL, false);
 }
@@ -324,6 +336,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	rw->conn = c;
 	rw->seq = h->seq;
 	rw->type = h->type;
+	rw->preflush = h->flags & MX_WF_PREFLUSH;
 	rw->sector = h->sector;
 	rw->sectors = h->size >> SECTOR_SHIFT;
 	if (mx_bvecs_alloc(rw->bvecs, len, GFP_NOIO)) {

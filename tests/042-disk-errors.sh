@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 042-disk-errors: a target whose disk fails a write detaches (Failed, Inconsistent on disk, cannot become a source) and resyncs partially once repaired; a source write error reaches the application and a resync that cannot read pauses; both nodes end identical
+# 042-disk-errors: a target whose disk fails a write detaches (Failed, Inconsistent on disk, cannot become a source) and resyncs partially once repaired, fully after a failed flush; a source write error reaches the application and a resync that cannot read pauses; both nodes end identical
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -10,9 +10,11 @@ requires_module
 # mx_assert_same then compares the disks below, which hold the same bytes.
 BAD_MIB=1
 
-# xdata_table NAME [BAD_AT_MIB]: xdata's table, with an error stretch.
+# xdata_table NAME [BAD_AT_MIB [KIND]]: xdata's table, with a bad stretch:
+# KIND "error" (the default) fails every I/O there; "flakey" fails writes
+# and, as the table's flushes reach every target, every flush.
 xdata_table() {
-	local n=$1 bad=${2:-} size s0 s1
+	local n=$1 bad=${2:-} kind=${3:-error} size s0 s1 mid
 	size=$(mx_sectors "$n")
 	if [ -z "$bad" ]; then
 		echo "0 $size linear $MX_DATA 0"
@@ -20,11 +22,13 @@ xdata_table() {
 	fi
 	s0=$((bad * 2048))
 	s1=$((s0 + BAD_MIB * 2048))
-	printf '%s\\n%s\\n%s' "0 $s0 linear $MX_DATA 0" \
-		"$s0 $((s1 - s0)) error" "$s1 $((size - s1)) linear $MX_DATA $s1"
+	mid="$s0 $((s1 - s0)) error"
+	[ "$kind" = error ] || mid="$s0 $((s1 - s0)) flakey $MX_DATA $s0 0 3600 1 error_writes"
+	printf '%s\\n%s\\n%s' "0 $s0 linear $MX_DATA 0" "$mid" \
+		"$s1 $((size - s1)) linear $MX_DATA $s1"
 }
 
-# xdata_set NAME [BAD_AT_MIB]: load that table into the live xdata.
+# xdata_set NAME [BAD_AT_MIB [KIND]]: load that table into the live xdata.
 xdata_set() {
 	vm_run "$1" "printf '$(xdata_table "$@")\\n' | dmsetup reload xdata && dmsetup resume xdata && dmsetup table xdata"
 }
@@ -83,6 +87,25 @@ echo "resynced $n of $total regions"
 assert_eq Consistent "$(data_state B)" "B's data state after the resync"
 check_pattern B $MX_DATA 042-tgt-err 4M 62M
 check_pattern B $MX_DATA 042-while-failed 2M 100M
+mx_assert_same A B
+
+step "B's disk fails flushes: an fsync on A succeeds, B detaches"
+xdata_set B 200 flakey
+write_pattern A /dev/mapper/mx 042-flush 1M 24M ||
+	fail "an fsync on A failed because B's flush failed"
+wait_for 30 _is_data_state B Failed
+vm_run B "dmesg" | grep -q "flush error at sector .*detaching" ||
+	fail "no log line on B about the failed flush"
+mx_wait_conn A Connecting 30
+
+step "after a failed flush any write may be lost: B resyncs every region"
+vm_run B "dmsetup remove mx"
+xdata_set B
+mx_create B "$tgt_table"
+mx_wait_insync A 300
+n=$(mx_resync_count A)
+echo "resynced $n of $total regions"
+assert_eq "$total" "$n" "regions resynced after B's failed flush"
 mx_assert_same A B
 
 step "A's disk fails writes at 160 MiB: the application gets the error"
