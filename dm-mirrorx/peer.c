@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/kthread.h>
 #include <linux/sched/signal.h>
+#include <linux/delay.h>
 #include <linux/device-mapper.h>
 #include "source.h"
 #include "transport.h"
@@ -146,6 +147,12 @@ static void mx_send_work(struct work_struct *ws)
 
 	for (;;) {
 		spin_lock_irqsave(&src->lock, flags);
+		if (!p->want_connect && mx_peer_replicating(p)) {
+			/* mx_peer_disconnect(): the socket is ours till flushed */
+			spin_unlock_irqrestore(&src->lock, flags);
+			mx_peer_fail(p, 0, "disconnect requested");
+			return;
+		}
 		if (p->dead || list_empty(&p->sendq)) {
 			spin_unlock_irqrestore(&src->lock, flags);
 			return;
@@ -720,15 +727,36 @@ void mx_peer_free(struct mx_peer *p)
 	bitmap_free(p->oos);
 }
 
+static bool mx_peer_connected(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	bool connected;
+
+	spin_lock_irq(&src->lock);
+	connected = p->cstate == MX_CS_CONNECTED;
+	spin_unlock_irq(&src->lock);
+	return connected;
+}
+
+/*
+ * The disconnect message: stop reconnecting and drop a live connection,
+ * returning once it is down (as drbdadm disconnect), so that what the admin
+ * does next (verify, promote elsewhere) sees StandAlone.
+ */
 void mx_peer_disconnect(struct mx_peer *p)
 {
 	struct mx_source *src = p->src;
+	unsigned long until = jiffies + MX_DISCONNECT_WAIT;
 
 	spin_lock_irq(&src->lock);
 	p->want_connect = false;
 	if (p->cstate == MX_CS_CONNECTING)
 		p->cstate = MX_CS_STANDALONE;
 	spin_unlock_irq(&src->lock);
+	/* The send work owns the socket while connected: it drops it. */
+	queue_work(src->wq, &p->send_work);
+	while (mx_peer_connected(p) && time_before(jiffies, until))
+		msleep(20);
 	/* The admin took the peer out: writes held for it may complete. */
 	mx_source_release_held(src);
 	mx_source_event(src);

@@ -24,6 +24,8 @@
 #define MX_REQ_TIMEOUT		(30 * HZ)
 #define MX_RECONNECT_MIN	(HZ / 2)
 #define MX_RECONNECT_MAX	(4 * HZ)
+/* The disconnect message waits this long at most for the connection to go. */
+#define MX_DISCONNECT_WAIT	(10 * HZ)
 /*
  * Lazy clearing (source.c, mx_sweep): up to MX_HOT_REGIONS regions stay
  * marked while the mirror is busy (the worst case to resync after a crash:

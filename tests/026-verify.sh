@@ -36,5 +36,6 @@ mx_assert_same A B
 
 step "verify refused while not connected"
 vm_run A "dmsetup message mx 0 disconnect 1"
+assert_eq StandAlone "$(mx_conn A)" "peer state as soon as the disconnect message returned"
 if vm_run A "dmsetup message mx 0 verify 1" 2>/dev/null; then fail "verify accepted while StandAlone"; fi
 pass
