@@ -1025,7 +1025,7 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 		mx_meta_commit(&src->meta);
 	}
 	spin_lock_irqsave(&src->lock, flags);
-	live = p->cstate == MX_CS_CONNECTED && !p->dead;
+	live = mx_peer_replicating(p);
 	if (live) {
 		spin_lock(&src->meta.lock);
 		bitmap_or(p->oos, p->oos, src->meta.bits[node],

@@ -129,6 +129,17 @@ mx_assert_no_leaks() {
 # mx_resync_count NAME: regions copied by the last resync (field 14 "done/total").
 mx_resync_count() { mx_field "$1" 14 | cut -d/ -f2; }
 
+# mx_assert_partial_resync NAME: the last resync copied something, and at
+# most an eighth of the regions.
+mx_assert_partial_resync() {
+	local n total
+	n=$(mx_resync_count "$1")
+	total=$(mx_total "$1")
+	echo "resynced $n of $total regions"
+	[ "$n" -gt 0 ] || fail "nothing was resynced"
+	[ "$n" -le $((total / 8)) ] || fail "resync copied $n of $total regions: not a partial resync"
+}
+
 # mx_fio_bg NAME DEV SIZE OFFSET SECS [EXTRA...]: background 4 KiB random
 # writes (libaio, QD 8, O_DIRECT) over SIZE bytes at OFFSET for SECS seconds;
 # prints the job id for vm_wait. fio keeps time with clock_gettime: its
