@@ -164,6 +164,8 @@ void mx_meta_close(struct mx_meta *m)
 int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,
 		     sector_t meta_sectors, const char **err)
 {
+	unsigned long *old_bits[MX_MAX_NODES], *old_disk[MX_MAX_NODES];
+	unsigned long *old_dirty[MX_MAX_NODES];
 	struct mx_sb_info sb;
 	u32 n;
 	int r;
@@ -178,9 +180,9 @@ int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,
 	mutex_lock(&m->commit_lock);
 	spin_lock_irq(&m->lock);
 	for (n = 0; n < MX_MAX_NODES; n++) {
-		kvfree(m->bits[n]);
-		kvfree(m->disk_bits[n]);
-		kvfree(m->dirty_blocks[n]);
+		old_bits[n] = m->bits[n];
+		old_disk[n] = m->disk_bits[n];
+		old_dirty[n] = m->dirty_blocks[n];
 		m->bits[n] = NULL;
 		m->disk_bits[n] = NULL;
 		m->dirty_blocks[n] = NULL;
@@ -191,6 +193,12 @@ int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,
 	m->bitmap_blocks = sb.bitmap_blocks;
 	m->sb_dirty = false;
 	spin_unlock_irq(&m->lock);
+	/* kvfree() may sleep (vfree): never under the spinlock. */
+	for (n = 0; n < MX_MAX_NODES; n++) {
+		kvfree(old_bits[n]);
+		kvfree(old_disk[n]);
+		kvfree(old_dirty[n]);
+	}
 	r = mx_meta_format(m);
 	mutex_unlock(&m->commit_lock);
 	if (r)

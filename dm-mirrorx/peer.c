@@ -142,7 +142,7 @@ static void mx_send_work(struct work_struct *ws)
 	struct mx_source *src = p->src;
 	struct mx_preq *rq;
 	unsigned long flags;
-	bool more;
+	bool more, acked;
 	int r;
 
 	for (;;) {
@@ -164,7 +164,12 @@ static void mx_send_work(struct work_struct *ws)
 
 		rq->hdr.seq = atomic64_inc_return(&p->next_seq);
 		rq->sent_at = jiffies;
-		if (mx_needs_ack(rq->hdr.type)) {
+		/*
+		 * Once in p->inflight, @rq belongs to the receive thread: its
+		 * ack may complete and free it while we are still sending.
+		 */
+		acked = mx_needs_ack(rq->hdr.type);
+		if (acked) {
 			r = xa_insert(&p->inflight, rq->hdr.seq, rq, GFP_NOIO);
 			if (r) {
 				mx_preq_end(rq, r);
@@ -173,7 +178,7 @@ static void mx_send_work(struct work_struct *ws)
 			}
 		}
 		r = mx_send_rq(p, rq, more);
-		if (!mx_needs_ack(rq->hdr.type))
+		if (!acked)
 			mx_preq_end(rq, r);
 		if (r) {
 			mx_peer_fail(p, r, "send failed");
@@ -232,6 +237,21 @@ static int mx_send_hello(struct mx_peer *p)
 	return mx_send_hdr(p->sock, &hdr, &w, false);
 }
 
+/* Why a receive failed, for the log. */
+static const char *mx_recv_error_name(int r)
+{
+	switch (r) {
+	case -EAGAIN:
+		return "no answer";
+	case -ETIMEDOUT:
+		return "packet stalled midway";
+	case -EINTR:
+		return "stopped";
+	default:
+		return "connection lost";
+	}
+}
+
 /* Receive one packet of @type with a payload of exactly @len bytes. */
 static int mx_recv_expect(struct mx_peer *p, u16 type, void *buf, u32 len,
 			  struct mx_hdr *h)
@@ -244,6 +264,10 @@ static int mx_recv_expect(struct mx_peer *p, u16 type, void *buf, u32 len,
 		if (err)
 			DMERR("%s: peer %u: bad packet: %s", mx_name(p),
 			      p->conf.node_id, err);
+		else
+			DMERR_LIMIT("%s: peer %u (%s): handshake: %s (%d)",
+				    mx_name(p), p->conf.node_id, p->addr_str,
+				    mx_recv_error_name(r), r);
 		return r;
 	}
 	if (h->type != type || h->length > len) {
@@ -254,8 +278,34 @@ static int mx_recv_expect(struct mx_peer *p, u16 type, void *buf, u32 len,
 	return h->length ? mx_recv_buf(p->sock, buf, h->length) : 0;
 }
 
+/**
+ * mx_bitmap_packet_ok() - does a BITMAP packet continue the stream?
+ * @next: first word index the packet may start at (updated)
+ * @nwords: words in the whole bitmap
+ * @word: the packet's first word index (its sector field)
+ * @n: words in its payload
+ * @last: it carries MX_BM_LAST
+ *
+ * The target sends the non-zero stretches of its bitmap in order, each
+ * packet but the last starting with a non-zero word, so a stream that goes
+ * backwards, past the end, or stalls with empty packets is not one: this
+ * bounds the stream to @nwords + 1 packets.
+ */
+static bool mx_bitmap_packet_ok(u64 *next, u64 nwords, u64 word, u32 n,
+				bool last)
+{
+	if (word < *next || word > nwords || n > nwords - word)
+		return false;
+	if (!n && !last)
+		return false;
+	*next = word + n;
+	return true;
+}
+
 static int mx_recv_bitmap(struct mx_peer *p)
 {
+	u64 nwords = DIV_ROUND_UP(p->src->meta.nr_regions, 64), next = 0;
+	unsigned long deadline = jiffies + MX_HANDSHAKE_TIMEOUT;
 	struct mx_hdr h;
 	__be64 *buf;
 	u64 *words;
@@ -269,10 +319,31 @@ static int mx_recv_bitmap(struct mx_peer *p)
 		goto out;
 	}
 	do {
+		if (kthread_should_stop()) {
+			r = -EINTR;
+			goto out;
+		}
+		if (time_after(jiffies, deadline)) {
+			DMERR("%s: peer %u: bitmap not received within %u s",
+			      mx_name(p), p->conf.node_id,
+			      MX_HANDSHAKE_TIMEOUT / HZ);
+			r = -ETIMEDOUT;
+			goto out;
+		}
 		r = mx_recv_expect(p, MX_P_BITMAP, buf, MX_WIRE_BITMAP_MAX, &h);
 		if (r)
 			goto out;
 		n = h.length / sizeof(u64);
+		if (!mx_bitmap_packet_ok(&next, nwords, h.sector, n,
+					 h.flags & MX_BM_LAST)) {
+			DMERR("%s: peer %u: bad bitmap stream: %u words at word %llu (expected from %llu of %llu)",
+			      mx_name(p), p->conf.node_id, n,
+			      (unsigned long long)h.sector,
+			      (unsigned long long)next,
+			      (unsigned long long)nwords);
+			r = -EPROTO;
+			goto out;
+		}
 		for (i = 0; i < n; i++)
 			words[i] = be64_to_cpu(buf[i]);
 		mx_meta_or_words(&p->src->meta, p->conf.node_id, h.sector,
@@ -354,73 +425,36 @@ static int mx_authenticate(struct mx_peer *p)
 	return r;
 }
 
-static int mx_handshake(struct mx_peer *p)
+/*
+ * Second half of the handshake, with admission of new writes held
+ * (mx_source_hold_admission): compare generations, tell the target what
+ * happens next, and go Connected. No write may be admitted in between: it
+ * would set bits after they were counted (the peer would be InSync without
+ * it, a write held for it released) or rotate the generation the target
+ * is adopting.
+ */
+static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 {
 	struct mx_source *src = p->src;
 	struct mx_meta *m = &src->meta;
 	u32 node = p->conf.node_id;
-	struct mx_wire_hello wh;
 	struct mx_wire_sync_state ws;
 	struct mx_gen_view sv, tv;
 	struct mx_sync_state ss = { 0 };
-	struct mx_hello th;
 	enum mx_gen_verdict v;
-	const char *err;
 	struct mx_hdr h;
 	u32 slot_flags;
 	u64 n;
 	int r;
 
-	mx_sock_set_rcvtimeo(p->sock, 10 * HZ);
-	r = mx_send_hello(p);
-	if (r)
-		return r;
-	r = mx_recv_expect(p, MX_P_HELLO, &wh, sizeof(wh), &h);
-	if (r)
-		return r;
-	r = mx_hello_decode(&wh, &th, &err);
-	if (r) {
-		DMERR("%s: peer %u: bad hello: %s", mx_name(p), node, err);
-		return r;
-	}
-	if (th.role != MX_ROLE_TARGET) {
-		mx_refuse(p, MX_REFUSE_ROLE, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	if (mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, th.proto_min,
-			       th.proto_max) < 0) {
-		mx_refuse(p, MX_REFUSE_VERSION, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	if (th.node_id != node) {
-		mx_refuse(p, MX_REFUSE_NODE_ID, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	if (memchr_inv(th.uuid, 0, MX_UUID_LEN) &&
-	    memcmp(th.uuid, m->sb.uuid, MX_UUID_LEN)) {
-		mx_refuse(p, MX_REFUSE_UUID, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	if (th.region_sectors != m->sb.region_sectors) {
-		mx_refuse(p, MX_REFUSE_REGION, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	if (th.data_sectors < src->dev_sectors) {
-		mx_refuse(p, MX_REFUSE_SIZE, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	r = mx_recv_bitmap(p);
-	if (r)
-		return r;
-
 	spin_lock_irq(&m->lock);
 	mx_gen_view_of_sb(&m->sb, node, &sv);
 	slot_flags = m->sb.slots[node].flags;
 	spin_unlock_irq(&m->lock);
-	tv.current_gen = th.current_gen;
-	tv.bitmap_gen = th.bitmap_gen;
-	memcpy(tv.history, th.history, sizeof(tv.history));
-	tv.fresh = th.flags & MX_HELLO_FRESH;
+	tv.current_gen = th->current_gen;
+	tv.bitmap_gen = th->bitmap_gen;
+	memcpy(tv.history, th->history, sizeof(tv.history));
+	tv.fresh = th->flags & MX_HELLO_FRESH;
 	v = mx_gen_compare(&sv, &tv, slot_flags);
 	if (v == MX_GEN_TARGET_NEWER) {
 		mx_refuse(p, MX_REFUSE_TARGET_NEWER, MX_RS_TARGET_NEWER);
@@ -430,10 +464,13 @@ static int mx_handshake(struct mx_peer *p)
 		mx_refuse(p, MX_REFUSE_SPLIT_BRAIN, MX_RS_SPLIT_BRAIN);
 		return -EPERM;
 	}
+	/*
+	 * With assume_clean the bits already set are writes made since the
+	 * admin asserted both sides equal (the message cleared the rest):
+	 * they are resynced, never wiped.
+	 */
 	if (v == MX_GEN_FULL_SYNC)
 		mx_meta_set_all(m, node);
-	else if (v == MX_GEN_ASSUME_CLEAN)
-		mx_meta_clear_all(m, node);
 	/* The resync set is on disk before the target hears about it. */
 	r = mx_meta_commit(m);
 	if (r)
@@ -494,6 +531,65 @@ static int mx_handshake(struct mx_peer *p)
 	return 0;
 }
 
+static int mx_handshake(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	struct mx_meta *m = &src->meta;
+	u32 node = p->conf.node_id;
+	struct mx_wire_hello wh;
+	struct mx_hello th;
+	const char *err;
+	struct mx_hdr h;
+	int r;
+
+	mx_sock_set_rcvtimeo(p->sock, 10 * HZ);
+	r = mx_send_hello(p);
+	if (r)
+		return r;
+	r = mx_recv_expect(p, MX_P_HELLO, &wh, sizeof(wh), &h);
+	if (r)
+		return r;
+	r = mx_hello_decode(&wh, &th, &err);
+	if (r) {
+		DMERR("%s: peer %u: bad hello: %s", mx_name(p), node, err);
+		return r;
+	}
+	if (th.role != MX_ROLE_TARGET) {
+		mx_refuse(p, MX_REFUSE_ROLE, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, th.proto_min,
+			       th.proto_max) < 0) {
+		mx_refuse(p, MX_REFUSE_VERSION, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (th.node_id != node) {
+		mx_refuse(p, MX_REFUSE_NODE_ID, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (memchr_inv(th.uuid, 0, MX_UUID_LEN) &&
+	    memcmp(th.uuid, m->sb.uuid, MX_UUID_LEN)) {
+		mx_refuse(p, MX_REFUSE_UUID, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (th.region_sectors != m->sb.region_sectors) {
+		mx_refuse(p, MX_REFUSE_REGION, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (th.data_sectors < src->dev_sectors) {
+		mx_refuse(p, MX_REFUSE_SIZE, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	r = mx_recv_bitmap(p);
+	if (r)
+		return r;
+
+	mx_source_hold_admission(src);
+	r = mx_handshake_decide(p, &th);
+	mx_source_release_admission(src);
+	return r;
+}
+
 /* --- receive loop ------------------------------------------------------- */
 
 static bool mx_request_timed_out(struct mx_peer *p)
@@ -524,6 +620,15 @@ static void mx_recv_loop(struct mx_peer *p)
 	mx_sock_set_rcvtimeo(p->sock, MX_PING_INTERVAL);
 	while (!kthread_should_stop() && !READ_ONCE(p->dead)) {
 		r = mx_recv_hdr(p->sock, &h, src->dev_sectors, &err);
+		/*
+		 * Checked on every packet, not only in silence: a target that
+		 * answers pings (or acks other writes) but never this request
+		 * must not hold its writer forever.
+		 */
+		if (mx_request_timed_out(p)) {
+			mx_peer_fail(p, -ETIMEDOUT, "request timeout");
+			break;
+		}
 		if (r == -EAGAIN) {
 			if (!READ_ONCE(p->want_connect)) {
 				mx_peer_fail(p, 0, "disconnect requested");
@@ -533,15 +638,11 @@ static void mx_recv_loop(struct mx_peer *p)
 				mx_peer_fail(p, -ETIMEDOUT, "ping timeout");
 				break;
 			}
-			if (mx_request_timed_out(p)) {
-				mx_peer_fail(p, -ETIMEDOUT, "request timeout");
-				break;
-			}
 			mx_send_simple(p, MX_P_PING);
 			continue;
 		}
 		if (r) {
-			mx_peer_fail(p, r, err ?: "receive failed");
+			mx_peer_fail(p, r, err ?: mx_recv_error_name(r));
 			break;
 		}
 		p->last_rx = jiffies;

@@ -301,13 +301,21 @@ int mx_sync_state_decode(const struct mx_wire_sync_state *w,
 	switch (s->state) {
 	case MX_SS_IN_SYNC:
 	case MX_SS_RESYNC_DONE:
-		/* Adopting generation 0 would make the target look blank. */
+	case MX_SS_RESYNC:
+		/*
+		 * The target adopts @gen and @uuid (an Inconsistent one too,
+		 * for RESYNC): generation 0 or a zero UUID would make it look
+		 * blank, and the next handshake would start a full resync or
+		 * let it bind to another mirror.
+		 */
 		if (!s->gen) {
 			*err = "Sync state adopts generation 0";
 			return -EPROTO;
 		}
-		fallthrough;
-	case MX_SS_RESYNC:
+		if (!memchr_inv(s->uuid, 0, MX_UUID_LEN)) {
+			*err = "Sync state adopts an all-zero mirror UUID";
+			return -EPROTO;
+		}
 		if (s->reason != MX_REFUSE_NONE) {
 			*err = "Refuse reason on a non-refusal sync state";
 			return -EPROTO;

@@ -481,6 +481,7 @@ static void mx_proto_sync_state(struct kunit *test)
 	struct mx_wire_sync_state w;
 	struct mx_sync_state out;
 	const char *err = "(no error)";
+	u32 st;
 
 	mx_sync_state_encode(&w, &s);
 	KUNIT_ASSERT_EQ(test, mx_sync_state_decode(&w, &out, &err), 0);
@@ -500,8 +501,8 @@ static void mx_proto_sync_state(struct kunit *test)
 	mx_sync_state_encode(&w, &s);
 	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
 
-	s = (struct mx_sync_state){ .state = MX_SS_RESYNC,
-				    .reason = MX_REFUSE_UUID };
+	s = (struct mx_sync_state){ .state = MX_SS_RESYNC, .gen = 5,
+				    .uuid = { 9 }, .reason = MX_REFUSE_UUID };
 	mx_sync_state_encode(&w, &s);
 	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
 	KUNIT_EXPECT_STREQ(test, err,
@@ -510,11 +511,25 @@ static void mx_proto_sync_state(struct kunit *test)
 	mx_sync_state_encode(&w, &s);
 	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), 0);
 
-	s.state = MX_SS_IN_SYNC;
-	s.gen = 0;
-	mx_sync_state_encode(&w, &s);
-	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
-	KUNIT_EXPECT_STREQ(test, err, "Sync state adopts generation 0");
+	/* Every state the target adopts needs a generation and a UUID. */
+	for (st = MX_SS_IN_SYNC; st <= MX_SS_RESYNC_DONE; st++) {
+		s = (struct mx_sync_state){ .state = st, .gen = 0,
+					    .uuid = { 9 } };
+		mx_sync_state_encode(&w, &s);
+		KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err),
+				-EPROTO);
+		KUNIT_EXPECT_STREQ(test, err, "Sync state adopts generation 0");
+		s.gen = 5;
+		memset(s.uuid, 0, MX_UUID_LEN);
+		mx_sync_state_encode(&w, &s);
+		KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err),
+				-EPROTO);
+		KUNIT_EXPECT_STREQ(test, err,
+				   "Sync state adopts an all-zero mirror UUID");
+		s.uuid[15] = 1;
+		mx_sync_state_encode(&w, &s);
+		KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), 0);
+	}
 
 	s.state = 0;
 	mx_sync_state_encode(&w, &s);

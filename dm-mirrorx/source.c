@@ -81,11 +81,16 @@ static bool mx_region_resync_locked(struct mx_source *src, u64 r0, u64 r1)
 	return false;
 }
 
-/* Does @w conflict with an in-flight write or a resync copy? */
+/*
+ * Does @w conflict with an in-flight write or a resync copy, or must it
+ * wait while a handshake decides?
+ */
 static bool mx_write_conflicts(struct mx_source *src, struct mx_write *w)
 {
 	struct mx_write *o;
 
+	if (src->admit_holds)
+		return true;
 	if (!w->sectors)
 		return false;
 	if (mx_region_resync_locked(src, w->r0, w->r1))
@@ -125,6 +130,50 @@ bool mx_source_try_lock_region(struct mx_source *src, u64 r)
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
 	return ok;
+}
+
+/*
+ * A connecting peer is between counting its regions to resync and going
+ * Connected: new writes wait in src->blocked meanwhile (bounded by the
+ * handshake's receive timeout). Writes already admitted have their bits
+ * set, so they are counted.
+ */
+void mx_source_hold_admission(struct mx_source *src)
+{
+	spin_lock_irq(&src->lock);
+	src->admit_holds++;
+	spin_unlock_irq(&src->lock);
+}
+
+void mx_source_release_admission(struct mx_source *src)
+{
+	spin_lock_irq(&src->lock);
+	src->admit_holds--;
+	spin_unlock_irq(&src->lock);
+	mx_source_kick_commit(src);
+}
+
+/*
+ * assume_clean: the admin asserts @node holds our data now. Clear its bits
+ * but those of writes in flight or held for a peer, which it may lack.
+ */
+static void mx_source_assume_clean(struct mx_source *src, u32 node)
+{
+	struct mx_write *w;
+
+	spin_lock_irq(&src->lock);
+	spin_lock(&src->meta.lock);
+	bitmap_clear(src->meta.bits[node], 0, src->meta.nr_regions);
+	bitmap_set(src->meta.dirty_blocks[node], 0, src->meta.bitmap_blocks);
+	list_for_each_entry(w, &src->inflight, list)
+		if (w->sectors)
+			mx_meta_mark_locked(&src->meta, node, w->r0, w->r1);
+	list_for_each_entry(w, &src->held, wait_list)
+		mx_meta_mark_locked(&src->meta, node, w->r0, w->r1);
+	src->meta.sb.slots[node].flags |= MX_SLOT_ASSUME_CLEAN;
+	mx_meta_sb_dirty(&src->meta);
+	spin_unlock(&src->meta.lock);
+	spin_unlock_irq(&src->lock);
 }
 
 void mx_source_unlock_region(struct mx_source *src, u64 r)
@@ -1092,6 +1141,11 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 		WRITE_ONCE(src->conf.opts.resync_rate, m.rate);
 		break;
 	case MX_MSG_ASSUME_CLEAN:
+		if (mx_peer_replicating(p)) {
+			DMWARN("%s: assume_clean: peer %u is connected, refused",
+			       mx_dev_name(src), p->conf.node_id);
+			return -EBUSY;
+		}
 		spin_lock_irq(&src->meta.lock);
 		if (src->meta.sb.slots[p->conf.node_id].bitmap_gen) {
 			spin_unlock_irq(&src->meta.lock);
@@ -1099,10 +1153,8 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 			       mx_dev_name(src), p->conf.node_id);
 			return -EBUSY;
 		}
-		src->meta.sb.slots[p->conf.node_id].flags |=
-			MX_SLOT_ASSUME_CLEAN;
-		mx_meta_sb_dirty(&src->meta);
 		spin_unlock_irq(&src->meta.lock);
+		mx_source_assume_clean(src, p->conf.node_id);
 		return mx_meta_commit(&src->meta);
 	case MX_MSG_VERIFY:
 		r = mx_verify_start(p);

@@ -22,6 +22,8 @@
 #define MX_PING_TIMEOUT		(6 * HZ)
 /* An acknowledgement later than this drops the connection. */
 #define MX_REQ_TIMEOUT		(30 * HZ)
+/* The target's bitmap must arrive within this at connect. */
+#define MX_HANDSHAKE_TIMEOUT	(30 * HZ)
 #define MX_RECONNECT_MIN	(HZ / 2)
 #define MX_RECONNECT_MAX	(4 * HZ)
 /* The disconnect message waits this long at most for the connection to go. */
@@ -165,6 +167,7 @@ struct mx_source {
 	u32 nr_resync_locked;
 	unsigned long *touched;		/* written since the last sweep */
 	u32 idle_periods;		/* sweeps since the last write */
+	u32 admit_holds;		/* handshakes deciding: admit nothing */
 	unsigned long *scratch;
 	bool suspended;
 	atomic_t nr_inflight;
@@ -223,6 +226,8 @@ void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
 			u64 r0, u64 r1);
 void mx_source_kick_commit(struct mx_source *src);
 bool mx_source_try_lock_region(struct mx_source *src, u64 r);
+void mx_source_hold_admission(struct mx_source *src);
+void mx_source_release_admission(struct mx_source *src);
 void mx_source_release_held(struct mx_source *src);
 void mx_source_unlock_region(struct mx_source *src, u64 r);
 

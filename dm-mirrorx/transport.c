@@ -6,7 +6,9 @@
  * thread per connection that blocks in kernel_recvmsg() with a receive
  * timeout (used for keepalive), and serialise sends with a mutex. Data pages
  * go out with kernel_sendpage() (zero copy): the caller keeps the pages
- * alive until the peer acknowledged them.
+ * alive until the peer acknowledged them; pages zero copy must not take
+ * (slab) are copied. A receive that began a packet waits at most
+ * MX_RECV_STALL_TIMEOUT without progress for the rest.
  */
 #include <linux/module.h>
 #include <linux/net.h>
@@ -16,6 +18,7 @@
 #include <linux/tcp.h>
 #include <linux/sched/mm.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 #include "transport.h"
@@ -145,6 +148,23 @@ int mx_send_buf(struct socket *sock, const void *buf, size_t len, bool more)
 	return r;
 }
 
+/*
+ * Send part of a page that zero-copy must not take: a slab page (a
+ * filesystem's sub-page metadata buffer, say) or one without a reference.
+ * TCP would hold on to it past our acknowledgement (nvme-tcp has the same
+ * rule), so copy it through a kernel mapping instead.
+ */
+static int mx_send_page_copy(struct socket *sock, struct page *page,
+			     size_t off, size_t len, bool more)
+{
+	void *p = kmap_local_page(page);
+	int r;
+
+	r = mx_send_buf(sock, p + off, len, more);
+	kunmap_local(p);
+	return r;
+}
+
 static int mx_send_page(struct socket *sock, struct page *page, size_t off,
 			size_t len, bool more)
 {
@@ -152,6 +172,8 @@ static int mx_send_page(struct socket *sock, struct page *page, size_t off,
 	int flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0);
 	int r = 0;
 
+	if (!sendpage_ok(page))
+		return mx_send_page_copy(sock, page, off, len, more);
 	noio = memalloc_noio_save();
 	while (len) {
 		r = mx_compat_sendpage(sock, page, off, len, flags);
@@ -200,9 +222,21 @@ int mx_send_hdr(struct socket *sock, const struct mx_hdr *h,
 	return mx_send_buf(sock, payload, h->length, more);
 }
 
+/* A kthread told to stop gives up a receive; a work item never does. */
+static bool mx_recv_should_stop(void)
+{
+	return (current->flags & PF_KTHREAD) && kthread_should_stop();
+}
+
+/*
+ * Inside a packet, a receive timeout is not "nothing to read": the rest is
+ * owed, so keep waiting, but only MX_RECV_STALL_TIMEOUT without a byte
+ * (a link cut mid-packet, a peer that stalls) and never past a stop.
+ */
 int mx_recv_buf(struct socket *sock, void *buf, size_t len)
 {
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	unsigned long progress = jiffies;
 	struct kvec iov;
 	bool started = false;
 	unsigned int noio;
@@ -213,13 +247,24 @@ int mx_recv_buf(struct socket *sock, void *buf, size_t len)
 		iov.iov_base = buf;
 		iov.iov_len = len;
 		r = kernel_recvmsg(sock, &msg, &iov, 1, len, MSG_WAITALL);
-		if (r == -EAGAIN && started)
-			continue;	/* never give up inside a packet */
+		if (r == -EAGAIN && started) {
+			if (mx_recv_should_stop()) {
+				r = -EINTR;
+				break;
+			}
+			if (time_after(jiffies,
+				       progress + MX_RECV_STALL_TIMEOUT)) {
+				r = -ETIMEDOUT;
+				break;
+			}
+			continue;
+		}
 		if (r <= 0) {
 			r = r ? r : -ECONNRESET;
 			break;
 		}
 		started = true;
+		progress = jiffies;
 		buf += r;
 		len -= r;
 		r = 0;

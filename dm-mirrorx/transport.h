@@ -15,6 +15,11 @@
 /* How long a blocked send or connect may wait for progress. */
 #define MX_SEND_TIMEOUT		(10 * HZ)
 #define MX_CONNECT_TIMEOUT	(5 * HZ)
+/*
+ * Longest silence inside a packet (a header or payload that began to
+ * arrive) before the receive fails with -ETIMEDOUT.
+ */
+#define MX_RECV_STALL_TIMEOUT	(10 * HZ)
 
 int mx_sock_connect(const struct sockaddr_storage *addr, struct socket **res);
 int mx_sock_listen(const struct sockaddr_storage *addr, struct socket **res);
@@ -34,7 +39,9 @@ int mx_send_hdr(struct socket *sock, const struct mx_hdr *h,
 		const void *payload, bool more);
 /*
  * Receive exactly @len bytes. Returns 0, -EAGAIN when the receive timeout
- * expired before the first byte, or another error (peer closed: -ECONNRESET).
+ * expired before the first byte, -ETIMEDOUT when no byte came for
+ * MX_RECV_STALL_TIMEOUT after the first, -EINTR when the calling kthread
+ * is told to stop meanwhile, or another error (peer closed: -ECONNRESET).
  */
 int mx_recv_buf(struct socket *sock, void *buf, size_t len);
 /* Receive exactly @len bytes into a page (for payloads). */

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# 047-hostile-target: a target that stalls mid-packet, floods bitmaps, lies about its role or acks unknown requests is dropped with a log line; writes complete, remove returns, the source's data is intact
+# timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mirror.sh"
+requires_module
+TGT="python3 $MX_REPO/tests/tools/mxtarget.py"
+
+mx_boot A B
+baddr=$(vm_addr B A)
+
+# hostile CASE LOGRE MAXSECS: B plays CASE; A's source must drop it within
+# MAXSECS of the misbehaviour with a log line matching LOGRE, and a
+# dmsetup remove must return at once afterwards.
+hostile() {
+	local c=$1 re=$2 max=$3 job out n
+	step "hostile target: $c"
+	vm_run A "dmesg -C"
+	job=$(vm_run_bg -t 200 B "$TGT $baddr $MX_PORT $c 150")
+	sleep 2
+	mx_create_source A B
+	if [ "$c" = stall-ack ]; then
+		# A sync write: it must complete once the stalled link is dropped.
+		vm_run -t 90 A "dd if=/dev/urandom of=/tmp/w bs=64k count=16 status=none && dd if=/tmp/w of=/dev/mapper/mx bs=64k seek=32 oflag=direct conv=fsync status=none" ||
+			fail "$c: a write on A did not complete with the target stalled"
+	fi
+	out=$(vm_wait B "$job") || fail "$c: fake target: $out"
+	echo "fake target: $out"
+	case $out in
+	"closed after "*) n=${out#closed after }; n=${n% s} ;;
+	*) fail "$c: the source never dropped the connection ($out)" ;;
+	esac
+	[ "$n" -le "$max" ] || fail "$c: dropped after ${n}s, more than ${max}s"
+	vm_run A "dmesg" | grep -E -q "$re" ||
+		fail "$c: no log line matching '$re': $(vm_run A dmesg | tail -n 5)"
+	vm_run -t 30 A "timeout 20 dmsetup remove mx" ||
+		fail "$c: dmsetup remove did not return within 20 s"
+}
+
+write_pattern A $MX_DATA 047-base 8M
+tail_sha=$(dev_sha256 A $MX_DATA $((3 << 20)) $((5 << 20)))
+hostile stall-hello "packet stalled midway|bad packet|receive failed" 40
+hostile role "connection refused: role_conflict" 20
+hostile bitmap-back "bad bitmap stream" 20
+hostile bitmap-endless "bad bitmap stream" 20
+hostile ack-unknown "ack for unknown request" 20
+hostile stall-ack "packet stalled midway" 40
+
+step "the source's data: its own writes only"
+check_pattern A $MX_DATA 047-base 2M
+vm_run A "dd if=/tmp/w bs=64k count=16 status=none | sha256sum | cut -d' ' -f1" >"$MX_WORKDIR/w.sha"
+got=$(dev_sha256 A $MX_DATA $((32 * 65536)) 1M)
+assert_eq "$(cat "$MX_WORKDIR/w.sha")" "$got" "the write made during the stall, on A"
+assert_eq "$tail_sha" "$(dev_sha256 A $MX_DATA $((3 << 20)) $((5 << 20)))" \
+	"A's data after the write, untouched"
+mx_assert_no_leaks A
+pass

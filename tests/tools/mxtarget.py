@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""mxtarget: a hostile dm-mirrorx target speaking the wire protocol
+(wire.h), for tests that feed a source crafted answers.
+
+  mxtarget.py HOST PORT CASE [SECONDS]
+
+listens on HOST:PORT, takes one connection from a source (no auth), and
+misbehaves as CASE says. It never closes the connection itself: it waits,
+for at most SECONDS (default 120), for the source to close it, and prints
+"closed after N s" (N: seconds from the misbehaviour to the close) or
+"still open" when the source kept it. Exits 0 either way; 1 when the
+source did not behave like a source (wrong first packet).
+
+CASE:
+  stall-hello    sends 20 of the 32 bytes of a header instead of a hello
+  role           answers with a hello claiming to be a source
+  bitmap-endless handshake, then BITMAP packets without MX_BM_LAST, each
+                 repeating word 0, for as long as the source takes them
+  bitmap-back    handshake, then a BITMAP packet whose word index goes back
+  ack-unknown    full handshake, then acks a sequence number never sent
+  stall-ack      full handshake, then on the first request answers 20 bytes
+                 of an ACK header and stalls (keepalive pings unanswered)
+"""
+import socket
+import struct
+import sys
+import time
+
+MAGIC = 0x4D58524D
+HELLO, BITMAP, SYNC_STATE, DATA, RS_DATA, FLUSH, ACK, PING = 1, 4, 5, 6, 7, 8, 9, 10
+VERIFY_REQ = 13
+BM_LAST = 1
+ROLE_SOURCE, ROLE_TARGET = 1, 2
+HDR = struct.Struct(">IHHIIQQ")
+HELLO_S = struct.Struct(">8IQ16sQQ4QQ")
+
+
+def hdr(typ, flags=0, length=0, size=0, seq=0, sector=0):
+    return HDR.pack(MAGIC, typ, flags, length, size, seq, sector)
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return buf
+
+
+def recv_pkt(s):
+    h = HDR.unpack(recv_exact(s, HDR.size))
+    return h, recv_exact(s, h[3]) if h[3] else b""
+
+
+def reply_hello(s, src, role=ROLE_TARGET):
+    """A hello that matches the source's: same mirror, in sync with it."""
+    (pmin, pmax, _feat, _role, node, peer, region, _flags, sectors, uuid,
+     gen, _bgen, h0, h1, h2, h3, _dirty) = HELLO_S.unpack(src)
+    hello = HELLO_S.pack(pmin, pmax, 0, role, peer, node, region, 0,
+                         sectors, uuid, gen, 0, h0, h1, h2, h3, 0)
+    s.sendall(hdr(HELLO, length=len(hello)) + hello)
+    return sectors, region
+
+
+def wait_close(s, t0, limit):
+    """Drain (never answer) until the source closes or @limit passes."""
+    s.settimeout(1)
+    while time.time() - t0 < limit:
+        try:
+            if not s.recv(65536):
+                return "closed after %d s" % (time.time() - t0)
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            return "closed after %d s" % (time.time() - t0)
+    return "still open"
+
+
+def main():
+    host, port, case = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    limit = int(sys.argv[4]) if len(sys.argv) > 4 else 120
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    ls = socket.socket(fam, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((host, port))
+    ls.listen(1)
+    s, _ = ls.accept()
+    s.settimeout(30)
+    h, src = recv_pkt(s)
+    if h[1] != HELLO:
+        print("first packet was type %d, not a hello" % h[1])
+        return 1
+    t0 = time.time()
+    if case == "stall-hello":
+        s.sendall(hdr(HELLO, length=HELLO_S.size)[:20])
+        print(wait_close(s, t0, limit))
+        return 0
+    if case == "role":
+        reply_hello(s, src, ROLE_SOURCE)
+        print(wait_close(s, t0, limit))
+        return 0
+    reply_hello(s, src)
+    if case == "bitmap-endless":
+        sent = 0
+        try:
+            while time.time() - t0 < limit:
+                s.sendall(hdr(BITMAP, length=8, sector=0) + bytes(8))
+                sent += 1
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        print("closed after %d s" % (time.time() - t0)
+              if time.time() - t0 < limit else "still open")
+        sys.stderr.write("bitmap packets sent: %d\n" % sent)
+        return 0
+    if case == "bitmap-back":
+        s.sendall(hdr(BITMAP, length=8, sector=1) + struct.pack(">Q", 1))
+        s.sendall(hdr(BITMAP, length=8, sector=0) + struct.pack(">Q", 1))
+        print(wait_close(s, t0, limit))
+        return 0
+    s.sendall(hdr(BITMAP, flags=BM_LAST, sector=0))
+    h, _ = recv_pkt(s)
+    if h[1] != SYNC_STATE:
+        print("expected a sync state, got type %d" % h[1])
+        return 1
+    s.sendall(hdr(ACK, seq=h[5]))
+    if case == "ack-unknown":
+        t0 = time.time()
+        s.sendall(hdr(ACK, seq=987654321))
+        print(wait_close(s, t0, limit))
+        return 0
+    if case == "stall-ack":
+        while True:
+            h, _ = recv_pkt(s)
+            if h[1] in (DATA, RS_DATA, FLUSH, SYNC_STATE, VERIFY_REQ):
+                break
+        t0 = time.time()
+        s.sendall(hdr(ACK, seq=h[5])[:20])
+        print(wait_close(s, t0, limit))
+        return 0
+    print("unknown case " + case)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
