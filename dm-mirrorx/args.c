@@ -370,7 +370,7 @@ static int mx_parse_devs(struct dm_arg_set *as, const char **data,
 {
 	*data = dm_shift_arg(as);
 	*meta = dm_shift_arg(as);
-	/* Only catches the same spelling; the target compares dev_t too. */
+	/* Only catches the same spelling; the constructors compare dev_t. */
 	if (!strcmp(*data, *meta))
 		return mx_arg_error(error,
 				    "Data and metadata devices must differ",

@@ -871,6 +871,11 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 		ti->error = "Cannot open metadata device";
 		goto bad_data;
 	}
+	if (rv->meta_dev->bdev->bd_dev == rv->data_dev->bdev->bd_dev) {
+		ti->error = "Data and metadata devices must differ";
+		r = -EINVAL;
+		goto bad_meta;
+	}
 	if (ti->len > bdev_nr_sectors(rv->data_dev->bdev)) {
 		ti->error = "Device is larger than the data device";
 		r = -EINVAL;

@@ -808,6 +808,11 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Cannot open metadata device";
 		goto bad_data;
 	}
+	if (src->meta_dev->bdev->bd_dev == src->data_dev->bdev->bd_dev) {
+		ti->error = "Data and metadata devices must differ";
+		r = -EINVAL;
+		goto bad_meta;
+	}
 	src->dev_sectors = bdev_nr_sectors(src->data_dev->bdev);
 	if (ti->len > src->dev_sectors) {
 		ti->error = "Device is larger than the data device";

@@ -11,7 +11,7 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	busybox-static
 	libdevmapper-dev dmsetup
-	fio drbd-utils iperf3 iproute2 iptables e2fsprogs keyutils
+	fio drbd-utils iperf3 iproute2 iptables e2fsprogs xfsprogs keyutils
 	sparse gnuplot-nox jq openssl dkms
 	python3-docutils groff-base
 )

@@ -28,6 +28,11 @@ step "source table: each argument wrong in turn"
 refused "0 $S mirrorx" "arguments"
 refused "0 $S mirrorx /dev/nonexistent $MX_META 128 1 1 $ADDR sync" "data device"
 refused "0 $S mirrorx $MX_DATA /dev/nonexistent 128 1 1 $ADDR sync" "metadata device"
+# The same disk spelt two ways (path and major:minor): the kernel compares
+# devices, not strings, or the bitmap would be written over the data.
+DATA_NUM=$(vm_run A "lsblk -dno MAJ:MIN $MX_DATA | tr -d ' '")
+refused "0 $S mirrorx $MX_DATA $DATA_NUM 128 1 1 $ADDR sync" "Data and metadata devices must differ"
+refused "0 $S mirrorx-recv $DATA_NUM $MX_DATA $ADDR" "Data and metadata devices must differ"
 refused "0 $S mirrorx $MX_DATA $MX_META 100 1 1 $ADDR sync" "region"
 refused "0 $S mirrorx $MX_DATA $MX_META 4 1 1 $ADDR sync" "region"
 refused "0 $S mirrorx $MX_DATA $MX_META 12x 1 1 $ADDR sync" "region"

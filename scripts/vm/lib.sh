@@ -189,7 +189,7 @@ vm_boot() {
 	accel=${MX_ACCEL:-tcg}
 	cpu=qemu64
 	[ "$accel" = tcg ] || cpu=host
-	cmdline="console=ttyS0 loglevel=5 panic=-1 mx.name=$name"
+	cmdline="console=ttyS0 loglevel=5 panic=-1 no_timer_check mx.name=$name"
 	cmdline+=" mx.bind=$MX_REPO,$MX_WORKDIR 8250.nr_uarts=1 mitigations=off"
 	# shellcheck disable=SC2054 # commas are qemu's, not array separators
 	args=(-name "mx-$name" -machine pc -accel "$accel" -cpu "$cpu"
