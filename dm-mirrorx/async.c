@@ -199,12 +199,19 @@ void mx_async_queue(struct mx_source *src, struct mx_write *w)
 		struct mx_aentry *e = mx_aentry_alloc(w, bytes);
 
 		if (!e) {
+			/*
+			 * The stream would go on without this write, and the
+			 * target would apply later ones on top of its hole: a
+			 * state we never had. Drop the connection instead;
+			 * the region is resynced after the reconnect.
+			 */
 			spin_lock_irqsave(&src->lock, flags);
 			p->aq_bytes -= bytes;
 			p->aq_writes--;
 			if (w->sectors)
 				bitmap_set(p->oos, w->r0, w->r1 - w->r0 + 1);
 			spin_unlock_irqrestore(&src->lock, flags);
+			mx_peer_fail(p, -ENOMEM, "cannot queue an async write");
 			continue;
 		}
 		mx_write_fill_preq(w, p, &e->rq);

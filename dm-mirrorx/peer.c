@@ -93,7 +93,7 @@ void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq)
 }
 
 /* Make the connection fail; the connection thread tears it down. */
-static void mx_peer_fail(struct mx_peer *p, int error, const char *why)
+void mx_peer_fail(struct mx_peer *p, int error, const char *why)
 {
 	struct mx_source *src = p->src;
 	unsigned long flags;
@@ -735,6 +735,7 @@ static void mx_conn_teardown(struct mx_peer *p)
 	p->resync_total = 0;
 	p->resync_done = 0;
 	p->behind = false;
+	p->resync_announce = false;
 	p->dead = false;
 	spin_unlock_irq(&src->lock);
 	mx_source_event(src);

@@ -166,8 +166,16 @@ struct mx_rs_state_rq {
 	struct mx_wire_sync_state w;
 };
 
+/*
+ * A state change the target did not confirm (its metadata failed) cannot
+ * be left behind: drop the connection, the next handshake settles it. A
+ * connection already gone (-ENOTCONN) is settled the same way.
+ */
 static void mx_rs_state_done(struct mx_preq *rq, int error)
 {
+	if (error && error != -ENOTCONN)
+		mx_peer_fail(rq->peer, error,
+			     "target did not confirm a sync state");
 	kfree(container_of(rq, struct mx_rs_state_rq, rq));
 }
 
@@ -179,8 +187,10 @@ void mx_send_sync_state(struct mx_peer *p, u32 state)
 	struct mx_rs_state_rq *sr;
 
 	sr = kzalloc(sizeof(*sr), GFP_NOIO);
-	if (!sr)
+	if (!sr) {
+		mx_peer_fail(p, -ENOMEM, "cannot send a sync state");
 		return;
+	}
 	spin_lock_irq(&src->meta.lock);
 	s.gen = src->meta.sb.current_gen;
 	memcpy(s.uuid, src->meta.sb.uuid, MX_UUID_LEN);
@@ -253,6 +263,23 @@ static void mx_rs_pause_on_read_error(struct mx_peer *p, u64 r)
 	      p->conf.node_id);
 }
 
+/*
+ * A peer that left InSync on a live connection is told it is Inconsistent
+ * before the first region reaches it (the send queue keeps the order).
+ */
+static void mx_rs_announce(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	bool announce;
+
+	spin_lock_irq(&src->lock);
+	announce = p->resync_announce;
+	p->resync_announce = false;
+	spin_unlock_irq(&src->lock);
+	if (announce)
+		mx_send_sync_state(p, MX_SS_RESYNC);
+}
+
 void mx_resync_work(struct work_struct *ws)
 {
 	struct mx_peer *p = container_of(ws, struct mx_peer, resync_work);
@@ -262,6 +289,7 @@ void mx_resync_work(struct work_struct *ws)
 	bool skipped = false, finished;
 
 	WRITE_ONCE(p->resync_read_error, 0);
+	mx_rs_announce(p);
 	while (mx_rs_may_run(p)) {
 		wait_event_timeout(p->resync_wait,
 				   atomic_read(&p->resync_inflight) <
@@ -298,6 +326,7 @@ void mx_resync_work(struct work_struct *ws)
 			continue;
 		}
 		cursor = r + 1;
+		mx_rs_announce(p);	/* kicked again while running */
 		if (!mx_source_try_lock_region(src, r)) {
 			skipped = true;
 			continue;
@@ -348,6 +377,11 @@ void mx_resync_set_paused(struct mx_peer *p, bool paused)
 	mx_source_event(src);
 }
 
+/*
+ * Start (or continue) copying what @p lacks. Any context but hard IRQ. A
+ * peer that was InSync hears first, from the resync work, that it is
+ * Inconsistent until the resync is done (mx_rs_announce()).
+ */
 void mx_resync_kick(struct mx_peer *p)
 {
 	struct mx_source *src = p->src;
@@ -361,6 +395,7 @@ void mx_resync_kick(struct mx_peer *p)
 			p->rstate = p->paused ? MX_RS_PAUSED : MX_RS_RESYNCING;
 			p->resync_total = n;
 			p->resync_done = 0;
+			p->resync_announce = true;
 		}
 	}
 	spin_unlock_irqrestore(&src->lock, flags);

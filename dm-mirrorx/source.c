@@ -320,6 +320,12 @@ static void mx_local_endio(struct bio *clone)
 	mx_write_put(w);
 }
 
+/*
+ * A peer that did not apply @w (its device cannot do the operation, say)
+ * now lacks it: the regions go out of sync and, on a live connection, a
+ * resync copies them, so the peer leaves InSync until it has them. A peer
+ * that is not connected (-ENOTCONN) resyncs them at its next handshake.
+ */
 static void mx_write_peer_done(struct mx_preq *rq, int error)
 {
 	struct mx_write *w = container_of(rq, struct mx_write,
@@ -328,6 +334,8 @@ static void mx_write_peer_done(struct mx_preq *rq, int error)
 	if (error && w->sectors) {
 		mx_source_mark_oos(w->src, rq->peer, w->r0, w->r1);
 		set_bit(rq->peer->idx, &w->failed_peers);
+		if (error != -ENOTCONN)
+			mx_resync_kick(rq->peer);
 	}
 	mx_write_put(w);
 }
@@ -449,7 +457,9 @@ static void mx_dispatch_throttled(struct mx_source *src)
  * generation; that peer's bitmap remembers the generation it still has.
  * This is what tells, at the next connect, "source newer" from "target
  * newer" and "split brain". Peers still connected adopt the new generation
- * (gen_work). Under src->lock and meta.lock.
+ * (gen_work) once it is on disk here: sent earlier, a crash before the
+ * commit would leave them a generation we never had (a spurious "target
+ * newer"). Under src->lock and meta.lock.
  */
 static void mx_rotate_gen_locked(struct mx_source *src)
 {
@@ -472,7 +482,6 @@ static void mx_rotate_gen_locked(struct mx_source *src)
 	mx_gen_rotate(sb, get_random_u64() | 1);
 	mx_meta_sb_dirty(&src->meta);
 	src->gen_seq++;
-	queue_work(src->wq, &src->gen_work);
 }
 
 static void mx_gen_work(struct work_struct *ws)
@@ -568,6 +577,8 @@ static void mx_commit_work(struct work_struct *ws)
 		r = mx_meta_commit(&src->meta);
 		spin_lock_irqsave(&src->lock, flags);
 		if (!r) {
+			if (src->gen_committed != gen_seq)
+				queue_work(src->wq, &src->gen_work);
 			src->gen_committed = gen_seq;
 		} else {
 			/* A write is never issued without its bits on disk. */

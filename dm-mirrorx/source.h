@@ -118,6 +118,7 @@ struct mx_peer {
 	struct list_head sendq;
 	unsigned long *oos;		/* regions needing resync */
 	u64 resync_total, resync_done;
+	bool resync_announce;		/* tell the target: Inconsistent */
 	u64 resynced_bytes;		/* since load, for status and tests */
 	unsigned long last_rx;
 	/* async peers */
@@ -190,6 +191,8 @@ void mx_peer_start(struct mx_peer *p);
 void mx_peer_stop(struct mx_peer *p);
 void mx_peer_free(struct mx_peer *p);
 void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq);
+/* Make the connection fail (any context but hard IRQ); logs @why once. */
+void mx_peer_fail(struct mx_peer *p, int error, const char *why);
 bool mx_peer_replicating(struct mx_peer *p);
 void mx_peer_disconnect(struct mx_peer *p);
 void mx_peer_connect(struct mx_peer *p);
