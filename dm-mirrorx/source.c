@@ -822,6 +822,18 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		}
 	}
 
+	/*
+	 * Split data writes at the packet size, not at the region size: a
+	 * write over several regions marks them all (r0..r1) and waits for
+	 * every one of them, so smaller pieces would not help the intent
+	 * log; they would only cost more packets, acks and admissions.
+	 * Discards and write-zeroes carry no payload: io_hints caps them.
+	 */
+	r = dm_set_target_max_io_len(ti, MX_MAX_IO_SECTORS);
+	if (r) {
+		ti->error = "Cannot set the maximum I/O size";
+		goto bad_peers;
+	}
 	ti->per_io_data_size = sizeof(struct mx_write);
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = 1;

@@ -37,6 +37,13 @@
 #define MX_IDLE_PERIODS		3
 /* Resync regions in flight per peer. */
 #define MX_RESYNC_DEPTH		16
+/*
+ * Largest data write (ti->max_io_len): one DATA packet, as the receiver
+ * refuses a payload over MX_WIRE_MAX_DATA. dm splits larger bios on
+ * multiples of it (aligned), so with regions of at most 1 MiB a piece
+ * covers whole regions and with larger ones it lies inside one region.
+ */
+#define MX_MAX_IO_SECTORS	(MX_WIRE_MAX_DATA >> SECTOR_SHIFT)
 /* Largest discard / write-zeroes in one packet (size is 32 bits). */
 #define MX_MAX_OP_SECTORS	(1U << 22)
 /* Longest wait at suspend for async queues to drain. */
