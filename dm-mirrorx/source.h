@@ -173,7 +173,12 @@ struct mx_source {
 	unsigned long *touched;		/* written since the last sweep */
 	u32 idle_periods;		/* sweeps since the last write */
 	unsigned long *scratch;
-	bool suspended;
+	/*
+	 * From presuspend to resume (or presuspend_undo): resync and verify
+	 * stop. Written under src->lock, read with READ_ONCE().
+	 */
+	bool suspending;
+	wait_queue_head_t rs_wake;	/* wakes throttle sleeps on suspend */
 	atomic_t nr_inflight;
 	wait_queue_head_t drain_wait;
 
@@ -208,6 +213,7 @@ void mx_resync_stop(struct mx_peer *p);
 void mx_resync_work(struct work_struct *ws);
 void mx_send_sync_state(struct mx_peer *p, u32 state);
 void mx_rs_throttle(struct mx_source *src, unsigned long start, u64 bytes);
+bool mx_rs_stopping(struct mx_source *src);
 
 /* async.c */
 bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w);
