@@ -211,7 +211,7 @@ static bool mx_rs_may_run(struct mx_peer *p)
 
 	return (rs == MX_RS_RESYNCING || rs == MX_RS_BEHIND) &&
 	       mx_peer_replicating(p) && !READ_ONCE(p->paused) &&
-	       !READ_ONCE(p->src->suspended);
+	       !mx_rs_stopping(p->src);
 }
 
 /*
@@ -234,17 +234,31 @@ static bool mx_rs_finish_locked(struct mx_peer *p)
 	return true;
 }
 
-/* Sleep as long as needed to keep @bytes since @start under the rate. */
+/*
+ * Is the target being suspended? Resync and verify stop then (the regions
+ * in flight finish), and resume starts the resync again.
+ */
+bool mx_rs_stopping(struct mx_source *src)
+{
+	return READ_ONCE(src->suspending);
+}
+
+/*
+ * Sleep as long as needed to keep @bytes since @start under the rate; a
+ * suspend cuts the sleep short.
+ */
 void mx_rs_throttle(struct mx_source *src, unsigned long start, u64 bytes)
 {
 	u32 rate = READ_ONCE(src->conf.opts.resync_rate);
-	unsigned long due;
+	long left;
 
 	if (!rate)
 		return;
-	due = start + div64_u64(bytes * HZ, (u64)rate * 1024);
-	if (time_before(jiffies, due))
-		schedule_timeout_interruptible(due - jiffies);
+	left = (long)(start + div64_u64(bytes * HZ, (u64)rate * 1024) -
+		      jiffies);
+	if (left > 0)
+		wait_event_interruptible_timeout(src->rs_wake,
+						 mx_rs_stopping(src), left);
 }
 
 /*

@@ -780,6 +780,7 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	INIT_LIST_HEAD(&src->held);
 	INIT_LIST_HEAD(&src->throttled);
 	init_waitqueue_head(&src->drain_wait);
+	init_waitqueue_head(&src->rs_wake);
 	INIT_WORK(&src->commit_work, mx_commit_work);
 	INIT_DELAYED_WORK(&src->sweep_work, mx_sweep_work);
 	INIT_WORK(&src->event_work, mx_event_work);
@@ -887,6 +888,18 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		}
 	}
 
+	/*
+	 * Split data writes at the packet size, not at the region size: a
+	 * write over several regions marks them all (r0..r1) and waits for
+	 * every one of them, so smaller pieces would not help the intent
+	 * log; they would only cost more packets, acks and admissions.
+	 * Discards and write-zeroes carry no payload: io_hints caps them.
+	 */
+	r = dm_set_target_max_io_len(ti, MX_MAX_IO_SECTORS);
+	if (r) {
+		ti->error = "Cannot set the maximum I/O size";
+		goto bad_peers;
+	}
 	ti->per_io_data_size = sizeof(struct mx_write);
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = 1;
@@ -947,6 +960,49 @@ static void mirrorx_dtr(struct dm_target *ti)
 
 /* --- suspend / resume --------------------------------------------------- */
 
+/*
+ * Stop resync and verify for a suspend: their loops see mx_rs_stopping()
+ * and end once the regions in flight are acknowledged (or failed by the
+ * request timeout), and a rate limit sleep is woken. Bits of the regions
+ * copied are cleared already; postsuspend commits them.
+ */
+static void mx_source_stop_resync(struct mx_source *src)
+{
+	u32 i;
+
+	spin_lock_irq(&src->lock);
+	src->suspending = true;
+	spin_unlock_irq(&src->lock);
+	wake_up_all(&src->rs_wake);
+	for (i = 0; i < src->nr_peers; i++)
+		wake_up_all(&src->peers[i].resync_wait);
+}
+
+/*
+ * After a resume or a cancelled suspend: go on with every resync that was
+ * stopped, or requested while suspended (peers with regions out of sync).
+ */
+static void mx_source_restart_resync(struct mx_source *src)
+{
+	u32 i;
+
+	spin_lock_irq(&src->lock);
+	src->suspending = false;
+	spin_unlock_irq(&src->lock);
+	for (i = 0; i < src->nr_peers; i++)
+		mx_resync_kick(&src->peers[i]);
+}
+
+static void mirrorx_presuspend(struct dm_target *ti)
+{
+	mx_source_stop_resync(ti->private);
+}
+
+static void mirrorx_presuspend_undo(struct dm_target *ti)
+{
+	mx_source_restart_resync(ti->private);
+}
+
 static void mirrorx_postsuspend(struct dm_target *ti)
 {
 	struct mx_source *src = ti->private;
@@ -963,11 +1019,11 @@ static void mirrorx_postsuspend(struct dm_target *ti)
 				MX_DRAIN_TIMEOUT))
 		DMWARN("%s: async queue not drained at suspend", mx_dev_name(src));
 	cancel_delayed_work_sync(&src->sweep_work);
+	/* Resync and verify stopped at presuspend: their work ends soon. */
 	flush_workqueue(src->wq);
 	/* Quiet now: a clean switchover should leave nothing to resync. */
 	mx_sweep(src, false);
 	mx_meta_commit(&src->meta);
-	src->suspended = true;
 }
 
 static void mirrorx_resume(struct dm_target *ti)
@@ -975,9 +1031,9 @@ static void mirrorx_resume(struct dm_target *ti)
 	struct mx_source *src = ti->private;
 	u32 i;
 
-	src->suspended = false;
 	for (i = 0; i < src->nr_peers; i++)
 		mx_peer_start(&src->peers[i]);
+	mx_source_restart_resync(src);
 	queue_delayed_work(src->wq, &src->sweep_work, MX_SWEEP_PERIOD);
 }
 
@@ -1209,6 +1265,8 @@ static struct target_type mirrorx_target = {
 	.ctr = mirrorx_ctr,
 	.dtr = mirrorx_dtr,
 	.map = mirrorx_map,
+	.presuspend = mirrorx_presuspend,
+	.presuspend_undo = mirrorx_presuspend_undo,
 	.postsuspend = mirrorx_postsuspend,
 	.resume = mirrorx_resume,
 	.status = mirrorx_status,

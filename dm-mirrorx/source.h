@@ -39,6 +39,13 @@
 #define MX_IDLE_PERIODS		3
 /* Resync regions in flight per peer. */
 #define MX_RESYNC_DEPTH		16
+/*
+ * Largest data write (ti->max_io_len): one DATA packet, as the receiver
+ * refuses a payload over MX_WIRE_MAX_DATA. dm splits larger bios on
+ * multiples of it (aligned), so with regions of at most 1 MiB a piece
+ * covers whole regions and with larger ones it lies inside one region.
+ */
+#define MX_MAX_IO_SECTORS	(MX_WIRE_MAX_DATA >> SECTOR_SHIFT)
 /* Largest discard / write-zeroes in one packet (size is 32 bits). */
 #define MX_MAX_OP_SECTORS	(1U << 22)
 /* Longest wait at suspend for async queues to drain. */
@@ -170,7 +177,12 @@ struct mx_source {
 	u32 idle_periods;		/* sweeps since the last write */
 	u32 admit_holds;		/* handshakes deciding: admit nothing */
 	unsigned long *scratch;
-	bool suspended;
+	/*
+	 * From presuspend to resume (or presuspend_undo): resync and verify
+	 * stop. Written under src->lock, read with READ_ONCE().
+	 */
+	bool suspending;
+	wait_queue_head_t rs_wake;	/* wakes throttle sleeps on suspend */
 	atomic_t nr_inflight;
 	wait_queue_head_t drain_wait;
 
@@ -207,6 +219,7 @@ void mx_resync_stop(struct mx_peer *p);
 void mx_resync_work(struct work_struct *ws);
 void mx_send_sync_state(struct mx_peer *p, u32 state);
 void mx_rs_throttle(struct mx_source *src, unsigned long start, u64 bytes);
+bool mx_rs_stopping(struct mx_source *src);
 
 /* async.c */
 bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w);

@@ -120,7 +120,7 @@ static int mx_verify_region(struct mx_peer *p, u64 r)
 static bool mx_verify_may_run(struct mx_peer *p)
 {
 	return READ_ONCE(p->rstate) == MX_RS_VERIFYING &&
-	       mx_peer_replicating(p) && !READ_ONCE(p->src->suspended);
+	       mx_peer_replicating(p) && !mx_rs_stopping(p->src);
 }
 
 void mx_verify_work(struct work_struct *ws)
