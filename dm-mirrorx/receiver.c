@@ -17,6 +17,10 @@
  * source that restarted is not locked out by its own stale connection,
  * while a stranger can never displace a live source.
  *
+ * While connected, a keepalive work item pings the source every
+ * MX_RECV_KEEPALIVE, so that a receive thread blocked in a slow flush or
+ * verify read does not look like a dead link to the source.
+ *
  * Write order: a write overlapping one still being applied waits for it,
  * so overlapping writes land in stream order; a FLUSH waits for every
  * earlier write, flushes, and only then lets later writes through. The
@@ -49,6 +53,13 @@
 #define MX_RECV_MAX_PENDING	4
 /* Time a new connection has, in all, to authenticate and say hello. */
 #define MX_RECV_GREET_TIMEOUT	(10 * HZ)
+/*
+ * Ping the source this often while connected. The source drops a link
+ * silent for MX_PING_TIMEOUT (6 s); it checks its request timeout only
+ * after MX_PING_INTERVAL (2 s) without a packet, so ping less often than
+ * that, or a stuck disk would never time out a request.
+ */
+#define MX_RECV_KEEPALIVE	(3 * HZ)
 
 enum mx_recv_state {
 	MX_RV_LISTENING,
@@ -75,6 +86,7 @@ struct mx_rconn {
 	struct list_head acks;		/* struct mx_rwrite done, to ack */
 	struct list_head active;	/* struct mx_rwrite being written */
 	struct work_struct ack_work;
+	struct delayed_work keepalive;	/* pings while connected */
 	atomic_t inflight;
 	wait_queue_head_t inflight_wait;
 	u32 source_node;		/* set by own thread before install */
@@ -159,6 +171,36 @@ static void mx_rc_kill(struct mx_rconn *c)
 {
 	WRITE_ONCE(c->dead, true);
 	mx_sock_shutdown(c->sock);
+}
+
+/*
+ * Ping the source while connected, from a work item rather than the receive
+ * thread, which may block for long in a flush, a verify read or waiting for
+ * room. The source counts any packet as liveness and answers the ping. A
+ * sender holding the send mutex is talking already (and gives up after the
+ * socket's MX_SEND_TIMEOUT), so skip a round rather than wait for it; our
+ * own send is bounded by that timeout too.
+ */
+static void mx_rc_keepalive(struct work_struct *ws)
+{
+	struct mx_rconn *c = container_of(to_delayed_work(ws), struct mx_rconn,
+					  keepalive);
+	struct mx_hdr h = { .type = MX_P_PING };
+	int r = 0;
+
+	if (READ_ONCE(c->dead))
+		return;
+	if (mutex_trylock(&c->send_mutex)) {
+		r = mx_send_hdr(c->sock, &h, NULL, false);
+		mutex_unlock(&c->send_mutex);
+	}
+	if (r) {
+		DMWARN_LIMIT("%s: %s: keepalive send failed (%d), dropping",
+			     mx_rv_name(c->rv), c->addr, r);
+		mx_rc_kill(c);
+		return;
+	}
+	queue_delayed_work(c->rv->wq, &c->keepalive, MX_RECV_KEEPALIVE);
 }
 
 /*
@@ -770,6 +812,7 @@ static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
 	INIT_LIST_HEAD(&c->acks);
 	INIT_LIST_HEAD(&c->active);
 	INIT_WORK(&c->ack_work, mx_ack_work);
+	INIT_DELAYED_WORK(&c->keepalive, mx_rc_keepalive);
 	atomic_set(&c->inflight, 0);
 	init_waitqueue_head(&c->inflight_wait);
 	if (kernel_getpeername(sock, (struct sockaddr *)&addr) > 0)
@@ -783,6 +826,7 @@ static void mx_rconn_free(struct mx_rconn *c)
 {
 	WRITE_ONCE(c->dead, true);
 	mx_sock_shutdown(c->sock);
+	cancel_delayed_work_sync(&c->keepalive);
 	/* Writes being applied finish; their acks are dropped. */
 	wait_event(c->inflight_wait, !atomic_read(&c->inflight));
 	flush_work(&c->ack_work);
@@ -871,9 +915,11 @@ static int mx_rconn_thread(void *arg)
 		r = mx_rc_takeover(c);
 	if (!r) {
 		mx_rv_set_connected(c);
+		queue_delayed_work(c->rv->wq, &c->keepalive, MX_RECV_KEEPALIVE);
 		r = mx_rc_loop(c);
 	}
 	WRITE_ONCE(c->dead, true);
+	cancel_delayed_work_sync(&c->keepalive);
 	mx_sock_shutdown(c->sock);
 	/* Wait to be reaped by the listener, a newer connection or the dtr. */
 	while (!kthread_should_stop()) {
