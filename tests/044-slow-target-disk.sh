@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 044-slow-target-disk: flushes taking 9 s on the target's disk do not drop the link (target keepalive); data identical
+# 044-slow-target-disk: 9 s flushes on the target's disk do not drop the link (target keepalive); a hung one still ends it by request timeout; data identical
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -43,9 +43,23 @@ assert_eq "$before" "$after" "source connects during the slow flushes"
 assert_eq Connected/InSync "$(mx_conn A)/$(mx_repl A)" "A's peer after the slow flushes"
 [ "$took" -ge 30 ] || fail "the writes took ${took}s: B's flushes were not slow"
 
-step "B's disk fast again: data identical on both, nothing leaked"
+step "a flush that hangs 60 s still ends the link by the source's 30 s request timeout"
+vm_run B "dmsetup suspend slow && dmsetup load slow --table '$(slow_table 60000)' && dmsetup resume slow"
+f=$(pattern_file 044-stuck 4M)
+job=$(vm_run_bg -t 200 A "dd if='$f' of=/dev/mapper/mx bs=1M oflag=direct seek=48 conv=fsync,notrunc status=none")
+t0=$(date +%s)
+_request_timeout() { vm_run A "dmesg" | grep -q "request timeout"; }
+wait_for 60 _request_timeout
+echo "request timeout after $(($(date +%s) - t0))s"
+if vm_run A "dmesg" | grep -q "ping timeout"; then
+	fail "A logged a ping timeout, not a request timeout, for a hung flush"
+fi
+
+step "B's disk fast again: reconnect, data identical on both, nothing leaked"
 vm_run B "dmsetup suspend slow && dmsetup load slow --table '$(slow_table 0)' && dmsetup resume slow"
+vm_wait A "$job" || fail "the write during the hung flush failed on A"
 mx_wait_insync A 120
+check_pattern B $MX_DATA 044-stuck 4M 48M
 for i in 1 2 3 4; do
 	check_pattern B $MX_DATA "044-$i" 4M "$((i * 8))M"
 done
