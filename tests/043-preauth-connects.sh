@@ -41,6 +41,7 @@ assert_eq Connected "$(mx_conn A)" "A's peer after the flood"
 step "B logged the refusals and ended idle connections at the deadline"
 vm_run B "dmesg" | grep -q "failed authentication" || fail "B does not log failed authentication"
 vm_run B "dmesg" | grep -q "too many pending connections" || fail "B does not log refused connects"
+vm_run B "dmesg" | grep -q "no authentication and hello within" || fail "B does not log connections closed at the deadline"
 held=$(awk '$1 == "held" { print int($2) }' <<<"$out")
 [ "$held" -le 16 ] || fail "B kept an unauthenticated connection open ${held}s (deadline 10 s)"
 

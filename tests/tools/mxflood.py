@@ -8,9 +8,13 @@ For SECS seconds, every 2 s, opens PER_ROUND (default 24) connections to
 HOST:PORT: a third send garbage and close, a third stay idle (reading until
 the target closes them, at most 30 s), a third trickle one garbage byte
 every 3 s (a slow header that a per-read timeout would never end). Prints
-"connects N" (connections the target accepted into its backlog), "refused N"
-(failed connects), and "held MAX" (the longest, in seconds, the target kept
-an idle or trickling connection open), then exits 0.
+"connects N" (connects that completed), "refused N" (failed connects),
+"held MAX" (the longest, in seconds, an idle or trickling connection stayed
+open after the target's first packet to it, the auth challenge of a target
+with the auth option: how long the target let it try) and "limbo N"
+(connections that got neither data nor EOF in 30 s: the kernel completed
+their TCP handshake but dropped them from a full accept queue, so the
+target never saw them), then exits 0.
 """
 import os
 import socket
@@ -21,7 +25,7 @@ import time
 host, port, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 per_round = int(sys.argv[4]) if len(sys.argv) > 4 else 24
 lock = threading.Lock()
-stats = {"connects": 0, "refused": 0, "held": 0.0}
+stats = {"connects": 0, "refused": 0, "held": 0.0, "limbo": 0}
 
 
 def note(key, val=1):
@@ -61,6 +65,8 @@ def hold(trickle):
     if not s:
         return
     t0 = time.monotonic()
+    first = None
+    ended = False
     s.settimeout(1)
     next_byte = t0
     while time.monotonic() - t0 < 30:
@@ -68,16 +74,25 @@ def hold(trickle):
             try:
                 s.send(b"\x4d")
             except OSError:
+                ended = True
                 break
             next_byte += 3
         try:
-            if not s.recv(4096):
-                break
+            data = s.recv(4096)
         except socket.timeout:
             continue
         except OSError:
+            ended = True
             break
-    note("held", time.monotonic() - t0)
+        if not data:
+            ended = True
+            break
+        if first is None:
+            first = time.monotonic()
+    if first is not None:
+        note("held", time.monotonic() - first)
+    elif not ended:
+        note("limbo")
     s.close()
 
 
@@ -97,3 +112,4 @@ for t in threads:
 print("connects %d" % stats["connects"])
 print("refused %d" % stats["refused"])
 print("held %.1f" % stats["held"])
+print("limbo %d" % stats["limbo"])
