@@ -6,9 +6,20 @@
  * listens on the table's address; one source connection at a time is
  * served by a receive kthread that applies writes concurrently and
  * acknowledges each one when its local write completed, with the
- * durability the source asked for (FUA, flush). A newer connection
- * replaces an older one, so a source that restarted is not locked out by
- * its own stale connection.
+ * durability the source asked for (FUA, flush).
+ *
+ * A new connection starts pending, in its own kthread: it has
+ * MX_RECV_GREET_TIMEOUT in all to authenticate (with the auth option) and
+ * to send a valid source hello, and at most MX_RECV_MAX_PENDING connections
+ * are pending at once (the listener closes further ones at once). A
+ * pending connection touches no metadata and no state. Only one that passed
+ * is installed as the connection: it replaces an older one then, so a
+ * source that restarted is not locked out by its own stale connection,
+ * while a stranger can never displace a live source.
+ *
+ * While connected, a keepalive work item pings the source every
+ * MX_RECV_KEEPALIVE, so that a receive thread blocked in a slow flush or
+ * verify read does not look like a dead link to the source.
  *
  * Write order: a write overlapping one still being applied waits for it,
  * so overlapping writes land in stream order; a FLUSH waits for every
@@ -38,6 +49,17 @@
 #define MX_RECV_TIMEOUT		(10 * HZ)
 /* Writes being applied at once per connection. */
 #define MX_RECV_MAX_INFLIGHT	256
+/* Connections authenticating or saying hello at once; more are closed. */
+#define MX_RECV_MAX_PENDING	4
+/* Time a new connection has, in all, to authenticate and say hello. */
+#define MX_RECV_GREET_TIMEOUT	(10 * HZ)
+/*
+ * Ping the source this often while connected. The source drops a link
+ * silent for MX_PING_TIMEOUT (6 s); it checks its request timeout only
+ * after MX_PING_INTERVAL (2 s) without a packet, so ping less often than
+ * that, or a stuck disk would never time out a request.
+ */
+#define MX_RECV_KEEPALIVE	(3 * HZ)
 
 enum mx_recv_state {
 	MX_RV_LISTENING,
@@ -46,20 +68,30 @@ enum mx_recv_state {
 
 struct mx_recv;
 
+/*
+ * One connection from a source: pending (on rv->pending) from accept until
+ * it authenticated and sent a valid hello, then rv->conn until it dies.
+ * Its kthread runs it through both phases; whoever takes it off
+ * rv->pending or rv->conn (under rv->conn_mutex) stops and frees it.
+ */
 struct mx_rconn {
 	struct mx_recv *rv;
 	struct socket *sock;
 	struct task_struct *thread;
-	struct mutex send_mutex;	/* one sender at a time */
+	struct list_head pending;	/* on rv->pending; rv->conn_mutex */
+	unsigned long deadline;		/* end of the greeting; set once */
+	struct mx_hello hello;		/* the source's; own thread only */
+	struct mutex send_mutex;	/* one sender at a time on @sock */
 	spinlock_t ack_lock;		/* @acks and @active */
 	struct list_head acks;		/* struct mx_rwrite done, to ack */
 	struct list_head active;	/* struct mx_rwrite being written */
 	struct work_struct ack_work;
+	struct delayed_work keepalive;	/* pings while connected */
 	atomic_t inflight;
 	wait_queue_head_t inflight_wait;
-	u32 source_node;
-	bool dead;
-	char addr[64];
+	u32 source_node;		/* set by own thread before install */
+	bool dead;			/* READ_ONCE/WRITE_ONCE, set only */
+	char addr[64];			/* set once at accept */
 };
 
 /* One write (or flush) being applied for the source. */
@@ -90,9 +122,12 @@ struct mx_recv {
 	struct socket *lsock;
 	struct task_struct *listener;
 
-	struct mutex conn_mutex;	/* @conn changes */
-	struct mx_rconn *conn;
-	spinlock_t lock;		/* status fields */
+	struct mutex conn_mutex;	/* @conn, @pending, @nr_pending, @closing */
+	struct mx_rconn *conn;		/* the installed connection */
+	struct list_head pending;	/* struct mx_rconn still greeting */
+	unsigned int nr_pending;
+	bool closing;			/* dtr: install nothing more */
+	spinlock_t lock;		/* status fields below */
 	enum mx_recv_state state;
 	bool failed;			/* a write failed: detached */
 	u32 source_node;
@@ -136,6 +171,36 @@ static void mx_rc_kill(struct mx_rconn *c)
 {
 	WRITE_ONCE(c->dead, true);
 	mx_sock_shutdown(c->sock);
+}
+
+/*
+ * Ping the source while connected, from a work item rather than the receive
+ * thread, which may block for long in a flush, a verify read or waiting for
+ * room. The source counts any packet as liveness and answers the ping. A
+ * sender holding the send mutex is talking already (and gives up after the
+ * socket's MX_SEND_TIMEOUT), so skip a round rather than wait for it; our
+ * own send is bounded by that timeout too.
+ */
+static void mx_rc_keepalive(struct work_struct *ws)
+{
+	struct mx_rconn *c = container_of(to_delayed_work(ws), struct mx_rconn,
+					  keepalive);
+	struct mx_hdr h = { .type = MX_P_PING };
+	int r = 0;
+
+	if (READ_ONCE(c->dead))
+		return;
+	if (mutex_trylock(&c->send_mutex)) {
+		r = mx_send_hdr(c->sock, &h, NULL, false);
+		mutex_unlock(&c->send_mutex);
+	}
+	if (r) {
+		DMWARN_LIMIT("%s: %s: keepalive send failed (%d), dropping",
+			     mx_rv_name(c->rv), c->addr, r);
+		mx_rc_kill(c);
+		return;
+	}
+	queue_delayed_work(c->rv->wq, &c->keepalive, MX_RECV_KEEPALIVE);
 }
 
 /*
@@ -455,13 +520,13 @@ static int mx_rc_expect(struct mx_rconn *c, u16 type, void *buf, u32 len,
 	r = mx_recv_hdr(c->sock, h, c->rv->dev_sectors, &err);
 	if (r) {
 		if (err)
-			DMERR("%s: %s: bad packet: %s", mx_rv_name(c->rv),
-			      c->addr, err);
+			DMERR_LIMIT("%s: %s: bad packet: %s",
+				    mx_rv_name(c->rv), c->addr, err);
 		return r;
 	}
 	if (h->type != type || h->length != len) {
-		DMERR("%s: %s: unexpected packet type %u during handshake",
-		      mx_rv_name(c->rv), c->addr, h->type);
+		DMERR_LIMIT("%s: %s: unexpected packet type %u during handshake",
+			    mx_rv_name(c->rv), c->addr, h->type);
 		return -EPROTO;
 	}
 	return len ? mx_recv_buf(c->sock, buf, len) : 0;
@@ -514,70 +579,115 @@ static int mx_rc_send_bitmap(struct mx_rconn *c)
 	return r;
 }
 
-static int mx_rc_handshake(struct mx_rconn *c)
+/* Check the source's hello; touches nothing but @c. */
+static int mx_rc_check_hello(struct mx_rconn *c, const struct mx_hello *sh)
+{
+	struct mx_recv *rv = c->rv;
+
+	if (sh->role != MX_ROLE_SOURCE ||
+	    mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, sh->proto_min,
+			       sh->proto_max) < 0) {
+		DMERR_LIMIT("%s: %s: not a source speaking our protocol",
+			    mx_rv_name(rv), c->addr);
+		return -EPROTO;
+	}
+	if (rv->conf.opts.node_id != MX_NODE_UNSET &&
+	    sh->peer_node_id != rv->conf.opts.node_id) {
+		DMERR_LIMIT("%s: %s: source expects node %u, this is node %u",
+			    mx_rv_name(rv), c->addr, sh->peer_node_id,
+			    rv->conf.opts.node_id);
+		return -EPROTO;
+	}
+	if (sh->node_id == sh->peer_node_id) {
+		DMERR_LIMIT("%s: %s: source claims our node id %u",
+			    mx_rv_name(rv), c->addr, sh->node_id);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * First phase of a new connection, while pending: authenticate (with the
+ * auth option) and read and check the source's hello into c->hello. Shares
+ * nothing with the installed connection; the listener shuts the socket
+ * down at c->deadline, whatever read it is in.
+ */
+static int mx_rc_greet(struct mx_rconn *c)
+{
+	struct mx_recv *rv = c->rv;
+	struct mx_wire_hello wh;
+	const char *err = NULL;
+	struct mx_hdr h;
+	int r;
+
+	mx_sock_set_rcvtimeo(c->sock, MX_RECV_GREET_TIMEOUT);
+	if (rv->auth) {
+		r = mx_auth_exchange(c->sock, rv->auth, MX_ROLE_TARGET,
+				     rv->dev_sectors, &err);
+		if (r) {
+			DMERR_LIMIT("%s: %s failed authentication: %s (%d)",
+				    mx_rv_name(rv), c->addr,
+				    err ?: "connection lost", r);
+			return r;
+		}
+	}
+	r = mx_rc_expect(c, MX_P_HELLO, &wh, sizeof(wh), &h);
+	if (r)
+		return r;
+	r = mx_hello_decode(&wh, &c->hello, &err);
+	if (r) {
+		DMERR_LIMIT("%s: %s: bad hello: %s", mx_rv_name(rv), c->addr,
+			    err);
+		return r;
+	}
+	r = mx_rc_check_hello(c, &c->hello);
+	if (r)
+		return r;
+	c->source_node = c->hello.node_id;
+	return 0;
+}
+
+/*
+ * Second phase, once installed as rv->conn: take the source's node into
+ * the metadata, answer its hello, send our bitmap for it and adopt its
+ * sync state.
+ */
+static int mx_rc_takeover(struct mx_rconn *c)
 {
 	struct mx_recv *rv = c->rv;
 	struct mx_meta *m = &rv->meta;
+	const struct mx_hello *sh = &c->hello;
 	struct mx_wire_hello wh;
 	struct mx_wire_sync_state ws;
-	struct mx_hello sh, th = { 0 };
+	struct mx_hello th = { 0 };
 	struct mx_sync_state ss;
 	struct mx_hdr h;
 	const char *err;
 	int r;
 
-	mx_sock_set_rcvtimeo(c->sock, 10 * HZ);
-	r = mx_rc_expect(c, MX_P_HELLO, &wh, sizeof(wh), &h);
-	if (r)
-		return r;
-	r = mx_hello_decode(&wh, &sh, &err);
-	if (r) {
-		DMERR("%s: %s: bad hello: %s", mx_rv_name(rv), c->addr, err);
-		return r;
-	}
-	if (sh.role != MX_ROLE_SOURCE ||
-	    mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, sh.proto_min,
-			       sh.proto_max) < 0) {
-		DMERR("%s: %s: not a source speaking our protocol",
-		      mx_rv_name(rv), c->addr);
-		return -EPROTO;
-	}
-	if (rv->conf.opts.node_id != MX_NODE_UNSET &&
-	    sh.peer_node_id != rv->conf.opts.node_id) {
-		DMERR("%s: %s: source expects node %u, this is node %u",
-		      mx_rv_name(rv), c->addr, sh.peer_node_id,
-		      rv->conf.opts.node_id);
-		return -EPROTO;
-	}
-	if (sh.node_id == sh.peer_node_id) {
-		DMERR("%s: %s: source claims our node id %u", mx_rv_name(rv),
-		      c->addr, sh.node_id);
-		return -EPROTO;
-	}
-	c->source_node = sh.node_id;
-
+	mx_sock_set_rcvtimeo(c->sock, MX_RECV_TIMEOUT);
 	/* A blank target takes the mirror's region size. */
 	if ((m->sb.flags & MX_SB_FRESH) &&
 	    !memchr_inv(m->sb.uuid, 0, MX_UUID_LEN) &&
-	    m->sb.region_sectors != sh.region_sectors) {
-		r = mx_meta_reformat(m, sh.region_sectors,
+	    m->sb.region_sectors != sh->region_sectors) {
+		r = mx_meta_reformat(m, sh->region_sectors,
 				     bdev_nr_sectors(rv->meta_dev->bdev), &err);
 		if (r) {
 			DMERR("%s: %s: cannot take the source's region size %u: %s",
-			      mx_rv_name(rv), c->addr, sh.region_sectors, err);
+			      mx_rv_name(rv), c->addr, sh->region_sectors, err);
 			return r;
 		}
 	}
 	spin_lock_irq(&m->lock);
-	if (m->sb.node_id != sh.peer_node_id) {
-		m->sb.node_id = sh.peer_node_id;
+	if (m->sb.node_id != sh->peer_node_id) {
+		m->sb.node_id = sh->peer_node_id;
 		mx_meta_sb_dirty(m);
 	}
 	th.proto_min = MX_PROTO_MIN;
 	th.proto_max = MX_PROTO_MAX;
 	th.role = MX_ROLE_TARGET;
-	th.node_id = sh.peer_node_id;
-	th.peer_node_id = sh.node_id;
+	th.node_id = sh->peer_node_id;
+	th.peer_node_id = sh->node_id;
 	th.region_sectors = m->sb.region_sectors;
 	th.flags = (m->sb.flags & MX_SB_FRESH) ? MX_HELLO_FRESH : 0;
 	th.data_sectors = rv->dev_sectors;
@@ -684,10 +794,39 @@ static int mx_rc_loop(struct mx_rconn *c)
 	return 0;
 }
 
+static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
+				       struct socket *sock)
+{
+	struct sockaddr_storage addr;
+	struct mx_rconn *c;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	c->rv = rv;
+	c->sock = sock;
+	c->deadline = jiffies + MX_RECV_GREET_TIMEOUT;
+	INIT_LIST_HEAD(&c->pending);
+	mutex_init(&c->send_mutex);
+	spin_lock_init(&c->ack_lock);
+	INIT_LIST_HEAD(&c->acks);
+	INIT_LIST_HEAD(&c->active);
+	INIT_WORK(&c->ack_work, mx_ack_work);
+	INIT_DELAYED_WORK(&c->keepalive, mx_rc_keepalive);
+	atomic_set(&c->inflight, 0);
+	init_waitqueue_head(&c->inflight_wait);
+	if (kernel_getpeername(sock, (struct sockaddr *)&addr) > 0)
+		mx_addr_str(&addr, c->addr, sizeof(c->addr));
+	else
+		strscpy(c->addr, "?", sizeof(c->addr));
+	return c;
+}
+
 static void mx_rconn_free(struct mx_rconn *c)
 {
 	WRITE_ONCE(c->dead, true);
 	mx_sock_shutdown(c->sock);
+	cancel_delayed_work_sync(&c->keepalive);
 	/* Writes being applied finish; their acks are dropped. */
 	wait_event(c->inflight_wait, !atomic_read(&c->inflight));
 	flush_work(&c->ack_work);
@@ -695,39 +834,94 @@ static void mx_rconn_free(struct mx_rconn *c)
 	kfree(c);
 }
 
+/* Stop the kthread of a connection no list holds any more, and free it. */
+static void mx_rconn_stop(struct mx_rconn *c)
+{
+	WRITE_ONCE(c->dead, true);
+	mx_sock_shutdown(c->sock);
+	kthread_stop(c->thread);
+	mx_rconn_free(c);
+}
+
+/* Stop and free the installed connection, if any. Under conn_mutex. */
+static void mx_rv_drop_conn(struct mx_recv *rv)
+{
+	struct mx_rconn *c = rv->conn;
+
+	if (!c)
+		return;
+	rv->conn = NULL;
+	mx_rconn_stop(c);
+	spin_lock_irq(&rv->lock);
+	if (rv->state == MX_RV_CONNECTED)
+		DMWARN("%s: source disconnected", mx_rv_name(rv));
+	rv->state = MX_RV_LISTENING;
+	spin_unlock_irq(&rv->lock);
+	queue_work(rv->wq, &rv->event_work);
+}
+
+/*
+ * @c greeted well: make it the connection, replacing (stopping) the one
+ * installed, unless it ran out of time meanwhile, the target detached or
+ * is going away.
+ */
+static int mx_rv_install(struct mx_rconn *c)
+{
+	struct mx_recv *rv = c->rv;
+	int r = 0;
+
+	mutex_lock(&rv->conn_mutex);
+	if (rv->closing || READ_ONCE(c->dead)) {
+		r = -ESHUTDOWN;
+	} else if (READ_ONCE(rv->failed)) {
+		DMERR_LIMIT("%s: connection from %s refused: detached after a write error",
+			    mx_rv_name(rv), c->addr);
+		r = -EIO;
+	} else {
+		list_del_init(&c->pending);
+		rv->nr_pending--;
+		if (rv->conn)
+			DMINFO("%s: %s replaces the connection from %s",
+			       mx_rv_name(rv), c->addr, rv->conn->addr);
+		mx_rv_drop_conn(rv);
+		rv->conn = c;
+	}
+	mutex_unlock(&rv->conn_mutex);
+	return r;
+}
+
+static void mx_rv_set_connected(struct mx_rconn *c)
+{
+	struct mx_recv *rv = c->rv;
+
+	spin_lock_irq(&rv->lock);
+	rv->state = MX_RV_CONNECTED;
+	rv->source_node = c->source_node;
+	spin_unlock_irq(&rv->lock);
+	DMINFO("%s: source node %u connected from %s", mx_rv_name(rv),
+	       c->source_node, c->addr);
+	queue_work(rv->wq, &rv->event_work);
+}
+
 static int mx_rconn_thread(void *arg)
 {
 	struct mx_rconn *c = arg;
-	struct mx_recv *rv = c->rv;
 	int r;
 
-	r = 0;
-	if (rv->auth) {
-		const char *err;
-
-		mx_sock_set_rcvtimeo(c->sock, 10 * HZ);
-		r = mx_auth_exchange(c->sock, rv->auth, MX_ROLE_TARGET,
-				     rv->dev_sectors, &err);
-		if (r)
-			DMERR_LIMIT("%s: %s failed authentication: %s (%d)",
-				    mx_rv_name(rv), c->addr,
-				    err ?: "connection lost", r);
-	}
+	r = mx_rc_greet(c);
 	if (!r)
-		r = mx_rc_handshake(c);
+		r = mx_rv_install(c);
+	if (!r)
+		r = mx_rc_takeover(c);
 	if (!r) {
-		spin_lock_irq(&rv->lock);
-		rv->state = MX_RV_CONNECTED;
-		rv->source_node = c->source_node;
-		spin_unlock_irq(&rv->lock);
-		DMINFO("%s: source node %u connected from %s", mx_rv_name(rv),
-		       c->source_node, c->addr);
-		queue_work(rv->wq, &rv->event_work);
+		mx_rv_set_connected(c);
+		queue_delayed_work(c->rv->wq, &c->keepalive, MX_RECV_KEEPALIVE);
 		r = mx_rc_loop(c);
 	}
 	WRITE_ONCE(c->dead, true);
+	cancel_delayed_work_sync(&c->keepalive);
 	mx_sock_shutdown(c->sock);
-	/* Wait to be reaped by the listener or the destructor. */
+	/* Wait to be reaped by the listener, a newer connection or the dtr. */
 	while (!kthread_should_stop()) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (!kthread_should_stop())
@@ -737,41 +931,91 @@ static int mx_rconn_thread(void *arg)
 	return r;
 }
 
-/* Stop and free the current connection, if any. Under conn_mutex. */
-static void mx_rv_drop_conn(struct mx_recv *rv)
+/*
+ * Under conn_mutex: shut down pending connections past their deadline and
+ * move dead ones to @gone, for mx_rconn_stop() outside the mutex.
+ */
+static void mx_rv_collect_pending(struct mx_recv *rv, struct list_head *gone)
 {
-	struct mx_rconn *c = rv->conn;
+	struct mx_rconn *c, *tmp;
 
-	if (!c)
+	list_for_each_entry_safe(c, tmp, &rv->pending, pending) {
+		if (!READ_ONCE(c->dead) && time_after(jiffies, c->deadline)) {
+			DMERR_LIMIT("%s: %s: no authentication and hello within %u s, closing",
+				    mx_rv_name(rv), c->addr,
+				    MX_RECV_GREET_TIMEOUT / HZ);
+			mx_rc_kill(c);
+		}
+		if (READ_ONCE(c->dead)) {
+			list_move_tail(&c->pending, gone);
+			rv->nr_pending--;
+		}
+	}
+}
+
+static void mx_rconn_stop_list(struct list_head *gone)
+{
+	struct mx_rconn *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, gone, pending) {
+		list_del_init(&c->pending);
+		mx_rconn_stop(c);
+	}
+}
+
+/* Reap the dead connection and the pending ones dead or out of time. */
+static void mx_rv_reap(struct mx_recv *rv)
+{
+	LIST_HEAD(gone);
+
+	mutex_lock(&rv->conn_mutex);
+	if (rv->conn && READ_ONCE(rv->conn->dead))
+		mx_rv_drop_conn(rv);
+	mx_rv_collect_pending(rv, &gone);
+	mutex_unlock(&rv->conn_mutex);
+	mx_rconn_stop_list(&gone);
+}
+
+/* Start a pending connection on @sock, if a slot is free. */
+static void mx_rv_accept(struct mx_recv *rv, struct socket *sock)
+{
+	struct task_struct *t;
+	struct mx_rconn *c;
+	bool full;
+
+	mutex_lock(&rv->conn_mutex);
+	full = rv->nr_pending >= MX_RECV_MAX_PENDING;
+	mutex_unlock(&rv->conn_mutex);
+	c = full ? NULL : mx_rconn_alloc(rv, sock);
+	if (!c) {
+		if (full)
+			DMERR_LIMIT("%s: too many pending connections (%u): closing a new one",
+				    mx_rv_name(rv), MX_RECV_MAX_PENDING);
+		mx_sock_release(sock);
 		return;
-	WRITE_ONCE(c->dead, true);
-	mx_sock_shutdown(c->sock);
-	kthread_stop(c->thread);
-	rv->conn = NULL;
-	mx_rconn_free(c);
-	spin_lock_irq(&rv->lock);
-	if (rv->state == MX_RV_CONNECTED)
-		DMWARN("%s: source disconnected", mx_rv_name(rv));
-	rv->state = MX_RV_LISTENING;
-	spin_unlock_irq(&rv->lock);
-	queue_work(rv->wq, &rv->event_work);
+	}
+	t = kthread_create(mx_rconn_thread, c, "mirrorx-rx");
+	if (IS_ERR(t)) {
+		mx_sock_release(sock);
+		kfree(c);
+		return;
+	}
+	c->thread = t;
+	mutex_lock(&rv->conn_mutex);
+	list_add_tail(&c->pending, &rv->pending);
+	rv->nr_pending++;
+	mutex_unlock(&rv->conn_mutex);
+	wake_up_process(t);
 }
 
 static int mx_listen_thread(void *arg)
 {
 	struct mx_recv *rv = arg;
 	struct socket *sock;
-	struct mx_rconn *c;
-	struct sockaddr_storage addr;
 	int r;
 
 	while (!kthread_should_stop()) {
-		/* Reap a connection whose thread has finished. */
-		mutex_lock(&rv->conn_mutex);
-		if (rv->conn && READ_ONCE(rv->conn->dead))
-			mx_rv_drop_conn(rv);
-		mutex_unlock(&rv->conn_mutex);
-
+		mx_rv_reap(rv);
 		r = mx_sock_accept(rv->lsock, HZ / 2, &sock);
 		if (r)
 			continue;
@@ -781,40 +1025,28 @@ static int mx_listen_thread(void *arg)
 			mx_sock_release(sock);
 			continue;
 		}
-		c = kzalloc(sizeof(*c), GFP_KERNEL);
-		if (!c) {
-			mx_sock_release(sock);
-			continue;
-		}
-		c->rv = rv;
-		c->sock = sock;
-		mutex_init(&c->send_mutex);
-		spin_lock_init(&c->ack_lock);
-		INIT_LIST_HEAD(&c->acks);
-		INIT_LIST_HEAD(&c->active);
-		INIT_WORK(&c->ack_work, mx_ack_work);
-		atomic_set(&c->inflight, 0);
-		init_waitqueue_head(&c->inflight_wait);
-		if (kernel_getpeername(sock, (struct sockaddr *)&addr) > 0)
-			mx_addr_str(&addr, c->addr, sizeof(c->addr));
-		else
-			strscpy(c->addr, "?", sizeof(c->addr));
-
-		/* The newest connection wins: a restarted source reconnects. */
-		mutex_lock(&rv->conn_mutex);
-		mx_rv_drop_conn(rv);
-		c->thread = kthread_create(mx_rconn_thread, c, "mirrorx-rx");
-		if (IS_ERR(c->thread)) {
-			mutex_unlock(&rv->conn_mutex);
-			mx_sock_release(sock);
-			kfree(c);
-			continue;
-		}
-		rv->conn = c;
-		wake_up_process(c->thread);
-		mutex_unlock(&rv->conn_mutex);
+		mx_rv_accept(rv, sock);
 	}
 	return 0;
+}
+
+/* dtr: stop the pending connections and the installed one. */
+static void mx_rv_stop_all(struct mx_recv *rv)
+{
+	struct mx_rconn *c;
+	LIST_HEAD(gone);
+
+	mutex_lock(&rv->conn_mutex);
+	rv->closing = true;
+	list_splice_init(&rv->pending, &gone);
+	rv->nr_pending = 0;
+	list_for_each_entry(c, &gone, pending)
+		mx_rc_kill(c);
+	mutex_unlock(&rv->conn_mutex);
+	mx_rconn_stop_list(&gone);
+	mutex_lock(&rv->conn_mutex);
+	mx_rv_drop_conn(rv);
+	mutex_unlock(&rv->conn_mutex);
 }
 
 /* --- target methods ----------------------------------------------------- */
@@ -835,6 +1067,7 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 	rv->ti = ti;
 	ti->private = rv;
 	mutex_init(&rv->conn_mutex);
+	INIT_LIST_HEAD(&rv->pending);
 	spin_lock_init(&rv->lock);
 	INIT_WORK(&rv->event_work, mx_rv_event_work);
 
@@ -935,9 +1168,7 @@ static void mirrorx_recv_dtr(struct dm_target *ti)
 	struct mx_recv *rv = ti->private;
 
 	kthread_stop(rv->listener);
-	mutex_lock(&rv->conn_mutex);
-	mx_rv_drop_conn(rv);
-	mutex_unlock(&rv->conn_mutex);
+	mx_rv_stop_all(rv);
 	mx_sock_release(rv->lsock);
 	flush_workqueue(rv->wq);
 	destroy_workqueue(rv->wq);

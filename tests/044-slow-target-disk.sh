@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# 044-slow-target-disk: 9 s flushes on the target's disk do not drop the link (target keepalive); a hung one still ends it by request timeout; data identical
+# timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mirror.sh"
+requires_module
+
+# connects NAME: "connected" lines of the source in NAME's kernel log.
+connects() { vm_run "$1" "dmesg | grep -c 'peer 1 .*connected:' || true"; }
+# slow_table MS: B's data disk under dm-delay, flushes delayed MS ms.
+slow_table() {
+	local s
+	s=$(mx_sectors B)
+	echo "0 $s delay $MX_DATA 0 0 $MX_DATA 0 0 $MX_DATA 0 $1"
+}
+
+mx_boot A B
+step "B: a target on dm-delay over its data disk (no delay yet)"
+vm_run B "modprobe dm-delay && dmsetup create slow --table '$(slow_table 0)' && dmsetup mknodes slow"
+mx_create B "0 $(mx_sectors B) mirrorx-recv /dev/mapper/slow $MX_META $(vm_addr B A):$MX_PORT"
+mx_create_source A B
+mx_wait_insync A 300
+before=$(connects A)
+echo "source connects before: $before"
+
+step "flushes on B's data disk now take 9 s"
+vm_run B "dmsetup suspend slow && dmsetup load slow --table '$(slow_table 9000)' && dmsetup resume slow && dmsetup table slow"
+
+step "4 x (4 MiB O_DIRECT write + fsync) on A: each fsync a 9 s flush on B"
+t0=$(date +%s)
+for i in 1 2 3 4; do
+	write_pattern A /dev/mapper/mx "044-$i" 4M "$((i * 8))M"
+done
+took=$(($(date +%s) - t0))
+echo "writes took ${took}s"
+after=$(connects A)
+echo "source connects after: $after"
+vm_run A "dmesg | grep -E 'ping timeout|request timeout|disconnect' | tail -n 5" || true
+if vm_run A "dmesg" | grep -q "ping timeout"; then
+	fail "A logged a ping timeout: a slow flush on B dropped the link"
+fi
+assert_eq "$before" "$after" "source connects during the slow flushes"
+assert_eq Connected/InSync "$(mx_conn A)/$(mx_repl A)" "A's peer after the slow flushes"
+[ "$took" -ge 30 ] || fail "the writes took ${took}s: B's flushes were not slow"
+
+step "a flush that hangs 60 s still ends the link by the source's 30 s request timeout"
+vm_run B "dmsetup suspend slow && dmsetup load slow --table '$(slow_table 60000)' && dmsetup resume slow"
+f=$(pattern_file 044-stuck 4M)
+job=$(vm_run_bg -t 200 A "dd if='$f' of=/dev/mapper/mx bs=1M oflag=direct seek=48 conv=fsync,notrunc status=none")
+t0=$(date +%s)
+_request_timeout() { vm_run A "dmesg" | grep -q "request timeout"; }
+wait_for 60 _request_timeout
+echo "request timeout after $(($(date +%s) - t0))s"
+if vm_run A "dmesg" | grep -q "ping timeout"; then
+	fail "A logged a ping timeout, not a request timeout, for a hung flush"
+fi
+
+step "B's disk fast again: reconnect, data identical on both, nothing leaked"
+vm_run B "dmsetup suspend slow && dmsetup load slow --table '$(slow_table 0)' && dmsetup resume slow"
+vm_wait A "$job" || fail "the write during the hung flush failed on A"
+mx_wait_insync A 120
+check_pattern B $MX_DATA 044-stuck 4M 48M
+for i in 1 2 3 4; do
+	check_pattern B $MX_DATA "044-$i" 4M "$((i * 8))M"
+done
+mx_assert_same A B
+mx_assert_no_leaks A B
+pass
