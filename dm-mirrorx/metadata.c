@@ -155,10 +155,40 @@ void mx_meta_close(struct mx_meta *m)
 		kvfree(m->bits[n]);
 		kvfree(m->disk_bits[n]);
 		kvfree(m->dirty_blocks[n]);
+		m->bits[n] = NULL;
+		m->disk_bits[n] = NULL;
+		m->dirty_blocks[n] = NULL;
 	}
 	if (m->io_page)
 		__free_page(m->io_page);
 	m->io_page = NULL;
+}
+
+/*
+ * Read the metadata again, as mx_meta_open() did: a table is constructed
+ * while the table it replaces may still run and write the metadata, so
+ * what the constructor read may be stale by the time it takes over. The
+ * geometry must not have changed. On failure @m is closed.
+ */
+int mx_meta_reread(struct mx_meta *m, sector_t meta_sectors,
+		   u64 data_sectors, const char **err)
+{
+	struct block_device *bdev = m->bdev;
+	u64 nr = m->nr_regions;
+	bool formatted;
+	int r;
+
+	mx_meta_close(m);
+	r = mx_meta_open(m, bdev, meta_sectors, data_sectors, 0, &formatted,
+			 err);
+	if (r)
+		return r;
+	if (m->nr_regions != nr) {
+		*err = "Metadata geometry changed since the table was loaded: load it again";
+		mx_meta_close(m);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,

@@ -65,6 +65,8 @@ bool mx_meta_persisted_locked(struct mx_meta *m, u32 node, u64 r0, u64 r1);
 /* Clear region @r for @node in core; written by the next commit. */
 void mx_meta_clear_locked(struct mx_meta *m, u32 node, u64 r);
 /* Set every region for @node (full resync). */
+int mx_meta_reread(struct mx_meta *m, sector_t meta_sectors,
+		   u64 data_sectors, const char **err);
 void mx_meta_set_all(struct mx_meta *m, u32 node);
 /* OR @nwords little-endian-free CPU words into @node's bits from @word. */
 void mx_meta_or_words(struct mx_meta *m, u32 node, u64 word,

@@ -119,14 +119,22 @@ struct mx_recv {
 	sector_t dev_sectors;
 	struct mx_meta meta;
 	struct workqueue_struct *wq;
+	/*
+	 * Set and cleared only by the table methods (ctr, preresume, resume,
+	 * postsuspend, dtr), which device-mapper serialises: the listening
+	 * socket (NULL while another table holds the address), the listener
+	 * (running only while resumed) and whether the metadata was read
+	 * again since the constructor (mirrorx_recv_preresume()).
+	 */
 	struct socket *lsock;
 	struct task_struct *listener;
+	bool meta_current;
 
 	struct mutex conn_mutex;	/* @conn, @pending, @nr_pending, @closing */
 	struct mx_rconn *conn;		/* the installed connection */
 	struct list_head pending;	/* struct mx_rconn still greeting */
 	unsigned int nr_pending;
-	bool closing;			/* dtr: install nothing more */
+	bool closing;			/* suspended or dtr: install nothing */
 	spinlock_t lock;		/* status fields below */
 	enum mx_recv_state state;
 	bool failed;			/* a write failed: detached */
@@ -1129,22 +1137,23 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 		r = -ENOMEM;
 		goto bad_meta_open;
 	}
+	/*
+	 * Bind now so that a wrong address fails the load; the table this
+	 * one replaces may still hold it (a reload): then bind at resume,
+	 * once that one is suspended. Connections are served only while
+	 * resumed (mirrorx_recv_resume()).
+	 */
 	r = mx_sock_listen(&rv->conf.listen, &rv->lsock);
-	if (r) {
+	if (r == -EADDRINUSE) {
+		rv->lsock = NULL;
+	} else if (r) {
 		ti->error = "Cannot listen on the given address";
 		goto bad_wq;
 	}
-	rv->listener = kthread_run(mx_listen_thread, rv, "mirrorx-listen");
-	if (IS_ERR(rv->listener)) {
-		r = PTR_ERR(rv->listener);
-		ti->error = "Cannot start listener";
-		goto bad_sock;
-	}
+	rv->closing = true;
 	ti->num_flush_bios = 1;
 	return 0;
 
-bad_sock:
-	mx_sock_release(rv->lsock);
 bad_wq:
 	destroy_workqueue(rv->wq);
 bad_meta_open:
@@ -1163,16 +1172,31 @@ bad_free:
 	return r;
 }
 
+/*
+ * Stop serving: no listener, no connection, nothing written any more, the
+ * metadata on disk. A table that takes over (another role, other options)
+ * reads it after this (suspend, then resume of the new table).
+ */
+static void mx_rv_quiesce(struct mx_recv *rv)
+{
+	if (rv->listener) {
+		kthread_stop(rv->listener);
+		rv->listener = NULL;
+	}
+	mx_rv_stop_all(rv);
+	mx_sock_release(rv->lsock);
+	rv->lsock = NULL;
+	flush_workqueue(rv->wq);
+	if (rv->meta_current)
+		mx_meta_commit(&rv->meta);
+}
+
 static void mirrorx_recv_dtr(struct dm_target *ti)
 {
 	struct mx_recv *rv = ti->private;
 
-	kthread_stop(rv->listener);
-	mx_rv_stop_all(rv);
-	mx_sock_release(rv->lsock);
-	flush_workqueue(rv->wq);
+	mx_rv_quiesce(rv);
 	destroy_workqueue(rv->wq);
-	mx_meta_commit(&rv->meta);
 	mx_meta_close(&rv->meta);
 	dm_put_device(ti, rv->meta_dev);
 	dm_put_device(ti, rv->data_dev);
@@ -1203,9 +1227,63 @@ static int mirrorx_recv_map(struct dm_target *ti, struct bio *bio)
  * writers fail at open (EACCES), write(2) (EPERM) or mount (EROFS) rather
  * than with I/O errors. Loading the source role again makes it writable.
  */
+static void mirrorx_recv_postsuspend(struct dm_target *ti)
+{
+	mx_rv_quiesce(ti->private);
+}
+
+/*
+ * Before serving: read the metadata again if the constructor's copy may
+ * be stale (the table it replaced ran until its suspend), and bind the
+ * address if the replaced table held it then.
+ */
+static int mirrorx_recv_preresume(struct dm_target *ti)
+{
+	struct mx_recv *rv = ti->private;
+	const char *err;
+	int r;
+
+	if (!rv->meta_current) {
+		r = mx_meta_reread(&rv->meta,
+				   bdev_nr_sectors(rv->meta_dev->bdev),
+				   rv->dev_sectors, &err);
+		if (r) {
+			DMERR("%s: cannot read the metadata at resume: %s (%d)",
+			      mx_rv_name(rv), err, r);
+			return r;
+		}
+		rv->meta_current = true;
+	}
+	if (!rv->lsock) {
+		r = mx_sock_listen(&rv->conf.listen, &rv->lsock);
+		if (r) {
+			rv->lsock = NULL;
+			DMERR("%s: cannot listen on the table's address (%d): another table or program holds it",
+			      mx_rv_name(rv), r);
+			return r;
+		}
+	}
+	return 0;
+}
+
 static void mirrorx_recv_resume(struct dm_target *ti)
 {
+	struct mx_recv *rv = ti->private;
+	struct task_struct *t;
+
 	set_disk_ro(dm_disk(dm_table_get_md(ti->table)), true);
+	mutex_lock(&rv->conn_mutex);
+	rv->closing = false;
+	mutex_unlock(&rv->conn_mutex);
+	if (rv->listener || !rv->lsock)
+		return;
+	t = kthread_run(mx_listen_thread, rv, "mirrorx-listen");
+	if (IS_ERR(t)) {
+		DMERR("%s: cannot start the listener (%ld): reload the table",
+		      mx_rv_name(rv), PTR_ERR(t));
+		return;
+	}
+	rv->listener = t;
 }
 
 static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
@@ -1275,6 +1353,8 @@ static struct target_type mirrorx_recv_target = {
 	.ctr = mirrorx_recv_ctr,
 	.dtr = mirrorx_recv_dtr,
 	.map = mirrorx_recv_map,
+	.postsuspend = mirrorx_recv_postsuspend,
+	.preresume = mirrorx_recv_preresume,
 	.resume = mirrorx_recv_resume,
 	.status = mirrorx_recv_status,
 	.iterate_devices = mirrorx_recv_iterate_devices,

@@ -852,11 +852,7 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 			goto bad_meta_open;
 		}
 	}
-	r = mx_source_init_generation(src);
-	if (r) {
-		ti->error = "Cannot write metadata";
-		goto bad_meta_open;
-	}
+	/* The generation is started at the first resume (preresume). */
 
 	r = -ENOMEM;
 	src->touched = bitmap_zalloc(src->meta.nr_regions, GFP_KERNEL);
@@ -941,7 +937,8 @@ static void mirrorx_dtr(struct dm_target *ti)
 		mx_peer_stop(&src->peers[i]);
 	cancel_delayed_work_sync(&src->sweep_work);
 	flush_workqueue(src->wq);
-	mx_meta_commit(&src->meta);
+	if (src->meta_current)
+		mx_meta_commit(&src->meta);
 	for (i = 0; i < src->nr_peers; i++)
 		mx_peer_free(&src->peers[i]);
 	destroy_workqueue(src->wq);
@@ -1024,6 +1021,50 @@ static void mirrorx_postsuspend(struct dm_target *ti)
 	/* Quiet now: a clean switchover should leave nothing to resync. */
 	mx_sweep(src, false);
 	mx_meta_commit(&src->meta);
+}
+
+/*
+ * The constructor read the metadata while the table this one replaces
+ * (a target being promoted, a source being reloaded) may still have been
+ * writing it; that table is suspended now, its metadata committed
+ * (postsuspend). Read it again before taking over, check once more that
+ * the data may serve as a source, and only now write (a new generation).
+ */
+static int mx_source_take_over_meta(struct mx_source *src)
+{
+	const char *err = "Cannot read intent log";
+	u32 i;
+	int r;
+
+	r = mx_meta_reread(&src->meta, bdev_nr_sectors(src->meta_dev->bdev),
+			   src->dev_sectors, &err);
+	for (i = 0; !r && i < src->nr_peers; i++)
+		r = mx_meta_load_slot(&src->meta, src->peers[i].conf.node_id);
+	if (!r && (src->meta.sb.flags & MX_SB_INCONSISTENT)) {
+		err = "data became Inconsistent (an interrupted resync or a failed write as target) before the source role took over";
+		r = -EINVAL;
+	}
+	if (!r) {
+		err = "Cannot write metadata";
+		r = mx_source_init_generation(src);
+	}
+	if (r)
+		DMERR("%s: refusing to resume: %s (%d)", mx_dev_name(src), err,
+		      r);
+	return r;
+}
+
+static int mirrorx_preresume(struct dm_target *ti)
+{
+	struct mx_source *src = ti->private;
+	int r;
+
+	if (src->meta_current)
+		return 0;
+	r = mx_source_take_over_meta(src);
+	if (!r)
+		src->meta_current = true;
+	return r;
 }
 
 static void mirrorx_resume(struct dm_target *ti)
@@ -1268,6 +1309,7 @@ static struct target_type mirrorx_target = {
 	.presuspend = mirrorx_presuspend,
 	.presuspend_undo = mirrorx_presuspend_undo,
 	.postsuspend = mirrorx_postsuspend,
+	.preresume = mirrorx_preresume,
 	.resume = mirrorx_resume,
 	.status = mirrorx_status,
 	.message = mirrorx_message,

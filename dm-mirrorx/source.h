@@ -182,6 +182,12 @@ struct mx_source {
 	 * stop. Written under src->lock, read with READ_ONCE().
 	 */
 	bool suspending;
+	/*
+	 * The metadata was read again at the first resume, this table owns
+	 * it now (mirrorx_preresume()). Table methods only, which
+	 * device-mapper serialises.
+	 */
+	bool meta_current;
 	wait_queue_head_t rs_wake;	/* wakes throttle sleeps on suspend */
 	atomic_t nr_inflight;
 	wait_queue_head_t drain_wait;
