@@ -118,6 +118,9 @@ static void mx_aentry_done(struct mx_preq *rq, int error)
 		bitmap_set(p->oos, e->r0, e->r1 - e->r0 + 1);
 	kick = !list_empty(&src->throttled);
 	spin_unlock_irqrestore(&src->lock, flags);
+	/* A write the peer did not apply takes it out of InSync. */
+	if (error && error != -ENOTCONN && e->sectors)
+		mx_resync_kick(p);
 	mx_aentry_free(e);
 	if (kick)
 		mx_source_kick_commit(src);

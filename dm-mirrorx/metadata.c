@@ -165,30 +165,61 @@ void mx_meta_close(struct mx_meta *m)
 }
 
 /*
- * Read the metadata again, as mx_meta_open() did: a table is constructed
- * while the table it replaces may still run and write the metadata, so
- * what the constructor read may be stale by the time it takes over. The
- * geometry must not have changed. On failure @m is closed.
+ * Read the metadata again, as mx_meta_open() did, with the slots @m has
+ * loaded: a table is constructed while the table it replaces may still
+ * run and write the metadata, so what the constructor read may be stale
+ * by the time it takes over. The copy is read aside and swapped in under
+ * the locks (status and messages may use @m meanwhile); on any failure,
+ * or if the geometry changed, @m is left as it was.
  */
 int mx_meta_reread(struct mx_meta *m, sector_t meta_sectors,
 		   u64 data_sectors, const char **err)
 {
-	struct block_device *bdev = m->bdev;
-	u64 nr = m->nr_regions;
+	struct mx_meta *t;
 	bool formatted;
+	u32 n;
 	int r;
 
-	mx_meta_close(m);
-	r = mx_meta_open(m, bdev, meta_sectors, data_sectors, 0, &formatted,
-			 err);
-	if (r)
-		return r;
-	if (m->nr_regions != nr) {
-		*err = "Metadata geometry changed since the table was loaded: load it again";
-		mx_meta_close(m);
-		return -EINVAL;
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t) {
+		*err = "Cannot allocate metadata";
+		return -ENOMEM;
 	}
-	return 0;
+	r = mx_meta_open(t, m->bdev, meta_sectors, data_sectors,
+			 m->sb.region_sectors, &formatted, err);
+	if (r)
+		goto out_free;
+	if (formatted || t->nr_regions != m->nr_regions) {
+		*err = "Metadata changed shape since the table was loaded: load it again";
+		r = -EINVAL;
+		goto out_close;
+	}
+	for (n = 0; n < MX_MAX_NODES; n++) {
+		if (!m->bits[n])
+			continue;
+		r = mx_meta_load_slot(t, n);
+		if (r) {
+			*err = "Cannot read intent log";
+			goto out_close;
+		}
+	}
+	mutex_lock(&m->commit_lock);
+	spin_lock_irq(&m->lock);
+	swap(m->sb, t->sb);
+	swap(m->sb_dirty, t->sb_dirty);
+	for (n = 0; n < MX_MAX_NODES; n++) {
+		swap(m->bits[n], t->bits[n]);
+		swap(m->disk_bits[n], t->disk_bits[n]);
+		swap(m->dirty_blocks[n], t->dirty_blocks[n]);
+	}
+	spin_unlock_irq(&m->lock);
+	mutex_unlock(&m->commit_lock);
+	r = 0;
+out_close:
+	mx_meta_close(t);	/* the old bitmaps, after a swap */
+out_free:
+	kfree(t);
+	return r;
 }
 
 int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,

@@ -92,22 +92,35 @@ void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq)
 		mx_preq_end(rq, -ENOTCONN);
 }
 
-/* Make the connection fail; the connection thread tears it down. */
+/*
+ * Make the live connection fail; the connection thread tears it down.
+ * Process context (shutting a socket down sleeps). A call that comes late,
+ * once that connection is gone, does nothing: p->sock is read under
+ * p->sock_mutex, which the connection thread holds to set and release it,
+ * and a connection that is still greeting or newer is not Connected+dead.
+ */
 void mx_peer_fail(struct mx_peer *p, int error, const char *why)
 {
 	struct mx_source *src = p->src;
 	unsigned long flags;
-	bool first;
+	bool first, still;
 
 	spin_lock_irqsave(&src->lock, flags);
-	first = !p->dead;
-	p->dead = true;
+	first = !p->dead && p->cstate == MX_CS_CONNECTED;
+	if (first)
+		p->dead = true;
 	spin_unlock_irqrestore(&src->lock, flags);
-	if (first) {
-		DMWARN("%s: peer %u (%s): %s (%d), disconnecting", mx_name(p),
-		       p->conf.node_id, p->addr_str, why, error);
+	if (!first)
+		return;
+	DMWARN("%s: peer %u (%s): %s (%d), disconnecting", mx_name(p),
+	       p->conf.node_id, p->addr_str, why, error);
+	mutex_lock(&p->sock_mutex);
+	spin_lock_irqsave(&src->lock, flags);
+	still = p->dead && p->cstate == MX_CS_CONNECTED;
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (still)
 		mx_sock_shutdown(p->sock);
-	}
+	mutex_unlock(&p->sock_mutex);
 }
 
 static int mx_send_rq(struct mx_peer *p, struct mx_preq *rq, bool more)
@@ -222,6 +235,8 @@ static int mx_send_hello(struct mx_peer *p)
 		.node_id = src->conf.opts.node_id,
 		.peer_node_id = node,
 		.data_sectors = src->dev_sectors,
+		.logical_block_size =
+			bdev_logical_block_size(src->data_dev->bdev),
 	};
 	struct mx_hdr hdr = { .type = MX_P_HELLO, .length = sizeof(w) };
 
@@ -305,7 +320,6 @@ static bool mx_bitmap_packet_ok(u64 *next, u64 nwords, u64 word, u32 n,
 static int mx_recv_bitmap(struct mx_peer *p)
 {
 	u64 nwords = DIV_ROUND_UP(p->src->meta.nr_regions, 64), next = 0;
-	unsigned long deadline = jiffies + MX_HANDSHAKE_TIMEOUT;
 	struct mx_hdr h;
 	__be64 *buf;
 	u64 *words;
@@ -319,15 +333,12 @@ static int mx_recv_bitmap(struct mx_peer *p)
 		goto out;
 	}
 	do {
+		/*
+		 * Bounded by mx_bitmap_packet_ok() (each packet moves on) and
+		 * by the receive and stall timeouts of each packet.
+		 */
 		if (kthread_should_stop()) {
 			r = -EINTR;
-			goto out;
-		}
-		if (time_after(jiffies, deadline)) {
-			DMERR("%s: peer %u: bitmap not received within %u s",
-			      mx_name(p), p->conf.node_id,
-			      MX_HANDSHAKE_TIMEOUT / HZ);
-			r = -ETIMEDOUT;
 			goto out;
 		}
 		r = mx_recv_expect(p, MX_P_BITMAP, buf, MX_WIRE_BITMAP_MAX, &h);
@@ -363,6 +374,8 @@ static const char *mx_refuse_hint(u32 reason)
 		return " (both nodes changed the data: on the node whose data wins, as source, send 'resync <peer> full')";
 	case MX_REFUSE_TARGET_NEWER:
 		return " (the target has newer data: make it the source, or discard its data with 'resync <peer> full')";
+	case MX_REFUSE_BLOCK_SIZE:
+		return " (give the target a device with the source's logical block size or smaller)";
 	case MX_REFUSE_UUID:
 		return " (the target belongs to another mirror: zero its metadata to reuse it)";
 	default:
@@ -444,7 +457,7 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	enum mx_gen_verdict v;
 	struct mx_hdr h;
 	u32 slot_flags;
-	u64 n;
+	u64 n, missed;
 	int r;
 
 	spin_lock_irq(&m->lock);
@@ -511,6 +524,15 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	spin_lock(&m->lock);
 	bitmap_copy(p->oos, m->bits[node], m->nr_regions);
 	spin_unlock(&m->lock);
+	/*
+	 * Writes wait, but a message ("resync full") may have set bits since
+	 * they were counted: what the peer lacks is what p->oos says now,
+	 * and a target told InSync then hears it is Inconsistent first.
+	 */
+	missed = bitmap_weight(p->oos, m->nr_regions);
+	if (missed && !n)
+		p->resync_announce = true;
+	n = missed;
 	p->cstate = MX_CS_CONNECTED;
 	p->refuse_reason = MX_REFUSE_NONE;
 	p->rstate = n ? (p->paused ? MX_RS_PAUSED : MX_RS_RESYNCING) :
@@ -578,6 +600,14 @@ static int mx_handshake(struct mx_peer *p)
 	}
 	if (th.data_sectors < src->dev_sectors) {
 		mx_refuse(p, MX_REFUSE_SIZE, MX_RS_REFUSED);
+		return -EPROTO;
+	}
+	if (!mx_lbs_compatible(bdev_logical_block_size(src->data_dev->bdev),
+			       th.logical_block_size)) {
+		DMERR("%s: peer %u: its data device has %u-byte logical blocks, ours %u: it cannot apply our smaller writes",
+		      mx_name(p), node, th.logical_block_size,
+		      bdev_logical_block_size(src->data_dev->bdev));
+		mx_refuse(p, MX_REFUSE_BLOCK_SIZE, MX_RS_REFUSED);
 		return -EPROTO;
 	}
 	r = mx_recv_bitmap(p);
@@ -704,7 +734,9 @@ static void mx_conn_teardown(struct mx_peer *p)
 	spin_lock_irq(&src->lock);
 	p->dead = true;
 	spin_unlock_irq(&src->lock);
+	mutex_lock(&p->sock_mutex);
 	mx_sock_shutdown(p->sock);
+	mutex_unlock(&p->sock_mutex);
 	flush_work(&p->send_work);
 
 	spin_lock_irq(&src->lock);
@@ -722,9 +754,13 @@ static void mx_conn_teardown(struct mx_peer *p)
 	cancel_work_sync(&p->behind_work);
 	cancel_work_sync(&p->verify_work);
 
+	mutex_lock(&p->sock_mutex);
 	mx_sock_release(p->sock);
 	spin_lock_irq(&src->lock);
 	p->sock = NULL;
+	spin_unlock_irq(&src->lock);
+	mutex_unlock(&p->sock_mutex);
+	spin_lock_irq(&src->lock);
 	if (p->cstate == MX_CS_CONNECTED)
 		DMWARN("%s: peer %u (%s) disconnected", mx_name(p),
 		       p->conf.node_id, p->addr_str);
@@ -757,17 +793,30 @@ static int mx_conn_thread(void *arg)
 			__set_current_state(TASK_RUNNING);
 			continue;
 		}
-		r = mx_sock_connect(&p->conf.addr, &sock);
+		/*
+		 * A handshake writes the metadata (the target's bitmap, the
+		 * resync set): none starts while the table is suspending, and
+		 * postsuspend waits for one in progress (handshake_mutex).
+		 */
+		mutex_lock(&p->handshake_mutex);
+		r = -EAGAIN;
+		if (!READ_ONCE(p->src->suspending))
+			r = mx_sock_connect(&p->conf.addr, &sock);
 		if (!r) {
+			mutex_lock(&p->sock_mutex);
 			p->sock = sock;
+			mutex_unlock(&p->sock_mutex);
 			r = mx_authenticate(p);
 			if (!r)
 				r = mx_handshake(p);
+			mutex_unlock(&p->handshake_mutex);
 			if (!r) {
 				backoff = MX_RECONNECT_MIN;
 				mx_recv_loop(p);
 			}
 			mx_conn_teardown(p);
+		} else {
+			mutex_unlock(&p->handshake_mutex);
 		}
 		if (kthread_should_stop())
 			break;
@@ -790,6 +839,8 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	INIT_WORK(&p->behind_work, mx_async_behind_work);
 	INIT_WORK(&p->verify_work, mx_verify_work);
 	mutex_init(&p->send_mutex);
+	mutex_init(&p->sock_mutex);
+	mutex_init(&p->handshake_mutex);
 	INIT_WORK(&p->send_work, mx_send_work);
 	INIT_WORK(&p->resync_work, mx_resync_work);
 	xa_init(&p->inflight);

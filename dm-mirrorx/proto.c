@@ -13,6 +13,8 @@
 #include "meta_format.h"
 
 #define MX_HELLO_FLAGS_ALL	MX_HELLO_FRESH
+/* Largest logical block size a hello may name. */
+#define MX_MAX_LBS		65536
 
 void mx_hdr_encode(struct mx_wire_hdr *w, const struct mx_hdr *h)
 {
@@ -209,6 +211,8 @@ void mx_hello_encode(struct mx_wire_hello *w, const struct mx_hello *h)
 	for (i = 0; i < MX_HISTORY_GENS; i++)
 		w->history[i] = cpu_to_be64(h->history[i]);
 	w->dirty_regions = cpu_to_be64(h->dirty_regions);
+	w->logical_block_size = cpu_to_be32(h->logical_block_size);
+	w->reserved = 0;
 }
 
 int mx_hello_decode(const struct mx_wire_hello *w, struct mx_hello *h,
@@ -216,6 +220,7 @@ int mx_hello_decode(const struct mx_wire_hello *w, struct mx_hello *h,
 {
 	int i;
 
+	memset(h, 0, sizeof(*h));	/* padding too: callers compare */
 	h->proto_min = be32_to_cpu(w->proto_min);
 	h->proto_max = be32_to_cpu(w->proto_max);
 	h->features = be32_to_cpu(w->features);
@@ -231,6 +236,7 @@ int mx_hello_decode(const struct mx_wire_hello *w, struct mx_hello *h,
 	for (i = 0; i < MX_HISTORY_GENS; i++)
 		h->history[i] = be64_to_cpu(w->history[i]);
 	h->dirty_regions = be64_to_cpu(w->dirty_regions);
+	h->logical_block_size = be32_to_cpu(w->logical_block_size);
 
 	if (!h->proto_min || h->proto_min > h->proto_max) {
 		*err = "Bad protocol version range in hello";
@@ -266,7 +272,30 @@ int mx_hello_decode(const struct mx_wire_hello *w, struct mx_hello *h,
 		*err = "Zero data size in hello";
 		return -EPROTO;
 	}
+	if (!is_power_of_2(h->logical_block_size) ||
+	    h->logical_block_size < SECTOR_SIZE ||
+	    h->logical_block_size > MX_MAX_LBS) {
+		*err = "Invalid logical block size in hello";
+		return -EPROTO;
+	}
+	if (w->reserved) {
+		*err = "Reserved field set in hello";
+		return -EPROTO;
+	}
 	return 0;
+}
+
+bool mx_lbs_compatible(u32 source_lbs, u32 target_lbs)
+{
+	return target_lbs <= source_lbs;
+}
+
+bool mx_hdr_lbs_aligned(const struct mx_hdr *h, u32 lbs)
+{
+	u64 mask = lbs - 1;
+
+	return !(((u64)h->sector << SECTOR_SHIFT) & mask) &&
+	       !(h->size & mask);
 }
 
 int mx_proto_negotiate(u32 a_min, u32 a_max, u32 b_min, u32 b_max)
@@ -322,7 +351,7 @@ int mx_sync_state_decode(const struct mx_wire_sync_state *w,
 		}
 		return 0;
 	case MX_SS_REFUSED:
-		if (s->reason == MX_REFUSE_NONE || s->reason > MX_REFUSE_ROLE) {
+		if (s->reason == MX_REFUSE_NONE || s->reason > MX_REFUSE_MAX) {
 			*err = "Bad refuse reason in sync state";
 			return -EPROTO;
 		}
@@ -344,6 +373,7 @@ static const char * const mx_refuse_names[] = {
 	[MX_REFUSE_NODE_ID]	 = "node_id_mismatch",
 	[MX_REFUSE_AUTH]	 = "auth_failed",
 	[MX_REFUSE_ROLE]	 = "role_conflict",
+	[MX_REFUSE_BLOCK_SIZE]	 = "block_size_mismatch",
 };
 
 const char *mx_refuse_reason_name(u32 reason)

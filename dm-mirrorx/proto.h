@@ -34,6 +34,7 @@ struct mx_hello {
 	u64 bitmap_gen;
 	u64 history[MX_HISTORY_GENS];
 	u64 dirty_regions;
+	u32 logical_block_size;
 };
 
 struct mx_sync_state {
@@ -72,6 +73,13 @@ int mx_hello_decode(const struct mx_wire_hello *w, struct mx_hello *h,
 
 /* Highest common protocol version, or -EPROTO when the ranges don't meet. */
 int mx_proto_negotiate(u32 a_min, u32 a_max, u32 b_min, u32 b_max);
+/*
+ * Can a target whose device has @target_lbs blocks apply every write of a
+ * source whose device has @source_lbs blocks? Only if they are no larger.
+ */
+bool mx_lbs_compatible(u32 source_lbs, u32 target_lbs);
+/* Are the sector and size of data packet @h multiples of @lbs? */
+bool mx_hdr_lbs_aligned(const struct mx_hdr *h, u32 lbs);
 
 void mx_sync_state_encode(struct mx_wire_sync_state *w,
 			  const struct mx_sync_state *s);

@@ -370,6 +370,7 @@ static void t_hello_fill(struct mx_hello *h)
 	for (i = 0; i < MX_HISTORY_GENS; i++)
 		h->history[i] = 100 + i;
 	h->dirty_regions = 12345;
+	h->logical_block_size = 4096;
 }
 
 static int t_hello(const struct mx_hello *h, struct mx_hello *out,
@@ -456,6 +457,40 @@ static void mx_proto_hello_rejects(struct kunit *test)
 	t_hello_fill(&h);
 	h.data_sectors = 0;
 	t_hello_bad(test, &h, "Zero data size in hello");
+
+	t_hello_fill(&h);
+	h.logical_block_size = 0;
+	t_hello_bad(test, &h, "Invalid logical block size in hello");
+	h.logical_block_size = 256;
+	t_hello_bad(test, &h, "Invalid logical block size in hello");
+	h.logical_block_size = 3072;
+	t_hello_bad(test, &h, "Invalid logical block size in hello");
+	h.logical_block_size = 131072;
+	t_hello_bad(test, &h, "Invalid logical block size in hello");
+}
+
+/* A target takes a source's writes only if its blocks are no larger. */
+static void mx_proto_lbs(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_DATA, .sector = 8, .size = 4096 };
+
+	KUNIT_EXPECT_TRUE(test, mx_lbs_compatible(512, 512));
+	KUNIT_EXPECT_TRUE(test, mx_lbs_compatible(4096, 512));
+	KUNIT_EXPECT_TRUE(test, mx_lbs_compatible(4096, 4096));
+	KUNIT_EXPECT_FALSE(test, mx_lbs_compatible(512, 4096));
+
+	KUNIT_EXPECT_TRUE(test, mx_hdr_lbs_aligned(&h, 512));
+	KUNIT_EXPECT_TRUE(test, mx_hdr_lbs_aligned(&h, 4096));
+	h.sector = 9;
+	KUNIT_EXPECT_TRUE(test, mx_hdr_lbs_aligned(&h, 512));
+	KUNIT_EXPECT_FALSE(test, mx_hdr_lbs_aligned(&h, 4096));
+	h.sector = 8;
+	h.size = 4096 + 512;
+	KUNIT_EXPECT_FALSE(test, mx_hdr_lbs_aligned(&h, 4096));
+	/* Only the low bits of a sector matter, however high it is. */
+	h.sector = (1ULL << 55) + 1;
+	h.size = 4096;
+	KUNIT_EXPECT_FALSE(test, mx_hdr_lbs_aligned(&h, 4096));
 }
 
 static void mx_proto_test_negotiate(struct kunit *test)
@@ -497,7 +532,7 @@ static void mx_proto_sync_state(struct kunit *test)
 	mx_sync_state_encode(&w, &s);
 	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
 	KUNIT_EXPECT_STREQ(test, err, "Bad refuse reason in sync state");
-	s.reason = MX_REFUSE_ROLE + 1;
+	s.reason = MX_REFUSE_MAX + 1;
 	mx_sync_state_encode(&w, &s);
 	KUNIT_EXPECT_EQ(test, mx_sync_state_decode(&w, &out, &err), -EPROTO);
 
@@ -547,7 +582,9 @@ static void mx_proto_refuse_names(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(MX_REFUSE_NONE), "none");
 	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(MX_REFUSE_ROLE),
 			   "role_conflict");
-	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(MX_REFUSE_ROLE + 1),
+	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(MX_REFUSE_BLOCK_SIZE),
+			   "block_size_mismatch");
+	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(MX_REFUSE_MAX + 1),
 			   "unknown");
 	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(U32_MAX), "unknown");
 }
@@ -594,6 +631,7 @@ static struct kunit_case mx_proto_cases[] = {
 	KUNIT_CASE(mx_proto_hello_round_trip),
 	KUNIT_CASE(mx_proto_hello_rejects),
 	KUNIT_CASE(mx_proto_test_negotiate),
+	KUNIT_CASE(mx_proto_lbs),
 	KUNIT_CASE(mx_proto_sync_state),
 	KUNIT_CASE(mx_proto_refuse_names),
 	KUNIT_CASE(mx_proto_ack_write_failure),

@@ -54,10 +54,9 @@
 /* Time a new connection has, in all, to authenticate and say hello. */
 #define MX_RECV_GREET_TIMEOUT	(10 * HZ)
 /*
- * Ping the source this often while connected. The source drops a link
- * silent for MX_PING_TIMEOUT (6 s); it checks its request timeout only
- * after MX_PING_INTERVAL (2 s) without a packet, so ping less often than
- * that, or a stuck disk would never time out a request.
+ * Ping the source this often while connected: the source drops a link
+ * silent for MX_PING_TIMEOUT (6 s). (It checks its request timeout on
+ * every packet, so these pings do not hide a stuck disk.)
  */
 #define MX_RECV_KEEPALIVE	(3 * HZ)
 
@@ -381,6 +380,23 @@ static blk_opf_t mx_write_opf(const struct mx_hdr *h)
 	return opf;
 }
 
+/*
+ * Our device takes only whole logical blocks: a source with smaller ones
+ * is refused at the handshake (it learns our size from our hello), and a
+ * packet that is not aligned to ours anyway drops the connection.
+ */
+static bool mx_rc_lbs_ok(struct mx_rconn *c, const struct mx_hdr *h)
+{
+	u32 lbs = bdev_logical_block_size(c->rv->data_dev->bdev);
+
+	if (mx_hdr_lbs_aligned(h, lbs))
+		return true;
+	DMERR_LIMIT("%s: %s: bad packet: %u bytes at sector %llu are not whole %u-byte blocks of our device",
+		    mx_rv_name(c->rv), c->addr, h->size,
+		    (unsigned long long)h->sector, lbs);
+	return false;
+}
+
 /* Receive the payload of @h and submit it; the ack follows completion. */
 static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 {
@@ -396,6 +412,8 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 
 	if (h->type == MX_P_FLUSH)
 		return mx_rc_flush(c, h);
+	if (!mx_rc_lbs_ok(c, h))
+		return -EPROTO;
 	if (len && !csum && rv->conf.opts.data_csum) {
 		DMERR("%s: %s: data without checksum, but data_csum is set",
 		      mx_rv_name(rv), c->addr);
@@ -699,6 +717,7 @@ static int mx_rc_takeover(struct mx_rconn *c)
 	th.region_sectors = m->sb.region_sectors;
 	th.flags = (m->sb.flags & MX_SB_FRESH) ? MX_HELLO_FRESH : 0;
 	th.data_sectors = rv->dev_sectors;
+	th.logical_block_size = bdev_logical_block_size(rv->data_dev->bdev);
 	memcpy(th.uuid, m->sb.uuid, MX_UUID_LEN);
 	th.current_gen = m->sb.current_gen;
 	th.bitmap_gen = m->sb.slots[c->source_node].bitmap_gen;
@@ -787,7 +806,7 @@ static int mx_rc_loop(struct mx_rconn *c)
 				r = mx_rc_adopt(c, &ss, h.seq);
 			break;
 		case MX_P_VERIFY_REQ:
-			r = mx_rc_verify(c, &h);
+			r = mx_rc_lbs_ok(c, &h) ? mx_rc_verify(c, &h) : -EPROTO;
 			break;
 		case MX_P_BYE:
 			return 0;
@@ -927,8 +946,9 @@ static int mx_rconn_thread(void *arg)
 		r = mx_rc_loop(c);
 	}
 	WRITE_ONCE(c->dead, true);
-	cancel_delayed_work_sync(&c->keepalive);
+	/* Shut down first: a keepalive blocked in a send returns at once. */
 	mx_sock_shutdown(c->sock);
+	cancel_delayed_work_sync(&c->keepalive);
 	/* Wait to be reaped by the listener, a newer connection or the dtr. */
 	while (!kthread_should_stop()) {
 		set_current_state(TASK_INTERRUPTIBLE);

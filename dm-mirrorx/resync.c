@@ -400,6 +400,7 @@ void mx_resync_kick(struct mx_peer *p)
 {
 	struct mx_source *src = p->src;
 	unsigned long flags;
+	bool announce;
 	u64 n;
 
 	spin_lock_irqsave(&src->lock, flags);
@@ -412,8 +413,10 @@ void mx_resync_kick(struct mx_peer *p)
 			p->resync_announce = true;
 		}
 	}
+	announce = p->resync_announce;
 	spin_unlock_irqrestore(&src->lock, flags);
-	if (mx_rs_may_run(p))
+	/* Paused or suspending: the work only tells the target, then ends. */
+	if (mx_rs_may_run(p) || announce)
 		queue_work(src->wq, &p->resync_work);
 }
 

@@ -157,12 +157,32 @@ void mx_source_release_admission(struct mx_source *src)
  * assume_clean: the admin asserts @node holds our data now. Clear its bits
  * but those of writes in flight or held for a peer, which it may lack.
  */
-static void mx_source_assume_clean(struct mx_source *src, u32 node)
+static int mx_source_assume_clean(struct mx_source *src, struct mx_peer *p)
 {
+	u32 node = p->conf.node_id;
+	const char *busy = NULL;
 	struct mx_write *w;
 
+	/* A handshake merges the target's bitmap: not in the middle of one. */
+	if (!mutex_trylock(&p->handshake_mutex)) {
+		DMWARN("%s: assume_clean: peer %u is connecting, refused: retry",
+		       mx_dev_name(src), node);
+		return -EBUSY;
+	}
 	spin_lock_irq(&src->lock);
 	spin_lock(&src->meta.lock);
+	if (mx_peer_replicating(p))
+		busy = "is connected";
+	else if (src->meta.sb.slots[node].bitmap_gen)
+		busy = "has history";
+	if (busy) {
+		spin_unlock(&src->meta.lock);
+		spin_unlock_irq(&src->lock);
+		mutex_unlock(&p->handshake_mutex);
+		DMWARN("%s: assume_clean: peer %u %s, refused",
+		       mx_dev_name(src), node, busy);
+		return -EBUSY;
+	}
 	bitmap_clear(src->meta.bits[node], 0, src->meta.nr_regions);
 	bitmap_set(src->meta.dirty_blocks[node], 0, src->meta.bitmap_blocks);
 	list_for_each_entry(w, &src->inflight, list)
@@ -174,6 +194,8 @@ static void mx_source_assume_clean(struct mx_source *src, u32 node)
 	mx_meta_sb_dirty(&src->meta);
 	spin_unlock(&src->meta.lock);
 	spin_unlock_irq(&src->lock);
+	mutex_unlock(&p->handshake_mutex);
+	return 0;
 }
 
 void mx_source_unlock_region(struct mx_source *src, u64 r)
@@ -1003,6 +1025,7 @@ static void mirrorx_presuspend_undo(struct dm_target *ti)
 static void mirrorx_postsuspend(struct dm_target *ti)
 {
 	struct mx_source *src = ti->private;
+	u32 i;
 
 	/* dm has stopped new I/O: wait for ours, then make the log durable. */
 	wait_event(src->drain_wait, !atomic_read(&src->nr_inflight));
@@ -1018,9 +1041,23 @@ static void mirrorx_postsuspend(struct dm_target *ti)
 	cancel_delayed_work_sync(&src->sweep_work);
 	/* Resync and verify stopped at presuspend: their work ends soon. */
 	flush_workqueue(src->wq);
+	/*
+	 * No handshake starts while suspending; wait for one in progress, so
+	 * nothing but this commit writes the metadata from now on.
+	 */
+	for (i = 0; i < src->nr_peers; i++) {
+		mutex_lock(&src->peers[i].handshake_mutex);
+		mutex_unlock(&src->peers[i].handshake_mutex);
+	}
 	/* Quiet now: a clean switchover should leave nothing to resync. */
 	mx_sweep(src, false);
 	mx_meta_commit(&src->meta);
+	/*
+	 * Another table may take the metadata over now; should this one be
+	 * resumed instead, it reads it again first (mirrorx_preresume()),
+	 * and its destructor writes nothing it did not read back.
+	 */
+	src->meta_current = false;
 }
 
 /*
@@ -1033,13 +1070,10 @@ static void mirrorx_postsuspend(struct dm_target *ti)
 static int mx_source_take_over_meta(struct mx_source *src)
 {
 	const char *err = "Cannot read intent log";
-	u32 i;
 	int r;
 
 	r = mx_meta_reread(&src->meta, bdev_nr_sectors(src->meta_dev->bdev),
 			   src->dev_sectors, &err);
-	for (i = 0; !r && i < src->nr_peers; i++)
-		r = mx_meta_load_slot(&src->meta, src->peers[i].conf.node_id);
 	if (!r && (src->meta.sb.flags & MX_SB_INCONSISTENT)) {
 		err = "data became Inconsistent (an interrupted resync or a failed write as target) before the source role took over";
 		r = -EINVAL;
@@ -1254,21 +1288,8 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 		WRITE_ONCE(src->conf.opts.resync_rate, m.rate);
 		break;
 	case MX_MSG_ASSUME_CLEAN:
-		if (mx_peer_replicating(p)) {
-			DMWARN("%s: assume_clean: peer %u is connected, refused",
-			       mx_dev_name(src), p->conf.node_id);
-			return -EBUSY;
-		}
-		spin_lock_irq(&src->meta.lock);
-		if (src->meta.sb.slots[p->conf.node_id].bitmap_gen) {
-			spin_unlock_irq(&src->meta.lock);
-			DMWARN("%s: assume_clean: peer %u has history, refused",
-			       mx_dev_name(src), p->conf.node_id);
-			return -EBUSY;
-		}
-		spin_unlock_irq(&src->meta.lock);
-		mx_source_assume_clean(src, p->conf.node_id);
-		return mx_meta_commit(&src->meta);
+		r = mx_source_assume_clean(src, p);
+		return r ?: mx_meta_commit(&src->meta);
 	case MX_MSG_VERIFY:
 		r = mx_verify_start(p);
 		if (r)

@@ -22,8 +22,6 @@
 #define MX_PING_TIMEOUT		(6 * HZ)
 /* An acknowledgement later than this drops the connection. */
 #define MX_REQ_TIMEOUT		(30 * HZ)
-/* The target's bitmap must arrive within this at connect. */
-#define MX_HANDSHAKE_TIMEOUT	(30 * HZ)
 #define MX_RECONNECT_MIN	(HZ / 2)
 #define MX_RECONNECT_MAX	(4 * HZ)
 /* The disconnect message waits this long at most for the connection to go. */
@@ -138,7 +136,16 @@ struct mx_peer {
 	struct work_struct verify_work;
 	u64 verify_differ;
 
+	/*
+	 * Set and released by the connection thread under @sock_mutex, which
+	 * mx_peer_fail() holds to shut it down. @handshake_mutex is held by
+	 * the connection thread from connect to the end of the handshake
+	 * (metadata writes): postsuspend and assume_clean wait for or skip
+	 * it. Lock order: handshake_mutex, sock_mutex, src->lock.
+	 */
 	struct socket *sock;
+	struct mutex sock_mutex;
+	struct mutex handshake_mutex;
 	struct mutex send_mutex;
 	struct task_struct *conn_thread;
 	struct work_struct send_work;
@@ -209,7 +216,7 @@ void mx_peer_start(struct mx_peer *p);
 void mx_peer_stop(struct mx_peer *p);
 void mx_peer_free(struct mx_peer *p);
 void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq);
-/* Make the connection fail (any context but hard IRQ); logs @why once. */
+/* Make the live connection fail (process context); logs @why once. */
 void mx_peer_fail(struct mx_peer *p, int error, const char *why);
 bool mx_peer_replicating(struct mx_peer *p);
 void mx_peer_disconnect(struct mx_peer *p);

@@ -201,7 +201,11 @@ int mx_send_bvec_iter(struct socket *sock, struct bio_vec *bvecs,
 
 		r = mx_send_page(sock, bv.bv_page, bv.bv_offset, bv.bv_len,
 				 more || !last);
-		if (r)
+		/*
+		 * After the last page the request may be acked and its
+		 * bvecs freed: do not let the iterator step over them.
+		 */
+		if (r || last)
 			return r;
 	}
 	return 0;

@@ -164,8 +164,8 @@ void mx_verify_work(struct work_struct *ws)
 	       complete ? "finished" : "interrupted",
 	       (unsigned long long)differ, (unsigned long long)nr);
 	mx_source_event(src);
-	if (differ)
-		mx_resync_kick(p);
+	/* Regions that differ, and writes the peer missed meanwhile. */
+	mx_resync_kick(p);
 }
 
 /* Start verifying @p: only from InSync. */

@@ -13,8 +13,8 @@
 #include <linux/build_bug.h>
 
 #define MX_WIRE_MAGIC		0x4d58524dU	/* "MXRM" */
-#define MX_PROTO_MIN		1
-#define MX_PROTO_MAX		1
+#define MX_PROTO_MIN		2
+#define MX_PROTO_MAX		2
 
 /* Largest payload of any packet: one data write of up to 1 MiB. */
 #define MX_WIRE_MAX_DATA	(1U << 20)
@@ -125,6 +125,9 @@ struct mx_wire_hdr {
  *	started (0: the sender believes it is in sync with it)
  * @history: sender's previous current generations, newest first
  * @dirty_regions: bits set in the sender's bitmap for the other node
+ * @logical_block_size: of the sender's data device (the smallest write it
+ *	sends, or can apply), a power of two from 512 to 65536 (protocol 2)
+ * @reserved: zero
  */
 struct mx_wire_hello {
 	__be32 proto_min;
@@ -141,6 +144,8 @@ struct mx_wire_hello {
 	__be64 bitmap_gen;
 	__be64 history[MX_HISTORY_GENS];
 	__be64 dirty_regions;
+	__be32 logical_block_size;
+	__be32 reserved;
 } __packed;
 
 /* struct mx_wire_sync_state.state */
@@ -163,6 +168,8 @@ enum mx_refuse_reason {
 	MX_REFUSE_NODE_ID,
 	MX_REFUSE_AUTH,
 	MX_REFUSE_ROLE,
+	MX_REFUSE_BLOCK_SIZE,	/* target's blocks larger than the source's */
+	MX_REFUSE_MAX = MX_REFUSE_BLOCK_SIZE,
 };
 
 /**
@@ -184,7 +191,7 @@ struct mx_wire_sync_state {
 static inline void mx_wire_build_bug_on(void)
 {
 	BUILD_BUG_ON(sizeof(struct mx_wire_hdr) != 32);
-	BUILD_BUG_ON(sizeof(struct mx_wire_hello) != 112);
+	BUILD_BUG_ON(sizeof(struct mx_wire_hello) != 120);
 	BUILD_BUG_ON(sizeof(struct mx_wire_sync_state) != 40);
 }
 

@@ -17,6 +17,7 @@ a fixed generation), then runs CASE:
   csum         a write whose crc32c trailer is wrong
   unaligned    a 100-byte write
   bitmap       a BITMAP packet in the data phase
+  misaligned   a 4 KiB write at sector 9 (whole 512-byte blocks only)
 prints "dropped" if the receiver closed the connection, "acked SHA256" (of
 the data written) for an ACK, and exits 0; anything else exits 1.
 """
@@ -30,7 +31,7 @@ MAGIC = 0x4D58524D
 HELLO, BITMAP, SYNC_STATE, DATA, ACK = 1, 4, 5, 6, 9
 WF_CSUM = 1 << 4
 HDR = struct.Struct(">IHHIIQQ")
-HELLO_S = struct.Struct(">8IQ16sQQ4QQ")
+HELLO_S = struct.Struct(">8IQ16sQQ4QQII")
 SYNC_S = struct.Struct(">IIQ16sQ")
 UUID = bytes(range(16))
 GEN = 0x1234567890ABCDEF
@@ -60,8 +61,8 @@ def recv_exact(s, n):
 
 
 def handshake(s, sectors):
-    hello = HELLO_S.pack(1, 1, 0, 1, 0, 1, 128, 0, sectors, UUID, GEN, 0,
-                         0, 0, 0, 0, 0)
+    hello = HELLO_S.pack(2, 2, 0, 1, 0, 1, 128, 0, sectors, UUID, GEN, 0,
+                         0, 0, 0, 0, 0, 512, 0)
     s.sendall(hdr(HELLO, length=len(hello)) + hello)
     h = HDR.unpack(recv_exact(s, HDR.size))
     assert h[1] == HELLO, h
@@ -97,6 +98,7 @@ def main():
         struct.pack(">I", crc32c(data) ^ 1),
         "unaligned": hdr(DATA, 0, 100, 100, 2, 8) + data[:100],
         "bitmap": hdr(BITMAP, 1, 8, 0, 2, 0) + bytes(8),
+        "misaligned": hdr(DATA, 0, 4096, 4096, 2, 9) + data,
     }
     s.sendall(pkts[case])
     try:

@@ -33,7 +33,7 @@ VERIFY_REQ = 13
 BM_LAST = 1
 ROLE_SOURCE, ROLE_TARGET = 1, 2
 HDR = struct.Struct(">IHHIIQQ")
-HELLO_S = struct.Struct(">8IQ16sQQ4QQ")
+HELLO_S = struct.Struct(">8IQ16sQQ4QQII")
 
 
 def hdr(typ, flags=0, length=0, size=0, seq=0, sector=0):
@@ -58,9 +58,9 @@ def recv_pkt(s):
 def reply_hello(s, src, role=ROLE_TARGET):
     """A hello that matches the source's: same mirror, in sync with it."""
     (pmin, pmax, _feat, _role, node, peer, region, _flags, sectors, uuid,
-     gen, _bgen, h0, h1, h2, h3, _dirty) = HELLO_S.unpack(src)
+     gen, _bgen, h0, h1, h2, h3, _dirty, lbs, _res) = HELLO_S.unpack(src)
     hello = HELLO_S.pack(pmin, pmax, 0, role, peer, node, region, 0,
-                         sectors, uuid, gen, 0, h0, h1, h2, h3, 0)
+                         sectors, uuid, gen, 0, h0, h1, h2, h3, 0, lbs, 0)
     s.sendall(hdr(HELLO, length=len(hello)) + hello)
     return sectors, region
 
