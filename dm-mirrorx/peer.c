@@ -76,6 +76,16 @@ static void mx_preq_end(struct mx_preq *rq, int error)
 
 void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq)
 {
+	mx_peer_queue_prep(p, rq, NULL);
+}
+
+/*
+ * Queue @rq, calling @prep (if any) under src->lock just before: what it
+ * reads of the peer's state and what the queue order says agree.
+ */
+void mx_peer_queue_prep(struct mx_peer *p, struct mx_preq *rq,
+			void (*prep)(struct mx_preq *rq))
+{
 	struct mx_source *src = p->src;
 	unsigned long flags;
 	bool ok;
@@ -83,8 +93,11 @@ void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq)
 	mx_obj_add(MX_OBJ_PEER_REQ, 1);
 	spin_lock_irqsave(&src->lock, flags);
 	ok = mx_peer_replicating(p);
-	if (ok)
+	if (ok) {
+		if (prep)
+			prep(rq);
 		list_add_tail(&rq->list, &p->sendq);
+	}
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (ok)
 		queue_work(src->wq, &p->send_work);

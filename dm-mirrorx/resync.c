@@ -163,6 +163,7 @@ static int mx_rs_copy_region(struct mx_peer *p, u64 r)
 
 struct mx_rs_state_rq {
 	struct mx_preq rq;
+	u32 state;			/* 0: from the peer's state */
 	struct mx_wire_sync_state w;
 };
 
@@ -179,11 +180,34 @@ static void mx_rs_state_done(struct mx_preq *rq, int error)
 	kfree(container_of(rq, struct mx_rs_state_rq, rq));
 }
 
+/*
+ * Under src->lock, as the request joins the send queue: the generation and
+ * (for state 0) InSync or Resync are read there, so two sync states queued
+ * by racing callers (a generation change, a resync kick) reach the target
+ * in the order of the states they describe.
+ */
+static void mx_rs_state_prep(struct mx_preq *rq)
+{
+	struct mx_rs_state_rq *sr = container_of(rq, struct mx_rs_state_rq,
+						 rq);
+	struct mx_peer *p = rq->peer;
+	struct mx_source *src = p->src;
+	struct mx_sync_state s = { .state = sr->state };
+
+	if (!s.state)
+		s.state = p->rstate == MX_RS_IN_SYNC ||
+			  p->rstate == MX_RS_VERIFYING ? MX_SS_IN_SYNC :
+							 MX_SS_RESYNC;
+	spin_lock(&src->meta.lock);
+	s.gen = src->meta.sb.current_gen;
+	memcpy(s.uuid, src->meta.sb.uuid, MX_UUID_LEN);
+	spin_unlock(&src->meta.lock);
+	mx_sync_state_encode(&sr->w, &s);
+}
+
 /* Tell @p our generation and whether it is consistent now (@state). */
 void mx_send_sync_state(struct mx_peer *p, u32 state)
 {
-	struct mx_source *src = p->src;
-	struct mx_sync_state s = { .state = state };
 	struct mx_rs_state_rq *sr;
 
 	sr = kzalloc(sizeof(*sr), GFP_NOIO);
@@ -191,18 +215,14 @@ void mx_send_sync_state(struct mx_peer *p, u32 state)
 		mx_peer_fail(p, -ENOMEM, "cannot send a sync state");
 		return;
 	}
-	spin_lock_irq(&src->meta.lock);
-	s.gen = src->meta.sb.current_gen;
-	memcpy(s.uuid, src->meta.sb.uuid, MX_UUID_LEN);
-	spin_unlock_irq(&src->meta.lock);
-	mx_sync_state_encode(&sr->w, &s);
+	sr->state = state;
 	INIT_LIST_HEAD(&sr->rq.list);
 	sr->rq.peer = p;
 	sr->rq.hdr.type = MX_P_SYNC_STATE;
 	sr->rq.hdr.length = sizeof(sr->w);
 	sr->rq.payload = &sr->w;
 	sr->rq.done = mx_rs_state_done;
-	mx_peer_queue(p, &sr->rq);
+	mx_peer_queue_prep(p, &sr->rq, mx_rs_state_prep);
 }
 
 static bool mx_rs_may_run(struct mx_peer *p)

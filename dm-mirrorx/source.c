@@ -513,14 +513,14 @@ static void mx_gen_work(struct work_struct *ws)
 
 	for (i = 0; i < src->nr_peers; i++) {
 		struct mx_peer *p = &src->peers[i];
-		enum mx_repl_state rs = READ_ONCE(p->rstate);
 
 		if (!mx_peer_replicating(p))
 			continue;
-		/* A peer being verified is in sync; one catching up is not. */
-		mx_send_sync_state(p, rs == MX_RS_IN_SYNC ||
-				      rs == MX_RS_VERIFYING ? MX_SS_IN_SYNC :
-							      MX_SS_RESYNC);
+		/*
+		 * InSync (or being verified) or catching up, read as the
+		 * state joins the send queue (mx_rs_state_prep()).
+		 */
+		mx_send_sync_state(p, 0);
 	}
 }
 

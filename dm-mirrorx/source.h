@@ -216,6 +216,8 @@ void mx_peer_start(struct mx_peer *p);
 void mx_peer_stop(struct mx_peer *p);
 void mx_peer_free(struct mx_peer *p);
 void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq);
+void mx_peer_queue_prep(struct mx_peer *p, struct mx_preq *rq,
+			void (*prep)(struct mx_preq *rq));
 /* Make the live connection fail (process context); logs @why once. */
 void mx_peer_fail(struct mx_peer *p, int error, const char *why);
 bool mx_peer_replicating(struct mx_peer *p);
@@ -230,6 +232,7 @@ void mx_resync_kick(struct mx_peer *p);
 void mx_resync_set_paused(struct mx_peer *p, bool paused);
 void mx_resync_stop(struct mx_peer *p);
 void mx_resync_work(struct work_struct *ws);
+/* @state 0: InSync or Resync, from the peer's state when it is queued. */
 void mx_send_sync_state(struct mx_peer *p, u32 state);
 void mx_rs_throttle(struct mx_source *src, unsigned long start, u64 bytes);
 bool mx_rs_stopping(struct mx_source *src);
