@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel version differences, kept in one place.
+ * Kernel version differences, kept in one place. Built and tested on
+ * Debian 12's 6.1 and 6.12 kernels (README.md, "Kernels").
  */
 #ifndef DM_MIRRORX_COMPAT_H
 #define DM_MIRRORX_COMPAT_H
@@ -10,6 +11,15 @@
 #include <linux/socket.h>
 #include <linux/uio.h>
 #include <linux/bvec.h>
+#include <linux/fs.h>
+#include <linux/blkdev.h>
+
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+/* dm_get_device() takes a blk_mode_t (BLK_OPEN_*), no longer an fmode_t. */
+#define MX_DEV_MODE_RW (BLK_OPEN_READ | BLK_OPEN_WRITE)
+#else
+#define MX_DEV_MODE_RW (FMODE_READ | FMODE_WRITE)
+#endif
 
 #if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
 /* kernel_sendpage() is gone: MSG_SPLICE_PAGES replaces it. */

@@ -42,6 +42,7 @@
 #include "range_io.h"
 #include "objcount.h"
 #include "mirrorx.h"
+#include "compat.h"
 
 #define DM_MSG_PREFIX "mirrorx-recv"
 
@@ -1120,13 +1121,13 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 		goto bad_free;
 	}
 	/* We write the data device ourselves, whatever the table mode. */
-	r = dm_get_device(ti, rv->conf.data_path, FMODE_READ | FMODE_WRITE,
+	r = dm_get_device(ti, rv->conf.data_path, MX_DEV_MODE_RW,
 			  &rv->data_dev);
 	if (r) {
 		ti->error = "Cannot open data device";
 		goto bad_table;
 	}
-	r = dm_get_device(ti, rv->conf.meta_path, FMODE_READ | FMODE_WRITE,
+	r = dm_get_device(ti, rv->conf.meta_path, MX_DEV_MODE_RW,
 			  &rv->meta_dev);
 	if (r) {
 		ti->error = "Cannot open metadata device";

@@ -28,6 +28,7 @@
 #include "mirrorx.h"
 #include "transport.h"
 #include "objcount.h"
+#include "compat.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -837,7 +838,7 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad_table;
 	}
 	r = dm_get_device(ti, src->conf.meta_path,
-			  FMODE_READ | FMODE_WRITE, &src->meta_dev);
+			  MX_DEV_MODE_RW, &src->meta_dev);
 	if (r) {
 		ti->error = "Cannot open metadata device";
 		goto bad_data;

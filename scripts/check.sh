@@ -14,27 +14,68 @@
 #   fuzz    tests/fuzz/run.sh (wire and metadata decoders, ASan/UBSan)
 #   tests/* tests/run.sh (QEMU guests)
 #
+# Two kernels (README.md, "Kernels"): the main one, KVER (default
+# scripts/kver.sh: Debian 12's 6.1), gets every step above. Then each
+# kernel of KVER2 (default: every other supported kernel installed,
+# scripts/kver.sh --all; KVER2= skips them) gets its own build, sparse,
+# kunit (its linux-source tree) and the core integration tests
+# MX_CORE_TESTS, and the module is rebuilt for KVER at the end. Rows of a
+# kernel's steps are suffixed with its series ("build [6.12]").
+# make check KVER=<6.12 version> runs the whole suite on 6.12 (and the
+# core subset on 6.1).
+#
 # A failed step does not stop the later ones. Prints each step's time and
 # ends with the line "N passed, N failed" (", N skipped" when integration
-# tests were skipped); exits 1 if anything failed.
+# tests were skipped) followed by each kernel's own counts in parentheses;
+# exits 1 if anything failed.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP" || exit 1
+
+# Core integration tests run on the second kernel(s).
+MX_CORE_TESTS=${MX_CORE_TESTS:-010 011 021 013 014 027}
 
 passn=0
 failn=0
 skipn=0
 rows=()
 T0=$(date +%s)
+declare -A kpass kfail
+kernels=()
+kcur= # series of the kernel under test
+kser= # series of the step being recorded ("" = kernel-independent)
 
 record() { # NAME STATUS SECONDS
-	rows+=("$(printf '%-28s %-5s %5ss' "$1" "$2" "$3")")
+	local name=$1
+	[ -z "$kser" ] || name+=" [$kser]"
+	rows+=("$(printf '%-34s %-5s %5ss' "$name" "$2" "$3")")
 	case "$2" in
 	PASS) passn=$((passn + 1)) ;;
 	SKIP) skipn=$((skipn + 1)) ;;
 	*) failn=$((failn + 1)) ;;
 	esac
+	[ -n "$kser" ] || return 0
+	case "$2" in
+	PASS) kpass[$kser]=$((${kpass[$kser]:-0} + 1)) ;;
+	SKIP) ;;
+	*) kfail[$kser]=$((${kfail[$kser]:-0} + 1)) ;;
+	esac
+}
+
+# series VERSION: 6.1.0-57-amd64 -> 6.1, 6.12.117+deb12-amd64 -> 6.12
+series() {
+	local s
+	s=$(sed -n 's/^\([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' <<<"$1")
+	echo "${s:-unknown}"
+}
+
+# on_kernel VERSION: the following kstep and integration runs are VERSION's.
+on_kernel() {
+	kcur=$(series "$1")
+	kernels+=("$kcur")
+	kpass[$kcur]=${kpass[$kcur]:-0}
+	kfail[$kcur]=${kfail[$kcur]:-0}
 }
 
 step() { # NAME CMD...
@@ -54,6 +95,13 @@ step() { # NAME CMD...
 	echo "===== check: $name: $([ $rc -eq 0 ] && echo PASS || echo "FAIL (exit $rc)") in ${dt}s"
 }
 
+# kstep NAME CMD...: a step of the kernel under test.
+kstep() {
+	kser=$kcur
+	step "$@"
+	kser=
+}
+
 kunit() {
 	if [ ! -x scripts/kunit.sh ]; then
 		echo "check: scripts/kunit.sh does not exist (yet): counted as failed" >&2
@@ -62,40 +110,88 @@ kunit() {
 	scripts/kunit.sh
 }
 
+# integration [TEST...]: tests/run.sh for $KVER, one result per test.
+integration() {
+	local res t0 rc dt n st name secs nfail=0
+	echo
+	echo "===== check: integration ($KVER): tests/run.sh $*"
+	res=$(mktemp)
+	t0=$(date +%s)
+	# Two tests at a time (timing-sensitive ones alone): guests mostly wait.
+	MX_JOBS=${MX_JOBS:-2} MX_RESULTS=$res \
+		MX_SUMMARY_LABEL="integration tests ($KVER):" tests/run.sh "$@"
+	rc=$?
+	dt=$(($(date +%s) - t0))
+	n=0
+	kser=$kcur
+	while read -r st name secs; do
+		record "$name" "$st" "$secs"
+		[ "$st" = PASS ] || [ "$st" = SKIP ] || nfail=$((nfail + 1))
+		n=$((n + 1))
+	done <"$res"
+	rm -f "$res"
+	if [ $n -eq 0 ] || { [ $rc -ne 0 ] && [ $nfail -eq 0 ]; }; then
+		# run.sh itself failed, or ran nothing.
+		record "integration (tests/run.sh)" FAIL "$dt"
+	fi
+	kser=
+	echo "===== check: integration ($KVER): exit $rc in ${dt}s"
+}
+
 step deps scripts/deps.sh
-step build make all
+
+if [ -z "${KVER:-}" ]; then
+	KVER=$(scripts/kver.sh) || KVER=
+fi
+if [ -z "${KVER2+set}" ]; then
+	KVER2=$(scripts/kver.sh --all 2>/dev/null | grep -vxF -- "$KVER" | paste -sd ' ')
+fi
+KVER1=$KVER
+export KVER
+echo "===== check: kernels: $KVER (all steps) ${KVER2:+and $KVER2 (build, sparse, kunit, core tests: $MX_CORE_TESTS)}"
+
+on_kernel "$KVER"
+kstep build make all
 step style scripts/style.sh
 step docs scripts/doccheck.sh
-step sparse make sparse
-step kunit kunit
+kstep sparse make sparse
+kstep kunit kunit
 step utest make utest
 step fuzz tests/fuzz/run.sh
+integration
 
-# Integration tests: one result per test.
-echo
-echo "===== check: integration: tests/run.sh"
-res=$(mktemp)
-t0=$(date +%s)
-# Two tests at a time (timing-sensitive ones alone): guests mostly wait.
-MX_JOBS=${MX_JOBS:-2} MX_RESULTS=$res MX_SUMMARY_LABEL="integration tests:" tests/run.sh
-rc=$?
-dt=$(($(date +%s) - t0))
-n=0
-while read -r st name secs; do
-	record "$name" "$st" "$secs"
-	n=$((n + 1))
-done <"$res"
-rm -f "$res"
-if [ $n -eq 0 ] || { [ $rc -ne 0 ] && ! grep -q FAIL <<<"${rows[*]}"; }; then
-	# run.sh itself failed, or ran nothing.
-	record "integration (tests/run.sh)" FAIL "$dt"
+for k in $KVER2; do
+	t2=$(date +%s)
+	KVER=$k
+	on_kernel "$k"
+	kstep build make module
+	kstep sparse make sparse
+	kstep kunit kunit
+	# shellcheck disable=SC2086 # a list of test names
+	integration $MX_CORE_TESTS
+	echo "===== check: kernel $k: $(($(date +%s) - t2))s"
+done
+if [ -n "$KVER2" ]; then
+	# Leave the module built for the main kernel, as make all did.
+	KVER=$KVER1
+	t2=$(date +%s)
+	if ! make module >"$TOP/.check-rebuild.log" 2>&1; then
+		cat "$TOP/.check-rebuild.log"
+		record "rebuild for $KVER" FAIL $(($(date +%s) - t2))
+	fi
+	rm -f "$TOP/.check-rebuild.log"
+	echo "===== check: module rebuilt for $KVER in $(($(date +%s) - t2))s"
 fi
-echo "===== check: integration: exit $rc in ${dt}s"
 
 echo
 echo "===== check: summary (total $(($(date +%s) - T0))s)"
 printf '%s\n' "${rows[@]}"
 line="$passn passed, $failn failed"
 [ $skipn -eq 0 ] || line+=", $skipn skipped"
+per=
+for s in "${kernels[@]}"; do
+	per+="${per:+; }$s: ${kpass[$s]} passed, ${kfail[$s]} failed"
+done
+[ -z "$per" ] || line+=" ($per)"
 echo "$line"
 [ $failn -eq 0 ]

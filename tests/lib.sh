@@ -119,9 +119,14 @@ requires_cmd() {
 	done
 }
 
-# requires_module: the module must be built (make module).
+# requires_module: the module must be built (make module), for the kernel
+# the guests boot (KVER): a module built for another kernel fails the test.
 requires_module() {
+	local v
 	[ -f "$MX_KO" ] || skip "module not built: $MX_KO (run make module)"
+	v=$(modinfo -F vermagic "$MX_KO" 2>/dev/null | awk '{ print $1 }')
+	[ "$v" = "$KVER" ] ||
+		fail "$MX_KO is built for ${v:-an unknown kernel}, the guests boot $KVER (make module KVER=$KVER)"
 }
 
 # requires_guests: the guest kernel and qemu must be installed.

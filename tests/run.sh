@@ -5,6 +5,9 @@
 #
 #   tests/run.sh                 all tests/[0-9]*.sh, in order
 #   tests/run.sh 001 002-harness tests/003-foo.sh   only these
+#   KVER=V tests/run.sh ...      guests boot kernel V (default:
+#                                scripts/kver.sh); "KVER=V" may also be
+#                                given as an argument
 #
 # Each test runs in its own work dir under $MX_RUN_DIR (default: a fresh
 # mktemp -d under /tmp), with the timeout from its "# timeout: N" header
@@ -26,6 +29,15 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE/.." || exit 1
+
+args=()
+for a in "$@"; do
+	case "$a" in
+	KVER=*) export KVER=${a#KVER=} ;;
+	*) args+=("$a") ;;
+	esac
+done
+set -- "${args[@]}"
 
 tests=()
 if [ $# -eq 0 ]; then
