@@ -34,7 +34,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP" || exit 1
 
 # Core integration tests run on the second kernel(s).
-MX_CORE_TESTS=${MX_CORE_TESTS:-010 011 021 013 014 027}
+MX_CORE_TESTS=${MX_CORE_TESTS:-013 021 027}
 
 passn=0
 failn=0
