@@ -131,7 +131,7 @@ run_parallel() {
 			pid=
 			wait -n -p pid "${!pids[@]}"
 			rc=$?
-			[ -n "$pid" ] || continue
+			[ -n "${pid:-}" ] || continue
 			name=${pids[$pid]}
 			unset "pids[$pid]"
 			running_serial=0

@@ -192,8 +192,8 @@ vm_boot() {
 	cmdline="console=ttyS0 loglevel=5 panic=-1 no_timer_check mx.name=$name"
 	cmdline+=" mx.bind=$MX_REPO,$MX_WORKDIR 8250.nr_uarts=1 mitigations=off"
 	# 6.12 has the jitter entropy RNG built in: its start-up self test
-	# spins 20+ s under TCG on a busy host (soft lockup reports, slow
-	# boots). Nothing here needs it; on 6.1 it is a module, unused.
+	# can spin 20+ s under TCG on a busy host (a soft lockup report fails
+	# the test). Nothing here needs it; on 6.1 it is a module, unused.
 	cmdline+=" initcall_blacklist=jent_mod_init"
 	# shellcheck disable=SC2054 # commas are qemu's, not array separators
 	args=(-name "mx-$name" -machine pc -accel "$accel" -cpu "$cpu"
