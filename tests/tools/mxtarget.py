@@ -27,27 +27,14 @@ import struct
 import sys
 import time
 
-MAGIC = 0x4D58524D
-HELLO, BITMAP, SYNC_STATE, DATA, RS_DATA, FLUSH, ACK, PING = 1, 4, 5, 6, 7, 8, 9, 10
+# The wire format and framing are mxpeer.py's (same directory).
+from mxpeer import ACK, BITMAP, DATA, HDR, HELLO, HELLO_S, SYNC_STATE, hdr, \
+    recv_exact
+
+RS_DATA, FLUSH = 7, 8
 VERIFY_REQ = 13
 BM_LAST = 1
 ROLE_SOURCE, ROLE_TARGET = 1, 2
-HDR = struct.Struct(">IHHIIQQ")
-HELLO_S = struct.Struct(">8IQ16sQQ4QQII")
-
-
-def hdr(typ, flags=0, length=0, size=0, seq=0, sector=0):
-    return HDR.pack(MAGIC, typ, flags, length, size, seq, sector)
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            raise EOFError
-        buf += chunk
-    return buf
 
 
 def recv_pkt(s):
