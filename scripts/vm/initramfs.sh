@@ -55,14 +55,16 @@ visit() {
 }
 for m in "${WANT[@]}"; do visit "$m"; done
 
-# Cache key: every input's content.
+# Cache key: every input's content (not its path: worktrees of the same
+# tree share images).
 key=$( {
 	echo "$KVER"
-	sha256sum "$HERE/init" "$HERE/agent.sh" "$BUSYBOX" "$0"
+	sha256sum "$HERE/init" "$HERE/agent.sh" "$BUSYBOX" "$0" | cut -d' ' -f1
 	for p in "${ORDER[@]}"; do stat -c '%n %s %Y' "$MODDIR/$p"; done
 } | sha256sum | cut -c1-16)
 out=$CACHE/initramfs-$KVER-$key.cpio
 if [ -s "$out" ]; then
+	touch "$out" # last use, for the stale-image sweep below
 	echo "$out"
 	exit 0
 fi
@@ -91,6 +93,8 @@ done
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --quiet) >"$out.tmp.$$"
 mv "$out.tmp.$$" "$out"
-# Drop stale images of this kernel.
-find "$CACHE" -maxdepth 1 -name "initramfs-$KVER-*.cpio" ! -path "$out" -delete 2>/dev/null || true
+# Drop stale images of this kernel, once unused for a day (another
+# worktree's tests may still boot a younger one).
+find "$CACHE" -maxdepth 1 -name "initramfs-$KVER-*.cpio" ! -path "$out" \
+	-mmin +1440 -delete 2>/dev/null || true
 echo "$out"
