@@ -22,6 +22,11 @@
 # printed whole when it ends; a test whose header has a "# serial" line
 # (timing-sensitive: latency, rate limits) runs alone.
 #
+# With MX_JOBS > 1, tests start longest first (their last passing run's
+# seconds, kept in MX_TIMES, default ~/.cache/dm-mirrorx/test-seconds;
+# tests never timed go first, ordered by their timeout), so a long test
+# does not run alone at the end. Results are printed in finishing order.
+#
 # MX_RESULTS=FILE appends "PASS|FAIL|SKIP name seconds" lines to FILE;
 # MX_SUMMARY_LABEL="text" prefixes the summary line (scripts/check.sh uses
 # that so its own summary stays the only closing line).
@@ -88,6 +93,7 @@ record() {
 	0)
 		pass=$((pass + 1))
 		res=PASS
+		remember_time "$name" "$dt"
 		;;
 	77)
 		skipn=$((skipn + 1))
@@ -113,6 +119,36 @@ test_timeout() {
 	local tmo
 	tmo=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n1)
 	echo "${tmo:-${MX_TEST_TIMEOUT:-600}}"
+}
+
+MX_TIMES=${MX_TIMES:-${XDG_CACHE_HOME:-$HOME/.cache}/dm-mirrorx/test-seconds}
+
+# Reorder "tests" longest first (see the header).
+order_longest_first() {
+	local t name secs
+	local -A known=()
+	if [ -r "$MX_TIMES" ]; then
+		while read -r name secs; do
+			[[ "$secs" =~ ^[0-9]+$ ]] && known[$name]=$secs
+		done <"$MX_TIMES"
+	fi
+	mapfile -t tests < <(for t in "${tests[@]}"; do
+		name=$(basename "$t" .sh)
+		if [ -n "${known[$name]:-}" ]; then
+			echo "0 ${known[$name]} $t"
+		else
+			echo "1 $(test_timeout "$t") $t"
+		fi
+	done | sort -k1,1nr -k2,2nr -k3,3 | cut -d' ' -f3-)
+}
+
+# remember_time NAME SECONDS: store a passing test's duration in MX_TIMES.
+remember_time() {
+	local tmp
+	mkdir -p "$(dirname "$MX_TIMES")" 2>/dev/null || return 0
+	tmp=$(mktemp "$MX_TIMES.XXXXXX" 2>/dev/null) || return 0
+	{ grep -v "^$1 " "$MX_TIMES" 2>/dev/null; echo "$1 $2"; } >"$tmp"
+	mv "$tmp" "$MX_TIMES"
 }
 
 # Parallel runner: up to MX_JOBS tests at once, "# serial" tests alone.
@@ -153,6 +189,7 @@ run_parallel() {
 }
 
 if [ "${MX_JOBS:-1}" -gt 1 ]; then
+	order_longest_first
 	trap 'interrupted=1; pkill -TERM -P $$ 2>/dev/null' INT TERM
 	run_parallel
 	trap - INT TERM
