@@ -51,8 +51,8 @@ void mx_hdr_encode(struct mx_wire_hdr *w, const struct mx_hdr *h);
  * Decode and validate a header received from a peer whose data device
  * holds @dev_sectors sectors: magic, known type, flags allowed for the type,
  * payload length allowed for the type (HELLO and SYNC_STATE exact, DATA and
- * RS_DATA length == size, a non-zero multiple of 512 up to
- * MX_WIRE_MAX_DATA, DISCARD / WRITE_ZEROES no payload and a non-zero
+ * RS_DATA length == size (+ MX_CSUM_LEN with MX_WF_CSUM), size a non-zero
+ * multiple of 512 up to MX_WIRE_MAX_DATA, DISCARD / WRITE_ZEROES no payload and a non-zero
  * multiple of 512 size, FLUSH / ACK / PING / BYE no payload, BITMAP a
  * multiple of 8 up to MX_WIRE_BITMAP_MAX, AUTH_* exact), and for I/O types
  * sector + size inside the device (no overflow). Returns 0 or -EPROTO with

@@ -18,7 +18,7 @@
 static u64 rng_state;
 static unsigned long fails;
 /* Accepted inputs per decoder: a fuzzer that never passes tests nothing. */
-static unsigned long ok_hdr, ok_hello, ok_ss, ok_sb;
+static unsigned long ok_hdr, ok_hdr_csum, ok_hello, ok_ss, ok_sb;
 
 static u64 rnd(void)
 {
@@ -126,9 +126,14 @@ static void fuzz_hdr(void)
 
 	if (rnd_below(8)) {
 		h.type = 1 + rnd_below(MX_P_TYPE_MAX - 1);
-		h.flags = rnd_below(3) ? 0 : rnd_below(16);
+		h.flags = rnd_below(3) ? 0 : rnd_below(MX_WF_ALL + 1);
+		/* Checksummed writes (data_csum) are their own shape. */
+		if (!rnd_below(4))
+			h.flags = MX_WF_CSUM | (rnd() & 1 ? MX_WF_FUA : 0);
 		h.size = rnd_below(4) ? rnd_below(2049) * 512 : interesting();
 		h.length = rnd_below(2) ? h.size : fixed_len(h.type);
+		if ((h.flags & MX_WF_CSUM) && rnd_below(4))
+			h.length = h.size + MX_CSUM_LEN;
 		h.seq = rnd();
 		h.sector = rnd_below(2) ? rnd_below(dev + 1) : interesting();
 		if (rnd_below(2) && h.type != MX_P_DATA &&
@@ -148,7 +153,8 @@ static void fuzz_hdr(void)
 	}
 	ok_hdr++;
 	CHECK(h.type > 0 && h.type < MX_P_TYPE_MAX, "hdr type");
-	CHECK(h.length <= MX_WIRE_MAX_DATA, "hdr length bound");
+	CHECK(h.length <= MX_WIRE_MAX_DATA +
+	      ((h.flags & MX_WF_CSUM) ? MX_CSUM_LEN : 0), "hdr length bound");
 	for (i = 0; i < ARRAY_SIZE(io_types); i++) {
 		if (h.type != io_types[i])
 			continue;
@@ -157,8 +163,17 @@ static void fuzz_hdr(void)
 		      "io range inside device");
 	}
 	if ((h.type == MX_P_DATA || h.type == MX_P_RS_DATA) &&
-	    !(h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES)))
-		CHECK(h.length == h.size, "data length == size");
+	    !(h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES))) {
+		u32 want = h.size + ((h.flags & MX_WF_CSUM) ? MX_CSUM_LEN : 0);
+
+		CHECK(h.length == want, "data length == size (+ csum)");
+		CHECK(h.size <= MX_WIRE_MAX_DATA, "data size bound");
+		if (h.flags & MX_WF_CSUM)
+			ok_hdr_csum++;
+	}
+	if (h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES))
+		CHECK(!h.length && !(h.flags & MX_WF_CSUM),
+		      "no payload on discard/write-zeroes");
 	mx_hdr_encode(&w2, &h);
 	CHECK(!memcmp(&w, &w2, sizeof(w)), "hdr re-encode");
 }
@@ -311,8 +326,12 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	printf("fuzz: %lu inputs, accepted: hdr %lu hello %lu sync_state %lu",
-	       i, ok_hdr, ok_hello, ok_ss);
-	printf(" sb %lu; %lu invariant failures\n", ok_sb, fails);
+	printf("fuzz: %lu inputs, accepted: hdr %lu (checksummed %lu) hello %lu",
+	       i, ok_hdr, ok_hdr_csum, ok_hello);
+	printf(" sync_state %lu sb %lu; %lu invariant failures\n", ok_ss,
+	       ok_sb, fails);
+	/* A decoder that accepts nothing is not being tested past its checks. */
+	CHECK(ok_hdr && ok_hdr_csum && ok_hello && ok_ss && ok_sb,
+	      "every decoder accepted some input");
 	return fails ? 1 : 0;
 }

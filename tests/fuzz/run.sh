@@ -3,9 +3,10 @@
 #
 # Build the pure dm-mirrorx decoders (proto.c, meta_codec.c) for userspace
 # with ASan and UBSan, and run the fuzzer over random and mutated packets
-# and superblocks. Usage: tests/fuzz/run.sh [iterations [seed]]
-# (default 400000 inputs, fixed seed). Exits non-zero on a crash, a
-# sanitizer report or a broken invariant.
+# and superblocks, checksummed (data_csum) writes included. Usage:
+# tests/fuzz/run.sh [iterations [seed]] (default 400000 inputs, fixed
+# seed). Exits non-zero on a crash, a sanitizer report, a broken invariant
+# or a decoder that accepted no input at all.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
