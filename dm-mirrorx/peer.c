@@ -281,23 +281,33 @@ static const char *mx_recv_error_name(int r)
 }
 
 /* Receive one packet of @type with a payload of exactly @len bytes. */
-static int mx_recv_expect(struct mx_peer *p, u16 type, void *buf, u32 len,
-			  struct mx_hdr *h)
+/* A handshake packet's header, with a log line when it is bad or missing. */
+static int mx_recv_handshake_hdr(struct mx_peer *p, struct mx_hdr *h)
 {
 	const char *err = NULL;
 	int r;
 
 	r = mx_recv_hdr(p->sock, h, p->src->dev_sectors, &err);
-	if (r) {
-		if (err)
-			DMERR("%s: peer %u: bad packet: %s", mx_name(p),
-			      p->conf.node_id, err);
-		else
-			DMERR_LIMIT("%s: peer %u (%s): handshake: %s (%d)",
-				    mx_name(p), p->conf.node_id, p->addr_str,
-				    mx_recv_error_name(r), r);
+	if (!r)
+		return 0;
+	if (err)
+		DMERR("%s: peer %u: bad packet: %s", mx_name(p),
+		      p->conf.node_id, err);
+	else
+		DMERR_LIMIT("%s: peer %u (%s): handshake: %s (%d)",
+			    mx_name(p), p->conf.node_id, p->addr_str,
+			    mx_recv_error_name(r), r);
+	return r;
+}
+
+static int mx_recv_expect(struct mx_peer *p, u16 type, void *buf, u32 len,
+			  struct mx_hdr *h)
+{
+	int r;
+
+	r = mx_recv_handshake_hdr(p, h);
+	if (r)
 		return r;
-	}
 	if (h->type != type || h->length > len) {
 		DMERR("%s: peer %u: unexpected packet type %u (length %u) during handshake",
 		      mx_name(p), p->conf.node_id, h->type, h->length);
@@ -396,18 +406,12 @@ static const char *mx_refuse_hint(u32 reason)
 	}
 }
 
-static void mx_refuse(struct mx_peer *p, u32 reason, enum mx_repl_state rs)
+/* Record a refusal (ours or the target's) and raise the event. */
+static void mx_set_refused(struct mx_peer *p, u32 reason,
+			   enum mx_repl_state rs)
 {
 	struct mx_source *src = p->src;
-	struct mx_wire_sync_state w;
-	struct mx_sync_state s = { .state = MX_SS_REFUSED, .reason = reason };
-	struct mx_hdr hdr = { .type = MX_P_SYNC_STATE, .length = sizeof(w) };
 
-	mx_sync_state_encode(&w, &s);
-	mx_send_hdr(p->sock, &hdr, &w, false);
-	DMERR("%s: peer %u (%s): connection refused: %s%s", mx_name(p),
-	      p->conf.node_id, p->addr_str, mx_refuse_reason_name(reason),
-	      mx_refuse_hint(reason));
 	spin_lock_irq(&src->lock);
 	p->refuse_reason = reason;
 	p->rstate = rs;
@@ -417,6 +421,59 @@ static void mx_refuse(struct mx_peer *p, u32 reason, enum mx_repl_state rs)
 		p->want_connect = false;
 	spin_unlock_irq(&src->lock);
 	mx_source_event(src);
+}
+
+static void mx_refuse(struct mx_peer *p, u32 reason, enum mx_repl_state rs)
+{
+	struct mx_wire_sync_state w;
+	struct mx_sync_state s = { .state = MX_SS_REFUSED, .reason = reason };
+	struct mx_hdr hdr = { .type = MX_P_SYNC_STATE, .length = sizeof(w) };
+
+	mx_sync_state_encode(&w, &s);
+	mx_send_hdr(p->sock, &hdr, &w, false);
+	DMERR("%s: peer %u (%s): connection refused: %s%s", mx_name(p),
+	      p->conf.node_id, p->addr_str, mx_refuse_reason_name(reason),
+	      mx_refuse_hint(reason));
+	mx_set_refused(p, reason, rs);
+}
+
+/*
+ * The target's answer to our hello: its hello, or a SYNC_STATE by which it
+ * refuses us (node id, role, protocol: its checks), shown as a refusal.
+ */
+static int mx_recv_target_hello(struct mx_peer *p, struct mx_wire_hello *wh)
+{
+	struct mx_wire_sync_state ws;
+	struct mx_sync_state ss;
+	const char *err = NULL;
+	struct mx_hdr h;
+	int r;
+
+	r = mx_recv_handshake_hdr(p, &h);
+	if (r)
+		return r;
+	if (h.type == MX_P_HELLO && h.length == sizeof(*wh))
+		return mx_recv_buf(p->sock, wh, sizeof(*wh));
+	if (h.type != MX_P_SYNC_STATE || h.length != sizeof(ws)) {
+		DMERR("%s: peer %u: unexpected packet type %u (length %u) instead of a hello",
+		      mx_name(p), p->conf.node_id, h.type, h.length);
+		return -EPROTO;
+	}
+	r = mx_recv_buf(p->sock, &ws, sizeof(ws));
+	if (r)
+		return r;
+	if (mx_sync_state_decode(&ws, &ss, &err) ||
+	    ss.state != MX_SS_REFUSED) {
+		DMERR("%s: peer %u: unexpected sync state instead of a hello%s%s",
+		      mx_name(p), p->conf.node_id, err ? ": " : "",
+		      err ?: "");
+		return -EPROTO;
+	}
+	DMERR("%s: peer %u (%s): the target refused the connection: %s",
+	      mx_name(p), p->conf.node_id, p->addr_str,
+	      mx_refuse_reason_name(ss.reason));
+	mx_set_refused(p, ss.reason, MX_RS_REFUSED);
+	return -EPROTO;
 }
 
 static void mx_gen_view_of_sb(struct mx_sb_info *sb, u32 node,
@@ -574,14 +631,13 @@ static int mx_handshake(struct mx_peer *p)
 	struct mx_wire_hello wh;
 	struct mx_hello th;
 	const char *err;
-	struct mx_hdr h;
 	int r;
 
 	mx_sock_set_rcvtimeo(p->sock, 10 * HZ);
 	r = mx_send_hello(p);
 	if (r)
 		return r;
-	r = mx_recv_expect(p, MX_P_HELLO, &wh, sizeof(wh), &h);
+	r = mx_recv_target_hello(p, &wh);
 	if (r)
 		return r;
 	r = mx_hello_decode(&wh, &th, &err);

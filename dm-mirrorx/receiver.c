@@ -607,30 +607,52 @@ static int mx_rc_send_bitmap(struct mx_rconn *c)
 }
 
 /* Check the source's hello; touches nothing but @c. */
-static int mx_rc_check_hello(struct mx_rconn *c, const struct mx_hello *sh)
+/*
+ * Check the source's hello; returns MX_REFUSE_NONE or why we refuse it
+ * (logged here). The reason is sent back before the connection closes,
+ * so that the source shows it too.
+ */
+static u32 mx_rc_check_hello(struct mx_rconn *c, const struct mx_hello *sh)
 {
 	struct mx_recv *rv = c->rv;
 
-	if (sh->role != MX_ROLE_SOURCE ||
-	    mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, sh->proto_min,
+	if (sh->role != MX_ROLE_SOURCE) {
+		DMERR_LIMIT("%s: %s: refused: the peer is not a source (role %u)",
+			    mx_rv_name(rv), c->addr, sh->role);
+		return MX_REFUSE_ROLE;
+	}
+	if (mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, sh->proto_min,
 			       sh->proto_max) < 0) {
-		DMERR_LIMIT("%s: %s: not a source speaking our protocol",
-			    mx_rv_name(rv), c->addr);
-		return -EPROTO;
+		DMERR_LIMIT("%s: %s: refused: protocol %u-%u, we speak %u-%u",
+			    mx_rv_name(rv), c->addr, sh->proto_min,
+			    sh->proto_max, MX_PROTO_MIN, MX_PROTO_MAX);
+		return MX_REFUSE_VERSION;
 	}
 	if (rv->conf.opts.node_id != MX_NODE_UNSET &&
 	    sh->peer_node_id != rv->conf.opts.node_id) {
-		DMERR_LIMIT("%s: %s: source expects node %u, this is node %u",
+		DMERR_LIMIT("%s: %s: refused: source expects node %u, this is node %u (fix the node id in one of the tables)",
 			    mx_rv_name(rv), c->addr, sh->peer_node_id,
 			    rv->conf.opts.node_id);
-		return -EPROTO;
+		return MX_REFUSE_NODE_ID;
 	}
 	if (sh->node_id == sh->peer_node_id) {
-		DMERR_LIMIT("%s: %s: source claims our node id %u",
+		DMERR_LIMIT("%s: %s: refused: source claims our node id %u",
 			    mx_rv_name(rv), c->addr, sh->node_id);
-		return -EPROTO;
+		return MX_REFUSE_NODE_ID;
 	}
-	return 0;
+	return MX_REFUSE_NONE;
+}
+
+/* Tell the source why we close (best effort: it may be gone already). */
+static void mx_rc_send_refusal(struct mx_rconn *c, u32 reason)
+{
+	struct mx_sync_state s = { .state = MX_SS_REFUSED, .reason = reason };
+	struct mx_hdr h = { .type = MX_P_SYNC_STATE };
+	struct mx_wire_sync_state w;
+
+	mx_sync_state_encode(&w, &s);
+	h.length = sizeof(w);
+	mx_rc_send(c, &h, &w, false);
 }
 
 /*
@@ -645,6 +667,7 @@ static int mx_rc_greet(struct mx_rconn *c)
 	struct mx_wire_hello wh;
 	const char *err = NULL;
 	struct mx_hdr h;
+	u32 reason;
 	int r;
 
 	mx_sock_set_rcvtimeo(c->sock, MX_RECV_GREET_TIMEOUT);
@@ -667,9 +690,11 @@ static int mx_rc_greet(struct mx_rconn *c)
 			    err);
 		return r;
 	}
-	r = mx_rc_check_hello(c, &c->hello);
-	if (r)
-		return r;
+	reason = mx_rc_check_hello(c, &c->hello);
+	if (reason != MX_REFUSE_NONE) {
+		mx_rc_send_refusal(c, reason);
+		return -EPROTO;
+	}
 	c->source_node = c->hello.node_id;
 	return 0;
 }

@@ -24,7 +24,7 @@ enum mx_wire_type {
 	MX_P_AUTH_CHALLENGE,	/* payload: MX_AUTH_NONCE_LEN random bytes */
 	MX_P_AUTH_RESPONSE,	/* payload: MX_AUTH_MAC_LEN HMAC-SHA256 */
 	MX_P_BITMAP,		/* target -> source: dirty bitmap words */
-	MX_P_SYNC_STATE,	/* source -> target: struct mx_wire_sync_state */
+	MX_P_SYNC_STATE,	/* struct mx_wire_sync_state (target: refusal only) */
 	MX_P_DATA,		/* application write, payload = data */
 	MX_P_RS_DATA,		/* resync write, payload = data */
 	MX_P_FLUSH,		/* empty flush, no payload */
@@ -153,7 +153,7 @@ enum mx_ss_state {
 	MX_SS_IN_SYNC = 1,	/* nothing to resync: adopt @gen now */
 	MX_SS_RESYNC,		/* resync starts; target is inconsistent */
 	MX_SS_RESYNC_DONE,	/* resync finished: adopt @gen */
-	MX_SS_REFUSED,		/* source refuses: @reason says why */
+	MX_SS_REFUSED,		/* either side refuses: @reason says why */
 };
 
 /* struct mx_wire_sync_state.reason, also used in status */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 047-hostile-target: a target that stalls mid-packet, floods bitmaps, lies about its role or acks unknown requests is dropped with a log line; writes complete, remove returns, the source's data is intact
+# 047-hostile-target: a target that stalls mid-packet, floods bitmaps, lies about its role, mismatches the handshake or acks unknown requests is dropped with a log line (refusals with their reason); writes complete, remove returns, the source's data is intact
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -9,11 +9,12 @@ TGT="python3 $MX_REPO/tests/tools/mxtarget.py"
 mx_boot A B
 baddr=$(vm_addr B A)
 
-# hostile CASE LOGRE MAXSECS: B plays CASE; A's source must drop it within
-# MAXSECS of the misbehaviour with a log line matching LOGRE, and a
-# dmsetup remove must return at once afterwards.
+# hostile CASE LOGRE MAXSECS [REPL]: B plays CASE; A's source must drop it
+# within MAXSECS of the misbehaviour with a log line matching LOGRE (and
+# show the peer's replication state REPL when given), and a dmsetup remove
+# must return at once afterwards.
 hostile() {
-	local c=$1 re=$2 max=$3 job out n
+	local c=$1 re=$2 max=$3 repl=${4:-} job out n
 	step "hostile target: $c"
 	vm_run A "dmesg -C"
 	job=$(vm_run_bg -t 200 B "$TGT $baddr $MX_PORT $c 150")
@@ -33,6 +34,7 @@ hostile() {
 	[ "$n" -le "$max" ] || fail "$c: dropped after ${n}s, more than ${max}s"
 	vm_run A "dmesg" | grep -E -q "$re" ||
 		fail "$c: no log line matching '$re': $(vm_run A dmesg | tail -n 5)"
+	[ -z "$repl" ] || assert_eq "$repl" "$(mx_repl A)" "$c: A's replication state"
 	vm_run -t 30 A "timeout 20 dmsetup remove mx" ||
 		fail "$c: dmsetup remove did not return within 20 s"
 }
@@ -45,6 +47,14 @@ hostile bitmap-back "bad bitmap stream" 20
 hostile bitmap-endless "bad bitmap stream" 20
 hostile ack-unknown "ack for unknown request" 20
 hostile stall-ack "packet stalled midway" 40
+# Handshake mismatches, one at a time: each refused, with its reason.
+hostile uuid "connection refused: uuid_mismatch" 20 Refused
+hostile size "connection refused: size_mismatch" 20 Refused
+hostile region "connection refused: region_mismatch" 20 Refused
+hostile node-id "connection refused: node_id_mismatch" 20 Refused
+hostile version "connection refused: version_mismatch" 20 Refused
+# A target's own refusal (its checks) is shown by the source too.
+hostile refused "the target refused the connection: node_id_mismatch" 20 Refused
 
 step "the source's data: its own writes only"
 check_pattern A $MX_DATA 047-base 2M

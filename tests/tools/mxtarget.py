@@ -21,6 +21,12 @@ CASE:
   ack-unknown    full handshake, then acks a sequence number never sent
   stall-ack      full handshake, then on the first request answers 20 bytes
                  of an ACK header and stalls (keepalive pings unanswered)
+  uuid, size, region, node-id, version
+                 answers with a hello that differs from the source's in
+                 that one thing: another mirror's UUID, 8 sectors fewer,
+                 twice the region size, another node id, protocol 9 only
+  refused        answers the hello with SYNC_STATE refused (node id), as
+                 a real target whose checks failed
 """
 import socket
 import struct
@@ -28,13 +34,14 @@ import sys
 import time
 
 # The wire format and framing are mxpeer.py's (same directory).
-from mxpeer import ACK, BITMAP, DATA, HDR, HELLO, HELLO_S, SYNC_STATE, hdr, \
-    recv_exact
+from mxpeer import ACK, BITMAP, DATA, HDR, HELLO, HELLO_S, SYNC_S, SYNC_STATE, \
+    hdr, recv_exact
 
 RS_DATA, FLUSH = 7, 8
 VERIFY_REQ = 13
 BM_LAST = 1
 ROLE_SOURCE, ROLE_TARGET = 1, 2
+MISMATCH = ("uuid", "size", "region", "node-id", "version")
 
 
 def recv_pkt(s):
@@ -42,10 +49,21 @@ def recv_pkt(s):
     return h, recv_exact(s, h[3]) if h[3] else b""
 
 
-def reply_hello(s, src, role=ROLE_TARGET):
-    """A hello that matches the source's: same mirror, in sync with it."""
+def reply_hello(s, src, role=ROLE_TARGET, differ=None):
+    """A hello that matches the source's: same mirror, in sync with it,
+    but for the one field @differ names (a MISMATCH case)."""
     (pmin, pmax, _feat, _role, node, peer, region, _flags, sectors, uuid,
      gen, _bgen, h0, h1, h2, h3, _dirty, lbs, _res) = HELLO_S.unpack(src)
+    if differ == "uuid":
+        uuid = bytes((b ^ 0x5a) or 1 for b in uuid)
+    elif differ == "size":
+        sectors -= 8
+    elif differ == "region":
+        region *= 2
+    elif differ == "node-id":
+        peer = (max(peer, node) + 1) % 8
+    elif differ == "version":
+        pmin = pmax = 9
     hello = HELLO_S.pack(pmin, pmax, 0, role, peer, node, region, 0,
                          sectors, uuid, gen, 0, h0, h1, h2, h3, 0, lbs, 0)
     s.sendall(hdr(HELLO, length=len(hello)) + hello)
@@ -87,6 +105,16 @@ def main():
         return 0
     if case == "role":
         reply_hello(s, src, ROLE_SOURCE)
+        print(wait_close(s, t0, limit))
+        return 0
+    if case in MISMATCH:
+        reply_hello(s, src, differ=case)
+        print(wait_close(s, t0, limit))
+        return 0
+    if case == "refused":
+        # state 4 = refused, reason 7 = node id (wire.h enum mx_refuse)
+        ss = SYNC_S.pack(4, 7, 0, bytes(16), 0)
+        s.sendall(hdr(SYNC_STATE, length=len(ss)) + ss)
         print(wait_close(s, t0, limit))
         return 0
     reply_hello(s, src)
