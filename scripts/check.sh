@@ -18,8 +18,9 @@
 # scripts/kver.sh: Debian 12's 6.1), gets every step above. Then each
 # kernel of KVER2 (default: every other supported kernel installed,
 # scripts/kver.sh --all; KVER2= skips them) gets its own build, sparse,
-# kunit (its linux-source tree) and the core integration tests
-# MX_CORE_TESTS, and the module is rebuilt for KVER at the end. Rows of a
+# kunit (its linux-source tree), the core integration tests MX_CORE_TESTS
+# (023 with MX_CORE_KILLS source kills instead of 10) and make demo, and
+# the module is rebuilt for KVER at the end. Rows of a
 # kernel's steps are suffixed with its series ("build [6.12]").
 # make check KVER=<6.12 version> runs the whole suite on 6.12 (and the
 # core subset on 6.1).
@@ -33,8 +34,12 @@ set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP" || exit 1
 
-# Core integration tests run on the second kernel(s).
-MX_CORE_TESTS=${MX_CORE_TESTS:-013 021 027}
+# Core integration tests run on the second kernel(s): initial sync, fio
+# verify sync and async, link cut and partial resync, source and target
+# crash, remove under load, async write order, hostile packets, mirrorctl
+# create/status (README.md, "Kernels").
+MX_CORE_TESTS=${MX_CORE_TESTS:-010 011 013 014 015 017 021 023 027 030}
+MX_CORE_KILLS=${MX_CORE_KILLS:-5}
 
 passn=0
 failn=0
@@ -168,7 +173,8 @@ for k in $KVER2; do
 	kstep sparse make sparse
 	kstep kunit kunit
 	# shellcheck disable=SC2086 # a list of test names
-	integration $MX_CORE_TESTS
+	MX_KILLS=$MX_CORE_KILLS integration $MX_CORE_TESTS
+	kstep demo scripts/demo.sh
 	echo "===== check: kernel $k: $(($(date +%s) - t2))s"
 done
 if [ -n "$KVER2" ]; then

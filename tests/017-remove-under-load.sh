@@ -23,8 +23,7 @@ before_b=$(snapshot B)
 
 for round in 1 2; do
 	step "round $round: mirror up, writes flowing"
-	mx_create_target B A
-	mx_create_source A B
+	mx_create_pair A B
 	mx_wait_insync A 300
 	job=$(mx_fio_bg A /dev/mapper/mx 64M 0 20)
 	sleep 6
@@ -47,8 +46,7 @@ for round in 1 2; do
 	vm_wait A "$job"
 	step "remove the source (peer gone), then again with a live peer"
 	vm_run -t 60 A "dmsetup remove mx"
-	mx_create_target B A
-	mx_create_source A B
+	mx_create_pair A B
 	mx_wait_insync A 120
 	job=$(mx_fio_bg A /dev/mapper/mx 64M 0 8)
 	vm_wait A "$job"

@@ -6,8 +6,7 @@
 requires_module
 
 mx_boot A B
-mx_create_target B A
-mx_create_source A B 128 on_disconnect suspend
+mx_create_pair A B 128 on_disconnect suspend
 mx_wait_insync A 300
 
 step "cut the link; a write must not complete while B is away"

@@ -8,8 +8,7 @@ requires_module
 export MX_MODE=async
 
 mx_boot A B
-mx_create_target B A
-mx_create_source A B 128 async_limit 4194304 on_congestion behind
+mx_create_pair A B 128 async_limit 4194304 on_congestion behind
 mx_wait_insync A 300
 
 step "slow the link to 16 Mbit/s (2 MB/s)"

@@ -8,8 +8,7 @@ requires_module
 export MX_MODE=async
 
 mx_boot A B
-mx_create_target B A
-mx_create_source A B 128 async_limit 4194304 on_congestion block
+mx_create_pair A B 128 async_limit 4194304 on_congestion block
 mx_wait_insync A 300
 resync_before=$(mx_field A 14)
 

@@ -267,7 +267,7 @@ _mx_host_image() {
 # in the image (qemu writes it with pwrite, whatever the cache mode).
 # Other devices, or MX_HASH_IN_GUEST=1, are read in the guest.
 dev_sha256() {
-	local n=$1 dev=$2 off len cnt= img
+	local n=$1 dev=$2 off len img cnt=''
 	off=$(_mx_bytes "${3:-0}")
 	if [ -n "${4:-}" ]; then
 		len=$(_mx_bytes "$4")

@@ -25,18 +25,24 @@ mx_boot() {
 # mx_start_pair SRC TGT: boot both, TGT a blank target of SRC, SRC a sync
 # (or $MX_MODE) source with default options, and wait until InSync. When
 # both data disks are identical (fresh, zeroed images: compared on the
-# host) the pair is created clean (mx_create_clean), as an admin would;
+# host) the pair is created clean (mx_create_pair), as an admin would;
 # MX_FULL_SYNC=1, or disks that differ, give the full initial sync.
 mx_start_pair() {
 	mx_boot "$1" "$2"
+	mx_create_pair "$1" "$2"
+	mx_wait_insync "$1" 300
+}
+
+# mx_create_pair SRC TGT [REGION [OPTS...]]: create TGT's target (default
+# options) and SRC's source; clean (mx_create_clean) when both data disks
+# are identical and MX_FULL_SYNC is not 1, else target first, then source.
+mx_create_pair() {
 	if [ "${MX_FULL_SYNC:-0}" != 1 ] && _mx_same_images "$1" "$2"; then
-		mx_create_clean "$1" "$2"
-		mx_wait_insync "$1" 60
+		mx_create_clean "$@"
 		return
 	fi
 	mx_create_target "$2" "$1"
-	mx_create_source "$1" "$2"
-	mx_wait_insync "$1" 300
+	mx_create_source "$@"
 }
 
 # _mx_same_images A B: the data disk images of A and B are byte-identical.
@@ -50,11 +56,13 @@ _mx_same_images() {
 # already hold the same data skips the initial full sync: the source is
 # created first, told "assume_clean 1" before its first connection, then
 # the target (as drbdadm new-current-uuid --clear-bitmap). Only for blank
-# metadata on both sides.
+# metadata on both sides (assume_clean is refused for a peer with history).
 mx_create_clean() {
 	local s=$1 t=$2
 	shift 2
-	vm_run -t 60 "$s" "dmsetup create mx --table '$(mx_source_table "$s" "$t" "$@")' && dmsetup mknodes mx && test -b /dev/mapper/mx && dmsetup message mx 0 assume_clean 1"
+	# assume_clean is refused (EBUSY, "retry") while a connection attempt
+	# is under way: the admin retries.
+	vm_run -t 60 "$s" "dmsetup create mx --table '$(mx_source_table "$s" "$t" "$@")' && dmsetup mknodes mx && test -b /dev/mapper/mx && for i in \$(seq 50); do dmsetup message mx 0 assume_clean 1 2>/dev/null && exit 0; sleep 0.2; done; dmsetup message mx 0 assume_clean 1"
 	mx_create_target "$t" "$s"
 }
 

@@ -30,6 +30,7 @@
 #   MX_DISK_CACHE   qemu cache= for data disks (default unsafe: kill -9 of
 #                   qemu still keeps every write qemu made, like a power
 #                   loss of the guest only; use none for benchmarks)
+#   MX_KERNEL_ARGS  extra guest kernel command line arguments
 #   MX_LOG_IGNORE   extended regex of log lines not to count as failures
 #   KVER            guest kernel (default: scripts/kver.sh)
 
@@ -194,7 +195,7 @@ vm_boot() {
 	# 6.12 has the jitter entropy RNG built in: its start-up self test
 	# can spin 20+ s under TCG on a busy host (a soft lockup report fails
 	# the test). Nothing here needs it; on 6.1 it is a module, unused.
-	cmdline+=" initcall_blacklist=jent_mod_init"
+	cmdline+=" initcall_blacklist=jent_mod_init${MX_KERNEL_ARGS:+ $MX_KERNEL_ARGS}"
 	# shellcheck disable=SC2054 # commas are qemu's, not array separators
 	args=(-name "mx-$name" -machine pc -accel "$accel" -cpu "$cpu"
 		-smp 1 -m "${MX_MEM:-640}"
