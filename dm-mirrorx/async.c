@@ -75,11 +75,11 @@ bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w)
 		if (!mx_is_async(p))
 			continue;
 		if (mx_peer_replicating(p) && !p->behind &&
-		    p->aq_bytes && p->aq_bytes + bytes > limit) {
+		    p->aq_bytes && p->aq_bytes + bytes > limit &&
+		    !mx_peer_set_repl_locked(p, MX_RS_BEHIND)) {
 			/* on_congestion behind: fall behind, catch up later. */
 			p->behind = true;
 			p->behind_since = jiffies;
-			p->rstate = MX_RS_BEHIND;
 			p->resync_done = 0;
 			queue_work(src->wq, &p->behind_work);
 		}
@@ -269,6 +269,5 @@ void mx_async_behind_work(struct work_struct *ws)
 	DMWARN("%s: peer %u: async queue full, falling behind",
 	       dm_table_device_name(p->src->ti->table), p->conf.node_id);
 	mx_send_sync_state(p, MX_SS_RESYNC);
-	mx_source_event(p->src);
 	mx_resync_kick(p);
 }

@@ -12,7 +12,6 @@
 #include <linux/slab.h>
 #include <linux/kthread.h>
 #include <linux/sched/signal.h>
-#include <linux/delay.h>
 #include <linux/device-mapper.h>
 #include "source.h"
 #include "transport.h"
@@ -21,34 +20,6 @@
 #include "objcount.h"
 
 #define DM_MSG_PREFIX "mirrorx"
-
-static const char * const mx_conn_names[] = {
-	[MX_CS_STANDALONE] = "StandAlone",
-	[MX_CS_CONNECTING] = "Connecting",
-	[MX_CS_CONNECTED] = "Connected",
-};
-
-static const char * const mx_repl_names[] = {
-	[MX_RS_IDLE] = "Idle",
-	[MX_RS_IN_SYNC] = "InSync",
-	[MX_RS_RESYNCING] = "Resyncing",
-	[MX_RS_PAUSED] = "Paused",
-	[MX_RS_SPLIT_BRAIN] = "SplitBrain",
-	[MX_RS_TARGET_NEWER] = "TargetNewer",
-	[MX_RS_REFUSED] = "Refused",
-	[MX_RS_BEHIND] = "Behind",
-	[MX_RS_VERIFYING] = "Verifying",
-};
-
-const char *mx_conn_state_name(enum mx_conn_state s)
-{
-	return s < ARRAY_SIZE(mx_conn_names) ? mx_conn_names[s] : "?";
-}
-
-const char *mx_repl_state_name(enum mx_repl_state s)
-{
-	return s < ARRAY_SIZE(mx_repl_names) ? mx_repl_names[s] : "?";
-}
 
 static const char *mx_name(struct mx_peer *p)
 {
@@ -65,6 +36,63 @@ static bool mx_needs_ack(u16 type)
 bool mx_peer_replicating(struct mx_peer *p)
 {
 	return p->cstate == MX_CS_CONNECTED && !p->dead;
+}
+
+/**
+ * mx_peer_set_state_locked() - the one place a peer's state changes
+ * @p: the peer
+ * @cs: its new connection state
+ * @rs: its new replication state
+ *
+ * Checks the change against the transition tables (peer_state.c), logs
+ * it, raises the dm event (dmsetup wait wakes) and wakes @p->state_wait.
+ * Setting the states it has already changes nothing. Any context, under
+ * src->lock.
+ *
+ * Return: 0, or -EINVAL for a change the tables do not allow (a bug:
+ * warned about, and the state left as it was).
+ */
+int mx_peer_set_state_locked(struct mx_peer *p, enum mx_conn_state cs,
+			     enum mx_repl_state rs)
+{
+	enum mx_conn_state ocs = p->cstate;
+	enum mx_repl_state ors = p->rstate;
+
+	lockdep_assert_held(&p->src->lock);
+	if (cs == ocs && rs == ors)
+		return 0;
+	if (!mx_conn_transition_valid(ocs, cs) ||
+	    !mx_repl_transition_valid(ors, rs) || !mx_peer_state_valid(cs, rs)) {
+		WARN_ONCE(1, "mirrorx: peer %u: invalid state change %s %s -> %s %s\n",
+			  p->conf.node_id, mx_conn_state_name(ocs),
+			  mx_repl_state_name(ors), mx_conn_state_name(cs),
+			  mx_repl_state_name(rs));
+		DMERR_LIMIT("%s: peer %u: invalid state change %s %s -> %s %s refused",
+			    mx_name(p), p->conf.node_id,
+			    mx_conn_state_name(ocs), mx_repl_state_name(ors),
+			    mx_conn_state_name(cs), mx_repl_state_name(rs));
+		return -EINVAL;
+	}
+	p->cstate = cs;
+	p->rstate = rs;
+	/*
+	 * A connection state changes at most once or twice per connection
+	 * attempt (backoff); a replication state can flip with each write a
+	 * peer misses and each resync, so those lines are rate limited.
+	 */
+	if (cs != ocs)
+		DMINFO("%s: peer %u: %s %s -> %s %s", mx_name(p),
+		       p->conf.node_id, mx_conn_state_name(ocs),
+		       mx_repl_state_name(ors), mx_conn_state_name(cs),
+		       mx_repl_state_name(rs));
+	else
+		DMINFO_LIMIT("%s: peer %u: %s %s -> %s %s", mx_name(p),
+			     p->conf.node_id, mx_conn_state_name(ocs),
+			     mx_repl_state_name(ors), mx_conn_state_name(cs),
+			     mx_repl_state_name(rs));
+	mx_source_event(p->src);
+	wake_up_all(&p->state_wait);
+	return 0;
 }
 
 /* Complete @rq: its done callback may free it. */
@@ -414,13 +442,12 @@ static void mx_set_refused(struct mx_peer *p, u32 reason,
 
 	spin_lock_irq(&src->lock);
 	p->refuse_reason = reason;
-	p->rstate = rs;
+	mx_peer_set_repl_locked(p, rs);
 	/* No automatic retry: an admin decides (resync full, connect). */
 	if (reason == MX_REFUSE_SPLIT_BRAIN || reason == MX_REFUSE_TARGET_NEWER ||
 	    reason == MX_REFUSE_UUID)
 		p->want_connect = false;
 	spin_unlock_irq(&src->lock);
-	mx_source_event(src);
 }
 
 static void mx_refuse(struct mx_peer *p, u32 reason, enum mx_repl_state rs)
@@ -502,7 +529,7 @@ static int mx_authenticate(struct mx_peer *p)
 			    err ?: "connection lost", r);
 		spin_lock_irq(&src->lock);
 		p->refuse_reason = MX_REFUSE_AUTH;
-		p->rstate = MX_RS_REFUSED;
+		mx_peer_set_repl_locked(p, MX_RS_REFUSED);
 		spin_unlock_irq(&src->lock);
 	}
 	return r;
@@ -591,6 +618,13 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 		return r;
 
 	spin_lock_irq(&src->lock);
+	/* The disconnect message came during the handshake: it wins. */
+	if (p->cstate != MX_CS_CONNECTING) {
+		spin_unlock_irq(&src->lock);
+		DMINFO("%s: peer %u (%s): handshake aborted: disconnect requested",
+		       mx_name(p), node, p->addr_str);
+		return -ECONNABORTED;
+	}
 	spin_lock(&m->lock);
 	bitmap_copy(p->oos, m->bits[node], m->nr_regions);
 	spin_unlock(&m->lock);
@@ -603,19 +637,19 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	if (missed && !n)
 		p->resync_announce = true;
 	n = missed;
-	p->cstate = MX_CS_CONNECTED;
 	p->refuse_reason = MX_REFUSE_NONE;
-	p->rstate = n ? (p->paused ? MX_RS_PAUSED : MX_RS_RESYNCING) :
-			MX_RS_IN_SYNC;
 	p->resync_total = n;
 	p->resync_done = 0;
 	p->last_rx = jiffies;
+	mx_peer_set_state_locked(p, MX_CS_CONNECTED,
+				 n ? (p->paused ? MX_RS_PAUSED :
+					      MX_RS_RESYNCING) :
+				     MX_RS_IN_SYNC);
 	spin_unlock_irq(&src->lock);
 
 	DMINFO("%s: peer %u (%s) connected: %s, %llu regions to resync",
 	       mx_name(p), node, p->addr_str, mx_gen_verdict_name(v),
 	       (unsigned long long)n);
-	mx_source_event(src);
 	if (!n)
 		mx_source_release_held(src);
 	if (n)
@@ -833,17 +867,17 @@ static void mx_conn_teardown(struct mx_peer *p)
 	if (p->cstate == MX_CS_CONNECTED)
 		DMWARN("%s: peer %u (%s) disconnected", mx_name(p),
 		       p->conf.node_id, p->addr_str);
-	p->cstate = p->want_connect ? MX_CS_CONNECTING : MX_CS_STANDALONE;
-	if (p->rstate != MX_RS_SPLIT_BRAIN && p->rstate != MX_RS_TARGET_NEWER &&
-	    p->rstate != MX_RS_REFUSED)
-		p->rstate = MX_RS_IDLE;
 	p->resync_total = 0;
 	p->resync_done = 0;
 	p->behind = false;
 	p->resync_announce = false;
 	p->dead = false;
+	/* A refusal stays on show until the admin acts on it. */
+	mx_peer_set_state_locked(p, p->want_connect ? MX_CS_CONNECTING :
+						      MX_CS_STANDALONE,
+				 mx_repl_refused(p->rstate) ? p->rstate :
+							      MX_RS_IDLE);
 	spin_unlock_irq(&src->lock);
-	mx_source_event(src);
 }
 
 static int mx_conn_thread(void *arg)
@@ -900,6 +934,7 @@ static int mx_conn_thread(void *arg)
 int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 {
 	p->src = src;
+	/* The initial state, before anyone looks: not a transition. */
 	p->cstate = MX_CS_CONNECTING;
 	p->rstate = MX_RS_IDLE;
 	p->want_connect = true;
@@ -915,6 +950,7 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	xa_init(&p->inflight);
 	atomic_set(&p->resync_inflight, 0);
 	init_waitqueue_head(&p->resync_wait);
+	init_waitqueue_head(&p->state_wait);
 	mx_addr_str(&p->conf.addr, p->addr_str, sizeof(p->addr_str));
 	p->oos = bitmap_zalloc(src->meta.nr_regions, GFP_KERNEL);
 	return p->oos ? 0 : -ENOMEM;
@@ -968,20 +1004,18 @@ static bool mx_peer_connected(struct mx_peer *p)
 void mx_peer_disconnect(struct mx_peer *p)
 {
 	struct mx_source *src = p->src;
-	unsigned long until = jiffies + MX_DISCONNECT_WAIT;
 
 	spin_lock_irq(&src->lock);
 	p->want_connect = false;
 	if (p->cstate == MX_CS_CONNECTING)
-		p->cstate = MX_CS_STANDALONE;
+		mx_peer_set_state_locked(p, MX_CS_STANDALONE, p->rstate);
 	spin_unlock_irq(&src->lock);
 	/* The send work owns the socket while connected: it drops it. */
 	queue_work(src->wq, &p->send_work);
-	while (mx_peer_connected(p) && time_before(jiffies, until))
-		msleep(20);
+	wait_event_timeout(p->state_wait, !mx_peer_connected(p),
+			   MX_DISCONNECT_WAIT);
 	/* The admin took the peer out: writes held for it may complete. */
 	mx_source_release_held(src);
-	mx_source_event(src);
 }
 
 void mx_peer_connect(struct mx_peer *p)
@@ -990,13 +1024,11 @@ void mx_peer_connect(struct mx_peer *p)
 
 	spin_lock_irq(&src->lock);
 	p->want_connect = true;
-	if (p->cstate == MX_CS_STANDALONE)
-		p->cstate = MX_CS_CONNECTING;
-	if (p->rstate == MX_RS_SPLIT_BRAIN || p->rstate == MX_RS_TARGET_NEWER ||
-	    p->rstate == MX_RS_REFUSED)
-		p->rstate = MX_RS_IDLE;
+	mx_peer_set_state_locked(p, p->cstate == MX_CS_STANDALONE ?
+				    MX_CS_CONNECTING : p->cstate,
+				 mx_repl_refused(p->rstate) ? MX_RS_IDLE :
+							      p->rstate);
 	spin_unlock_irq(&src->lock);
 	if (p->conn_thread)
 		wake_up_process(p->conn_thread);
-	mx_source_event(src);
 }

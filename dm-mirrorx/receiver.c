@@ -39,6 +39,7 @@
 #include "proto.h"
 #include "transport.h"
 #include "auth.h"
+#include "peer_state.h"
 #include "range_io.h"
 #include "objcount.h"
 #include "mirrorx.h"
@@ -60,11 +61,6 @@
  * every packet, so these pings do not hide a stuck disk.)
  */
 #define MX_RECV_KEEPALIVE	(3 * HZ)
-
-enum mx_recv_state {
-	MX_RV_LISTENING,
-	MX_RV_CONNECTED,
-};
 
 struct mx_recv;
 
@@ -135,8 +131,13 @@ struct mx_recv {
 	struct list_head pending;	/* struct mx_rconn still greeting */
 	unsigned int nr_pending;
 	bool closing;			/* suspended or dtr: install nothing */
-	spinlock_t lock;		/* status fields below */
-	enum mx_recv_state state;
+	/*
+	 * The status fields below. Taken under conn_mutex (never the other
+	 * way round). @state (Listening or Connected, peer_state.h) changes
+	 * only through mx_rv_set_state_locked().
+	 */
+	spinlock_t lock;
+	enum mx_conn_state state;
 	bool failed;			/* a write failed: detached */
 	u32 source_node;
 	u64 writes, bytes;
@@ -153,6 +154,36 @@ static void mx_rv_event_work(struct work_struct *ws)
 	struct mx_recv *rv = container_of(ws, struct mx_recv, event_work);
 
 	dm_table_event(rv->ti->table);
+}
+
+/*
+ * The one place the target's connection state changes (the transition
+ * table of peer_state.c): logs it and raises the dm event. @from names
+ * the source's address for a connect. Under rv->lock.
+ */
+static void mx_rv_set_state_locked(struct mx_recv *rv, enum mx_conn_state new,
+				   const char *from)
+{
+	enum mx_conn_state old = rv->state;
+
+	lockdep_assert_held(&rv->lock);
+	if (old == new)
+		return;
+	if (!mx_recv_transition_valid(old, new)) {
+		WARN_ONCE(1, "mirrorx-recv: invalid state change %s -> %s\n",
+			  mx_conn_state_name(old), mx_conn_state_name(new));
+		DMERR_LIMIT("%s: invalid state change %s -> %s refused",
+			    mx_rv_name(rv), mx_conn_state_name(old),
+			    mx_conn_state_name(new));
+		return;
+	}
+	rv->state = new;
+	if (new == MX_CS_CONNECTED)
+		DMINFO("%s: source node %u connected from %s", mx_rv_name(rv),
+		       rv->source_node, from);
+	else
+		DMWARN("%s: source disconnected", mx_rv_name(rv));
+	queue_work(rv->wq, &rv->event_work);
 }
 
 /* --- acknowledgements --------------------------------------------------- */
@@ -906,11 +937,8 @@ static void mx_rv_drop_conn(struct mx_recv *rv)
 	rv->conn = NULL;
 	mx_rconn_stop(c);
 	spin_lock_irq(&rv->lock);
-	if (rv->state == MX_RV_CONNECTED)
-		DMWARN("%s: source disconnected", mx_rv_name(rv));
-	rv->state = MX_RV_LISTENING;
+	mx_rv_set_state_locked(rv, MX_CS_LISTENING, NULL);
 	spin_unlock_irq(&rv->lock);
-	queue_work(rv->wq, &rv->event_work);
 }
 
 /*
@@ -948,12 +976,9 @@ static void mx_rv_set_connected(struct mx_rconn *c)
 	struct mx_recv *rv = c->rv;
 
 	spin_lock_irq(&rv->lock);
-	rv->state = MX_RV_CONNECTED;
 	rv->source_node = c->source_node;
+	mx_rv_set_state_locked(rv, MX_CS_CONNECTED, c->addr);
 	spin_unlock_irq(&rv->lock);
-	DMINFO("%s: source node %u connected from %s", mx_rv_name(rv),
-	       c->source_node, c->addr);
-	queue_work(rv->wq, &rv->event_work);
 }
 
 static int mx_rconn_thread(void *arg)
@@ -1123,6 +1148,7 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 	mutex_init(&rv->conn_mutex);
 	INIT_LIST_HEAD(&rv->pending);
 	spin_lock_init(&rv->lock);
+	rv->state = MX_CS_LISTENING;	/* the initial state */
 	INIT_WORK(&rv->event_work, mx_rv_event_work);
 
 	r = mx_parse_recv_table(argc, argv, &rv->conf, &ti->error);
@@ -1339,7 +1365,7 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 	struct mx_recv *rv = ti->private;
 	struct mx_meta *m = &rv->meta;
 	unsigned int sz = 0;
-	const char *data_state;
+	enum mx_data_state ds;
 	char addr[64];
 	bool connected;
 	u32 flags, node;
@@ -1350,24 +1376,28 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 		flags = m->sb.flags;
 		spin_unlock_irq(&m->lock);
 		spin_lock_irq(&rv->lock);
-		connected = rv->state == MX_RV_CONNECTED;
+		connected = rv->state == MX_CS_CONNECTED;
 		node = rv->source_node;
 		spin_unlock_irq(&rv->lock);
-		data_state = READ_ONCE(rv->failed) ? "Failed" :
-			     (flags & MX_SB_FRESH) ? "Fresh" :
-			     (flags & MX_SB_INCONSISTENT) ? "Inconsistent" :
-			     "Consistent";
-		DMEMIT("target %s %u %llu/%llu 1", data_state,
+		ds = READ_ONCE(rv->failed) ? MX_DS_FAILED :
+		     (flags & MX_SB_FRESH) ? MX_DS_FRESH :
+		     (flags & MX_SB_INCONSISTENT) ? MX_DS_INCONSISTENT :
+		     MX_DS_CONSISTENT;
+		DMEMIT("target %s %u %llu/%llu 1", mx_data_state_name(ds),
 		       m->sb.region_sectors,
 		       (unsigned long long)(connected ?
 					    mx_meta_count(m, node) : 0),
 		       (unsigned long long)m->nr_regions);
 		if (connected)
-			DMEMIT(" %u Connected %s - 0 0/0 0 0 0", node,
-			       (flags & MX_SB_INCONSISTENT) ? "Resyncing" :
-							      "InSync");
+			DMEMIT(" %u %s %s - 0 0/0 0 0 0", node,
+			       mx_conn_state_name(MX_CS_CONNECTED),
+			       mx_repl_state_name((flags & MX_SB_INCONSISTENT) ?
+						  MX_RS_RESYNCING :
+						  MX_RS_IN_SYNC));
 		else
-			DMEMIT(" - Listening Idle - 0 0/0 0 0 0");
+			DMEMIT(" - %s %s - 0 0/0 0 0 0",
+			       mx_conn_state_name(MX_CS_LISTENING),
+			       mx_repl_state_name(MX_RS_IDLE));
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s", rv->table);

@@ -245,11 +245,12 @@ static bool mx_rs_finish_locked(struct mx_peer *p)
 	if (p->rstate == MX_RS_BEHIND) {
 		if (!mx_async_may_leave_behind_locked(p))
 			return false;
-		p->behind = false;
 	} else if (p->rstate != MX_RS_RESYNCING) {
 		return false;
 	}
-	p->rstate = MX_RS_IN_SYNC;
+	if (mx_peer_set_repl_locked(p, MX_RS_IN_SYNC))
+		return false;
+	p->behind = false;
 	p->resync_total = p->resync_done;
 	return true;
 }
@@ -356,7 +357,12 @@ void mx_resync_work(struct work_struct *ws)
 			spin_unlock_irq(&src->lock);
 			if (finished)
 				goto done;
-			msleep(100);	/* Behind: let the queue drain */
+			/*
+			 * Behind: let the queue drain; a state change (a
+			 * disconnect, a pause) or a suspend ends the wait.
+			 */
+			wait_event_timeout(p->state_wait, !mx_rs_may_run(p),
+					   HZ / 10);
 			continue;
 		}
 		cursor = r + 1;
@@ -390,7 +396,6 @@ done:
 		DMINFO("%s: peer %u: resync finished",
 		       dm_table_device_name(src->ti->table), p->conf.node_id);
 		mx_source_release_held(src);
-		mx_source_event(src);
 	}
 }
 
@@ -402,13 +407,12 @@ void mx_resync_set_paused(struct mx_peer *p, bool paused)
 	spin_lock_irqsave(&src->lock, flags);
 	p->paused = paused;
 	if (p->rstate == MX_RS_RESYNCING && paused)
-		p->rstate = MX_RS_PAUSED;
+		mx_peer_set_repl_locked(p, MX_RS_PAUSED);
 	else if (p->rstate == MX_RS_PAUSED && !paused)
-		p->rstate = MX_RS_RESYNCING;
+		mx_peer_set_repl_locked(p, MX_RS_RESYNCING);
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (!paused)
 		mx_resync_kick(p);
-	mx_source_event(src);
 }
 
 /*
@@ -426,8 +430,9 @@ void mx_resync_kick(struct mx_peer *p)
 	spin_lock_irqsave(&src->lock, flags);
 	if (p->rstate == MX_RS_IN_SYNC && mx_peer_replicating(p)) {
 		n = bitmap_weight(p->oos, src->meta.nr_regions);
-		if (n) {
-			p->rstate = p->paused ? MX_RS_PAUSED : MX_RS_RESYNCING;
+		if (n && !mx_peer_set_repl_locked(p, p->paused ?
+						  MX_RS_PAUSED :
+						  MX_RS_RESYNCING)) {
 			p->resync_total = n;
 			p->resync_done = 0;
 			p->resync_announce = true;

@@ -994,8 +994,10 @@ static void mx_source_stop_resync(struct mx_source *src)
 	src->suspending = true;
 	spin_unlock_irq(&src->lock);
 	wake_up_all(&src->rs_wake);
-	for (i = 0; i < src->nr_peers; i++)
+	for (i = 0; i < src->nr_peers; i++) {
 		wake_up_all(&src->peers[i].resync_wait);
+		wake_up_all(&src->peers[i].state_wait);
+	}
 }
 
 /*
@@ -1144,7 +1146,8 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		DMEMIT("source UpToDate %u %llu/%llu %u",
+		DMEMIT("source %s %u %llu/%llu %u",
+		       mx_data_state_name(MX_DS_UP_TO_DATE),
 		       src->meta.sb.region_sectors,
 		       (unsigned long long)mx_dirty_any(src),
 		       (unsigned long long)src->meta.nr_regions, src->nr_peers);

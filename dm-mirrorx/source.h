@@ -16,6 +16,7 @@
 #include "metadata.h"
 #include "proto.h"
 #include "auth.h"
+#include "peer_state.h"
 
 /* Keepalive: ping after this much silence, drop after MX_PING_TIMEOUT. */
 #define MX_PING_INTERVAL	(2 * HZ)
@@ -50,24 +51,6 @@
 #define MX_DRAIN_TIMEOUT	(30 * HZ)
 /* Shortest stay in Behind before an async peer queues again. */
 #define MX_BEHIND_MIN		(5 * HZ)
-
-enum mx_conn_state {
-	MX_CS_STANDALONE,	/* admin disconnected or refused: no retry */
-	MX_CS_CONNECTING,
-	MX_CS_CONNECTED,	/* handshake done */
-};
-
-enum mx_repl_state {
-	MX_RS_IDLE,		/* not connected */
-	MX_RS_IN_SYNC,
-	MX_RS_RESYNCING,
-	MX_RS_PAUSED,		/* resync paused by admin */
-	MX_RS_SPLIT_BRAIN,
-	MX_RS_TARGET_NEWER,
-	MX_RS_REFUSED,		/* other handshake refusal, see reason */
-	MX_RS_BEHIND,		/* async queue overflowed: catching up */
-	MX_RS_VERIFYING,	/* online verify running */
-};
 
 struct mx_source;
 struct mx_peer;
@@ -113,7 +96,12 @@ struct mx_peer {
 	struct mx_peer_conf conf;
 	char addr_str[64];
 
-	/* Protected by src->lock. */
+	/*
+	 * Protected by src->lock. @cstate and @rstate change only through
+	 * mx_peer_set_state_locked() (the transition table of
+	 * peer_state.c), which wakes @state_wait; anyone may read them under
+	 * src->lock, or with READ_ONCE() for a hint.
+	 */
 	enum mx_conn_state cstate;
 	enum mx_repl_state rstate;
 	u32 refuse_reason;
@@ -156,6 +144,11 @@ struct mx_peer {
 	int resync_read_error;		/* a local read failed: pause */
 	wait_queue_head_t resync_wait;
 	bool resync_running;
+	/*
+	 * Woken on every state change of this peer and when a suspend stops
+	 * resync and verify. Every wait on it is bounded (a timeout).
+	 */
+	wait_queue_head_t state_wait;
 };
 
 struct mx_source {
@@ -170,7 +163,13 @@ struct mx_source {
 	struct bio_set bs;
 	struct workqueue_struct *wq;
 
-	spinlock_t lock;		/* everything below, and peer states */
+	/*
+	 * Everything below, and the peer fields marked so (states, queues).
+	 * Lock order: a peer's handshake_mutex, sock_mutex, then @lock, then
+	 * meta.lock; nothing else is taken under @lock but the leaf locks of
+	 * wake_up() and queue_work() (mx_peer_set_state_locked()).
+	 */
+	spinlock_t lock;
 	struct list_head inflight;	/* struct mx_write being written */
 	struct list_head blocked;	/* overlapping an in-flight write */
 	struct list_head commit_wait;	/* waiting for their bits on disk */
@@ -223,8 +222,15 @@ void mx_peer_fail(struct mx_peer *p, int error, const char *why);
 bool mx_peer_replicating(struct mx_peer *p);
 void mx_peer_disconnect(struct mx_peer *p);
 void mx_peer_connect(struct mx_peer *p);
-const char *mx_conn_state_name(enum mx_conn_state s);
-const char *mx_repl_state_name(enum mx_repl_state s);
+int mx_peer_set_state_locked(struct mx_peer *p, enum mx_conn_state cs,
+			     enum mx_repl_state rs);
+
+/* Change only the replication state of @p. Under src->lock. */
+static inline int mx_peer_set_repl_locked(struct mx_peer *p,
+					  enum mx_repl_state rs)
+{
+	return mx_peer_set_state_locked(p, p->cstate, rs);
+}
 
 /* resync.c */
 void mx_resync_kick(struct mx_peer *p);

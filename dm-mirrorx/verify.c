@@ -157,13 +157,12 @@ void mx_verify_work(struct work_struct *ws)
 	spin_lock_irq(&src->lock);
 	differ = p->verify_differ;
 	if (p->rstate == MX_RS_VERIFYING)
-		p->rstate = MX_RS_IN_SYNC;
+		mx_peer_set_repl_locked(p, MX_RS_IN_SYNC);
 	spin_unlock_irq(&src->lock);
 	DMINFO("%s: peer %u: verify %s: %llu of %llu regions differ",
 	       dm_table_device_name(src->ti->table), p->conf.node_id,
 	       complete ? "finished" : "interrupted",
 	       (unsigned long long)differ, (unsigned long long)nr);
-	mx_source_event(src);
 	/* Regions that differ, and writes the peer missed meanwhile. */
 	mx_resync_kick(p);
 }
@@ -178,15 +177,13 @@ int mx_verify_start(struct mx_peer *p)
 	if (!mx_peer_replicating(p) || p->rstate != MX_RS_IN_SYNC) {
 		r = -EBUSY;
 	} else {
-		p->rstate = MX_RS_VERIFYING;
 		p->resync_done = 0;
 		p->resync_total = src->meta.nr_regions;
 		p->verify_differ = 0;
+		r = mx_peer_set_repl_locked(p, MX_RS_VERIFYING);
 	}
 	spin_unlock_irq(&src->lock);
-	if (!r) {
+	if (!r)
 		queue_work(src->wq, &p->verify_work);
-		mx_source_event(src);
-	}
 	return r;
 }
