@@ -367,7 +367,7 @@ void mx_resync_work(struct work_struct *ws)
 		}
 		cursor = r + 1;
 		mx_rs_announce(p);	/* kicked again while running */
-		if (!mx_source_try_lock_region(src, r)) {
+		if (!mx_source_lock_region_wait(src, p, r, mx_rs_may_run)) {
 			skipped = true;
 			continue;
 		}
@@ -442,7 +442,7 @@ void mx_resync_kick(struct mx_peer *p)
 	spin_unlock_irqrestore(&src->lock, flags);
 	/* Paused or suspending: the work only tells the target, then ends. */
 	if (mx_rs_may_run(p) || announce)
-		queue_work(src->wq, &p->resync_work);
+		queue_work(src->rs_wq, &p->resync_work);
 }
 
 void mx_resync_stop(struct mx_peer *p)

@@ -72,19 +72,32 @@ static bool mx_ranges_overlap(sector_t a, u32 alen, sector_t b, u32 blen)
 	return a < b + blen && b < a + alen;
 }
 
-static bool mx_region_resync_locked(struct mx_source *src, u64 r0, u64 r1)
+/* Does a region array (resync_locked, resync_wanted) hold one of r0..r1? */
+static bool mx_region_array_has(const u64 *arr, u32 nr, u64 r0, u64 r1)
 {
 	u32 i;
 
-	for (i = 0; i < src->nr_resync_locked; i++)
-		if (src->resync_locked[i] >= r0 && src->resync_locked[i] <= r1)
+	for (i = 0; i < nr; i++)
+		if (arr[i] >= r0 && arr[i] <= r1)
 			return true;
 	return false;
 }
 
+static bool mx_region_resync_locked(struct mx_source *src, u64 r0, u64 r1)
+{
+	return mx_region_array_has(src->resync_locked, src->nr_resync_locked,
+				   r0, r1);
+}
+
+static bool mx_region_resync_wanted(struct mx_source *src, u64 r0, u64 r1)
+{
+	return mx_region_array_has(src->resync_wanted, src->nr_resync_wanted,
+				   r0, r1);
+}
+
 /*
- * Does @w conflict with an in-flight write or a resync copy, or must it
- * wait while a handshake decides?
+ * Does @w conflict with an in-flight write or a resync copy (or a region a
+ * copy waits for), or must it wait while a handshake decides?
  */
 static bool mx_write_conflicts(struct mx_source *src, struct mx_write *w)
 {
@@ -94,7 +107,8 @@ static bool mx_write_conflicts(struct mx_source *src, struct mx_write *w)
 		return true;
 	if (!w->sectors)
 		return false;
-	if (mx_region_resync_locked(src, w->r0, w->r1))
+	if (mx_region_resync_locked(src, w->r0, w->r1) ||
+	    mx_region_resync_wanted(src, w->r0, w->r1))
 		return true;
 	list_for_each_entry(o, &src->inflight, list)
 		if (o->sectors &&
@@ -118,7 +132,7 @@ static bool mx_region_busy(struct mx_source *src, u64 r)
  * Resync takes a region exclusively: no application write in it may be in
  * flight, and new ones wait (they are "blocked") until it is released.
  */
-bool mx_source_try_lock_region(struct mx_source *src, u64 r)
+static bool mx_source_try_lock_region(struct mx_source *src, u64 r)
 {
 	unsigned long flags;
 	bool ok = false;
@@ -199,24 +213,84 @@ static int mx_source_assume_clean(struct mx_source *src, struct mx_peer *p)
 	return 0;
 }
 
-void mx_source_unlock_region(struct mx_source *src, u64 r)
+/* Drop @r from a region array (unordered); false if it was not there. */
+static bool mx_region_array_del(u64 *arr, u32 *nr, u64 r)
+{
+	u32 i;
+
+	for (i = 0; i < *nr; i++) {
+		if (arr[i] == r) {
+			arr[i] = arr[--*nr];
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Remove @r from the wanted (@locked false) or locked regions; the writes
+ * blocked behind it may go.
+ */
+static void mx_source_release_region(struct mx_source *src, u64 r,
+				     bool locked)
 {
 	unsigned long flags;
 	bool kick;
-	u32 i;
 
 	spin_lock_irqsave(&src->lock, flags);
-	for (i = 0; i < src->nr_resync_locked; i++) {
-		if (src->resync_locked[i] == r) {
-			src->resync_locked[i] =
-				src->resync_locked[--src->nr_resync_locked];
-			break;
-		}
-	}
+	if (locked)
+		mx_region_array_del(src->resync_locked, &src->nr_resync_locked,
+				    r);
+	else
+		mx_region_array_del(src->resync_wanted, &src->nr_resync_wanted,
+				    r);
 	kick = !list_empty(&src->blocked);
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (kick)
 		mx_source_kick_commit(src);
+}
+
+/**
+ * mx_source_lock_region_wait() - lock region @r for a copy, waiting for
+ * the application writes in flight there
+ * @src: the source
+ * @p: the peer the copy is for
+ * @r: the region
+ * @may_run: the copy's stop condition
+ *
+ * A hot region always has a write in flight: a copy that only tried
+ * would starve. So new writes to @r queue behind the copy (in
+ * src->blocked, as for a locked region) while the ones in flight drain.
+ * Waits at most MX_REGION_WAIT, and ends early when @may_run says stop.
+ * Returns true with @r locked (mx_source_unlock_region() releases it).
+ */
+bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
+				u64 r, bool (*may_run)(struct mx_peer *p))
+{
+	unsigned long flags;
+	bool locked, wanted = false;
+
+	if (mx_source_try_lock_region(src, r))
+		return true;
+	spin_lock_irqsave(&src->lock, flags);
+	if (!mx_region_resync_wanted(src, r, r) &&
+	    src->nr_resync_wanted < ARRAY_SIZE(src->resync_wanted)) {
+		src->resync_wanted[src->nr_resync_wanted++] = r;
+		wanted = true;
+	}
+	spin_unlock_irqrestore(&src->lock, flags);
+	locked = false;
+	wait_event_timeout(src->region_wait,
+			   (locked = mx_source_try_lock_region(src, r)) ||
+			   !may_run(p), MX_REGION_WAIT);
+	if (wanted)
+		mx_source_release_region(src, r, false);
+	return locked;
+}
+
+void mx_source_unlock_region(struct mx_source *src, u64 r)
+{
+	mx_source_release_region(src, r, true);
 }
 
 /* --- the write path ----------------------------------------------------- */
@@ -288,6 +362,8 @@ static void mx_write_complete(struct mx_write *w)
 	spin_lock_irqsave(&src->lock, flags);
 	list_del_init(&w->list);
 	kick = !list_empty(&src->blocked);
+	if (src->nr_resync_wanted)
+		wake_up(&src->region_wait);
 	if (!w->status && w->sectors) {
 		w->failed_peers = mx_held_by(src, w->failed_peers);
 		if (w->failed_peers) {
@@ -798,6 +874,7 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->private = src;
 	spin_lock_init(&src->lock);
 	INIT_LIST_HEAD(&src->inflight);
+	init_waitqueue_head(&src->region_wait);
 	INIT_LIST_HEAD(&src->blocked);
 	INIT_LIST_HEAD(&src->commit_wait);
 	INIT_LIST_HEAD(&src->held);
@@ -895,6 +972,12 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -ENOMEM;
 		goto bad_bioset;
 	}
+	src->rs_wq = alloc_workqueue("mirrorx-rs", WQ_UNBOUND, 0);
+	if (!src->rs_wq) {
+		ti->error = "Cannot allocate resync workqueue";
+		r = -ENOMEM;
+		goto bad_wq;
+	}
 
 	src->nr_peers = src->conf.nr_peers;
 	for (i = 0; i < src->nr_peers; i++) {
@@ -929,6 +1012,8 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 bad_peers:
 	while (i--)
 		mx_peer_free(&src->peers[i]);
+	destroy_workqueue(src->rs_wq);
+bad_wq:
 	destroy_workqueue(src->wq);
 bad_bioset:
 	bioset_exit(&src->bs);
@@ -959,11 +1044,13 @@ static void mirrorx_dtr(struct dm_target *ti)
 	for (i = 0; i < src->nr_peers; i++)
 		mx_peer_stop(&src->peers[i]);
 	cancel_delayed_work_sync(&src->sweep_work);
+	flush_workqueue(src->rs_wq);
 	flush_workqueue(src->wq);
 	if (src->meta_current)
 		mx_meta_commit(&src->meta);
 	for (i = 0; i < src->nr_peers; i++)
 		mx_peer_free(&src->peers[i]);
+	destroy_workqueue(src->rs_wq);
 	destroy_workqueue(src->wq);
 	bioset_exit(&src->bs);
 	bitmap_free(src->touched);
@@ -1043,6 +1130,7 @@ static void mirrorx_postsuspend(struct dm_target *ti)
 		DMWARN("%s: async queue not drained at suspend", mx_dev_name(src));
 	cancel_delayed_work_sync(&src->sweep_work);
 	/* Resync and verify stopped at presuspend: their work ends soon. */
+	flush_workqueue(src->rs_wq);
 	flush_workqueue(src->wq);
 	/*
 	 * No handshake starts while suspending; wait for one in progress, so

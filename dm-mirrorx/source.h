@@ -39,6 +39,12 @@
 /* Resync regions in flight per peer. */
 #define MX_RESYNC_DEPTH		16
 /*
+ * How long a resync or verify waits for the writes in flight in a region
+ * it wants (new ones queue behind it meanwhile) before it skips the region
+ * and comes back to it later.
+ */
+#define MX_REGION_WAIT		(5 * HZ)
+/*
  * Largest data write (ti->max_io_len): one DATA packet, as the receiver
  * refuses a payload over MX_WIRE_MAX_DATA. dm splits larger bios on
  * multiples of it (aligned), so with regions of at most 1 MiB a piece
@@ -161,7 +167,14 @@ struct mx_source {
 	sector_t dev_sectors;
 	struct mx_meta meta;
 	struct bio_set bs;
+	/*
+	 * @wq (WQ_MEM_RECLAIM): the short items a write depends on, to free
+	 * memory too: commit, send, sweep, events. @rs_wq: the long loops
+	 * (resync, verify), which wait for acks that @wq's send work carries:
+	 * on one queue, a rescuer stuck in a resync could starve the sends.
+	 */
 	struct workqueue_struct *wq;
+	struct workqueue_struct *rs_wq;
 
 	/*
 	 * Everything below, and the peer fields marked so (states, queues).
@@ -179,6 +192,14 @@ struct mx_source {
 					 */
 	u64 resync_locked[MX_MAX_PEERS * MX_RESYNC_DEPTH];
 	u32 nr_resync_locked;
+	/*
+	 * Regions a resync or verify waits to lock (one per peer at most):
+	 * new writes to them queue in @blocked, so that the in-flight ones
+	 * drain and the copy gets its turn on a hot region.
+	 */
+	u64 resync_wanted[MX_MAX_PEERS];
+	u32 nr_resync_wanted;
+	wait_queue_head_t region_wait;	/* an in-flight write ended */
 	unsigned long *touched;		/* written since the last sweep */
 	u32 idle_periods;		/* sweeps since the last write */
 	u32 admit_holds;		/* handshakes deciding: admit nothing */
@@ -263,7 +284,8 @@ void mx_source_event(struct mx_source *src);
 void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
 			u64 r0, u64 r1);
 void mx_source_kick_commit(struct mx_source *src);
-bool mx_source_try_lock_region(struct mx_source *src, u64 r);
+bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
+				u64 r, bool (*may_run)(struct mx_peer *p));
 void mx_source_hold_admission(struct mx_source *src);
 void mx_source_release_admission(struct mx_source *src);
 void mx_source_release_held(struct mx_source *src);

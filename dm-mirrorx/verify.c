@@ -12,7 +12,6 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/bio.h>
-#include <linux/delay.h>
 #include <linux/device-mapper.h>
 #include "source.h"
 #include "range_io.h"
@@ -141,10 +140,9 @@ void mx_verify_work(struct work_struct *ws)
 				   MX_VERIFY_DEPTH, HZ);
 		if (atomic_read(&p->resync_inflight) >= MX_VERIFY_DEPTH)
 			continue;
-		if (!mx_source_try_lock_region(src, r)) {
-			msleep(20);	/* a write is in flight there */
+		/* Waits for the writes in flight there (new ones queue). */
+		if (!mx_source_lock_region_wait(src, p, r, mx_verify_may_run))
 			continue;
-		}
 		if (mx_verify_region(p, r))
 			break;
 		r++;
@@ -184,6 +182,6 @@ int mx_verify_start(struct mx_peer *p)
 	}
 	spin_unlock_irq(&src->lock);
 	if (!r)
-		queue_work(src->wq, &p->verify_work);
+		queue_work(src->rs_wq, &p->verify_work);
 	return r;
 }

@@ -38,7 +38,7 @@ mx_wait_conn A Connecting 30
 write_pattern A /dev/mapper/mx 041-cut 4M 64M
 link_restore A B
 mx_wait_insync A 120
-mx_assert_partial_resync A
+mx_assert_partial_resync A 4M
 check_pattern B $MX_DATA 041-cut 4M 64M
 mx_assert_same A B
 pass

@@ -20,7 +20,7 @@ table=$(vm_run B "dmsetup table mx")
 vm_run B "dmsetup reload mx --table '$table'"
 vm_run B "dmsetup resume mx"
 mx_wait_insync A 120
-mx_assert_partial_resync A
+mx_assert_partial_resync A 1M
 check_pattern B $MX_DATA 052 1M 16M
 mx_assert_same A B
 mx_assert_no_leaks A B

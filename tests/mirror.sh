@@ -164,15 +164,23 @@ mx_assert_no_leaks() {
 # mx_resync_count NAME: regions copied by the last resync (field 14 "done/total").
 mx_resync_count() { mx_field "$1" 14 | cut -d/ -f2; }
 
-# mx_assert_partial_resync NAME: the last resync copied something, and at
-# most an eighth of the regions.
+# mx_assert_partial_resync NAME [BYTES]: the last resync copied something,
+# and at most the regions that BYTES of writes (contiguous, anywhere, the
+# range a test dirtied) can touch, plus one region at each end (without
+# BYTES: an eighth of the device).
 mx_assert_partial_resync() {
-	local n total
+	local n total max region
 	n=$(mx_resync_count "$1")
 	total=$(mx_total "$1")
-	echo "resynced $n of $total regions"
+	if [ -n "${2:-}" ]; then
+		region=$(($(mx_field "$1" 3) * 512))
+		max=$(($(_mx_bytes "$2") / region + 2))
+	else
+		max=$((total / 8))
+	fi
+	echo "resynced $n of $total regions (at most $max expected)"
 	[ "$n" -gt 0 ] || fail "nothing was resynced"
-	[ "$n" -le $((total / 8)) ] || fail "resync copied $n of $total regions: not a partial resync"
+	[ "$n" -le "$max" ] || fail "resync copied $n of $total regions, more than the $max the test dirtied"
 }
 
 # mx_fio_bg NAME DEV SIZE OFFSET SECS [EXTRA...]: background 4 KiB random

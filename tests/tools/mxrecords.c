@@ -2,14 +2,17 @@
 /*
  * mxrecords: numbered dependent records for write-order tests.
  *
- *   mxrecords write DEV OFFSET COUNT ROUND
- *       writes record 0, 1, ... COUNT-1 (4 KiB each, O_DIRECT) at OFFSET,
- *       each only after the previous one completed and was flushed
- *       (fdatasync), so record N+1 depends on record N.
- *   mxrecords check DEV OFFSET COUNT ROUND
+ *   mxrecords write DEV OFFSET COUNT ROUND [DEPTH]
+ *       writes record 0, 1, ... COUNT-1 (4 KiB each, O_DIRECT) at OFFSET
+ *       with DEPTH writes in flight (default 1): record N is written only
+ *       after record N-DEPTH completed and was flushed (fdatasync), so it
+ *       depends on it (DEPTH threads, thread t writing records t, t+DEPTH,
+ *       ...). With DEPTH 1, record N+1 depends on record N.
+ *   mxrecords check DEV OFFSET COUNT ROUND [DEPTH]
  *       prints "prefix K" where records 0..K-1 of ROUND are intact, and
- *       exits 1 printing "gap at N" if any record past the prefix is intact
- *       (record N+1 present without record N).
+ *       exits 1 printing "gap at N" if a record at K+DEPTH or later is
+ *       intact (present without one it depends on). Records K+1 ..
+ *       K+DEPTH-1 may or may not be there: they were in flight together.
  *
  * A record: magic, round, index, then bytes derived from (round, index),
  * and a trailing checksum of the rest.
@@ -17,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,34 +64,78 @@ static int intact(const unsigned char *b, uint64_t round, uint64_t i)
 	return !memcmp(b, want, REC);
 }
 
+struct writer {
+	pthread_t thread;
+	int fd, failed;
+	uint64_t off, count, round, first, step;
+};
+
+/* Records first, first + step, ...: each after the previous is durable. */
+static void *writer(void *arg)
+{
+	struct writer *wr = arg;
+	unsigned char *b;
+	uint64_t i;
+
+	if (posix_memalign((void **)&b, 4096, REC)) {
+		wr->failed = 1;
+		return NULL;
+	}
+	for (i = wr->first; i < wr->count; i += wr->step) {
+		fill(b, wr->round, i);
+		if (pwrite(wr->fd, b, REC, wr->off + i * REC) != REC ||
+		    fdatasync(wr->fd)) {
+			perror("write");
+			wr->failed = 1;
+			break;
+		}
+	}
+	free(b);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
+	struct writer wr[64];
 	unsigned char *b;
-	uint64_t off, count, round, i, prefix;
-	int fd, w;
+	uint64_t off, count, round, depth = 1, i, prefix;
+	int fd, w, failed = 0;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: mxrecords write|check DEV OFFSET COUNT ROUND\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: mxrecords write|check DEV OFFSET COUNT ROUND [DEPTH]\n");
 		return 2;
 	}
 	w = !strcmp(argv[1], "write");
 	off = strtoull(argv[3], NULL, 0);
 	count = strtoull(argv[4], NULL, 0);
 	round = strtoull(argv[5], NULL, 0);
+	if (argc == 7)
+		depth = strtoull(argv[6], NULL, 0);
+	if (depth < 1 || depth > 64) {
+		fprintf(stderr, "mxrecords: DEPTH must be 1..64\n");
+		return 2;
+	}
 	fd = open(argv[2], (w ? O_WRONLY : O_RDONLY) | O_DIRECT);
 	if (fd < 0 || posix_memalign((void **)&b, 4096, REC)) {
 		perror(argv[2]);
 		return 2;
 	}
 	if (w) {
-		for (i = 0; i < count; i++) {
-			fill(b, round, i);
-			if (pwrite(fd, b, REC, off + i * REC) != REC ||
-			    fdatasync(fd)) {
-				perror("write");
+		for (i = 0; i < depth; i++) {
+			wr[i] = (struct writer){ .fd = fd, .off = off,
+				.count = count, .round = round, .first = i,
+				.step = depth };
+			if (pthread_create(&wr[i].thread, NULL, writer, &wr[i])) {
+				perror("pthread_create");
 				return 2;
 			}
 		}
+		for (i = 0; i < depth; i++) {
+			pthread_join(wr[i].thread, NULL);
+			failed |= wr[i].failed;
+		}
+		if (failed)
+			return 2;
 		printf("wrote %llu\n", (unsigned long long)count);
 		return 0;
 	}
@@ -98,7 +146,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (intact(b, round, i)) {
-			if (prefix != count) {
+			if (prefix != count && i >= prefix + depth) {
 				printf("prefix %llu\ngap at %llu\n",
 				       (unsigned long long)prefix,
 				       (unsigned long long)prefix);
