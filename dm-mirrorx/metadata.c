@@ -28,7 +28,7 @@ static int mx_meta_io(struct mx_meta *m, blk_opf_t opf, u64 block)
 	return r;
 }
 
-static unsigned long *mx_bitmap_alloc(u64 nbits)
+unsigned long *mx_region_bitmap_alloc(u64 nbits)
 {
 	return kvcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long),
 			GFP_KERNEL);
@@ -277,9 +277,9 @@ int mx_meta_load_slot(struct mx_meta *m, u32 node)
 		return -EINVAL;
 	if (m->bits[node])
 		return 0;
-	bits = mx_bitmap_alloc(nwords * 64);
-	disk = mx_bitmap_alloc(nwords * 64);
-	dirty = mx_bitmap_alloc(m->bitmap_blocks);
+	bits = mx_region_bitmap_alloc(nwords * 64);
+	disk = mx_region_bitmap_alloc(nwords * 64);
+	dirty = mx_region_bitmap_alloc(m->bitmap_blocks);
 	if (!bits || !disk || !dirty) {
 		r = -ENOMEM;
 		goto out;

@@ -51,6 +51,13 @@ void mx_meta_close(struct mx_meta *m);
 int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,
 		     sector_t meta_sectors, const char **err);
 
+/*
+ * A zeroed bitmap of @nbits (a region count: 64 bits, above what
+ * kmalloc can give in one piece past 2 TiB with 64 KiB regions); free
+ * with kvfree().
+ */
+unsigned long *mx_region_bitmap_alloc(u64 nbits);
+
 /* Allocate and read node @node's bitmap (idempotent). */
 int mx_meta_load_slot(struct mx_meta *m, u32 node);
 

@@ -878,8 +878,8 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	/* The generation is started at the first resume (preresume). */
 
 	r = -ENOMEM;
-	src->touched = bitmap_zalloc(src->meta.nr_regions, GFP_KERNEL);
-	src->scratch = bitmap_zalloc(src->meta.nr_regions, GFP_KERNEL);
+	src->touched = mx_region_bitmap_alloc(src->meta.nr_regions);
+	src->scratch = mx_region_bitmap_alloc(src->meta.nr_regions);
 	if (!src->touched || !src->scratch) {
 		ti->error = "Cannot allocate bitmaps";
 		goto bad_bitmaps;
@@ -933,8 +933,8 @@ bad_peers:
 bad_bioset:
 	bioset_exit(&src->bs);
 bad_bitmaps:
-	bitmap_free(src->touched);
-	bitmap_free(src->scratch);
+	kvfree(src->touched);
+	kvfree(src->scratch);
 bad_meta_open:
 	mx_meta_close(&src->meta);
 bad_meta:
@@ -966,8 +966,8 @@ static void mirrorx_dtr(struct dm_target *ti)
 		mx_peer_free(&src->peers[i]);
 	destroy_workqueue(src->wq);
 	bioset_exit(&src->bs);
-	bitmap_free(src->touched);
-	bitmap_free(src->scratch);
+	kvfree(src->touched);
+	kvfree(src->scratch);
 	mx_meta_close(&src->meta);
 	dm_put_device(ti, src->meta_dev);
 	dm_put_device(ti, src->data_dev);
