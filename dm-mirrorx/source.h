@@ -184,8 +184,8 @@ struct mx_source {
 	u32 nr_resync_locked;
 	unsigned long *touched;		/* written since the last sweep */
 	/*
-	 * Written or resync-copied since the sweep's flush began (or in
-	 * flight then): a flush issued then may not cover them (mx_sweep).
+	 * Regions a sweep's flush may not cover: written or resync-copied
+	 * since it began, or in flight or async-queued then (mx_sweep).
 	 */
 	unsigned long *unflushed;
 	u32 idle_periods;		/* sweeps since the last write */
