@@ -245,6 +245,16 @@ void mx_async_exclude_locked(struct mx_peer *p, unsigned long *cand)
 			bitmap_clear(cand, e->r0, e->r1 - e->r0 + 1);
 }
 
+/* Set in @map the regions of writes still queued to @p. */
+void mx_async_include_locked(struct mx_peer *p, unsigned long *map)
+{
+	struct mx_aentry *e;
+
+	list_for_each_entry(e, &p->aq_list, age)
+		if (e->sectors)
+			bitmap_set(map, e->r0, e->r1 - e->r0 + 1);
+}
+
 /* Milliseconds the oldest queued write has waited. Under src->lock. */
 u64 mx_async_lag_ms_locked(struct mx_peer *p)
 {

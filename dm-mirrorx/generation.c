@@ -79,3 +79,10 @@ const char *mx_gen_verdict_name(enum mx_gen_verdict v)
 		return "unknown";
 	return mx_gen_verdict_names[v];
 }
+
+bool mx_adopt_needs_flush(u32 sb_flags, u32 ss_state)
+{
+	if (ss_state == MX_SS_RESYNC_DONE)
+		return true;
+	return ss_state == MX_SS_IN_SYNC && (sb_flags & MX_SB_INCONSISTENT);
+}

@@ -43,4 +43,14 @@ enum mx_gen_verdict mx_gen_compare(const struct mx_gen_view *src,
 
 const char *mx_gen_verdict_name(enum mx_gen_verdict v);
 
+/*
+ * Must a target flush its data device before it adopts sync state
+ * @ss_state (MX_SS_*), its superblock flags being @sb_flags? Yes when the
+ * adoption records data that a resync wrote as Consistent: at
+ * MX_SS_RESYNC_DONE, and at MX_SS_IN_SYNC while MX_SB_INCONSISTENT is set.
+ * The resync's writes were acknowledged when they completed, not when
+ * they were durable.
+ */
+bool mx_adopt_needs_flush(u32 sb_flags, u32 ss_state);
+
 #endif /* DM_MIRRORX_GENERATION_H */

@@ -194,6 +194,26 @@ static void mx_gen_names(struct kunit *test)
 			   "unknown");
 }
 
+/*
+ * A target records resynced data Consistent only after flushing it: at
+ * RESYNC_DONE always, at IN_SYNC when it was Inconsistent; never when a
+ * resync starts (it becomes Inconsistent, nothing to make durable).
+ */
+static void mx_gen_adopt_flush(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, mx_adopt_needs_flush(0, MX_SS_RESYNC_DONE));
+	KUNIT_EXPECT_TRUE(test, mx_adopt_needs_flush(MX_SB_INCONSISTENT,
+						     MX_SS_RESYNC_DONE));
+	KUNIT_EXPECT_TRUE(test, mx_adopt_needs_flush(MX_SB_INCONSISTENT,
+						     MX_SS_IN_SYNC));
+	KUNIT_EXPECT_FALSE(test, mx_adopt_needs_flush(0, MX_SS_IN_SYNC));
+	KUNIT_EXPECT_FALSE(test, mx_adopt_needs_flush(MX_SB_FRESH,
+						      MX_SS_IN_SYNC));
+	KUNIT_EXPECT_FALSE(test, mx_adopt_needs_flush(MX_SB_INCONSISTENT,
+						      MX_SS_RESYNC));
+	KUNIT_EXPECT_FALSE(test, mx_adopt_needs_flush(0, MX_SS_RESYNC));
+}
+
 static struct kunit_case mx_gen_cases[] = {
 	KUNIT_CASE(mx_gen_in_sync),
 	KUNIT_CASE(mx_gen_source_newer),
@@ -205,6 +225,7 @@ static struct kunit_case mx_gen_cases[] = {
 	KUNIT_CASE(mx_gen_zero_is_none),
 	KUNIT_CASE(mx_gen_rule_order),
 	KUNIT_CASE(mx_gen_names),
+	KUNIT_CASE(mx_gen_adopt_flush),
 	{}
 };
 

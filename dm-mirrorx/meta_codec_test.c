@@ -155,6 +155,17 @@ static void mx_meta_format_rejects(struct kunit *test)
 	/* 2^61 regions would need 2^46 bitmap blocks per node. */
 	KUNIT_EXPECT_EQ(test, mx_sb_format(&sb, U64_MAX, 8, &err), -EINVAL);
 	KUNIT_EXPECT_STREQ(test, err, "Too many regions for the bitmap");
+	/* 2^31 regions is the most; 16 TiB with 64 KiB regions is far below. */
+	KUNIT_EXPECT_EQ(test, mx_sb_format(&sb, (1ULL << 31) * 8 + 1, 8, &err),
+			-EINVAL);
+	KUNIT_EXPECT_STREQ(test, err, "Too many regions for the bitmap");
+	KUNIT_EXPECT_EQ(test, mx_sb_format(&sb, (1ULL << 31) * 8, 8, &err), 0);
+	KUNIT_EXPECT_EQ(test, sb.nr_regions, 1ULL << 31);
+	KUNIT_EXPECT_EQ(test, sb.bitmap_blocks, 1U << 16);
+	KUNIT_EXPECT_EQ(test, mx_sb_format(&sb, 1ULL << 35, 128, &err), 0);
+	KUNIT_EXPECT_EQ(test, sb.nr_regions, 1ULL << 28);
+	KUNIT_EXPECT_EQ(test, mx_meta_required_sectors(sb.nr_regions),
+			(1 + 8ULL * 8192) * 8);
 	/* Bounds themselves are fine. */
 	KUNIT_EXPECT_EQ(test, mx_sb_format(&sb, 1, MX_MIN_REGION_SECTORS,
 					   &err), 0);

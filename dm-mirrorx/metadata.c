@@ -28,7 +28,7 @@ static int mx_meta_io(struct mx_meta *m, blk_opf_t opf, u64 block)
 	return r;
 }
 
-static unsigned long *mx_bitmap_alloc(u64 nbits)
+unsigned long *mx_region_bitmap_alloc(u64 nbits)
 {
 	return kvcalloc(BITS_TO_LONGS(nbits), sizeof(unsigned long),
 			GFP_KERNEL);
@@ -277,9 +277,9 @@ int mx_meta_load_slot(struct mx_meta *m, u32 node)
 		return -EINVAL;
 	if (m->bits[node])
 		return 0;
-	bits = mx_bitmap_alloc(nwords * 64);
-	disk = mx_bitmap_alloc(nwords * 64);
-	dirty = mx_bitmap_alloc(m->bitmap_blocks);
+	bits = mx_region_bitmap_alloc(nwords * 64);
+	disk = mx_region_bitmap_alloc(nwords * 64);
+	dirty = mx_region_bitmap_alloc(m->bitmap_blocks);
 	if (!bits || !disk || !dirty) {
 		r = -ENOMEM;
 		goto out;
@@ -426,6 +426,37 @@ bool mx_meta_needs_commit(struct mx_meta *m)
 	return need;
 }
 
+void mx_meta_commit_begin_locked(struct mx_meta *m, u32 node, u64 b,
+				 unsigned long *snap)
+{
+	u64 first = b * MX_META_BLOCK_SIZE * 8;
+	u64 nbits = min_t(u64, MX_META_BLOCK_SIZE * 8, m->nr_regions - first);
+	unsigned long *disk = m->disk_bits[node] + first / BITS_PER_LONG;
+
+	__clear_bit(b, m->dirty_blocks[node]);
+	bitmap_copy(snap, m->bits[node] + first / BITS_PER_LONG, nbits);
+	/*
+	 * Until the write completes the block on disk may hold either the
+	 * old or the new bits: only a bit set in both is on disk. A bit
+	 * going 1 -> 0 stops counting as persisted now, so a mark of its
+	 * region during this write waits for the next commit.
+	 */
+	bitmap_and(disk, disk, snap, nbits);
+}
+
+void mx_meta_commit_end_locked(struct mx_meta *m, u32 node, u64 b,
+			       const unsigned long *snap, bool written)
+{
+	u64 first = b * MX_META_BLOCK_SIZE * 8;
+	u64 nbits = min_t(u64, MX_META_BLOCK_SIZE * 8, m->nr_regions - first);
+
+	if (written)
+		bitmap_copy(m->disk_bits[node] + first / BITS_PER_LONG, snap,
+			    nbits);
+	else
+		__set_bit(b, m->dirty_blocks[node]);
+}
+
 /*
  * Write one dirty bitmap block: snapshot it under the lock, write it, then
  * publish the snapshot as what is on disk. A bit set after the snapshot
@@ -433,8 +464,6 @@ bool mx_meta_needs_commit(struct mx_meta *m)
  */
 static int mx_commit_block(struct mx_meta *m, u32 node, u64 b)
 {
-	u64 first = b * MX_META_BLOCK_SIZE * 8;
-	u64 nbits = min_t(u64, MX_META_BLOCK_SIZE * 8, m->nr_regions - first);
 	unsigned long *snap;
 	int r;
 
@@ -443,8 +472,7 @@ static int mx_commit_block(struct mx_meta *m, u32 node, u64 b)
 	if (!snap)
 		return -ENOMEM;
 	spin_lock_irq(&m->lock);
-	__clear_bit(b, m->dirty_blocks[node]);
-	bitmap_copy(snap, m->bits[node] + first / BITS_PER_LONG, nbits);
+	mx_meta_commit_begin_locked(m, node, b, snap);
 	mx_fill_block(m, m->bits[node], b);
 	spin_unlock_irq(&m->lock);
 
@@ -452,11 +480,7 @@ static int mx_commit_block(struct mx_meta *m, u32 node, u64 b)
 		       mx_bitmap_first_block(&m->sb, node) + b);
 
 	spin_lock_irq(&m->lock);
-	if (r)
-		__set_bit(b, m->dirty_blocks[node]);
-	else
-		bitmap_copy(m->disk_bits[node] + first / BITS_PER_LONG, snap,
-			    nbits);
+	mx_meta_commit_end_locked(m, node, b, snap, !r);
 	spin_unlock_irq(&m->lock);
 	kfree(snap);
 	return r;

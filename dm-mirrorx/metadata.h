@@ -51,6 +51,13 @@ void mx_meta_close(struct mx_meta *m);
 int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,
 		     sector_t meta_sectors, const char **err);
 
+/*
+ * A zeroed bitmap of @nbits (a region count: 64 bits, above what
+ * kmalloc can give in one piece past 2 TiB with 64 KiB regions); free
+ * with kvfree().
+ */
+unsigned long *mx_region_bitmap_alloc(u64 nbits);
+
 /* Allocate and read node @node's bitmap (idempotent). */
 int mx_meta_load_slot(struct mx_meta *m, u32 node);
 
@@ -76,6 +83,20 @@ void mx_meta_clear_all(struct mx_meta *m, u32 node);
 u64 mx_meta_count(struct mx_meta *m, u32 node);
 /* Mark the superblock dirty (caller changed m->sb under m->lock). */
 void mx_meta_sb_dirty(struct mx_meta *m);
+
+/*
+ * One bitmap block's commit, without the I/O (KUnit drives these):
+ * begin copies block @b of @node's bits into @snap (MX_META_BLOCK_SIZE * 8
+ * bits) and marks it clean; from then until end, a bit of the block counts
+ * as on disk only if it is set both in what was on disk and in @snap, so
+ * no 1 -> 0 transition being written races a new mark of its region (the
+ * mark waits for the next commit). end publishes @snap as on disk when
+ * @written, else leaves the block dirty. Called under m->lock.
+ */
+void mx_meta_commit_begin_locked(struct mx_meta *m, u32 node, u64 b,
+				 unsigned long *snap);
+void mx_meta_commit_end_locked(struct mx_meta *m, u32 node, u64 b,
+			       const unsigned long *snap, bool written);
 
 /* Write dirty bitmap blocks and the superblock. */
 int mx_meta_commit(struct mx_meta *m);

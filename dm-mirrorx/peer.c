@@ -952,7 +952,7 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	init_waitqueue_head(&p->resync_wait);
 	init_waitqueue_head(&p->state_wait);
 	mx_addr_str(&p->conf.addr, p->addr_str, sizeof(p->addr_str));
-	p->oos = bitmap_zalloc(src->meta.nr_regions, GFP_KERNEL);
+	p->oos = mx_region_bitmap_alloc(src->meta.nr_regions);
 	return p->oos ? 0 : -ENOMEM;
 }
 
@@ -982,7 +982,7 @@ void mx_peer_stop(struct mx_peer *p)
 void mx_peer_free(struct mx_peer *p)
 {
 	xa_destroy(&p->inflight);
-	bitmap_free(p->oos);
+	kvfree(p->oos);
 }
 
 static bool mx_peer_connected(struct mx_peer *p)

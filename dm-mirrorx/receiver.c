@@ -37,6 +37,7 @@
 #include "args.h"
 #include "metadata.h"
 #include "proto.h"
+#include "generation.h"
 #include "transport.h"
 #include "auth.h"
 #include "peer_state.h"
@@ -525,11 +526,27 @@ static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
 	struct mx_recv *rv = c->rv;
 	struct mx_meta *m = &rv->meta;
 	struct mx_hdr h = { .type = MX_P_ACK, .seq = seq };
+	bool flush;
 	int r;
 
 	/* Detached after a write error: stay Inconsistent, keep the bits. */
 	if (READ_ONCE(rv->failed))
 		return -EIO;
+	/*
+	 * Consistent only once what the resync wrote is durable: its writes
+	 * were all acknowledged (completed) before the source sent this.
+	 */
+	spin_lock_irq(&m->lock);
+	flush = mx_adopt_needs_flush(m->sb.flags, s->state);
+	spin_unlock_irq(&m->lock);
+	if (flush) {
+		r = blkdev_issue_flush(rv->data_dev->bdev);
+		if (r) {
+			DMERR_LIMIT("%s: flush failed: %d", mx_rv_name(rv), r);
+			mx_rc_write_failed(c, 0, 0);
+			return r;	/* drop the connection unacked */
+		}
+	}
 	spin_lock_irq(&m->lock);
 	memcpy(m->sb.uuid, s->uuid, MX_UUID_LEN);
 	m->sb.current_gen = s->gen;

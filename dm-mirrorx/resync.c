@@ -7,7 +7,8 @@
  * the intent log at connect; a full resync is the same with every bit set.
  * A region is copied while it is locked against application writes (they
  * wait, see source.c), so a copy never overtakes a newer write. Once the
- * peer acknowledged a region its bits are cleared; the next metadata commit
+ * peer acknowledged a region it leaves p->oos; the sweep (source.c) clears
+ * its intent-log bit once both nodes flushed, and the next metadata commit
  * makes that progress durable, so an interrupted resync continues with
  * what is left, never from zero.
  */
@@ -48,9 +49,6 @@ static void mx_rs_region_done(struct mx_rs_region *reg)
 		spin_lock_irqsave(&src->lock, flags);
 		if (test_and_clear_bit(reg->region, p->oos))
 			p->resync_done++;
-		spin_lock(&src->meta.lock);
-		mx_meta_clear_locked(&src->meta, p->conf.node_id, reg->region);
-		spin_unlock(&src->meta.lock);
 		spin_unlock_irqrestore(&src->lock, flags);
 	}
 	mx_source_unlock_region(src, reg->region);

@@ -16,7 +16,8 @@
  *  4. complete: when the local write and every peer acknowledgement are in.
  *
  * Bits are cleared lazily by a periodic sweep once a region has been idle
- * for a sweep period and every peer has its data.
+ * for a sweep period and every peer has its data, durably: the sweep
+ * flushes the local data device and every peer before it clears a bit.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -141,6 +142,7 @@ static bool mx_source_try_lock_region(struct mx_source *src, u64 r)
 	if (!mx_region_busy(src, r) &&
 	    src->nr_resync_locked < ARRAY_SIZE(src->resync_locked)) {
 		src->resync_locked[src->nr_resync_locked++] = r;
+		__set_bit(r, src->unflushed);
 		ok = true;
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
@@ -614,6 +616,7 @@ static bool mx_write_admit_locked(struct mx_source *src, struct mx_write *w)
 	if (!w->sectors)
 		return true;
 	bitmap_set(src->touched, w->r0, w->r1 - w->r0 + 1);
+	bitmap_set(src->unflushed, w->r0, w->r1 - w->r0 + 1);
 	spin_lock(&src->meta.lock);
 	mx_rotate_gen_locked(src);
 	for (i = 0; i < src->nr_peers; i++)
@@ -764,53 +767,187 @@ static int mirrorx_map(struct dm_target *ti, struct bio *bio)
 /* --- lazy clearing ------------------------------------------------------ */
 
 /*
+ * Candidates to clear for @p into @cand: regions marked for it that it is
+ * not out of sync for, with nothing in flight, being resynced or queued to
+ * it, and with @lazy not written since the last sweep. Returns true when
+ * there is any. Under src->lock and src->meta.lock.
+ */
+static bool mx_sweep_cand_locked(struct mx_source *src, struct mx_peer *p,
+				 bool lazy, unsigned long *cand)
+{
+	u64 nr = src->meta.nr_regions;
+	struct mx_write *w;
+	u32 i;
+
+	bitmap_andnot(cand, src->meta.bits[p->conf.node_id], p->oos, nr);
+	if (lazy)
+		bitmap_andnot(cand, cand, src->touched, nr);
+	list_for_each_entry(w, &src->inflight, list)
+		if (w->sectors)
+			bitmap_clear(cand, w->r0, w->r1 - w->r0 + 1);
+	for (i = 0; i < src->nr_resync_locked; i++)
+		__clear_bit(src->resync_locked[i], cand);
+	mx_async_exclude_locked(p, cand);
+	return !bitmap_empty(cand, nr);
+}
+
+/*
+ * A flush epoch begins: from now on src->unflushed holds the regions whose
+ * data a flush issued now may not cover: writes or resync copies in flight
+ * now, or started later (mx_write_admit_locked(), try_lock_region), and
+ * async copies queued now (one may reach the send queue after the FLUSH).
+ * Under src->lock.
+ */
+static void mx_flush_epoch_begin_locked(struct mx_source *src)
+{
+	struct mx_write *w;
+	u32 i;
+
+	bitmap_zero(src->unflushed, src->meta.nr_regions);
+	list_for_each_entry(w, &src->inflight, list)
+		if (w->sectors)
+			bitmap_set(src->unflushed, w->r0, w->r1 - w->r0 + 1);
+	for (i = 0; i < src->nr_resync_locked; i++)
+		__set_bit(src->resync_locked[i], src->unflushed);
+	for (i = 0; i < src->nr_peers; i++)
+		mx_async_include_locked(&src->peers[i], src->unflushed);
+}
+
+/* The FLUSH packets of one sweep, one per peer; freed by the last user. */
+struct mx_sweep_flush {
+	refcount_t ref;			/* the sweep + one per packet */
+	atomic_t pending;		/* packets not yet answered */
+	struct completion done;
+	unsigned long failed;		/* peers (idx) whose flush failed */
+	struct mx_preq rq[MX_MAX_PEERS];
+};
+
+static void mx_sweep_flush_put(struct mx_sweep_flush *f)
+{
+	if (refcount_dec_and_test(&f->ref))
+		kfree(f);
+}
+
+static void mx_sweep_flush_done(struct mx_preq *rq, int error)
+{
+	struct mx_sweep_flush *f = container_of(rq, struct mx_sweep_flush,
+						rq[rq->peer->idx]);
+
+	if (error)
+		set_bit(rq->peer->idx, &f->failed);
+	if (atomic_dec_and_test(&f->pending))
+		complete(&f->done);
+	mx_sweep_flush_put(f);
+}
+
+/*
+ * Make the data of every completed write durable on this node and on the
+ * peers in @mask: flush the local data device, send each peer a FLUSH
+ * (the target acknowledges it once every earlier write completed and its
+ * data device flushed). Returns the peers of @mask for which both
+ * succeeded; none if the local flush failed or a peer did not answer in
+ * MX_SWEEP_FLUSH_TIMEOUT (its connection is dropped by then).
+ */
+static unsigned long mx_sweep_flush(struct mx_source *src, unsigned long mask)
+{
+	struct mx_sweep_flush *f;
+	unsigned long ok = 0;
+	u32 i, n = hweight_long(mask);
+	int r;
+
+	f = kzalloc(sizeof(*f), GFP_NOIO);
+	if (!f)
+		return 0;
+	refcount_set(&f->ref, n + 1);
+	atomic_set(&f->pending, n + 1);
+	init_completion(&f->done);
+	for_each_set_bit(i, &mask, src->nr_peers) {
+		struct mx_preq *rq = &f->rq[i];
+
+		INIT_LIST_HEAD(&rq->list);
+		rq->peer = &src->peers[i];
+		rq->hdr.type = MX_P_FLUSH;
+		rq->done = mx_sweep_flush_done;
+		mx_peer_queue(rq->peer, rq);
+	}
+	r = blkdev_issue_flush(src->data_dev->bdev);
+	if (r)
+		DMERR_LIMIT("%s: data device flush failed: %d",
+			    mx_dev_name(src), r);
+	if (!atomic_dec_and_test(&f->pending) &&
+	    !wait_for_completion_timeout(&f->done, MX_SWEEP_FLUSH_TIMEOUT))
+		DMWARN("%s: a peer did not acknowledge a flush: its regions stay marked",
+		       mx_dev_name(src));
+	else if (!r)
+		ok = mask & ~READ_ONCE(f->failed);
+	mx_sweep_flush_put(f);
+	return ok;
+}
+
+/*
  * Clear the bits of regions whose data every replicating peer has (not out
  * of sync, nothing in flight or queued). With @lazy, like an activity log:
  * while the mirror is being written, regions stay marked until more than
- * MX_HOT_REGIONS are, and then only those idle for a whole sweep period are
+ * MX_HOT_REGIONS are, and then only those idle for a sweep period are
  * cleared, so a region written again soon costs no metadata write; once no
  * write came for MX_IDLE_PERIODS periods, everything clearable is cleared,
  * so an idle mirror has nothing to resync after a crash. Without @lazy
  * (suspend), everything clearable is cleared.
+ *
+ * A bit is cleared only once its region's data is durable on both nodes:
+ * the candidates are picked, the local data device and the peers flushed
+ * (mx_sweep_flush()), and only the candidates that no write or resync
+ * copy touched since the flush began are cleared.
  */
 static void mx_sweep(struct mx_source *src, bool lazy)
 {
 	unsigned long *cand = src->scratch;
 	u64 nr = src->meta.nr_regions;
-	struct mx_write *w;
-	unsigned long flags;
+	unsigned long flags, mask = 0;
 	bool busy;
 	u32 i;
 
 	spin_lock_irqsave(&src->lock, flags);
 	busy = !bitmap_empty(src->touched, nr);
 	src->idle_periods = busy ? 0 : src->idle_periods + 1;
+	spin_lock(&src->meta.lock);
 	for (i = 0; i < src->nr_peers; i++) {
 		struct mx_peer *p = &src->peers[i];
-		u32 node = p->conf.node_id;
+
+		if (!mx_peer_replicating(p))
+			continue;
+		if (lazy && src->idle_periods < MX_IDLE_PERIODS &&
+		    bitmap_weight(src->meta.bits[p->conf.node_id], nr) <=
+		    MX_HOT_REGIONS)
+			continue;
+		if (mx_sweep_cand_locked(src, p, lazy, cand))
+			__set_bit(i, &mask);
+	}
+	spin_unlock(&src->meta.lock);
+	if (mask)
+		mx_flush_epoch_begin_locked(src);
+	else
+		bitmap_zero(src->touched, nr);
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (!mask)
+		return;
+
+	mask = mx_sweep_flush(src, mask);
+
+	spin_lock_irqsave(&src->lock, flags);
+	spin_lock(&src->meta.lock);
+	for_each_set_bit(i, &mask, src->nr_peers) {
+		struct mx_peer *p = &src->peers[i];
 		u64 r;
 
-		if (p->cstate != MX_CS_CONNECTED || p->dead)
+		if (!mx_peer_replicating(p) ||
+		    !mx_sweep_cand_locked(src, p, lazy, cand))
 			continue;
-		spin_lock(&src->meta.lock);
-		if (lazy && src->idle_periods < MX_IDLE_PERIODS &&
-		    bitmap_weight(src->meta.bits[node], nr) <= MX_HOT_REGIONS) {
-			spin_unlock(&src->meta.lock);
-			continue;
-		}
-		bitmap_andnot(cand, src->meta.bits[node], p->oos, nr);
-		if (lazy)
-			bitmap_andnot(cand, cand, src->touched, nr);
-		list_for_each_entry(w, &src->inflight, list)
-			if (w->sectors)
-				bitmap_clear(cand, w->r0, w->r1 - w->r0 + 1);
-		for (r = 0; r < src->nr_resync_locked; r++)
-			__clear_bit(src->resync_locked[r], cand);
-		mx_async_exclude_locked(p, cand);
+		bitmap_andnot(cand, cand, src->unflushed, nr);
 		for_each_set_bit(r, cand, nr)
-			mx_meta_clear_locked(&src->meta, node, r);
-		spin_unlock(&src->meta.lock);
+			mx_meta_clear_locked(&src->meta, p->conf.node_id, r);
 	}
+	spin_unlock(&src->meta.lock);
 	bitmap_zero(src->touched, nr);
 	spin_unlock_irqrestore(&src->lock, flags);
 }
@@ -955,9 +1092,10 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	/* The generation is started at the first resume (preresume). */
 
 	r = -ENOMEM;
-	src->touched = bitmap_zalloc(src->meta.nr_regions, GFP_KERNEL);
-	src->scratch = bitmap_zalloc(src->meta.nr_regions, GFP_KERNEL);
-	if (!src->touched || !src->scratch) {
+	src->touched = mx_region_bitmap_alloc(src->meta.nr_regions);
+	src->scratch = mx_region_bitmap_alloc(src->meta.nr_regions);
+	src->unflushed = mx_region_bitmap_alloc(src->meta.nr_regions);
+	if (!src->touched || !src->scratch || !src->unflushed) {
 		ti->error = "Cannot allocate bitmaps";
 		goto bad_bitmaps;
 	}
@@ -1018,8 +1156,9 @@ bad_wq:
 bad_bioset:
 	bioset_exit(&src->bs);
 bad_bitmaps:
-	bitmap_free(src->touched);
-	bitmap_free(src->scratch);
+	kvfree(src->touched);
+	kvfree(src->scratch);
+	kvfree(src->unflushed);
 bad_meta_open:
 	mx_meta_close(&src->meta);
 bad_meta:
@@ -1053,8 +1192,9 @@ static void mirrorx_dtr(struct dm_target *ti)
 	destroy_workqueue(src->rs_wq);
 	destroy_workqueue(src->wq);
 	bioset_exit(&src->bs);
-	bitmap_free(src->touched);
-	bitmap_free(src->scratch);
+	kvfree(src->touched);
+	kvfree(src->scratch);
+	kvfree(src->unflushed);
 	mx_meta_close(&src->meta);
 	dm_put_device(ti, src->meta_dev);
 	dm_put_device(ti, src->data_dev);

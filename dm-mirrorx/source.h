@@ -36,6 +36,8 @@
 #define MX_SWEEP_PERIOD		(HZ)
 #define MX_HOT_REGIONS		4096
 #define MX_IDLE_PERIODS		3
+/* A sweep waits this long for its FLUSH acks: past MX_REQ_TIMEOUT. */
+#define MX_SWEEP_FLUSH_TIMEOUT	(MX_REQ_TIMEOUT + 5 * HZ)
 /* Resync regions in flight per peer. */
 #define MX_RESYNC_DEPTH		16
 /*
@@ -201,6 +203,11 @@ struct mx_source {
 	u32 nr_resync_wanted;
 	wait_queue_head_t region_wait;	/* an in-flight write ended */
 	unsigned long *touched;		/* written since the last sweep */
+	/*
+	 * Regions a sweep's flush may not cover: written or resync-copied
+	 * since it began, or in flight or async-queued then (mx_sweep).
+	 */
+	unsigned long *unflushed;
 	u32 idle_periods;		/* sweeps since the last write */
 	u32 admit_holds;		/* handshakes deciding: admit nothing */
 	unsigned long *scratch;
@@ -268,6 +275,7 @@ bool mx_rs_stopping(struct mx_source *src);
 bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w);
 void mx_async_queue(struct mx_source *src, struct mx_write *w);
 void mx_async_exclude_locked(struct mx_peer *p, unsigned long *cand);
+void mx_async_include_locked(struct mx_peer *p, unsigned long *map);
 u64 mx_async_lag_ms_locked(struct mx_peer *p);
 bool mx_async_may_leave_behind_locked(struct mx_peer *p);
 bool mx_async_drained(struct mx_source *src);

@@ -23,8 +23,8 @@ hot_running || fail "the hot load did not start: $(vm_wait A "$job")"
 step "verify of all regions finishes while region 160 stays hot"
 t0=$(date +%s)
 vm_run A "dmsetup message mx 0 verify 1"
-wait_for 300 _verified 1 ||
-	fail "verify did not finish in 300 s with one hot region (starved)"
+wait_for 180 _verified 1 ||
+	fail "verify did not finish in 180 s with one hot region (starved)"
 echo "verify took $(($(date +%s) - t0)) s"
 hot_running || fail "the load ended before the verify did: this proved nothing"
 vm_run A "dmesg | grep 'verify finished'" | tail -n1 | grep -q ": 0 of 4096 regions differ" ||
@@ -33,8 +33,8 @@ vm_run A "dmesg | grep 'verify finished'" | tail -n1 | grep -q ": 0 of 4096 regi
 step "a full resync (the hot region included) finishes under the same load"
 t0=$(date +%s)
 vm_run A "dmsetup message mx 0 resync 1 full"
-mx_wait_insync A 300 ||
-	fail "no InSync within 300 s of 'resync 1 full' with one hot region (starved)"
+mx_wait_insync A 180 ||
+	fail "no InSync within 180 s of 'resync 1 full' with one hot region (starved)"
 echo "resync took $(($(date +%s) - t0)) s"
 hot_running || fail "the load ended before the resync did: this proved nothing"
 mx_status A
