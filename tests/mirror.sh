@@ -173,7 +173,7 @@ mx_assert_partial_resync() {
 	n=$(mx_resync_count "$1")
 	total=$(mx_total "$1")
 	if [ -n "${2:-}" ]; then
-		region=$(($(mx_field "$1" 3) * 512))
+		region=$(($(mx_field "$1" 6) * 512))
 		max=$(($(_mx_bytes "$2") / region + 2))
 	else
 		max=$((total / 8))
