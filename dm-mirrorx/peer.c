@@ -953,7 +953,13 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	init_waitqueue_head(&p->state_wait);
 	mx_addr_str(&p->conf.addr, p->addr_str, sizeof(p->addr_str));
 	p->oos = mx_region_bitmap_alloc(src->meta.nr_regions);
-	return p->oos ? 0 : -ENOMEM;
+	p->rs_copied = mx_region_bitmap_alloc(src->meta.nr_regions);
+	if (!p->oos || !p->rs_copied) {
+		kvfree(p->oos);
+		kvfree(p->rs_copied);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void mx_peer_start(struct mx_peer *p)
@@ -983,6 +989,7 @@ void mx_peer_free(struct mx_peer *p)
 {
 	xa_destroy(&p->inflight);
 	kvfree(p->oos);
+	kvfree(p->rs_copied);
 }
 
 static bool mx_peer_connected(struct mx_peer *p)

@@ -47,8 +47,10 @@ static void mx_rs_region_done(struct mx_rs_region *reg)
 
 	if (!reg->error) {
 		spin_lock_irqsave(&src->lock, flags);
-		if (test_and_clear_bit(reg->region, p->oos))
+		if (test_and_clear_bit(reg->region, p->oos)) {
 			p->resync_done++;
+			__set_bit(reg->region, p->rs_copied);
+		}
 		spin_unlock_irqrestore(&src->lock, flags);
 	}
 	mx_source_unlock_region(src, reg->region);

@@ -769,17 +769,21 @@ static int mirrorx_map(struct dm_target *ti, struct bio *bio)
 /*
  * Candidates to clear for @p into @cand: regions marked for it that it is
  * not out of sync for, with nothing in flight, being resynced or queued to
- * it, and with @lazy not written since the last sweep. Returns true when
- * there is any. Under src->lock and src->meta.lock.
+ * it, with @lazy not written since the last sweep, and with @copied_only
+ * copied by the resync since. Returns true when there is any. Under
+ * src->lock and src->meta.lock.
  */
 static bool mx_sweep_cand_locked(struct mx_source *src, struct mx_peer *p,
-				 bool lazy, unsigned long *cand)
+				 bool lazy, bool copied_only,
+				 unsigned long *cand)
 {
 	u64 nr = src->meta.nr_regions;
 	struct mx_write *w;
 	u32 i;
 
 	bitmap_andnot(cand, src->meta.bits[p->conf.node_id], p->oos, nr);
+	if (copied_only)
+		bitmap_and(cand, cand, p->rs_copied, nr);
 	if (lazy)
 		bitmap_andnot(cand, cand, src->touched, nr);
 	list_for_each_entry(w, &src->inflight, list)
@@ -903,7 +907,7 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 {
 	unsigned long *cand = src->scratch;
 	u64 nr = src->meta.nr_regions;
-	unsigned long flags, mask = 0;
+	unsigned long flags, mask = 0, copied_only = 0;
 	bool busy;
 	u32 i;
 
@@ -916,11 +920,13 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 
 		if (!mx_peer_replicating(p))
 			continue;
+		/* Hot regions stay marked; those the resync copied do not. */
 		if (lazy && src->idle_periods < MX_IDLE_PERIODS &&
 		    bitmap_weight(src->meta.bits[p->conf.node_id], nr) <=
 		    MX_HOT_REGIONS)
-			continue;
-		if (mx_sweep_cand_locked(src, p, lazy, cand))
+			__set_bit(i, &copied_only);
+		if (mx_sweep_cand_locked(src, p, lazy,
+					 test_bit(i, &copied_only), cand))
 			__set_bit(i, &mask);
 	}
 	spin_unlock(&src->meta.lock);
@@ -941,11 +947,13 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 		u64 r;
 
 		if (!mx_peer_replicating(p) ||
-		    !mx_sweep_cand_locked(src, p, lazy, cand))
+		    !mx_sweep_cand_locked(src, p, lazy,
+					  test_bit(i, &copied_only), cand))
 			continue;
 		bitmap_andnot(cand, cand, src->unflushed, nr);
 		for_each_set_bit(r, cand, nr)
 			mx_meta_clear_locked(&src->meta, p->conf.node_id, r);
+		bitmap_andnot(p->rs_copied, p->rs_copied, cand, nr);
 	}
 	spin_unlock(&src->meta.lock);
 	bitmap_zero(src->touched, nr);

@@ -118,6 +118,13 @@ struct mx_peer {
 	bool dead;			/* connection failing, no new sends */
 	struct list_head sendq;
 	unsigned long *oos;		/* regions needing resync */
+	/*
+	 * Regions the resync copied to this peer whose bits are still set:
+	 * the next sweep clears them eagerly (after its flush), hot or not,
+	 * so that a resync interrupted by a source crash continues with what
+	 * is left. Under src->lock.
+	 */
+	unsigned long *rs_copied;
 	u64 resync_total, resync_done;
 	bool resync_announce;		/* tell the target: Inconsistent */
 	u64 resynced_bytes;		/* since load, for status and tests */
