@@ -249,7 +249,7 @@ int mx_cmd_list(int argc, char **argv)
 		printf("%-16s %-7s %-7s %-4s %-20s %-20s %s\n", "NAME", "ROLE",
 		       "STATE", "NODE", "DATA", "META", "PEERS");
 	for (i = 0; i < ns.n; i++) {
-		char peers[256] = "", *p = peers;
+		int npeers = 0;
 
 		if (mx_find(ns.v[i], &m, false))
 			continue;
@@ -282,8 +282,7 @@ int mx_cmd_list(int argc, char **argv)
 				if (!m.conf.peers[j].present)
 					continue;
 				printf("%s{\"id\":%d,\"address\":",
-				       p != peers ? "," : "", j);
-				p = peers + 1;
+				       npeers++ ? "," : "", j);
 				mx_json_str(stdout, m.conf.peers[j].addr);
 				printf(",\"mode\":\"%s\"}",
 				       m.conf.peers[j].async ? "async" : "sync");
@@ -291,16 +290,18 @@ int mx_cmd_list(int argc, char **argv)
 			fputs("]}", stdout);
 			continue;
 		}
-		for (j = 0; j < MX_NODES; j++)
-			if (m.conf.peers[j].present)
-				p += snprintf(p, peers + sizeof(peers) - p,
-					      "%s%d@%s", p == peers ? "" : ",",
-					      j, m.conf.peers[j].addr);
-		printf("%-16s %-7s %-7s %-4s %-20s %-20s %s\n", m.name,
+		/* PEERS is the last column: no bound on its length. */
+		printf("%-16s %-7s %-7s %-4s %-20s %-20s ", m.name,
 		       mx_role_name(m.info.exists ? m.role : m.conf.role),
 		       m.info.exists ? "up" : "down",
 		       m.has_conf ? (char[]){ '0' + m.conf.node_id, 0 } : "-",
-		       m.conf.data, m.conf.meta, peers[0] ? peers : "-");
+		       m.conf.data, m.conf.meta);
+		npeers = 0;
+		for (j = 0; j < MX_NODES; j++)
+			if (m.conf.peers[j].present)
+				printf("%s%d@%s", npeers++ ? "," : "", j,
+				       m.conf.peers[j].addr);
+		puts(npeers ? "" : "-");
 		shown++;
 	}
 	if (json)
