@@ -190,10 +190,53 @@ void mx_note(const char *fmt, ...)
 	fputc('\n', stdout);
 }
 
+/*
+ * getopt_long() takes any unique prefix of a long option ("--f" for
+ * --force). mirrorctl takes long options by their full name only, so a
+ * typo never turns into a safety override: an abbreviation is refused
+ * before getopt_long() sees it.
+ */
+static int mx_no_abbrev(int argc, char **argv, const struct option *longopts)
+{
+	const struct option *o, *exact;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		size_t len;
+
+		if (!strcmp(a, "--"))
+			break;
+		if (strncmp(a, "--", 2) || !a[2])
+			continue;
+		a += 2;
+		len = strcspn(a, "=");
+		exact = NULL;
+		for (o = longopts; o->name; o++)
+			if (strlen(o->name) == len && !strncmp(o->name, a, len))
+				exact = o;
+		if (exact) {
+			/* Its value in the next argument: not an option. */
+			if (exact->has_arg == required_argument && !a[len])
+				i++;
+			continue;
+		}
+		for (o = longopts; o->name; o++)
+			if (!strncmp(o->name, a, len))
+				return mx_usage("option '%.*s' is abbreviated: write --%s",
+						(int)len + 2, argv[i], o->name);
+	}
+	return 0;
+}
+
 int mx_getopt(int argc, char **argv, const char *optstr,
 	      const struct option *longopts)
 {
-	int c = getopt_long(argc, argv, optstr, longopts, NULL);
+	int c;
+
+	if (optind <= 1 && mx_no_abbrev(argc, argv, longopts))
+		return '?';
+	c = getopt_long(argc, argv, optstr, longopts, NULL);
 
 	switch (c) {
 	case 'h':
@@ -438,6 +481,11 @@ int main(int argc, char **argv)
 
 	mx_dm_init();
 	/* Stop at the verb: its options are its own. */
+	for (i = 1; i < (size_t)argc && argv[i][0] == '-'; i++)
+		if (!strcmp(argv[i], "--conf-dir"))
+			i++;
+	if (mx_no_abbrev(i, argv, opts))
+		return MX_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':

@@ -81,7 +81,8 @@ static int mx_all_names(struct mx_names *ns)
 		}
 		closedir(d);
 	}
-	qsort(ns->v, ns->n, sizeof(*ns->v), mx_cmp_name);
+	if (ns->n)
+		qsort(ns->v, ns->n, sizeof(*ns->v), mx_cmp_name);
 	return 0;
 }
 

@@ -90,5 +90,13 @@ bad 2 "nothing to set" set mx
 bad 2 "bad number 'fast' for resync_rate" set mx --resync-rate fast
 bad 2 "bad number '99' for --check-peers|--check-peers seconds 99999 out of range" promote mx --check-peers 99999
 
+# Long options by their full name only: --f must not mean --force.
+bad 2 "option '--f' is abbreviated: write --force" promote mx --f
+bad 2 "option '--forc' is abbreviated" demote mx --forc
+bad 2 "option '--wipe' is abbreviated" delete mx --wipe
+bad 2 "option '--conf' is abbreviated" --conf /tmp status
+bad 2 "option '--js' is abbreviated" status --js
+bad 2 "missing mirror NAME" promote --force
+
 echo "cli.sh: $n checks, $fails failed"
 [ $fails -eq 0 ]
