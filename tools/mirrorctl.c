@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/fs.h>
@@ -53,9 +54,13 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --keep-meta              reuse valid existing metadata\n"
 	  "  --force                  overwrite existing metadata or config\n"
 	  "  --no-start               only write the config and metadata\n" },
-	{ "delete", mx_cmd_delete, "NAME [--wipe-meta]",
+	{ "delete", mx_cmd_delete, "NAME [--wipe-meta [--force]]",
 	  "stop the mirror and remove its config",
-	  "  --wipe-meta              also zero the metadata superblock\n" },
+	  "  --wipe-meta              also zero the metadata superblock: only\n"
+	  "                           a block device holding this mirror's\n"
+	  "                           (the running table's, or the UUID the\n"
+	  "                           config recorded as meta_uuid)\n"
+	  "  --force                  with --wipe-meta: wipe any block device\n" },
 	{ "up", mx_cmd_up, "NAME [--role source|target]",
 	  "start a configured mirror (after a reboot)",
 	  "  --role source|target     role to start in (default: the role in\n"
@@ -429,6 +434,84 @@ static int mx_check_devices(const struct mx_conf *c, uint64_t *sectors)
 			       c->meta, (unsigned long long)mi.data_sectors,
 			       c->data, (unsigned long long)*sectors);
 	return 0;
+}
+
+/* Read the superblock of @path. */
+static int mx_meta_peek(const char *path, struct mx_meta_info *mi)
+{
+	int fd = mx_open_direct(path, O_RDONLY);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = mx_meta_read(fd, path, mi);
+	close(fd);
+	return r;
+}
+
+void mx_record_meta_uuid(struct mx_conf *c)
+{
+	struct mx_meta_info mi;
+
+	if (mx_meta_peek(c->meta, &mi) || mi.kind != MX_META_VALID ||
+	    !mi.uuid[0] || !strcmp(mi.uuid, c->meta_uuid))
+		return;
+	snprintf(c->meta_uuid, sizeof(c->meta_uuid), "%s", mi.uuid);
+	mx_conf_save(c);	/* best effort: only delete --wipe-meta reads it */
+}
+
+/* The device @tbl names ("253:4" as the kernel prints it, or a path). */
+static int mx_table_dev(const char *tbl, uint64_t *rdev)
+{
+	unsigned int ma, mi;
+	struct stat sb;
+	char c;
+
+	if (sscanf(tbl, "%u:%u%c", &ma, &mi, &c) == 2) {
+		*rdev = makedev(ma, mi);
+		return 0;
+	}
+	if (stat(tbl, &sb) || !S_ISBLK(sb.st_mode))
+		return -1;
+	*rdev = sb.st_rdev;
+	return 0;
+}
+
+int mx_wipe_allowed(const struct mx_mirror *m, const char *meta, bool force,
+		    bool *blank)
+{
+	char tmeta[MX_PATH_LEN];
+	struct mx_meta_info mi;
+	uint64_t bytes, rdev, trdev;
+
+	*blank = false;
+	if (mx_blockdev(meta, "metadata", &bytes, &rdev))
+		return mx_err(MX_EXIT_USAGE, "%s: not wiping it", mx_errmsg);
+	if (mx_meta_peek(meta, &mi))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	if (mi.kind == MX_META_BLANK) {
+		*blank = true;
+		return 0;
+	}
+	if (force)
+		return 0;
+	if (mi.kind == MX_META_FOREIGN)
+		return mx_err(MX_EXIT_REFUSED,
+			      "%s holds no dm-mirrorx superblock (%s): not wiping it (wrong device? --force wipes it anyway)",
+			      meta, mi.reason);
+	/* The device the running table uses is this mirror's by definition. */
+	if (m->info.exists &&
+	    sscanf(m->table.params, "%*s %255s", tmeta) == 1 &&
+	    !mx_table_dev(tmeta, &trdev) && trdev == rdev)
+		return 0;
+	if (m->has_conf && m->conf.meta_uuid[0] &&
+	    !strcmp(m->conf.meta_uuid, mi.uuid))
+		return 0;
+	return mx_err(MX_EXIT_REFUSED,
+		      "%s holds a dm-mirrorx superblock, but not one known to be %s's (UUID %s, config meta_uuid %s): not wiping it (--force wipes it anyway)",
+		      meta, m->name, mi.uuid[0] ? mi.uuid : "none",
+		      m->has_conf && m->conf.meta_uuid[0] ?
+		      m->conf.meta_uuid : "not recorded");
 }
 
 int mx_bring_up(const struct mx_conf *c, enum mx_role role)

@@ -306,12 +306,13 @@ int mx_cmd_delete(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "wipe-meta", no_argument, NULL, O_WIPE },
+		{ "force", no_argument, NULL, O_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char meta[MX_PATH_LEN] = "";
+	bool wipe = false, force = false, blank = false;
 	struct mx_mirror m;
-	bool wipe = false;
 	int opt, r, fd;
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
@@ -319,8 +320,13 @@ int mx_cmd_delete(int argc, char **argv)
 			return 0;
 		if (opt == '?')
 			return MX_EXIT_USAGE;
-		wipe = true;
+		if (opt == O_FORCE)
+			force = true;
+		else
+			wipe = true;
 	}
+	if (force && !wipe)
+		return mx_usage("--force goes with --wipe-meta");
 	r = mx_find_arg(argc, argv, &m, false);
 	if (r)
 		return r;
@@ -328,6 +334,16 @@ int mx_cmd_delete(int argc, char **argv)
 		snprintf(meta, sizeof(meta), "%s", m.conf.meta);
 	else if (sscanf(m.table.params, "%*s %255s", meta) != 1)
 		meta[0] = '\0';
+	if (wipe && !meta[0])
+		return mx_err(MX_EXIT_FAIL,
+			      "%s names no metadata device: nothing to wipe (run delete without --wipe-meta)",
+			      m.name);
+	/* Refuse before anything is removed. */
+	if (wipe) {
+		r = mx_wipe_allowed(&m, meta, force, &blank);
+		if (r)
+			return r;
+	}
 	if (m.info.exists) {
 		if (m.info.open_count > 0)
 			return mx_err(MX_EXIT_FAIL,
@@ -336,7 +352,7 @@ int mx_cmd_delete(int argc, char **argv)
 		if (mx_dm_remove(m.name))
 			return mx_err(MX_EXIT_FAIL, NULL);
 	}
-	if (wipe && meta[0]) {
+	if (wipe && !blank) {
 		fd = mx_open_direct(meta, O_RDWR);
 		if (fd < 0 || mx_meta_wipe(fd, meta)) {
 			if (fd >= 0)
@@ -347,7 +363,8 @@ int mx_cmd_delete(int argc, char **argv)
 	}
 	if (mx_conf_remove(m.name))
 		return mx_err(MX_EXIT_FAIL, NULL);
-	mx_note("%s: deleted%s", m.name, wipe ? " (metadata wiped)" : "");
+	mx_note("%s: deleted%s", m.name, !wipe ? "" :
+		blank ? " (metadata was already blank)" : " (metadata wiped)");
 	return 0;
 }
 
@@ -389,6 +406,7 @@ int mx_cmd_up(int argc, char **argv)
 	}
 	if (mx_bring_up(&m.conf, role))
 		return mx_err(MX_EXIT_FAIL, NULL);
+	mx_record_meta_uuid(&m.conf);
 	mx_note("%s: up as %s", m.name, mx_role_name(role));
 	return 0;
 }
@@ -415,6 +433,8 @@ int mx_cmd_down(int argc, char **argv)
 		return mx_err(MX_EXIT_FAIL,
 			      "%s is in use (open %d times): unmount or close it first",
 			      m.name, m.info.open_count);
+	if (m.has_conf)
+		mx_record_meta_uuid(&m.conf);
 	if (mx_dm_remove(m.name))
 		return mx_err(MX_EXIT_FAIL, NULL);
 	mx_note("%s: down", m.name);

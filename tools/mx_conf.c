@@ -152,7 +152,7 @@ static char *mx_trim(char *s)
 enum {
 	K_NAME, K_NODE_ID, K_ROLE, K_DATA, K_META, K_REGION, K_LISTEN,
 	K_ASYNC_LIMIT, K_ON_CONGESTION, K_ON_DISCONNECT, K_RESYNC_RATE,
-	K_AUTH, K_DATA_CSUM,
+	K_AUTH, K_DATA_CSUM, K_META_UUID,
 };
 
 static const char * const mx_keys[] = {
@@ -162,6 +162,7 @@ static const char * const mx_keys[] = {
 	[K_ASYNC_LIMIT] = "async_limit", [K_ON_CONGESTION] = "on_congestion",
 	[K_ON_DISCONNECT] = "on_disconnect", [K_RESYNC_RATE] = "resync_rate",
 	[K_AUTH] = "auth", [K_DATA_CSUM] = "data_csum",
+	[K_META_UUID] = "meta_uuid",
 };
 
 static int mx_conf_key(struct mx_conf *c, int k, const char *v)
@@ -223,6 +224,12 @@ static int mx_conf_key(struct mx_conf *c, int k, const char *v)
 		return mx_strlcpy(c->auth, v, sizeof(c->auth), "auth");
 	case K_DATA_CSUM:
 		return mx_parse_bool("data_csum", v, &c->data_csum);
+	case K_META_UUID:
+		if (strlen(v) != 32 || strspn(v, "0123456789abcdef") != 32)
+			return mx_fail("bad meta_uuid '%s': expected 32 lowercase hex digits",
+				       v);
+		return mx_strlcpy(c->meta_uuid, v, sizeof(c->meta_uuid),
+				  "meta_uuid");
 	}
 	return mx_fail("internal: key %d", k);
 }
@@ -394,6 +401,8 @@ int mx_conf_format(const struct mx_conf *c, char *buf, size_t len)
 	if (c->auth[0])
 		mx_bprintf(&b, "auth = %s\n", c->auth);
 	mx_bprintf(&b, "data_csum = %s\n", c->data_csum ? "yes" : "no");
+	if (c->meta_uuid[0])
+		mx_bprintf(&b, "meta_uuid = %s\n", c->meta_uuid);
 	return b.over ? mx_fail("config text too long") : 0;
 }
 

@@ -50,6 +50,8 @@ struct mx_conf {
 	uint32_t resync_rate;		/* KiB/s */
 	char auth[MX_KEY_LEN];		/* key description */
 	bool data_csum;
+	/* Superblock UUID last seen on meta_dev (hex; "" not known yet). */
+	char meta_uuid[33];
 };
 
 /* Defaults: no name, node 0, target, 64 KiB regions, 0.0.0.0:7789. */

@@ -110,5 +110,61 @@ if run 0 list; then
 	expect "$tmp/out" "^big +source +up .*7@$host" "list 7 long peers"
 fi
 
+# ---- defect 2: delete --wipe-meta wipes only this mirror's superblock ----
+first_block() { dd if="$1" bs=4096 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n'; }
+zero_block=$(head -c 4096 /dev/zero | od -An -tx1 | tr -d ' \n')
+
+reset
+head -c 8192 /dev/urandom >"$tmp/metafile"
+before=$(first_block "$tmp/metafile")
+conf mx source 0 /dev/a "$tmp/metafile" "peer.1 = 10.0.0.2:7789 sync"
+if run 2 delete mx --wipe-meta; then
+	expect "$tmp/err" "is not a block device: not wiping it" "wipe a regular file"
+	n=$((n + 1))
+	[ "$(first_block "$tmp/metafile")" = "$before" ] || fail "delete --wipe-meta changed a regular file"
+	n=$((n + 1))
+	[ -f "$MIRRORX_CONF_DIR/mx.conf" ] || fail "a refused delete removed the config"
+fi
+run 2 delete mx --force
+
+if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
+	# Another disk (garbage where the superblock would be): refused.
+	reset
+	dd if=/dev/urandom of="$M" bs=4096 count=1 conv=fsync 2>/dev/null
+	before=$(first_block "$M")
+	conf mx source 0 "$D" "$M" "peer.1 = 10.0.0.2:7789 sync"
+	if run 4 delete mx --wipe-meta; then
+		expect "$tmp/err" "holds no dm-mirrorx superblock" "wipe a foreign device"
+		n=$((n + 1))
+		[ "$(first_block "$M")" = "$before" ] || fail "delete --wipe-meta wiped a foreign device"
+	fi
+	# Another mirror's superblock, mirror stopped, no meta_uuid: refused.
+	reset
+	run 0 create other --role source --data "$D" --meta "$M" \
+		--peer 1,10.0.0.2:7789 --no-start --force
+	rm -f "$MIRRORX_CONF_DIR/other.conf"
+	conf mx source 0 "$D" "$M" "peer.1 = 10.0.0.2:7789 sync"
+	before=$(first_block "$M")
+	if run 4 delete mx --wipe-meta; then
+		expect "$tmp/err" "not one known to be mx's" "wipe an unknown superblock"
+		n=$((n + 1))
+		[ "$(first_block "$M")" = "$before" ] || fail "delete --wipe-meta wiped an unknown superblock"
+	fi
+	# --force wipes it.
+	run 0 delete mx --wipe-meta --force
+	n=$((n + 1))
+	[ "$(first_block "$M")" = "$zero_block" ] || fail "delete --wipe-meta --force did not wipe"
+	# The running table's metadata device is this mirror's: wiped.
+	reset
+	run 0 create mx --role source --data "$D" --meta "$M" \
+		--peer 1,10.0.0.2:7789 --no-start --force
+	dev mx mirrorx "$D $M 128 1 1 10.0.0.2:7789 sync"
+	run 0 delete mx --wipe-meta
+	n=$((n + 1))
+	[ "$(first_block "$M")" = "$zero_block" ] || fail "delete --wipe-meta of a running mirror did not wipe"
+else
+	skip "delete --wipe-meta on block devices: no loop devices"
+fi
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]
