@@ -657,6 +657,59 @@ int mx_cmd_demote(int argc, char **argv)
 	return 0;
 }
 
+/* set: the new settings @c onto the running mirror @m (or nothing changes). */
+static int mx_set_apply(const struct mx_mirror *m, const struct mx_conf *c,
+			bool rate, bool reload)
+{
+	char msg[64], why[MX_ERRMSG_LEN];
+
+	if (m->role == MX_ROLE_SOURCE) {
+		if (reload) {
+			/* mx_switch_role() puts the old table back on failure. */
+			if (mx_switch_role(c, m->table.len, MX_ROLE_SOURCE))
+				return mx_err(MX_EXIT_FAIL,
+					      "the new table did not load, nothing changed: %s",
+					      mx_errmsg);
+			mx_note("%s: table reloaded", c->name);
+		} else if (rate) {
+			snprintf(msg, sizeof(msg), "resync_rate %u",
+				 c->resync_rate);
+			if (mx_dm_message(c->name, msg))
+				return mx_err(MX_EXIT_FAIL, "%s (nothing changed)",
+					      mx_errmsg);
+			mx_note("%s: resync rate now %u KiB/s%s", c->name,
+				c->resync_rate, c->resync_rate ? "" :
+				" (unlimited)");
+		}
+		return 0;
+	}
+	if (!reload)
+		return 0;
+	if (m->info.open_count > 0) {
+		mx_note("%s: the running target is open: the change takes effect at the next up or role change",
+			c->name);
+		return 0;
+	}
+	/*
+	 * A target listens: a second table cannot bind the same address, so
+	 * the old one goes first and comes back when the new one fails.
+	 */
+	if (mx_dm_remove(c->name))
+		return mx_err(MX_EXIT_FAIL, "%s (nothing changed)", mx_errmsg);
+	if (mx_bring_up(c, MX_ROLE_TARGET)) {
+		snprintf(why, sizeof(why), "%s", mx_errmsg);
+		if (mx_bring_up(&m->conf, MX_ROLE_TARGET))
+			return mx_err(MX_EXIT_FAIL,
+				      "the new target table did not load (%s), and the old one did not come back (%s): fix the cause, then mirrorctl up %s",
+				      why, mx_errmsg, c->name);
+		return mx_err(MX_EXIT_FAIL,
+			      "the new target table did not load, the old one runs again, nothing changed: %s",
+			      why);
+	}
+	mx_note("%s: target restarted with the new settings", c->name);
+	return 0;
+}
+
 int mx_cmd_set(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -669,7 +722,6 @@ int mx_cmd_set(int argc, char **argv)
 	bool rate = false, reload = false;
 	struct mx_conf c;
 	struct mx_mirror m;
-	char msg[64];
 	uint32_t id;
 	int opt, r, n = 0;
 
@@ -713,44 +765,19 @@ int mx_cmd_set(int argc, char **argv)
 		else
 			reload = true;
 	}
+	/* Validate, apply, then save: never a config that cannot load. */
 	if (mx_conf_validate(&c))
 		return mx_err(MX_EXIT_USAGE, NULL);
-	if (mx_conf_save(&c))
-		return mx_err(MX_EXIT_FAIL, NULL);
-	mx_note("%s: config updated", c.name);
-	if (!m.info.exists)
-		return 0;
-
-	if (m.role == MX_ROLE_SOURCE) {
-		if (reload) {
-			if (mx_switch_role(&c, m.table.len, MX_ROLE_SOURCE))
-				return mx_err(MX_EXIT_FAIL,
-					      "config saved, but reloading the table failed: %s",
-					      mx_errmsg);
-			mx_note("%s: table reloaded", c.name);
-		} else if (rate) {
-			snprintf(msg, sizeof(msg), "resync_rate %u",
-				 c.resync_rate);
-			if (mx_dm_message(c.name, msg))
-				return mx_err(MX_EXIT_FAIL, NULL);
-			mx_note("%s: resync rate now %u KiB/s%s", c.name,
-				c.resync_rate, c.resync_rate ? "" :
-				" (unlimited)");
-		}
-		return 0;
-	}
-	/* A target listens: a second table cannot bind the same address. */
-	if (!reload)
-		return 0;
-	if (m.info.open_count > 0) {
-		mx_note("%s: the running target is open: the change takes effect at the next up or role change",
-			c.name);
-		return 0;
-	}
-	if (mx_dm_remove(c.name) || mx_bring_up(&c, MX_ROLE_TARGET))
-		return mx_err(MX_EXIT_FAIL,
-			      "config saved, but restarting the target failed: %s",
+	if (mx_conf_check_tables(&c, m.info.exists ? m.role : c.role))
+		return mx_err(MX_EXIT_USAGE, "%s (nothing changed)",
 			      mx_errmsg);
-	mx_note("%s: target restarted with the new settings", c.name);
+	r = m.info.exists ? mx_set_apply(&m, &c, rate, reload) : 0;
+	if (r)
+		return r;
+	if (mx_conf_save(&c))
+		return mx_err(MX_EXIT_FAIL, m.info.exists ?
+			      "applied to the running mirror, but saving the config failed: %s" :
+			      "%s", mx_errmsg);
+	mx_note("%s: config updated", c.name);
 	return 0;
 }

@@ -611,3 +611,33 @@ int mx_conf_target_params(const struct mx_conf *c, char *buf, size_t len)
 	mx_conf_opts(c, false, &b);
 	return b.over ? mx_fail("table line too long") : 0;
 }
+
+int mx_conf_check_tables(const struct mx_conf *c, enum mx_role role)
+{
+	char addr[MX_ADDR_LEN], why[MX_ERRMSG_LEN];
+	char *params;
+	int i, r = 0;
+
+	if (mx_resolve_hostport(c->listen, addr, sizeof(addr))) {
+		snprintf(why, sizeof(why), "%s", mx_errmsg);
+		return mx_fail("listen: %s", why);
+	}
+	for (i = 0; i < MX_NODES; i++) {
+		if (!c->peers[i].present ||
+		    !mx_resolve_hostport(c->peers[i].addr, addr, sizeof(addr)))
+			continue;
+		snprintf(why, sizeof(why), "%s", mx_errmsg);
+		return mx_fail("peer %d: %s", i, why);
+	}
+	if (role == MX_ROLE_NONE)
+		return 0;
+	params = malloc(MX_TABLE_LEN);
+	if (!params)
+		return mx_fail("out of memory");
+	if (role == MX_ROLE_SOURCE)
+		r = mx_conf_source_params(c, params, MX_TABLE_LEN);
+	else
+		r = mx_conf_target_params(c, params, MX_TABLE_LEN);
+	free(params);
+	return r;
+}

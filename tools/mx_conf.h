@@ -21,6 +21,7 @@
 #define MX_DEFAULT_PORT		7789
 #define MX_DEFAULT_REGION	128	/* sectors: 64 KiB */
 #define MX_DEFAULT_CONF_DIR	"/etc/mirrorx"
+#define MX_TABLE_LEN		4096	/* table parameters, as MX_DM_PARAMS_LEN */
 
 enum mx_role {
 	MX_ROLE_NONE,
@@ -106,6 +107,12 @@ int mx_conf_remove(const char *name);
  */
 int mx_conf_source_params(const struct mx_conf *c, char *buf, size_t len);
 int mx_conf_target_params(const struct mx_conf *c, char *buf, size_t len);
+
+/*
+ * Before saving: every address resolves, and the table of @role (when
+ * not MX_ROLE_NONE) builds.
+ */
+int mx_conf_check_tables(const struct mx_conf *c, enum mx_role role);
 
 /* dm target type name of a role. */
 const char *mx_role_target(enum mx_role r);

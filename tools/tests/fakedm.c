@@ -14,8 +14,9 @@
  *   NAME/messages   every target message, one a line (appended)
  *
  * Fault injection: a file $MX_FAKEDM/fail-OP (OP: create, reload, remove,
- * message, resume) makes that ioctl fail; its first line is logged as
- * the kernel would, "device-mapper: table: 253:0: mirrorx: REASON".
+ * message, resume) makes that ioctl fail, fail-OP-once its next call
+ * only; its first line is logged as the kernel would,
+ * "device-mapper: table: 253:0: mirrorx: REASON" (in $MX_FAKEDM/kmsg).
  * $MX_FAKEDM/log records every ioctl run: "OP NAME".
  */
 #include <dirent.h>
@@ -100,8 +101,12 @@ static bool fake_fails(const char *op)
 	FILE *k;
 
 	snprintf(path, sizeof(path), "%s/fail-%s", fake_dir(), op);
-	if (fake_read(path, reason, sizeof(reason)))
-		return false;
+	if (fake_read(path, reason, sizeof(reason))) {
+		snprintf(path, sizeof(path), "%s/fail-%s-once", fake_dir(), op);
+		if (fake_read(path, reason, sizeof(reason)))
+			return false;
+		unlink(path);
+	}
 	snprintf(path, sizeof(path), "%s/kmsg", fake_dir());
 	k = fopen(path, "a");
 	if (k) {

@@ -166,5 +166,59 @@ else
 	skip "delete --wipe-meta on block devices: no loop devices"
 fi
 
+# ---- defect 3: set validates, applies, then saves (or rolls back) ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync"
+cp "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before"
+if run 2 set mx --peer 2,nosuch.invalid:7789; then
+	expect "$tmp/err" "peer 2: cannot resolve 'nosuch.invalid'.*nothing changed" "set unresolvable peer"
+fi
+n=$((n + 1))
+cmp -s "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before" || fail "set saved a config with an unresolvable peer"
+run 0 up mx --help
+
+# A running source whose reload fails: old table stays, config unchanged.
+dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync"
+cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
+echo "Invalid async_limit" >"$MX_FAKEDM/fail-reload"
+if run 1 set mx --async-limit 8M; then
+	expect "$tmp/err" "did not load, nothing changed" "set reload fails"
+fi
+rm -f "$MX_FAKEDM/fail-reload"
+n=$((n + 1))
+cmp -s "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before" || fail "set saved a config whose table failed to load"
+n=$((n + 1))
+cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "set left a different table after a failed reload"
+n=$((n + 1))
+[ ! -e "$MX_FAKEDM/mx/suspended" ] || fail "set left the source suspended"
+if run 0 set mx --async-limit 8M; then
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^async_limit = 8388608" "set saves what applied"
+	expect "$MX_FAKEDM/mx/table" "async_limit 8388608" "set reloads the table"
+fi
+
+# A running target whose new table fails: the old one comes back.
+if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
+	reset
+	run 0 create mx --role target --node-id 1 --data "$D" --meta "$M" \
+		--peer 0,10.0.0.1:7789 --listen 127.0.0.1:7789 --no-start --force
+	cp "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before"
+	run 0 up mx
+	cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
+	echo "cannot listen on 127.0.0.1:7790: Address in use" >"$MX_FAKEDM/fail-create-once"
+	if run 1 set mx --listen 127.0.0.1:7790; then
+		expect "$tmp/err" "the old one runs again, nothing changed" "set target fails"
+	fi
+	n=$((n + 1))
+	cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "set did not bring the old target table back"
+	n=$((n + 1))
+	cmp -s "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before" || fail "set saved a target config that did not load"
+	if run 0 set mx --listen 127.0.0.1:7790; then
+		expect "$MX_FAKEDM/mx/table" "127.0.0.1:7790" "set restarts the target"
+		expect "$MIRRORX_CONF_DIR/mx.conf" "^listen = 127.0.0.1:7790" "set saves the target's listen"
+	fi
+else
+	skip "set on a running target: no loop devices"
+fi
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]
