@@ -136,8 +136,9 @@ static void mx_main_help(FILE *f)
 			mx_verbs[i].summary);
 	fprintf(f,
 		"\nConfig: $MIRRORX_CONF_DIR/NAME.conf (default %s).\n"
-		"Exit status: 0 success, 1 failure, 2 bad arguments, 3 unknown\n"
-		"mirror, 4 refused by a safety check (see --force), 5 timeout.\n"
+		"Exit status: 0 success, 1 failure, 2 bad arguments or config\n"
+		"file, 3 unknown mirror, 4 refused by a safety check (device in\n"
+		"use, data state; see --force), 5 timeout.\n"
 		"See mirrorctl(8).\n", MX_DEFAULT_CONF_DIR);
 }
 
@@ -288,7 +289,8 @@ int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	r = mx_conf_load(name, &m->conf);
 	if (r < 0)
-		return mx_err(MX_EXIT_FAIL, NULL);
+		return mx_err(r == MX_CONF_BAD ? MX_EXIT_USAGE : MX_EXIT_FAIL,
+			      NULL);
 	m->has_conf = r == 0;
 	if (mx_dm_info(name, &m->info))
 		return mx_err(MX_EXIT_FAIL, NULL);

@@ -346,7 +346,7 @@ int mx_cmd_delete(int argc, char **argv)
 	}
 	if (m.info.exists) {
 		if (m.info.open_count > 0)
-			return mx_err(MX_EXIT_FAIL,
+			return mx_err(MX_EXIT_REFUSED,
 				      "%s is in use (open %d times): unmount or close it first",
 				      m.name, m.info.open_count);
 		if (mx_dm_remove(m.name))
@@ -430,7 +430,7 @@ int mx_cmd_down(int argc, char **argv)
 		return 0;
 	}
 	if (m.info.open_count > 0)
-		return mx_err(MX_EXIT_FAIL,
+		return mx_err(MX_EXIT_REFUSED,
 			      "%s is in use (open %d times): unmount or close it first",
 			      m.name, m.info.open_count);
 	if (m.has_conf)

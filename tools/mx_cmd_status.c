@@ -473,16 +473,20 @@ int mx_cmd_wait_sync(int argc, char **argv)
 
 /* ---- check ---- */
 
-/* Print the problems of @name (when @print); returns how many. */
+/*
+ * Print the problems of @name (when @print); returns how many, or minus
+ * the exit code after an error was printed.
+ */
 static int mx_problems(const char *name, enum mx_role want, bool print)
 {
 	struct mx_status st;
 	struct mx_mirror m;
-	int n = 0;
+	int n = 0, r;
 	uint32_t i;
 
-	if (mx_find(name, &m, false))
-		return -1;
+	r = mx_find(name, &m, false);
+	if (r)
+		return -r;
 	if (!m.info.exists) {
 		if (print)
 			printf("%s: not running\n", name);
@@ -494,10 +498,8 @@ static int mx_problems(const char *name, enum mx_role want, bool print)
 			       mx_role_name(m.role), mx_role_name(want));
 		return 1;
 	}
-	if (mx_get_status(name, &st)) {
-		mx_err(MX_EXIT_FAIL, NULL);
-		return -1;
-	}
+	if (mx_get_status(name, &st))
+		return -mx_err(MX_EXIT_FAIL, NULL);
 	for (i = 0; i < st.nr_peers; i++) {
 		const struct mx_peer_status *p = &st.peers[i];
 		char advice[256];
@@ -569,10 +571,8 @@ int mx_cmd_check(int argc, char **argv)
 			break;
 		usleep(250000);
 	}
-	if (n < 0) {
-		/* Unknown mirror or no device-mapper: mx_find() said so. */
-		return MX_EXIT_NOTFOUND;
-	}
+	if (n < 0)
+		return -n;	/* mx_find() or the status said why */
 	if (n) {
 		mx_problems(argv[optind], want, true);
 		return MX_EXIT_FAIL;

@@ -456,10 +456,13 @@ int mx_conf_load(const char *name, struct mx_conf *c)
 	text[n] = '\0';
 	r = mx_conf_parse(text, path, c);
 	free(text);
-	if (!r && strcmp(c->name, name))
-		return mx_fail("%s names mirror '%s', not '%s'", path, c->name,
-			       name);
-	return r;
+	if (r)
+		return MX_CONF_BAD;
+	if (strcmp(c->name, name)) {
+		mx_fail("%s names mirror '%s', not '%s'", path, c->name, name);
+		return MX_CONF_BAD;
+	}
+	return 0;
 }
 
 static int mx_write_all(int fd, const char *buf, size_t len)

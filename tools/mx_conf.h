@@ -90,8 +90,9 @@ int mx_conf_path(const char *name, char *buf, size_t len);
 
 /*
  * Read NAME's config. Returns 0, 1 when it does not exist (mx_errmsg
- * says so), -1 on a read or parse error.
+ * says so), -1 on a read error, MX_CONF_BAD when its text is wrong.
  */
+#define MX_CONF_BAD	(-2)
 int mx_conf_load(const char *name, struct mx_conf *c);
 
 /* Write it atomically (temporary file, fsync, rename). */

@@ -4,7 +4,7 @@
  * without device-mapper or root. Linked into tests/mirrorctl-fakedm in
  * place of -ldevmapper, so mx_dm.c and every verb run unmodified.
  *
- * State lives in the directory $MX_FAKEDM (unset: dm_task_create() fails,
+ * State lives in the directory $MX_FAKEDM (unset or empty: dm_task_create() fails,
  * like a host without dm-mod). One subdirectory per device:
  *
  *   NAME/table      "START LEN TARGET PARAMS" (one line)
@@ -57,9 +57,19 @@ void dm_log_with_errno_init(dm_log_with_errno_fn fn)
 	fake_log = fn;
 }
 
+/* The state directory; dm_task_create() fails without one. */
 static const char *fake_dir(void)
 {
-	return getenv("MX_FAKEDM");
+	const char *d = getenv("MX_FAKEDM");
+
+	return d && *d ? d : ".";
+}
+
+static bool fake_present(void)
+{
+	const char *d = getenv("MX_FAKEDM");
+
+	return d && *d;
 }
 
 static void fake_path(char *buf, size_t len, const char *name,
@@ -124,7 +134,7 @@ struct dm_task *dm_task_create(int type)
 {
 	struct dm_task *dmt;
 
-	if (!fake_dir())
+	if (!fake_present())
 		return NULL;
 	dmt = calloc(1, sizeof(*dmt));
 	if (dmt)

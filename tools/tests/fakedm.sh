@@ -220,5 +220,38 @@ else
 	skip "set on a running target: no loop devices"
 fi
 
+# ---- defect 6: one exit-code rule ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync"
+# No device-mapper at all: a failure (1), never "unknown mirror" (3).
+for v in check status role down; do
+	if MX_FAKEDM= run 1 $v mx; then
+		expect "$tmp/err" "cannot talk to device-mapper" "$v without device-mapper"
+	fi
+done
+MX_FAKEDM= run 1 list
+# Unknown mirror: 3 from every verb that takes a NAME.
+for v in check status role down up delete demote promote wait-sync; do
+	run 3 $v nosuch
+done
+# An open device: refused (4) by down, delete and demote alike.
+dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync"
+echo 1 >"$MX_FAKEDM/mx/open"
+for v in down delete demote; do
+	if run 4 $v mx; then
+		expect "$tmp/err" "open|in use" "$v of an open device"
+	fi
+done
+n=$((n + 1))
+[ -d "$MX_FAKEDM/mx" ] || fail "a refused verb removed the open device"
+# A config file that cannot be parsed: bad input (2), naming file and line.
+reset
+printf 'name = mx\nnode_id = nine\n' >"$MIRRORX_CONF_DIR/mx.conf"
+for v in status up check; do
+	if run 2 $v mx; then
+		expect "$tmp/err" "mx.conf line 2" "$v with a bad config"
+	fi
+done
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]
