@@ -28,9 +28,9 @@ vm_run A "dmsetup create tiny --table '0 8 linear $MX_META 0' && dmsetup mknodes
 mxctl_err A 2 "metadata device /dev/mapper/tiny is too small: 36.0 KiB needed" "${src[@]}" --data "$MX_DATA" --meta /dev/mapper/tiny
 mxctl_err A 2 "has too many regions|too small" "${src[@]}" --data "$MX_DATA" --meta /dev/mapper/tiny --region-size 4K
 mxctl_err A 2 "bad region size '3K'" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --region-size 3K
-mxctl_err A 2 "bad size '1X' for async_limit" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --async-limit 1X
+mxctl_err A 2 "bad size '1X' for --async-limit" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --async-limit 1X
 mxctl_err A 2 "node id 9 out of range" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --node-id 9
-mxctl_err A 2 "bad number 'fast' for resync_rate" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --resync-rate fast
+mxctl_err A 2 "bad rate 'fast' for --resync-rate" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --resync-rate fast
 mxctl_err A 2 "bad address '$b_addr:0'" create mx --role source --peer "1,$b_addr:0" --data "$MX_DATA" --meta "$MX_META"
 mxctl_err A 2 "bad number '-1' for --timeout" wait-sync nosuch --timeout -1
 vm_run A "dmsetup remove tiny"

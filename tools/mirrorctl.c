@@ -43,7 +43,8 @@ static const struct mx_verb mx_verbs[] = {
 	  "                           its source so it can be promoted)\n"
 	  "  --listen HOST:PORT       address this node listens on as a target\n"
 	  "                           (default 0.0.0.0:7789)\n"
-	  "  --resync-rate KIB        resync limit in KiB/s (0 = unlimited)\n"
+	  "  --resync-rate RATE       resync limit: KiB/s, or 100M, 1G/s\n"
+	  "                           (0 = unlimited)\n"
 	  "  --async-limit SIZE       async queue bound (1M..16G)\n"
 	  "  --on-congestion block|behind\n"
 	  "  --on-disconnect continue|suspend\n"
@@ -99,7 +100,7 @@ static const struct mx_verb mx_verbs[] = {
 	  "" },
 	{ "set", mx_cmd_set, "NAME [options]",
 	  "change settings: config, and the running mirror",
-	  "  --resync-rate KIB        applied at once (message)\n"
+	  "  --resync-rate RATE       applied at once (message)\n"
 	  "  --async-limit SIZE       applied by reloading the table\n"
 	  "  --on-congestion block|behind\n"
 	  "  --on-disconnect continue|suspend\n"
@@ -279,6 +280,20 @@ int mx_find_arg(int argc, char **argv, struct mx_mirror *m, bool need_conf)
 	return mx_find(argv[optind], m, need_conf);
 }
 
+/* Does the verb being run write the config (and so take its lock)? */
+static bool mx_verb_writes_conf(void)
+{
+	static const char *const writers[] = {
+		"create", "delete", "up", "down", "set", "promote", "demote",
+	};
+	size_t i;
+
+	for (i = 0; mx_cur_verb && i < ARRAY_SIZE(writers); i++)
+		if (!strcmp(mx_cur_verb->name, writers[i]))
+			return true;
+	return false;
+}
+
 int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
 {
 	int r;
@@ -287,6 +302,8 @@ int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
 	if (mx_check_name(name))
 		return mx_err(MX_EXIT_USAGE, NULL);
 	snprintf(m->name, sizeof(m->name), "%s", name);
+	if (mx_verb_writes_conf() && mx_conf_lock(name))
+		return mx_err(MX_EXIT_FAIL, NULL);
 	r = mx_conf_load(name, &m->conf);
 	if (r < 0)
 		return mx_err(r == MX_CONF_BAD ? MX_EXIT_USAGE : MX_EXIT_FAIL,

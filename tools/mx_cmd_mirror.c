@@ -37,17 +37,17 @@ static int mx_setting(struct mx_conf *c, int opt, const char *arg)
 	case O_PEER:
 		return mx_conf_parse_peer(c, arg);
 	case O_LISTEN:
-		return mx_conf_set(c, "listen", arg);
+		return mx_conf_set(c, "listen", arg, "--listen");
 	case O_RATE:
-		return mx_conf_set(c, "resync_rate", arg);
+		return mx_conf_set(c, "resync_rate", arg, "--resync-rate");
 	case O_ALIMIT:
-		return mx_conf_set(c, "async_limit", arg);
+		return mx_conf_set(c, "async_limit", arg, "--async-limit");
 	case O_CONG:
-		return mx_conf_set(c, "on_congestion", arg);
+		return mx_conf_set(c, "on_congestion", arg, "--on-congestion");
 	case O_DISC:
-		return mx_conf_set(c, "on_disconnect", arg);
+		return mx_conf_set(c, "on_disconnect", arg, "--on-disconnect");
 	case O_AUTH:
-		return mx_conf_set(c, "auth", arg);
+		return mx_conf_set(c, "auth", arg, "--auth");
 	case O_NOAUTH:
 		c->auth[0] = '\0';
 		return 0;
@@ -136,11 +136,11 @@ int mx_cmd_create(int argc, char **argv)
 			have_node = true;
 			break;
 		case O_DATA:
-			if (mx_conf_set(&c, "data_dev", optarg))
+			if (mx_conf_set(&c, "data_dev", optarg, "--data"))
 				return mx_usage("%s", mx_errmsg);
 			break;
 		case O_META:
-			if (mx_conf_set(&c, "meta_dev", optarg))
+			if (mx_conf_set(&c, "meta_dev", optarg, "--meta"))
 				return mx_usage("%s", mx_errmsg);
 			break;
 		case O_REGION:
@@ -179,6 +179,11 @@ int mx_cmd_create(int argc, char **argv)
 		return mx_usage("--keep-meta and --assume-clean exclude each other");
 	if (mx_conf_validate(&c))
 		return mx_usage("%s", mx_errmsg);
+	/* Names resolve now, not at the next start. */
+	if (mx_conf_check_tables(&c, c.role))
+		return mx_err(MX_EXIT_USAGE, NULL);
+	if (mx_conf_lock(c.name))
+		return mx_err(MX_EXIT_FAIL, NULL);
 
 	/* Devices: block devices, distinct, unused, big enough. */
 	if (mx_blockdev(c.data, "data", &dbytes, &drdev) ||

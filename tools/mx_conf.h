@@ -64,8 +64,12 @@ int mx_parse_role(const char *s, enum mx_role *r);
 /* "ID,HOST:PORT[,sync|async]" into @c's peer table. */
 int mx_conf_parse_peer(struct mx_conf *c, const char *arg);
 
-/* Set one key ("resync_rate", "listen"...) from its text value. */
-int mx_conf_set(struct mx_conf *c, const char *key, const char *value);
+/*
+ * Set one key ("resync_rate", "listen"...) from its text value. Errors
+ * name @what (an option such as "--resync-rate"), or the key when NULL.
+ */
+int mx_conf_set(struct mx_conf *c, const char *key, const char *value,
+		const char *what);
 
 /* Number of peers configured. */
 unsigned int mx_conf_nr_peers(const struct mx_conf *c);
@@ -94,6 +98,14 @@ int mx_conf_path(const char *name, char *buf, size_t len);
  */
 #define MX_CONF_BAD	(-2)
 int mx_conf_load(const char *name, struct mx_conf *c);
+
+/*
+ * Hold the lock of NAME's config (flock of DIR/.NAME.lock) until exit,
+ * so that two mirrorctl runs (a cluster action, an admin's set) never
+ * overwrite each other's changes. Waits up to MX_LOCK_WAIT seconds.
+ */
+#define MX_LOCK_WAIT	30
+int mx_conf_lock(const char *name);
 
 /* Write it atomically (temporary file, fsync, rename). */
 int mx_conf_save(const struct mx_conf *c);

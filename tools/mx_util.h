@@ -64,6 +64,14 @@ int mx_parse_num(const char *what, const char *s, uint64_t min, uint64_t max,
  */
 int mx_parse_size(const char *what, const char *s, uint64_t *bytes);
 
+/*
+ * A rate in KiB/s, at most @max_kib: a plain number is KiB/s; a size
+ * with a suffix (mx_parse_size, "100M", "1G") is per second, optionally
+ * followed by "/s", and must be whole KiB.
+ */
+int mx_parse_rate(const char *what, const char *s, uint64_t max_kib,
+		  uint64_t *kib);
+
 /* Region size in bytes -> sectors: power of two, 4 KiB .. 1 GiB. */
 int mx_parse_region(const char *s, uint32_t *sectors);
 

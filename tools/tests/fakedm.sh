@@ -253,5 +253,50 @@ for v in status up check; do
 	fi
 done
 
+# ---- defect 8: config comments, option names, rate suffixes, lock ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync # the target" \
+	"resync_rate = 0 # unlimited"
+if run 0 status mx; then
+	expect "$tmp/out" "^mx: down" "status with inline comments"
+fi
+if run 0 set mx --resync-rate 100M; then
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^resync_rate = 102400$" "set --resync-rate 100M"
+fi
+if run 2 set mx --resync-rate 100X; then
+	expect "$tmp/err" "bad rate '100X' for --resync-rate" "set names the option"
+fi
+if run 2 create mx2 --role source --peer 1,nosuch.invalid:7789 --data /dev/a --meta /dev/b --no-start; then
+	expect "$tmp/err" "peer 1: cannot resolve 'nosuch.invalid'" "create resolves names before saving"
+fi
+n=$((n + 1))
+[ ! -e "$MIRRORX_CONF_DIR/mx2.conf" ] || fail "create saved a config with an unresolvable peer"
+# Config writers take DIR/.NAME.lock: a set waits for the holder.
+if command -v flock >/dev/null; then
+	: >"$MIRRORX_CONF_DIR/.mx.lock"
+	flock "$MIRRORX_CONF_DIR/.mx.lock" sleep 1.5 &
+	holder=$!
+	sleep 0.3
+	t0=$(date +%s%N)
+	run 0 set mx --on-congestion behind
+	t1=$(date +%s%N)
+	wait $holder
+	n=$((n + 1))
+	[ $(((t1 - t0) / 1000000)) -ge 900 ] || fail "set did not wait for the config lock ($(((t1 - t0) / 1000000)) ms)"
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^on_congestion = behind" "set after the lock"
+	# Readers do not lock.
+	flock "$MIRRORX_CONF_DIR/.mx.lock" sleep 1.5 &
+	holder=$!
+	sleep 0.3
+	t0=$(date +%s%N)
+	run 0 status mx
+	t1=$(date +%s%N)
+	wait $holder
+	n=$((n + 1))
+	[ $(((t1 - t0) / 1000000)) -lt 900 ] || fail "status waited for the config lock"
+else
+	skip "config lock: no flock(1)"
+fi
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]

@@ -263,11 +263,53 @@ static void test_conf(void)
 	CHECK(!mx_conf_parse("name=mx\nnode_id=0\ndata_dev=/a\nmeta_dev=/b\n",
 			     "f.conf", &c));
 	CHECK(c.role == MX_ROLE_TARGET && c.region_sectors == 128);
-	CHECK(!mx_conf_set(&c, "resync_rate", "0"));
-	CHECK(mx_conf_set(&c, "resync_rate", "-1"));
-	CHECK(mx_conf_set(&c, "on_congestion", "drop"));
-	CHECK(mx_conf_set(&c, "auth", "a b"));
-	CHECK(mx_conf_set(&c, "nokey", "1"));
+	CHECK(!mx_conf_set(&c, "resync_rate", "0", NULL));
+	CHECK(mx_conf_set(&c, "resync_rate", "-1", NULL));
+	CHECK(mx_conf_set(&c, "on_congestion", "drop", NULL));
+	CHECK(mx_conf_set(&c, "auth", "a b", NULL));
+	CHECK(mx_conf_set(&c, "nokey", "1", NULL));
+}
+
+/* Issue 14, defect 8: comments, option names in errors, rate suffixes. */
+static void test_conf_user(void)
+{
+	struct mx_conf c;
+	uint64_t kib;
+
+	/* Inline comments after white space; '#' inside a word stays. */
+	CHECK(!mx_conf_parse("name = mx # the mirror\nnode_id = 1\t# me\n"
+			     "data_dev = /dev/a#1\nmeta_dev = /b\n"
+			     "resync_rate = 0 # unlimited\n# whole line\n",
+			     "f.conf", &c));
+	CHECK_STR(c.name, "mx");
+	CHECK_STR(c.data, "/dev/a#1");
+	CHECK(c.node_id == 1 && c.resync_rate == 0);
+	/* Errors name the option the user typed, or the key in a file. */
+	CHECK(mx_conf_set(&c, "resync_rate", "fast", "--resync-rate"));
+	CHECK_ERR("for --resync-rate");
+	CHECK(!strstr(mx_errmsg, "resync_rate"));
+	CHECK(mx_conf_set(&c, "async_limit", "lots", "--async-limit"));
+	CHECK_ERR("bad size 'lots' for --async-limit");
+	CHECK(mx_conf_set(&c, "on_congestion", "drop", "--on-congestion"));
+	CHECK_ERR("bad --on-congestion 'drop'");
+	CHECK(mx_conf_parse("name=mx\nnode_id=0\ndata_dev=/a\nmeta_dev=/b\nresync_rate=x\n",
+			    "f.conf", &c));
+	CHECK_ERR("f.conf line 5: bad rate 'x' for resync_rate");
+	/* Rates: KiB/s, or a size per second. */
+	CHECK(!mx_conf_set(&c, "resync_rate", "100M", "--resync-rate"));
+	CHECK(c.resync_rate == 102400);
+	CHECK(!mx_parse_rate("r", "2048", 16 << 20, &kib) && kib == 2048);
+	CHECK(!mx_parse_rate("r", "1G/s", 16 << 20, &kib) && kib == 1 << 20);
+	CHECK(!mx_parse_rate("r", "512K", 16 << 20, &kib) && kib == 512);
+	CHECK(!mx_parse_rate("r", "64MiB/s", 16 << 20, &kib) && kib == 65536);
+	CHECK(mx_parse_rate("r", "1000B", 16 << 20, &kib));
+	CHECK_ERR("whole number of KiB/s");
+	CHECK(mx_parse_rate("r", "8s", 16 << 20, &kib));
+	CHECK_ERR("bad rate '8s' for r");
+	CHECK(mx_parse_rate("r", "17G", 16 << 20, &kib));
+	CHECK_ERR("out of range");
+	CHECK(mx_parse_rate("r", "", 16 << 20, &kib));
+	CHECK(mx_parse_rate("r", "-5", 16 << 20, &kib));
 }
 
 static void test_conf_files(void)
@@ -467,6 +509,7 @@ int main(void)
 	test_addresses();
 	test_format();
 	test_conf();
+	test_conf_user();
 	test_conf_files();
 	test_status();
 	test_meta();
