@@ -75,7 +75,7 @@ static const struct mx_verb mx_verbs[] = {
 	{ "list", mx_cmd_list, "[--json]", "list mirrors, configured or active",
 	  "  --json                   machine-readable output\n" },
 	{ "wait-sync", mx_cmd_wait_sync, "NAME [--timeout SECS] [--quiet]",
-	  "wait until every peer is in sync (progress bar on a terminal)",
+	  "wait until every peer is in sync (a progress line per peer)",
 	  "  --timeout SECS           give up after SECS (exit 5); default: never\n"
 	  "  --quiet                  no progress output\n" },
 	{ "check", mx_cmd_check, "NAME [--role source|target] [--wait SECS]",

@@ -4,6 +4,7 @@
  * list, wait-sync, check, resync, pause, resume, connect, disconnect.
  */
 #include <dirent.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,49 +338,60 @@ static const char *mx_stuck(const char *name, const struct mx_peer_status *p,
 	return buf;
 }
 
-static void mx_progress(const char *name, const struct mx_status *st,
-			bool tty)
+/* Columns of the terminal on stdout (80 when it does not say). */
+static unsigned int mx_term_width(void)
 {
-	const struct mx_peer_status *w = NULL;
-	char line[400], bar[31], b1[32], b2[32], b3[32];
-	double pct;
+	struct winsize ws;
+
+	if (!ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
+/*
+ * One line per peer still to wait for. On a terminal the lines are
+ * redrawn in place (@drawn: how many the last call drew); else they are
+ * printed and flushed, so a pipe or a log sees them as they come.
+ */
+static void mx_progress(const char *name, const struct mx_status *st,
+			bool tty, int *drawn)
+{
+	unsigned int width = tty ? mx_term_width() : 200;
+	char line[256];
 	uint32_t i;
-	int fill;
+	int n = 0;
 
+	if (tty && *drawn > 1)
+		printf("\033[%dA", *drawn - 1);
 	for (i = 0; i < st->nr_peers; i++) {
-		const struct mx_peer_status *p = &st->peers[i];
-
-		if (mx_peer_in_sync(p))
+		if (mx_peer_done(&st->peers[i]) &&
+		    st->role != MX_ROLE_TARGET)
 			continue;
-		if (!w || p->oos > w->oos)
-			w = p;
-	}
-	if (!w) {
-		snprintf(line, sizeof(line), "%s: in sync", name);
-	} else {
-		pct = mx_peer_resync_percent(w);
-		fill = pct < 0 ? 0 : (int)(pct * 30 / 100);
-		memset(bar, '#', fill);
-		memset(bar + fill, '-', 30 - fill);
-		bar[30] = '\0';
-		if (w->id < 0)
-			snprintf(b3, sizeof(b3), "source");
+		mx_progress_line(name, st, &st->peers[i], width, line,
+				 sizeof(line));
+		if (tty)
+			printf("%s\r%s\033[K", n ? "\n" : "", line);
 		else
-			snprintf(b3, sizeof(b3), "peer %d", w->id);
-		snprintf(line, sizeof(line),
-			 "%s: %s %s/%s [%s] %5.1f%% %s%s ETA %s", name, b3,
-			 w->conn, w->repl, bar, pct < 0 ? 0 : pct,
-			 w->speed < 0 ? "-" :
-			 mx_fmt_bytes((uint64_t)w->speed, b1, sizeof(b1)),
-			 w->speed < 0 ? "" : "/s",
-			 mx_fmt_duration(w->eta, b2, sizeof(b2)));
+			printf("%s\n", line);
+		n++;
 	}
 	if (tty) {
-		printf("\r%-100s", line);
-		fflush(stdout);
-	} else {
-		printf("%s\n", line);
+		printf("\033[J");
+		*drawn = n;
 	}
+	fflush(stdout);
+}
+
+/* Take the progress lines off the terminal. */
+static void mx_progress_clear(bool tty, int *drawn)
+{
+	if (!tty || !*drawn)
+		return;
+	if (*drawn > 1)
+		printf("\033[%dA", *drawn - 1);
+	printf("\r\033[J");
+	fflush(stdout);
+	*drawn = 0;
 }
 
 int mx_cmd_wait_sync(int argc, char **argv)
@@ -395,8 +407,8 @@ int mx_cmd_wait_sync(int argc, char **argv)
 	double start, last = 0, tprev = 0, now;
 	bool quiet = false, tty, have_prev = false;
 	struct mx_mirror m;
+	int opt, r, drawn = 0;
 	uint32_t i;
-	int opt, r;
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
 		switch (opt) {
@@ -424,8 +436,7 @@ int mx_cmd_wait_sync(int argc, char **argv)
 	start = mx_now();
 	for (;;) {
 		if (mx_get_status(m.name, &st)) {
-			if (tty)
-				putchar('\n');
+			mx_progress_clear(tty, &drawn);
 			return mx_err(MX_EXIT_FAIL, NULL);
 		}
 		now = mx_now();
@@ -435,8 +446,7 @@ int mx_cmd_wait_sync(int argc, char **argv)
 		tprev = now;
 		have_prev = true;
 		if (mx_status_all_in_sync(&st)) {
-			if (tty)
-				printf("\r%-100s\r", "");
+			mx_progress_clear(tty, &drawn);
 			mx_quiet = quiet;
 			mx_note("%s: in sync", m.name);
 			return 0;
@@ -447,8 +457,7 @@ int mx_cmd_wait_sync(int argc, char **argv)
 						   sizeof(advice));
 
 			if (why) {
-				if (tty)
-					putchar('\n');
+				mx_progress_clear(tty, &drawn);
 				return mx_err(MX_EXIT_FAIL,
 					      "%s: peer %d is %s/%s: %s",
 					      m.name, st.peers[i].id,
@@ -457,14 +466,13 @@ int mx_cmd_wait_sync(int argc, char **argv)
 			}
 		}
 		if (timeout && now - start >= timeout) {
-			if (tty)
-				putchar('\n');
+			mx_progress_clear(tty, &drawn);
 			return mx_err(MX_EXIT_TIMEOUT,
 				      "%s: not in sync after %llu s",
 				      m.name, (unsigned long long)timeout);
 		}
 		if (tty || (!quiet && now - last >= 10)) {
-			mx_progress(m.name, &st, tty);
+			mx_progress(m.name, &st, tty, &drawn);
 			last = now;
 		}
 		usleep(500000);

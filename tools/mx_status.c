@@ -184,6 +184,11 @@ bool mx_peer_in_sync(const struct mx_peer_status *p)
 	return !strcmp(p->conn, "Connected") && !strcmp(p->repl, "InSync");
 }
 
+bool mx_peer_done(const struct mx_peer_status *p)
+{
+	return mx_peer_in_sync(p) && !p->queue;
+}
+
 bool mx_status_all_in_sync(const struct mx_status *st)
 {
 	uint32_t i;
@@ -194,9 +199,66 @@ bool mx_status_all_in_sync(const struct mx_status *st)
 		return false;
 	/* An async peer is in sync once its queue is drained too. */
 	for (i = 0; i < st->nr_peers; i++)
-		if (!mx_peer_in_sync(&st->peers[i]) || st->peers[i].queue)
+		if (!mx_peer_done(&st->peers[i]))
 			return false;
 	return true;
+}
+
+#define MX_BAR_MAX	30
+#define MX_BAR_MIN	10
+
+void mx_progress_line(const char *name, const struct mx_status *st,
+		      const struct mx_peer_status *p, unsigned int width,
+		      char *buf, size_t len)
+{
+	char who[16], tail[160], bar[MX_BAR_MAX + 3], b1[32], b2[32];
+	double pct = mx_peer_resync_percent(p);
+	size_t room, head;
+	int fill;
+
+	if (p->id < 0)
+		snprintf(who, sizeof(who), "source");
+	else
+		snprintf(who, sizeof(who), "peer %d", p->id);
+	bar[0] = '\0';
+	if (mx_peer_copying(p) || !strcmp(p->repl, "Paused")) {
+		snprintf(tail, sizeof(tail), "%5.1f%% %s%s ETA %s",
+			 pct < 0 ? 0 : pct, p->speed < 0 ? "-" :
+			 mx_fmt_bytes((uint64_t)p->speed, b1, sizeof(b1)),
+			 p->speed < 0 ? "" : "/s",
+			 mx_fmt_duration(p->eta, b2, sizeof(b2)));
+	} else if (mx_peer_in_sync(p)) {
+		snprintf(tail, sizeof(tail),
+			 "async queue %s to drain (%llu writes, lag %llu ms)",
+			 mx_fmt_bytes(p->queue, b1, sizeof(b1)),
+			 (unsigned long long)p->queue_writes,
+			 (unsigned long long)p->lag_ms);
+	} else if (st->role == MX_ROLE_TARGET) {
+		snprintf(tail, sizeof(tail), "data %s", st->data_state);
+	} else {
+		snprintf(tail, sizeof(tail), "%s out of sync",
+			 mx_fmt_bytes(mx_status_bytes(st, p->oos), b1,
+				      sizeof(b1)));
+	}
+	snprintf(buf, len, "%s: %s %s/%s ", name, who, p->conn, p->repl);
+	head = strlen(buf);
+	/* The bar gets what is left of the width, within bounds. */
+	room = width > head + strlen(tail) + 1 ?
+	       width - head - strlen(tail) - 1 : 0;
+	if ((mx_peer_copying(p) || !strcmp(p->repl, "Paused")) &&
+	    room >= MX_BAR_MIN + 3) {
+		room = room - 3 > MX_BAR_MAX ? MX_BAR_MAX : room - 3;
+		fill = pct < 0 ? 0 : (int)(pct * room / 100);
+		bar[0] = '[';
+		memset(bar + 1, '#', fill);
+		memset(bar + 1 + fill, '-', room - fill);
+		bar[room + 1] = ']';
+		bar[room + 2] = '\0';
+	}
+	snprintf(buf + head, len > head ? len - head : 0, "%s%s%s", bar,
+		 bar[0] ? " " : "", tail);
+	if (width && strlen(buf) > width - 1)
+		buf[width - 1] = '\0';
 }
 
 int mx_status_peer_index(const struct mx_status *st, int id)

@@ -73,6 +73,18 @@ bool mx_peer_in_sync(const struct mx_peer_status *p);
  */
 bool mx_status_all_in_sync(const struct mx_status *st);
 
+/* A peer wait-sync waits for no more: in sync, its async queue drained. */
+bool mx_peer_done(const struct mx_peer_status *p);
+
+/*
+ * wait-sync's progress line of peer @p of mirror @name, at most @width - 1
+ * columns (a bar when there is room): state, resync progress, speed and
+ * ETA, or the async queue still to drain, or what is out of sync.
+ */
+void mx_progress_line(const char *name, const struct mx_status *st,
+		      const struct mx_peer_status *p, unsigned int width,
+		      char *buf, size_t len);
+
 /* Index of node @id among the peers, -1 when absent. */
 int mx_status_peer_index(const struct mx_status *st, int id);
 

@@ -298,5 +298,43 @@ else
 	skip "config lock: no flock(1)"
 fi
 
+# ---- defect 5: wait-sync progress ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync" "peer.2 = 10.0.0.3:7789 async"
+dev mx mirrorx "/dev/a /dev/b 128 2 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 async" \
+	"source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 20/120 0 0 0 2 Connected Resyncing async 50 10/60 0 0 0"
+# Not a terminal: every peer's line, flushed as it comes.
+"$CTL" wait-sync mx >"$tmp/progress" 2>"$tmp/err" &
+waiter=$!
+sleep 1.5
+n=$((n + 1))
+grep -q "^mx: peer 1 Connected/Resyncing .*16.7%" "$tmp/progress" &&
+	grep -q "^mx: peer 2 Connected/Resyncing .*16.7%" "$tmp/progress" ||
+	fail "wait-sync to a file: no progress of both peers while running: $(cat "$tmp/progress")"
+kill $waiter 2>/dev/null
+wait $waiter 2>/dev/null
+# An async peer in sync with a queue: not "in sync", then a timeout.
+echo "source UpToDate 128 0/4096 2 1 Connected InSync sync 0 0/0 0 0 0 2 Connected InSync async 0 0/0 4096 3 250" \
+	>"$MX_FAKEDM/mx/status"
+if run 5 wait-sync mx --timeout 1; then
+	expect "$tmp/out" "peer 2 Connected/InSync async queue 4.0 KiB to drain" "wait-sync async queue"
+	n=$((n + 1))
+	! grep -q "in sync$" "$tmp/out" || fail "wait-sync said in sync before a timeout"
+fi
+# A terminal of 60 columns: no line wider.
+if command -v script >/dev/null; then
+	echo "source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 20/120 0 0 0 2 Connected Resyncing async 50 10/60 0 0 0" \
+		>"$MX_FAKEDM/mx/status"
+	script -qec "stty cols 60 rows 24; $CTL wait-sync mx --timeout 2" /dev/null >"$tmp/tty" 2>&1
+	n=$((n + 1))
+	sed 's/\x1b\[[0-9]*[AJK]//g' "$tmp/tty" | tr '\r' '\n' | grep -q 'peer 2' ||
+		fail "wait-sync on a terminal: no peer 2 line: $(head -c 300 "$tmp/tty")"
+	n=$((n + 1))
+	long=$(sed 's/\x1b\[[0-9]*[AJK]//g' "$tmp/tty" | tr '\r' '\n' | awk 'length > 59' | head -n1)
+	[ -z "$long" ] || fail "wait-sync on 60 columns drew: $long"
+else
+	skip "wait-sync on a terminal: no script(1)"
+fi
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]

@@ -503,6 +503,37 @@ static void test_meta(void)
 	unlink(path);
 }
 
+/* Issue 14, defect 5: wait-sync progress lines. */
+static void test_progress(void)
+{
+	struct mx_status st;
+	char line[256];
+	unsigned int w;
+
+	CHECK(!mx_status_parse("source UpToDate 128 12/4096 3 1 Connected Resyncing sync 100 20/120 0 0 0 2 Connected InSync async 0 0/0 4096 3 250 3 Connecting Idle sync 7 5/9 0 0 0",
+			       &st));
+	st.peers[0].speed = 1 << 20;
+	st.peers[0].eta = 100;
+	/* Fits the terminal, bar or not. */
+	for (w = 20; w <= 200; w += 7) {
+		mx_progress_line("a-rather-long-mirror-name", &st, &st.peers[0], w,
+				 line, sizeof(line));
+		CHECK(strlen(line) <= w - 1);
+	}
+	mx_progress_line("mx", &st, &st.peers[0], 80, line, sizeof(line));
+	CHECK(strstr(line, "peer 1 Connected/Resyncing [") && strstr(line, "16.7%"));
+	CHECK(strstr(line, "ETA 1:40") || strstr(line, "ETA 100s"));
+	/* An async peer with a queue is not done, and does not say "in sync" alone. */
+	CHECK(!mx_peer_done(&st.peers[1]) && mx_peer_in_sync(&st.peers[1]));
+	CHECK(!mx_status_all_in_sync(&st));
+	mx_progress_line("mx", &st, &st.peers[1], 80, line, sizeof(line));
+	CHECK(strstr(line, "async queue 4.0 KiB to drain (3 writes, lag 250 ms)"));
+	/* Not copying: what is out of sync, no stale percentage. */
+	mx_progress_line("mx", &st, &st.peers[2], 80, line, sizeof(line));
+	CHECK(strstr(line, "peer 3 Connecting/Idle 448.0 KiB out of sync"));
+	CHECK(!strchr(line, '%'));
+}
+
 int main(void)
 {
 	test_numbers();
@@ -510,6 +541,7 @@ int main(void)
 	test_format();
 	test_conf();
 	test_conf_user();
+	test_progress();
 	test_conf_files();
 	test_status();
 	test_meta();
