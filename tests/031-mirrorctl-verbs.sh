@@ -57,7 +57,7 @@ assert_eq source "$(mxctl A role mx)" "A's role"
 assert_eq target "$(mxctl B role mx)" "B's role"
 mxctl A list
 mxctl A status
-mxctl B status mx --json | jq -e '.role == "target" and .peers[0].id == 0' >/dev/null || fail "B status --json"
+mxctl B status mx --json | jq -e '.[0].role == "target" and .[0].peers[0].id == 0' >/dev/null || fail "B status --json"
 mxctl A check mx --role source
 mxctl B check mx --role target
 mxctl_err A 2 "has no peer 5" pause mx 5
@@ -101,7 +101,7 @@ mxctl A resume mx 1
 mx_wait_state A Resyncing 10
 js=$(mxctl A status mx --json --sample-ms 2000)
 echo "$js"
-jq -e '.peers[0].speed_bytes_per_sec > 0 and .peers[0].eta_seconds >= 0 and .peers[0].resync_total == 1024' <<<"$js" >/dev/null ||
+jq -e '.[0].peers[0].speed_bytes_per_sec > 0 and .[0].peers[0].eta_seconds >= 0 and .[0].peers[0].resync_total == 1024' <<<"$js" >/dev/null ||
 	fail "no speed/ETA during the full resync"
 mxctl A set mx --resync-rate 0
 mxctl A wait-sync mx --timeout 300

@@ -162,6 +162,8 @@ int mx_err(int code, const char *fmt, ...)
 	} else {
 		snprintf(msg, sizeof(msg), "%s", mx_errmsg);
 	}
+	/* The last error, for --json output. */
+	snprintf(mx_errmsg, sizeof(mx_errmsg), "%s", msg);
 	fflush(stdout);
 	fprintf(stderr, "mirrorctl: %s%s%s\n",
 		mx_cur_verb ? mx_cur_verb->name : "",

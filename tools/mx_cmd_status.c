@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "mirrorctl.h"
+#include "mx_json.h"
 
 enum { O_JSON = 256, O_SAMPLE, O_TIMEOUT, O_QUIET, O_FULL, O_ROLE, O_WAIT };
 
@@ -99,12 +100,41 @@ static bool mx_resyncing(const struct mx_status *st)
 	return false;
 }
 
-static void mx_json_down(FILE *f, const struct mx_mirror *m)
+/* The --json view of mirror @m (status @st when running, else NULL). */
+static int mx_json_add_mirror(struct json_object *arr, const char *name,
+			      const struct mx_mirror *m,
+			      const struct mx_status *st, int err_code,
+			      const char *err_msg)
 {
-	fputs("{\"name\":", f);
-	mx_json_str(f, m->name);
-	fprintf(f, ",\"active\":false,\"role\":null,\"configured_role\":\"%s\"}",
-		mx_role_name(m->conf.role));
+	static char tdata[MX_PATH_LEN], tmeta[MX_PATH_LEN];
+	struct mx_json_mirror jm = {
+		.name = name,
+		.err_code = err_code,
+		.err_msg = err_msg,
+	};
+
+	if (!err_code && m) {
+		jm.conf = m->has_conf ? &m->conf : NULL;
+		jm.active = m->info.exists;
+		jm.suspended = m->info.suspended;
+		jm.open_count = m->info.open_count;
+		jm.role = m->role;
+		jm.st = m->info.exists ? st : NULL;
+		if (!m->has_conf && m->info.exists &&
+		    sscanf(m->table.params, "%255s %255s", tdata, tmeta) == 2) {
+			jm.table_data = tdata;
+			jm.table_meta = tmeta;
+		}
+	}
+	return mx_json_add(arr, &jm);
+}
+
+/* A mirror that could not be looked at: in --json, an object with its error. */
+static void mx_json_err(bool json, struct json_object *arr, const char *name,
+			int code)
+{
+	if (json)
+		mx_json_add_mirror(arr, name, NULL, NULL, code, mx_errmsg);
 }
 
 int mx_cmd_status(int argc, char **argv)
@@ -118,7 +148,10 @@ int mx_cmd_status(int argc, char **argv)
 	struct mx_names ns = { 0 };
 	struct mx_mirror *ms = NULL;
 	struct mx_status *st = NULL, *st0 = NULL;
+	struct json_object *arr = NULL;
 	bool json = false, sample = false, single;
+	char (*msgs)[MX_ERRMSG_LEN];
+	int *errs;
 	uint64_t sample_ms = 1000;
 	int opt, i, r, code = 0, shown = 0;
 	double t0 = 0, dt;
@@ -146,26 +179,41 @@ int mx_cmd_status(int argc, char **argv)
 		if (mx_names_add(&ns, argv[i]))
 			return mx_err(MX_EXIT_FAIL, NULL);
 	}
-	if (optind == argc && mx_all_names(&ns))
-		return mx_err(MX_EXIT_FAIL, NULL);
+	if (optind == argc && mx_all_names(&ns)) {
+		r = mx_err(MX_EXIT_FAIL, NULL);
+		if (json) {
+			/* The error as a result: no mirror could be named. */
+			arr = mx_json_array();
+			if (arr && !mx_json_add_mirror(arr, NULL, NULL, NULL, r,
+						       mx_errmsg))
+				mx_json_emit(stdout, arr);
+		}
+		return r;
+	}
 
 	ms = calloc(ns.n + 1, sizeof(*ms));
 	st = calloc(ns.n + 1, sizeof(*st));
 	st0 = calloc(ns.n + 1, sizeof(*st0));
-	if (!ms || !st || !st0)
+	errs = calloc(ns.n + 1, sizeof(*errs));
+	msgs = calloc(ns.n + 1, sizeof(*msgs));
+	arr = json ? mx_json_array() : NULL;
+	if (!ms || !st || !st0 || !errs || !msgs || (json && !arr))
 		return mx_err(MX_EXIT_FAIL, "out of memory");
 	for (i = 0; i < ns.n; i++) {
 		r = mx_find(ns.v[i], &ms[i], false);
 		if (r) {
 			code = code ? code : r;
-			ms[i].name[0] = '\0';
+			errs[i] = r;
+			snprintf(msgs[i], sizeof(msgs[i]), "%s", mx_errmsg);
 			continue;
 		}
 		if (!ms[i].info.exists)
 			continue;
 		if (mx_get_status(ns.v[i], &st0[i])) {
-			code = mx_err(MX_EXIT_FAIL, NULL);
-			ms[i].name[0] = '\0';
+			r = mx_err(MX_EXIT_FAIL, NULL);
+			code = code ? code : r;
+			errs[i] = r;
+			snprintf(msgs[i], sizeof(msgs[i]), "%s", mx_errmsg);
 			continue;
 		}
 		st[i] = st0[i];
@@ -177,7 +225,7 @@ int mx_cmd_status(int argc, char **argv)
 		usleep(sample_ms * 1000);
 		dt = mx_now() - t0;
 		for (i = 0; i < ns.n; i++) {
-			if (!ms[i].name[0] || !ms[i].info.exists)
+			if (errs[i] || !ms[i].info.exists)
 				continue;
 			if (mx_get_status(ns.v[i], &st[i]))
 				st[i] = st0[i];
@@ -186,20 +234,15 @@ int mx_cmd_status(int argc, char **argv)
 		}
 	}
 
-	if (json && !single)
-		fputs("[", stdout);
 	for (i = 0; i < ns.n; i++) {
-		if (!ms[i].name[0])
-			continue;
 		if (json) {
-			if (shown++)
-				fputs(",", stdout);
-			if (ms[i].info.exists)
-				mx_status_json(stdout, ms[i].name, &st[i]);
-			else
-				mx_json_down(stdout, &ms[i]);
+			if (mx_json_add_mirror(arr, ns.v[i], &ms[i], &st[i],
+					       errs[i], msgs[i]))
+				code = mx_err(MX_EXIT_FAIL, NULL);
 			continue;
 		}
+		if (errs[i])
+			continue;
 		if (shown++)
 			fputs("\n", stdout);
 		if (ms[i].info.exists)
@@ -210,9 +253,11 @@ int mx_cmd_status(int argc, char **argv)
 			       ms[i].name);
 	}
 	if (json)
-		fputs(single ? (shown ? "\n" : "") : "]\n", stdout);
-	else if (!shown && !single)
+		mx_json_emit(stdout, arr);
+	else if (!shown && !single && !code)
 		printf("no mirrors\n");
+	free(errs);
+	free(msgs);
 	free(ms);
 	free(st);
 	free(st0);
@@ -229,10 +274,12 @@ int mx_cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct json_object *arr = NULL;
 	struct mx_names ns = { 0 };
+	struct mx_status st;
 	struct mx_mirror m;
 	bool json = false;
-	int opt, i, j, shown = 0;
+	int opt, i, j, r, npeers, code = 0;
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
 		if (opt == 'h')
@@ -243,54 +290,46 @@ int mx_cmd_list(int argc, char **argv)
 	}
 	if (mx_want_args(argc, argv, 0, ""))
 		return MX_EXIT_USAGE;
-	if (mx_all_names(&ns))
-		return mx_err(MX_EXIT_FAIL, NULL);
-	if (json)
-		fputs("[", stdout);
-	else
+	if (json) {
+		arr = mx_json_array();
+		if (!arr)
+			return mx_err(MX_EXIT_FAIL, "out of memory");
+	}
+	if (mx_all_names(&ns)) {
+		r = mx_err(MX_EXIT_FAIL, NULL);
+		if (json) {
+			mx_json_err(json, arr, NULL, r);
+			mx_json_emit(stdout, arr);
+		}
+		return r;
+	}
+	if (!json)
 		printf("%-16s %-7s %-7s %-4s %-20s %-20s %s\n", "NAME", "ROLE",
 		       "STATE", "NODE", "DATA", "META", "PEERS");
 	for (i = 0; i < ns.n; i++) {
-		int npeers = 0;
-
-		if (mx_find(ns.v[i], &m, false))
+		r = mx_find(ns.v[i], &m, false);
+		if (r) {
+			code = code ? code : r;
+			mx_json_err(json, arr, ns.v[i], r);
 			continue;
+		}
+		if (json) {
+			if (m.info.exists && mx_get_status(m.name, &st)) {
+				r = mx_err(MX_EXIT_FAIL, NULL);
+				code = code ? code : r;
+				mx_json_err(json, arr, ns.v[i], r);
+			} else if (mx_json_add_mirror(arr, ns.v[i], &m, &st, 0,
+						      NULL)) {
+				code = mx_err(MX_EXIT_FAIL, NULL);
+			}
+			continue;
+		}
 		/* Running without a config: what the table says. */
 		if (!m.has_conf &&
 		    sscanf(m.table.params, "%255s %255s", m.conf.data,
-			   m.conf.meta) != 2)
-			m.conf.data[0] = m.conf.meta[0] = '\0';
-		if (json) {
-			fputs(shown++ ? ",{\"name\":" : "{\"name\":", stdout);
-			mx_json_str(stdout, m.name);
-			printf(",\"active\":%s,\"role\":",
-			       m.info.exists ? "true" : "false");
-			if (m.info.exists)
-				mx_json_str(stdout, mx_role_name(m.role));
-			else
-				fputs("null", stdout);
-			printf(",\"configured\":%s",
-			       m.has_conf ? "true" : "false");
-			if (m.has_conf)
-				printf(",\"configured_role\":\"%s\",\"node_id\":%u",
-				       mx_role_name(m.conf.role),
-				       m.conf.node_id);
-			fputs(",\"data_dev\":", stdout);
-			mx_json_str(stdout, m.conf.data);
-			fputs(",\"meta_dev\":", stdout);
-			mx_json_str(stdout, m.conf.meta);
-			fputs(",\"peers\":[", stdout);
-			for (j = 0; j < MX_NODES; j++) {
-				if (!m.conf.peers[j].present)
-					continue;
-				printf("%s{\"id\":%d,\"address\":",
-				       npeers++ ? "," : "", j);
-				mx_json_str(stdout, m.conf.peers[j].addr);
-				printf(",\"mode\":\"%s\"}",
-				       m.conf.peers[j].async ? "async" : "sync");
-			}
-			fputs("]}", stdout);
-			continue;
+			   m.conf.meta) != 2) {
+			m.conf.data[0] = '\0';
+			m.conf.meta[0] = '\0';
 		}
 		/* PEERS is the last column: no bound on its length. */
 		printf("%-16s %-7s %-7s %-4s %-20s %-20s ", m.name,
@@ -304,12 +343,11 @@ int mx_cmd_list(int argc, char **argv)
 				printf("%s%d@%s", npeers++ ? "," : "", j,
 				       m.conf.peers[j].addr);
 		puts(npeers ? "" : "-");
-		shown++;
 	}
 	if (json)
-		fputs("]\n", stdout);
+		mx_json_emit(stdout, arr);
 	free(ns.v);
-	return 0;
+	return code;
 }
 
 /* ---- wait-sync ---- */

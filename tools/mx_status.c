@@ -271,69 +271,6 @@ int mx_status_peer_index(const struct mx_status *st, int id)
 	return -1;
 }
 
-static void mx_json_num_or_null(FILE *f, const char *key, double v,
-				const char *fmt)
-{
-	fprintf(f, ",\"%s\":", key);
-	if (v < 0)
-		fputs("null", f);
-	else
-		fprintf(f, fmt, v);
-}
-
-void mx_status_json(FILE *f, const char *name, const struct mx_status *st)
-{
-	uint64_t region = (uint64_t)st->region_sectors << 9;
-	uint32_t i;
-
-	fputs("{\"name\":", f);
-	mx_json_str(f, name);
-	fprintf(f, ",\"active\":true,\"role\":\"%s\",\"data_state\":",
-		mx_role_name(st->role));
-	mx_json_str(f, st->data_state);
-	fprintf(f, ",\"size_bytes\":%llu,\"region_sectors\":%u,\"region_bytes\":%llu,\"dirty_regions\":%llu,\"total_regions\":%llu,\"peers\":[",
-		(unsigned long long)st->size_bytes, st->region_sectors,
-		(unsigned long long)region, (unsigned long long)st->dirty,
-		(unsigned long long)st->total);
-	for (i = 0; i < st->nr_peers; i++) {
-		const struct mx_peer_status *p = &st->peers[i];
-		double in_sync = st->total ?
-			100.0 * (double)(st->total - (p->oos < st->total ?
-						      p->oos : st->total)) /
-			(double)st->total : 100.0;
-
-		fputs(i ? ",{\"id\":" : "{\"id\":", f);
-		if (p->id < 0)
-			fputs("null", f);
-		else
-			fprintf(f, "%d", p->id);
-		fputs(",\"conn\":", f);
-		mx_json_str(f, p->conn);
-		fputs(",\"repl\":", f);
-		mx_json_str(f, p->repl);
-		fputs(",\"mode\":", f);
-		if (!strcmp(p->mode, "-"))
-			fputs("null", f);
-		else
-			mx_json_str(f, p->mode);
-		fprintf(f, ",\"in_sync\":%s,\"oos_regions\":%llu,\"oos_bytes\":%llu,\"in_sync_percent\":%.2f,\"resync_done\":%llu,\"resync_total\":%llu",
-			mx_peer_in_sync(p) ? "true" : "false",
-			(unsigned long long)p->oos,
-			(unsigned long long)mx_status_bytes(st, p->oos),
-			in_sync, (unsigned long long)p->done,
-			(unsigned long long)p->todo);
-		mx_json_num_or_null(f, "resync_percent",
-				    mx_peer_resync_percent(p), "%.2f");
-		mx_json_num_or_null(f, "speed_bytes_per_sec", p->speed, "%.0f");
-		mx_json_num_or_null(f, "eta_seconds", p->eta, "%.0f");
-		fprintf(f, ",\"queue_bytes\":%llu,\"queue_writes\":%llu,\"lag_ms\":%llu}",
-			(unsigned long long)p->queue,
-			(unsigned long long)p->queue_writes,
-			(unsigned long long)p->lag_ms);
-	}
-	fputs("]}", f);
-}
-
 void mx_status_human(FILE *f, const char *name, const struct mx_status *st)
 {
 	char b1[32], b2[32], b3[48], b4[32], b5[32], pct[16], id[16];

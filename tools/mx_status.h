@@ -88,9 +88,6 @@ void mx_progress_line(const char *name, const struct mx_status *st,
 /* Index of node @id among the peers, -1 when absent. */
 int mx_status_peer_index(const struct mx_status *st, int id);
 
-/* JSON object (no trailing newline). */
-void mx_status_json(FILE *f, const char *name, const struct mx_status *st);
-
 /* Human-readable block. */
 void mx_status_human(FILE *f, const char *name, const struct mx_status *st);
 

@@ -342,24 +342,6 @@ const char *mx_fmt_duration(double secs, char *buf, size_t len)
 	return buf;
 }
 
-void mx_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 int mx_strlcpy(char *dst, const char *src, size_t len, const char *what)
 {
 	size_t n = strlen(src);

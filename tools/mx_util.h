@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mirrorctl helpers: one error message buffer, strict number and size
- * parsing, address checks, human sizes and JSON strings. Pure: no device
+ * parsing, address checks and human sizes. Pure: no device
  * or device-mapper access, so the unit tests can drive all of it.
  */
 #ifndef MX_UTIL_H
@@ -96,9 +96,6 @@ const char *mx_fmt_bytes(uint64_t bytes, char *buf, size_t len);
 
 /* "1:02:03" or "42s", "-" when @secs < 0. */
 const char *mx_fmt_duration(double secs, char *buf, size_t len);
-
-/* @s as a JSON string (quoted, escaped) on @f. */
-void mx_json_str(FILE *f, const char *s);
 
 /* Copy @src into @dst of @len bytes; -1 (mx_errmsg) when it does not fit. */
 int mx_strlcpy(char *dst, const char *src, size_t len, const char *what);

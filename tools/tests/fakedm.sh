@@ -336,5 +336,47 @@ else
 	skip "wait-sync on a terminal: no script(1)"
 fi
 
+# ---- defect 7: JSON, one model, schema-checked ----
+JSONCHECK=$(dirname "$0")/jsoncheck.py
+# json WANT-RC JQ-FILTER WHAT ARGS...: output valid by the schema, and the filter true.
+json() {
+	local want=$1 filter=$2 what=$3
+	shift 3
+	run "$want" "$@" || return 0
+	n=$((n + 1))
+	python3 "$JSONCHECK" "$tmp/out" 2>"$tmp/jerr" ||
+		fail "$what: mirrorctl $* --json output not valid: $(cat "$tmp/jerr") $(head -c 300 "$tmp/out")"
+	n=$((n + 1))
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1], encoding="utf-8")); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+		"$tmp/out" "$filter" 2>"$tmp/jerr" || fail "$what: not $filter: $(head -c 400 "$tmp/out")"
+}
+reset
+conf stopped source 0 "/dev/disk/by-label/caf$(printf '\xe9')" /dev/b "peer.1 = 10.0.0.2:7789 sync" \
+	"peer.2 = 10.0.0.3:7789 async"
+conf run source 0 /dev/a /dev/c "peer.1 = 10.0.0.2:7789 sync" "peer.2 = 10.0.0.3:7789 async"
+dev run mirrorx "/dev/a /dev/c 128 2 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 async" \
+	"source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 20/120 0 0 0 2 Connecting Idle async 7 5/9 0 0 0"
+dev bare mirrorx-recv "/dev/x /dev/y 0.0.0.0:7789" "target Consistent 128 0/4096 1 - Connected InSync - 0 0/0 0 0 0"
+json 0 'len(d) == 1 and d[0]["name"] == "run" and d[0]["active"] and d[0]["peers"][0]["address"] == "10.0.0.2:7789"' \
+	"one name" status run --json --sample-ms 0
+json 0 'len(d) == 3 and [m["name"] for m in d] == ["bare", "run", "stopped"]' "every mirror" status --json --sample-ms 0
+json 0 'set(d[0]) == set(d[1]) == set(d[2]) and set(d[1]["peers"][0]) == set(d[2]["peers"][0])' \
+	"same keys, running or stopped" status --json --sample-ms 0
+json 0 'd[0]["data_dev"] == "/dev/disk/by-label/caf\u00e9" and not d[0]["active"] and d[0]["peers"][1]["mode"] == "async"' \
+	"byte 0xe9" status stopped run bare --json --sample-ms 0
+json 0 'd[1]["data_dev"] == "/dev/x" and d[1]["role"] == "target" and d[1]["peers"][0]["id"] is None' \
+	"a target without config" status stopped bare --json --sample-ms 0
+json 3 'len(d) == 1 and d[0]["name"] == "nosuch" and d[0]["error"]["code"] == 3 and "unknown mirror" in d[0]["error"]["message"]' \
+	"status nosuch" status nosuch --json
+json 3 'len(d) == 2 and d[0]["error"] is None and d[1]["error"]["code"] == 3' "a good and an unknown one" \
+	status run nosuch --json --sample-ms 0
+json 0 'len(d) == 3 and d[1]["peers"][0]["repl"] == "Resyncing" and d[2]["configured_role"] == "source"' \
+	"list" list --json
+MX_FAKEDM= json 1 'len(d) == 1 and d[0]["error"]["code"] == 1 and d[0]["name"] is None' "list without device-mapper" list --json
+MX_FAKEDM= json 1 'len(d) == 1 and d[0]["name"] == "run"' "status without device-mapper" status run --json
+reset
+json 0 'd == []' "no mirrors" status --json
+json 0 'd == []' "no mirrors" list --json
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <json-c/json.h>
 #include "mx_conf.h"
+#include "mx_json.h"
 #include "mx_meta.h"
 #include "mx_status.h"
 #include "mx_util.h"
@@ -400,14 +402,31 @@ static void test_status(void)
 	st.peers[0].queue = 0;
 	CHECK(mx_status_all_in_sync(&st));
 
-	/* JSON: every field, nulls where unknown. */
+	/* JSON: every field, nulls where unknown (one mirror object). */
 	CHECK(!mx_status_parse("source UpToDate 128 1/4 1 1 Connected InSync sync 1 4/4 0 0 0",
 			       &st));
 	st.size_bytes = 4 * 65536 - 512;
-	f = fmemopen(buf, sizeof(buf), "w");
-	mx_status_json(f, "m\"x", &st);
-	fclose(f);
-	CHECK_STR(buf, "{\"name\":\"m\\\"x\",\"active\":true,\"role\":\"source\",\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"conn\":\"Connected\",\"repl\":\"InSync\",\"mode\":\"sync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0}]}");
+	{
+		struct mx_json_mirror jm = {
+			.name = "m\"x", .active = true, .role = MX_ROLE_SOURCE,
+			.st = &st,
+		};
+		struct json_object *arr = mx_json_array();
+
+		CHECK(!mx_json_add(arr, &jm));
+		f = fmemopen(buf, sizeof(buf), "w");
+		mx_json_emit(f, arr);
+		fclose(f);
+	}
+	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0}]}]\n");
+	/* Bytes >= 0x80: valid UTF-8 kept, stray bytes as their code point. */
+	{
+		struct json_object *o = mx_json_string("caf\xc3\xa9 \xe9\xff\xed\xa0\x80\x01");
+
+		CHECK_STR(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			  "\"caf\xc3\xa9 \xc3\xa9\xc3\xbf\xc3\xad\xc2\xa0\xc2\x80\\u0001\"");
+		json_object_put(o);
+	}
 	/* oos bytes never exceed the device. */
 	CHECK(mx_status_bytes(&st, 4) == 4 * 65536 - 512);
 
