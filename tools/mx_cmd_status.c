@@ -246,7 +246,10 @@ int mx_cmd_status(int argc, char **argv)
 		if (shown++)
 			fputs("\n", stdout);
 		if (ms[i].info.exists)
-			mx_status_human(stdout, ms[i].name, &st[i]);
+			mx_status_human(stdout, ms[i].name, &st[i],
+					ms[i].has_conf ? &ms[i].conf : NULL,
+					ms[i].info.open_count,
+					ms[i].info.suspended);
 		else
 			printf("%s: down (configured as %s; mirrorctl up %s starts it)\n",
 			       ms[i].name, mx_role_name(ms[i].conf.role),

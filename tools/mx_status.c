@@ -172,6 +172,9 @@ void mx_status_rates(struct mx_status *now, const struct mx_status *before,
 
 double mx_peer_resync_percent(const struct mx_peer_status *p)
 {
+	/* Idle, Connecting, refused...: the last pass's figure is stale. */
+	if (!mx_peer_copying(p) && strcmp(p->repl, "Paused"))
+		return !strcmp(p->repl, "InSync") ? 100.0 : -1;
 	if (p->todo)
 		return 100.0 * (double)p->done / (double)p->todo;
 	if (!strcmp(p->repl, "InSync"))
@@ -271,19 +274,22 @@ int mx_status_peer_index(const struct mx_status *st, int id)
 	return -1;
 }
 
-void mx_status_human(FILE *f, const char *name, const struct mx_status *st)
+void mx_status_human(FILE *f, const char *name, const struct mx_status *st,
+		     const struct mx_conf *c, int open_count, bool suspended)
 {
 	char b1[32], b2[32], b3[48], b4[32], b5[32], pct[16], id[16];
+	const char *addr;
 	uint32_t i;
 
-	fprintf(f, "%s: %s, %s, %s, region %s, %llu of %llu regions dirty\n",
+	fprintf(f, "%s: %s, %s, %s, region %s, %llu of %llu regions dirty, %s, open %d\n",
 		name, mx_role_name(st->role), st->data_state,
 		mx_fmt_bytes(st->size_bytes, b1, sizeof(b1)),
 		mx_fmt_bytes((uint64_t)st->region_sectors << 9, b2, sizeof(b2)),
-		(unsigned long long)st->dirty, (unsigned long long)st->total);
-	fprintf(f, "  %-4s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %-10s %s\n",
-		"PEER", "CONN", "REPL", "MODE", "OUT-OF-SYNC", "RESYNC",
-		"SPEED", "ETA", "QUEUE", "LAG");
+		(unsigned long long)st->dirty, (unsigned long long)st->total,
+		suspended ? "SUSPENDED" : "running", open_count);
+	fprintf(f, "  %-4s %-21s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %-10s %s\n",
+		"PEER", "ADDRESS", "CONN", "REPL", "MODE", "OUT-OF-SYNC",
+		"RESYNC", "SPEED", "ETA", "QUEUE", "LAG");
 	for (i = 0; i < st->nr_peers; i++) {
 		const struct mx_peer_status *p = &st->peers[i];
 		double r = mx_peer_resync_percent(p);
@@ -302,8 +308,12 @@ void mx_status_human(FILE *f, const char *name, const struct mx_status *st)
 			snprintf(b3, sizeof(b3), "%s/s",
 				 mx_fmt_bytes((uint64_t)p->speed, b4,
 					      sizeof(b4)));
-		fprintf(f, "  %-4s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %-10s %llu ms\n",
-			id, p->conn, p->repl, p->mode,
+		addr = "-";
+		if (c && p->id >= 0 && p->id < MX_NODES &&
+		    c->peers[p->id].present)
+			addr = c->peers[p->id].addr;
+		fprintf(f, "  %-4s %-21s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %-10s %llu ms\n",
+			id, addr, p->conn, p->repl, p->mode,
 			mx_fmt_bytes(mx_status_bytes(st, p->oos), b1,
 				     sizeof(b1)),
 			pct, b3, mx_fmt_duration(p->eta, b2, sizeof(b2)),

@@ -58,7 +58,10 @@ uint64_t mx_status_bytes(const struct mx_status *st, uint64_t regions);
 void mx_status_rates(struct mx_status *now, const struct mx_status *before,
 		     double dt);
 
-/* Progress of the current/last resync in percent, < 0: none to show. */
+/*
+ * Progress of the current resync in percent (100 when InSync), < 0 when
+ * none runs or is paused.
+ */
 double mx_peer_resync_percent(const struct mx_peer_status *p);
 
 /* Copying regions: Resyncing, Behind (async catch-up) or Verifying. */
@@ -88,7 +91,11 @@ void mx_progress_line(const char *name, const struct mx_status *st,
 /* Index of node @id among the peers, -1 when absent. */
 int mx_status_peer_index(const struct mx_status *st, int id);
 
-/* Human-readable block. */
-void mx_status_human(FILE *f, const char *name, const struct mx_status *st);
+/*
+ * Human-readable block: @c (may be NULL) gives the peers' addresses, the
+ * device's open count and suspension come from device-mapper.
+ */
+void mx_status_human(FILE *f, const char *name, const struct mx_status *st,
+		     const struct mx_conf *c, int open_count, bool suspended);
 
 #endif /* MX_STATUS_H */

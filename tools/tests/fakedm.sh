@@ -378,5 +378,20 @@ reset
 json 0 'd == []' "no mirrors" status --json
 json 0 'd == []' "no mirrors" list --json
 
+# ---- defect 9: status: no stale resync %, the address, open, suspended ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync" "peer.2 = node-c.example:7790 async"
+dev mx mirrorx "/dev/a /dev/c 128 2 1 10.0.0.2:7789 sync 2 10.0.0.3:7790 async" \
+	"source UpToDate 128 12/4096 2 1 Connected InSync sync 0 120/120 0 0 0 2 Connecting Idle async 7 5/9 0 0 0"
+echo 2 >"$MX_FAKEDM/mx/open"
+: >"$MX_FAKEDM/mx/suspended"
+if run 0 status mx --sample-ms 0; then
+	expect "$tmp/out" "^mx: .*SUSPENDED, open 2$" "status: suspended and open count"
+	expect "$tmp/out" "^  1 +10.0.0.2:7789 +Connected +InSync .* 100.0%" "status: address of peer 1"
+	expect "$tmp/out" "^  2 +node-c.example:7790 +Connecting +Idle +async +448.0 KiB +- " "status: Connecting Idle, no stale %"
+fi
+json 0 'd[0]["peers"][1]["resync_percent"] is None and d[0]["peers"][1]["address"] == "node-c.example:7790" and d[0]["suspended"] and d[0]["open_count"] == 2' \
+	"status --json of an idle peer" status mx --json
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]

@@ -551,6 +551,10 @@ static void test_progress(void)
 	mx_progress_line("mx", &st, &st.peers[2], 80, line, sizeof(line));
 	CHECK(strstr(line, "peer 3 Connecting/Idle 448.0 KiB out of sync"));
 	CHECK(!strchr(line, '%'));
+	/* Defect 9: no stale percentage of the last pass (5/9) when Idle. */
+	CHECK(mx_peer_resync_percent(&st.peers[2]) < 0);
+	CHECK(mx_peer_resync_percent(&st.peers[0]) > 16 &&
+	      mx_peer_resync_percent(&st.peers[1]) == 100);
 }
 
 int main(void)
