@@ -13,10 +13,13 @@
  *   NAME/suspended  present while suspended
  *   NAME/messages   every target message, one a line (appended)
  *
+ *   NAME/minor      its minor number (major 253), a new one at create
+ *
  * Fault injection: a file $MX_FAKEDM/fail-OP (OP: create, reload, remove,
  * message, resume) makes that ioctl fail, fail-OP-once its next call
- * only; its first line is logged as the kernel would,
- * "device-mapper: table: 253:0: mirrorx: REASON" (in $MX_FAKEDM/kmsg).
+ * only; its first line is logged as the kernel would, "device-mapper:
+ * table: 253:MINOR: mirrorx: REASON", in $MX_FAKEDM/kmsg (mx_kmsg_path()
+ * here), after a line about another device, as under concurrent use.
  * $MX_FAKEDM/log records every ioctl run: "OP NAME".
  */
 #include <dirent.h>
@@ -105,7 +108,7 @@ static int fake_write(const char *path, const char *mode, const char *s)
 }
 
 /* An injected failure of @op: logs the reason (as dm would) and fails. */
-static bool fake_fails(const char *op)
+static bool fake_fails(const char *op, int minor)
 {
 	char path[512], reason[256];
 	FILE *k;
@@ -120,14 +123,38 @@ static bool fake_fails(const char *op)
 	snprintf(path, sizeof(path), "%s/kmsg", fake_dir());
 	k = fopen(path, "a");
 	if (k) {
-		fprintf(k, "3,1,1,-;device-mapper: table: 253:0: mirrorx: %s\n",
-			reason);
+		/* Another device's message first, as under concurrent use. */
+		fprintf(k, "3,1,1,-;device-mapper: table: 253:99: mirrorx: Invalid argument count\n");
+		fprintf(k, "3,2,2,-;device-mapper: table: 253:%d: mirrorx: %s\n",
+			minor, reason);
+		fprintf(k, "3,3,3,-;device-mapper: ioctl: error adding target to table\n");
 		fclose(k);
 	}
 	if (fake_log)
 		fake_log(3, __FILE__, __LINE__, EINVAL, "ioctl failed: %s",
 			 reason);
 	return true;
+}
+
+/* The minor number of NAME: NAME/minor, given at create (else 0). */
+static int fake_minor(const char *name)
+{
+	char path[512], buf[16];
+
+	fake_path(path, sizeof(path), name, "minor");
+	return fake_read(path, buf, sizeof(buf)) ? 0 : atoi(buf);
+}
+
+const char *mx_kmsg_path(void)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/kmsg", fake_dir());
+	f = fopen(path, "a");
+	if (f)
+		fclose(f);
+	return path;
 }
 
 struct dm_task *dm_task_create(int type)
@@ -242,6 +269,7 @@ static int fake_info(struct dm_task *dmt)
 	dmt->info.exists = 1;
 	dmt->info.live_table = 1;
 	dmt->info.major = 253;
+	dmt->info.minor = fake_minor(dmt->name);
 	fake_path(path, sizeof(path), dmt->name, "open");
 	if (!fake_read(path, buf, sizeof(buf)))
 		dmt->info.open_count = atoi(buf);
@@ -349,9 +377,23 @@ static int fake_versions(struct dm_task *dmt)
 	return 1;
 }
 
+/* A new minor number, never one in use: $MX_FAKEDM/next-minor. */
+static int fake_next_minor(void)
+{
+	char path[512], buf[16];
+	int m = 1;
+
+	snprintf(path, sizeof(path), "%s/next-minor", fake_dir());
+	if (!fake_read(path, buf, sizeof(buf)))
+		m = atoi(buf);
+	snprintf(buf, sizeof(buf), "%d", m + 1);
+	fake_write(path, "w", buf);
+	return m;
+}
+
 static int fake_run(struct dm_task *dmt)
 {
-	char path[512];
+	char path[512], buf[16];
 
 	switch (dmt->type) {
 	case DM_DEVICE_INFO:
@@ -371,16 +413,20 @@ static int fake_run(struct dm_task *dmt)
 					 "%s: device exists", dmt->name);
 			return 0;
 		}
-		if (fake_fails("create"))
+		if (fake_fails("create", fake_minor(dmt->name)))
 			return 0;
 		fake_path(path, sizeof(path), dmt->name, NULL);
 		if (mkdir(path, 0755))
 			return 0;
-		return fake_put_table(dmt);
+		fake_path(path, sizeof(path), dmt->name, "minor");
+		snprintf(buf, sizeof(buf), "%d", fake_next_minor());
+		if (fake_write(path, "w", buf))
+			return 0;
+		return dmt->has_target ? fake_put_table(dmt) : 1;
 	case DM_DEVICE_RELOAD:
 		if (!fake_exists(dmt->name))
 			return fake_nodev(dmt);
-		if (fake_fails("reload"))
+		if (fake_fails("reload", fake_minor(dmt->name)))
 			return 0;
 		return fake_put_table(dmt);
 	case DM_DEVICE_CLEAR:
@@ -393,26 +439,27 @@ static int fake_run(struct dm_task *dmt)
 	case DM_DEVICE_RESUME:
 		if (!fake_exists(dmt->name))
 			return fake_nodev(dmt);
-		if (fake_fails("resume"))
+		if (fake_fails("resume", fake_minor(dmt->name)))
 			return 0;
 		fake_rm(dmt->name, "suspended");
 		return 1;
 	case DM_DEVICE_REMOVE:
 		if (!fake_exists(dmt->name))
 			return fake_nodev(dmt);
-		if (fake_fails("remove"))
+		if (fake_fails("remove", fake_minor(dmt->name)))
 			return 0;
 		fake_rm(dmt->name, "table");
 		fake_rm(dmt->name, "status");
 		fake_rm(dmt->name, "open");
 		fake_rm(dmt->name, "suspended");
 		fake_rm(dmt->name, "messages");
+		fake_rm(dmt->name, "minor");
 		fake_path(path, sizeof(path), dmt->name, NULL);
 		return rmdir(path) ? 0 : 1;
 	case DM_DEVICE_TARGET_MSG:
 		if (!fake_exists(dmt->name))
 			return fake_nodev(dmt);
-		if (fake_fails("message"))
+		if (fake_fails("message", fake_minor(dmt->name)))
 			return 0;
 		fake_path(path, sizeof(path), dmt->name, "messages");
 		return fake_write(path, "a", dmt->message) ? 0 : 1;

@@ -182,7 +182,7 @@ dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync"
 cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
 echo "Invalid async_limit" >"$MX_FAKEDM/fail-reload"
 if run 1 set mx --async-limit 8M; then
-	expect "$tmp/err" "did not load, nothing changed" "set reload fails"
+	expect "$tmp/err" "did not load, nothing changed.*mirrorx: Invalid async_limit" "set reload fails: the kernel's reason"
 fi
 rm -f "$MX_FAKEDM/fail-reload"
 n=$((n + 1))
@@ -204,9 +204,9 @@ if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
 	cp "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before"
 	run 0 up mx
 	cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
-	echo "cannot listen on 127.0.0.1:7790: Address in use" >"$MX_FAKEDM/fail-create-once"
+	echo "cannot listen on 127.0.0.1:7790: Address in use" >"$MX_FAKEDM/fail-reload-once"
 	if run 1 set mx --listen 127.0.0.1:7790; then
-		expect "$tmp/err" "the old one runs again, nothing changed" "set target fails"
+		expect "$tmp/err" "the old one runs again, nothing changed.*creating mx failed: mirrorx: cannot listen on 127.0.0.1:7790: Address in use" "set target fails: the kernel's reason"
 	fi
 	n=$((n + 1))
 	cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "set did not bring the old target table back"
@@ -392,6 +392,20 @@ if run 0 status mx --sample-ms 0; then
 fi
 json 0 'd[0]["peers"][1]["resync_percent"] is None and d[0]["peers"][1]["address"] == "node-c.example:7790" and d[0]["suspended"] and d[0]["open_count"] == 2' \
 	"status --json of an idle peer" status mx --json
+
+# ---- defect 10: the kernel's reason about this device, not another's ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync"
+dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync" \
+	"source UpToDate 128 0/4096 1 1 Connected Idle sync 0 0/0 0 0 0"
+echo 7 >"$MX_FAKEDM/mx/minor"
+echo "invalid message: peer 1 is busy" >"$MX_FAKEDM/fail-message"
+if run 1 resync mx 1; then
+	expect "$tmp/err" "message 'resync 1' to mx failed: mirrorx: invalid message: peer 1 is busy" "message failure reason"
+	n=$((n + 1))
+	! grep -q "Invalid argument count" "$tmp/err" || fail "another device's kernel message taken for mx's"
+fi
+rm -f "$MX_FAKEDM/fail-message"
 
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]
