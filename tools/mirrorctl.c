@@ -74,6 +74,11 @@ static const struct mx_verb mx_verbs[] = {
 	  "                           resync runs (default 1000, 0 = none)\n" },
 	{ "list", mx_cmd_list, "[--json]", "list mirrors, configured or active",
 	  "  --json                   machine-readable output\n" },
+	{ "dump", mx_cmd_dump, "NAME|--all [--json]",
+	  "print the effective config (every key, defaults filled in)",
+	  "  --all                    every configured mirror\n"
+	  "  --json                   the mirror objects of status --json\n"
+	  "                           (key \"config\" holds the config)\n" },
 	{ "wait-sync", mx_cmd_wait_sync, "NAME [--timeout SECS] [--quiet]",
 	  "wait until every peer is in sync (a progress line per peer)",
 	  "  --timeout SECS           give up after SECS (exit 5); default: never\n"

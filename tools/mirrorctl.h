@@ -121,6 +121,7 @@ int mx_cmd_demote(int argc, char **argv);
 int mx_cmd_set(int argc, char **argv);
 int mx_cmd_status(int argc, char **argv);
 int mx_cmd_list(int argc, char **argv);
+int mx_cmd_dump(int argc, char **argv);
 int mx_cmd_wait_sync(int argc, char **argv);
 int mx_cmd_check(int argc, char **argv);
 int mx_cmd_role(int argc, char **argv);

@@ -12,7 +12,9 @@
 #include "mirrorctl.h"
 #include "mx_json.h"
 
-enum { O_JSON = 256, O_SAMPLE, O_TIMEOUT, O_QUIET, O_FULL, O_ROLE, O_WAIT };
+enum {
+	O_JSON = 256, O_SAMPLE, O_TIMEOUT, O_QUIET, O_FULL, O_ROLE, O_WAIT, O_ALL,
+};
 
 /* ---- mirror names: active dm-mirrorx devices and configs ---- */
 
@@ -351,6 +353,80 @@ int mx_cmd_list(int argc, char **argv)
 		mx_json_emit(stdout, arr);
 	free(ns.v);
 	return code;
+}
+
+/* ---- dump ---- */
+
+int mx_cmd_dump(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *arr = NULL;
+	struct mx_names ns = { 0 };
+	bool json = false, all = false;
+	int opt, i, r, code = 0, shown = 0;
+	struct mx_status st;
+	struct mx_mirror m;
+	char *text;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		if (opt == O_ALL)
+			all = true;
+		else
+			json = true;
+	}
+	if (all && mx_want_args(argc, argv, 0, ""))
+		return MX_EXIT_USAGE;
+	if (!all && mx_want_args(argc, argv, 1, "mirror NAME (or --all)"))
+		return MX_EXIT_USAGE;
+	if (!all && mx_check_name(argv[optind]))
+		return mx_usage("%s", mx_errmsg);
+	text = malloc(MX_CONF_MAX);
+	arr = json ? mx_json_array() : NULL;
+	if (!text || (json && !arr))
+		return mx_err(MX_EXIT_FAIL, "out of memory");
+	if (all ? mx_all_names(&ns) : mx_names_add(&ns, argv[optind])) {
+		r = mx_err(MX_EXIT_FAIL, NULL);
+		mx_json_err(json, arr, NULL, r);
+		goto out;
+	}
+	for (i = 0; i < ns.n; i++) {
+		r = mx_find(ns.v[i], &m, !all);
+		if (!r && !m.has_conf)
+			continue;	/* --all: running without a config */
+		if (!r && json && m.info.exists && mx_get_status(m.name, &st))
+			r = mx_err(MX_EXIT_FAIL, NULL);
+		if (r) {
+			code = code ? code : r;
+			mx_json_err(json, arr, ns.v[i], r);
+			continue;
+		}
+		if (json) {
+			if (mx_json_add_mirror(arr, ns.v[i], &m, &st, 0, NULL))
+				code = mx_err(MX_EXIT_FAIL, NULL);
+			continue;
+		}
+		if (mx_conf_format(&m.conf, text, MX_CONF_MAX)) {
+			code = mx_err(MX_EXIT_FAIL, NULL);
+			continue;
+		}
+		printf("%s%s", shown++ ? "\n" : "", text);
+	}
+	r = code;
+out:
+	if (json)
+		mx_json_emit(stdout, arr);
+	free(text);
+	free(ns.v);
+	return r;
 }
 
 /* ---- wait-sync ---- */

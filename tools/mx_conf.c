@@ -24,8 +24,6 @@
 #include "mx_conf.h"
 #include "mx_util.h"
 
-#define MX_CONF_MAX	65536
-
 void mx_conf_init(struct mx_conf *c)
 {
 	memset(c, 0, sizeof(*c));

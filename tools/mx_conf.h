@@ -21,6 +21,7 @@
 #define MX_DEFAULT_PORT		7789
 #define MX_DEFAULT_REGION	128	/* sectors: 64 KiB */
 #define MX_DEFAULT_CONF_DIR	"/etc/mirrorx"
+#define MX_CONF_MAX		65536	/* config file text */
 #define MX_TABLE_LEN		4096	/* table parameters, as MX_DM_PARAMS_LEN */
 
 enum mx_role {

@@ -106,8 +106,9 @@ static struct json_object *mx_peer_obj(const struct mx_json_mirror *m,
 		return NULL;
 	if (m->conf && id >= 0 && id < MX_NODES && m->conf->peers[id].present)
 		cp = &m->conf->peers[id];
-	if (p && strcmp(p->mode, "-"))
-		mode = p->mode;
+	/* Running: the kernel's ("-", null, on a target); stopped: the config's. */
+	if (p)
+		mode = strcmp(p->mode, "-") ? p->mode : NULL;
 	else if (cp)
 		mode = cp->async ? "async" : "sync";
 	mx_put(o, "id", id < 0 ? NULL : json_object_new_int(id));
@@ -132,6 +133,52 @@ static struct json_object *mx_peer_obj(const struct mx_json_mirror *m,
 	mx_put(o, "queue_bytes", p ? mx_u64(p->queue) : NULL);
 	mx_put(o, "queue_writes", p ? mx_u64(p->queue_writes) : NULL);
 	mx_put(o, "lag_ms", p ? mx_u64(p->lag_ms) : NULL);
+	return o;
+}
+
+/* The effective config: every key, defaults filled in. */
+static struct json_object *mx_conf_obj(const struct mx_conf *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *peers = json_object_new_array();
+	int i;
+
+	if (!o || !peers) {
+		json_object_put(o);
+		json_object_put(peers);
+		return NULL;
+	}
+	mx_put(o, "name", mx_json_string(c->name));
+	mx_put(o, "node_id", json_object_new_int(c->node_id));
+	mx_put(o, "role", json_object_new_string(mx_role_name(c->role)));
+	mx_put(o, "data_dev", mx_json_string(c->data));
+	mx_put(o, "meta_dev", mx_json_string(c->meta));
+	mx_put(o, "region_bytes", mx_u64((uint64_t)c->region_sectors << 9));
+	mx_put(o, "listen", mx_json_string(c->listen));
+	for (i = 0; i < MX_NODES; i++) {
+		struct json_object *p;
+
+		if (!c->peers[i].present)
+			continue;
+		p = json_object_new_object();
+		mx_put(p, "id", json_object_new_int(i));
+		mx_put(p, "address", mx_json_string(c->peers[i].addr));
+		mx_put(p, "mode", json_object_new_string(c->peers[i].async ?
+							 "async" : "sync"));
+		json_object_array_add(peers, p);
+	}
+	mx_put(o, "peers", peers);
+	mx_put(o, "resync_rate_kib", json_object_new_int64(c->resync_rate));
+	mx_put(o, "async_limit_bytes", c->async_limit ?
+	       mx_u64(c->async_limit) : NULL);
+	mx_put(o, "on_congestion", json_object_new_string(c->congestion_behind ?
+							  "behind" : "block"));
+	mx_put(o, "on_disconnect", json_object_new_string(c->disconnect_suspend ?
+							  "suspend" : "continue"));
+	mx_put(o, "auth", c->auth[0] ? mx_json_string(c->auth) : NULL);
+	mx_put(o, "data_csum", json_object_new_boolean(c->data_csum));
+	mx_put(o, "meta_uuid", c->meta_uuid[0] ?
+	       json_object_new_string(c->meta_uuid) : NULL);
 	return o;
 }
 
@@ -200,6 +247,7 @@ static struct json_object *mx_mirror_obj(const struct mx_json_mirror *m)
 						      mx_peer_obj(m, i, NULL));
 	}
 	mx_put(o, "peers", peers);
+	mx_put(o, "config", c ? mx_conf_obj(c) : NULL);
 	return o;
 }
 

@@ -97,6 +97,8 @@ bad 2 "option '--wipe' is abbreviated" delete mx --wipe
 bad 2 "option '--conf' is abbreviated" --conf /tmp status
 bad 2 "option '--js' is abbreviated" status --js
 bad 2 "missing mirror NAME" promote --force
+bad 2 "missing mirror NAME \(or --all\)" dump
+bad 2 "unexpected argument 'mx'" dump mx --all
 
 echo "cli.sh: $n checks, $fails failed"
 [ $fails -eq 0 ]

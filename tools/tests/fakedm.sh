@@ -407,5 +407,29 @@ if run 1 resync mx 1; then
 fi
 rm -f "$MX_FAKEDM/fail-message"
 
+# ---- dump: the effective config ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync # B" "resync_rate = 100"
+conf my target 1 /dev/c /dev/d "peer.0 = 10.0.0.1:7789 async" "listen = 10.0.0.3:7789"
+dev my mirrorx-recv "/dev/c /dev/d 10.0.0.3:7789" "target Consistent 128 0/4096 1 0 Connected InSync - 0 0/0 0 0 0"
+dev orphan mirrorx "/dev/x /dev/y 128 1 1 1.2.3.4:5 sync" "source UpToDate 128 0/4096 1 1 Connected InSync sync 0 0/0 0 0 0"
+if run 0 dump mx; then
+	expect "$tmp/out" "^region_size = 64K$" "dump fills in defaults"
+	expect "$tmp/out" "^peer.1 = 10.0.0.2:7789 sync$" "dump: no comments in values"
+	expect "$tmp/out" "^on_disconnect = continue$" "dump: every key"
+fi
+if run 0 dump --all; then
+	n=$((n + 1))
+	[ "$(grep -c '^name = ' "$tmp/out")" = 2 ] || fail "dump --all: not the two configured mirrors: $(cat "$tmp/out")"
+fi
+json 0 'len(d) == 1 and d[0]["config"]["resync_rate_kib"] == 100 and d[0]["config"]["region_bytes"] == 65536 and d[0]["config"]["peers"] == [{"id": 1, "address": "10.0.0.2:7789", "mode": "sync"}]' \
+	"dump --json" dump mx --json
+json 0 '[m["name"] for m in d] == ["mx", "my"] and d[1]["config"]["listen"] == "10.0.0.3:7789" and d[1]["active"]' \
+	"dump --all --json" dump --all --json
+json 3 'd[0]["error"]["code"] == 3 and d[0]["config"] is None' "dump of a mirror without config" dump orphan --json
+json 0 'd[2]["config"] is None and d[0]["config"]["name"] == "mx"' "status carries the config" status --json --sample-ms 0
+run 2 dump
+run 2 dump mx --all
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]

@@ -418,7 +418,7 @@ static void test_status(void)
 		mx_json_emit(f, arr);
 		fclose(f);
 	}
-	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0}]}]\n");
+	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0}],\"config\":null}]\n");
 	/* Bytes >= 0x80: valid UTF-8 kept, stray bytes as their code point. */
 	{
 		struct json_object *o = mx_json_string("caf\xc3\xa9 \xe9\xff\xed\xa0\x80\x01");
