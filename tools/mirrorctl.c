@@ -79,6 +79,10 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --all                    every configured mirror\n"
 	  "  --json                   the mirror objects of status --json\n"
 	  "                           (key \"config\" holds the config)\n" },
+	{ "metrics", mx_cmd_metrics, "[--sample-ms MS]",
+	  "OpenMetrics text of every mirror (node_exporter textfile)",
+	  "  --sample-ms MS           sampling time for the resync speed\n"
+	  "                           (default 1000, 0 = none)\n" },
 	{ "wait-sync", mx_cmd_wait_sync, "NAME [--timeout SECS] [--quiet]",
 	  "wait until every peer is in sync (a progress line per peer)",
 	  "  --timeout SECS           give up after SECS (exit 5); default: never\n"

@@ -122,6 +122,7 @@ int mx_cmd_set(int argc, char **argv);
 int mx_cmd_status(int argc, char **argv);
 int mx_cmd_list(int argc, char **argv);
 int mx_cmd_dump(int argc, char **argv);
+int mx_cmd_metrics(int argc, char **argv);
 int mx_cmd_wait_sync(int argc, char **argv);
 int mx_cmd_check(int argc, char **argv);
 int mx_cmd_role(int argc, char **argv);

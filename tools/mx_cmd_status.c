@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "mirrorctl.h"
 #include "mx_json.h"
+#include "mx_metrics.h"
 
 enum {
 	O_JSON = 256, O_SAMPLE, O_TIMEOUT, O_QUIET, O_FULL, O_ROLE, O_WAIT, O_ALL,
@@ -351,6 +352,70 @@ int mx_cmd_list(int argc, char **argv)
 	}
 	if (json)
 		mx_json_emit(stdout, arr);
+	free(ns.v);
+	return code;
+}
+
+/* ---- metrics ---- */
+
+int mx_cmd_metrics(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sample-ms", required_argument, NULL, O_SAMPLE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_metrics_mirror *mm = NULL;
+	struct mx_status *st = NULL, *st0 = NULL;
+	struct mx_names ns = { 0 };
+	uint64_t sample_ms = 1000;
+	int opt, i, r, code = 0, n = 0;
+	struct mx_mirror m;
+	bool sample = false;
+	double t0;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		if (mx_parse_num("--sample-ms", optarg, 0, 60000, &sample_ms))
+			return mx_usage("%s", mx_errmsg);
+	}
+	if (mx_want_args(argc, argv, 0, ""))
+		return MX_EXIT_USAGE;
+	if (mx_all_names(&ns))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	mm = calloc(ns.n + 1, sizeof(*mm));
+	st = calloc(ns.n + 1, sizeof(*st));
+	st0 = calloc(ns.n + 1, sizeof(*st0));
+	if (!mm || !st || !st0)
+		return mx_err(MX_EXIT_FAIL, "out of memory");
+	for (i = 0; i < ns.n; i++) {
+		r = mx_find(ns.v[i], &m, false);
+		if (!r && m.info.exists && mx_get_status(m.name, &st0[n]))
+			r = mx_err(MX_EXIT_FAIL, NULL);
+		if (r) {
+			code = code ? code : r;	/* the others still count */
+			continue;
+		}
+		mm[n].name = ns.v[i];
+		mm[n].st = m.info.exists ? &st[n] : NULL;
+		st[n] = st0[n];
+		sample |= m.info.exists && mx_resyncing(&st0[n]);
+		n++;
+	}
+	if (sample && sample_ms) {
+		t0 = mx_now();
+		usleep(sample_ms * 1000);
+		for (i = 0; i < n; i++)
+			if (mm[i].st && !mx_get_status(mm[i].name, &st[i]))
+				mx_status_rates(&st[i], &st0[i], mx_now() - t0);
+	}
+	mx_metrics_write(stdout, mm, n);
+	free(mm);
+	free(st);
+	free(st0);
 	free(ns.v);
 	return code;
 }

@@ -431,5 +431,35 @@ json 0 'd[2]["config"] is None and d[0]["config"]["name"] == "mx"' "status carri
 run 2 dump
 run 2 dump mx --all
 
+# ---- metrics: OpenMetrics text, parsed ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync" "peer.2 = 10.0.0.3:7789 async"
+conf stopped source 0 /dev/c /dev/d "peer.1 = 10.0.0.2:7789 sync"
+dev mx mirrorx "/dev/a /dev/b 128 2 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 async" \
+	"source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 30/120 0 0 0 2 Connecting Idle async 7 5/9 4096 3 250"
+dev tgt mirrorx-recv "/dev/x /dev/y 0.0.0.0:7789" "target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
+if run 0 metrics --sample-ms 0; then
+	n=$((n + 1))
+	if python3 "$(dirname "$0")/omcheck.py" "$tmp/out" >"$tmp/samples" 2>"$tmp/err"; then
+		for want in 'mirrorx_mirror_up{mirror="mx"} 1' 'mirrorx_mirror_up{mirror="stopped"} 0' \
+			'mirrorx_mirror_role{mirror="tgt",role="target"} 1' \
+			'mirrorx_peer_state{mirror="mx",peer="2",conn="Connecting",repl="Idle"} 1' \
+			'mirrorx_peer_out_of_sync_bytes{mirror="mx",peer="1"} 1048576' \
+			'mirrorx_peer_resync_progress_ratio{mirror="mx",peer="1"} 0.25' \
+			'mirrorx_peer_async_queue_bytes{mirror="mx",peer="2"} 4096' \
+			'mirrorx_peer_async_lag_seconds{mirror="mx",peer="2"} 0.25' \
+			'mirrorx_peer_connected{mirror="tgt",peer="none"} 0' \
+			'mirrorx_mirror_dirty_bytes{mirror="mx"} 786432'; do
+			n=$((n + 1))
+			grep -qxF "$want" "$tmp/samples" || fail "metrics: no sample $want"
+		done
+		n=$((n + 1))
+		! grep -q 'resync_progress_ratio{mirror="mx",peer="2"}' "$tmp/samples" ||
+			fail "metrics: a progress ratio for an idle peer"
+	else
+		fail "metrics: not OpenMetrics: $(cat "$tmp/err")"
+	fi
+fi
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]
