@@ -225,11 +225,11 @@ reset
 conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync"
 # No device-mapper at all: a failure (1), never "unknown mirror" (3).
 for v in check status role down; do
-	if MX_FAKEDM= run 1 $v mx; then
+	if MX_FAKEDM='' run 1 $v mx; then
 		expect "$tmp/err" "cannot talk to device-mapper" "$v without device-mapper"
 	fi
 done
-MX_FAKEDM= run 1 list
+MX_FAKEDM='' run 1 list
 # Unknown mirror: 3 from every verb that takes a NAME.
 for v in check status role down up delete demote promote wait-sync; do
 	run 3 $v nosuch
@@ -372,8 +372,8 @@ json 3 'len(d) == 2 and d[0]["error"] is None and d[1]["error"]["code"] == 3' "a
 	status run nosuch --json --sample-ms 0
 json 0 'len(d) == 3 and d[1]["peers"][0]["repl"] == "Resyncing" and d[2]["configured_role"] == "source"' \
 	"list" list --json
-MX_FAKEDM= json 1 'len(d) == 1 and d[0]["error"]["code"] == 1 and d[0]["name"] is None' "list without device-mapper" list --json
-MX_FAKEDM= json 1 'len(d) == 1 and d[0]["name"] == "run"' "status without device-mapper" status run --json
+MX_FAKEDM='' json 1 'len(d) == 1 and d[0]["error"]["code"] == 1 and d[0]["name"] is None' "list without device-mapper" list --json
+MX_FAKEDM='' json 1 'len(d) == 1 and d[0]["name"] == "run"' "status without device-mapper" status run --json
 reset
 json 0 'd == []' "no mirrors" status --json
 json 0 'd == []' "no mirrors" list --json
