@@ -461,5 +461,26 @@ if run 0 metrics --sample-ms 0; then
 	fi
 fi
 
+# ---- bash completion: --conf-dir on the line, peers from dump ----
+reset
+mkdir -p "$tmp/other" "$tmp/bin"
+MIRRORX_CONF_DIR=$tmp/other conf alt source 0 /dev/a /dev/b "peer.3 = 10.0.0.2:7789 sync # B" "peer.5 = 10.0.0.5:7789 async"
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync"
+ln -sf "$CTL" "$tmp/bin/mirrorctl"
+comp() { # WORDS...: the completions of the last word
+	PATH=$tmp/bin:$PATH bash -c '
+		source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_mirrorctl; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		"$(dirname "$0")/../bash-completion/mirrorctl" "$@" 2>"$tmp/err"
+}
+n=$((n + 1))
+[ "$(comp mirrorctl --conf-dir "$tmp/other" status '')" = alt ] || fail "completion ignores --conf-dir: $(comp mirrorctl --conf-dir "$tmp/other" status '')"
+n=$((n + 1))
+[ "$(comp mirrorctl status '')" = mx ] || fail "completion without --conf-dir: $(comp mirrorctl status '')"
+n=$((n + 1))
+[ "$(comp mirrorctl "--conf-dir=$tmp/other" pause alt '' | tr '\n' ' ')" = "3 5 " ] ||
+	fail "completion of peers: $(comp mirrorctl "--conf-dir=$tmp/other" pause alt '')"
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]
