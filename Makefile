@@ -14,7 +14,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 
 DEPS_STAMP := .deps-ok
 
-.PHONY: all deps module tools clean check style docs sparse kunit utest \
+.PHONY: all deps module tools clean check check-long style docs sparse kunit utest \
 	integration demo bench install
 
 all: module tools
@@ -51,6 +51,10 @@ integration: all
 
 check: deps
 	scripts/check.sh
+
+# The soaks kept out of make check's 45-minute budget ("# long" header).
+check-long: all
+	MX_JOBS=2 tests/run.sh $$(grep -l '^# long' tests/[0-9]*.sh)
 
 demo: all
 	scripts/demo.sh

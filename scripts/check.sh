@@ -12,7 +12,8 @@
 #   kunit   scripts/kunit.sh (missing script = failed)
 #   utest   make utest
 #   fuzz    tests/fuzz/run.sh (wire and metadata decoders, ASan/UBSan)
-#   tests/* tests/run.sh (QEMU guests)
+#   tests/* tests/run.sh (QEMU guests), all but those with a "# long"
+#           header line (make check-long runs them)
 #
 # Two kernels (README.md, "Kernels"): the main one, KVER (default
 # scripts/kver.sh: Debian 12's 6.1), gets every step above. Then each
@@ -163,7 +164,9 @@ kstep sparse make sparse
 kstep kunit kunit
 step utest make utest
 step fuzz tests/fuzz/run.sh
-integration
+# Every integration test but the soaks marked "# long" (make check-long).
+mapfile -t all_tests < <(grep -L '^# long' tests/[0-9]*.sh)
+integration "${all_tests[@]}"
 
 for k in $KVER2; do
 	t2=$(date +%s)

@@ -18,7 +18,7 @@ PKGS=(
 	qemu-system-x86 qemu-utils
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
 	busybox-static
-	libdevmapper-dev dmsetup
+	libdevmapper-dev dmsetup libjson-c-dev python3-jsonschema
 	fio drbd-utils iperf3 iproute2 iptables e2fsprogs xfsprogs keyutils
 	sparse gnuplot-nox jq openssl dkms
 	python3-docutils groff-base

@@ -9,7 +9,8 @@
 # (6.1 or 6.12; default: the series of $KVER when set, else 6.1). The tree
 # is unpacked once into the cache (never into the repo), the repo's
 # dm-mirrorx/ is symlinked in as drivers/md/dm-mirrorx, and kunit.py builds
-# into a separate build dir so later runs are incremental. Each series has
+# into a separate build dir so later runs are incremental (our objects are
+# rebuilt whenever another checkout ran last). Each series has
 # its own tree, build dir and lock under the cache:
 #   6.1:   linux-source-6.1/   kunit-build/          .kunit.lock
 #   other: linux-source-S/     kunit-build-S/        .kunit-S.lock
@@ -76,6 +77,15 @@ grep -qxF "$kconfig_line" "$SRC/drivers/md/Kconfig" ||
 make_line='obj-$(CONFIG_DM_MIRRORX) += dm-mirrorx/'
 grep -qxF "$make_line" "$SRC/drivers/md/Makefile" ||
 	printf '%s\n' "$make_line" >>"$SRC/drivers/md/Makefile"
+
+# The build dir is shared by every checkout (worktrees, CI clones): make
+# compares file times only, so objects of another checkout's sources could
+# be linked with ours. Rebuild our objects when the checkout changed.
+if [ "$(cat "$BUILD/.mx-repo" 2>/dev/null)" != "$REPO" ]; then
+	rm -rf "$BUILD/drivers/md/dm-mirrorx"
+	mkdir -p "$BUILD"
+	echo "$REPO" >"$BUILD/.mx-repo"
+fi
 
 cd "$SRC"
 start=$(date +%s)

@@ -28,9 +28,9 @@ vm_run A "dmsetup create tiny --table '0 8 linear $MX_META 0' && dmsetup mknodes
 mxctl_err A 2 "metadata device /dev/mapper/tiny is too small: 36.0 KiB needed" "${src[@]}" --data "$MX_DATA" --meta /dev/mapper/tiny
 mxctl_err A 2 "has too many regions|too small" "${src[@]}" --data "$MX_DATA" --meta /dev/mapper/tiny --region-size 4K
 mxctl_err A 2 "bad region size '3K'" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --region-size 3K
-mxctl_err A 2 "bad size '1X' for async_limit" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --async-limit 1X
+mxctl_err A 2 "bad size '1X' for --async-limit" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --async-limit 1X
 mxctl_err A 2 "node id 9 out of range" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --node-id 9
-mxctl_err A 2 "bad number 'fast' for resync_rate" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --resync-rate fast
+mxctl_err A 2 "bad rate 'fast' for --resync-rate" "${src[@]}" --data "$MX_DATA" --meta "$MX_META" --resync-rate fast
 mxctl_err A 2 "bad address '$b_addr:0'" create mx --role source --peer "1,$b_addr:0" --data "$MX_DATA" --meta "$MX_META"
 mxctl_err A 2 "bad number '-1' for --timeout" wait-sync nosuch --timeout -1
 vm_run A "dmsetup remove tiny"
@@ -57,7 +57,7 @@ assert_eq source "$(mxctl A role mx)" "A's role"
 assert_eq target "$(mxctl B role mx)" "B's role"
 mxctl A list
 mxctl A status
-mxctl B status mx --json | jq -e '.role == "target" and .peers[0].id == 0' >/dev/null || fail "B status --json"
+mxctl B status mx --json | jq -e '.[0].role == "target" and .[0].peers[0].id == 0' >/dev/null || fail "B status --json"
 mxctl A check mx --role source
 mxctl B check mx --role target
 mxctl_err A 2 "has no peer 5" pause mx 5
@@ -101,7 +101,7 @@ mxctl A resume mx 1
 mx_wait_state A Resyncing 10
 js=$(mxctl A status mx --json --sample-ms 2000)
 echo "$js"
-jq -e '.peers[0].speed_bytes_per_sec > 0 and .peers[0].eta_seconds >= 0 and .peers[0].resync_total == 1024' <<<"$js" >/dev/null ||
+jq -e '.[0].peers[0].speed_bytes_per_sec > 0 and .[0].peers[0].eta_seconds >= 0 and .[0].peers[0].resync_total == 1024' <<<"$js" >/dev/null ||
 	fail "no speed/ETA during the full resync"
 mxctl A set mx --resync-rate 0
 mxctl A wait-sync mx --timeout 300

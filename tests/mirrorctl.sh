@@ -99,7 +99,7 @@ mxctl_create_pair() {
 }
 
 # mx_json GUEST: mirrorctl status mx --json (no sampling delay).
-mx_json() { mxctl "$1" status mx --json --sample-ms 0; }
+mx_json() { mxctl "$1" status mx --json --sample-ms 0 | jq -c ".[0]"; }
 
 # mx_role GUEST: the dm table's target type of mx ("" when not running).
 mx_table_target() {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/fs.h>
@@ -42,7 +43,8 @@ static const struct mx_verb mx_verbs[] = {
 	  "                           its source so it can be promoted)\n"
 	  "  --listen HOST:PORT       address this node listens on as a target\n"
 	  "                           (default 0.0.0.0:7789)\n"
-	  "  --resync-rate KIB        resync limit in KiB/s (0 = unlimited)\n"
+	  "  --resync-rate RATE       resync limit: KiB/s, or 100M, 1G/s\n"
+	  "                           (0 = unlimited)\n"
 	  "  --async-limit SIZE       async queue bound (1M..16G)\n"
 	  "  --on-congestion block|behind\n"
 	  "  --on-disconnect continue|suspend\n"
@@ -53,9 +55,13 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --keep-meta              reuse valid existing metadata\n"
 	  "  --force                  overwrite existing metadata or config\n"
 	  "  --no-start               only write the config and metadata\n" },
-	{ "delete", mx_cmd_delete, "NAME [--wipe-meta]",
+	{ "delete", mx_cmd_delete, "NAME [--wipe-meta [--force]]",
 	  "stop the mirror and remove its config",
-	  "  --wipe-meta              also zero the metadata superblock\n" },
+	  "  --wipe-meta              also zero the metadata superblock: only\n"
+	  "                           a block device holding this mirror's\n"
+	  "                           (the running table's, or the UUID the\n"
+	  "                           config recorded as meta_uuid)\n"
+	  "  --force                  with --wipe-meta: wipe any block device\n" },
 	{ "up", mx_cmd_up, "NAME [--role source|target]",
 	  "start a configured mirror (after a reboot)",
 	  "  --role source|target     role to start in (default: the role in\n"
@@ -68,8 +74,17 @@ static const struct mx_verb mx_verbs[] = {
 	  "                           resync runs (default 1000, 0 = none)\n" },
 	{ "list", mx_cmd_list, "[--json]", "list mirrors, configured or active",
 	  "  --json                   machine-readable output\n" },
+	{ "dump", mx_cmd_dump, "NAME|--all [--json]",
+	  "print the effective config (every key, defaults filled in)",
+	  "  --all                    every configured mirror\n"
+	  "  --json                   the mirror objects of status --json\n"
+	  "                           (key \"config\" holds the config)\n" },
+	{ "metrics", mx_cmd_metrics, "[--sample-ms MS]",
+	  "OpenMetrics text of every mirror (node_exporter textfile)",
+	  "  --sample-ms MS           sampling time for the resync speed\n"
+	  "                           (default 1000, 0 = none)\n" },
 	{ "wait-sync", mx_cmd_wait_sync, "NAME [--timeout SECS] [--quiet]",
-	  "wait until every peer is in sync (progress bar on a terminal)",
+	  "wait until every peer is in sync (a progress line per peer)",
 	  "  --timeout SECS           give up after SECS (exit 5); default: never\n"
 	  "  --quiet                  no progress output\n" },
 	{ "check", mx_cmd_check, "NAME [--role source|target] [--wait SECS]",
@@ -94,7 +109,7 @@ static const struct mx_verb mx_verbs[] = {
 	  "" },
 	{ "set", mx_cmd_set, "NAME [options]",
 	  "change settings: config, and the running mirror",
-	  "  --resync-rate KIB        applied at once (message)\n"
+	  "  --resync-rate RATE       applied at once (message)\n"
 	  "  --async-limit SIZE       applied by reloading the table\n"
 	  "  --on-congestion block|behind\n"
 	  "  --on-disconnect continue|suspend\n"
@@ -131,8 +146,9 @@ static void mx_main_help(FILE *f)
 			mx_verbs[i].summary);
 	fprintf(f,
 		"\nConfig: $MIRRORX_CONF_DIR/NAME.conf (default %s).\n"
-		"Exit status: 0 success, 1 failure, 2 bad arguments, 3 unknown\n"
-		"mirror, 4 refused by a safety check (see --force), 5 timeout.\n"
+		"Exit status: 0 success, 1 failure, 2 bad arguments or config\n"
+		"file, 3 unknown mirror, 4 refused by a safety check (device in\n"
+		"use, data state; see --force), 5 timeout.\n"
 		"See mirrorctl(8).\n", MX_DEFAULT_CONF_DIR);
 }
 
@@ -155,6 +171,8 @@ int mx_err(int code, const char *fmt, ...)
 	} else {
 		snprintf(msg, sizeof(msg), "%s", mx_errmsg);
 	}
+	/* The last error, for --json output. */
+	snprintf(mx_errmsg, sizeof(mx_errmsg), "%s", msg);
 	fflush(stdout);
 	fprintf(stderr, "mirrorctl: %s%s%s\n",
 		mx_cur_verb ? mx_cur_verb->name : "",
@@ -190,10 +208,53 @@ void mx_note(const char *fmt, ...)
 	fputc('\n', stdout);
 }
 
+/*
+ * getopt_long() takes any unique prefix of a long option ("--f" for
+ * --force). mirrorctl takes long options by their full name only, so a
+ * typo never turns into a safety override: an abbreviation is refused
+ * before getopt_long() sees it.
+ */
+static int mx_no_abbrev(int argc, char **argv, const struct option *longopts)
+{
+	const struct option *o, *exact;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		size_t len;
+
+		if (!strcmp(a, "--"))
+			break;
+		if (strncmp(a, "--", 2) || !a[2])
+			continue;
+		a += 2;
+		len = strcspn(a, "=");
+		exact = NULL;
+		for (o = longopts; o->name; o++)
+			if (strlen(o->name) == len && !strncmp(o->name, a, len))
+				exact = o;
+		if (exact) {
+			/* Its value in the next argument: not an option. */
+			if (exact->has_arg == required_argument && !a[len])
+				i++;
+			continue;
+		}
+		for (o = longopts; o->name; o++)
+			if (!strncmp(o->name, a, len))
+				return mx_usage("option '%.*s' is abbreviated: write --%s",
+						(int)len + 2, argv[i], o->name);
+	}
+	return 0;
+}
+
 int mx_getopt(int argc, char **argv, const char *optstr,
 	      const struct option *longopts)
 {
-	int c = getopt_long(argc, argv, optstr, longopts, NULL);
+	int c;
+
+	if (optind <= 1 && mx_no_abbrev(argc, argv, longopts))
+		return '?';
+	c = getopt_long(argc, argv, optstr, longopts, NULL);
 
 	switch (c) {
 	case 'h':
@@ -230,6 +291,20 @@ int mx_find_arg(int argc, char **argv, struct mx_mirror *m, bool need_conf)
 	return mx_find(argv[optind], m, need_conf);
 }
 
+/* Does the verb being run write the config (and so take its lock)? */
+static bool mx_verb_writes_conf(void)
+{
+	static const char *const writers[] = {
+		"create", "delete", "up", "down", "set", "promote", "demote",
+	};
+	size_t i;
+
+	for (i = 0; mx_cur_verb && i < ARRAY_SIZE(writers); i++)
+		if (!strcmp(mx_cur_verb->name, writers[i]))
+			return true;
+	return false;
+}
+
 int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
 {
 	int r;
@@ -238,9 +313,12 @@ int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
 	if (mx_check_name(name))
 		return mx_err(MX_EXIT_USAGE, NULL);
 	snprintf(m->name, sizeof(m->name), "%s", name);
+	if (mx_verb_writes_conf() && mx_conf_lock(name))
+		return mx_err(MX_EXIT_FAIL, NULL);
 	r = mx_conf_load(name, &m->conf);
 	if (r < 0)
-		return mx_err(MX_EXIT_FAIL, NULL);
+		return mx_err(r == MX_CONF_BAD ? MX_EXIT_USAGE : MX_EXIT_FAIL,
+			      NULL);
 	m->has_conf = r == 0;
 	if (mx_dm_info(name, &m->info))
 		return mx_err(MX_EXIT_FAIL, NULL);
@@ -388,6 +466,84 @@ static int mx_check_devices(const struct mx_conf *c, uint64_t *sectors)
 	return 0;
 }
 
+/* Read the superblock of @path. */
+static int mx_meta_peek(const char *path, struct mx_meta_info *mi)
+{
+	int fd = mx_open_direct(path, O_RDONLY);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = mx_meta_read(fd, path, mi);
+	close(fd);
+	return r;
+}
+
+void mx_record_meta_uuid(struct mx_conf *c)
+{
+	struct mx_meta_info mi;
+
+	if (mx_meta_peek(c->meta, &mi) || mi.kind != MX_META_VALID ||
+	    !mi.uuid[0] || !strcmp(mi.uuid, c->meta_uuid))
+		return;
+	snprintf(c->meta_uuid, sizeof(c->meta_uuid), "%s", mi.uuid);
+	mx_conf_save(c);	/* best effort: only delete --wipe-meta reads it */
+}
+
+/* The device @tbl names ("253:4" as the kernel prints it, or a path). */
+static int mx_table_dev(const char *tbl, uint64_t *rdev)
+{
+	unsigned int ma, mi;
+	struct stat sb;
+	char c;
+
+	if (sscanf(tbl, "%u:%u%c", &ma, &mi, &c) == 2) {
+		*rdev = makedev(ma, mi);
+		return 0;
+	}
+	if (stat(tbl, &sb) || !S_ISBLK(sb.st_mode))
+		return -1;
+	*rdev = sb.st_rdev;
+	return 0;
+}
+
+int mx_wipe_allowed(const struct mx_mirror *m, const char *meta, bool force,
+		    bool *blank)
+{
+	char tmeta[MX_PATH_LEN];
+	struct mx_meta_info mi;
+	uint64_t bytes, rdev, trdev;
+
+	*blank = false;
+	if (mx_blockdev(meta, "metadata", &bytes, &rdev))
+		return mx_err(MX_EXIT_USAGE, "%s: not wiping it", mx_errmsg);
+	if (mx_meta_peek(meta, &mi))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	if (mi.kind == MX_META_BLANK) {
+		*blank = true;
+		return 0;
+	}
+	if (force)
+		return 0;
+	if (mi.kind == MX_META_FOREIGN)
+		return mx_err(MX_EXIT_REFUSED,
+			      "%s holds no dm-mirrorx superblock (%s): not wiping it (wrong device? --force wipes it anyway)",
+			      meta, mi.reason);
+	/* The device the running table uses is this mirror's by definition. */
+	if (m->info.exists &&
+	    sscanf(m->table.params, "%*s %255s", tmeta) == 1 &&
+	    !mx_table_dev(tmeta, &trdev) && trdev == rdev)
+		return 0;
+	if (m->has_conf && m->conf.meta_uuid[0] &&
+	    !strcmp(m->conf.meta_uuid, mi.uuid))
+		return 0;
+	return mx_err(MX_EXIT_REFUSED,
+		      "%s holds a dm-mirrorx superblock, but not one known to be %s's (UUID %s, config meta_uuid %s): not wiping it (--force wipes it anyway)",
+		      meta, m->name, mi.uuid[0] ? mi.uuid : "none",
+		      m->has_conf && m->conf.meta_uuid[0] ?
+		      m->conf.meta_uuid : "not recorded");
+}
+
 int mx_bring_up(const struct mx_conf *c, enum mx_role role)
 {
 	char params[MX_DM_PARAMS_LEN];
@@ -438,6 +594,11 @@ int main(int argc, char **argv)
 
 	mx_dm_init();
 	/* Stop at the verb: its options are its own. */
+	for (i = 1; i < (size_t)argc && argv[i][0] == '-'; i++)
+		if (!strcmp(argv[i], "--conf-dir"))
+			i++;
+	if (mx_no_abbrev(i, argv, opts))
+		return MX_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':

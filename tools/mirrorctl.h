@@ -89,6 +89,22 @@ int mx_ensure_module(void);
 int mx_role_params(const struct mx_conf *c, enum mx_role role, char *buf,
 		   size_t len);
 
+/*
+ * Remember the superblock UUID of @c's metadata device in its config
+ * (meta_uuid), when it changed; best effort. Called while the mirror's
+ * table holds that device, so the UUID is known to be this mirror's.
+ */
+void mx_record_meta_uuid(struct mx_conf *c);
+
+/*
+ * May delete --wipe-meta zero @meta? Only a block device whose
+ * superblock is @m's: the metadata device of its running table, or one
+ * whose UUID is the config's meta_uuid (@force: any block device).
+ * @blank: nothing to wipe. Returns 0, or the exit code after the error.
+ */
+int mx_wipe_allowed(const struct mx_mirror *m, const char *meta, bool force,
+		    bool *blank);
+
 /* Create the dm device NAME in @role from @c (devices checked). */
 int mx_bring_up(const struct mx_conf *c, enum mx_role role);
 
@@ -105,6 +121,8 @@ int mx_cmd_demote(int argc, char **argv);
 int mx_cmd_set(int argc, char **argv);
 int mx_cmd_status(int argc, char **argv);
 int mx_cmd_list(int argc, char **argv);
+int mx_cmd_dump(int argc, char **argv);
+int mx_cmd_metrics(int argc, char **argv);
 int mx_cmd_wait_sync(int argc, char **argv);
 int mx_cmd_check(int argc, char **argv);
 int mx_cmd_role(int argc, char **argv);

@@ -37,17 +37,17 @@ static int mx_setting(struct mx_conf *c, int opt, const char *arg)
 	case O_PEER:
 		return mx_conf_parse_peer(c, arg);
 	case O_LISTEN:
-		return mx_conf_set(c, "listen", arg);
+		return mx_conf_set(c, "listen", arg, "--listen");
 	case O_RATE:
-		return mx_conf_set(c, "resync_rate", arg);
+		return mx_conf_set(c, "resync_rate", arg, "--resync-rate");
 	case O_ALIMIT:
-		return mx_conf_set(c, "async_limit", arg);
+		return mx_conf_set(c, "async_limit", arg, "--async-limit");
 	case O_CONG:
-		return mx_conf_set(c, "on_congestion", arg);
+		return mx_conf_set(c, "on_congestion", arg, "--on-congestion");
 	case O_DISC:
-		return mx_conf_set(c, "on_disconnect", arg);
+		return mx_conf_set(c, "on_disconnect", arg, "--on-disconnect");
 	case O_AUTH:
-		return mx_conf_set(c, "auth", arg);
+		return mx_conf_set(c, "auth", arg, "--auth");
 	case O_NOAUTH:
 		c->auth[0] = '\0';
 		return 0;
@@ -136,11 +136,11 @@ int mx_cmd_create(int argc, char **argv)
 			have_node = true;
 			break;
 		case O_DATA:
-			if (mx_conf_set(&c, "data_dev", optarg))
+			if (mx_conf_set(&c, "data_dev", optarg, "--data"))
 				return mx_usage("%s", mx_errmsg);
 			break;
 		case O_META:
-			if (mx_conf_set(&c, "meta_dev", optarg))
+			if (mx_conf_set(&c, "meta_dev", optarg, "--meta"))
 				return mx_usage("%s", mx_errmsg);
 			break;
 		case O_REGION:
@@ -179,6 +179,11 @@ int mx_cmd_create(int argc, char **argv)
 		return mx_usage("--keep-meta and --assume-clean exclude each other");
 	if (mx_conf_validate(&c))
 		return mx_usage("%s", mx_errmsg);
+	/* Names resolve now, not at the next start. */
+	if (mx_conf_check_tables(&c, c.role))
+		return mx_err(MX_EXIT_USAGE, NULL);
+	if (mx_conf_lock(c.name))
+		return mx_err(MX_EXIT_FAIL, NULL);
 
 	/* Devices: block devices, distinct, unused, big enough. */
 	if (mx_blockdev(c.data, "data", &dbytes, &drdev) ||
@@ -306,12 +311,13 @@ int mx_cmd_delete(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "wipe-meta", no_argument, NULL, O_WIPE },
+		{ "force", no_argument, NULL, O_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char meta[MX_PATH_LEN] = "";
+	bool wipe = false, force = false, blank = false;
 	struct mx_mirror m;
-	bool wipe = false;
 	int opt, r, fd;
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
@@ -319,8 +325,13 @@ int mx_cmd_delete(int argc, char **argv)
 			return 0;
 		if (opt == '?')
 			return MX_EXIT_USAGE;
-		wipe = true;
+		if (opt == O_FORCE)
+			force = true;
+		else
+			wipe = true;
 	}
+	if (force && !wipe)
+		return mx_usage("--force goes with --wipe-meta");
 	r = mx_find_arg(argc, argv, &m, false);
 	if (r)
 		return r;
@@ -328,15 +339,25 @@ int mx_cmd_delete(int argc, char **argv)
 		snprintf(meta, sizeof(meta), "%s", m.conf.meta);
 	else if (sscanf(m.table.params, "%*s %255s", meta) != 1)
 		meta[0] = '\0';
+	if (wipe && !meta[0])
+		return mx_err(MX_EXIT_FAIL,
+			      "%s names no metadata device: nothing to wipe (run delete without --wipe-meta)",
+			      m.name);
+	/* Refuse before anything is removed. */
+	if (wipe) {
+		r = mx_wipe_allowed(&m, meta, force, &blank);
+		if (r)
+			return r;
+	}
 	if (m.info.exists) {
 		if (m.info.open_count > 0)
-			return mx_err(MX_EXIT_FAIL,
+			return mx_err(MX_EXIT_REFUSED,
 				      "%s is in use (open %d times): unmount or close it first",
 				      m.name, m.info.open_count);
 		if (mx_dm_remove(m.name))
 			return mx_err(MX_EXIT_FAIL, NULL);
 	}
-	if (wipe && meta[0]) {
+	if (wipe && !blank) {
 		fd = mx_open_direct(meta, O_RDWR);
 		if (fd < 0 || mx_meta_wipe(fd, meta)) {
 			if (fd >= 0)
@@ -347,7 +368,8 @@ int mx_cmd_delete(int argc, char **argv)
 	}
 	if (mx_conf_remove(m.name))
 		return mx_err(MX_EXIT_FAIL, NULL);
-	mx_note("%s: deleted%s", m.name, wipe ? " (metadata wiped)" : "");
+	mx_note("%s: deleted%s", m.name, !wipe ? "" :
+		blank ? " (metadata was already blank)" : " (metadata wiped)");
 	return 0;
 }
 
@@ -389,6 +411,7 @@ int mx_cmd_up(int argc, char **argv)
 	}
 	if (mx_bring_up(&m.conf, role))
 		return mx_err(MX_EXIT_FAIL, NULL);
+	mx_record_meta_uuid(&m.conf);
 	mx_note("%s: up as %s", m.name, mx_role_name(role));
 	return 0;
 }
@@ -412,9 +435,11 @@ int mx_cmd_down(int argc, char **argv)
 		return 0;
 	}
 	if (m.info.open_count > 0)
-		return mx_err(MX_EXIT_FAIL,
+		return mx_err(MX_EXIT_REFUSED,
 			      "%s is in use (open %d times): unmount or close it first",
 			      m.name, m.info.open_count);
+	if (m.has_conf)
+		mx_record_meta_uuid(&m.conf);
 	if (mx_dm_remove(m.name))
 		return mx_err(MX_EXIT_FAIL, NULL);
 	mx_note("%s: down", m.name);
@@ -637,6 +662,59 @@ int mx_cmd_demote(int argc, char **argv)
 	return 0;
 }
 
+/* set: the new settings @c onto the running mirror @m (or nothing changes). */
+static int mx_set_apply(const struct mx_mirror *m, const struct mx_conf *c,
+			bool rate, bool reload)
+{
+	char msg[64], why[MX_ERRMSG_LEN];
+
+	if (m->role == MX_ROLE_SOURCE) {
+		if (reload) {
+			/* mx_switch_role() puts the old table back on failure. */
+			if (mx_switch_role(c, m->table.len, MX_ROLE_SOURCE))
+				return mx_err(MX_EXIT_FAIL,
+					      "the new table did not load, nothing changed: %s",
+					      mx_errmsg);
+			mx_note("%s: table reloaded", c->name);
+		} else if (rate) {
+			snprintf(msg, sizeof(msg), "resync_rate %u",
+				 c->resync_rate);
+			if (mx_dm_message(c->name, msg))
+				return mx_err(MX_EXIT_FAIL, "%s (nothing changed)",
+					      mx_errmsg);
+			mx_note("%s: resync rate now %u KiB/s%s", c->name,
+				c->resync_rate, c->resync_rate ? "" :
+				" (unlimited)");
+		}
+		return 0;
+	}
+	if (!reload)
+		return 0;
+	if (m->info.open_count > 0) {
+		mx_note("%s: the running target is open: the change takes effect at the next up or role change",
+			c->name);
+		return 0;
+	}
+	/*
+	 * A target listens: a second table cannot bind the same address, so
+	 * the old one goes first and comes back when the new one fails.
+	 */
+	if (mx_dm_remove(c->name))
+		return mx_err(MX_EXIT_FAIL, "%s (nothing changed)", mx_errmsg);
+	if (mx_bring_up(c, MX_ROLE_TARGET)) {
+		snprintf(why, sizeof(why), "%s", mx_errmsg);
+		if (mx_bring_up(&m->conf, MX_ROLE_TARGET))
+			return mx_err(MX_EXIT_FAIL,
+				      "the new target table did not load (%s), and the old one did not come back (%s): fix the cause, then mirrorctl up %s",
+				      why, mx_errmsg, c->name);
+		return mx_err(MX_EXIT_FAIL,
+			      "the new target table did not load, the old one runs again, nothing changed: %s",
+			      why);
+	}
+	mx_note("%s: target restarted with the new settings", c->name);
+	return 0;
+}
+
 int mx_cmd_set(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -649,7 +727,6 @@ int mx_cmd_set(int argc, char **argv)
 	bool rate = false, reload = false;
 	struct mx_conf c;
 	struct mx_mirror m;
-	char msg[64];
 	uint32_t id;
 	int opt, r, n = 0;
 
@@ -693,44 +770,19 @@ int mx_cmd_set(int argc, char **argv)
 		else
 			reload = true;
 	}
+	/* Validate, apply, then save: never a config that cannot load. */
 	if (mx_conf_validate(&c))
 		return mx_err(MX_EXIT_USAGE, NULL);
-	if (mx_conf_save(&c))
-		return mx_err(MX_EXIT_FAIL, NULL);
-	mx_note("%s: config updated", c.name);
-	if (!m.info.exists)
-		return 0;
-
-	if (m.role == MX_ROLE_SOURCE) {
-		if (reload) {
-			if (mx_switch_role(&c, m.table.len, MX_ROLE_SOURCE))
-				return mx_err(MX_EXIT_FAIL,
-					      "config saved, but reloading the table failed: %s",
-					      mx_errmsg);
-			mx_note("%s: table reloaded", c.name);
-		} else if (rate) {
-			snprintf(msg, sizeof(msg), "resync_rate %u",
-				 c.resync_rate);
-			if (mx_dm_message(c.name, msg))
-				return mx_err(MX_EXIT_FAIL, NULL);
-			mx_note("%s: resync rate now %u KiB/s%s", c.name,
-				c.resync_rate, c.resync_rate ? "" :
-				" (unlimited)");
-		}
-		return 0;
-	}
-	/* A target listens: a second table cannot bind the same address. */
-	if (!reload)
-		return 0;
-	if (m.info.open_count > 0) {
-		mx_note("%s: the running target is open: the change takes effect at the next up or role change",
-			c.name);
-		return 0;
-	}
-	if (mx_dm_remove(c.name) || mx_bring_up(&c, MX_ROLE_TARGET))
-		return mx_err(MX_EXIT_FAIL,
-			      "config saved, but restarting the target failed: %s",
+	if (mx_conf_check_tables(&c, m.info.exists ? m.role : c.role))
+		return mx_err(MX_EXIT_USAGE, "%s (nothing changed)",
 			      mx_errmsg);
-	mx_note("%s: target restarted with the new settings", c.name);
+	r = m.info.exists ? mx_set_apply(&m, &c, rate, reload) : 0;
+	if (r)
+		return r;
+	if (mx_conf_save(&c))
+		return mx_err(MX_EXIT_FAIL, m.info.exists ?
+			      "applied to the running mirror, but saving the config failed: %s" :
+			      "%s", mx_errmsg);
+	mx_note("%s: config updated", c.name);
 	return 0;
 }

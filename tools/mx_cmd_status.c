@@ -4,13 +4,18 @@
  * list, wait-sync, check, resync, pause, resume, connect, disconnect.
  */
 #include <dirent.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "mirrorctl.h"
+#include "mx_json.h"
+#include "mx_metrics.h"
 
-enum { O_JSON = 256, O_SAMPLE, O_TIMEOUT, O_QUIET, O_FULL, O_ROLE, O_WAIT };
+enum {
+	O_JSON = 256, O_SAMPLE, O_TIMEOUT, O_QUIET, O_FULL, O_ROLE, O_WAIT, O_ALL,
+};
 
 /* ---- mirror names: active dm-mirrorx devices and configs ---- */
 
@@ -81,7 +86,8 @@ static int mx_all_names(struct mx_names *ns)
 		}
 		closedir(d);
 	}
-	qsort(ns->v, ns->n, sizeof(*ns->v), mx_cmp_name);
+	if (ns->n)
+		qsort(ns->v, ns->n, sizeof(*ns->v), mx_cmp_name);
 	return 0;
 }
 
@@ -97,12 +103,41 @@ static bool mx_resyncing(const struct mx_status *st)
 	return false;
 }
 
-static void mx_json_down(FILE *f, const struct mx_mirror *m)
+/* The --json view of mirror @m (status @st when running, else NULL). */
+static int mx_json_add_mirror(struct json_object *arr, const char *name,
+			      const struct mx_mirror *m,
+			      const struct mx_status *st, int err_code,
+			      const char *err_msg)
 {
-	fputs("{\"name\":", f);
-	mx_json_str(f, m->name);
-	fprintf(f, ",\"active\":false,\"role\":null,\"configured_role\":\"%s\"}",
-		mx_role_name(m->conf.role));
+	static char tdata[MX_PATH_LEN], tmeta[MX_PATH_LEN];
+	struct mx_json_mirror jm = {
+		.name = name,
+		.err_code = err_code,
+		.err_msg = err_msg,
+	};
+
+	if (!err_code && m) {
+		jm.conf = m->has_conf ? &m->conf : NULL;
+		jm.active = m->info.exists;
+		jm.suspended = m->info.suspended;
+		jm.open_count = m->info.open_count;
+		jm.role = m->role;
+		jm.st = m->info.exists ? st : NULL;
+		if (!m->has_conf && m->info.exists &&
+		    sscanf(m->table.params, "%255s %255s", tdata, tmeta) == 2) {
+			jm.table_data = tdata;
+			jm.table_meta = tmeta;
+		}
+	}
+	return mx_json_add(arr, &jm);
+}
+
+/* A mirror that could not be looked at: in --json, an object with its error. */
+static void mx_json_err(bool json, struct json_object *arr, const char *name,
+			int code)
+{
+	if (json)
+		mx_json_add_mirror(arr, name, NULL, NULL, code, mx_errmsg);
 }
 
 int mx_cmd_status(int argc, char **argv)
@@ -116,7 +151,10 @@ int mx_cmd_status(int argc, char **argv)
 	struct mx_names ns = { 0 };
 	struct mx_mirror *ms = NULL;
 	struct mx_status *st = NULL, *st0 = NULL;
+	struct json_object *arr = NULL;
 	bool json = false, sample = false, single;
+	char (*msgs)[MX_ERRMSG_LEN];
+	int *errs;
 	uint64_t sample_ms = 1000;
 	int opt, i, r, code = 0, shown = 0;
 	double t0 = 0, dt;
@@ -144,26 +182,41 @@ int mx_cmd_status(int argc, char **argv)
 		if (mx_names_add(&ns, argv[i]))
 			return mx_err(MX_EXIT_FAIL, NULL);
 	}
-	if (optind == argc && mx_all_names(&ns))
-		return mx_err(MX_EXIT_FAIL, NULL);
+	if (optind == argc && mx_all_names(&ns)) {
+		r = mx_err(MX_EXIT_FAIL, NULL);
+		if (json) {
+			/* The error as a result: no mirror could be named. */
+			arr = mx_json_array();
+			if (arr && !mx_json_add_mirror(arr, NULL, NULL, NULL, r,
+						       mx_errmsg))
+				mx_json_emit(stdout, arr);
+		}
+		return r;
+	}
 
 	ms = calloc(ns.n + 1, sizeof(*ms));
 	st = calloc(ns.n + 1, sizeof(*st));
 	st0 = calloc(ns.n + 1, sizeof(*st0));
-	if (!ms || !st || !st0)
+	errs = calloc(ns.n + 1, sizeof(*errs));
+	msgs = calloc(ns.n + 1, sizeof(*msgs));
+	arr = json ? mx_json_array() : NULL;
+	if (!ms || !st || !st0 || !errs || !msgs || (json && !arr))
 		return mx_err(MX_EXIT_FAIL, "out of memory");
 	for (i = 0; i < ns.n; i++) {
 		r = mx_find(ns.v[i], &ms[i], false);
 		if (r) {
 			code = code ? code : r;
-			ms[i].name[0] = '\0';
+			errs[i] = r;
+			snprintf(msgs[i], sizeof(msgs[i]), "%s", mx_errmsg);
 			continue;
 		}
 		if (!ms[i].info.exists)
 			continue;
 		if (mx_get_status(ns.v[i], &st0[i])) {
-			code = mx_err(MX_EXIT_FAIL, NULL);
-			ms[i].name[0] = '\0';
+			r = mx_err(MX_EXIT_FAIL, NULL);
+			code = code ? code : r;
+			errs[i] = r;
+			snprintf(msgs[i], sizeof(msgs[i]), "%s", mx_errmsg);
 			continue;
 		}
 		st[i] = st0[i];
@@ -175,7 +228,7 @@ int mx_cmd_status(int argc, char **argv)
 		usleep(sample_ms * 1000);
 		dt = mx_now() - t0;
 		for (i = 0; i < ns.n; i++) {
-			if (!ms[i].name[0] || !ms[i].info.exists)
+			if (errs[i] || !ms[i].info.exists)
 				continue;
 			if (mx_get_status(ns.v[i], &st[i]))
 				st[i] = st0[i];
@@ -184,33 +237,33 @@ int mx_cmd_status(int argc, char **argv)
 		}
 	}
 
-	if (json && !single)
-		fputs("[", stdout);
 	for (i = 0; i < ns.n; i++) {
-		if (!ms[i].name[0])
-			continue;
 		if (json) {
-			if (shown++)
-				fputs(",", stdout);
-			if (ms[i].info.exists)
-				mx_status_json(stdout, ms[i].name, &st[i]);
-			else
-				mx_json_down(stdout, &ms[i]);
+			if (mx_json_add_mirror(arr, ns.v[i], &ms[i], &st[i],
+					       errs[i], msgs[i]))
+				code = mx_err(MX_EXIT_FAIL, NULL);
 			continue;
 		}
+		if (errs[i])
+			continue;
 		if (shown++)
 			fputs("\n", stdout);
 		if (ms[i].info.exists)
-			mx_status_human(stdout, ms[i].name, &st[i]);
+			mx_status_human(stdout, ms[i].name, &st[i],
+					ms[i].has_conf ? &ms[i].conf : NULL,
+					ms[i].info.open_count,
+					ms[i].info.suspended);
 		else
 			printf("%s: down (configured as %s; mirrorctl up %s starts it)\n",
 			       ms[i].name, mx_role_name(ms[i].conf.role),
 			       ms[i].name);
 	}
 	if (json)
-		fputs(single ? (shown ? "\n" : "") : "]\n", stdout);
-	else if (!shown && !single)
+		mx_json_emit(stdout, arr);
+	else if (!shown && !single && !code)
 		printf("no mirrors\n");
+	free(errs);
+	free(msgs);
 	free(ms);
 	free(st);
 	free(st0);
@@ -227,10 +280,12 @@ int mx_cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct json_object *arr = NULL;
 	struct mx_names ns = { 0 };
+	struct mx_status st;
 	struct mx_mirror m;
 	bool json = false;
-	int opt, i, j, shown = 0;
+	int opt, i, j, r, npeers, code = 0;
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
 		if (opt == 'h')
@@ -241,72 +296,202 @@ int mx_cmd_list(int argc, char **argv)
 	}
 	if (mx_want_args(argc, argv, 0, ""))
 		return MX_EXIT_USAGE;
-	if (mx_all_names(&ns))
-		return mx_err(MX_EXIT_FAIL, NULL);
-	if (json)
-		fputs("[", stdout);
-	else
+	if (json) {
+		arr = mx_json_array();
+		if (!arr)
+			return mx_err(MX_EXIT_FAIL, "out of memory");
+	}
+	if (mx_all_names(&ns)) {
+		r = mx_err(MX_EXIT_FAIL, NULL);
+		if (json) {
+			mx_json_err(json, arr, NULL, r);
+			mx_json_emit(stdout, arr);
+		}
+		return r;
+	}
+	if (!json)
 		printf("%-16s %-7s %-7s %-4s %-20s %-20s %s\n", "NAME", "ROLE",
 		       "STATE", "NODE", "DATA", "META", "PEERS");
 	for (i = 0; i < ns.n; i++) {
-		char peers[256] = "", *p = peers;
-
-		if (mx_find(ns.v[i], &m, false))
+		r = mx_find(ns.v[i], &m, false);
+		if (r) {
+			code = code ? code : r;
+			mx_json_err(json, arr, ns.v[i], r);
 			continue;
+		}
+		if (json) {
+			if (m.info.exists && mx_get_status(m.name, &st)) {
+				r = mx_err(MX_EXIT_FAIL, NULL);
+				code = code ? code : r;
+				mx_json_err(json, arr, ns.v[i], r);
+			} else if (mx_json_add_mirror(arr, ns.v[i], &m, &st, 0,
+						      NULL)) {
+				code = mx_err(MX_EXIT_FAIL, NULL);
+			}
+			continue;
+		}
 		/* Running without a config: what the table says. */
 		if (!m.has_conf &&
 		    sscanf(m.table.params, "%255s %255s", m.conf.data,
-			   m.conf.meta) != 2)
-			m.conf.data[0] = m.conf.meta[0] = '\0';
-		if (json) {
-			fputs(shown++ ? ",{\"name\":" : "{\"name\":", stdout);
-			mx_json_str(stdout, m.name);
-			printf(",\"active\":%s,\"role\":",
-			       m.info.exists ? "true" : "false");
-			if (m.info.exists)
-				mx_json_str(stdout, mx_role_name(m.role));
-			else
-				fputs("null", stdout);
-			printf(",\"configured\":%s",
-			       m.has_conf ? "true" : "false");
-			if (m.has_conf)
-				printf(",\"configured_role\":\"%s\",\"node_id\":%u",
-				       mx_role_name(m.conf.role),
-				       m.conf.node_id);
-			fputs(",\"data_dev\":", stdout);
-			mx_json_str(stdout, m.conf.data);
-			fputs(",\"meta_dev\":", stdout);
-			mx_json_str(stdout, m.conf.meta);
-			fputs(",\"peers\":[", stdout);
-			for (j = 0; j < MX_NODES; j++) {
-				if (!m.conf.peers[j].present)
-					continue;
-				printf("%s{\"id\":%d,\"address\":",
-				       p != peers ? "," : "", j);
-				p = peers + 1;
-				mx_json_str(stdout, m.conf.peers[j].addr);
-				printf(",\"mode\":\"%s\"}",
-				       m.conf.peers[j].async ? "async" : "sync");
-			}
-			fputs("]}", stdout);
-			continue;
+			   m.conf.meta) != 2) {
+			m.conf.data[0] = '\0';
+			m.conf.meta[0] = '\0';
 		}
-		for (j = 0; j < MX_NODES; j++)
-			if (m.conf.peers[j].present)
-				p += snprintf(p, peers + sizeof(peers) - p,
-					      "%s%d@%s", p == peers ? "" : ",",
-					      j, m.conf.peers[j].addr);
-		printf("%-16s %-7s %-7s %-4s %-20s %-20s %s\n", m.name,
+		/* PEERS is the last column: no bound on its length. */
+		printf("%-16s %-7s %-7s %-4s %-20s %-20s ", m.name,
 		       mx_role_name(m.info.exists ? m.role : m.conf.role),
 		       m.info.exists ? "up" : "down",
 		       m.has_conf ? (char[]){ '0' + m.conf.node_id, 0 } : "-",
-		       m.conf.data, m.conf.meta, peers[0] ? peers : "-");
-		shown++;
+		       m.conf.data, m.conf.meta);
+		npeers = 0;
+		for (j = 0; j < MX_NODES; j++)
+			if (m.conf.peers[j].present)
+				printf("%s%d@%s", npeers++ ? "," : "", j,
+				       m.conf.peers[j].addr);
+		puts(npeers ? "" : "-");
 	}
 	if (json)
-		fputs("]\n", stdout);
+		mx_json_emit(stdout, arr);
 	free(ns.v);
-	return 0;
+	return code;
+}
+
+/* ---- metrics ---- */
+
+int mx_cmd_metrics(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sample-ms", required_argument, NULL, O_SAMPLE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_metrics_mirror *mm = NULL;
+	struct mx_status *st = NULL, *st0 = NULL;
+	struct mx_names ns = { 0 };
+	uint64_t sample_ms = 1000;
+	int opt, i, r, code = 0, n = 0;
+	struct mx_mirror m;
+	bool sample = false;
+	double t0;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		if (mx_parse_num("--sample-ms", optarg, 0, 60000, &sample_ms))
+			return mx_usage("%s", mx_errmsg);
+	}
+	if (mx_want_args(argc, argv, 0, ""))
+		return MX_EXIT_USAGE;
+	if (mx_all_names(&ns))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	mm = calloc(ns.n + 1, sizeof(*mm));
+	st = calloc(ns.n + 1, sizeof(*st));
+	st0 = calloc(ns.n + 1, sizeof(*st0));
+	if (!mm || !st || !st0)
+		return mx_err(MX_EXIT_FAIL, "out of memory");
+	for (i = 0; i < ns.n; i++) {
+		r = mx_find(ns.v[i], &m, false);
+		if (!r && m.info.exists && mx_get_status(m.name, &st0[n]))
+			r = mx_err(MX_EXIT_FAIL, NULL);
+		if (r) {
+			code = code ? code : r;	/* the others still count */
+			continue;
+		}
+		mm[n].name = ns.v[i];
+		mm[n].st = m.info.exists ? &st[n] : NULL;
+		st[n] = st0[n];
+		sample |= m.info.exists && mx_resyncing(&st0[n]);
+		n++;
+	}
+	if (sample && sample_ms) {
+		t0 = mx_now();
+		usleep(sample_ms * 1000);
+		for (i = 0; i < n; i++)
+			if (mm[i].st && !mx_get_status(mm[i].name, &st[i]))
+				mx_status_rates(&st[i], &st0[i], mx_now() - t0);
+	}
+	mx_metrics_write(stdout, mm, n);
+	free(mm);
+	free(st);
+	free(st0);
+	free(ns.v);
+	return code;
+}
+
+/* ---- dump ---- */
+
+int mx_cmd_dump(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *arr = NULL;
+	struct mx_names ns = { 0 };
+	bool json = false, all = false;
+	int opt, i, r, code = 0, shown = 0;
+	struct mx_status st;
+	struct mx_mirror m;
+	char *text;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		if (opt == O_ALL)
+			all = true;
+		else
+			json = true;
+	}
+	if (all && mx_want_args(argc, argv, 0, ""))
+		return MX_EXIT_USAGE;
+	if (!all && mx_want_args(argc, argv, 1, "mirror NAME (or --all)"))
+		return MX_EXIT_USAGE;
+	if (!all && mx_check_name(argv[optind]))
+		return mx_usage("%s", mx_errmsg);
+	text = malloc(MX_CONF_MAX);
+	arr = json ? mx_json_array() : NULL;
+	if (!text || (json && !arr))
+		return mx_err(MX_EXIT_FAIL, "out of memory");
+	if (all ? mx_all_names(&ns) : mx_names_add(&ns, argv[optind])) {
+		r = mx_err(MX_EXIT_FAIL, NULL);
+		mx_json_err(json, arr, NULL, r);
+		goto out;
+	}
+	for (i = 0; i < ns.n; i++) {
+		r = mx_find(ns.v[i], &m, !all);
+		if (!r && !m.has_conf)
+			continue;	/* --all: running without a config */
+		if (!r && json && m.info.exists && mx_get_status(m.name, &st))
+			r = mx_err(MX_EXIT_FAIL, NULL);
+		if (r) {
+			code = code ? code : r;
+			mx_json_err(json, arr, ns.v[i], r);
+			continue;
+		}
+		if (json) {
+			if (mx_json_add_mirror(arr, ns.v[i], &m, &st, 0, NULL))
+				code = mx_err(MX_EXIT_FAIL, NULL);
+			continue;
+		}
+		if (mx_conf_format(&m.conf, text, MX_CONF_MAX)) {
+			code = mx_err(MX_EXIT_FAIL, NULL);
+			continue;
+		}
+		printf("%s%s", shown++ ? "\n" : "", text);
+	}
+	r = code;
+out:
+	if (json)
+		mx_json_emit(stdout, arr);
+	free(text);
+	free(ns.v);
+	return r;
 }
 
 /* ---- wait-sync ---- */
@@ -335,49 +520,60 @@ static const char *mx_stuck(const char *name, const struct mx_peer_status *p,
 	return buf;
 }
 
-static void mx_progress(const char *name, const struct mx_status *st,
-			bool tty)
+/* Columns of the terminal on stdout (80 when it does not say). */
+static unsigned int mx_term_width(void)
 {
-	const struct mx_peer_status *w = NULL;
-	char line[400], bar[31], b1[32], b2[32], b3[32];
-	double pct;
+	struct winsize ws;
+
+	if (!ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
+/*
+ * One line per peer still to wait for. On a terminal the lines are
+ * redrawn in place (@drawn: how many the last call drew); else they are
+ * printed and flushed, so a pipe or a log sees them as they come.
+ */
+static void mx_progress(const char *name, const struct mx_status *st,
+			bool tty, int *drawn)
+{
+	unsigned int width = tty ? mx_term_width() : 200;
+	char line[256];
 	uint32_t i;
-	int fill;
+	int n = 0;
 
+	if (tty && *drawn > 1)
+		printf("\033[%dA", *drawn - 1);
 	for (i = 0; i < st->nr_peers; i++) {
-		const struct mx_peer_status *p = &st->peers[i];
-
-		if (mx_peer_in_sync(p))
+		if (mx_peer_done(&st->peers[i]) &&
+		    st->role != MX_ROLE_TARGET)
 			continue;
-		if (!w || p->oos > w->oos)
-			w = p;
-	}
-	if (!w) {
-		snprintf(line, sizeof(line), "%s: in sync", name);
-	} else {
-		pct = mx_peer_resync_percent(w);
-		fill = pct < 0 ? 0 : (int)(pct * 30 / 100);
-		memset(bar, '#', fill);
-		memset(bar + fill, '-', 30 - fill);
-		bar[30] = '\0';
-		if (w->id < 0)
-			snprintf(b3, sizeof(b3), "source");
+		mx_progress_line(name, st, &st->peers[i], width, line,
+				 sizeof(line));
+		if (tty)
+			printf("%s\r%s\033[K", n ? "\n" : "", line);
 		else
-			snprintf(b3, sizeof(b3), "peer %d", w->id);
-		snprintf(line, sizeof(line),
-			 "%s: %s %s/%s [%s] %5.1f%% %s%s ETA %s", name, b3,
-			 w->conn, w->repl, bar, pct < 0 ? 0 : pct,
-			 w->speed < 0 ? "-" :
-			 mx_fmt_bytes((uint64_t)w->speed, b1, sizeof(b1)),
-			 w->speed < 0 ? "" : "/s",
-			 mx_fmt_duration(w->eta, b2, sizeof(b2)));
+			printf("%s\n", line);
+		n++;
 	}
 	if (tty) {
-		printf("\r%-100s", line);
-		fflush(stdout);
-	} else {
-		printf("%s\n", line);
+		printf("\033[J");
+		*drawn = n;
 	}
+	fflush(stdout);
+}
+
+/* Take the progress lines off the terminal. */
+static void mx_progress_clear(bool tty, int *drawn)
+{
+	if (!tty || !*drawn)
+		return;
+	if (*drawn > 1)
+		printf("\033[%dA", *drawn - 1);
+	printf("\r\033[J");
+	fflush(stdout);
+	*drawn = 0;
 }
 
 int mx_cmd_wait_sync(int argc, char **argv)
@@ -393,8 +589,8 @@ int mx_cmd_wait_sync(int argc, char **argv)
 	double start, last = 0, tprev = 0, now;
 	bool quiet = false, tty, have_prev = false;
 	struct mx_mirror m;
+	int opt, r, drawn = 0;
 	uint32_t i;
-	int opt, r;
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
 		switch (opt) {
@@ -422,8 +618,7 @@ int mx_cmd_wait_sync(int argc, char **argv)
 	start = mx_now();
 	for (;;) {
 		if (mx_get_status(m.name, &st)) {
-			if (tty)
-				putchar('\n');
+			mx_progress_clear(tty, &drawn);
 			return mx_err(MX_EXIT_FAIL, NULL);
 		}
 		now = mx_now();
@@ -433,8 +628,7 @@ int mx_cmd_wait_sync(int argc, char **argv)
 		tprev = now;
 		have_prev = true;
 		if (mx_status_all_in_sync(&st)) {
-			if (tty)
-				printf("\r%-100s\r", "");
+			mx_progress_clear(tty, &drawn);
 			mx_quiet = quiet;
 			mx_note("%s: in sync", m.name);
 			return 0;
@@ -445,8 +639,7 @@ int mx_cmd_wait_sync(int argc, char **argv)
 						   sizeof(advice));
 
 			if (why) {
-				if (tty)
-					putchar('\n');
+				mx_progress_clear(tty, &drawn);
 				return mx_err(MX_EXIT_FAIL,
 					      "%s: peer %d is %s/%s: %s",
 					      m.name, st.peers[i].id,
@@ -455,14 +648,13 @@ int mx_cmd_wait_sync(int argc, char **argv)
 			}
 		}
 		if (timeout && now - start >= timeout) {
-			if (tty)
-				putchar('\n');
+			mx_progress_clear(tty, &drawn);
 			return mx_err(MX_EXIT_TIMEOUT,
 				      "%s: not in sync after %llu s",
 				      m.name, (unsigned long long)timeout);
 		}
 		if (tty || (!quiet && now - last >= 10)) {
-			mx_progress(m.name, &st, tty);
+			mx_progress(m.name, &st, tty, &drawn);
 			last = now;
 		}
 		usleep(500000);
@@ -471,16 +663,20 @@ int mx_cmd_wait_sync(int argc, char **argv)
 
 /* ---- check ---- */
 
-/* Print the problems of @name (when @print); returns how many. */
+/*
+ * Print the problems of @name (when @print); returns how many, or minus
+ * the exit code after an error was printed.
+ */
 static int mx_problems(const char *name, enum mx_role want, bool print)
 {
 	struct mx_status st;
 	struct mx_mirror m;
-	int n = 0;
+	int n = 0, r;
 	uint32_t i;
 
-	if (mx_find(name, &m, false))
-		return -1;
+	r = mx_find(name, &m, false);
+	if (r)
+		return -r;
 	if (!m.info.exists) {
 		if (print)
 			printf("%s: not running\n", name);
@@ -492,10 +688,8 @@ static int mx_problems(const char *name, enum mx_role want, bool print)
 			       mx_role_name(m.role), mx_role_name(want));
 		return 1;
 	}
-	if (mx_get_status(name, &st)) {
-		mx_err(MX_EXIT_FAIL, NULL);
-		return -1;
-	}
+	if (mx_get_status(name, &st))
+		return -mx_err(MX_EXIT_FAIL, NULL);
 	for (i = 0; i < st.nr_peers; i++) {
 		const struct mx_peer_status *p = &st.peers[i];
 		char advice[256];
@@ -567,10 +761,8 @@ int mx_cmd_check(int argc, char **argv)
 			break;
 		usleep(250000);
 	}
-	if (n < 0) {
-		/* Unknown mirror or no device-mapper: mx_find() said so. */
-		return MX_EXIT_NOTFOUND;
-	}
+	if (n < 0)
+		return -n;	/* mx_find() or the status said why */
 	if (n) {
 		mx_problems(argv[optind], want, true);
 		return MX_EXIT_FAIL;

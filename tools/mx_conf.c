@@ -18,12 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "mx_conf.h"
 #include "mx_util.h"
-
-#define MX_CONF_MAX	65536
 
 void mx_conf_init(struct mx_conf *c)
 {
@@ -148,11 +147,24 @@ static char *mx_trim(char *s)
 	return s;
 }
 
+/* '#' at the start or after white space starts a comment. */
+static void mx_strip_comment(char *line)
+{
+	char *p;
+
+	for (p = line; *p; p++) {
+		if (*p == '#' && (p == line || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
 /* Keys; a bit each in the "seen" mask to refuse duplicates. */
 enum {
 	K_NAME, K_NODE_ID, K_ROLE, K_DATA, K_META, K_REGION, K_LISTEN,
 	K_ASYNC_LIMIT, K_ON_CONGESTION, K_ON_DISCONNECT, K_RESYNC_RATE,
-	K_AUTH, K_DATA_CSUM,
+	K_AUTH, K_DATA_CSUM, K_META_UUID,
 };
 
 static const char * const mx_keys[] = {
@@ -162,9 +174,15 @@ static const char * const mx_keys[] = {
 	[K_ASYNC_LIMIT] = "async_limit", [K_ON_CONGESTION] = "on_congestion",
 	[K_ON_DISCONNECT] = "on_disconnect", [K_RESYNC_RATE] = "resync_rate",
 	[K_AUTH] = "auth", [K_DATA_CSUM] = "data_csum",
+	[K_META_UUID] = "meta_uuid",
 };
 
-static int mx_conf_key(struct mx_conf *c, int k, const char *v)
+/*
+ * Set key @k from @v; messages name the setting @what as the user wrote
+ * it (the key in a file, the option on the command line).
+ */
+static int mx_conf_key(struct mx_conf *c, int k, const char *v,
+		       const char *what)
 {
 	uint64_t n;
 
@@ -172,68 +190,74 @@ static int mx_conf_key(struct mx_conf *c, int k, const char *v)
 	case K_NAME:
 		if (mx_check_name(v))
 			return -1;
-		return mx_strlcpy(c->name, v, sizeof(c->name), "name");
+		return mx_strlcpy(c->name, v, sizeof(c->name), what);
 	case K_NODE_ID:
 		return mx_parse_node_id(v, &c->node_id);
 	case K_ROLE:
 		return mx_parse_role(v, &c->role);
 	case K_DATA:
 		if (*v != '/')
-			return mx_fail("data_dev '%s' is not an absolute path", v);
-		return mx_strlcpy(c->data, v, sizeof(c->data), "data_dev");
+			return mx_fail("%s '%s' is not an absolute path", what, v);
+		return mx_strlcpy(c->data, v, sizeof(c->data), what);
 	case K_META:
 		if (*v != '/')
-			return mx_fail("meta_dev '%s' is not an absolute path", v);
-		return mx_strlcpy(c->meta, v, sizeof(c->meta), "meta_dev");
+			return mx_fail("%s '%s' is not an absolute path", what, v);
+		return mx_strlcpy(c->meta, v, sizeof(c->meta), what);
 	case K_REGION:
 		return mx_parse_region(v, &c->region_sectors);
 	case K_LISTEN:
 		if (mx_check_hostport(v))
 			return -1;
-		return mx_strlcpy(c->listen, v, sizeof(c->listen), "listen");
+		return mx_strlcpy(c->listen, v, sizeof(c->listen), what);
 	case K_ASYNC_LIMIT:
-		if (mx_parse_size("async_limit", v, &n))
+		if (mx_parse_size(what, v, &n))
 			return -1;
 		if (n && (n < (1ULL << 20) || n > (16ULL << 30)))
-			return mx_fail("async_limit '%s' out of range: must be from 1M to 16G",
-				       v);
+			return mx_fail("%s '%s' out of range: must be from 1M to 16G",
+				       what, v);
 		c->async_limit = n;
 		return 0;
 	case K_ON_CONGESTION:
 		if (strcmp(v, "block") && strcmp(v, "behind"))
-			return mx_fail("bad on_congestion '%s': expected block or behind",
-				       v);
+			return mx_fail("bad %s '%s': expected block or behind",
+				       what, v);
 		c->congestion_behind = !strcmp(v, "behind");
 		return 0;
 	case K_ON_DISCONNECT:
 		if (strcmp(v, "continue") && strcmp(v, "suspend"))
-			return mx_fail("bad on_disconnect '%s': expected continue or suspend",
-				       v);
+			return mx_fail("bad %s '%s': expected continue or suspend",
+				       what, v);
 		c->disconnect_suspend = !strcmp(v, "suspend");
 		return 0;
 	case K_RESYNC_RATE:
-		if (mx_parse_num("resync_rate (KiB/s)", v, 0, 16U << 20, &n))
+		if (mx_parse_rate(what, v, 16ULL << 20, &n))
 			return -1;
 		c->resync_rate = n;
 		return 0;
 	case K_AUTH:
 		if (strpbrk(v, " \t"))
-			return mx_fail("auth key description '%s' contains spaces",
-				       v);
-		return mx_strlcpy(c->auth, v, sizeof(c->auth), "auth");
+			return mx_fail("%s key description '%s' contains spaces",
+				       what, v);
+		return mx_strlcpy(c->auth, v, sizeof(c->auth), what);
 	case K_DATA_CSUM:
-		return mx_parse_bool("data_csum", v, &c->data_csum);
+		return mx_parse_bool(what, v, &c->data_csum);
+	case K_META_UUID:
+		if (strlen(v) != 32 || strspn(v, "0123456789abcdef") != 32)
+			return mx_fail("bad %s '%s': expected 32 lowercase hex digits",
+				       what, v);
+		return mx_strlcpy(c->meta_uuid, v, sizeof(c->meta_uuid), what);
 	}
 	return mx_fail("internal: key %d", k);
 }
 
-int mx_conf_set(struct mx_conf *c, const char *key, const char *value)
+int mx_conf_set(struct mx_conf *c, const char *key, const char *value,
+		const char *what)
 {
 	size_t k;
 
 	for (k = 0; k < ARRAY_SIZE(mx_keys); k++)
 		if (mx_keys[k] && !strcmp(key, mx_keys[k]))
-			return mx_conf_key(c, k, value);
+			return mx_conf_key(c, k, value, what ? what : key);
 	return mx_fail("unknown key '%s'", key);
 }
 
@@ -276,8 +300,9 @@ int mx_conf_parse(const char *text, const char *where, struct mx_conf *c)
 		if (next)
 			*next++ = '\0';
 		lineno++;
+		mx_strip_comment(line);
 		key = mx_trim(line);
-		if (!*key || *key == '#')
+		if (!*key)
 			continue;
 		eq = strchr(key, '=');
 		if (!eq) {
@@ -299,7 +324,7 @@ int mx_conf_parse(const char *text, const char *where, struct mx_conf *c)
 			else if (seen & (1U << k))
 				r = mx_fail("duplicate key '%s'", key);
 			else
-				r = mx_conf_key(c, k, val);
+				r = mx_conf_key(c, k, val, mx_keys[k]);
 			seen |= 1U << k;
 		}
 		if (r) {
@@ -394,6 +419,8 @@ int mx_conf_format(const struct mx_conf *c, char *buf, size_t len)
 	if (c->auth[0])
 		mx_bprintf(&b, "auth = %s\n", c->auth);
 	mx_bprintf(&b, "data_csum = %s\n", c->data_csum ? "yes" : "no");
+	if (c->meta_uuid[0])
+		mx_bprintf(&b, "meta_uuid = %s\n", c->meta_uuid);
 	return b.over ? mx_fail("config text too long") : 0;
 }
 
@@ -447,10 +474,13 @@ int mx_conf_load(const char *name, struct mx_conf *c)
 	text[n] = '\0';
 	r = mx_conf_parse(text, path, c);
 	free(text);
-	if (!r && strcmp(c->name, name))
-		return mx_fail("%s names mirror '%s', not '%s'", path, c->name,
-			       name);
-	return r;
+	if (r)
+		return MX_CONF_BAD;
+	if (strcmp(c->name, name)) {
+		mx_fail("%s names mirror '%s', not '%s'", path, c->name, name);
+		return MX_CONF_BAD;
+	}
+	return 0;
 }
 
 static int mx_write_all(int fd, const char *buf, size_t len)
@@ -467,6 +497,40 @@ static int mx_write_all(int fd, const char *buf, size_t len)
 		len -= w;
 	}
 	return 0;
+}
+
+int mx_conf_lock(const char *name)
+{
+	char path[MX_PATH_LEN + 80];
+	static int fd = -1;
+	int i;
+
+	if (fd >= 0)
+		return 0;
+	if (mx_check_name(name))
+		return -1;
+	if (mkdir(mx_conf_dir(), 0755) && errno != EEXIST)
+		return mx_fail("cannot create %s: %s", mx_conf_dir(),
+			       strerror(errno));
+	snprintf(path, sizeof(path), "%s/.%s.lock", mx_conf_dir(), name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return mx_fail("cannot open %s: %s", path, strerror(errno));
+	for (i = 0; i < MX_LOCK_WAIT * 10; i++) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK)
+			break;
+		usleep(100000);
+	}
+	if (errno == EWOULDBLOCK)
+		mx_fail("%s is locked by another mirrorctl for more than %d s (%s): try again",
+			name, MX_LOCK_WAIT, path);
+	else
+		mx_fail("cannot lock %s: %s", path, strerror(errno));
+	close(fd);
+	fd = -1;
+	return -1;
 }
 
 int mx_conf_save(const struct mx_conf *c)
@@ -601,4 +665,34 @@ int mx_conf_target_params(const struct mx_conf *c, char *buf, size_t len)
 	mx_bprintf(&b, "%s %s %s", c->data, c->meta, addr);
 	mx_conf_opts(c, false, &b);
 	return b.over ? mx_fail("table line too long") : 0;
+}
+
+int mx_conf_check_tables(const struct mx_conf *c, enum mx_role role)
+{
+	char addr[MX_ADDR_LEN], why[MX_ERRMSG_LEN];
+	char *params;
+	int i, r = 0;
+
+	if (mx_resolve_hostport(c->listen, addr, sizeof(addr))) {
+		snprintf(why, sizeof(why), "%s", mx_errmsg);
+		return mx_fail("listen: %s", why);
+	}
+	for (i = 0; i < MX_NODES; i++) {
+		if (!c->peers[i].present ||
+		    !mx_resolve_hostport(c->peers[i].addr, addr, sizeof(addr)))
+			continue;
+		snprintf(why, sizeof(why), "%s", mx_errmsg);
+		return mx_fail("peer %d: %s", i, why);
+	}
+	if (role == MX_ROLE_NONE)
+		return 0;
+	params = malloc(MX_TABLE_LEN);
+	if (!params)
+		return mx_fail("out of memory");
+	if (role == MX_ROLE_SOURCE)
+		r = mx_conf_source_params(c, params, MX_TABLE_LEN);
+	else
+		r = mx_conf_target_params(c, params, MX_TABLE_LEN);
+	free(params);
+	return r;
 }

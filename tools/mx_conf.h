@@ -21,6 +21,8 @@
 #define MX_DEFAULT_PORT		7789
 #define MX_DEFAULT_REGION	128	/* sectors: 64 KiB */
 #define MX_DEFAULT_CONF_DIR	"/etc/mirrorx"
+#define MX_CONF_MAX		65536	/* config file text */
+#define MX_TABLE_LEN		4096	/* table parameters, as MX_DM_PARAMS_LEN */
 
 enum mx_role {
 	MX_ROLE_NONE,
@@ -50,6 +52,8 @@ struct mx_conf {
 	uint32_t resync_rate;		/* KiB/s */
 	char auth[MX_KEY_LEN];		/* key description */
 	bool data_csum;
+	/* Superblock UUID last seen on meta_dev (hex; "" not known yet). */
+	char meta_uuid[33];
 };
 
 /* Defaults: no name, node 0, target, 64 KiB regions, 0.0.0.0:7789. */
@@ -61,8 +65,12 @@ int mx_parse_role(const char *s, enum mx_role *r);
 /* "ID,HOST:PORT[,sync|async]" into @c's peer table. */
 int mx_conf_parse_peer(struct mx_conf *c, const char *arg);
 
-/* Set one key ("resync_rate", "listen"...) from its text value. */
-int mx_conf_set(struct mx_conf *c, const char *key, const char *value);
+/*
+ * Set one key ("resync_rate", "listen"...) from its text value. Errors
+ * name @what (an option such as "--resync-rate"), or the key when NULL.
+ */
+int mx_conf_set(struct mx_conf *c, const char *key, const char *value,
+		const char *what);
 
 /* Number of peers configured. */
 unsigned int mx_conf_nr_peers(const struct mx_conf *c);
@@ -87,9 +95,18 @@ int mx_conf_path(const char *name, char *buf, size_t len);
 
 /*
  * Read NAME's config. Returns 0, 1 when it does not exist (mx_errmsg
- * says so), -1 on a read or parse error.
+ * says so), -1 on a read error, MX_CONF_BAD when its text is wrong.
  */
+#define MX_CONF_BAD	(-2)
 int mx_conf_load(const char *name, struct mx_conf *c);
+
+/*
+ * Hold the lock of NAME's config (flock of DIR/.NAME.lock) until exit,
+ * so that two mirrorctl runs (a cluster action, an admin's set) never
+ * overwrite each other's changes. Waits up to MX_LOCK_WAIT seconds.
+ */
+#define MX_LOCK_WAIT	30
+int mx_conf_lock(const char *name);
 
 /* Write it atomically (temporary file, fsync, rename). */
 int mx_conf_save(const struct mx_conf *c);
@@ -104,6 +121,12 @@ int mx_conf_remove(const char *name);
  */
 int mx_conf_source_params(const struct mx_conf *c, char *buf, size_t len);
 int mx_conf_target_params(const struct mx_conf *c, char *buf, size_t len);
+
+/*
+ * Before saving: every address resolves, and the table of @role (when
+ * not MX_ROLE_NONE) builds.
+ */
+int mx_conf_check_tables(const struct mx_conf *c, enum mx_role role);
 
 /* dm target type name of a role. */
 const char *mx_role_target(enum mx_role r);

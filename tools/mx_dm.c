@@ -16,6 +16,14 @@
 static char mx_dm_msg[256];
 static int mx_dm_errno;
 static int mx_kmsg_fd = -1;
+/* "MAJ:MIN" of the device the current call is about, "" when unknown. */
+static char mx_dm_devno[24];
+
+/* Where the kernel log is read; the host tests' stand-in overrides it. */
+__weak const char *mx_kmsg_path(void)
+{
+	return "/dev/kmsg";
+}
 
 static void mx_dm_log(int level, const char *file, int line, int dm_errno,
 		      const char *f, ...) __printf(5, 6);
@@ -46,7 +54,7 @@ void mx_dm_init(void)
 static void mx_kmsg_mark(void)
 {
 	if (mx_kmsg_fd < 0)
-		mx_kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		mx_kmsg_fd = open(mx_kmsg_path(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (mx_kmsg_fd >= 0)
 		lseek(mx_kmsg_fd, 0, SEEK_END);
 	mx_dm_msg[0] = '\0';
@@ -54,48 +62,105 @@ static void mx_kmsg_mark(void)
 }
 
 /*
+ * The device number a kernel message is about ("table: 253:0: mirrorx:
+ * ..." or "mirrorx: 253:0: ..."), into @devno; false when it names none.
+ */
+static bool mx_msg_devno(const char *msg, char *devno, size_t len)
+{
+	unsigned int ma, mi;
+	const char *p;
+	int n;
+
+	for (p = msg; (p = strchr(p, ' ')); p++) {
+		n = 0;
+		if (sscanf(p + 1, "%u:%u:%n", &ma, &mi, &n) == 2 && n &&
+		    p[1 + n] == ' ') {
+			snprintf(devno, len, "%u:%u", ma, mi);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One kernel log record: the device-mapper or mirrorx line of our call. */
+static bool mx_kmsg_line(char *msg, char *out, size_t len)
+{
+	char devno[24], *p;
+
+	if (!strstr(msg, "device-mapper") && !strstr(msg, "mirrorx"))
+		return false;
+	if (strstr(msg, "error adding target to table"))
+		return false;
+	/*
+	 * Other device-mapper activity may log meanwhile: once the device
+	 * number is known, only what names it is ours.
+	 */
+	if (mx_dm_devno[0] && (!mx_msg_devno(msg, devno, sizeof(devno)) ||
+			       strcmp(devno, mx_dm_devno)))
+		return false;
+	p = strstr(msg, "table: ");
+	if (p) {
+		/* "table: 253:0: mirrorx: reason" */
+		p = strstr(p + 7, ": ");
+		msg = p ? p + 2 : msg;
+	} else if (!strncmp(msg, "device-mapper: ", 15)) {
+		msg += 15;
+	}
+	snprintf(out, len, "%s", msg);
+	return true;
+}
+
+/*
  * The kernel's reason for a failed ioctl: the first new device-mapper or
- * mirrorx line, without its "device-mapper: table: 253:0: " prefix.
+ * mirrorx line about this device, without its "device-mapper: table:
+ * 253:0: " prefix.
  */
 static void mx_kmsg_reason(char *out, size_t len)
 {
-	char rec[1024];
+	char rec[1024], *line, *next;
 	ssize_t n;
 
 	out[0] = '\0';
 	if (mx_kmsg_fd < 0)
 		return;
 	for (;;) {
-		char *msg, *p, *nl;
-
 		n = read(mx_kmsg_fd, rec, sizeof(rec) - 1);
 		if (n < 0 && errno == EPIPE)
 			continue;	/* overwritten records: skip on */
 		if (n <= 0)
 			break;
 		rec[n] = '\0';
-		msg = strchr(rec, ';');
-		if (!msg)
-			continue;
-		msg++;
-		nl = strchr(msg, '\n');
-		if (nl)
-			*nl = '\0';
-		if (!strstr(msg, "device-mapper") && !strstr(msg, "mirrorx"))
-			continue;
-		if (strstr(msg, "error adding target to table"))
-			continue;
-		p = strstr(msg, "table: ");
-		if (p) {
-			/* "table: 253:0: mirrorx: reason" */
-			p = strstr(p + 7, ": ");
-			msg = p ? p + 2 : msg;
-		} else if (!strncmp(msg, "device-mapper: ", 15)) {
-			msg += 15;
+		/* /dev/kmsg gives a record a read; a plain file, lines. */
+		for (line = rec; line; line = next) {
+			char *msg;
+
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			msg = strchr(line, ';');
+			if (msg && !out[0])
+				mx_kmsg_line(msg + 1, out, len);
 		}
-		if (!out[0])
-			snprintf(out, len, "%s", msg);
 	}
+}
+
+/* Remember the device number of @name for mx_kmsg_reason(). */
+static void mx_dm_lookup_devno(const char *name)
+{
+	struct dm_task *dmt;
+	struct dm_info i;
+
+	mx_dm_devno[0] = '\0';
+	if (!name)
+		return;
+	dmt = dm_task_create(DM_DEVICE_INFO);
+	if (!dmt)
+		return;
+	if (dm_task_set_name(dmt, name) && dm_task_run(dmt) &&
+	    dm_task_get_info(dmt, &i) && i.exists)
+		snprintf(mx_dm_devno, sizeof(mx_dm_devno), "%u:%u", i.major,
+			 i.minor);
+	dm_task_destroy(dmt);
 }
 
 /* mx_fail() for a failed task: what, libdevmapper's and the kernel's say. */
@@ -119,6 +184,13 @@ static struct dm_task *mx_task(int type, const char *name)
 {
 	struct dm_task *dmt;
 
+	/* Calls that can fail for a reason the kernel logs about the device. */
+	if (type == DM_DEVICE_RELOAD || type == DM_DEVICE_RESUME ||
+	    type == DM_DEVICE_SUSPEND || type == DM_DEVICE_TARGET_MSG ||
+	    type == DM_DEVICE_REMOVE)
+		mx_dm_lookup_devno(name);
+	else if (type != DM_DEVICE_INFO)
+		mx_dm_devno[0] = '\0';
 	mx_kmsg_mark();
 	dmt = dm_task_create(type);
 	if (!dmt) {
@@ -226,34 +298,9 @@ static int mx_run_cookie(struct dm_task *dmt)
 	return ok;
 }
 
-int mx_dm_create(const char *name, uint64_t len, const char *target,
-		 const char *params)
-{
-	struct dm_task *dmt = mx_task(DM_DEVICE_CREATE, name);
-	char uuid[96];
-	int r = -1;
-
-	if (!dmt)
-		return -1;
-	snprintf(uuid, sizeof(uuid), "MIRRORX-%s", name);
-	if (!dm_task_set_uuid(dmt, uuid) ||
-	    !dm_task_add_target(dmt, 0, len, target, params)) {
-		mx_fail("cannot build the table of %s", name);
-		goto out;
-	}
-	if (!mx_run_cookie(dmt)) {
-		mx_dm_fail("creating", name);
-		goto out;
-	}
-	dm_mknodes(name);
-	r = 0;
-out:
-	dm_task_destroy(dmt);
-	return r;
-}
-
-int mx_dm_load(const char *name, uint64_t len, const char *target,
-	       const char *params)
+/* Load @target @params as NAME's inactive table; errors say "@what NAME". */
+static int mx_dm_load_as(const char *name, uint64_t len, const char *target,
+			 const char *params, const char *what)
 {
 	struct dm_task *dmt = mx_task(DM_DEVICE_RELOAD, name);
 	int r = -1;
@@ -265,13 +312,55 @@ int mx_dm_load(const char *name, uint64_t len, const char *target,
 		goto out;
 	}
 	if (!dm_task_run(dmt)) {
-		mx_dm_fail("loading the new table of", name);
+		mx_dm_fail(what, name);
 		goto out;
 	}
 	r = 0;
 out:
 	dm_task_destroy(dmt);
 	return r;
+}
+
+/*
+ * Create without a table, then load and resume: the device number is
+ * known before the table is, so the kernel's reason for refusing the
+ * table is found among other devices' messages (as dmsetup --notable).
+ */
+int mx_dm_create(const char *name, uint64_t len, const char *target,
+		 const char *params)
+{
+	struct dm_task *dmt = mx_task(DM_DEVICE_CREATE, name);
+	char uuid[96], why[MX_ERRMSG_LEN];
+	int ok;
+
+	if (!dmt)
+		return -1;
+	snprintf(uuid, sizeof(uuid), "MIRRORX-%s", name);
+	if (!dm_task_set_uuid(dmt, uuid)) {
+		dm_task_destroy(dmt);
+		return mx_fail("cannot build the table of %s", name);
+	}
+	ok = dm_task_run(dmt);
+	if (!ok)
+		mx_dm_fail("creating", name);
+	dm_task_destroy(dmt);
+	if (!ok)
+		return -1;
+	if (!mx_dm_load_as(name, len, target, params, "creating") &&
+	    !mx_dm_resume(name))
+		return 0;
+	/* Take the empty device away again; the first error is the one. */
+	snprintf(why, sizeof(why), "%s", mx_errmsg);
+	mx_dm_remove(name);
+	snprintf(mx_errmsg, sizeof(mx_errmsg), "%s", why);
+	return -1;
+}
+
+int mx_dm_load(const char *name, uint64_t len, const char *target,
+	       const char *params)
+{
+	return mx_dm_load_as(name, len, target, params,
+			     "loading the new table of");
 }
 
 static int mx_dm_simple(int type, const char *name, const char *what,

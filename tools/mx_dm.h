@@ -3,7 +3,9 @@
  * Device-mapper access through libdevmapper (dm_task_*), one function per
  * ioctl mirrorctl uses. Errors land in mx_errmsg with libdevmapper's
  * message and, when the kernel logged one, the kernel's reason (read
- * from /dev/kmsg), so the user does not have to dig in dmesg.
+ * from /dev/kmsg: the first line about this device, by its device
+ * number, so other device-mapper activity meanwhile is not taken for it),
+ * so the user does not have to dig in dmesg.
  */
 #ifndef MX_DM_H
 #define MX_DM_H
@@ -50,6 +52,12 @@ int mx_dm_message(const char *name, const char *msg);
 
 /* Call @fn for every dm device name; stops at the first non-zero. */
 int mx_dm_list(int (*fn)(const char *name, void *arg), void *arg);
+
+/*
+ * The kernel log mirrorctl reads reasons from (/dev/kmsg). Weak, so the
+ * host tests' stand-in libdevmapper can give its own.
+ */
+const char *mx_kmsg_path(void);
 
 /* 1 when the kernel knows target type @type, 0 when not, -1 on error. */
 int mx_dm_has_target(const char *type);

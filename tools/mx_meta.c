@@ -46,6 +46,9 @@ void mx_meta_inspect(const void *block, struct mx_meta_info *mi)
 	mi->current_gen = sb.current_gen;
 	for (i = 0; i < MX_UUID_LEN; i++)
 		mi->has_uuid |= sb.uuid[i] != 0;
+	BUILD_BUG_ON(sizeof(mi->uuid) < 2 * MX_UUID_LEN + 1);
+	for (i = 0; mi->has_uuid && i < MX_UUID_LEN; i++)
+		snprintf(mi->uuid + 2 * i, 3, "%02x", sb.uuid[i]);
 	for (i = 0; i < MX_MAX_NODES; i++) {
 		mi->slot_flags[i] = sb.slots[i].flags;
 		mi->slot_bitmap_gen[i] = sb.slots[i].bitmap_gen;

@@ -31,6 +31,7 @@ struct mx_meta_info {
 	uint32_t node_id;		/* MX_META_NODE_UNSET: not set yet */
 	uint64_t current_gen;
 	bool has_uuid;
+	char uuid[33];			/* hex; "" while all zero */
 	uint32_t slot_flags[8];
 	uint64_t slot_bitmap_gen[8];
 };

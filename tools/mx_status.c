@@ -172,6 +172,9 @@ void mx_status_rates(struct mx_status *now, const struct mx_status *before,
 
 double mx_peer_resync_percent(const struct mx_peer_status *p)
 {
+	/* Idle, Connecting, refused...: the last pass's figure is stale. */
+	if (!mx_peer_copying(p) && strcmp(p->repl, "Paused"))
+		return !strcmp(p->repl, "InSync") ? 100.0 : -1;
 	if (p->todo)
 		return 100.0 * (double)p->done / (double)p->todo;
 	if (!strcmp(p->repl, "InSync"))
@@ -184,6 +187,11 @@ bool mx_peer_in_sync(const struct mx_peer_status *p)
 	return !strcmp(p->conn, "Connected") && !strcmp(p->repl, "InSync");
 }
 
+bool mx_peer_done(const struct mx_peer_status *p)
+{
+	return mx_peer_in_sync(p) && !p->queue;
+}
+
 bool mx_status_all_in_sync(const struct mx_status *st)
 {
 	uint32_t i;
@@ -194,9 +202,66 @@ bool mx_status_all_in_sync(const struct mx_status *st)
 		return false;
 	/* An async peer is in sync once its queue is drained too. */
 	for (i = 0; i < st->nr_peers; i++)
-		if (!mx_peer_in_sync(&st->peers[i]) || st->peers[i].queue)
+		if (!mx_peer_done(&st->peers[i]))
 			return false;
 	return true;
+}
+
+#define MX_BAR_MAX	30
+#define MX_BAR_MIN	10
+
+void mx_progress_line(const char *name, const struct mx_status *st,
+		      const struct mx_peer_status *p, unsigned int width,
+		      char *buf, size_t len)
+{
+	char who[16], tail[160], bar[MX_BAR_MAX + 3], b1[32], b2[32];
+	double pct = mx_peer_resync_percent(p);
+	size_t room, head;
+	int fill;
+
+	if (p->id < 0)
+		snprintf(who, sizeof(who), "source");
+	else
+		snprintf(who, sizeof(who), "peer %d", p->id);
+	bar[0] = '\0';
+	if (mx_peer_copying(p) || !strcmp(p->repl, "Paused")) {
+		snprintf(tail, sizeof(tail), "%5.1f%% %s%s ETA %s",
+			 pct < 0 ? 0 : pct, p->speed < 0 ? "-" :
+			 mx_fmt_bytes((uint64_t)p->speed, b1, sizeof(b1)),
+			 p->speed < 0 ? "" : "/s",
+			 mx_fmt_duration(p->eta, b2, sizeof(b2)));
+	} else if (mx_peer_in_sync(p)) {
+		snprintf(tail, sizeof(tail),
+			 "async queue %s to drain (%llu writes, lag %llu ms)",
+			 mx_fmt_bytes(p->queue, b1, sizeof(b1)),
+			 (unsigned long long)p->queue_writes,
+			 (unsigned long long)p->lag_ms);
+	} else if (st->role == MX_ROLE_TARGET) {
+		snprintf(tail, sizeof(tail), "data %s", st->data_state);
+	} else {
+		snprintf(tail, sizeof(tail), "%s out of sync",
+			 mx_fmt_bytes(mx_status_bytes(st, p->oos), b1,
+				      sizeof(b1)));
+	}
+	snprintf(buf, len, "%s: %s %s/%s ", name, who, p->conn, p->repl);
+	head = strlen(buf);
+	/* The bar gets what is left of the width, within bounds. */
+	room = width > head + strlen(tail) + 1 ?
+	       width - head - strlen(tail) - 1 : 0;
+	if ((mx_peer_copying(p) || !strcmp(p->repl, "Paused")) &&
+	    room >= MX_BAR_MIN + 3) {
+		room = room - 3 > MX_BAR_MAX ? MX_BAR_MAX : room - 3;
+		fill = pct < 0 ? 0 : (int)(pct * room / 100);
+		bar[0] = '[';
+		memset(bar + 1, '#', fill);
+		memset(bar + 1 + fill, '-', room - fill);
+		bar[room + 1] = ']';
+		bar[room + 2] = '\0';
+	}
+	snprintf(buf + head, len > head ? len - head : 0, "%s%s%s", bar,
+		 bar[0] ? " " : "", tail);
+	if (width && strlen(buf) > width - 1)
+		buf[width - 1] = '\0';
 }
 
 int mx_status_peer_index(const struct mx_status *st, int id)
@@ -209,82 +274,22 @@ int mx_status_peer_index(const struct mx_status *st, int id)
 	return -1;
 }
 
-static void mx_json_num_or_null(FILE *f, const char *key, double v,
-				const char *fmt)
-{
-	fprintf(f, ",\"%s\":", key);
-	if (v < 0)
-		fputs("null", f);
-	else
-		fprintf(f, fmt, v);
-}
-
-void mx_status_json(FILE *f, const char *name, const struct mx_status *st)
-{
-	uint64_t region = (uint64_t)st->region_sectors << 9;
-	uint32_t i;
-
-	fputs("{\"name\":", f);
-	mx_json_str(f, name);
-	fprintf(f, ",\"active\":true,\"role\":\"%s\",\"data_state\":",
-		mx_role_name(st->role));
-	mx_json_str(f, st->data_state);
-	fprintf(f, ",\"size_bytes\":%llu,\"region_sectors\":%u,\"region_bytes\":%llu,\"dirty_regions\":%llu,\"total_regions\":%llu,\"peers\":[",
-		(unsigned long long)st->size_bytes, st->region_sectors,
-		(unsigned long long)region, (unsigned long long)st->dirty,
-		(unsigned long long)st->total);
-	for (i = 0; i < st->nr_peers; i++) {
-		const struct mx_peer_status *p = &st->peers[i];
-		double in_sync = st->total ?
-			100.0 * (double)(st->total - (p->oos < st->total ?
-						      p->oos : st->total)) /
-			(double)st->total : 100.0;
-
-		fputs(i ? ",{\"id\":" : "{\"id\":", f);
-		if (p->id < 0)
-			fputs("null", f);
-		else
-			fprintf(f, "%d", p->id);
-		fputs(",\"conn\":", f);
-		mx_json_str(f, p->conn);
-		fputs(",\"repl\":", f);
-		mx_json_str(f, p->repl);
-		fputs(",\"mode\":", f);
-		if (!strcmp(p->mode, "-"))
-			fputs("null", f);
-		else
-			mx_json_str(f, p->mode);
-		fprintf(f, ",\"in_sync\":%s,\"oos_regions\":%llu,\"oos_bytes\":%llu,\"in_sync_percent\":%.2f,\"resync_done\":%llu,\"resync_total\":%llu",
-			mx_peer_in_sync(p) ? "true" : "false",
-			(unsigned long long)p->oos,
-			(unsigned long long)mx_status_bytes(st, p->oos),
-			in_sync, (unsigned long long)p->done,
-			(unsigned long long)p->todo);
-		mx_json_num_or_null(f, "resync_percent",
-				    mx_peer_resync_percent(p), "%.2f");
-		mx_json_num_or_null(f, "speed_bytes_per_sec", p->speed, "%.0f");
-		mx_json_num_or_null(f, "eta_seconds", p->eta, "%.0f");
-		fprintf(f, ",\"queue_bytes\":%llu,\"queue_writes\":%llu,\"lag_ms\":%llu}",
-			(unsigned long long)p->queue,
-			(unsigned long long)p->queue_writes,
-			(unsigned long long)p->lag_ms);
-	}
-	fputs("]}", f);
-}
-
-void mx_status_human(FILE *f, const char *name, const struct mx_status *st)
+void mx_status_human(FILE *f, const char *name, const struct mx_status *st,
+		     const struct mx_conf *c, int open_count, bool suspended)
 {
 	char b1[32], b2[32], b3[48], b4[32], b5[32], pct[16], id[16];
+	const char *addr;
 	uint32_t i;
 
-	fprintf(f, "%s: %s, %s, %s, region %s, %llu of %llu regions dirty\n",
+	fprintf(f, "%s: %s, %s, %s, region %s, %llu of %llu regions dirty, %s, open %d\n",
 		name, mx_role_name(st->role), st->data_state,
 		mx_fmt_bytes(st->size_bytes, b1, sizeof(b1)),
 		mx_fmt_bytes((uint64_t)st->region_sectors << 9, b2, sizeof(b2)),
-		(unsigned long long)st->dirty, (unsigned long long)st->total);
-	fprintf(f, "  %-4s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %-10s %s\n",
-		"PEER", "CONN", "REPL", "MODE", "OUT-OF-SYNC", "RESYNC",
-		"SPEED", "ETA", "QUEUE", "LAG");
+		(unsigned long long)st->dirty, (unsigned long long)st->total,
+		suspended ? "SUSPENDED" : "running", open_count);
+	fprintf(f, "  %-4s %-21s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %-10s %s\n",
+		"PEER", "ADDRESS", "CONN", "REPL", "MODE", "OUT-OF-SYNC",
+		"RESYNC", "SPEED", "ETA", "QUEUE", "LAG");
 	for (i = 0; i < st->nr_peers; i++) {
 		const struct mx_peer_status *p = &st->peers[i];
 		double r = mx_peer_resync_percent(p);
@@ -303,8 +308,12 @@ void mx_status_human(FILE *f, const char *name, const struct mx_status *st)
 			snprintf(b3, sizeof(b3), "%s/s",
 				 mx_fmt_bytes((uint64_t)p->speed, b4,
 					      sizeof(b4)));
-		fprintf(f, "  %-4s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %-10s %llu ms\n",
-			id, p->conn, p->repl, p->mode,
+		addr = "-";
+		if (c && p->id >= 0 && p->id < MX_NODES &&
+		    c->peers[p->id].present)
+			addr = c->peers[p->id].addr;
+		fprintf(f, "  %-4s %-21s %-11s %-11s %-5s %-12s %-7s %-12s %-8s %-10s %llu ms\n",
+			id, addr, p->conn, p->repl, p->mode,
 			mx_fmt_bytes(mx_status_bytes(st, p->oos), b1,
 				     sizeof(b1)),
 			pct, b3, mx_fmt_duration(p->eta, b2, sizeof(b2)),

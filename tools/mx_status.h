@@ -58,7 +58,10 @@ uint64_t mx_status_bytes(const struct mx_status *st, uint64_t regions);
 void mx_status_rates(struct mx_status *now, const struct mx_status *before,
 		     double dt);
 
-/* Progress of the current/last resync in percent, < 0: none to show. */
+/*
+ * Progress of the current resync in percent (100 when InSync), < 0 when
+ * none runs or is paused.
+ */
 double mx_peer_resync_percent(const struct mx_peer_status *p);
 
 /* Copying regions: Resyncing, Behind (async catch-up) or Verifying. */
@@ -73,13 +76,26 @@ bool mx_peer_in_sync(const struct mx_peer_status *p);
  */
 bool mx_status_all_in_sync(const struct mx_status *st);
 
+/* A peer wait-sync waits for no more: in sync, its async queue drained. */
+bool mx_peer_done(const struct mx_peer_status *p);
+
+/*
+ * wait-sync's progress line of peer @p of mirror @name, at most @width - 1
+ * columns (a bar when there is room): state, resync progress, speed and
+ * ETA, or the async queue still to drain, or what is out of sync.
+ */
+void mx_progress_line(const char *name, const struct mx_status *st,
+		      const struct mx_peer_status *p, unsigned int width,
+		      char *buf, size_t len);
+
 /* Index of node @id among the peers, -1 when absent. */
 int mx_status_peer_index(const struct mx_status *st, int id);
 
-/* JSON object (no trailing newline). */
-void mx_status_json(FILE *f, const char *name, const struct mx_status *st);
-
-/* Human-readable block. */
-void mx_status_human(FILE *f, const char *name, const struct mx_status *st);
+/*
+ * Human-readable block: @c (may be NULL) gives the peers' addresses, the
+ * device's open count and suspension come from device-mapper.
+ */
+void mx_status_human(FILE *f, const char *name, const struct mx_status *st,
+		     const struct mx_conf *c, int open_count, bool suspended);
 
 #endif /* MX_STATUS_H */

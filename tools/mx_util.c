@@ -143,6 +143,36 @@ bad:
 		       s, what);
 }
 
+int mx_parse_rate(const char *what, const char *s, uint64_t max_kib,
+		  uint64_t *kib)
+{
+	char buf[40];
+	size_t len = s ? strlen(s) : 0;
+	uint64_t n;
+
+	if (len && len < sizeof(buf) && strspn(s, "0123456789") == len)
+		return mx_parse_num(what, s, 0, max_kib, kib);
+	if (!len || len >= sizeof(buf))
+		goto bad;
+	memcpy(buf, s, len + 1);
+	if (len > 2 && !strcmp(buf + len - 2, "/s"))
+		buf[len - 2] = '\0';
+	/* A sector count ("8s") is no rate. */
+	if (toupper((unsigned char)buf[strlen(buf) - 1]) == 'S' ||
+	    mx_parse_size(what, buf, &n))
+		goto bad;
+	if (n & 1023)
+		return mx_fail("%s '%s' is not a whole number of KiB/s", what, s);
+	if ((n >> 10) > max_kib)
+		return mx_fail("%s '%s' out of range: at most %lluK/s", what, s,
+			       (unsigned long long)max_kib);
+	*kib = n >> 10;
+	return 0;
+bad:
+	return mx_fail("bad rate '%s' for %s: expected KiB/s, or a size per second such as 100M or 1G/s",
+		       s ? s : "", what);
+}
+
 int mx_parse_region(const char *s, uint32_t *sectors)
 {
 	uint64_t b = 0;
@@ -310,24 +340,6 @@ const char *mx_fmt_duration(double secs, char *buf, size_t len)
 		snprintf(buf, len, "%llu:%02llu:%02llu", s / 3600,
 			 s / 60 % 60, s % 60);
 	return buf;
-}
-
-void mx_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 int mx_strlcpy(char *dst, const char *src, size_t len, const char *what)

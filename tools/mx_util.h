@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mirrorctl helpers: one error message buffer, strict number and size
- * parsing, address checks, human sizes and JSON strings. Pure: no device
+ * parsing, address checks and human sizes. Pure: no device
  * or device-mapper access, so the unit tests can drive all of it.
  */
 #ifndef MX_UTIL_H
@@ -24,6 +24,9 @@
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef __weak
+#define __weak			__attribute__((weak))
 #endif
 #ifndef __printf
 #define __printf(a, b)		__attribute__((format(printf, a, b)))
@@ -64,6 +67,14 @@ int mx_parse_num(const char *what, const char *s, uint64_t min, uint64_t max,
  */
 int mx_parse_size(const char *what, const char *s, uint64_t *bytes);
 
+/*
+ * A rate in KiB/s, at most @max_kib: a plain number is KiB/s; a size
+ * with a suffix (mx_parse_size, "100M", "1G") is per second, optionally
+ * followed by "/s", and must be whole KiB.
+ */
+int mx_parse_rate(const char *what, const char *s, uint64_t max_kib,
+		  uint64_t *kib);
+
 /* Region size in bytes -> sectors: power of two, 4 KiB .. 1 GiB. */
 int mx_parse_region(const char *s, uint32_t *sectors);
 
@@ -88,9 +99,6 @@ const char *mx_fmt_bytes(uint64_t bytes, char *buf, size_t len);
 
 /* "1:02:03" or "42s", "-" when @secs < 0. */
 const char *mx_fmt_duration(double secs, char *buf, size_t len);
-
-/* @s as a JSON string (quoted, escaped) on @f. */
-void mx_json_str(FILE *f, const char *s);
 
 /* Copy @src into @dst of @len bytes; -1 (mx_errmsg) when it does not fit. */
 int mx_strlcpy(char *dst, const char *src, size_t len, const char *what);

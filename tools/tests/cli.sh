@@ -69,15 +69,15 @@ bad 2 "node id 8 out of range" create mx --role target --node-id 8 --data /dev/a
 bad 2 "bad number 'one' for node id" create mx --role target --node-id one --data /dev/a --meta /dev/b
 bad 2 "bad region size '48K'" create mx --role source --region-size 48K --data /dev/a --meta /dev/b
 bad 2 "bad size '12Q' for region size" create mx --role source --region-size 12Q --data /dev/a --meta /dev/b
-bad 2 "bad size 'lots' for async_limit" create mx --role source --async-limit lots --data /dev/a --meta /dev/b
-bad 2 "async_limit '100K' out of range" create mx --role source --async-limit 100K --data /dev/a --meta /dev/b
-bad 2 "bad number '-5' for resync_rate" create mx --role source --resync-rate -5 --data /dev/a --meta /dev/b
+bad 2 "bad size 'lots' for --async-limit" create mx --role source --async-limit lots --data /dev/a --meta /dev/b
+bad 2 "--async-limit '100K' out of range" create mx --role source --async-limit 100K --data /dev/a --meta /dev/b
+bad 2 "bad rate '-5' for --resync-rate" create mx --role source --resync-rate -5 --data /dev/a --meta /dev/b
 bad 2 "bad address '10.0.0.2'" create mx --role source --peer 1,10.0.0.2 --data /dev/a --meta /dev/b
 bad 2 "bad peer" create mx --role source --peer 10.0.0.2:7789 --data /dev/a --meta /dev/b
 bad 2 "bad mode 'fast'" create mx --role source --peer 1,10.0.0.2:7789,fast --data /dev/a --meta /dev/b
 bad 2 "peer 0 is this node's own id" create mx --role source --peer 0,10.0.0.2:7789 --data /dev/a --meta /dev/b
 bad 2 "at least one peer" create mx --role source --data /dev/a --meta /dev/b
-bad 2 "bad on_congestion 'drop'" create mx --role source --on-congestion drop --peer 1,1.2.3.4:5 --data /dev/a --meta /dev/b
+bad 2 "bad --on-congestion 'drop'" create mx --role source --on-congestion drop --peer 1,1.2.3.4:5 --data /dev/a --meta /dev/b
 bad 2 "data device /nonexistent: No such file" create mx --role source --peer 1,1.2.3.4:5 --data /nonexistent --meta /dev/null
 bad 2 "data device /etc/passwd is not a block device" create mx --role source --peer 1,1.2.3.4:5 --data /etc/passwd --meta /dev/null
 bad 2 "not a multiple|not a block device" create mx --role source --peer 1,1.2.3.4:5 --data /dev/null --meta /dev/zero
@@ -87,8 +87,18 @@ bad 2 "bad peer: bad number 'two' for node id" pause mx two
 bad 2 "bad peer: node id 12 out of range" resync mx 12
 bad 2 "missing NAME and PEER" resume mx
 bad 2 "nothing to set" set mx
-bad 2 "bad number 'fast' for resync_rate" set mx --resync-rate fast
+bad 2 "bad rate 'fast' for --resync-rate" set mx --resync-rate fast
 bad 2 "bad number '99' for --check-peers|--check-peers seconds 99999 out of range" promote mx --check-peers 99999
+
+# Long options by their full name only: --f must not mean --force.
+bad 2 "option '--f' is abbreviated: write --force" promote mx --f
+bad 2 "option '--forc' is abbreviated" demote mx --forc
+bad 2 "option '--wipe' is abbreviated" delete mx --wipe
+bad 2 "option '--conf' is abbreviated" --conf /tmp status
+bad 2 "option '--js' is abbreviated" status --js
+bad 2 "missing mirror NAME" promote --force
+bad 2 "missing mirror NAME \(or --all\)" dump
+bad 2 "unexpected argument 'mx'" dump mx --all
 
 echo "cli.sh: $n checks, $fails failed"
 [ $fails -eq 0 ]

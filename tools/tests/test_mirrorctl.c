@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <json-c/json.h>
 #include "mx_conf.h"
+#include "mx_json.h"
 #include "mx_meta.h"
 #include "mx_status.h"
 #include "mx_util.h"
@@ -263,11 +265,53 @@ static void test_conf(void)
 	CHECK(!mx_conf_parse("name=mx\nnode_id=0\ndata_dev=/a\nmeta_dev=/b\n",
 			     "f.conf", &c));
 	CHECK(c.role == MX_ROLE_TARGET && c.region_sectors == 128);
-	CHECK(!mx_conf_set(&c, "resync_rate", "0"));
-	CHECK(mx_conf_set(&c, "resync_rate", "-1"));
-	CHECK(mx_conf_set(&c, "on_congestion", "drop"));
-	CHECK(mx_conf_set(&c, "auth", "a b"));
-	CHECK(mx_conf_set(&c, "nokey", "1"));
+	CHECK(!mx_conf_set(&c, "resync_rate", "0", NULL));
+	CHECK(mx_conf_set(&c, "resync_rate", "-1", NULL));
+	CHECK(mx_conf_set(&c, "on_congestion", "drop", NULL));
+	CHECK(mx_conf_set(&c, "auth", "a b", NULL));
+	CHECK(mx_conf_set(&c, "nokey", "1", NULL));
+}
+
+/* Issue 14, defect 8: comments, option names in errors, rate suffixes. */
+static void test_conf_user(void)
+{
+	struct mx_conf c;
+	uint64_t kib;
+
+	/* Inline comments after white space; '#' inside a word stays. */
+	CHECK(!mx_conf_parse("name = mx # the mirror\nnode_id = 1\t# me\n"
+			     "data_dev = /dev/a#1\nmeta_dev = /b\n"
+			     "resync_rate = 0 # unlimited\n# whole line\n",
+			     "f.conf", &c));
+	CHECK_STR(c.name, "mx");
+	CHECK_STR(c.data, "/dev/a#1");
+	CHECK(c.node_id == 1 && c.resync_rate == 0);
+	/* Errors name the option the user typed, or the key in a file. */
+	CHECK(mx_conf_set(&c, "resync_rate", "fast", "--resync-rate"));
+	CHECK_ERR("for --resync-rate");
+	CHECK(!strstr(mx_errmsg, "resync_rate"));
+	CHECK(mx_conf_set(&c, "async_limit", "lots", "--async-limit"));
+	CHECK_ERR("bad size 'lots' for --async-limit");
+	CHECK(mx_conf_set(&c, "on_congestion", "drop", "--on-congestion"));
+	CHECK_ERR("bad --on-congestion 'drop'");
+	CHECK(mx_conf_parse("name=mx\nnode_id=0\ndata_dev=/a\nmeta_dev=/b\nresync_rate=x\n",
+			    "f.conf", &c));
+	CHECK_ERR("f.conf line 5: bad rate 'x' for resync_rate");
+	/* Rates: KiB/s, or a size per second. */
+	CHECK(!mx_conf_set(&c, "resync_rate", "100M", "--resync-rate"));
+	CHECK(c.resync_rate == 102400);
+	CHECK(!mx_parse_rate("r", "2048", 16 << 20, &kib) && kib == 2048);
+	CHECK(!mx_parse_rate("r", "1G/s", 16 << 20, &kib) && kib == 1 << 20);
+	CHECK(!mx_parse_rate("r", "512K", 16 << 20, &kib) && kib == 512);
+	CHECK(!mx_parse_rate("r", "64MiB/s", 16 << 20, &kib) && kib == 65536);
+	CHECK(mx_parse_rate("r", "1000B", 16 << 20, &kib));
+	CHECK_ERR("whole number of KiB/s");
+	CHECK(mx_parse_rate("r", "8s", 16 << 20, &kib));
+	CHECK_ERR("bad rate '8s' for r");
+	CHECK(mx_parse_rate("r", "17G", 16 << 20, &kib));
+	CHECK_ERR("out of range");
+	CHECK(mx_parse_rate("r", "", 16 << 20, &kib));
+	CHECK(mx_parse_rate("r", "-5", 16 << 20, &kib));
 }
 
 static void test_conf_files(void)
@@ -358,14 +402,31 @@ static void test_status(void)
 	st.peers[0].queue = 0;
 	CHECK(mx_status_all_in_sync(&st));
 
-	/* JSON: every field, nulls where unknown. */
+	/* JSON: every field, nulls where unknown (one mirror object). */
 	CHECK(!mx_status_parse("source UpToDate 128 1/4 1 1 Connected InSync sync 1 4/4 0 0 0",
 			       &st));
 	st.size_bytes = 4 * 65536 - 512;
-	f = fmemopen(buf, sizeof(buf), "w");
-	mx_status_json(f, "m\"x", &st);
-	fclose(f);
-	CHECK_STR(buf, "{\"name\":\"m\\\"x\",\"active\":true,\"role\":\"source\",\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"conn\":\"Connected\",\"repl\":\"InSync\",\"mode\":\"sync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0}]}");
+	{
+		struct mx_json_mirror jm = {
+			.name = "m\"x", .active = true, .role = MX_ROLE_SOURCE,
+			.st = &st,
+		};
+		struct json_object *arr = mx_json_array();
+
+		CHECK(!mx_json_add(arr, &jm));
+		f = fmemopen(buf, sizeof(buf), "w");
+		mx_json_emit(f, arr);
+		fclose(f);
+	}
+	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0}],\"config\":null}]\n");
+	/* Bytes >= 0x80: valid UTF-8 kept, stray bytes as their code point. */
+	{
+		struct json_object *o = mx_json_string("caf\xc3\xa9 \xe9\xff\xed\xa0\x80\x01");
+
+		CHECK_STR(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			  "\"caf\xc3\xa9 \xc3\xa9\xc3\xbf\xc3\xad\xc2\xa0\xc2\x80\\u0001\"");
+		json_object_put(o);
+	}
 	/* oos bytes never exceed the device. */
 	CHECK(mx_status_bytes(&st, 4) == 4 * 65536 - 512);
 
@@ -461,12 +522,49 @@ static void test_meta(void)
 	unlink(path);
 }
 
+/* Issue 14, defect 5: wait-sync progress lines. */
+static void test_progress(void)
+{
+	struct mx_status st;
+	char line[256];
+	unsigned int w;
+
+	CHECK(!mx_status_parse("source UpToDate 128 12/4096 3 1 Connected Resyncing sync 100 20/120 0 0 0 2 Connected InSync async 0 0/0 4096 3 250 3 Connecting Idle sync 7 5/9 0 0 0",
+			       &st));
+	st.peers[0].speed = 1 << 20;
+	st.peers[0].eta = 100;
+	/* Fits the terminal, bar or not. */
+	for (w = 20; w <= 200; w += 7) {
+		mx_progress_line("a-rather-long-mirror-name", &st, &st.peers[0], w,
+				 line, sizeof(line));
+		CHECK(strlen(line) <= w - 1);
+	}
+	mx_progress_line("mx", &st, &st.peers[0], 80, line, sizeof(line));
+	CHECK(strstr(line, "peer 1 Connected/Resyncing [") && strstr(line, "16.7%"));
+	CHECK(strstr(line, "ETA 1:40") || strstr(line, "ETA 100s"));
+	/* An async peer with a queue is not done, and does not say "in sync" alone. */
+	CHECK(!mx_peer_done(&st.peers[1]) && mx_peer_in_sync(&st.peers[1]));
+	CHECK(!mx_status_all_in_sync(&st));
+	mx_progress_line("mx", &st, &st.peers[1], 80, line, sizeof(line));
+	CHECK(strstr(line, "async queue 4.0 KiB to drain (3 writes, lag 250 ms)"));
+	/* Not copying: what is out of sync, no stale percentage. */
+	mx_progress_line("mx", &st, &st.peers[2], 80, line, sizeof(line));
+	CHECK(strstr(line, "peer 3 Connecting/Idle 448.0 KiB out of sync"));
+	CHECK(!strchr(line, '%'));
+	/* Defect 9: no stale percentage of the last pass (5/9) when Idle. */
+	CHECK(mx_peer_resync_percent(&st.peers[2]) < 0);
+	CHECK(mx_peer_resync_percent(&st.peers[0]) > 16 &&
+	      mx_peer_resync_percent(&st.peers[1]) == 100);
+}
+
 int main(void)
 {
 	test_numbers();
 	test_addresses();
 	test_format();
 	test_conf();
+	test_conf_user();
+	test_progress();
 	test_conf_files();
 	test_status();
 	test_meta();

@@ -1,0 +1,486 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mirrorctl verbs end to end on the host, over the stand-in libdevmapper
+# (tools/tests/fakedm.c, state in $MX_FAKEDM): list, status, delete, set,
+# promote, wait-sync, exit codes. Built with ASan/UBSan by "make test".
+# Checks that need a block device use a loop device and are skipped
+# (counted) without root or losetup.
+# Usage: tools/tests/fakedm.sh path/to/mirrorctl-fakedm
+set -uo pipefail
+
+CTL=${1:?usage: fakedm.sh path/to/mirrorctl-fakedm}
+case $CTL in /*) ;; *) CTL=$PWD/$CTL ;; esac
+fails=0
+n=0
+skipped=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mx-fakedm.XXXXXX")
+loops=()
+cleanup() {
+	local l
+	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+export MIRRORX_CONF_DIR=$tmp/conf
+export MX_FAKEDM=$tmp/dm
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+fail() {
+	echo "FAIL: $*" >&2
+	[ -s "$tmp/err" ] && sed 's/^/  stderr: /' "$tmp/err" | head -20 >&2
+	fails=$((fails + 1))
+}
+
+# run WANT-RC ARGS...: mirrorctl's exit status must be WANT-RC.
+run() {
+	local want=$1 rc
+	shift
+	n=$((n + 1))
+	"$CTL" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		fail "mirrorctl $*: exit $rc, want $want"
+		return 1
+	fi
+	if grep -q 'Sanitizer\|runtime error' "$tmp/err"; then
+		fail "mirrorctl $*: sanitizer report"
+		return 1
+	fi
+	return 0
+}
+
+expect() { # FILE PATTERN WHAT
+	n=$((n + 1))
+	grep -Eq -- "$2" "$1" || fail "$3: no /$2/ in $(basename "$1"): $(head -c 400 "$1")"
+}
+
+reset() {
+	rm -rf "$MIRRORX_CONF_DIR" "$MX_FAKEDM"
+	mkdir -p "$MIRRORX_CONF_DIR" "$MX_FAKEDM"
+}
+
+conf() { # NAME ROLE NODE DATA META [LINE...]: write NAME.conf
+	local name=$1 role=$2 node=$3 data=$4 meta=$5
+	shift 5
+	{
+		echo "name = $name"
+		echo "node_id = $node"
+		echo "role = $role"
+		echo "data_dev = $data"
+		echo "meta_dev = $meta"
+		printf '%s\n' "$@"
+	} >"$MIRRORX_CONF_DIR/$name.conf"
+}
+
+# A running device in the stand-in: TABLE-TARGET PARAMS [STATUS].
+dev() { # NAME TARGET PARAMS [STATUS]
+	mkdir -p "$MX_FAKEDM/$1"
+	echo "0 2048 $2 $3" >"$MX_FAKEDM/$1/table"
+	[ $# -lt 4 ] || echo "$4" >"$MX_FAKEDM/$1/status"
+}
+
+have_loop() {
+	[ "$(id -u)" = 0 ] && command -v losetup >/dev/null && losetup -f >/dev/null 2>&1
+}
+
+# A loop device over a new 8 MiB file; its path in $LOOP.
+mkloop() {
+	local f
+	f=$(mktemp "$tmp/disk.XXXXXX")
+	truncate -s 8M "$f"
+	LOOP=$(losetup -f --show "$f") || return 1
+	loops+=("$LOOP")
+}
+
+skip() {
+	echo "skip: $*" >&2
+	skipped=$((skipped + 1))
+}
+
+# ---- defect 1: list with 7 long peer names overflowed peers[256] ----
+reset
+host=$(printf 'h%.0s' {1..37})
+peers=()
+for i in 1 2 3 4 5 6 7; do peers+=("peer.$i = $host$i.lan:7789 sync"); done
+conf big source 0 /dev/a /dev/b "${peers[@]}"
+dev big mirrorx "/dev/a /dev/b 128 7"
+if run 0 list; then
+	expect "$tmp/out" "^big +source +up .*7@$host" "list 7 long peers"
+fi
+
+# ---- defect 2: delete --wipe-meta wipes only this mirror's superblock ----
+first_block() { dd if="$1" bs=4096 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n'; }
+zero_block=$(head -c 4096 /dev/zero | od -An -tx1 | tr -d ' \n')
+
+reset
+head -c 8192 /dev/urandom >"$tmp/metafile"
+before=$(first_block "$tmp/metafile")
+conf mx source 0 /dev/a "$tmp/metafile" "peer.1 = 10.0.0.2:7789 sync"
+if run 2 delete mx --wipe-meta; then
+	expect "$tmp/err" "is not a block device: not wiping it" "wipe a regular file"
+	n=$((n + 1))
+	[ "$(first_block "$tmp/metafile")" = "$before" ] || fail "delete --wipe-meta changed a regular file"
+	n=$((n + 1))
+	[ -f "$MIRRORX_CONF_DIR/mx.conf" ] || fail "a refused delete removed the config"
+fi
+run 2 delete mx --force
+
+if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
+	# Another disk (garbage where the superblock would be): refused.
+	reset
+	dd if=/dev/urandom of="$M" bs=4096 count=1 conv=fsync 2>/dev/null
+	before=$(first_block "$M")
+	conf mx source 0 "$D" "$M" "peer.1 = 10.0.0.2:7789 sync"
+	if run 4 delete mx --wipe-meta; then
+		expect "$tmp/err" "holds no dm-mirrorx superblock" "wipe a foreign device"
+		n=$((n + 1))
+		[ "$(first_block "$M")" = "$before" ] || fail "delete --wipe-meta wiped a foreign device"
+	fi
+	# Another mirror's superblock, mirror stopped, no meta_uuid: refused.
+	reset
+	run 0 create other --role source --data "$D" --meta "$M" \
+		--peer 1,10.0.0.2:7789 --no-start --force
+	rm -f "$MIRRORX_CONF_DIR/other.conf"
+	conf mx source 0 "$D" "$M" "peer.1 = 10.0.0.2:7789 sync"
+	before=$(first_block "$M")
+	if run 4 delete mx --wipe-meta; then
+		expect "$tmp/err" "not one known to be mx's" "wipe an unknown superblock"
+		n=$((n + 1))
+		[ "$(first_block "$M")" = "$before" ] || fail "delete --wipe-meta wiped an unknown superblock"
+	fi
+	# --force wipes it.
+	run 0 delete mx --wipe-meta --force
+	n=$((n + 1))
+	[ "$(first_block "$M")" = "$zero_block" ] || fail "delete --wipe-meta --force did not wipe"
+	# The running table's metadata device is this mirror's: wiped.
+	reset
+	run 0 create mx --role source --data "$D" --meta "$M" \
+		--peer 1,10.0.0.2:7789 --no-start --force
+	dev mx mirrorx "$D $M 128 1 1 10.0.0.2:7789 sync"
+	run 0 delete mx --wipe-meta
+	n=$((n + 1))
+	[ "$(first_block "$M")" = "$zero_block" ] || fail "delete --wipe-meta of a running mirror did not wipe"
+else
+	skip "delete --wipe-meta on block devices: no loop devices"
+fi
+
+# ---- defect 3: set validates, applies, then saves (or rolls back) ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync"
+cp "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before"
+if run 2 set mx --peer 2,nosuch.invalid:7789; then
+	expect "$tmp/err" "peer 2: cannot resolve 'nosuch.invalid'.*nothing changed" "set unresolvable peer"
+fi
+n=$((n + 1))
+cmp -s "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before" || fail "set saved a config with an unresolvable peer"
+run 0 up mx --help
+
+# A running source whose reload fails: old table stays, config unchanged.
+dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync"
+cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
+echo "Invalid async_limit" >"$MX_FAKEDM/fail-reload"
+if run 1 set mx --async-limit 8M; then
+	expect "$tmp/err" "did not load, nothing changed.*mirrorx: Invalid async_limit" "set reload fails: the kernel's reason"
+fi
+rm -f "$MX_FAKEDM/fail-reload"
+n=$((n + 1))
+cmp -s "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before" || fail "set saved a config whose table failed to load"
+n=$((n + 1))
+cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "set left a different table after a failed reload"
+n=$((n + 1))
+[ ! -e "$MX_FAKEDM/mx/suspended" ] || fail "set left the source suspended"
+if run 0 set mx --async-limit 8M; then
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^async_limit = 8388608" "set saves what applied"
+	expect "$MX_FAKEDM/mx/table" "async_limit 8388608" "set reloads the table"
+fi
+
+# A running target whose new table fails: the old one comes back.
+if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
+	reset
+	run 0 create mx --role target --node-id 1 --data "$D" --meta "$M" \
+		--peer 0,10.0.0.1:7789 --listen 127.0.0.1:7789 --no-start --force
+	cp "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before"
+	run 0 up mx
+	cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
+	echo "cannot listen on 127.0.0.1:7790: Address in use" >"$MX_FAKEDM/fail-reload-once"
+	if run 1 set mx --listen 127.0.0.1:7790; then
+		expect "$tmp/err" "the old one runs again, nothing changed.*creating mx failed: mirrorx: cannot listen on 127.0.0.1:7790: Address in use" "set target fails: the kernel's reason"
+	fi
+	n=$((n + 1))
+	cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "set did not bring the old target table back"
+	n=$((n + 1))
+	cmp -s "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before" || fail "set saved a target config that did not load"
+	if run 0 set mx --listen 127.0.0.1:7790; then
+		expect "$MX_FAKEDM/mx/table" "127.0.0.1:7790" "set restarts the target"
+		expect "$MIRRORX_CONF_DIR/mx.conf" "^listen = 127.0.0.1:7790" "set saves the target's listen"
+	fi
+else
+	skip "set on a running target: no loop devices"
+fi
+
+# ---- defect 6: one exit-code rule ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync"
+# No device-mapper at all: a failure (1), never "unknown mirror" (3).
+for v in check status role down; do
+	if MX_FAKEDM='' run 1 $v mx; then
+		expect "$tmp/err" "cannot talk to device-mapper" "$v without device-mapper"
+	fi
+done
+MX_FAKEDM='' run 1 list
+# Unknown mirror: 3 from every verb that takes a NAME.
+for v in check status role down up delete demote promote wait-sync; do
+	run 3 $v nosuch
+done
+# An open device: refused (4) by down, delete and demote alike.
+dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync"
+echo 1 >"$MX_FAKEDM/mx/open"
+for v in down delete demote; do
+	if run 4 $v mx; then
+		expect "$tmp/err" "open|in use" "$v of an open device"
+	fi
+done
+n=$((n + 1))
+[ -d "$MX_FAKEDM/mx" ] || fail "a refused verb removed the open device"
+# A config file that cannot be parsed: bad input (2), naming file and line.
+reset
+printf 'name = mx\nnode_id = nine\n' >"$MIRRORX_CONF_DIR/mx.conf"
+for v in status up check; do
+	if run 2 $v mx; then
+		expect "$tmp/err" "mx.conf line 2" "$v with a bad config"
+	fi
+done
+
+# ---- defect 8: config comments, option names, rate suffixes, lock ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync # the target" \
+	"resync_rate = 0 # unlimited"
+if run 0 status mx; then
+	expect "$tmp/out" "^mx: down" "status with inline comments"
+fi
+if run 0 set mx --resync-rate 100M; then
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^resync_rate = 102400$" "set --resync-rate 100M"
+fi
+if run 2 set mx --resync-rate 100X; then
+	expect "$tmp/err" "bad rate '100X' for --resync-rate" "set names the option"
+fi
+if run 2 create mx2 --role source --peer 1,nosuch.invalid:7789 --data /dev/a --meta /dev/b --no-start; then
+	expect "$tmp/err" "peer 1: cannot resolve 'nosuch.invalid'" "create resolves names before saving"
+fi
+n=$((n + 1))
+[ ! -e "$MIRRORX_CONF_DIR/mx2.conf" ] || fail "create saved a config with an unresolvable peer"
+# Config writers take DIR/.NAME.lock: a set waits for the holder.
+if command -v flock >/dev/null; then
+	: >"$MIRRORX_CONF_DIR/.mx.lock"
+	flock "$MIRRORX_CONF_DIR/.mx.lock" sleep 1.5 &
+	holder=$!
+	sleep 0.3
+	t0=$(date +%s%N)
+	run 0 set mx --on-congestion behind
+	t1=$(date +%s%N)
+	wait $holder
+	n=$((n + 1))
+	[ $(((t1 - t0) / 1000000)) -ge 900 ] || fail "set did not wait for the config lock ($(((t1 - t0) / 1000000)) ms)"
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^on_congestion = behind" "set after the lock"
+	# Readers do not lock.
+	flock "$MIRRORX_CONF_DIR/.mx.lock" sleep 1.5 &
+	holder=$!
+	sleep 0.3
+	t0=$(date +%s%N)
+	run 0 status mx
+	t1=$(date +%s%N)
+	wait $holder
+	n=$((n + 1))
+	[ $(((t1 - t0) / 1000000)) -lt 900 ] || fail "status waited for the config lock"
+else
+	skip "config lock: no flock(1)"
+fi
+
+# ---- defect 5: wait-sync progress ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync" "peer.2 = 10.0.0.3:7789 async"
+dev mx mirrorx "/dev/a /dev/b 128 2 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 async" \
+	"source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 20/120 0 0 0 2 Connected Resyncing async 50 10/60 0 0 0"
+# Not a terminal: every peer's line, flushed as it comes.
+"$CTL" wait-sync mx >"$tmp/progress" 2>"$tmp/err" &
+waiter=$!
+sleep 1.5
+n=$((n + 1))
+grep -q "^mx: peer 1 Connected/Resyncing .*16.7%" "$tmp/progress" &&
+	grep -q "^mx: peer 2 Connected/Resyncing .*16.7%" "$tmp/progress" ||
+	fail "wait-sync to a file: no progress of both peers while running: $(cat "$tmp/progress")"
+kill $waiter 2>/dev/null
+wait $waiter 2>/dev/null
+# An async peer in sync with a queue: not "in sync", then a timeout.
+echo "source UpToDate 128 0/4096 2 1 Connected InSync sync 0 0/0 0 0 0 2 Connected InSync async 0 0/0 4096 3 250" \
+	>"$MX_FAKEDM/mx/status"
+if run 5 wait-sync mx --timeout 1; then
+	expect "$tmp/out" "peer 2 Connected/InSync async queue 4.0 KiB to drain" "wait-sync async queue"
+	n=$((n + 1))
+	! grep -q "in sync$" "$tmp/out" || fail "wait-sync said in sync before a timeout"
+fi
+# A terminal of 60 columns: no line wider.
+if command -v script >/dev/null; then
+	echo "source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 20/120 0 0 0 2 Connected Resyncing async 50 10/60 0 0 0" \
+		>"$MX_FAKEDM/mx/status"
+	script -qec "stty cols 60 rows 24; $CTL wait-sync mx --timeout 2" /dev/null >"$tmp/tty" 2>&1
+	n=$((n + 1))
+	sed 's/\x1b\[[0-9]*[AJK]//g' "$tmp/tty" | tr '\r' '\n' | grep -q 'peer 2' ||
+		fail "wait-sync on a terminal: no peer 2 line: $(head -c 300 "$tmp/tty")"
+	n=$((n + 1))
+	long=$(sed 's/\x1b\[[0-9]*[AJK]//g' "$tmp/tty" | tr '\r' '\n' | awk 'length > 59' | head -n1)
+	[ -z "$long" ] || fail "wait-sync on 60 columns drew: $long"
+else
+	skip "wait-sync on a terminal: no script(1)"
+fi
+
+# ---- defect 7: JSON, one model, schema-checked ----
+JSONCHECK=$(dirname "$0")/jsoncheck.py
+# json WANT-RC JQ-FILTER WHAT ARGS...: output valid by the schema, and the filter true.
+json() {
+	local want=$1 filter=$2 what=$3
+	shift 3
+	run "$want" "$@" || return 0
+	n=$((n + 1))
+	python3 "$JSONCHECK" "$tmp/out" 2>"$tmp/jerr" ||
+		fail "$what: mirrorctl $* --json output not valid: $(cat "$tmp/jerr") $(head -c 300 "$tmp/out")"
+	n=$((n + 1))
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1], encoding="utf-8")); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+		"$tmp/out" "$filter" 2>"$tmp/jerr" || fail "$what: not $filter: $(head -c 400 "$tmp/out")"
+}
+reset
+conf stopped source 0 "/dev/disk/by-label/caf$(printf '\xe9')" /dev/b "peer.1 = 10.0.0.2:7789 sync" \
+	"peer.2 = 10.0.0.3:7789 async"
+conf run source 0 /dev/a /dev/c "peer.1 = 10.0.0.2:7789 sync" "peer.2 = 10.0.0.3:7789 async"
+dev run mirrorx "/dev/a /dev/c 128 2 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 async" \
+	"source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 20/120 0 0 0 2 Connecting Idle async 7 5/9 0 0 0"
+dev bare mirrorx-recv "/dev/x /dev/y 0.0.0.0:7789" "target Consistent 128 0/4096 1 - Connected InSync - 0 0/0 0 0 0"
+json 0 'len(d) == 1 and d[0]["name"] == "run" and d[0]["active"] and d[0]["peers"][0]["address"] == "10.0.0.2:7789"' \
+	"one name" status run --json --sample-ms 0
+json 0 'len(d) == 3 and [m["name"] for m in d] == ["bare", "run", "stopped"]' "every mirror" status --json --sample-ms 0
+json 0 'set(d[0]) == set(d[1]) == set(d[2]) and set(d[1]["peers"][0]) == set(d[2]["peers"][0])' \
+	"same keys, running or stopped" status --json --sample-ms 0
+json 0 'd[0]["data_dev"] == "/dev/disk/by-label/caf\u00e9" and not d[0]["active"] and d[0]["peers"][1]["mode"] == "async"' \
+	"byte 0xe9" status stopped run bare --json --sample-ms 0
+json 0 'd[1]["data_dev"] == "/dev/x" and d[1]["role"] == "target" and d[1]["peers"][0]["id"] is None' \
+	"a target without config" status stopped bare --json --sample-ms 0
+json 3 'len(d) == 1 and d[0]["name"] == "nosuch" and d[0]["error"]["code"] == 3 and "unknown mirror" in d[0]["error"]["message"]' \
+	"status nosuch" status nosuch --json
+json 3 'len(d) == 2 and d[0]["error"] is None and d[1]["error"]["code"] == 3' "a good and an unknown one" \
+	status run nosuch --json --sample-ms 0
+json 0 'len(d) == 3 and d[1]["peers"][0]["repl"] == "Resyncing" and d[2]["configured_role"] == "source"' \
+	"list" list --json
+MX_FAKEDM='' json 1 'len(d) == 1 and d[0]["error"]["code"] == 1 and d[0]["name"] is None' "list without device-mapper" list --json
+MX_FAKEDM='' json 1 'len(d) == 1 and d[0]["name"] == "run"' "status without device-mapper" status run --json
+reset
+json 0 'd == []' "no mirrors" status --json
+json 0 'd == []' "no mirrors" list --json
+
+# ---- defect 9: status: no stale resync %, the address, open, suspended ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync" "peer.2 = node-c.example:7790 async"
+dev mx mirrorx "/dev/a /dev/c 128 2 1 10.0.0.2:7789 sync 2 10.0.0.3:7790 async" \
+	"source UpToDate 128 12/4096 2 1 Connected InSync sync 0 120/120 0 0 0 2 Connecting Idle async 7 5/9 0 0 0"
+echo 2 >"$MX_FAKEDM/mx/open"
+: >"$MX_FAKEDM/mx/suspended"
+if run 0 status mx --sample-ms 0; then
+	expect "$tmp/out" "^mx: .*SUSPENDED, open 2$" "status: suspended and open count"
+	expect "$tmp/out" "^  1 +10.0.0.2:7789 +Connected +InSync .* 100.0%" "status: address of peer 1"
+	expect "$tmp/out" "^  2 +node-c.example:7790 +Connecting +Idle +async +448.0 KiB +- " "status: Connecting Idle, no stale %"
+fi
+json 0 'd[0]["peers"][1]["resync_percent"] is None and d[0]["peers"][1]["address"] == "node-c.example:7790" and d[0]["suspended"] and d[0]["open_count"] == 2' \
+	"status --json of an idle peer" status mx --json
+
+# ---- defect 10: the kernel's reason about this device, not another's ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync"
+dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync" \
+	"source UpToDate 128 0/4096 1 1 Connected Idle sync 0 0/0 0 0 0"
+echo 7 >"$MX_FAKEDM/mx/minor"
+echo "invalid message: peer 1 is busy" >"$MX_FAKEDM/fail-message"
+if run 1 resync mx 1; then
+	expect "$tmp/err" "message 'resync 1' to mx failed: mirrorx: invalid message: peer 1 is busy" "message failure reason"
+	n=$((n + 1))
+	! grep -q "Invalid argument count" "$tmp/err" || fail "another device's kernel message taken for mx's"
+fi
+rm -f "$MX_FAKEDM/fail-message"
+
+# ---- dump: the effective config ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync # B" "resync_rate = 100"
+conf my target 1 /dev/c /dev/d "peer.0 = 10.0.0.1:7789 async" "listen = 10.0.0.3:7789"
+dev my mirrorx-recv "/dev/c /dev/d 10.0.0.3:7789" "target Consistent 128 0/4096 1 0 Connected InSync - 0 0/0 0 0 0"
+dev orphan mirrorx "/dev/x /dev/y 128 1 1 1.2.3.4:5 sync" "source UpToDate 128 0/4096 1 1 Connected InSync sync 0 0/0 0 0 0"
+if run 0 dump mx; then
+	expect "$tmp/out" "^region_size = 64K$" "dump fills in defaults"
+	expect "$tmp/out" "^peer.1 = 10.0.0.2:7789 sync$" "dump: no comments in values"
+	expect "$tmp/out" "^on_disconnect = continue$" "dump: every key"
+fi
+if run 0 dump --all; then
+	n=$((n + 1))
+	[ "$(grep -c '^name = ' "$tmp/out")" = 2 ] || fail "dump --all: not the two configured mirrors: $(cat "$tmp/out")"
+fi
+json 0 'len(d) == 1 and d[0]["config"]["resync_rate_kib"] == 100 and d[0]["config"]["region_bytes"] == 65536 and d[0]["config"]["peers"] == [{"id": 1, "address": "10.0.0.2:7789", "mode": "sync"}]' \
+	"dump --json" dump mx --json
+json 0 '[m["name"] for m in d] == ["mx", "my"] and d[1]["config"]["listen"] == "10.0.0.3:7789" and d[1]["active"]' \
+	"dump --all --json" dump --all --json
+json 3 'd[0]["error"]["code"] == 3 and d[0]["config"] is None' "dump of a mirror without config" dump orphan --json
+json 0 'd[2]["config"] is None and d[0]["config"]["name"] == "mx"' "status carries the config" status --json --sample-ms 0
+run 2 dump
+run 2 dump mx --all
+
+# ---- metrics: OpenMetrics text, parsed ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync" "peer.2 = 10.0.0.3:7789 async"
+conf stopped source 0 /dev/c /dev/d "peer.1 = 10.0.0.2:7789 sync"
+dev mx mirrorx "/dev/a /dev/b 128 2 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 async" \
+	"source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 30/120 0 0 0 2 Connecting Idle async 7 5/9 4096 3 250"
+dev tgt mirrorx-recv "/dev/x /dev/y 0.0.0.0:7789" "target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
+if run 0 metrics --sample-ms 0; then
+	n=$((n + 1))
+	if python3 "$(dirname "$0")/omcheck.py" "$tmp/out" >"$tmp/samples" 2>"$tmp/err"; then
+		for want in 'mirrorx_mirror_up{mirror="mx"} 1' 'mirrorx_mirror_up{mirror="stopped"} 0' \
+			'mirrorx_mirror_role{mirror="tgt",role="target"} 1' \
+			'mirrorx_peer_state{mirror="mx",peer="2",conn="Connecting",repl="Idle"} 1' \
+			'mirrorx_peer_out_of_sync_bytes{mirror="mx",peer="1"} 1048576' \
+			'mirrorx_peer_resync_progress_ratio{mirror="mx",peer="1"} 0.25' \
+			'mirrorx_peer_async_queue_bytes{mirror="mx",peer="2"} 4096' \
+			'mirrorx_peer_async_lag_seconds{mirror="mx",peer="2"} 0.25' \
+			'mirrorx_peer_connected{mirror="tgt",peer="none"} 0' \
+			'mirrorx_mirror_dirty_bytes{mirror="mx"} 786432'; do
+			n=$((n + 1))
+			grep -qxF "$want" "$tmp/samples" || fail "metrics: no sample $want"
+		done
+		n=$((n + 1))
+		! grep -q 'resync_progress_ratio{mirror="mx",peer="2"}' "$tmp/samples" ||
+			fail "metrics: a progress ratio for an idle peer"
+	else
+		fail "metrics: not OpenMetrics: $(cat "$tmp/err")"
+	fi
+fi
+
+# ---- bash completion: --conf-dir on the line, peers from dump ----
+reset
+mkdir -p "$tmp/other" "$tmp/bin"
+MIRRORX_CONF_DIR=$tmp/other conf alt source 0 /dev/a /dev/b "peer.3 = 10.0.0.2:7789 sync # B" "peer.5 = 10.0.0.5:7789 async"
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync"
+ln -sf "$CTL" "$tmp/bin/mirrorctl"
+comp() { # WORDS...: the completions of the last word
+	PATH=$tmp/bin:$PATH bash -c '
+		source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_mirrorctl; printf "%s\n" "${COMPREPLY[@]}"' _ \
+		"$(dirname "$0")/../bash-completion/mirrorctl" "$@" 2>"$tmp/err"
+}
+n=$((n + 1))
+[ "$(comp mirrorctl --conf-dir "$tmp/other" status '')" = alt ] || fail "completion ignores --conf-dir: $(comp mirrorctl --conf-dir "$tmp/other" status '')"
+n=$((n + 1))
+[ "$(comp mirrorctl status '')" = mx ] || fail "completion without --conf-dir: $(comp mirrorctl status '')"
+n=$((n + 1))
+[ "$(comp mirrorctl "--conf-dir=$tmp/other" pause alt '' | tr '\n' ' ')" = "3 5 " ] ||
+	fail "completion of peers: $(comp mirrorctl "--conf-dir=$tmp/other" pause alt '')"
+
+echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
+[ $fails -eq 0 ]
