@@ -28,6 +28,15 @@ struct mx_sb_info {
 	struct mx_slot slots[MX_MAX_NODES];
 };
 
+/*
+ * Most regions a mirror may have: the in-core bitmaps are driven by the
+ * kernel's bitmap_*() helpers, some of which take an int bit count, so
+ * stay inside it (2^31 - 64 regions: about 128 TiB with 64 KiB regions;
+ * a larger device takes a larger region size). Far below what
+ * bitmap_blocks (a u32) could describe.
+ */
+#define MX_MAX_NR_REGIONS	((1ULL << 31) - 64)
+
 /* Regions needed to cover @data_sectors; @region_sectors is a power of 2. */
 u64 mx_nr_regions(u64 data_sectors, u32 region_sectors);
 

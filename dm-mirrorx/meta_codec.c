@@ -16,15 +16,6 @@
 
 #define MX_SB_FLAGS_ALL		(MX_SB_FRESH | MX_SB_INCONSISTENT)
 
-/*
- * Most regions a mirror may have: the in-core bitmaps are driven by the
- * kernel's bitmap_*() helpers, which take an unsigned int bit count, so
- * stay well inside it (2^31 regions: 128 TiB with 64 KiB regions; a
- * larger device takes a larger region size). Far below what bitmap_blocks
- * (a u32) could describe.
- */
-#define MX_MAX_NR_REGIONS	(1ULL << 31)
-
 static bool mx_region_size_ok(u32 region_sectors)
 {
 	return is_power_of_2(region_sectors) &&

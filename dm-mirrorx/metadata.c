@@ -366,13 +366,12 @@ void mx_meta_set_all(struct mx_meta *m, u32 node)
 	spin_unlock_irq(&m->lock);
 }
 
-void mx_meta_clear_all(struct mx_meta *m, u32 node)
+void mx_meta_clear_all_locked(struct mx_meta *m, u32 node)
 {
-	spin_lock_irq(&m->lock);
 	bitmap_clear(m->bits[node], 0, m->nr_regions);
 	bitmap_set(m->dirty_blocks[node], 0, m->bitmap_blocks);
-	spin_unlock_irq(&m->lock);
 }
+
 
 void mx_meta_or_words(struct mx_meta *m, u32 node, u64 word,
 		      const u64 *words, u32 nwords)

@@ -78,8 +78,8 @@ void mx_meta_set_all(struct mx_meta *m, u32 node);
 /* OR @nwords little-endian-free CPU words into @node's bits from @word. */
 void mx_meta_or_words(struct mx_meta *m, u32 node, u64 word,
 		      const u64 *words, u32 nwords);
-/* Clear every region for @node. */
-void mx_meta_clear_all(struct mx_meta *m, u32 node);
+/* Clear every region for @node. Under m->lock. */
+void mx_meta_clear_all_locked(struct mx_meta *m, u32 node);
 u64 mx_meta_count(struct mx_meta *m, u32 node);
 /* Mark the superblock dirty (caller changed m->sb under m->lock). */
 void mx_meta_sb_dirty(struct mx_meta *m);

@@ -92,6 +92,8 @@ int mx_peer_set_state_locked(struct mx_peer *p, enum mx_conn_state cs,
 			     mx_repl_state_name(rs));
 	mx_source_event(p->src);
 	wake_up_all(&p->state_wait);
+	/* A copy waiting for a region stops when its peer's state changes. */
+	wake_up_all(&p->src->region_wait);
 	return 0;
 }
 
@@ -494,6 +496,17 @@ static int mx_recv_target_hello(struct mx_peer *p, struct mx_wire_hello *wh)
 		DMERR("%s: peer %u: unexpected sync state instead of a hello%s%s",
 		      mx_name(p), p->conf.node_id, err ? ": " : "",
 		      err ?: "");
+		return -EPROTO;
+	}
+	/*
+	 * Only what a target checks of our hello; never a reason that would
+	 * stop our retries (split brain, UUID): those are ours to decide.
+	 */
+	if (ss.reason != MX_REFUSE_ROLE && ss.reason != MX_REFUSE_VERSION &&
+	    ss.reason != MX_REFUSE_NODE_ID) {
+		DMERR("%s: peer %u: refusal for a reason a target does not give (%s)",
+		      mx_name(p), p->conf.node_id,
+		      mx_refuse_reason_name(ss.reason));
 		return -EPROTO;
 	}
 	DMERR("%s: peer %u (%s): the target refused the connection: %s",

@@ -548,6 +548,15 @@ static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
 		}
 	}
 	spin_lock_irq(&m->lock);
+	/*
+	 * A write that failed while we flushed (mx_rc_write_failed() sets
+	 * rv->failed before it marks its regions under m->lock): stay
+	 * Inconsistent with its bits, never adopt over it.
+	 */
+	if (READ_ONCE(rv->failed)) {
+		spin_unlock_irq(&m->lock);
+		return -EIO;
+	}
 	memcpy(m->sb.uuid, s->uuid, MX_UUID_LEN);
 	m->sb.current_gen = s->gen;
 	m->sb.flags &= ~MX_SB_FRESH;
@@ -557,9 +566,9 @@ static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
 		m->sb.flags &= ~MX_SB_INCONSISTENT;
 	/* The source now owns what our bitmap for it said (sent at connect). */
 	m->sb.slots[c->source_node].bitmap_gen = 0;
+	mx_meta_clear_all_locked(m, c->source_node);
 	mx_meta_sb_dirty(m);
 	spin_unlock_irq(&m->lock);
-	mx_meta_clear_all(m, c->source_node);
 	r = mx_meta_commit(m);
 	if (r)
 		h.flags = MX_ACK_EIO;

@@ -119,14 +119,20 @@ static bool mx_write_conflicts(struct mx_source *src, struct mx_write *w)
 	return false;
 }
 
-static bool mx_region_busy(struct mx_source *src, u64 r)
+/* Has @r an application write in flight? Under src->lock. */
+static bool mx_region_writing(struct mx_source *src, u64 r)
 {
 	struct mx_write *o;
 
 	list_for_each_entry(o, &src->inflight, list)
 		if (o->sectors && r >= o->r0 && r <= o->r1)
 			return true;
-	return mx_region_resync_locked(src, r, r);
+	return false;
+}
+
+static bool mx_region_busy(struct mx_source *src, u64 r)
+{
+	return mx_region_writing(src, r) || mx_region_resync_locked(src, r, r);
 }
 
 /*
@@ -248,6 +254,8 @@ static void mx_source_release_region(struct mx_source *src, u64 r,
 				    r);
 	kick = !list_empty(&src->blocked);
 	spin_unlock_irqrestore(&src->lock, flags);
+	/* Another copy may wait for this region. */
+	wake_up_all(&src->region_wait);
 	if (kick)
 		mx_source_kick_commit(src);
 }
@@ -274,8 +282,13 @@ bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
 
 	if (mx_source_try_lock_region(src, r))
 		return true;
+	/*
+	 * Hold new writes back only when writes are what keeps the region
+	 * busy (not another copy, or a full lock array). Two peers may want
+	 * the same region: one entry each.
+	 */
 	spin_lock_irqsave(&src->lock, flags);
-	if (!mx_region_resync_wanted(src, r, r) &&
+	if (mx_region_writing(src, r) &&
 	    src->nr_resync_wanted < ARRAY_SIZE(src->resync_wanted)) {
 		src->resync_wanted[src->nr_resync_wanted++] = r;
 		wanted = true;
@@ -690,6 +703,8 @@ static void mx_commit_work(struct work_struct *ws)
 				w->status = BLK_STS_IOERR;
 				list_move_tail(&w->wait_list, &failed);
 			}
+			if (src->nr_resync_wanted)
+				wake_up_all(&src->region_wait);
 		}
 		spin_unlock_irqrestore(&src->lock, flags);
 	}
@@ -968,7 +983,7 @@ static void mx_sweep_work(struct work_struct *ws)
 	mx_sweep(src, true);
 	if (mx_meta_needs_commit(&src->meta))
 		mx_source_kick_commit(src);
-	queue_delayed_work(src->wq, &src->sweep_work, MX_SWEEP_PERIOD);
+	queue_delayed_work(src->rs_wq, &src->sweep_work, MX_SWEEP_PERIOD);
 }
 
 /* --- constructor / destructor ------------------------------------------ */
@@ -1118,7 +1133,8 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -ENOMEM;
 		goto bad_bioset;
 	}
-	src->rs_wq = alloc_workqueue("mirrorx-rs", WQ_UNBOUND, 0);
+	src->rs_wq = alloc_workqueue("mirrorx-rs",
+				     WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!src->rs_wq) {
 		ti->error = "Cannot allocate resync workqueue";
 		r = -ENOMEM;
@@ -1195,9 +1211,9 @@ static void mirrorx_dtr(struct dm_target *ti)
 	flush_workqueue(src->wq);
 	if (src->meta_current)
 		mx_meta_commit(&src->meta);
+	destroy_workqueue(src->rs_wq);
 	for (i = 0; i < src->nr_peers; i++)
 		mx_peer_free(&src->peers[i]);
-	destroy_workqueue(src->rs_wq);
 	destroy_workqueue(src->wq);
 	bioset_exit(&src->bs);
 	kvfree(src->touched);
@@ -1229,6 +1245,7 @@ static void mx_source_stop_resync(struct mx_source *src)
 	src->suspending = true;
 	spin_unlock_irq(&src->lock);
 	wake_up_all(&src->rs_wake);
+	wake_up_all(&src->region_wait);
 	for (i = 0; i < src->nr_peers; i++) {
 		wake_up_all(&src->peers[i].resync_wait);
 		wake_up_all(&src->peers[i].state_wait);
@@ -1348,7 +1365,7 @@ static void mirrorx_resume(struct dm_target *ti)
 	for (i = 0; i < src->nr_peers; i++)
 		mx_peer_start(&src->peers[i]);
 	mx_source_restart_resync(src);
-	queue_delayed_work(src->wq, &src->sweep_work, MX_SWEEP_PERIOD);
+	queue_delayed_work(src->rs_wq, &src->sweep_work, MX_SWEEP_PERIOD);
 }
 
 /* --- status and messages ------------------------------------------------ */

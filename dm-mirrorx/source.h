@@ -177,10 +177,12 @@ struct mx_source {
 	struct mx_meta meta;
 	struct bio_set bs;
 	/*
-	 * @wq (WQ_MEM_RECLAIM): the short items a write depends on, to free
-	 * memory too: commit, send, sweep, events. @rs_wq: the long loops
-	 * (resync, verify), which wait for acks that @wq's send work carries:
-	 * on one queue, a rescuer stuck in a resync could starve the sends.
+	 * Both WQ_MEM_RECLAIM (held writes complete from the resync), each
+	 * with its own rescuer. @wq: the short items a write depends on:
+	 * commit, send, events. @rs_wq: what waits for acks that @wq's send
+	 * work carries: resync, verify, and the sweep (its flush waits for
+	 * the peers): on one queue, a rescuer stuck in one of them could
+	 * starve the sends.
 	 */
 	struct workqueue_struct *wq;
 	struct workqueue_struct *rs_wq;

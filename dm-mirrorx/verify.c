@@ -84,8 +84,10 @@ static int mx_verify_region(struct mx_peer *p, u64 r)
 	int err = 0;
 
 	vr = kzalloc(sizeof(*vr), GFP_NOIO);
-	if (!vr)
+	if (!vr) {
+		mx_source_unlock_region(src, r);	/* it is ours */
 		return -ENOMEM;
+	}
 	vr->peer = p;
 	vr->region = r;
 	atomic_set(&vr->pending, 1);

@@ -256,8 +256,8 @@ static void fuzz_sb(void)
 	if (mx_sb_format(&sb, data, region, &err)) {
 		CHECK(err, "format reject without reason");
 		CHECK(!data || region > MX_MAX_REGION_SECTORS ||
-		      mx_nr_regions(data, region) >
-		      (u64)U32_MAX * MX_META_BLOCK_SIZE * 8, "format reject");
+		      mx_nr_regions(data, region) > MX_MAX_NR_REGIONS,
+		      "format reject");
 		return;
 	}
 	sb.node_id = rnd_below(9);
