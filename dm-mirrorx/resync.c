@@ -315,6 +315,21 @@ static void mx_rs_announce(struct mx_peer *p)
 		mx_send_sync_state(p, MX_SS_RESYNC);
 }
 
+/*
+ * Is @r's bit for @p on disk? A region is copied only then: the target is
+ * written, so its bit must survive a crash of the source first.
+ */
+static bool mx_rs_bit_on_disk(struct mx_peer *p, u64 r)
+{
+	struct mx_meta *m = &p->src->meta;
+	bool ok;
+
+	spin_lock_irq(&m->lock);
+	ok = mx_meta_persisted_locked(m, p->conf.node_id, r, r);
+	spin_unlock_irq(&m->lock);
+	return ok;
+}
+
 void mx_resync_work(struct work_struct *ws)
 {
 	struct mx_peer *p = container_of(ws, struct mx_peer, resync_work);
@@ -367,6 +382,12 @@ void mx_resync_work(struct work_struct *ws)
 		}
 		cursor = r + 1;
 		mx_rs_announce(p);	/* kicked again while running */
+		if (!mx_rs_bit_on_disk(p, r)) {
+			/* Marked just now (verify): commit it, come back. */
+			mx_source_kick_commit(src);
+			skipped = true;
+			continue;
+		}
 		if (!mx_source_lock_region_wait(src, p, r, mx_rs_may_run)) {
 			skipped = true;
 			continue;
