@@ -16,7 +16,11 @@ requires_cmd python3 fio
 # each flush went to (the log only says when a write reached it).
 # tests/tools/mxplog.py replays and checks; Documentation/dm-mirrorx.rst
 # ("Power-loss testing") explains the rules. B is an ordinary target with
-# the same device names (dm-linear over its vda and vdb).
+# the same device names (dm-linear over its vda and vdb). The workload
+# marks and clears bits every way the source does: sync writes with and
+# without flushes, writes through a cut link and the resync after it, the
+# idle sweep, async writes, and the clean suspends of a reload and of the
+# removal.
 # shellcheck disable=SC2034 # read by mirror.sh's table helpers
 MX_DATA=/dev/mapper/data
 # shellcheck disable=SC2034
@@ -88,6 +92,14 @@ mx_status A
 
 step "phase 3: writes without flushes, then idle until the sweep clears them"
 job=$(mx_fio_bg A /dev/mapper/mx 16M 128M 8)
+vm_wait A "$job"
+wait_for 60 _clean A
+mx_status A
+
+step "phase 4: async mode (table reload), writes without flushes, then idle"
+vm_run -t 120 A "dmsetup suspend mx && dmsetup reload mx --table '$(MX_MODE=async mx_source_table A B)' && dmsetup resume mx"
+mx_wait_insync A 120
+job=$(mx_fio_bg A /dev/mapper/mx 16M 192M 8)
 vm_wait A "$job"
 wait_for 60 _clean A
 mx_status A

@@ -35,17 +35,19 @@ The logged device is data (sectors [0, data_sectors)) followed by meta.
 Rules (a violation names the rule, the log entry or trace line, the
 region and the peer):
 
-  bit-before-data   (log order) when a data write to region r reaches
-                    the disk, the metadata replayed so far has r's bit set
-                    for the peer; (submission order) when it is submitted,
-                    every version of r's bitmap block that can be on disk
-                    then (the last durable one and any written after it)
-                    has the bit set. Durable: a FUA write that completed,
-                    or a write that completed before a flush of the same
-                    device was submitted, once that flush completed.
+  bit-before-data   when a data write to region r is submitted, every
+                    version of r's bitmap block that can be on disk then
+                    (the last durable one and any written after it) has
+                    r's bit set for the peer. Durable: a FUA write that
+                    completed, or a write that completed before a flush of
+                    the same device was submitted, once that flush
+                    completed.
   clear-after-flush a metadata write that turns r's bit 1 -> 0 is
                     submitted only once every data write to r submitted
                     before it is durable on the data device.
+  replay-bits       replaying the log, a data write to region r reaches
+                    the disk only while the replayed bitmap has r's bit
+                    set for the peer.
   replay-decodes    at every FLUSH and FUA entry of the log, the replayed
                     metadata is blank (before the first superblock write)
                     or a superblock that decodes (magic, crc32c, version,
