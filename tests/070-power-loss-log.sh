@@ -48,7 +48,7 @@ vm_run A "modprobe dm-log-writes" || skip "no dm-log-writes module in the guest 
 step "A: vda + vdb -> combo -> log-writes (log on vdc) -> data, meta; trace on data and meta"
 d=$(vm_run A "blockdev --getsz /dev/vda")
 m=$(vm_run A "blockdev --getsz /dev/vdb")
-vm_run A "set -e
+wc=$(vm_run A "set -e
 	printf '0 $d linear /dev/vda 0\n$d $m linear /dev/vdb 0\n' | dmsetup create combo
 	dmsetup create lw --table '0 $((d + m)) log-writes /dev/mapper/combo /dev/vdc'
 	dmsetup create data --table '0 $d linear /dev/mapper/lw 0'
@@ -56,7 +56,10 @@ vm_run A "set -e
 	dmsetup mknodes
 	for n in data meta lw; do
 		echo \"\$n: \$(cat /sys/block/dm-\$(dmsetup info -c -o minor --noheadings \$n)/queue/write_cache)\"
-	done"
+	done")
+echo "$wc"
+# Without a volatile cache the block layer drops FLUSH and FUA: nothing to check.
+assert_eq 3 "$(grep -c 'write back' <<<"$wc")" "write caches of data, meta and lw"
 dm_linear B data /dev/vda 0 "$d"
 dm_linear B meta /dev/vdb 0 "$m"
 # Kernel dev_t of data and meta (major << 20 | minor) for the trace filter.
