@@ -26,14 +26,9 @@ MX_DATA=/dev/mapper/data
 # shellcheck disable=SC2034
 MX_META=/dev/mapper/meta
 LOG_IMG=$MX_WORKDIR/A/disk2.img
-# Known bug (issue 11): the source clears a region's bit (idle sweep,
-# resync, clean suspend) with a FUA metadata write but no flush of its data
-# device first, so a power loss can drop data the target has while the bit
-# that would resync it is gone. The fix ("clear intent-log bits only after
-# both nodes flushed") makes both rules pass: drop this default with it
-# (mxplog.py fails once an expected failure passes). MX_PLOG_XFAIL= (empty)
-# checks every rule.
-export MX_PLOG_XFAIL=${MX_PLOG_XFAIL-clear-after-flush,replay-bits}
+# Every rule is checked (MX_PLOG_XFAIL=rule,... marks rules expected to
+# fail, for bisecting an old module: mxplog.py then fails once one passes).
+export MX_PLOG_XFAIL=${MX_PLOG_XFAIL-}
 
 # _clean NAME: no region of NAME's mirror is marked.
 _clean() { [ "$(mx_dirty "$1")" = 0 ]; }
