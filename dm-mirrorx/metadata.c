@@ -358,11 +358,16 @@ void mx_meta_clear_locked(struct mx_meta *m, u32 node, u64 r)
 		__set_bit(mx_block_of(r), m->dirty_blocks[node]);
 }
 
+void mx_meta_set_all_locked(struct mx_meta *m, u32 node)
+{
+	bitmap_set(m->bits[node], 0, m->nr_regions);
+	bitmap_set(m->dirty_blocks[node], 0, m->bitmap_blocks);
+}
+
 void mx_meta_set_all(struct mx_meta *m, u32 node)
 {
 	spin_lock_irq(&m->lock);
-	bitmap_set(m->bits[node], 0, m->nr_regions);
-	bitmap_set(m->dirty_blocks[node], 0, m->bitmap_blocks);
+	mx_meta_set_all_locked(m, node);
 	spin_unlock_irq(&m->lock);
 }
 

@@ -75,6 +75,7 @@ void mx_meta_clear_locked(struct mx_meta *m, u32 node, u64 r);
 int mx_meta_reread(struct mx_meta *m, sector_t meta_sectors,
 		   u64 data_sectors, const char **err);
 void mx_meta_set_all(struct mx_meta *m, u32 node);
+void mx_meta_set_all_locked(struct mx_meta *m, u32 node);
 /* OR @nwords little-endian-free CPU words into @node's bits from @word. */
 void mx_meta_or_words(struct mx_meta *m, u32 node, u64 word,
 		      const u64 *words, u32 nwords);

@@ -62,6 +62,11 @@
  * every packet, so these pings do not hide a stuck disk.)
  */
 #define MX_RECV_KEEPALIVE	(3 * HZ)
+/*
+ * A FLUSH waits this long for the writes before it to complete; a data
+ * device that takes longer is treated as failed (detach).
+ */
+#define MX_RECV_FLUSH_WAIT	(30 * HZ)
 
 struct mx_recv;
 
@@ -379,7 +384,14 @@ static int mx_rc_flush(struct mx_rconn *c, const struct mx_hdr *h)
 	struct mx_hdr ack = { .type = MX_P_ACK, .seq = h->seq };
 	int r;
 
-	wait_event(c->inflight_wait, !atomic_read(&c->inflight));
+	/* Bounded: a disk that never completes is a failed disk. */
+	if (!wait_event_timeout(c->inflight_wait, !atomic_read(&c->inflight),
+				MX_RECV_FLUSH_WAIT)) {
+		DMERR("%s: writes still in flight after %u s: the data device does not complete them",
+		      mx_rv_name(c->rv), MX_RECV_FLUSH_WAIT / HZ);
+		mx_rc_write_failed(c, h->sector, 0);
+		return -ETIMEDOUT;	/* drop the connection unacked */
+	}
 	r = blkdev_issue_flush(c->rv->data_dev->bdev);
 	if (r) {
 		DMERR_LIMIT("%s: flush failed: %d", mx_rv_name(c->rv), r);

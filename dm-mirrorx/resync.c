@@ -437,6 +437,25 @@ void mx_resync_set_paused(struct mx_peer *p, bool paused)
 }
 
 /*
+ * An InSync peer with regions out of sync leaves InSync now (Resyncing, or
+ * Paused), in the same critical section that found them. Under src->lock.
+ */
+void mx_resync_start_locked(struct mx_peer *p)
+{
+	u64 n;
+
+	if (p->rstate != MX_RS_IN_SYNC || !mx_peer_replicating(p))
+		return;
+	n = bitmap_weight(p->oos, p->src->meta.nr_regions);
+	if (n && !mx_peer_set_repl_locked(p, p->paused ? MX_RS_PAUSED :
+					  MX_RS_RESYNCING)) {
+		p->resync_total = n;
+		p->resync_done = 0;
+		p->resync_announce = true;
+	}
+}
+
+/*
  * Start (or continue) copying what @p lacks. Any context but hard IRQ. A
  * peer that was InSync hears first, from the resync work, that it is
  * Inconsistent until the resync is done (mx_rs_announce()).
@@ -446,19 +465,9 @@ void mx_resync_kick(struct mx_peer *p)
 	struct mx_source *src = p->src;
 	unsigned long flags;
 	bool announce;
-	u64 n;
 
 	spin_lock_irqsave(&src->lock, flags);
-	if (p->rstate == MX_RS_IN_SYNC && mx_peer_replicating(p)) {
-		n = bitmap_weight(p->oos, src->meta.nr_regions);
-		if (n && !mx_peer_set_repl_locked(p, p->paused ?
-						  MX_RS_PAUSED :
-						  MX_RS_RESYNCING)) {
-			p->resync_total = n;
-			p->resync_done = 0;
-			p->resync_announce = true;
-		}
-	}
+	mx_resync_start_locked(p);
 	announce = p->resync_announce;
 	spin_unlock_irqrestore(&src->lock, flags);
 	/* Paused or suspending: the work only tells the target, then ends. */

@@ -811,6 +811,9 @@ static bool mx_sweep_cand_locked(struct mx_source *src, struct mx_peer *p,
 }
 
 /*
+ * One sweep at a time (sweep_work, and postsuspend's after it cancelled
+ * sweep_work): src->unflushed belongs to the running one.
+ *
  * A flush epoch begins: from now on src->unflushed holds the regions whose
  * data a flush issued now may not cover: writes or resync copies in flight
  * now, or started later (mx_write_admit_locked(), try_lock_region), and
@@ -1469,26 +1472,29 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 	unsigned long flags;
 	bool live;
 
-	if (full) {
-		mx_meta_set_all(&src->meta, node);
-		spin_lock_irq(&src->meta.lock);
-		src->meta.sb.slots[node].flags |= MX_SLOT_FULL_SYNC;
-		mx_meta_sb_dirty(&src->meta);
-		spin_unlock_irq(&src->meta.lock);
-		mx_meta_commit(&src->meta);
-	}
+	/*
+	 * The bits and p->oos change in one section: a sweep in between
+	 * would take the new bits for clearable ones (not out of sync). The
+	 * resync copies a region only once its bit is on disk.
+	 */
 	spin_lock_irqsave(&src->lock, flags);
 	live = mx_peer_replicating(p);
-	if (live) {
-		spin_lock(&src->meta.lock);
+	spin_lock(&src->meta.lock);
+	if (full) {
+		mx_meta_set_all_locked(&src->meta, node);
+		src->meta.sb.slots[node].flags |= MX_SLOT_FULL_SYNC;
+		mx_meta_sb_dirty(&src->meta);
+	}
+	if (live)
 		bitmap_or(p->oos, p->oos, src->meta.bits[node],
 			  src->meta.nr_regions);
-		spin_unlock(&src->meta.lock);
-	}
+	spin_unlock(&src->meta.lock);
 	/* A refused peer gets another chance: "full" names it the loser. */
 	if (p->cstate == MX_CS_STANDALONE && full)
 		p->want_connect = true;
 	spin_unlock_irqrestore(&src->lock, flags);
+	if (full)
+		mx_meta_commit(&src->meta);
 	/*
 	 * The flag only serves the next handshake; on a live connection the
 	 * bits, already on disk, carry the full resync (and its progress).

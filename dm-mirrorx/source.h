@@ -271,6 +271,7 @@ static inline int mx_peer_set_repl_locked(struct mx_peer *p,
 
 /* resync.c */
 void mx_resync_kick(struct mx_peer *p);
+void mx_resync_start_locked(struct mx_peer *p);
 /* Pause or resume @p's resync (the pause/resume messages). */
 void mx_resync_set_paused(struct mx_peer *p, bool paused);
 void mx_resync_stop(struct mx_peer *p);

@@ -156,8 +156,13 @@ void mx_verify_work(struct work_struct *ws)
 
 	spin_lock_irq(&src->lock);
 	differ = p->verify_differ;
-	if (p->rstate == MX_RS_VERIFYING)
-		mx_peer_set_repl_locked(p, MX_RS_IN_SYNC);
+	/*
+	 * Regions found to differ take the peer straight on to Resyncing:
+	 * it is never InSync meanwhile (a held write would be released).
+	 */
+	if (p->rstate == MX_RS_VERIFYING &&
+	    !mx_peer_set_repl_locked(p, MX_RS_IN_SYNC))
+		mx_resync_start_locked(p);
 	spin_unlock_irq(&src->lock);
 	DMINFO("%s: peer %u: verify %s: %llu of %llu regions differ",
 	       dm_table_device_name(src->ti->table), p->conf.node_id,
