@@ -90,8 +90,11 @@ echo "resynced $n regions after the disconnect"
 [ "$n" -gt 0 ] && [ "$n" -le 128 ] || fail "resync after disconnect copied $n regions"
 mx_assert_same A B
 
-step "resync --full at 4000 KiB/s: pause, resume, speed and ETA, wait-sync"
+step "resync --full at 1000 KiB/s: pause, resume, speed and ETA, wait-sync"
 write_pattern A /dev/mapper/mx 311 16M
+# Slow enough (64 MiB: a minute) that the sample after resume still sees
+# it running on a loaded host.
+mxctl A set mx --resync-rate 1000
 mxctl A resync mx 1 --full
 mx_wait_state A Resyncing 30
 mxctl A pause mx 1
