@@ -123,8 +123,9 @@ integration() {
 	echo "===== check: integration ($KVER): tests/run.sh $*"
 	res=$(mktemp)
 	t0=$(date +%s)
-	# Two tests at a time (timing-sensitive ones alone): guests mostly wait.
-	MX_JOBS=${MX_JOBS:-2} MX_RESULTS=$res \
+	# Three tests at a time on 2 cores (timing-sensitive ones alone): the
+	# guests mostly wait (network, timers, sleeps).
+	MX_JOBS=${MX_JOBS:-3} MX_RESULTS=$res \
 		MX_SUMMARY_LABEL="integration tests ($KVER):" tests/run.sh "$@"
 	rc=$?
 	dt=$(($(date +%s) - t0))

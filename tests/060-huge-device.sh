@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 060-huge-device: a 16 TiB mirror (sparse disks, 64 KiB regions: 2^28 regions) loads, connects and replicates writes at its end
 # timeout: 1200
+# long: minutes of TCG time (make check-long); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 062-commit-race-crash: a write to a region whose bit a commit is clearing, then a source crash: the region is resynced, the nodes end identical
 # timeout: 1800
+# long: minutes of TCG time (make check-long); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module
