@@ -22,15 +22,15 @@ mx_status A
 mx_assert_partial_resync A 16M
 mx_assert_same A B
 
-step "64 MiB written with B away, resync at 4 MiB/s under a light load, then power loss of A"
+step "64 MiB written with B away, resync at 2 MiB/s under a light load, then power loss of A"
 vm_run A "dmsetup message mx 0 disconnect 1"
 write_pattern A /dev/mapper/mx 014-bulk 64M 64M
-vm_run A "dmsetup message mx 0 resync_rate 4096"
+vm_run A "dmsetup message mx 0 resync_rate 2048"
 mx_fio_bg A /dev/mapper/mx 4M 200M 120 >/dev/null
 vm_run A "dmsetup message mx 0 connect 1"
 mx_wait_state A Resyncing 60
 first=$(mx_field A 14 | cut -d/ -f2)
-sleep 12
+sleep 8
 done1=$(mx_field A 14 | cut -d/ -f1)
 echo "copied $done1 of $first regions, then A dies"
 [ "$done1" -gt 0 ] && [ "$done1" -lt "$first" ] ||
