@@ -10,9 +10,10 @@
  *       ...). With DEPTH 1, record N+1 depends on record N.
  *   mxrecords check DEV OFFSET COUNT ROUND [DEPTH]
  *       prints "prefix K" where records 0..K-1 of ROUND are intact, and
- *       exits 1 printing "gap at N" if a record at K+DEPTH or later is
- *       intact (present without one it depends on). Records K+1 ..
- *       K+DEPTH-1 may or may not be there: they were in flight together.
+ *       exits 1 printing "gap at N" if a record is intact while an earlier
+ *       one it depends on (same thread: N-DEPTH, N-2*DEPTH, ...) is not.
+ *       Each thread's records must be a prefix of its own chain; the
+ *       chains are independent (a slow thread may lag far behind).
  *
  * A record: magic, round, index, then bytes derived from (round, index),
  * and a trailing checksum of the rest.
@@ -140,20 +141,27 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	prefix = count;
+	for (i = 0; i < depth; i++)
+		wr[i].first = count;	/* first missing record of chain i */
 	for (i = 0; i < count; i++) {
+		uint64_t *miss = &wr[i % depth].first;
+
 		if (pread(fd, b, REC, off + i * REC) != REC) {
 			perror("read");
 			return 2;
 		}
 		if (intact(b, round, i)) {
-			if (prefix != count && i >= prefix + depth) {
+			if (*miss != count) {
 				printf("prefix %llu\ngap at %llu\n",
 				       (unsigned long long)prefix,
-				       (unsigned long long)prefix);
+				       (unsigned long long)*miss);
 				return 1;
 			}
-		} else if (prefix == count) {
-			prefix = i;
+		} else {
+			if (prefix == count)
+				prefix = i;
+			if (*miss == count)
+				*miss = i;
 		}
 	}
 	printf("prefix %llu\n", (unsigned long long)prefix);
