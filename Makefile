@@ -30,7 +30,7 @@ tools: deps
 	$(MAKE) -C tools
 
 sparse: deps
-	$(MAKE) -C $(KDIR) M=$(TOP) CONFIG_DM_MIRRORX=m C=2 \
+	$(MAKE) -C $(KDIR) M=$(TOP) CONFIG_DM_MIRRORX=m W=1 C=2 \
 		CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee .sparse.log
 	@! grep -E '(warning|error):' .sparse.log
 

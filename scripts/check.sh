@@ -52,10 +52,10 @@ kernels=()
 kcur= # series of the kernel under test
 kser= # series of the step being recorded ("" = kernel-independent)
 
-record() { # NAME STATUS SECONDS
+record() { # NAME STATUS SECONDS [CPU-SECONDS]
 	local name=$1
 	[ -z "$kser" ] || name+=" [$kser]"
-	rows+=("$(printf '%-34s %-5s %5ss' "$name" "$2" "$3")")
+	rows+=("$(printf '%-34s %-5s %5ss%s' "$name" "$2" "$3" "${4:+ (CPU ${4}s)}")")
 	case "$2" in
 	PASS) passn=$((passn + 1)) ;;
 	SKIP) skipn=$((skipn + 1)) ;;
@@ -118,7 +118,7 @@ kunit() {
 
 # integration [TEST...]: tests/run.sh for $KVER, one result per test.
 integration() {
-	local res t0 rc dt n st name secs nfail=0
+	local res t0 rc dt n st name secs cpu nfail=0 cpusum=0
 	echo
 	echo "===== check: integration ($KVER): tests/run.sh $*"
 	res=$(mktemp)
@@ -131,8 +131,9 @@ integration() {
 	dt=$(($(date +%s) - t0))
 	n=0
 	kser=$kcur
-	while read -r st name secs; do
-		record "$name" "$st" "$secs"
+	while read -r st name secs cpu; do
+		record "$name" "$st" "$secs" "$cpu"
+		cpusum=$((cpusum + ${cpu:-0}))
 		[ "$st" = PASS ] || [ "$st" = SKIP ] || nfail=$((nfail + 1))
 		n=$((n + 1))
 	done <"$res"
@@ -142,7 +143,7 @@ integration() {
 		record "integration (tests/run.sh)" FAIL "$dt"
 	fi
 	kser=
-	echo "===== check: integration ($KVER): exit $rc in ${dt}s"
+	echo "===== check: integration ($KVER): exit $rc in ${dt}s, tests used ${cpusum} CPU seconds"
 }
 
 step deps scripts/deps.sh

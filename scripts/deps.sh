@@ -13,7 +13,7 @@
 set -euo pipefail
 
 PKGS=(
-	build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
+	build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils zstd binutils
 	python3 pkg-config
 	qemu-system-x86 qemu-utils
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12

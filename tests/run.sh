@@ -28,7 +28,10 @@
 # tests never timed go first, ordered by their timeout), so a long test
 # does not run alone at the end. Results are printed in finishing order.
 #
-# MX_RESULTS=FILE appends "PASS|FAIL|SKIP name seconds" lines to FILE;
+# A test that fails with a guest register dump no processor can hold
+# (emulator_fault below) runs once more; the summary names it.
+#
+# MX_RESULTS=FILE appends "PASS|FAIL|SKIP name seconds [cpu-seconds]" lines to FILE;
 # MX_SUMMARY_LABEL="text" prefixes the summary line (scripts/check.sh uses
 # that so its own summary stays the only closing line).
 set -uo pipefail
@@ -72,6 +75,83 @@ skipn=0
 failed=()
 skipped=()
 
+# CPU accounting: each test runs in its own cpuacct cgroup (v1) when the
+# hierarchy is writable (root), and its result line says how many CPU
+# seconds it used, guests included: make check is CPU-bound (TCG), so a
+# test's cost to the suite is its CPU time, not its wall time.
+CPUACCT=/sys/fs/cgroup/cpuacct
+[ -w "$CPUACCT/cgroup.procs" ] || CPUACCT=
+
+# cg_enter NAME: move the calling (sub)shell into the test's cgroup.
+cg_enter() {
+	[ -n "$CPUACCT" ] || return 0
+	mkdir -p "$CPUACCT/mx-$$-$1" 2>/dev/null &&
+		echo "$BASHPID" >"$CPUACCT/mx-$$-$1/cgroup.procs" 2>/dev/null
+	return 0
+}
+
+# cg_seconds NAME: CPU seconds the test used ("" without accounting);
+# removes its cgroup.
+cg_seconds() {
+	local d=$CPUACCT/mx-$$-$1 ns
+	[ -n "$CPUACCT" ] && [ -r "$d/cpuacct.usage" ] || return 0
+	ns=$(cat "$d/cpuacct.usage")
+	rmdir "$d" 2>/dev/null
+	echo $((ns / 1000000000))
+}
+
+# emulator_fault DIR: print the first register dump in DIR's guest logs
+# whose RFLAGS has a reserved bit set (bits 22-63, or bit 1 clear). No
+# processor can hold that state, and popf/iret cannot load it: the
+# emulator (QEMU's TCG) lost the guest's CPU state, whatever the guest ran.
+# Seen a few times on the 6.12 kernel (QEMU 7.2): a general protection
+# fault at iretq in text_poke_early at boot, a #DB with TF set mid-test.
+emulator_fault() {
+	local f line fl
+	for f in "$1"/*/console.log "$1"/*/spool/dmesg.* "$1"/*/logs/dmesg.*; do
+		[ -f "$f" ] || continue
+		while read -r line; do
+			fl=${line##*EFLAGS: }
+			fl=${fl%% *}
+			fl=${fl%$'\r'}
+			[[ "$fl" =~ ^[0-9a-fA-F]{1,16}$ ]] || continue
+			if (((0x$fl & ~0x3fffff) != 0 || (0x$fl & 2) == 0)); then
+				echo "${f#"$1"/}: $line"
+				return 0
+			fi
+		done < <(grep -a 'EFLAGS: [0-9a-fA-F]' "$f")
+	done
+	return 1
+}
+
+# run_test NAME FILE TIMEOUT: run one test (in its own subshell); once
+# more when it failed and its guests show an emulator fault (see above),
+# the first attempt's logs kept in NAME.emulator-fault.
+run_test() {
+	local name=$1 t=$2 tmo=$3 wd=$MX_RUN_DIR/$1 rc child attempt ef
+	for attempt in 1 2; do
+		MX_WORKDIR=$wd timeout -k 30 "$tmo" bash "$t" &
+		child=$!
+		trap 'kill -TERM $child 2>/dev/null' INT TERM
+		wait $child
+		rc=$?
+		while kill -0 $child 2>/dev/null; do
+			wait $child
+			rc=$?
+		done
+		trap - INT TERM
+		[ $rc -ne 0 ] && [ $rc -ne 77 ] && [ $attempt = 1 ] || break
+		ef=$(emulator_fault "$wd") || break
+		echo "run.sh: $name: a guest's CPU state no processor can have, a fault of the emulator (TCG), not of the code under test:"
+		echo "run.sh:   $ef"
+		echo "run.sh: $name runs once more (first attempt's logs: $wd.emulator-fault)"
+		rm -rf "$wd.emulator-fault"
+		mv "$wd" "$wd.emulator-fault"
+		find "$wd.emulator-fault" -name '*.img' -delete
+	done
+	return $rc
+}
+
 # Kill (by pid) any qemu whose pidfile lies in DIR and that still runs.
 sweep() {
 	local f pid
@@ -88,8 +168,9 @@ sweep() {
 
 # record NAME RC SECONDS TIMEOUT: count one finished test.
 record() {
-	local name=$1 rc=$2 dt=$3 tmo=$4 res
+	local name=$1 rc=$2 dt=$3 tmo=$4 res cpu
 	sweep "$MX_RUN_DIR/$name"
+	cpu=$(cg_seconds "$name")
 	case $rc in
 	0)
 		pass=$((pass + 1))
@@ -119,8 +200,8 @@ record() {
 		fi
 		;;
 	esac
-	[ -z "${MX_RESULTS:-}" ] || echo "${res%% *} $name $dt" >>"$MX_RESULTS"
-	echo "===== $name: $res (${dt}s)"
+	[ -z "${MX_RESULTS:-}" ] || echo "${res%% *} $name $dt $cpu" >>"$MX_RESULTS"
+	echo "===== $name: $res (${dt}s${cpu:+, CPU ${cpu}s})"
 }
 
 test_timeout() {
@@ -189,8 +270,10 @@ run_parallel() {
 		rm -rf "${MX_RUN_DIR:?}/$name"
 		echo "===== $name (timeout ${tmos[$name]}s): started: $(sed -n '2s/^# *//p' "$t")"
 		t0s[$name]=$(date +%s)
-		MX_WORKDIR=$MX_RUN_DIR/$name timeout -k 30 "${tmos[$name]}" bash "$t" \
-			>"$MX_RUN_DIR/$name.log" 2>&1 </dev/null &
+		(
+			cg_enter "$name"
+			run_test "$name" "$t" "${tmos[$name]}"
+		) >"$MX_RUN_DIR/$name.log" 2>&1 </dev/null &
 		pids[$!]=$name
 		running_serial=$serial
 	done
@@ -217,7 +300,10 @@ for t in "${tests[@]}"; do
 	: >"$log"
 	# The test writes to a file (no SIGPIPE if the terminal goes away);
 	# tail shows it live. On INT/TERM, the test gets TERM and cleans up.
-	MX_WORKDIR=$wd timeout -k 30 "$tmo" bash "$t" >"$log" 2>&1 </dev/null &
+	(
+		cg_enter "$name"
+		run_test "$name" "$t" "$tmo"
+	) >"$log" 2>&1 </dev/null &
 	tpid=$!
 	tail -n +1 -s 0.2 -f --pid="$tpid" "$log" &
 	lpid=$!
@@ -247,6 +333,9 @@ done
 rmdir "$MX_RUN_DIR" 2>/dev/null
 [ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]} (logs in $MX_RUN_DIR)"
 [ ${#skipped[@]} -eq 0 ] || echo "skipped: ${skipped[*]}"
+for d in "$MX_RUN_DIR"/*.emulator-fault; do
+	[ -d "$d" ] && echo "ran again after an emulator fault: $(basename "$d" .emulator-fault) (logs in $d)"
+done
 line="$pass passed, $failn failed"
 [ $skipn -eq 0 ] || line+=", $skipn skipped"
 echo "${MX_SUMMARY_LABEL:+$MX_SUMMARY_LABEL }$line"

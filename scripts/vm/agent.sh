@@ -37,14 +37,17 @@ BOOTID=$(cat "$SPOOL/bootid" 2>/dev/null || echo 0)
 # Kernel log of this boot, for the host's oops scan and for failure reports.
 dmesg -w >"$SPOOL/dmesg.$BOOTID" 2>&1 &
 
-# Network: rename each NIC by MAC, jumbo MTU, fixed address.
-ip link set lo up
+# Network: rename each NIC by MAC, jumbo MTU, fixed address, in one
+# "ip -batch" (each exec of ip costs ~0.1 s under TCG).
+ipcmds="link set lo up"$'\n'
 if [ -r "$SPOOL/net.conf" ]; then
 	while read -r mac ifname addr; do
 		[ -n "$mac" ] || continue
 		dev=
 		for d in /sys/class/net/*; do
-			if [ "$(cat "$d/address" 2>/dev/null)" = "$mac" ]; then
+			a=
+			read -r a <"$d/address" 2>/dev/null
+			if [ "$a" = "$mac" ]; then
 				dev=${d##*/}
 				break
 			fi
@@ -53,13 +56,15 @@ if [ -r "$SPOOL/net.conf" ]; then
 			log "no NIC with MAC $mac"
 			continue
 		fi
-		ip link set dev "$dev" down
-		[ "$dev" = "$ifname" ] || ip link set dev "$dev" name "$ifname"
-		ip link set dev "$ifname" mtu 9000 || log "mtu 9000 failed on $ifname"
-		ip addr add "$addr" dev "$ifname"
-		ip link set dev "$ifname" up
+		ipcmds+="link set dev $dev down"$'\n'
+		[ "$dev" = "$ifname" ] || ipcmds+="link set dev $dev name $ifname"$'\n'
+		ipcmds+="link set dev $ifname mtu 9000"$'\n'
+		ipcmds+="addr add $addr dev $ifname"$'\n'
+		ipcmds+="link set dev $ifname up"$'\n'
 	done <"$SPOOL/net.conf"
 fi
+# -force: a failed line (say, no jumbo frames) is reported, the rest runs.
+ip -force -batch - <<<"$ipcmds" >/dev/console 2>&1 || log "network setup: some ip commands failed (above)"
 
 sysctl -qw kernel.hung_task_timeout_secs=120 2>/dev/null
 sysctl -qw kernel.panic_on_oops=0 2>/dev/null

@@ -142,7 +142,7 @@ vm_alive() {
 # SIZEs (truncate(1) syntax, e.g. 256M) create data disks diskN.img the
 # first time; later boots reuse the existing disks (SIZEs then ignored).
 vm_boot() {
-	local name=$1 d idx ports i j p mac cmdline initrd boot accel cpu
+	local name=$1 d idx ports i j p mac cmdline initrd kernel boot accel cpu
 	local -a args
 	shift
 	if [ "$BASHPID" != "$$" ]; then
@@ -177,6 +177,7 @@ vm_boot() {
 		done
 	fi
 	initrd=$("$MX_VM_DIR/initramfs.sh" "$KVER") || return 1
+	kernel=$("$MX_VM_DIR/vmlinux.sh" "$KVER") || return 1
 	ports=$(_mx_ports) || return 1
 
 	# Fresh spool; keep the previous boot's kernel log.
@@ -200,7 +201,7 @@ vm_boot() {
 	args=(-name "mx-$name" -machine pc -accel "$accel" -cpu "$cpu"
 		-smp 1 -m "${MX_MEM:-640}"
 		-nodefaults -no-user-config -display none -vga none -no-reboot
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" -append "$cmdline"
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline"
 		-chardev "file,id=con,path=$d/console.log,append=on"
 		-serial chardev:con
 		-fsdev local,path=/,readonly=on,multidevs=remap,security_model=none,id=hostroot
