@@ -22,7 +22,11 @@ for round in $(seq 1 "$KILLS"); do
 	victim=A
 	[ $((round % 3)) -ne 0 ] || victim=B
 	step "round $round/$KILLS: dependent records on A ($depth in flight), $victim killed at a random moment"
-	job=$(vm_run_bg -t 300 A "$REC write /dev/mapper/mx $((16 << 20)) 20000 $round $depth")
+	vm_run A "rm -f /tmp/mxrec.started"
+	job=$(vm_run_bg -t 300 A "MXRECORDS_STARTED=/tmp/mxrec.started $REC write /dev/mapper/mx $((16 << 20)) 20000 $round $depth")
+	# The random moment counts from the first durable record: on a loaded
+	# host starting the writer alone can take seconds.
+	wait_for 120 vm_run A "test -e /tmp/mxrec.started"
 	sleep $((2 + RANDOM % 6)).$((RANDOM % 10))
 	vm_kill $victim
 	if [ $victim = A ]; then

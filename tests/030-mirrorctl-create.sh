@@ -96,6 +96,56 @@ check_pattern B "$MX_DATA" 30 128M
 write_pattern A /dev/mapper/mx 31 8M 64M
 mx_assert_same A B
 
+step "events on both nodes: a link cut and its restore, as they happen, in order"
+# A resync at 1000 KiB/s of the 4 MiB written while the link is down
+# lasts a few seconds: each node's events see it start and end.
+mxctl A set mx --resync-rate 1000
+evj() { # GUEST: start mirrorctl events on GUEST, print its job
+	vm_run_bg -t 400 "$1" "MIRRORX_CONF_DIR=$(mx_conf_dir "$1") $MXCTL events --now --timeout 300 mx"
+}
+evout() { # GUEST JOB: its output so far
+	cat "$MX_WORKDIR/$1/spool/out/${2#* }.out" 2>/dev/null
+}
+eva=$(evj A)
+evb=$(evj B)
+wait_for 60 eval '[ "$(evout A "$eva" | tail -n1)" = "exists -" ] && [ "$(evout B "$evb" | tail -n1)" = "exists -" ]'
+link_cut A B
+write_pattern A /dev/mapper/mx 32 4M 96M
+mx_wait_conn A Connecting 120
+link_restore A B
+mx_wait_insync A 180
+# The last lines come within a second of the state (a dm event wakes it).
+wait_for 30 eval 'evout A "$eva" | grep -q "^resync-end peer name:mx peer:1 result:done$"'
+wait_for 30 eval 'evout B "$evb" | grep -q "^change mirror name:mx data:Consistent$"'
+vm_kill_job A "$eva"
+vm_kill_job B "$evb"
+echo "A's events:"
+evout A "$eva" | tee "$MX_WORKDIR/events.A"
+echo "B's events:"
+evout B "$evb" | tee "$MX_WORKDIR/events.B"
+want_a="exists mirror name:mx role:source data:UpToDate suspended:no
+exists peer name:mx peer:1 conn:Connected repl:InSync
+exists -
+change peer name:mx peer:1 conn:Connecting repl:Idle
+change peer name:mx peer:1 conn:Connected repl:Resyncing
+resync-start peer name:mx peer:1 repl:Resyncing regions:64
+change peer name:mx peer:1 repl:InSync
+resync-end peer name:mx peer:1 result:done"
+assert_eq "$want_a" "$(cat "$MX_WORKDIR/events.A")" "A's events"
+# B: its source leaves, comes back and resyncs it (Inconsistent until the
+# end), in that order.
+grep -n . "$MX_WORKDIR/events.B" | grep -E 'conn:|data:' >"$MX_WORKDIR/events.B.order"
+head -n2 "$MX_WORKDIR/events.B" | grep -qx "exists mirror name:mx role:target data:Consistent suspended:no" ||
+	fail "B's events do not start with its state"
+awk '
+	/conn:Listening/ && !gone { gone = NR }
+	/conn:Connected/ && gone { back = NR }
+	/data:Inconsistent/ && gone { inc = NR }
+	/data:Consistent$/ && inc { cons = NR }
+	END { exit !(back && inc && cons > inc && cons > back) }' "$MX_WORKDIR/events.B.order" ||
+	fail "B's events: not source gone, then back and Inconsistent, then Consistent"
+mxctl A set mx --resync-rate 0
+
 step "status of every mirror, list --json"
 mxctl A status --sample-ms 0
 mxctl A list --json | jq -e '.[0].name == "mx" and .[0].role == "source" and .[0].node_id == 0 and .[0].peers[0].id == 1' >/dev/null ||

@@ -187,10 +187,29 @@ mx_assert_partial_resync() {
 # writes (libaio, QD 8, O_DIRECT) over SIZE bytes at OFFSET for SECS seconds;
 # prints the job id for vm_wait. fio keeps time with clock_gettime: its
 # default TSC calibration can be far off in a starved TCG guest.
+#
+# It returns once fio's first 64 writes completed on DEV (at most 120 s):
+# starting fio in a guest takes seconds on a loaded host, and a test that
+# kills or cuts "during the writes" must not act before there are any.
 mx_fio_bg() {
-	local n=$1 dev=$2 size=$3 off=$4 secs=$5
+	local n=$1 dev=$2 size=$3 off=$4 secs=$5 base i job
 	shift 5
-	vm_run_bg -t $((secs + 300)) "$n" "fio --name=load --clocksource=clock_gettime --filename=$dev --rw=randwrite --bs=4k --ioengine=libaio --iodepth=8 --direct=1 --size=$size --offset=$off --time_based --runtime=$secs --randrepeat=0 --output=/dev/null $*"
+	base=$(dev_writes "$n" "$dev")
+	job=$(vm_run_bg -t $((secs + 300)) "$n" "fio --name=load --clocksource=clock_gettime --filename=$dev --rw=randwrite --bs=4k --ioengine=libaio --iodepth=8 --direct=1 --size=$size --offset=$off --time_based --runtime=$secs --randrepeat=0 --output=/dev/null $*") ||
+		return 1
+	for ((i = 0; i < 240; i++)); do
+		[ "$(dev_writes "$n" "$dev")" -lt $((${base:-0} + 64)) ] || break
+		sleep 0.5
+	done
+	[ "$i" -lt 240 ] || echo "mx_fio_bg: fio on $n wrote nothing to $dev within 120 s" >&2
+	echo "$job"
+}
+
+# dev_writes NAME DEV: writes completed on DEV in guest NAME (its block
+# layer counter, /sys/class/block/*/stat field 5).
+dev_writes() {
+	vm_run -t 30 "$1" "b=\$(basename \$(readlink -f $2)); cat /sys/class/block/\$b/stat" |
+		awk '{ print $5 }'
 }
 
 # mx_sum_dirty NAME: the dirty regions count (field 7 "dirty/total").

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 #include <linux/fs.h>
 #include "mirrorctl.h"
@@ -83,6 +84,14 @@ static const struct mx_verb mx_verbs[] = {
 	  "OpenMetrics text of every mirror (node_exporter textfile)",
 	  "  --sample-ms MS           sampling time for the resync speed\n"
 	  "                           (default 1000, 0 = none)\n" },
+	{ "events", mx_cmd_events,
+	  "[NAME...] [--now] [--json] [--timestamps] [--timeout SECS]",
+	  "a line per state change, as it happens (see mirrorctl(8))",
+	  "  --now                    first list the current state (\"exists\"\n"
+	  "                           lines, ended by \"exists -\")\n"
+	  "  --json                   one JSON object per line\n"
+	  "  --timestamps             prefix each line with its UTC time\n"
+	  "  --timeout SECS           stop after SECS (default: never)\n" },
 	{ "wait-sync", mx_cmd_wait_sync, "NAME [--timeout SECS] [--quiet]",
 	  "wait until every peer is in sync (a progress line per peer)",
 	  "  --timeout SECS           give up after SECS (exit 5); default: never\n"
@@ -404,24 +413,49 @@ int mx_open_direct(const char *path, int flags)
 int mx_ensure_module(void)
 {
 	int r = mx_dm_has_target("mirrorx");
+	int errp[2];
+	char said[512];
+	size_t n = 0;
 	pid_t pid;
 
 	if (r != 0)
 		return r < 0 ? -1 : 0;
+	/* modprobe's own words (a refused signature, a missing module). */
+	if (pipe2(errp, O_CLOEXEC))
+		errp[0] = errp[1] = -1;
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
-		if (null >= 0) {
+		if (null >= 0)
 			dup2(null, 1);
-			dup2(null, 2);
-		}
+		dup2(errp[1] >= 0 ? errp[1] : null, 2);
 		execlp("modprobe", "modprobe", "dm-mirrorx", (char *)NULL);
+		fprintf(stderr, "cannot run modprobe: %s\n", strerror(errno));
 		_exit(127);
 	}
+	if (errp[1] >= 0)
+		close(errp[1]);
+	while (errp[0] >= 0 && n < sizeof(said) - 1) {
+		ssize_t k = read(errp[0], said + n, sizeof(said) - 1 - n);
+
+		if (k <= 0)
+			break;
+		n += k;
+	}
+	said[n] = '\0';
+	if (errp[0] >= 0)
+		close(errp[0]);
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
+	/* One line: its first, without the program name modprobe puts. */
+	said[strcspn(said, "\n")] = '\0';
+	if (!strncmp(said, "modprobe: ", 10))
+		memmove(said, said + 10, strlen(said + 10) + 1);
 	r = mx_dm_has_target("mirrorx");
+	if (r == 0 && said[0])
+		return mx_fail("the dm-mirrorx kernel module is not loaded: modprobe dm-mirrorx: %s (or insmod dm-mirrorx.ko)",
+			       said);
 	if (r == 0)
 		return mx_fail("the dm-mirrorx kernel module is not loaded (modprobe dm-mirrorx, or insmod dm-mirrorx.ko)");
 	return r < 0 ? -1 : 0;
@@ -581,6 +615,57 @@ int mx_switch_role(const struct mx_conf *c, uint64_t len, enum mx_role role)
 	return 0;
 }
 
+/* Where audit lines go: syslog. The host tests' stand-in overrides it. */
+__weak void mx_audit_log(int prio, const char *line)
+{
+	static bool opened;
+
+	if (!opened) {
+		openlog("mirrorctl", LOG_PID, LOG_DAEMON);
+		opened = true;
+	}
+	syslog(prio, "%s", line);
+}
+
+/*
+ * Verbs that change state, and any --force, are audited: the command line
+ * as the admin typed it (user, verb, arguments) before it runs and its
+ * exit status after, so "who promoted, when, with what" is in the log.
+ */
+static bool mx_audited(const struct mx_verb *v, int argc, char **argv)
+{
+	static const char *const changing[] = {
+		"create", "delete", "up", "down", "promote", "demote", "set",
+		"resync", "pause", "resume", "connect", "disconnect", "verify",
+	};
+	size_t i;
+	int a;
+
+	for (i = 0; i < ARRAY_SIZE(changing); i++)
+		if (!strcmp(v->name, changing[i]))
+			return true;
+	for (a = 1; a < argc; a++)
+		if (!strcmp(argv[a], "--force"))
+			return true;
+	return false;
+}
+
+static void mx_audit(const char *verb, int argc, char **argv, int rc,
+		     bool done)
+{
+	char line[1024];
+	size_t off;
+	int a;
+
+	off = snprintf(line, sizeof(line), "uid %u: %s", (unsigned int)getuid(),
+		       verb);
+	for (a = 1; a < argc && off < sizeof(line); a++)
+		off += snprintf(line + off, sizeof(line) - off, " %s", argv[a]);
+	if (done && off < sizeof(line))
+		snprintf(line + off, sizeof(line) - off, ": exit %d", rc);
+	mx_audit_log(done && rc ? LOG_WARNING : LOG_NOTICE, line);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -589,8 +674,9 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool audit;
 	size_t i;
-	int c;
+	int c, r;
 
 	mx_dm_init();
 	/* Stop at the verb: its options are its own. */
@@ -629,7 +715,13 @@ int main(int argc, char **argv)
 		argv += optind;
 		optind = 0;	/* glibc: full re-init (drops main's "+") */
 		opterr = 0;
-		return mx_verbs[i].fn(argc, argv);
+		audit = mx_audited(mx_cur_verb, argc, argv);
+		if (audit)
+			mx_audit(mx_cur_verb->name, argc, argv, 0, false);
+		r = mx_verbs[i].fn(argc, argv);
+		if (audit)
+			mx_audit(mx_cur_verb->name, argc, argv, r, true);
+		return r;
 	}
 	if (!strcmp(argv[optind], "help")) {
 		mx_main_help(stdout);

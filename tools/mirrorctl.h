@@ -72,6 +72,18 @@ int mx_find(const char *name, struct mx_mirror *m, bool need_conf);
 /* The verb's one positional argument is a mirror NAME: find it (mx_find). */
 int mx_find_arg(int argc, char **argv, struct mx_mirror *m, bool need_conf);
 
+/* A growing list of mirror names (free v). */
+struct mx_names {
+	char (*v)[MX_NAME_LEN];
+	int n, cap;
+};
+
+/* Add @name to @ns unless it is there; -1 (mx_errmsg) out of memory. */
+int mx_names_add(struct mx_names *ns, const char *name);
+
+/* Add every mirror known here to @ns: dm-mirrorx devices and configs, sorted. */
+int mx_all_names(struct mx_names *ns);
+
 /* Status of an active mirror (size from its table). */
 int mx_get_status(const char *name, struct mx_status *st);
 
@@ -111,6 +123,12 @@ int mx_bring_up(const struct mx_conf *c, enum mx_role role);
 /* Swap the live table of NAME to @role: suspend, load, resume (rollback). */
 int mx_switch_role(const struct mx_conf *c, uint64_t len, enum mx_role role);
 
+/*
+ * One audit line (syslog(3), facility daemon, ident mirrorctl); weak, so
+ * the host tests' stand-in can collect them.
+ */
+void mx_audit_log(int prio, const char *line);
+
 /* Verbs. */
 int mx_cmd_create(int argc, char **argv);
 int mx_cmd_delete(int argc, char **argv);
@@ -124,6 +142,7 @@ int mx_cmd_list(int argc, char **argv);
 int mx_cmd_dump(int argc, char **argv);
 int mx_cmd_metrics(int argc, char **argv);
 int mx_cmd_wait_sync(int argc, char **argv);
+int mx_cmd_events(int argc, char **argv);
 int mx_cmd_check(int argc, char **argv);
 int mx_cmd_role(int argc, char **argv);
 int mx_cmd_resync(int argc, char **argv);

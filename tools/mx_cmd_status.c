@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "mirrorctl.h"
+#include "mx_watch.h"
 #include "mx_json.h"
 #include "mx_metrics.h"
 
@@ -19,12 +20,7 @@ enum {
 
 /* ---- mirror names: active dm-mirrorx devices and configs ---- */
 
-struct mx_names {
-	char (*v)[MX_NAME_LEN];
-	int n, cap;
-};
-
-static int mx_names_add(struct mx_names *ns, const char *name)
+int mx_names_add(struct mx_names *ns, const char *name)
 {
 	int i;
 
@@ -60,8 +56,7 @@ static int mx_cmp_name(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* Every mirror known here, sorted. */
-static int mx_all_names(struct mx_names *ns)
+int mx_all_names(struct mx_names *ns)
 {
 	struct dirent *de;
 	DIR *d;
@@ -617,7 +612,8 @@ int mx_cmd_wait_sync(int argc, char **argv)
 	tty = isatty(STDOUT_FILENO) && !quiet;
 	start = mx_now();
 	for (;;) {
-		if (mx_get_status(m.name, &st)) {
+		/* Woken by the kernel's events (the count read first). */
+		if (mx_watch_name(m.name) || mx_get_status(m.name, &st)) {
 			mx_progress_clear(tty, &drawn);
 			return mx_err(MX_EXIT_FAIL, NULL);
 		}
@@ -657,7 +653,10 @@ int mx_cmd_wait_sync(int argc, char **argv)
 			mx_progress(m.name, &st, tty, &drawn);
 			last = now;
 		}
-		usleep(500000);
+		if (mx_watch_wait(tty ? 500 : 1000) < 0) {
+			mx_progress_clear(tty, &drawn);
+			return mx_err(MX_EXIT_FAIL, NULL);
+		}
 	}
 }
 
@@ -756,10 +755,17 @@ int mx_cmd_check(int argc, char **argv)
 		return mx_usage("%s", mx_errmsg);
 	deadline = mx_now() + wait;
 	for (;;) {
+		double left;
+
+		/* Woken by the kernel's events (the count read first). */
+		if (wait && mx_watch_name(argv[optind]))
+			return mx_err(MX_EXIT_FAIL, NULL);
 		n = mx_problems(argv[optind], want, false);
-		if (n <= 0 || mx_now() >= deadline)
+		left = deadline - mx_now();
+		if (n <= 0 || left <= 0)
 			break;
-		usleep(250000);
+		if (mx_watch_wait(left < 1 ? (int)(left * 1000) + 1 : 1000) < 0)
+			return mx_err(MX_EXIT_FAIL, NULL);
 	}
 	if (n < 0)
 		return -n;	/* mx_find() or the status said why */

@@ -12,9 +12,12 @@
 #include "mx_dm.h"
 #include "mx_util.h"
 
-/* The last error libdevmapper logged, and its errno. */
-static char mx_dm_msg[256];
-static int mx_dm_errno;
+/*
+ * The last error libdevmapper logged, and its errno; per thread (mirrorctl
+ * events waits for device events in a thread per mirror).
+ */
+static __thread char mx_dm_msg[256];
+static __thread int mx_dm_errno;
 static int mx_kmsg_fd = -1;
 /* "MAJ:MIN" of the device the current call is about, "" when unknown. */
 static char mx_dm_devno[24];
@@ -233,6 +236,28 @@ int mx_dm_info(const char *name, struct mx_dm_info *info)
 	info->major = i.major;
 	info->minor = i.minor;
 	info->event_nr = i.event_nr;
+	r = 0;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int mx_dm_wait_event(const char *name, uint32_t event_nr, uint32_t *now_nr)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_WAITEVENT);
+	struct dm_info i;
+	int r = -1;
+
+	if (!dmt)
+		return mx_fail("cannot talk to device-mapper");
+	if (!dm_task_set_name(dmt, name) ||
+	    !dm_task_set_event_nr(dmt, event_nr) || !dm_task_run(dmt) ||
+	    !dm_task_get_info(dmt, &i) || !i.exists) {
+		mx_fail("%s: waiting for a device-mapper event failed%s%s", name,
+			mx_dm_msg[0] ? ": " : "", mx_dm_msg);
+		goto out;
+	}
+	*now_nr = i.event_nr;
 	r = 0;
 out:
 	dm_task_destroy(dmt);

@@ -50,6 +50,15 @@ int mx_dm_resume(const char *name);
 int mx_dm_remove(const char *name);
 int mx_dm_message(const char *name, const char *msg);
 
+/*
+ * Block until device @name's event counter differs from @event_nr (the
+ * kernel raised an event: dm_table_event()), then give the new count.
+ * -1 when the device is gone or the wait failed (mx_errmsg). The ioctl
+ * waits interruptibly: a signal ends it early (then 0, count unchanged).
+ * Safe to call from another thread than the one using the calls above.
+ */
+int mx_dm_wait_event(const char *name, uint32_t event_nr, uint32_t *now_nr);
+
 /* Call @fn for every dm device name; stops at the first non-zero. */
 int mx_dm_list(int (*fn)(const char *name, void *arg), void *arg);
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include "mx_util.h"
 
-char mx_errmsg[MX_ERRMSG_LEN];
+__thread char mx_errmsg[MX_ERRMSG_LEN];
 
 int mx_fail(const char *fmt, ...)
 {

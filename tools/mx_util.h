@@ -46,7 +46,7 @@ void mx_bprintf(struct mx_buf *b, const char *fmt, ...) __printf(2, 3);
  * The last error, one line without the "mirrorctl: " prefix. Functions
  * that fail set it with mx_fail() and return -1; the verb prints it.
  */
-extern char mx_errmsg[MX_ERRMSG_LEN];
+extern __thread char mx_errmsg[MX_ERRMSG_LEN];
 
 /* Set mx_errmsg (printf style) and return -1. */
 int mx_fail(const char *fmt, ...) __printf(1, 2);

@@ -7,7 +7,9 @@
  *       with DEPTH writes in flight (default 1): record N is written only
  *       after record N-DEPTH completed and was flushed (fdatasync), so it
  *       depends on it (DEPTH threads, thread t writing records t, t+DEPTH,
- *       ...). With DEPTH 1, record N+1 depends on record N.
+ *       ...). With DEPTH 1, record N+1 depends on record N. With
+ *       MXRECORDS_STARTED=FILE in the environment it creates FILE once
+ *       record 0 is durable (a test's kill then lands mid-stream).
  *   mxrecords check DEV OFFSET COUNT ROUND [DEPTH]
  *       prints "prefix K" where records 0..K-1 of ROUND are intact, and
  *       exits 1 printing "gap at N" if a record is intact while an earlier
@@ -89,6 +91,13 @@ static void *writer(void *arg)
 			perror("write");
 			wr->failed = 1;
 			break;
+		}
+		if (i == 0 && getenv("MXRECORDS_STARTED")) {
+			int fd = open(getenv("MXRECORDS_STARTED"),
+				      O_WRONLY | O_CREAT, 0644);
+
+			if (fd >= 0)
+				close(fd);
 		}
 	}
 	free(b);

@@ -14,13 +14,19 @@
  *   NAME/messages   every target message, one a line (appended)
  *
  *   NAME/minor      its minor number (major 253), a new one at create
+ *   NAME/event      its event counter (absent: 0); a test raises an event
+ *                   by writing a larger number. DM_DEVICE_WAITEVENT polls
+ *                   it (10 ms) until it differs from the task's, or the
+ *                   device is gone (then it succeeds once more, as the
+ *                   kernel wakes waiters at remove, and fails after).
  *
  * Fault injection: a file $MX_FAKEDM/fail-OP (OP: create, reload, remove,
  * message, resume) makes that ioctl fail, fail-OP-once its next call
  * only; its first line is logged as the kernel would, "device-mapper:
  * table: 253:MINOR: mirrorx: REASON", in $MX_FAKEDM/kmsg (mx_kmsg_path()
  * here), after a line about another device, as under concurrent use.
- * $MX_FAKEDM/log records every ioctl run: "OP NAME".
+ * $MX_FAKEDM/log records every ioctl run: "OP NAME". $MX_FAKEDM/no-module:
+ * the dm-mirrorx targets are not registered (the module is not loaded).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -44,6 +50,7 @@ struct dm_task {
 	char target[64];
 	char params[4096];
 	uint64_t len;
+	uint32_t event_nr;
 	bool has_target;
 	bool ran;
 	/* results */
@@ -145,6 +152,20 @@ static int fake_minor(const char *name)
 	return fake_read(path, buf, sizeof(buf)) ? 0 : atoi(buf);
 }
 
+/* mirrorctl's audit lines, "PRIO LINE", in $MX_FAKEDM/audit. */
+void mx_audit_log(int prio, const char *line)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/audit", fake_dir());
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	fprintf(f, "%d %s\n", prio, line);
+	fclose(f);
+}
+
 const char *mx_kmsg_path(void)
 {
 	static char path[512];
@@ -195,6 +216,12 @@ int dm_task_set_sector(struct dm_task *dmt, uint64_t sector)
 {
 	(void)dmt;
 	(void)sector;
+	return 1;
+}
+
+int dm_task_set_event_nr(struct dm_task *dmt, uint32_t event_nr)
+{
+	dmt->event_nr = event_nr;
 	return 1;
 }
 
@@ -275,7 +302,23 @@ static int fake_info(struct dm_task *dmt)
 		dmt->info.open_count = atoi(buf);
 	fake_path(path, sizeof(path), dmt->name, "suspended");
 	dmt->info.suspended = !stat(path, &sb);
+	fake_path(path, sizeof(path), dmt->name, "event");
+	if (!fake_read(path, buf, sizeof(buf)))
+		dmt->info.event_nr = strtoul(buf, NULL, 10);
 	return 1;
+}
+
+/* DM_DEVICE_WAITEVENT: until the counter moves or the device goes. */
+static int fake_wait_event(struct dm_task *dmt)
+{
+	if (!fake_exists(dmt->name))
+		return fake_nodev(dmt);
+	for (;;) {
+		fake_info(dmt);
+		if (!dmt->info.exists || dmt->info.event_nr != dmt->event_nr)
+			return 1;
+		usleep(10000);
+	}
 }
 
 static int fake_line(struct dm_task *dmt, bool status)
@@ -361,17 +404,24 @@ static int fake_versions(struct dm_task *dmt)
 {
 	static const char *const names[] = { "linear", "mirrorx",
 					      "mirrorx-recv" };
-	size_t i, off = 0, sz = 64;
+	char path[512];
+	struct stat sb;
+	/* $MX_FAKEDM/no-module: the module is not loaded (linear only). */
+	size_t i, off = 0, sz = 64, nr = ARRAY_SIZE(names);
+
+	snprintf(path, sizeof(path), "%s/no-module", fake_dir());
+	if (!stat(path, &sb))
+		nr = 1;
 	struct dm_versions *v = NULL;
 	char *buf = calloc(ARRAY_SIZE(names), sz);
 
 	dmt->list = buf;
 	if (!buf)
 		return 0;
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
+	for (i = 0; i < nr; i++) {
 		v = (struct dm_versions *)(buf + off);
 		strcpy(v->name, names[i]);
-		v->next = i + 1 < ARRAY_SIZE(names) ? sz : 0;
+		v->next = i + 1 < nr ? sz : 0;
 		off += sz;
 	}
 	return 1;
@@ -398,6 +448,8 @@ static int fake_run(struct dm_task *dmt)
 	switch (dmt->type) {
 	case DM_DEVICE_INFO:
 		return fake_info(dmt);
+	case DM_DEVICE_WAITEVENT:
+		return fake_wait_event(dmt);
 	case DM_DEVICE_TABLE:
 		return fake_line(dmt, false);
 	case DM_DEVICE_STATUS:
@@ -454,6 +506,7 @@ static int fake_run(struct dm_task *dmt)
 		fake_rm(dmt->name, "suspended");
 		fake_rm(dmt->name, "messages");
 		fake_rm(dmt->name, "minor");
+		fake_rm(dmt->name, "event");
 		fake_path(path, sizeof(path), dmt->name, NULL);
 		return rmdir(path) ? 0 : 1;
 	case DM_DEVICE_TARGET_MSG:
@@ -475,6 +528,7 @@ static const char *const fake_ops[] = {
 	[DM_DEVICE_LIST] = "list",	[DM_DEVICE_CLEAR] = "clear",
 	[DM_DEVICE_TARGET_MSG] = "message",
 	[DM_DEVICE_LIST_VERSIONS] = "versions",
+	[DM_DEVICE_WAITEVENT] = "waitevent",
 };
 
 int dm_task_run(struct dm_task *dmt)

@@ -482,5 +482,107 @@ n=$((n + 1))
 [ "$(comp mirrorctl "--conf-dir=$tmp/other" pause alt '' | tr '\n' ' ')" = "3 5 " ] ||
 	fail "completion of peers: $(comp mirrorctl "--conf-dir=$tmp/other" pause alt '')"
 
+# ---- audit: state-changing verbs to syslog, before and with their exit ----
+reset
+dev mx mirrorx "/dev/vda /dev/vdb 128 1 1 10.0.0.2:7789 sync" \
+	"source UpToDate 128 0/4096 1 1 Connected Resyncing sync 0 10/4096 0 0 0"
+run 0 pause mx 1
+run 0 status mx
+run 3 disconnect nosuch all
+uid=$(id -u)
+n=$((n + 1))
+want="5 uid $uid: pause mx 1
+5 uid $uid: pause mx 1: exit 0
+5 uid $uid: disconnect nosuch all
+4 uid $uid: disconnect nosuch all: exit 3"
+[ "$(cat "$MX_FAKEDM/audit" 2>/dev/null)" = "$want" ] ||
+	fail "audit lines: got '$(cat "$MX_FAKEDM/audit" 2>/dev/null)', want '$want'"
+
+# ---- modprobe's own error is shown (a refused signature) ----
+if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
+	reset
+	run 0 create mx --role source --data "$D" --meta "$M" \
+		--peer 1,10.0.0.2:7789 --no-start --force
+	touch "$MX_FAKEDM/no-module"
+	mkdir -p "$tmp/bin"
+	printf '#!/bin/sh\necho "modprobe: ERROR: could not insert '"'"'dm_mirrorx'"'"': Key was rejected by service" >&2\nexit 1\n' >"$tmp/bin/modprobe"
+	chmod +x "$tmp/bin/modprobe"
+	if PATH=$tmp/bin:$PATH run 1 up mx; then
+		expect "$tmp/err" "not loaded: modprobe dm-mirrorx: ERROR: could not insert 'dm_mirrorx': Key was rejected by service" "modprobe's reason"
+	fi
+	rm -f "$MX_FAKEDM/no-module"
+else
+	skip "modprobe's error: needs root and losetup"
+fi
+
+# ---- events: device-mapper's event wait, lines in order ----
+reset
+dev mx mirrorx "/dev/vda /dev/vdb 128 1 1 10.0.0.2:7789 sync" \
+	"source UpToDate 128 0/4096 1 1 Connected InSync sync 0 4096/4096 0 0 0"
+# st STATUS: the kernel's status changes and it raises a dm event.
+ev=0
+st() {
+	echo "$1" >"$MX_FAKEDM/mx/status"
+	ev=$((ev + 1))
+	echo $ev >"$MX_FAKEDM/mx/event"
+}
+# lines N: wait (10 s at most) until the events output has N lines.
+lines() {
+	local i
+	for i in $(seq 100); do
+		[ "$(wc -l <"$tmp/ev")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "events: no line $1 within 10 s: $(cat "$tmp/ev")"
+	return 1
+}
+"$CTL" events --now --timeout 30 >"$tmp/ev" 2>"$tmp/everr" &
+evpid=$!
+lines 3
+st "source UpToDate 128 3/4096 1 1 Connecting Idle sync 3 4096/4096 0 0 0"
+lines 4
+st "source UpToDate 128 3/4096 1 1 Connected Resyncing sync 3 0/3 0 0 0"
+lines 6
+st "source UpToDate 128 0/4096 1 1 Connected InSync sync 0 3/3 0 0 0"
+lines 8
+"$CTL" events mx --json --timeout 1 >"$tmp/evj0" 2>&1 # nothing happens: no line
+rm -rf "$MX_FAKEDM/mx"
+lines 10
+kill "$evpid" 2>/dev/null
+wait "$evpid" 2>/dev/null
+n=$((n + 1))
+want="exists mirror name:mx role:source data:UpToDate suspended:no
+exists peer name:mx peer:1 conn:Connected repl:InSync
+exists -
+change peer name:mx peer:1 conn:Connecting repl:Idle
+change peer name:mx peer:1 conn:Connected repl:Resyncing
+resync-start peer name:mx peer:1 repl:Resyncing regions:3
+change peer name:mx peer:1 repl:InSync
+resync-end peer name:mx peer:1 result:done
+destroy peer name:mx peer:1
+destroy mirror name:mx"
+[ "$(cat "$tmp/ev")" = "$want" ] || fail "events: got
+$(cat "$tmp/ev")
+want
+$want"
+n=$((n + 1))
+! grep -q 'Sanitizer\|runtime error' "$tmp/everr" || fail "events: sanitizer: $(cat "$tmp/everr")"
+# Woken by the event wait (a thread blocked in DM_DEVICE_WAITEVENT).
+expect "$MX_FAKEDM/log" '^waitevent mx$' "events waits for dm events"
+n=$((n + 1))
+[ ! -s "$tmp/evj0" ] || fail "events --json without a change printed: $(cat "$tmp/evj0")"
+# JSON: one object per line, schema_version, time, the keys of the line.
+dev mx mirrorx "/dev/vda /dev/vdb 128 1 1 10.0.0.2:7789 sync" \
+	"source UpToDate 128 0/4096 1 1 Connected InSync sync 0 4096/4096 0 0 0"
+run 0 events mx --now --json --timeout 1
+n=$((n + 1))
+jq -e -s 'length == 3 and .[0].schema_version == 1 and .[0].type == "exists"
+	and .[0].object == "mirror" and .[0].role == "source" and .[1].peer == 1
+	and .[1].conn == "Connected" and .[2].object == "-"
+	and (.[0].time | test("^[0-9-]+T[0-9:.]+Z$"))' "$tmp/out" >/dev/null ||
+	fail "events --json: $(cat "$tmp/out")"
+run 2 events mx --timeout 0
+run 2 events 'bad/name'
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "mx_conf.h"
+#include "mx_events.h"
 #include "mx_json.h"
 #include "mx_meta.h"
 #include "mx_status.h"
@@ -557,6 +558,100 @@ static void test_progress(void)
 	      mx_peer_resync_percent(&st.peers[1]) == 100);
 }
 
+/* Events of a diff, formatted, one per line, into a buffer. */
+struct ev_log {
+	char buf[2048];
+	size_t len;
+};
+
+static void ev_collect(const struct mx_event *e, void *arg)
+{
+	struct ev_log *l = arg;
+	char line[256];
+
+	mx_ev_format(e, line, sizeof(line));
+	l->len += snprintf(l->buf + l->len, sizeof(l->buf) - l->len, "%s\n",
+			   line);
+}
+
+/* The events from status line @a (NULL: no device) to @b (NULL: gone). */
+static const char *ev_between(const char *a, const char *b, bool now,
+			      bool b_suspended)
+{
+	static struct ev_log l;
+	struct mx_ev_mirror ea = { 0 }, eb = { 0 };
+	struct mx_status st;
+
+	memset(&l, 0, sizeof(l));
+	if (a) {
+		CHECK(!mx_status_parse(a, &st));
+		mx_ev_from_status(&ea, &st, false);
+	}
+	if (b) {
+		CHECK(!mx_status_parse(b, &st));
+		mx_ev_from_status(&eb, &st, b_suspended);
+	}
+	mx_ev_diff("mx", &ea, &eb, now, ev_collect, &l);
+	return l.buf;
+}
+
+static void test_events(void)
+{
+	const char *insync = "source UpToDate 128 0/4096 1 1 Connected InSync sync 0 4096/4096 0 0 0";
+	const char *cut = "source UpToDate 128 3/4096 1 1 Connecting Idle sync 3 4096/4096 0 0 0";
+	const char *resync = "source UpToDate 128 3/4096 1 1 Connected Resyncing sync 3 0/3 0 0 0";
+	const char *done = "source UpToDate 128 0/4096 1 1 Connected InSync sync 0 3/3 0 0 0";
+	const char *split = "source UpToDate 128 3/4096 1 1 StandAlone SplitBrain sync 3 3/3 0 0 0";
+	const char *tgt = "target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0";
+	const char *tgt_conn = "target Inconsistent 128 0/4096 1 0 Connected Resyncing - 0 0/0 0 0 0";
+
+	/* A mirror appears; --now lists it as it is. */
+	CHECK_STR(ev_between(NULL, insync, false, false),
+		  "create mirror name:mx role:source data:UpToDate suspended:no\n"
+		  "create peer name:mx peer:1 conn:Connected repl:InSync\n");
+	CHECK_STR(ev_between(cut, insync, true, false),
+		  "exists mirror name:mx role:source data:UpToDate suspended:no\n"
+		  "exists peer name:mx peer:1 conn:Connected repl:InSync\n");
+	/* Nothing changed (out-of-sync counts are not events). */
+	CHECK_STR(ev_between(insync, insync, false, false), "");
+	/* Link cut, reconnect, resync, done: only the keys that changed. */
+	CHECK_STR(ev_between(insync, cut, false, false),
+		  "change peer name:mx peer:1 conn:Connecting repl:Idle\n");
+	CHECK_STR(ev_between(cut, resync, false, false),
+		  "change peer name:mx peer:1 conn:Connected repl:Resyncing\n"
+		  "resync-start peer name:mx peer:1 repl:Resyncing regions:3\n");
+	CHECK_STR(ev_between(resync, done, false, false),
+		  "change peer name:mx peer:1 repl:InSync\n"
+		  "resync-end peer name:mx peer:1 result:done\n");
+	/* A whole resync between two looks still shows as one. */
+	CHECK_STR(ev_between(cut, done, false, false),
+		  "change peer name:mx peer:1 conn:Connected repl:InSync\n"
+		  "resync-start peer name:mx peer:1 repl:Resyncing regions:3\n"
+		  "resync-end peer name:mx peer:1 result:done\n");
+	/* A resync that stops short says how. */
+	CHECK_STR(ev_between(resync, cut, false, false),
+		  "change peer name:mx peer:1 conn:Connecting repl:Idle\n"
+		  "resync-end peer name:mx peer:1 result:Idle\n");
+	CHECK_STR(ev_between(cut, split, false, false),
+		  "change peer name:mx peer:1 conn:StandAlone repl:SplitBrain\n"
+		  "refused peer name:mx peer:1 reason:SplitBrain\n");
+	/* Suspension, a role change (table swap) and the end. */
+	CHECK_STR(ev_between(insync, insync, false, true),
+		  "change mirror name:mx suspended:yes\n");
+	CHECK_STR(ev_between(insync, tgt, false, false),
+		  "change mirror name:mx role:target data:Consistent\n"
+		  "destroy peer name:mx peer:1\n"
+		  "create peer name:mx peer:- conn:Listening repl:Idle\n");
+	CHECK_STR(ev_between(tgt, tgt_conn, false, false),
+		  "change mirror name:mx data:Inconsistent\n"
+		  "change peer name:mx peer:0 source:0 conn:Connected repl:Resyncing\n"
+		  "resync-start peer name:mx peer:0 repl:Resyncing\n");
+	CHECK_STR(ev_between(insync, NULL, false, false),
+		  "destroy peer name:mx peer:1\n"
+		  "destroy mirror name:mx\n");
+	CHECK_STR(ev_between(NULL, NULL, false, false), "");
+}
+
 int main(void)
 {
 	test_numbers();
@@ -568,6 +663,7 @@ int main(void)
 	test_conf_files();
 	test_status();
 	test_meta();
+	test_events();
 	printf("test_mirrorctl: %d checks, %d failed\n", checks, fails);
 	return fails ? 1 : 0;
 }
