@@ -206,9 +206,10 @@ mx_fio_bg() {
 }
 
 # dev_writes NAME DEV: writes completed on DEV in guest NAME (its block
-# layer counter, /sys/class/block/*/stat field 5).
+# layer counter, /sys/dev/block/MAJ:MIN/stat field 5; without udev,
+# /dev/mapper/NAME is a device node, not a link to /dev/dm-N).
 dev_writes() {
-	vm_run -t 30 "$1" "b=\$(basename \$(readlink -f $2)); cat /sys/class/block/\$b/stat" |
+	vm_run -t 30 "$1" "cat /sys/dev/block/\$(stat -L -c %Hr:%Lr $2)/stat" |
 		awk '{ print $5 }'
 }
 
