@@ -11,6 +11,7 @@
 #   $DESTDIR$PREFIX/lib/mirrorx/lifekeeper/{restore,remove,quickCheck,
 #       recover,delete,canextend,mirrorx-lk-common,README}
 #   $DESTDIR$PREFIX/share/doc/dm-mirrorx/{README.md,dm-mirrorx.rst}
+#   $DESTDIR$UNITDIR/mirrorx.service (UNITDIR default /lib/systemd/system)
 #   $DESTDIR/etc/mirrorx/ (the config directory, empty)
 #
 # PREFIX defaults to /usr/local. KVER is the kernel the module was built
@@ -48,6 +49,12 @@ inst 0644 tools/lifekeeper/README "$PREFIX/lib/mirrorx/lifekeeper/README"
 inst 0644 README.md "$PREFIX/share/doc/dm-mirrorx/README.md"
 inst 0644 Documentation/dm-mirrorx.rst \
 	"$PREFIX/share/doc/dm-mirrorx/dm-mirrorx.rst"
+UNITDIR=${UNITDIR:-/lib/systemd/system}
+install -d -m 0755 "$DESTDIR$UNITDIR"
+sed "s|@SBINDIR@|$PREFIX/sbin|g" tools/systemd/mirrorx.service.in \
+	>"$DESTDIR$UNITDIR/mirrorx.service"
+chmod 0644 "$DESTDIR$UNITDIR/mirrorx.service"
+echo "installed $DESTDIR$UNITDIR/mirrorx.service"
 install -d -m 0755 "$DESTDIR/etc/mirrorx"
 echo "installed $DESTDIR/etc/mirrorx/"
 

@@ -55,6 +55,16 @@ for v in $("$m" --help | awk '/^Verbs:/ { v = 1; next } v && /^  [a-z]/ { print 
 done
 bash -c ". '$dest$prefix/share/bash-completion/completions/mirrorctl' && complete -p mirrorctl" |
 	grep -q _mirrorctl || fail "bash completion does not register"
+# The unit: systemd's own check, on a copy whose commands exist here.
+unit=$dest/lib/systemd/system/mirrorx.service
+grep -qx "ExecStart=$prefix/sbin/mirrorctl up --all" "$unit" || fail "unit: ExecStart is not $prefix/sbin/mirrorctl up --all"
+if command -v systemd-analyze >/dev/null; then
+	mkdir -p "$MX_WORKDIR/unit"
+	sed "s|$prefix/sbin/mirrorctl|$m|" "$unit" >"$MX_WORKDIR/unit/mirrorx.service"
+	SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no "$MX_WORKDIR/unit/mirrorx.service" \
+		>"$MX_WORKDIR/verify.log" 2>&1 || { cat "$MX_WORKDIR/verify.log"; fail "systemd-analyze verify failed"; }
+	! grep -i "mirrorx.service" "$MX_WORKDIR/verify.log" || fail "systemd-analyze: $(cat "$MX_WORKDIR/verify.log")"
+fi
 lk=$dest$prefix/lib/mirrorx/lifekeeper
 for a in restore remove quickCheck recover delete canextend; do
 	[ -x "$lk/$a" ] || fail "$lk/$a not executable"

@@ -63,11 +63,14 @@ static const struct mx_verb mx_verbs[] = {
 	  "                           (the running table's, or the UUID the\n"
 	  "                           config recorded as meta_uuid)\n"
 	  "  --force                  with --wipe-meta: wipe any block device\n" },
-	{ "up", mx_cmd_up, "NAME [--role source|target]",
+	{ "up", mx_cmd_up, "NAME|--all [--role source|target]",
 	  "start a configured mirror (after a reboot)",
+	  "  --all                    every configured mirror not running yet\n"
+	  "                           (at boot: mirrorx.service)\n"
 	  "  --role source|target     role to start in (default: the role in\n"
 	  "                           the config, which promote/demote keep)\n" },
-	{ "down", mx_cmd_down, "NAME", "stop a mirror (the config stays)", "" },
+	{ "down", mx_cmd_down, "NAME|--all", "stop a mirror (the config stays)",
+	  "  --all                    every running mirror\n" },
 	{ "status", mx_cmd_status, "[NAME...] [--json] [--sample-ms MS]",
 	  "show role, states, out-of-sync size, resync progress, speed, ETA",
 	  "  --json                   machine-readable output\n"

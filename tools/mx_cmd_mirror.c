@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "mirrorctl.h"
 #include "mx_meta.h"
 
@@ -16,7 +17,7 @@
 enum {
 	O_ROLE = 256, O_NODE, O_DATA, O_META, O_REGION, O_PEER, O_LISTEN,
 	O_RATE, O_ALIMIT, O_CONG, O_DISC, O_AUTH, O_NOAUTH, O_CSUM, O_NOCSUM,
-	O_CLEAN, O_KEEP, O_FORCE, O_NOSTART, O_RMPEER, O_WIPE, O_CHECK,
+	O_CLEAN, O_KEEP, O_FORCE, O_NOSTART, O_RMPEER, O_WIPE, O_CHECK, O_ALL,
 };
 
 #define MX_SETTING_OPTS							\
@@ -373,26 +374,54 @@ int mx_cmd_delete(int argc, char **argv)
 	return 0;
 }
 
-int mx_cmd_up(int argc, char **argv)
+/*
+ * --all: @fn on every configured mirror (@configured) or every mirror
+ * known here, each one's messages as usual; the first failure's exit
+ * status, after trying them all.
+ */
+static int mx_for_all(bool configured, int (*fn)(const char *name, void *arg),
+		      void *arg)
 {
-	static const struct option opts[] = {
-		{ "role", required_argument, NULL, O_ROLE },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum mx_role role = MX_ROLE_NONE;
-	struct mx_mirror m;
-	int opt, r;
+	struct mx_names ns = { 0 };
+	int i, r, first = 0;
 
-	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
-		if (opt == 'h')
-			return 0;
-		if (opt == '?')
-			return MX_EXIT_USAGE;
-		if (mx_parse_role(optarg, &role))
-			return mx_usage("%s", mx_errmsg);
+	if (mx_all_names(&ns))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	for (i = 0; i < ns.n; i++) {
+		char path[MX_PATH_LEN + 80];
+		struct stat sb;
+
+		if (configured) {
+			mx_conf_path(ns.v[i], path, sizeof(path));
+			if (stat(path, &sb))
+				continue;	/* a device without a config */
+		}
+		r = fn(ns.v[i], arg);
+		if (r && !first)
+			first = r;
 	}
-	r = mx_find_arg(argc, argv, &m, true);
+	free(ns.v);
+	return first;
+}
+
+/* --all and NAME are exclusive; exactly one of them. */
+static int mx_all_or_name(int argc, char **argv, bool all)
+{
+	if (all && optind < argc)
+		return mx_usage("give a mirror NAME or --all, not both");
+	if (!all)
+		return mx_want_args(argc, argv, 1, "mirror NAME (or --all)") ?
+		       MX_EXIT_USAGE : 0;
+	return 0;
+}
+
+static int mx_up_one(const char *name, void *arg)
+{
+	enum mx_role role = *(enum mx_role *)arg;
+	struct mx_mirror m;
+	int r;
+
+	r = mx_find(name, &m, true);
 	if (r)
 		return r;
 	if (role == MX_ROLE_NONE)
@@ -410,24 +439,53 @@ int mx_cmd_up(int argc, char **argv)
 			      m.name);
 	}
 	if (mx_bring_up(&m.conf, role))
-		return mx_err(MX_EXIT_FAIL, NULL);
+		return mx_err(MX_EXIT_FAIL, "%s: %s", m.name, mx_errmsg);
 	mx_record_meta_uuid(&m.conf);
 	mx_note("%s: up as %s", m.name, mx_role_name(role));
 	return 0;
 }
 
-int mx_cmd_down(int argc, char **argv)
+int mx_cmd_up(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "role", required_argument, NULL, O_ROLE },
+		{ "all", no_argument, NULL, O_ALL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mx_mirror m;
+	enum mx_role role = MX_ROLE_NONE;
+	bool all = false;
 	int opt, r;
 
-	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1)
-		return opt == 'h' ? 0 : MX_EXIT_USAGE;
-	r = mx_find_arg(argc, argv, &m, false);
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		if (opt == O_ALL) {
+			all = true;
+			continue;
+		}
+		if (mx_parse_role(optarg, &role))
+			return mx_usage("%s", mx_errmsg);
+	}
+	r = mx_all_or_name(argc, argv, all);
+	if (r)
+		return r;
+	if (all)
+		return mx_for_all(true, mx_up_one, &role);
+	if (mx_check_name(argv[optind]))
+		return mx_usage("%s", mx_errmsg);
+	return mx_up_one(argv[optind], &role);
+}
+
+static int mx_down_one(const char *name, void *arg)
+{
+	struct mx_mirror m;
+	int r;
+
+	(void)arg;
+	r = mx_find(name, &m, false);
 	if (r)
 		return r;
 	if (!m.info.exists) {
@@ -441,9 +499,36 @@ int mx_cmd_down(int argc, char **argv)
 	if (m.has_conf)
 		mx_record_meta_uuid(&m.conf);
 	if (mx_dm_remove(m.name))
-		return mx_err(MX_EXIT_FAIL, NULL);
+		return mx_err(MX_EXIT_FAIL, "%s: %s", m.name, mx_errmsg);
 	mx_note("%s: down", m.name);
 	return 0;
+}
+
+int mx_cmd_down(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, O_ALL },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool all = false;
+	int opt, r;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		all = true;	/* O_ALL */
+	}
+	r = mx_all_or_name(argc, argv, all);
+	if (r)
+		return r;
+	if (all)
+		return mx_for_all(false, mx_down_one, NULL);
+	if (mx_check_name(argv[optind]))
+		return mx_usage("%s", mx_errmsg);
+	return mx_down_one(argv[optind], NULL);
 }
 
 /*

@@ -498,6 +498,36 @@ want="5 uid $uid: pause mx 1
 [ "$(cat "$MX_FAKEDM/audit" 2>/dev/null)" = "$want" ] ||
 	fail "audit lines: got '$(cat "$MX_FAKEDM/audit" 2>/dev/null)', want '$want'"
 
+# ---- up --all / down --all (mirrorx.service) ----
+run 2 up --all mx
+run 2 up
+run 2 down --all mx
+if have_loop && mkloop && D1=$LOOP && mkloop && M1=$LOOP && mkloop && D2=$LOOP && mkloop && M2=$LOOP; then
+	reset
+	run 0 create a --role source --data "$D1" --meta "$M1" --peer 1,10.0.0.2:7789 --no-start --force
+	run 0 create b --role target --node-id 1 --data "$D2" --meta "$M2" --peer 0,10.0.0.1:7789 --no-start --force
+	conf c source 0 /dev/nonexistent "$M2" "peer.1 = 10.0.0.2:7789 sync"
+	# c cannot start; a and b still do, and the exit status says so.
+	if run 1 up --all; then
+		expect "$tmp/err" "up: c: .*nonexistent" "up --all names the mirror that failed"
+	fi
+	n=$((n + 1))
+	[ -d "$MX_FAKEDM/a" ] && [ -d "$MX_FAKEDM/b" ] && [ ! -d "$MX_FAKEDM/c" ] ||
+		fail "up --all: not exactly a and b up: $(ls "$MX_FAKEDM")"
+	expect "$MX_FAKEDM/b/table" "mirrorx-recv" "up --all: b in its configured role"
+	# Again: a and b are already up (no change), c still fails.
+	if run 1 up --all; then
+		expect "$tmp/out" "a: already up as source" "up --all again"
+	fi
+	rm -f "$MIRRORX_CONF_DIR/c.conf"
+	run 0 up --all
+	run 0 down --all
+	n=$((n + 1))
+	[ ! -d "$MX_FAKEDM/a" ] && [ ! -d "$MX_FAKEDM/b" ] || fail "down --all left: $(ls "$MX_FAKEDM")"
+else
+	skip "up/down --all: needs root and losetup"
+fi
+
 # ---- modprobe's own error is shown (a refused signature) ----
 if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
 	reset
