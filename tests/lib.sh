@@ -174,16 +174,16 @@ assert_fail() {
 wait_for() {
 	local t=$1 start deadline
 	shift
-	start=$(date +%s)
+	start=$EPOCHSECONDS
 	deadline=$((start + t))
 	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$deadline" ] || fail "timed out after ${t}s waiting for: $*"
+		[ "$EPOCHSECONDS" -lt "$deadline" ] || fail "timed out after ${t}s waiting for: $*"
 		# Every look is usually a command in a guest (~0.1 CPU s under
 		# TCG): twice a second at first, then every 1 s, 2 s after a minute.
-		case $(($(date +%s) - start)) in
-		[0-9]) sleep 0.5 ;;
-		[1-5][0-9]) sleep 1 ;;
-		*) sleep 2 ;;
+		case $((EPOCHSECONDS - start)) in
+		[0-9]) _mx_nap 0.5 ;;
+		[1-5][0-9]) _mx_nap 1 ;;
+		*) _mx_nap 2 ;;
 		esac
 	done
 }
