@@ -342,7 +342,7 @@ vm_run_bg() {
 	shift
 	sp=$MX_WORKDIR/$name/spool
 	[ -d "$sp/q" ] || { _mx_err "guest $name is not up"; return 1; }
-	id=$(date +%s%N).$RANDOM
+	id=${EPOCHREALTIME/./}.$RANDOM
 	{
 		echo "#mx timeout=$t"
 		echo "export MX_REPO='$MX_REPO' MX_WORKDIR='$MX_WORKDIR'"
