@@ -96,8 +96,22 @@ cg_seconds() {
 	local d=$CPUACCT/mx-$$-$1 ns
 	[ -n "$CPUACCT" ] && [ -r "$d/cpuacct.usage" ] || return 0
 	ns=$(cat "$d/cpuacct.usage")
-	rmdir "$d" 2>/dev/null
+	# Killed processes may take a moment to leave it.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		rmdir "$d" 2>/dev/null && break
+		sleep 0.2
+	done
 	echo $((ns / 1000000000))
+}
+
+# cg_cleanup: remove this run's cgroups (an interrupted run leaves some).
+cg_cleanup() {
+	local d
+	[ -n "$CPUACCT" ] || return 0
+	for d in "$CPUACCT"/mx-$$-*; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
+	return 0
 }
 
 # emulator_fault DIR: print the first register dump in DIR's guest logs
@@ -128,20 +142,22 @@ emulator_fault() {
 # more when it failed and its guests show an emulator fault (see above),
 # the first attempt's logs kept in NAME.emulator-fault.
 run_test() {
-	local name=$1 t=$2 tmo=$3 wd=$MX_RUN_DIR/$1 rc child attempt ef
+	local name=$1 t=$2 tmo=$3 wd=$MX_RUN_DIR/$1 rc child= attempt ef stop=0
+	trap 'stop=1; [ -z "$child" ] || kill -TERM $child 2>/dev/null' INT TERM
 	for attempt in 1 2; do
 		MX_WORKDIR=$wd timeout -k 30 "$tmo" bash "$t" &
 		child=$!
-		trap 'kill -TERM $child 2>/dev/null' INT TERM
 		wait $child
 		rc=$?
 		while kill -0 $child 2>/dev/null; do
 			wait $child
 			rc=$?
 		done
-		trap - INT TERM
-		[ $rc -ne 0 ] && [ $rc -ne 77 ] && [ $attempt = 1 ] || break
+		# Not after an interrupt, a timeout or a skip; only once.
+		[ $stop = 0 ] && [ $rc -ne 0 ] && [ $rc -ne 77 ] &&
+			[ $rc -ne 124 ] && [ $rc -ne 137 ] && [ $attempt = 1 ] || break
 		ef=$(emulator_fault "$wd") || break
+		sweep "$wd"	# the first attempt's guests, if any survived
 		echo "run.sh: $name: a guest's CPU state no processor can have, a fault of the emulator (TCG), not of the code under test:"
 		echo "run.sh:   $ef"
 		echo "run.sh: $name runs once more (first attempt's logs: $wd.emulator-fault)"
@@ -149,6 +165,7 @@ run_test() {
 		mv "$wd" "$wd.emulator-fault"
 		find "$wd.emulator-fault" -name '*.img' -delete
 	done
+	trap - INT TERM
 	return $rc
 }
 
@@ -324,6 +341,8 @@ for t in "${tests[@]}"; do
 		break
 	fi
 done
+
+cg_cleanup
 
 # Logs of passed tests go; failed tests keep their log and work dir.
 for t in "${tests[@]}"; do

@@ -23,6 +23,7 @@
 #include <linux/fs.h>
 #include "mirrorctl.h"
 #include "mx_meta.h"
+#include "mx_watch.h"
 
 const struct mx_verb *mx_cur_verb;
 bool mx_quiet;
@@ -413,11 +414,33 @@ int mx_open_direct(const char *path, int flags)
 	return fd;
 }
 
+/*
+ * The line of modprobe's stderr @line that says why, kept in @said: the
+ * last one that is not a warning (the first warning until there is one),
+ * without the "modprobe: " modprobe puts.
+ */
+static void mx_modprobe_line(const char *line, char *said, size_t len,
+			     bool *have_error)
+{
+	bool warning;
+
+	if (!strncmp(line, "modprobe: ", 10))
+		line += 10;
+	if (!*line)
+		return;
+	warning = !strncmp(line, "WARNING", 7);
+	if (warning && (*have_error || said[0]))
+		return;
+	snprintf(said, len, "%s", line);
+	*have_error = !warning;
+}
+
 int mx_ensure_module(void)
 {
 	int r = mx_dm_has_target("mirrorx");
 	int errp[2];
-	char said[512];
+	char said[512], buf[512];
+	bool have_error = false;
 	size_t n = 0;
 	pid_t pid;
 
@@ -439,22 +462,37 @@ int mx_ensure_module(void)
 	}
 	if (errp[1] >= 0)
 		close(errp[1]);
-	while (errp[0] >= 0 && n < sizeof(said) - 1) {
-		ssize_t k = read(errp[0], said + n, sizeof(said) - 1 - n);
+	/* All of it, line by line (modprobe must not die of a full pipe). */
+	said[0] = '\0';
+	while (errp[0] >= 0) {
+		ssize_t k = read(errp[0], buf + n, sizeof(buf) - 1 - n);
+		char *nl, *p = buf;
 
+		if (k < 0 && errno == EINTR)
+			continue;
 		if (k <= 0)
 			break;
 		n += k;
+		buf[n] = '\0';
+		while ((nl = strchr(p, '\n'))) {
+			*nl = '\0';
+			mx_modprobe_line(p, said, sizeof(said), &have_error);
+			p = nl + 1;
+		}
+		n -= p - buf;
+		memmove(buf, p, n);
+		if (n == sizeof(buf) - 1) {
+			/* A line longer than the buffer: take its start. */
+			mx_modprobe_line(buf, said, sizeof(said), &have_error);
+			n = 0;
+		}
 	}
-	said[n] = '\0';
+	buf[n] = '\0';
+	mx_modprobe_line(buf, said, sizeof(said), &have_error);
 	if (errp[0] >= 0)
 		close(errp[0]);
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
-	/* One line: its first, without the program name modprobe puts. */
-	said[strcspn(said, "\n")] = '\0';
-	if (!strncmp(said, "modprobe: ", 10))
-		memmove(said, said + 10, strlen(said + 10) + 1);
 	r = mx_dm_has_target("mirrorx");
 	if (r == 0 && said[0])
 		return mx_fail("the dm-mirrorx kernel module is not loaded: modprobe dm-mirrorx: %s (or insmod dm-mirrorx.ko)",
@@ -724,6 +762,11 @@ int main(int argc, char **argv)
 		r = mx_verbs[i].fn(argc, argv);
 		if (audit)
 			mx_audit(mx_cur_verb->name, argc, argv, r, true);
+		if (mx_watch_active()) {
+			/* Not exit(): see mx_watch_active(). */
+			fflush(NULL);
+			_exit(r);
+		}
 		return r;
 	}
 	if (!strcmp(argv[optind], "help")) {

@@ -7,6 +7,7 @@
  * again, for mirrors that appeared and for table swaps (which raise no
  * event of their own).
  */
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ enum { O_JSON = 256, O_NOW, O_TIMESTAMPS, O_TIMEOUT };
 struct mx_ev_out {
 	bool json;
 	bool timestamps;
+	bool broken;		/* writing to stdout failed */
 	unsigned long count;
 };
 
@@ -78,7 +80,9 @@ static void mx_ev_print(const struct mx_event *e, void *arg)
 		else
 			printf("%s\n", line);
 	}
-	fflush(stdout);
+	/* The reader went away (SIGPIPE ignored, as under systemd): stop. */
+	if (fflush(stdout) || ferror(stdout))
+		out->broken = true;
 }
 
 /* The end of the --now listing: "exists -". */
@@ -97,7 +101,8 @@ static void mx_ev_print_end(struct mx_ev_out *out)
 		printf("%s ", when);
 	}
 	printf("exists -\n");
-	fflush(stdout);
+	if (fflush(stdout) || ferror(stdout))
+		out->broken = true;
 }
 
 struct mx_ev_watched {
@@ -264,6 +269,11 @@ int mx_cmd_events(int argc, char **argv)
 		if (first && now)
 			mx_ev_print_end(&out);
 		first = false;
+		if (out.broken) {
+			r = mx_err(MX_EXIT_FAIL, "cannot write the events: %s",
+				   strerror(errno));
+			break;
+		}
 		left = MX_EV_TICK_MS;
 		if (timeout) {
 			double rest = start + timeout - mx_now();

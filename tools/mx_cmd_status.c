@@ -571,6 +571,14 @@ static void mx_progress_clear(bool tty, int *drawn)
 	*drawn = 0;
 }
 
+/* At most @ms, and at most @left seconds (< 0: no limit) plus a tick. */
+static int mx_wait_ms(int ms, double left)
+{
+	if (left >= 0 && left * 1000 < ms)
+		return (int)(left * 1000) + 1;
+	return ms;
+}
+
 int mx_cmd_wait_sync(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -653,7 +661,8 @@ int mx_cmd_wait_sync(int argc, char **argv)
 			mx_progress(m.name, &st, tty, &drawn);
 			last = now;
 		}
-		if (mx_watch_wait(tty ? 500 : 1000) < 0) {
+		if (mx_watch_wait(mx_wait_ms(tty ? 500 : 1000, timeout ?
+					     start + timeout - now : -1)) < 0) {
 			mx_progress_clear(tty, &drawn);
 			return mx_err(MX_EXIT_FAIL, NULL);
 		}
@@ -764,7 +773,7 @@ int mx_cmd_check(int argc, char **argv)
 		left = deadline - mx_now();
 		if (n <= 0 || left <= 0)
 			break;
-		if (mx_watch_wait(left < 1 ? (int)(left * 1000) + 1 : 1000) < 0)
+		if (mx_watch_wait(mx_wait_ms(1000, left)) < 0)
 			return mx_err(MX_EXIT_FAIL, NULL);
 	}
 	if (n < 0)

@@ -53,9 +53,9 @@ int mx_dm_message(const char *name, const char *msg);
 /*
  * Block until device @name's event counter differs from @event_nr (the
  * kernel raised an event: dm_table_event()), then give the new count.
- * -1 when the device is gone or the wait failed (mx_errmsg). The ioctl
- * waits interruptibly: a signal ends it early (then 0, count unchanged).
- * Safe to call from another thread than the one using the calls above.
+ * -1 when the device is gone or the wait failed (mx_errmsg; a signal
+ * also ends the wait with -1). Safe to call from another thread than the
+ * one using the calls above.
  */
 int mx_dm_wait_event(const char *name, uint32_t event_nr, uint32_t *now_nr);
 

@@ -40,7 +40,7 @@ static void *mx_watch_thread(void *arg)
 
 	while (!mx_dm_wait_event(w->name, nr, &now)) {
 		if (now == nr) {
-			/* Interrupted, no event: do not spin. */
+			/* Woken without an event: do not spin. */
 			usleep(100000);
 			continue;
 		}
@@ -74,14 +74,12 @@ int mx_watch_add(const char *name, uint32_t event_nr)
 		return -1;
 	for (i = 0; i < MX_WATCH_MAX; i++) {
 		struct mx_watcher *c = &mx_watchers[i];
+		/* A slot whose thread ended is free: it no longer touches it. */
+		bool free_slot = !c->used || !atomic_load(&c->running);
 
-		if (c->used && !strcmp(c->name, name)) {
-			if (atomic_load(&c->running))
-				return 0;
-			w = c;		/* its thread ended: reuse the slot */
-			break;
-		}
-		if (!c->used && !w)
+		if (c->used && !free_slot && !strcmp(c->name, name))
+			return 0;
+		if (free_slot && !w)
 			w = c;
 	}
 	if (!w)
@@ -134,4 +132,14 @@ int mx_watch_name(const char *name)
 	if (mx_dm_info(name, &info))
 		return -1;
 	return info.exists ? mx_watch_add(name, info.event_nr) : 0;
+}
+
+bool mx_watch_active(void)
+{
+	size_t i;
+
+	for (i = 0; i < MX_WATCH_MAX; i++)
+		if (mx_watchers[i].used && atomic_load(&mx_watchers[i].running))
+			return true;
+	return false;
 }

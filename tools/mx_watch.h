@@ -17,6 +17,7 @@
 #ifndef MX_WATCH_H
 #define MX_WATCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Most devices watched at once. */
@@ -38,5 +39,12 @@ int mx_watch_name(const char *name);
  * -1 on error. Events that came since the last call count.
  */
 int mx_watch_wait(int timeout_ms);
+
+/*
+ * A watching thread still runs (blocked in the kernel). The process must
+ * then end with _exit(): exit() would run libdevmapper's destructor
+ * (dm_lib_exit) under a thread still using it. mirrorctl's main() does.
+ */
+bool mx_watch_active(void);
 
 #endif /* MX_WATCH_H */

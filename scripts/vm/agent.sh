@@ -46,7 +46,7 @@ if [ -r "$SPOOL/net.conf" ]; then
 		dev=
 		for d in /sys/class/net/*; do
 			a=
-			read -r a <"$d/address" 2>/dev/null
+			read -r a 2>/dev/null <"$d/address"
 			if [ "$a" = "$mac" ]; then
 				dev=${d##*/}
 				break

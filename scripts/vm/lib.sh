@@ -50,20 +50,24 @@ _mx_now() { echo "$EPOCHSECONDS"; }
 # fork of sleep, date, cat or awk per poll added up to a fifth of a core.
 # A fifo opened read-write never delivers data: read -t on it just waits.
 _mx_nap() {
-	if [ -z "${_MX_NAP_FD:-}" ] || [ "${_MX_NAP_PID:-}" != "$BASHPID" ]; then
-		local f
+	local f rc=0
+	if [ -z "${_MX_NAP_FD:-}" ]; then
+		# Made once per test; subshells inherit the fd.
 		f=$(mktemp -u "${TMPDIR:-/tmp}/mx-nap.XXXXXX")
-		mkfifo "$f" 2>/dev/null && exec {_MX_NAP_FD}<>"$f"
-		rm -f "$f"
-		_MX_NAP_PID=$BASHPID
+		if mkfifo "$f" 2>/dev/null; then
+			exec {_MX_NAP_FD}<>"$f"
+			rm -f "$f"
+		else
+			_MX_NAP_FD=none
+		fi
 	fi
-	if [ -n "${_MX_NAP_FD:-}" ]; then
-		read -r -t "$1" -u "$_MX_NAP_FD" _ 2>/dev/null || true
-	else
-		sleep "$1"
+	if [ "$_MX_NAP_FD" != none ]; then
+		read -r -t "$1" -u "$_MX_NAP_FD" _ 2>/dev/null || rc=$?
+		# > 128: the timeout, as meant; else the fd is unusable.
+		[ "$rc" -le 128 ] || return 0
 	fi
+	sleep "$1"
 }
-
 # vm_init: create/adopt the work dir and read the kernel version. Idempotent.
 vm_init() {
 	if [ -z "${MX_WORKDIR:-}" ]; then
@@ -151,10 +155,10 @@ _mx_pid() { cat "$MX_WORKDIR/$1/qemu.pid" 2>/dev/null; }
 # vm_alive NAME: true while the guest's qemu runs (no fork: polled often).
 vm_alive() {
 	local pid= st= _x
-	read -r pid <"$MX_WORKDIR/$1/qemu.pid" 2>/dev/null || return 1
+	read -r pid 2>/dev/null <"$MX_WORKDIR/$1/qemu.pid" || return 1
 	[ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
 	# "PID (comm) STATE ...": qemu's comm has no blanks.
-	read -r _x _x st _x <"/proc/$pid/stat" 2>/dev/null || return 1
+	read -r _x _x st _x 2>/dev/null <"/proc/$pid/stat" || return 1
 	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 
@@ -271,7 +275,7 @@ vm_wait_ready() {
 		read -r boot <"$d/boots" || true
 		while :; do
 			ready=
-			read -r ready <"$d/spool/ready" 2>/dev/null || true
+			read -r ready 2>/dev/null <"$d/spool/ready" || true
 			[ "$ready" != "$boot" ] || break
 			if ! vm_alive "$name"; then
 				_mx_err "guest $name died while booting"

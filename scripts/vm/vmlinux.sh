@@ -44,7 +44,9 @@ off=$((($(u 1 $((0x1f1))) + 1) * 512 + $(u 4 $((0x248)))))
 len=$(($(u 4 $((0x24c))) - 4))
 [ "$len" -gt 0 ] || fallback "empty payload"
 mkdir -p "$CACHE"
-tmp=$(mktemp "$out.XXXXXX")
+# Not named like a cached image: a parallel boot's sweep below must not
+# take it for an old one.
+tmp=$(mktemp "$CACHE/.vmlinux-tmp.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
 magic=$(od -An -tx1 -j "$off" -N4 "$img" | tr -d ' ')
 case $magic in

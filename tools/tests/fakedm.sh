@@ -535,7 +535,14 @@ if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
 		--peer 1,10.0.0.2:7789 --no-start --force
 	touch "$MX_FAKEDM/no-module"
 	mkdir -p "$tmp/bin"
-	printf '#!/bin/sh\necho "modprobe: ERROR: could not insert '"'"'dm_mirrorx'"'"': Key was rejected by service" >&2\nexit 1\n' >"$tmp/bin/modprobe"
+	# Warnings first (more than mirrorctl keeps), then the reason.
+	{
+		echo '#!/bin/sh'
+		echo 'i=0; while [ $i -lt 40 ]; do echo "modprobe: WARNING: could not open modules.builtin.modinfo ($i)" >&2; i=$((i + 1)); done'
+		echo "echo \"modprobe: ERROR: could not insert 'dm_mirrorx': Key was rejected by service\" >&2"
+		echo 'echo "modprobe: WARNING: a last warning" >&2'
+		echo 'exit 1'
+	} >"$tmp/bin/modprobe"
 	chmod +x "$tmp/bin/modprobe"
 	if PATH=$tmp/bin:$PATH run 1 up mx; then
 		expect "$tmp/err" "not loaded: modprobe dm-mirrorx: ERROR: could not insert 'dm_mirrorx': Key was rejected by service" "modprobe's reason"
