@@ -112,11 +112,13 @@ struct mx_ev_watched {
 
 /*
  * Snapshot @name: !exists when there is no dm-mirrorx device of that name.
- * Starts an event wait on it. -1 only when device-mapper cannot be asked.
+ * Starts an event wait on it. 1: its status could not be read this time
+ * (keep the last snapshot), -1 only when device-mapper cannot be asked.
  */
 static int mx_ev_snapshot(const char *name, struct mx_ev_mirror *ev)
 {
 	struct mx_dm_info info;
+	struct mx_dm_line l;
 	struct mx_status st;
 
 	memset(ev, 0, sizeof(*ev));
@@ -127,8 +129,13 @@ static int mx_ev_snapshot(const char *name, struct mx_ev_mirror *ev)
 		return 0;
 	if (mx_watch_add(name, info.event_nr))
 		return -1;
-	if (mx_get_status(name, &st))
-		return 0;	/* gone meanwhile, or not dm-mirrorx */
+	if (mx_dm_status(name, &l))
+		return mx_dm_info(name, &info) || info.exists ? 1 : 0;
+	if (strcmp(l.target, "mirrorx") && strcmp(l.target, "mirrorx-recv"))
+		return 0;	/* another kind of device */
+	if (mx_status_parse(l.params, &st))
+		return 1;
+	st.size_bytes = l.len << 9;
 	mx_ev_from_status(ev, &st, info.suspended);
 	return 0;
 }
@@ -191,8 +198,12 @@ static int mx_ev_round(const struct mx_names *named, struct mx_ev_watched **w,
 		ns = &all;
 	}
 	for (i = 0; i < ns->n; i++) {
-		if (mx_ev_snapshot(ns->v[i], &cur))
+		int k = mx_ev_snapshot(ns->v[i], &cur);
+
+		if (k < 0)
 			goto out;
+		if (k > 0)
+			continue;	/* unknown this time: no event */
 		e = mx_ev_find_watched(w, nw, ns->v[i]);
 		if (!e)
 			goto out;
