@@ -131,6 +131,10 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --listen HOST:PORT\n"
 	  "  --auth KEYDESC | --no-auth\n"
 	  "  --data-csum | --no-data-csum\n" },
+	{ "adjust", mx_cmd_adjust, "NAME|--all [--dry-run]",
+	  "bring a running mirror in line with its config (after editing it)",
+	  "  --all                    every configured mirror that runs\n"
+	  "  --dry-run                only print what would be done\n" },
 	{ "promote", mx_cmd_promote,
 	  "NAME [--force] [--check-peers SECS]",
 	  "make this node the source (over the same data and metadata)",
@@ -677,6 +681,7 @@ static bool mx_audited(const struct mx_verb *v, int argc, char **argv)
 {
 	static const char *const changing[] = {
 		"create", "delete", "up", "down", "promote", "demote", "set",
+		"adjust",
 		"resync", "pause", "resume", "connect", "disconnect", "verify",
 	};
 	size_t i;

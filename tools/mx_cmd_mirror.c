@@ -18,6 +18,7 @@ enum {
 	O_ROLE = 256, O_NODE, O_DATA, O_META, O_REGION, O_PEER, O_LISTEN,
 	O_RATE, O_ALIMIT, O_CONG, O_DISC, O_AUTH, O_NOAUTH, O_CSUM, O_NOCSUM,
 	O_CLEAN, O_KEEP, O_FORCE, O_NOSTART, O_RMPEER, O_WIPE, O_CHECK, O_ALL,
+	O_DRYRUN,
 };
 
 #define MX_SETTING_OPTS							\
@@ -415,6 +416,21 @@ static int mx_all_or_name(int argc, char **argv, bool all)
 	return 0;
 }
 
+/* NAME or --all (@configured: as mx_for_all()): @fn on each. */
+static int mx_name_or_all(int argc, char **argv, bool all, bool configured,
+			  int (*fn)(const char *name, void *arg), void *arg)
+{
+	int r = mx_all_or_name(argc, argv, all);
+
+	if (r)
+		return r;
+	if (all)
+		return mx_for_all(configured, fn, arg);
+	if (mx_check_name(argv[optind]))
+		return mx_usage("%s", mx_errmsg);
+	return fn(argv[optind], arg);
+}
+
 static int mx_up_one(const char *name, void *arg)
 {
 	enum mx_role role = *(enum mx_role *)arg;
@@ -455,7 +471,7 @@ int mx_cmd_up(int argc, char **argv)
 	};
 	enum mx_role role = MX_ROLE_NONE;
 	bool all = false;
-	int opt, r;
+	int opt;
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
 		if (opt == 'h')
@@ -469,14 +485,7 @@ int mx_cmd_up(int argc, char **argv)
 		if (mx_parse_role(optarg, &role))
 			return mx_usage("%s", mx_errmsg);
 	}
-	r = mx_all_or_name(argc, argv, all);
-	if (r)
-		return r;
-	if (all)
-		return mx_for_all(true, mx_up_one, &role);
-	if (mx_check_name(argv[optind]))
-		return mx_usage("%s", mx_errmsg);
-	return mx_up_one(argv[optind], &role);
+	return mx_name_or_all(argc, argv, all, true, mx_up_one, &role);
 }
 
 static int mx_down_one(const char *name, void *arg)
@@ -512,7 +521,7 @@ int mx_cmd_down(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool all = false;
-	int opt, r;
+	int opt;
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
 		if (opt == 'h')
@@ -521,14 +530,7 @@ int mx_cmd_down(int argc, char **argv)
 			return MX_EXIT_USAGE;
 		all = true;	/* O_ALL */
 	}
-	r = mx_all_or_name(argc, argv, all);
-	if (r)
-		return r;
-	if (all)
-		return mx_for_all(false, mx_down_one, NULL);
-	if (mx_check_name(argv[optind]))
-		return mx_usage("%s", mx_errmsg);
-	return mx_down_one(argv[optind], NULL);
+	return mx_name_or_all(argc, argv, all, false, mx_down_one, NULL);
 }
 
 /*
@@ -747,6 +749,65 @@ int mx_cmd_demote(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The resync rate a running source applies. Its table line keeps the rate
+ * it was loaded with; a "resync_rate" message since (set, adjust) is
+ * recorded in $MIRRORX_RUN_DIR/NAME.rate (default /run/mirrorx, gone at
+ * reboot with the device) next to the table line it applied to: a record
+ * for another table (reloaded, recreated) is stale.
+ */
+static const char *mx_run_dir(void)
+{
+	const char *d = getenv("MIRRORX_RUN_DIR");
+
+	return d && *d ? d : "/run/mirrorx";
+}
+
+static uint32_t mx_table_rate(const char *params)
+{
+	const char *p = strstr(params, " resync_rate ");
+
+	return p ? (uint32_t)strtoul(p + 13, NULL, 10) : 0;
+}
+
+static void mx_rate_record(const char *name, const char *params,
+			   uint32_t rate)
+{
+	char path[MX_PATH_LEN + 80];
+	FILE *f;
+
+	mkdir(mx_run_dir(), 0755);
+	snprintf(path, sizeof(path), "%s/%s.rate", mx_run_dir(), name);
+	f = fopen(path, "w");
+	if (!f)
+		return;		/* best effort: adjust then sends it again */
+	fprintf(f, "%u %s\n", rate, params);
+	fclose(f);
+}
+
+static uint32_t mx_rate_live(const char *name, const char *params)
+{
+	char path[MX_PATH_LEN + 80], line[MX_DM_PARAMS_LEN + 32];
+	unsigned int rate;
+	int off = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.rate", mx_run_dir(), name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(line, sizeof(line), f) &&
+		    sscanf(line, "%u %n", &rate, &off) == 1 && off) {
+			line[strcspn(line, "\n")] = '\0';
+			if (!strcmp(line + off, params)) {
+				fclose(f);
+				return rate;
+			}
+		}
+		fclose(f);
+	}
+	return mx_table_rate(params);
+}
+
 /* set: the new settings @c onto the running mirror @m (or nothing changes). */
 static int mx_set_apply(const struct mx_mirror *m, const struct mx_conf *c,
 			bool rate, bool reload)
@@ -767,6 +828,7 @@ static int mx_set_apply(const struct mx_mirror *m, const struct mx_conf *c,
 			if (mx_dm_message(c->name, msg))
 				return mx_err(MX_EXIT_FAIL, "%s (nothing changed)",
 					      mx_errmsg);
+			mx_rate_record(c->name, m->table.params, c->resync_rate);
 			mx_note("%s: resync rate now %u KiB/s%s", c->name,
 				c->resync_rate, c->resync_rate ? "" :
 				" (unlimited)");
@@ -870,4 +932,84 @@ int mx_cmd_set(int argc, char **argv)
 			      "%s", mx_errmsg);
 	mx_note("%s: config updated", c.name);
 	return 0;
+}
+
+/* ---- adjust ---- */
+
+/*
+ * Bring running mirror @name in line with its config: the resync rate by
+ * message, anything else of the table by a reload (as set does); with
+ * @dry_run only say what would be done. Idempotent.
+ */
+static int mx_adjust_one(const char *name, void *arg)
+{
+	bool dry_run = *(bool *)arg, rate, reload;
+	char want[MX_DM_PARAMS_LEN], same[MX_DM_PARAMS_LEN];
+	struct mx_mirror m;
+	struct mx_conf c;
+	uint32_t live = 0;
+	int r;
+
+	r = mx_find(name, &m, true);
+	if (r)
+		return r;
+	if (!m.info.exists) {
+		mx_note("%s: not running: nothing to adjust (mirrorctl up %s)",
+			name, name);
+		return 0;
+	}
+	if (mx_conf_check_tables(&m.conf, m.role))
+		return mx_err(MX_EXIT_USAGE, "%s: %s (nothing changed)", name,
+			      mx_errmsg);
+	/* The table the config asks for, and the same with today's rate. */
+	c = m.conf;
+	if (m.role == MX_ROLE_SOURCE) {
+		live = mx_rate_live(name, m.table.params);
+		c.resync_rate = mx_table_rate(m.table.params);
+	}
+	if (mx_role_params(&m.conf, m.role, want, sizeof(want)) ||
+	    mx_role_params(&c, m.role, same, sizeof(same)))
+		return mx_err(MX_EXIT_FAIL, "%s: %s", name, mx_errmsg);
+	reload = strcmp(same, m.table.params) != 0;
+	rate = !reload && m.role == MX_ROLE_SOURCE &&
+	       live != m.conf.resync_rate;
+	if (!reload && !rate) {
+		mx_note("%s: in line with its config", name);
+		return 0;
+	}
+	if (reload)
+		mx_note("%s: %s the %s table\n  running: %s\n  config:  %s", name,
+			dry_run ? "would reload" : "reloading",
+			mx_role_target(m.role), m.table.params, want);
+	else
+		mx_note("%s: %s resync rate %u -> %u KiB/s", name,
+			dry_run ? "would set the" : "setting the", live,
+			m.conf.resync_rate);
+	if (dry_run)
+		return 0;
+	return mx_set_apply(&m, &m.conf, rate, reload);
+}
+
+int mx_cmd_adjust(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, O_ALL },
+		{ "dry-run", no_argument, NULL, O_DRYRUN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool all = false, dry_run = false;
+	int opt;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		if (opt == O_ALL)
+			all = true;
+		else
+			dry_run = true;
+	}
+	return mx_name_or_all(argc, argv, all, true, mx_adjust_one, &dry_run);
 }

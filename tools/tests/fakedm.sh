@@ -498,6 +498,46 @@ want="5 uid $uid: pause mx 1
 [ "$(cat "$MX_FAKEDM/audit" 2>/dev/null)" = "$want" ] ||
 	fail "audit lines: got '$(cat "$MX_FAKEDM/audit" 2>/dev/null)', want '$want'"
 
+# ---- adjust: the running mirror in line with an edited config ----
+if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
+	reset
+	export MIRRORX_RUN_DIR=$tmp/run
+	run 0 create mx --role source --data "$D" --meta "$M" \
+		--peer 1,10.0.0.2:7789 --resync-rate 100 --force
+	cf=$MIRRORX_CONF_DIR/mx.conf
+	if run 0 adjust mx; then expect "$tmp/out" "mx: in line with its config" "adjust: nothing to do"; fi
+	sed -i 's/^resync_rate = .*/resync_rate = 200/' "$cf"
+	if run 0 adjust mx --dry-run; then
+		expect "$tmp/out" "would set the resync rate 100 -> 200 KiB/s" "adjust --dry-run: the rate"
+	fi
+	n=$((n + 1))
+	! grep -q "resync_rate 200" "$MX_FAKEDM/mx/messages" 2>/dev/null || fail "adjust --dry-run sent a message"
+	run 0 adjust mx
+	expect "$MX_FAKEDM/mx/messages" "^resync_rate 200$" "adjust: rate by message"
+	cp "$MX_FAKEDM/mx/table" "$tmp/t1"
+	if run 0 adjust mx; then expect "$tmp/out" "in line with its config" "adjust twice: nothing"; fi
+	n=$((n + 1))
+	[ "$(grep -c resync_rate "$MX_FAKEDM/mx/messages")" = 1 ] || fail "second adjust sent the rate again"
+	sed -i -e 's/^on_disconnect = .*/on_disconnect = suspend/' \
+		-e 's/^peer.1 = .*/peer.1 = 10.0.0.3:7789 sync/' "$cf"
+	if run 0 adjust mx --dry-run; then
+		expect "$tmp/out" "would reload the mirrorx table" "adjust --dry-run: the reload"
+		expect "$tmp/out" "config: .*10.0.0.3:7789.*on_disconnect suspend" "adjust --dry-run: the new table"
+	fi
+	n=$((n + 1))
+	cmp -s "$MX_FAKEDM/mx/table" "$tmp/t1" || fail "adjust --dry-run changed the table"
+	run 0 adjust mx
+	expect "$MX_FAKEDM/mx/table" "10.0.0.3:7789 sync .*on_disconnect suspend.*resync_rate 200" "adjust: reloaded"
+	if run 0 adjust mx; then expect "$tmp/out" "in line with its config" "adjust after the reload: nothing"; fi
+	# set's message is remembered too: adjust then has nothing to do.
+	run 0 set mx --resync-rate 300
+	if run 0 adjust --all; then expect "$tmp/out" "mx: in line with its config" "adjust after set"; fi
+	run 2 adjust --all mx
+	unset MIRRORX_RUN_DIR
+else
+	skip "adjust: needs root and losetup"
+fi
+
 # ---- up --all / down --all (mirrorx.service) ----
 run 2 up --all mx
 run 2 up
