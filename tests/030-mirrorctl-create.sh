@@ -146,6 +146,22 @@ awk '
 	fail "B's events: not source gone, then back and Inconsistent, then Consistent"
 mxctl A set mx --resync-rate 0
 
+step "adjust: a hand-edited config reaches the running source, once"
+vm_run A "sed -i -e 's/^resync_rate = .*/resync_rate = 4096/' -e 's/^on_disconnect = .*/on_disconnect = suspend/' $(mx_conf_dir A)/mx.conf"
+table0=$(vm_run A "dmsetup table mx")
+mxctl A adjust mx --dry-run | tee "$MX_WORKDIR/adjust.plan"
+grep -q "would reload the mirrorx table" "$MX_WORKDIR/adjust.plan" || fail "adjust --dry-run: no plan"
+assert_eq "$table0" "$(vm_run A "dmsetup table mx")" "A's table after adjust --dry-run"
+mxctl A adjust mx
+vm_run A "dmsetup table mx" | grep -q "on_disconnect suspend resync_rate 4096" ||
+	fail "adjust did not load the config's options: $(vm_run A "dmsetup table mx")"
+mx_wait_insync A 120
+mxctl A adjust mx | grep -q "in line with its config" || fail "a second adjust still had something to do"
+vm_run A "sed -i -e 's/^resync_rate = .*/resync_rate = 0/' -e 's/^on_disconnect = .*/on_disconnect = continue/' $(mx_conf_dir A)/mx.conf"
+mxctl A adjust mx
+assert_eq "$table0" "$(vm_run A "dmsetup table mx")" "A's table adjusted back"
+mx_wait_insync A 120
+
 step "status of every mirror, list --json"
 mxctl A status --sample-ms 0
 mxctl A list --json | jq -e '.[0].name == "mx" and .[0].role == "source" and .[0].node_id == 0 and .[0].peers[0].id == 1' >/dev/null ||

@@ -49,18 +49,22 @@ _mx_now() { echo "$EPOCHSECONDS"; }
 # second while guests work, and the host's CPU is the guests' (TCG): a
 # fork of sleep, date, cat or awk per poll added up to a fifth of a core.
 # A fifo opened read-write never delivers data: read -t on it just waits.
-_mx_nap() {
-	local f rc=0
-	if [ -z "${_MX_NAP_FD:-}" ]; then
-		# Made once per test; subshells inherit the fd.
-		f=$(mktemp -u "${TMPDIR:-/tmp}/mx-nap.XXXXXX")
-		if mkfifo "$f" 2>/dev/null; then
-			exec {_MX_NAP_FD}<>"$f"
-			rm -f "$f"
-		else
-			_MX_NAP_FD=none
-		fi
+_mx_nap_init() {
+	local f
+	[ -z "${_MX_NAP_FD:-}" ] || return 0
+	f=$(mktemp -u "${TMPDIR:-/tmp}/mx-nap.XXXXXX")
+	if mkfifo "$f" 2>/dev/null; then
+		exec {_MX_NAP_FD}<>"$f"
+		rm -f "$f"
+	else
+		_MX_NAP_FD=none
 	fi
+}
+
+_mx_nap() {
+	local rc=0
+	# Made when this file is sourced; $(...) subshells inherit the fd.
+	_mx_nap_init
 	if [ "$_MX_NAP_FD" != none ]; then
 		read -r -t "$1" -u "$_MX_NAP_FD" _ 2>/dev/null || rc=$?
 		# > 128: the timeout, as meant; else the fd is unusable.
@@ -480,3 +484,6 @@ vm_check_logs() {
 	done
 	return $bad
 }
+
+# The nap fifo of this shell, before any $(...) subshell wants one.
+_mx_nap_init
