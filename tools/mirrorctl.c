@@ -363,19 +363,30 @@ int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
 	return 0;
 }
 
+bool mx_is_mirror_target(const char *target)
+{
+	return !strcmp(target, "mirrorx") || !strcmp(target, "mirrorx-recv");
+}
+
+int mx_status_from_line(const char *name, const struct mx_dm_line *l,
+			struct mx_status *st)
+{
+	if (!mx_is_mirror_target(l->target))
+		return mx_fail("'%s' is not a dm-mirrorx device (target %s)",
+			       name, l->target);
+	if (mx_status_parse(l->params, st))
+		return -1;
+	st->size_bytes = l->len << 9;
+	return 0;
+}
+
 int mx_get_status(const char *name, struct mx_status *st)
 {
 	struct mx_dm_line l;
 
 	if (mx_dm_status(name, &l))
 		return -1;
-	if (strcmp(l.target, "mirrorx") && strcmp(l.target, "mirrorx-recv"))
-		return mx_fail("'%s' is not a dm-mirrorx device (target %s)",
-			       name, l.target);
-	if (mx_status_parse(l.params, st))
-		return -1;
-	st->size_bytes = l.len << 9;
-	return 0;
+	return mx_status_from_line(name, &l, st);
 }
 
 int mx_blockdev(const char *path, const char *what, uint64_t *bytes,

@@ -84,6 +84,13 @@ int mx_names_add(struct mx_names *ns, const char *name);
 /* Add every mirror known here to @ns: dm-mirrorx devices and configs, sorted. */
 int mx_all_names(struct mx_names *ns);
 
+/* A dm-mirrorx target type (source or target role). */
+bool mx_is_mirror_target(const char *target);
+
+/* Status of mirror @name from its dm status line @l (size from its length). */
+int mx_status_from_line(const char *name, const struct mx_dm_line *l,
+			struct mx_status *st);
+
 /* Status of an active mirror (size from its table). */
 int mx_get_status(const char *name, struct mx_status *st);
 

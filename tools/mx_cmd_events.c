@@ -131,11 +131,10 @@ static int mx_ev_snapshot(const char *name, struct mx_ev_mirror *ev)
 		return -1;
 	if (mx_dm_status(name, &l))
 		return mx_dm_info(name, &info) || info.exists ? 1 : 0;
-	if (strcmp(l.target, "mirrorx") && strcmp(l.target, "mirrorx-recv"))
+	if (!mx_is_mirror_target(l.target))
 		return 0;	/* another kind of device */
-	if (mx_status_parse(l.params, &st))
+	if (mx_status_from_line(name, &l, &st))
 		return 1;
-	st.size_bytes = l.len << 9;
 	mx_ev_from_status(ev, &st, info.suspended);
 	return 0;
 }

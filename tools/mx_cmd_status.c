@@ -46,7 +46,7 @@ static int mx_names_dm(const char *name, void *arg)
 
 	if (mx_dm_table(name, &l))
 		return 0;	/* vanished meanwhile */
-	if (strcmp(l.target, "mirrorx") && strcmp(l.target, "mirrorx-recv"))
+	if (!mx_is_mirror_target(l.target))
 		return 0;
 	return mx_names_add(arg, name);
 }
