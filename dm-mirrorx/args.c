@@ -22,8 +22,8 @@
 
 #define DM_MSG_PREFIX "mirrorx"
 
-/* Words after <#opt_args>: six options with a value and one flag. */
-#define MX_MAX_OPT_WORDS	13
+/* Words after <#opt_args>: seven options with a value and one flag. */
+#define MX_MAX_OPT_WORDS	15
 
 enum {
 	MX_ARG_REGION,
@@ -114,6 +114,16 @@ static const struct mx_opt_def mx_opt_defs[] = {
 			"Option data_csum is only valid for the source role",
 		.missing_error = "Missing value for option data_csum",
 		.invalid_error = "Invalid data_csum",
+	},
+	{
+		.name = "hot_set",
+		.flag = MX_OPT_HOT_SET,
+		.has_value = true,
+		.dup_error = "Duplicate option hot_set",
+		.src_only_error =
+			"Option hot_set is only valid for the source role",
+		.missing_error = "Missing value for option hot_set",
+		.invalid_error = "Invalid hot_set (MiB, 0 to 16777216)",
 	},
 	{
 		.name = "node_id",
@@ -298,6 +308,11 @@ static int mx_parse_opt_value(const struct mx_opt_def *def,
 			return mx_arg_error(error, def->invalid_error, val);
 		o->resync_rate = n;
 		break;
+	case MX_OPT_HOT_SET:
+		if (mx_parse_u64(val, &n) || n > MX_MAX_HOT_SET)
+			return mx_arg_error(error, def->invalid_error, val);
+		o->hot_set = n;
+		break;
 	case MX_OPT_AUTH:
 		if (!mx_key_desc_ok(val))
 			return mx_arg_error(error, def->invalid_error, val);
@@ -362,6 +377,7 @@ static void mx_opts_init(struct mx_opts *o, u32 node_id)
 {
 	memset(o, 0, sizeof(*o));
 	o->async_limit = MX_DEFAULT_ASYNC_LIMIT;
+	o->hot_set = MX_DEFAULT_HOT_SET;
 	o->node_id = node_id;
 }
 

@@ -16,6 +16,9 @@
 #define MX_MIN_ASYNC_LIMIT	(1ULL << 20)
 #define MX_MAX_ASYNC_LIMIT	(16ULL << 30)
 #define MX_MAX_RESYNC_RATE	(16U << 20)	/* KiB/s: 16 GiB/s */
+/* hot_set, MiB: what may stay marked while busy (a crash resyncs it). */
+#define MX_DEFAULT_HOT_SET	1024
+#define MX_MAX_HOT_SET		(16U << 20)	/* 16 TiB */
 
 struct mx_peer_conf {
 	u32 node_id;
@@ -31,6 +34,7 @@ struct mx_peer_conf {
 #define MX_OPT_AUTH		(1U << 4)
 #define MX_OPT_DATA_CSUM	(1U << 5)
 #define MX_OPT_NODE_ID		(1U << 6)
+#define MX_OPT_HOT_SET		(1U << 7)
 /* Options the receiver accepts; the rest are source-only. */
 #define MX_OPT_RECV_MASK	(MX_OPT_AUTH | MX_OPT_DATA_CSUM | MX_OPT_NODE_ID)
 
@@ -43,6 +47,7 @@ struct mx_opts {
 	char auth_key[MX_AUTH_KEY_MAX];	/* key description, "" = none */
 	bool data_csum;
 	u32 node_id;			/* source default 0, target unset */
+	u32 hot_set;			/* MiB, default MX_DEFAULT_HOT_SET */
 };
 
 struct mx_src_conf {

@@ -242,9 +242,9 @@ static void mx_args_src_full(struct kunit *test)
 		"1 10.0.0.2:7789 sync",
 		"2 [fd00::3]:7790 ASYNC",
 		"5 10.0.0.2:7790 async",
-		"13 async_limit 1048576 on_congestion behind",
+		"15 async_limit 1048576 on_congestion behind",
 		"ON_DISCONNECT suspend resync_rate 16777216",
-		"auth logon:mirrorx:key1 data_csum node_id 7",
+		"auth logon:mirrorx:key1 data_csum node_id 7 hot_set 64",
 		NULL
 	};
 	static const char * const seven[] = {
@@ -252,7 +252,7 @@ static void mx_args_src_full(struct kunit *test)
 		"1 10.0.0.1:1 sync", "2 10.0.0.2:1 sync", "3 10.0.0.3:1 sync",
 		"4 10.0.0.4:1 sync", "5 10.0.0.5:1 sync", "6 10.0.0.6:1 sync",
 		"7 10.0.0.7:1 sync",
-		"4 async_limit 17179869184 resync_rate 0",
+		"6 async_limit 17179869184 resync_rate 0 hot_set 16777216",
 		NULL
 	};
 	struct mx_src_conf *c = t_src_ok(test, t_join(test, full));
@@ -268,7 +268,9 @@ static void mx_args_src_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->opts.given,
 			MX_OPT_ASYNC_LIMIT | MX_OPT_ON_CONGESTION |
 			MX_OPT_ON_DISCONNECT | MX_OPT_RESYNC_RATE |
-			MX_OPT_AUTH | MX_OPT_DATA_CSUM | MX_OPT_NODE_ID);
+			MX_OPT_AUTH | MX_OPT_DATA_CSUM | MX_OPT_NODE_ID |
+			MX_OPT_HOT_SET);
+	KUNIT_EXPECT_EQ(test, c->opts.hot_set, 64U);
 	KUNIT_EXPECT_EQ(test, c->opts.async_limit, 1ULL << 20);
 	KUNIT_EXPECT_TRUE(test, c->opts.congestion_behind);
 	KUNIT_EXPECT_TRUE(test, c->opts.disconnect_suspend);
@@ -287,7 +289,15 @@ static void mx_args_src_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->nr_peers, 7U);
 	KUNIT_EXPECT_EQ(test, c->opts.async_limit, MX_MAX_ASYNC_LIMIT);
 	KUNIT_EXPECT_EQ(test, c->opts.resync_rate, 0U);
+	KUNIT_EXPECT_EQ(test, c->opts.hot_set, MX_MAX_HOT_SET);
 	KUNIT_EXPECT_EQ(test, c->region_sectors, MX_MAX_REGION_SECTORS);
+
+	/* hot_set 0 (no hot set) and the default. */
+	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1 " 2 hot_set 0");
+	KUNIT_EXPECT_EQ(test, c->opts.hot_set, 0U);
+	KUNIT_EXPECT_TRUE(test, c->opts.given & MX_OPT_HOT_SET);
+	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1);
+	KUNIT_EXPECT_EQ(test, c->opts.hot_set, MX_DEFAULT_HOT_SET);
 }
 
 static void mx_args_src_counts(struct kunit *test)
@@ -300,7 +310,7 @@ static void mx_args_src_counts(struct kunit *test)
 		  "Too many arguments");
 	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " 2 data_csum",
 		  "Invalid number of optional arguments");
-	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " 14 data_csum",
+	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " 16 data_csum",
 		  "Invalid number of optional arguments");
 	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " x",
 		  "Invalid number of optional arguments");
@@ -399,6 +409,10 @@ static void mx_args_src_options(struct kunit *test)
 		{ "2 resync_rate 16777217", "Invalid resync_rate" },
 		{ "2 resync_rate 12x", "Invalid resync_rate" },
 		{ "2 resync_rate +5", "Invalid resync_rate" },
+		{ "2 hot_set 16777217", "Invalid hot_set (MiB, 0 to 16777216)" },
+		{ "2 hot_set 1G", "Invalid hot_set (MiB, 0 to 16777216)" },
+		{ "1 hot_set", "Missing value for option hot_set" },
+		{ "4 hot_set 1 hot_set 2", "Duplicate option hot_set" },
 		{ "2 node_id 8", "Invalid node_id" },
 		{ "2 node_id x", "Invalid node_id" },
 		{ "1 node_id", "Missing value for option node_id" },
@@ -501,6 +515,8 @@ static void mx_args_recv_rejects(struct kunit *test)
 		   "Option on_disconnect is only valid for the source role");
 	t_recv_bad(test, T_DEVS " 0.0.0.0:1 2 resync_rate 100",
 		   "Option resync_rate is only valid for the source role");
+	t_recv_bad(test, T_DEVS " 0.0.0.0:1 2 hot_set 100",
+		   "Option hot_set is only valid for the source role");
 }
 
 static const u32 t_peer_ids[] = { 1, 4, 6 };

@@ -4,7 +4,7 @@
  *
  * A write completes after the local write; a copy of its data goes into the
  * peer's send queue, in submission order, and its regions stay out of the
- * lazy sweep until the peer acknowledged it. Because a write is queued
+ * sweep's clearing until the peer acknowledged it. Because a write is queued
  * before its local completion, any write or flush that depends on it (was
  * submitted after it completed) is queued after it: the stream order
  * respects every dependency, and the target applies it so that its device

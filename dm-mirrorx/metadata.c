@@ -13,6 +13,18 @@
 
 #define DM_MSG_PREFIX "mirrorx-meta"
 #define MX_WORDS_PER_BLOCK	(MX_META_BLOCK_SIZE / sizeof(u64))
+#define MX_SNAP_LONGS		BITS_TO_LONGS(MX_META_BLOCK_SIZE * 8)
+
+/* The bitmap block writes of one commit batch, in flight together. */
+struct mx_commit_batch {
+	atomic_t pending;
+	struct completion done;
+	blk_status_t status[MX_COMMIT_BATCH];
+	struct bio *bios[MX_COMMIT_BATCH];	/* bio_kmalloc()'ed, 1 vec */
+	u32 node[MX_COMMIT_BATCH];
+	u64 block[MX_COMMIT_BATCH];
+	u32 nr;
+};
 
 static int mx_meta_io(struct mx_meta *m, blk_opf_t opf, u64 block)
 {
@@ -40,20 +52,21 @@ static int mx_meta_write_sb(struct mx_meta *m, const struct mx_sb_info *sb)
 	return mx_meta_io(m, REQ_OP_WRITE | REQ_SYNC | REQ_FUA, 0);
 }
 
-/* Copy bitmap block @b of @bits into the I/O page as __le64 words. */
-static void mx_fill_block(struct mx_meta *m, const unsigned long *bits, u64 b)
+/*
+ * Copy @nbits of a block-local bitmap (a commit's snapshot) into @page as
+ * __le64 words, zeros past them.
+ */
+static void mx_fill_block(struct page *page, const unsigned long *snap,
+			  u64 nbits)
 {
-	__le64 *out = page_address(m->io_page);
-	u64 nwords = DIV_ROUND_UP(m->nr_regions, 64);
-	u64 w, first = b * MX_WORDS_PER_BLOCK;
+	__le64 *out = page_address(page);
 	u32 i;
 
 	for (i = 0; i < MX_WORDS_PER_BLOCK; i++) {
 		u64 v = 0;
 
-		w = first + i;
-		if (w < nwords)
-			bitmap_to_arr64(&v, bits + w * (64 / BITS_PER_LONG),
+		if ((u64)i * 64 < nbits)
+			bitmap_to_arr64(&v, snap + i * (64 / BITS_PER_LONG),
 					64);
 		out[i] = cpu_to_le64(v);
 	}
@@ -93,6 +106,52 @@ static int mx_meta_format(struct mx_meta *m)
 	return blkdev_issue_flush(m->bdev);
 }
 
+static void mx_meta_free_buffers(struct mx_meta *m)
+{
+	u32 i;
+
+	for (i = 0; i < MX_COMMIT_BATCH; i++) {
+		if (m->batch_pages[i])
+			__free_page(m->batch_pages[i]);
+		kfree(m->batch_snaps[i]);
+		m->batch_pages[i] = NULL;
+		m->batch_snaps[i] = NULL;
+	}
+	if (m->io_page)
+		__free_page(m->io_page);
+	m->io_page = NULL;
+	if (m->batch)
+		for (i = 0; i < MX_COMMIT_BATCH; i++)
+			kfree(m->batch->bios[i]);
+	kfree(m->batch);
+	m->batch = NULL;
+}
+
+/* Preallocated: a commit allocates nothing (it runs under writeback). */
+static int mx_meta_alloc_buffers(struct mx_meta *m)
+{
+	u32 i;
+
+	m->io_page = alloc_page(GFP_KERNEL);
+	m->batch = kzalloc(sizeof(*m->batch), GFP_KERNEL);
+	if (!m->io_page || !m->batch) {
+		mx_meta_free_buffers(m);
+		return -ENOMEM;
+	}
+	for (i = 0; i < MX_COMMIT_BATCH; i++) {
+		m->batch_pages[i] = alloc_page(GFP_KERNEL);
+		m->batch_snaps[i] = kmalloc_array(MX_SNAP_LONGS, sizeof(long),
+						  GFP_KERNEL);
+		m->batch->bios[i] = bio_kmalloc(1, GFP_KERNEL);
+		if (!m->batch_pages[i] || !m->batch_snaps[i] ||
+		    !m->batch->bios[i]) {
+			mx_meta_free_buffers(m);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int mx_meta_open(struct mx_meta *m, struct block_device *bdev,
 		 sector_t meta_sectors, u64 data_sectors, u32 region_sectors,
 		 bool *formatted, const char **err)
@@ -105,10 +164,10 @@ int mx_meta_open(struct mx_meta *m, struct block_device *bdev,
 	mutex_init(&m->commit_lock);
 	spin_lock_init(&m->lock);
 	*formatted = false;
-	m->io_page = alloc_page(GFP_KERNEL);
-	if (!m->io_page) {
-		*err = "Cannot allocate metadata buffer";
-		return -ENOMEM;
+	r = mx_meta_alloc_buffers(m);
+	if (r) {
+		*err = "Cannot allocate metadata buffers";
+		return r;
 	}
 	buf = page_address(m->io_page);
 	if (meta_sectors < MX_META_BLOCK_SECTORS) {
@@ -159,9 +218,18 @@ int mx_meta_open(struct mx_meta *m, struct block_device *bdev,
 	}
 	return 0;
 bad:
-	__free_page(m->io_page);
-	m->io_page = NULL;
+	mx_meta_free_buffers(m);
 	return r;
+}
+
+static void mx_meta_hot_free(struct mx_meta *m)
+{
+	kvfree(m->hot);
+	kvfree(m->hot_recent);
+	kvfree(m->hot_copied);
+	m->hot = NULL;
+	m->hot_recent = NULL;
+	m->hot_copied = NULL;
 }
 
 void mx_meta_close(struct mx_meta *m)
@@ -176,9 +244,8 @@ void mx_meta_close(struct mx_meta *m)
 		m->disk_bits[n] = NULL;
 		m->dirty_blocks[n] = NULL;
 	}
-	if (m->io_page)
-		__free_page(m->io_page);
-	m->io_page = NULL;
+	mx_meta_hot_free(m);
+	mx_meta_free_buffers(m);
 }
 
 /*
@@ -345,12 +412,172 @@ static u64 mx_block_of(u64 region)
 	return region / (MX_META_BLOCK_SIZE * 8);
 }
 
+int mx_meta_hot_init(struct mx_meta *m, u32 extent_sectors)
+{
+	u32 rs = m->sb.region_sectors;
+
+	m->extent_shift = extent_sectors > rs ? ilog2(extent_sectors / rs) : 0;
+	m->nr_extents = DIV_ROUND_UP(m->nr_regions, mx_meta_extent_regions(m));
+	m->nr_hot = 0;
+	m->hot = mx_region_bitmap_alloc(m->nr_extents);
+	m->hot_recent = mx_region_bitmap_alloc(m->nr_extents);
+	m->hot_copied = mx_region_bitmap_alloc(m->nr_extents);
+	if (!m->hot || !m->hot_recent || !m->hot_copied) {
+		mx_meta_hot_free(m);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool mx_extent_hot(struct mx_meta *m, u64 r)
+{
+	return m->hot && test_bit(r >> m->extent_shift, m->hot);
+}
+
+/* Regions [first, last] of extent @e (the last one may be short). */
+static void mx_extent_span(struct mx_meta *m, u64 e, u64 *first, u64 *last)
+{
+	*first = e << m->extent_shift;
+	*last = min(*first + mx_meta_extent_regions(m), m->nr_regions) - 1;
+}
+
+/*
+ * Extent @e's image changes for every loaded node (heated or cooled):
+ * its block is dirty where the image now differs from what is on disk.
+ * An extent lies in one block: a block holds 2^15 regions, an extent at
+ * most 2^15 (MX_EXTENT_SECTORS / the smallest region).
+ */
+static void mx_extent_changed(struct mx_meta *m, u64 e)
+{
+	u64 first, last;
+	u32 n;
+
+	mx_extent_span(m, e, &first, &last);
+	for (n = 0; n < MX_MAX_NODES; n++)
+		if (m->bits[n])
+			__set_bit(mx_block_of(first), m->dirty_blocks[n]);
+}
+
+bool mx_meta_heat_locked(struct mx_meta *m, u64 r0, u64 r1, u32 ahead)
+{
+	u64 e, e0, e1, end;
+	bool heated = false;
+
+	if (!m->hot)
+		return false;
+	e0 = r0 >> m->extent_shift;
+	e1 = r1 >> m->extent_shift;
+	/* Ahead in steps: only once the stream reached the last one heated. */
+	if (e1 + 1 < m->nr_extents && test_bit(e1 + 1, m->hot))
+		ahead = 0;
+	end = min(e1 + ahead, m->nr_extents - 1);
+	for (e = e0; e <= end; e++) {
+		if (e <= e1)
+			__set_bit(e, m->hot_recent);
+		if (__test_and_set_bit(e, m->hot))
+			continue;
+		m->nr_hot++;
+		mx_extent_changed(m, e);
+		heated = true;
+	}
+	return heated;
+}
+
+static void mx_extent_cool(struct mx_meta *m, u64 e)
+{
+	__clear_bit(e, m->hot);
+	m->nr_hot--;
+	mx_extent_changed(m, e);
+}
+
+void mx_meta_note_copied_locked(struct mx_meta *m, u64 r)
+{
+	if (m->hot)
+		__set_bit(r >> m->extent_shift, m->hot_copied);
+}
+
+u64 mx_meta_cool_locked(struct mx_meta *m, u64 limit)
+{
+	u64 e, cooled = 0;
+
+	if (!m->hot)
+		return 0;
+	/* Resync progress first, where no write needs the extent. */
+	for_each_set_bit(e, m->hot_copied, m->nr_extents) {
+		if (test_bit(e, m->hot_recent))
+			continue;
+		__clear_bit(e, m->hot_copied);
+		if (test_bit(e, m->hot)) {
+			mx_extent_cool(m, e);
+			cooled++;
+		}
+	}
+	/* Cold ones first, then any, until at most @limit are hot. */
+	for_each_set_bit(e, m->hot, m->nr_extents) {
+		if (m->nr_hot <= limit)
+			break;
+		if (!test_bit(e, m->hot_recent)) {
+			mx_extent_cool(m, e);
+			cooled++;
+		}
+	}
+	for_each_set_bit(e, m->hot, m->nr_extents) {
+		if (m->nr_hot <= limit)
+			break;
+		mx_extent_cool(m, e);
+		cooled++;
+	}
+	bitmap_zero(m->hot_recent, m->nr_extents);
+	return cooled;
+}
+
+void mx_meta_or_hot_locked(struct mx_meta *m, unsigned long *dst)
+{
+	u64 e, first, last;
+
+	if (!m->hot)
+		return;
+	for_each_set_bit(e, m->hot, m->nr_extents) {
+		mx_extent_span(m, e, &first, &last);
+		bitmap_set(dst, first, last - first + 1);
+	}
+}
+
+/* Regions of block @b: [*first, *first + *nbits). */
+static void mx_block_span(struct mx_meta *m, u64 b, u64 *first, u64 *nbits)
+{
+	*first = b * MX_META_BLOCK_SIZE * 8;
+	*nbits = min_t(u64, MX_META_BLOCK_SIZE * 8, m->nr_regions - *first);
+}
+
+void mx_meta_image_locked(struct mx_meta *m, u32 node, u64 b,
+			  unsigned long *out)
+{
+	u64 first, nbits, e, e0, e1, f, l;
+
+	mx_block_span(m, b, &first, &nbits);
+	bitmap_copy(out, m->bits[node] + first / BITS_PER_LONG, nbits);
+	/* bitmap_copy() copies whole words: nothing past the last region. */
+	bitmap_clear(out, nbits, MX_META_BLOCK_SIZE * 8 - nbits);
+	if (!m->hot)
+		return;
+	e0 = first >> m->extent_shift;
+	e1 = (first + nbits - 1) >> m->extent_shift;
+	for (e = find_next_bit(m->hot, e1 + 1, e0); e <= e1;
+	     e = find_next_bit(m->hot, e1 + 1, e + 1)) {
+		mx_extent_span(m, e, &f, &l);
+		bitmap_set(out, f - first, l - f + 1);
+	}
+}
+
 bool mx_meta_mark_locked(struct mx_meta *m, u32 node, u64 r0, u64 r1)
 {
 	u64 r;
 
 	for (r = r0; r <= r1; r++) {
-		if (!__test_and_set_bit(r, m->bits[node]))
+		/* In a hot extent the image, all set, does not change. */
+		if (!__test_and_set_bit(r, m->bits[node]) &&
+		    !mx_extent_hot(m, r))
 			__set_bit(mx_block_of(r), m->dirty_blocks[node]);
 	}
 	return mx_meta_persisted_locked(m, node, r0, r1);
@@ -368,7 +595,7 @@ bool mx_meta_persisted_locked(struct mx_meta *m, u32 node, u64 r0, u64 r1)
 
 void mx_meta_clear_locked(struct mx_meta *m, u32 node, u64 r)
 {
-	if (__test_and_clear_bit(r, m->bits[node]))
+	if (__test_and_clear_bit(r, m->bits[node]) && !mx_extent_hot(m, r))
 		__set_bit(mx_block_of(r), m->dirty_blocks[node]);
 }
 
@@ -450,12 +677,13 @@ bool mx_meta_needs_commit(struct mx_meta *m)
 void mx_meta_commit_begin_locked(struct mx_meta *m, u32 node, u64 b,
 				 unsigned long *snap)
 {
-	u64 first = b * MX_META_BLOCK_SIZE * 8;
-	u64 nbits = min_t(u64, MX_META_BLOCK_SIZE * 8, m->nr_regions - first);
-	unsigned long *disk = m->disk_bits[node] + first / BITS_PER_LONG;
+	u64 first, nbits;
+	unsigned long *disk;
 
+	mx_block_span(m, b, &first, &nbits);
+	disk = m->disk_bits[node] + first / BITS_PER_LONG;
 	__clear_bit(b, m->dirty_blocks[node]);
-	bitmap_copy(snap, m->bits[node] + first / BITS_PER_LONG, nbits);
+	mx_meta_image_locked(m, node, b, snap);
 	/*
 	 * Until the write completes the block on disk may hold either the
 	 * old or the new bits: only a bit set in both is on disk. A bit
@@ -468,9 +696,9 @@ void mx_meta_commit_begin_locked(struct mx_meta *m, u32 node, u64 b,
 void mx_meta_commit_end_locked(struct mx_meta *m, u32 node, u64 b,
 			       const unsigned long *snap, bool written)
 {
-	u64 first = b * MX_META_BLOCK_SIZE * 8;
-	u64 nbits = min_t(u64, MX_META_BLOCK_SIZE * 8, m->nr_regions - first);
+	u64 first, nbits;
 
+	mx_block_span(m, b, &first, &nbits);
 	if (written)
 		bitmap_copy(m->disk_bits[node] + first / BITS_PER_LONG, snap,
 			    nbits);
@@ -478,32 +706,99 @@ void mx_meta_commit_end_locked(struct mx_meta *m, u32 node, u64 b,
 		__set_bit(b, m->dirty_blocks[node]);
 }
 
-/*
- * Write one dirty bitmap block: snapshot it under the lock, write it, then
- * publish the snapshot as what is on disk. A bit set after the snapshot
- * leaves the block dirty for the next round.
- */
-static int mx_commit_block(struct mx_meta *m, u32 node, u64 b)
+static void mx_commit_bio_end(struct bio *bio)
 {
-	unsigned long *snap;
-	int r;
+	struct mx_commit_batch *cb = bio->bi_private;
+	u32 i;
 
-	snap = kmalloc_array(BITS_TO_LONGS(MX_META_BLOCK_SIZE * 8),
-			     sizeof(long), GFP_NOIO);
-	if (!snap)
-		return -ENOMEM;
+	for (i = 0; i < cb->nr; i++)
+		if (cb->bios[i] == bio)
+			cb->status[i] = bio->bi_status;
+	if (atomic_dec_and_test(&cb->pending))
+		complete(&cb->done);
+}
+
+/*
+ * Write the blocks of @cb: snapshot each under the lock, submit them all
+ * (FUA), wait for all, then publish each snapshot that was written as
+ * what is on disk. A bit set after a snapshot leaves its block dirty for
+ * the next round. Returns 0 or the first error.
+ */
+static int mx_commit_batch_write(struct mx_meta *m, struct mx_commit_batch *cb)
+{
+	struct blk_plug plug;
+	int r = 0;
+	u32 i;
+
 	spin_lock_irq(&m->lock);
-	mx_meta_commit_begin_locked(m, node, b, snap);
-	mx_fill_block(m, m->bits[node], b);
+	for (i = 0; i < cb->nr; i++) {
+		u64 first, nbits;
+
+		mx_block_span(m, cb->block[i], &first, &nbits);
+		mx_meta_commit_begin_locked(m, cb->node[i], cb->block[i],
+					    m->batch_snaps[i]);
+		mx_fill_block(m->batch_pages[i], m->batch_snaps[i], nbits);
+	}
 	spin_unlock_irq(&m->lock);
 
-	r = mx_meta_io(m, REQ_OP_WRITE | REQ_SYNC | REQ_FUA,
-		       mx_bitmap_first_block(&m->sb, node) + b);
+	atomic_set(&cb->pending, cb->nr);
+	init_completion(&cb->done);
+	blk_start_plug(&plug);
+	for (i = 0; i < cb->nr; i++) {
+		struct bio *bio = cb->bios[i];
+
+		bio_init(bio, m->bdev, bio->bi_inline_vecs, 1,
+			 REQ_OP_WRITE | REQ_SYNC | REQ_FUA);
+		bio->bi_iter.bi_sector =
+			(mx_bitmap_first_block(&m->sb, cb->node[i]) +
+			 cb->block[i]) * MX_META_BLOCK_SECTORS;
+		__bio_add_page(bio, m->batch_pages[i], MX_META_BLOCK_SIZE, 0);
+		bio->bi_private = cb;
+		bio->bi_end_io = mx_commit_bio_end;
+		submit_bio(bio);
+	}
+	blk_finish_plug(&plug);
+	wait_for_completion_io(&cb->done);
 
 	spin_lock_irq(&m->lock);
-	mx_meta_commit_end_locked(m, node, b, snap, !r);
+	for (i = 0; i < cb->nr; i++) {
+		int e = blk_status_to_errno(cb->status[i]);
+
+		mx_meta_commit_end_locked(m, cb->node[i], cb->block[i],
+					  m->batch_snaps[i], !e);
+		if (e && !r)
+			r = e;
+	}
 	spin_unlock_irq(&m->lock);
-	kfree(snap);
+	for (i = 0; i < cb->nr; i++)
+		bio_uninit(cb->bios[i]);
+	cb->nr = 0;
+	return r;
+}
+
+/* Write every dirty bitmap block, MX_COMMIT_BATCH at a time. */
+static int mx_commit_blocks(struct mx_meta *m)
+{
+	struct mx_commit_batch *cb = m->batch;
+	int r = 0;
+	u32 n;
+	u64 b;
+
+	cb->nr = 0;
+	for (n = 0; n < MX_MAX_NODES && !r; n++) {
+		if (!m->dirty_blocks[n])
+			continue;
+		for (b = 0; b < m->bitmap_blocks && !r; b++) {
+			if (!test_bit(b, m->dirty_blocks[n]))
+				continue;
+			cb->node[cb->nr] = n;
+			cb->block[cb->nr] = b;
+			if (++cb->nr == MX_COMMIT_BATCH)
+				r = mx_commit_batch_write(m, cb);
+		}
+	}
+	if (!r && cb->nr)
+		r = mx_commit_batch_write(m, cb);
 	return r;
 }
 
@@ -511,19 +806,10 @@ int mx_meta_commit(struct mx_meta *m)
 {
 	struct mx_sb_info sb;
 	bool sb_dirty;
-	u32 n;
-	u64 b;
-	int r = 0;
+	int r;
 
 	mutex_lock(&m->commit_lock);
-	for (n = 0; n < MX_MAX_NODES && !r; n++) {
-		if (!m->dirty_blocks[n])
-			continue;
-		for (b = 0; b < m->bitmap_blocks && !r; b++) {
-			if (test_bit(b, m->dirty_blocks[n]))
-				r = mx_commit_block(m, n, b);
-		}
-	}
+	r = mx_commit_blocks(m);
 	if (!r) {
 		spin_lock_irq(&m->lock);
 		sb_dirty = m->sb_dirty;

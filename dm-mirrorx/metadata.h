@@ -3,11 +3,21 @@
  * Metadata I/O and the in-core intent log (metadata.c).
  *
  * For every node slot in use there are three bitmaps of one bit per region:
- * @bits is what the intent log says now, @disk_bits what is on the meta
- * device, @dirty_blocks which 4 KiB bitmap blocks differ between the two.
+ * @bits says which regions may differ on that node now (written, and not
+ * yet known durable there), @disk_bits what is on the meta device,
+ * @dirty_blocks which 4 KiB bitmap blocks differ between the two. What a
+ * block should hold on disk is its image: @bits, plus every region of the
+ * hot extents (the source's activity log, below), for every node.
  * A write may be issued once the bits of its regions are set in @disk_bits;
- * mx_meta_commit() writes every dirty block (FUA) and the superblock, in one
- * batch for all writers waiting on it.
+ * mx_meta_commit() writes every dirty block (FUA, all of a batch in flight
+ * together) and the superblock, in one commit for all writers waiting on it.
+ *
+ * The hot set (source only: @hot is NULL on a target): extents of
+ * 1 << @extent_shift regions (4 MiB) written recently stay marked on disk
+ * as a whole, so writing into them again costs no metadata write, however
+ * often their regions' @bits are cleared. Heating an extent costs one
+ * commit (shared); cooling it is written by a later commit. After a crash
+ * the regions of the extents that were hot are resynced.
  */
 #ifndef DM_MIRRORX_METADATA_H
 #define DM_MIRRORX_METADATA_H
@@ -16,6 +26,13 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include "meta.h"
+
+struct mx_commit_batch;
+
+/* Bitmap blocks a commit writes at once. */
+#define MX_COMMIT_BATCH		8
+/* Hot extents are this many sectors (or one region, if larger): 4 MiB. */
+#define MX_EXTENT_SECTORS	8192
 
 struct mx_meta {
 	struct block_device *bdev;
@@ -28,7 +45,18 @@ struct mx_meta {
 	unsigned long *bits[MX_MAX_NODES];
 	unsigned long *disk_bits[MX_MAX_NODES];
 	unsigned long *dirty_blocks[MX_MAX_NODES];
+	/* The hot set; under @lock. */
+	unsigned long *hot;		/* one bit per extent */
+	unsigned long *hot_recent;	/* extents written since the last cool */
+	unsigned long *hot_copied;	/* extents a resync copied into */
+	u32 extent_shift;		/* log2 regions per extent */
+	u64 nr_extents;
+	u64 nr_hot;
+	/* A commit's buffers, under @commit_lock: I/O pages and snapshots. */
 	struct page *io_page;
+	struct mx_commit_batch *batch;
+	struct page *batch_pages[MX_COMMIT_BATCH];
+	unsigned long *batch_snaps[MX_COMMIT_BATCH];
 	u64 commits;			/* for status / tests */
 };
 
@@ -62,6 +90,56 @@ unsigned long *mx_region_bitmap_alloc(u64 nbits);
 int mx_meta_load_slot(struct mx_meta *m, u32 node);
 
 /*
+ * Turn the hot set on (the source) with extents of @extent_sectors
+ * rounded to whole regions. Returns 0 or -ENOMEM.
+ */
+int mx_meta_hot_init(struct mx_meta *m, u32 extent_sectors);
+
+/*
+ * A write to regions [@r0, @r1]: their extents are recent, and hot from
+ * now on; with @ahead, unless the extent after them is hot already, so
+ * are the @ahead extents after them (a sequential stream marks ahead in
+ * steps of @ahead extents, its next writes then find theirs on disk).
+ * Returns true when an extent became hot (a commit is due). No-op without
+ * a hot set. Under m->lock.
+ */
+bool mx_meta_heat_locked(struct mx_meta *m, u64 r0, u64 r1, u32 ahead);
+
+/*
+ * A resync copied region @r: once nobody writes its extent for a period,
+ * mx_meta_cool_locked() cools it whatever the limit, so the progress
+ * (the region's cleared bit) reaches disk instead of staying marked by
+ * the hot set. No-op without a hot set. Under m->lock.
+ */
+void mx_meta_note_copied_locked(struct mx_meta *m, u64 r);
+
+/*
+ * Cool hot extents: those a resync copied into that were not written
+ * since the last call; then, until at most @limit are hot, those not
+ * written since the last call, then any. Every call starts a new "recent"
+ * period. Only the image changes: the regions' @bits stay. Returns how
+ * many were cooled. Under m->lock.
+ */
+u64 mx_meta_cool_locked(struct mx_meta *m, u64 limit);
+
+/* Regions per extent: 1 << m->extent_shift. */
+static inline u64 mx_meta_extent_regions(const struct mx_meta *m)
+{
+	return 1ULL << m->extent_shift;
+}
+
+/* OR the regions of every hot extent into @dst. Under m->lock. */
+void mx_meta_or_hot_locked(struct mx_meta *m, unsigned long *dst);
+
+/*
+ * Bitmap block @b's image for @node into @out (block-local,
+ * MX_META_BLOCK_SIZE * 8 bits, those past the last region clear). Under
+ * m->lock.
+ */
+void mx_meta_image_locked(struct mx_meta *m, u32 node, u64 b,
+			  unsigned long *out);
+
+/*
  * Set the bits of regions [@r0, @r1] for @node. Returns true when all of
  * them are already on disk, false when a commit must come first.
  * Called under m->lock.
@@ -87,8 +165,8 @@ void mx_meta_sb_dirty(struct mx_meta *m);
 
 /*
  * One bitmap block's commit, without the I/O (KUnit drives these):
- * begin copies block @b of @node's bits into @snap (MX_META_BLOCK_SIZE * 8
- * bits) and marks it clean; from then until end, a bit of the block counts
+ * begin copies block @b's image for @node into @snap (MX_META_BLOCK_SIZE *
+ * 8 bits) and marks it clean; from then until end, a bit of the block counts
  * as on disk only if it is set both in what was on disk and in @snap, so
  * no 1 -> 0 transition being written races a new mark of its region (the
  * mark waits for the next commit). end publishes @snap as on disk when
@@ -99,7 +177,10 @@ void mx_meta_commit_begin_locked(struct mx_meta *m, u32 node, u64 b,
 void mx_meta_commit_end_locked(struct mx_meta *m, u32 node, u64 b,
 			       const unsigned long *snap, bool written);
 
-/* Write dirty bitmap blocks and the superblock. */
+/*
+ * Write dirty bitmap blocks (up to MX_COMMIT_BATCH in flight at once) and
+ * then the superblock.
+ */
 int mx_meta_commit(struct mx_meta *m);
 /* True when a commit has something to write. */
 bool mx_meta_needs_commit(struct mx_meta *m);

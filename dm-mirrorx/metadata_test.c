@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the in-core intent log (metadata.c): mark, clear and the
- * commit snapshot, driven without I/O through mx_meta_commit_begin_locked()
- * and mx_meta_commit_end_locked(), so a test can put a mark in the middle
- * of a commit's block write.
+ * KUnit tests for the in-core intent log (metadata.c): mark, clear, the
+ * hot set and the commit snapshot, driven without I/O through
+ * mx_meta_commit_begin_locked() and mx_meta_commit_end_locked(), so a test
+ * can put a mark in the middle of a commit's block write.
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
@@ -13,6 +13,9 @@
 #define T_NODE		1
 #define T_REGIONS	40000ULL	/* two bitmap blocks, the last partial */
 #define T_BLOCK_BITS	(MX_META_BLOCK_SIZE * 8)
+#define T_EXT_SHIFT	6		/* 64 regions: 4 MiB of 64 KiB */
+#define T_EXT		(1ULL << T_EXT_SHIFT)
+#define T_EXTENTS	(T_REGIONS / T_EXT)	/* 625, the last one full */
 
 struct t_log {
 	struct mx_meta m;
@@ -45,6 +48,31 @@ static struct t_log *t_log_new(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, t->snap);
 	KUNIT_ASSERT_EQ(test, m->bitmap_blocks, 2U);
 	return t;
+}
+
+/* The same with a hot set of T_EXTENTS extents of T_EXT regions. */
+static struct t_log *t_log_hot(struct kunit *test)
+{
+	struct t_log *t = t_log_new(test);
+	struct mx_meta *m = &t->m;
+
+	m->extent_shift = T_EXT_SHIFT;
+	m->nr_extents = T_EXTENTS;
+	m->hot = kunit_kcalloc(test, BITS_TO_LONGS(T_EXTENTS), sizeof(long),
+			       GFP_KERNEL);
+	m->hot_recent = kunit_kcalloc(test, BITS_TO_LONGS(T_EXTENTS),
+				      sizeof(long), GFP_KERNEL);
+	m->hot_copied = kunit_kcalloc(test, BITS_TO_LONGS(T_EXTENTS),
+				      sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->hot);
+	KUNIT_ASSERT_NOT_NULL(test, m->hot_recent);
+	KUNIT_ASSERT_NOT_NULL(test, m->hot_copied);
+	return t;
+}
+
+static bool t_heat(struct t_log *t, u64 r, u32 ahead)
+{
+	return mx_meta_heat_locked(&t->m, r, r, ahead);
 }
 
 static bool t_mark(struct t_log *t, u64 r)
@@ -213,6 +241,195 @@ static void mx_ilog_last_block(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, t_on_disk(t, last));
 }
 
+/*
+ * Heating an extent marks all its regions on disk with one commit; writes
+ * anywhere in it then need none, and clearing their bits writes nothing.
+ */
+static void mx_ilog_hot_extent(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 5, 0));
+	KUNIT_EXPECT_FALSE(test, t_mark(t, 5));
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
+	t_commit(t, 0);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(t->snap, T_BLOCK_BITS), T_EXT);
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 0));
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, T_EXT - 1));
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, T_EXT));
+
+	/* Hot again: no commit; another region of it: on disk already. */
+	KUNIT_EXPECT_FALSE(test, t_heat(t, 9, 0));
+	KUNIT_EXPECT_TRUE(test, t_mark(t, 9));
+	mx_meta_clear_locked(&t->m, T_NODE, 5);
+	mx_meta_clear_locked(&t->m, T_NODE, 9);
+	KUNIT_EXPECT_FALSE(test, t_dirty(t, 0));
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 5));
+	KUNIT_EXPECT_EQ(test, t->m.nr_hot, 1ULL);
+}
+
+/*
+ * Cooling: the image falls back to the bits. A region whose bit is still
+ * set (data not yet durable everywhere) stays marked; the others are
+ * cleared by the next commit.
+ */
+static void mx_ilog_hot_cool(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+
+	t_heat(t, 5, 0);
+	t_mark(t, 5);
+	t_mark(t, 6);
+	t_commit(t, 0);
+	mx_meta_clear_locked(&t->m, T_NODE, 5);
+	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(&t->m, 0), 1ULL);
+	KUNIT_EXPECT_EQ(test, t->m.nr_hot, 0ULL);
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
+	t_commit(t, 0);
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 5));
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 6));
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 7));
+	KUNIT_EXPECT_EQ(test, bitmap_weight(t->snap, T_BLOCK_BITS), 1U);
+	/* Out of the hot set, a clear is a metadata write again. */
+	mx_meta_clear_locked(&t->m, T_NODE, 6);
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
+}
+
+/*
+ * The commit race through the hot set: a commit writes the block of a
+ * cooled extent (its regions going 1 -> 0) while a new write heats and
+ * marks one of them. That write must wait for the next commit.
+ */
+static void mx_ilog_hot_cool_races_mark(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+
+	t_heat(t, 7, 0);
+	t_commit(t, 0);
+	KUNIT_ASSERT_TRUE(test, t_on_disk(t, 7));
+	mx_meta_cool_locked(&t->m, 0);
+	t_begin(t, 0);
+	KUNIT_EXPECT_EQ(test, test_bit(7, t->snap), 0);
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 7, 0));
+	KUNIT_EXPECT_FALSE(test, t_mark(t, 7));
+	t_end(t, 0, true);
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 7));
+	KUNIT_EXPECT_TRUE(test, mx_meta_needs_commit(&t->m));
+	t_commit(t, 0);
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 7));
+}
+
+/*
+ * The policy: under the limit nothing cools; over it, extents not written
+ * since the last cooling go first, then any; each call starts a period.
+ */
+static void mx_ilog_hot_policy(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+	struct mx_meta *m = &t->m;
+
+	t_heat(t, 0 * T_EXT, 0);
+	t_heat(t, 1 * T_EXT, 0);
+	t_heat(t, 2 * T_EXT, 0);
+	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 5), 0ULL);
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 3ULL);
+	t_heat(t, 1 * T_EXT + 3, 0);		/* extent 1 recent */
+	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 1), 2ULL);
+	KUNIT_EXPECT_TRUE(test, test_bit(1, m->hot));
+	KUNIT_EXPECT_FALSE(test, test_bit(0, m->hot));
+	KUNIT_EXPECT_FALSE(test, test_bit(2, m->hot));
+	/* All recent, still over the limit: any go. */
+	t_heat(t, 4 * T_EXT, 0);
+	t_heat(t, 1 * T_EXT, 0);
+	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 1), 1ULL);
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 1ULL);
+	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 0), 1ULL);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(m->hot, T_EXTENTS));
+}
+
+/*
+ * A sequential write marks ahead (not as recent: a stream that stops
+ * leaves them first to cool); ahead stops at the last extent.
+ */
+static void mx_ilog_hot_ahead(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+	struct mx_meta *m = &t->m;
+
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 10 * T_EXT + 5, 2));
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 3ULL);
+	KUNIT_EXPECT_TRUE(test, test_bit(12, m->hot));
+	KUNIT_EXPECT_FALSE(test, test_bit(13, m->hot));
+	KUNIT_EXPECT_TRUE(test, test_bit(10, m->hot_recent));
+	KUNIT_EXPECT_FALSE(test, test_bit(11, m->hot_recent));
+	/* The stream goes on: the next step only from the last extent. */
+	KUNIT_EXPECT_FALSE(test, t_heat(t, 11 * T_EXT, 2));
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 12 * T_EXT, 2));
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 5ULL);
+	KUNIT_EXPECT_TRUE(test, test_bit(14, m->hot));
+	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 1), 4ULL);
+	KUNIT_EXPECT_TRUE(test, test_bit(10, m->hot) || test_bit(11, m->hot) ||
+			  test_bit(12, m->hot));
+	mx_meta_cool_locked(m, 0);
+
+	KUNIT_EXPECT_TRUE(test, t_heat(t, T_REGIONS - 1, 2));
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 1ULL);
+	KUNIT_EXPECT_FALSE(test, t_heat(t, T_REGIONS - 1, 2));
+}
+
+/*
+ * Resync progress is not held back by the hot set: an extent a resync
+ * copied into cools, under the limit, once a period passed without a
+ * write to it; one still written stays hot until then.
+ */
+static void mx_ilog_hot_copied(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+	struct mx_meta *m = &t->m;
+
+	t_heat(t, 0, 0);
+	t_heat(t, T_EXT, 0);
+	t_mark(t, 5);
+	t_mark(t, T_EXT + 5);
+	t_commit(t, 0);
+	mx_meta_cool_locked(m, 100);		/* a period: none recent */
+	t_heat(t, T_EXT + 5, 0);		/* extent 1 written again */
+	mx_meta_note_copied_locked(m, 5);
+	mx_meta_note_copied_locked(m, T_EXT + 5);
+	mx_meta_clear_locked(m, T_NODE, 5);	/* copied and flushed */
+	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 100), 1ULL);
+	KUNIT_EXPECT_FALSE(test, test_bit(0, m->hot));
+	KUNIT_EXPECT_TRUE(test, test_bit(1, m->hot));
+	t_commit(t, 0);
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 5));
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, T_EXT + 6));
+	/* Extent 1 not written for a period: it cools too. */
+	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 100), 1ULL);
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 0ULL);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(m->hot_copied, T_EXTENTS));
+}
+
+/* The last block's image: the hot extent, nothing past the last region. */
+static void mx_ilog_hot_last_block(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+	u64 nbits = T_REGIONS - T_BLOCK_BITS;
+
+	memset(t->snap, 0xff, MX_META_BLOCK_SIZE);
+	t_heat(t, T_REGIONS - 1, 0);
+	KUNIT_EXPECT_FALSE(test, t_dirty(t, 0));
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 1));
+	mx_meta_image_locked(&t->m, T_NODE, 1, t->snap);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(t->snap, T_BLOCK_BITS), T_EXT);
+	KUNIT_EXPECT_TRUE(test, test_bit(nbits - 1, t->snap));
+	KUNIT_EXPECT_FALSE(test, test_bit(nbits - T_EXT - 1, t->snap));
+	KUNIT_EXPECT_EQ(test, find_next_bit(t->snap, T_BLOCK_BITS, nbits),
+			(unsigned long)T_BLOCK_BITS);
+	t_commit(t, 1);
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, T_REGIONS - T_EXT));
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, T_REGIONS - T_EXT - 1));
+}
+
 static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_mark_commit),
 	KUNIT_CASE(mx_ilog_clear_commit_races_mark),
@@ -220,6 +437,13 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_mark_after_snapshot),
 	KUNIT_CASE(mx_ilog_failed_write),
 	KUNIT_CASE(mx_ilog_last_block),
+	KUNIT_CASE(mx_ilog_hot_extent),
+	KUNIT_CASE(mx_ilog_hot_cool),
+	KUNIT_CASE(mx_ilog_hot_cool_races_mark),
+	KUNIT_CASE(mx_ilog_hot_policy),
+	KUNIT_CASE(mx_ilog_hot_ahead),
+	KUNIT_CASE(mx_ilog_hot_copied),
+	KUNIT_CASE(mx_ilog_hot_last_block),
 	{}
 };
 

@@ -966,12 +966,8 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	init_waitqueue_head(&p->state_wait);
 	mx_addr_str(&p->conf.addr, p->addr_str, sizeof(p->addr_str));
 	p->oos = mx_region_bitmap_alloc(src->meta.nr_regions);
-	p->rs_copied = mx_region_bitmap_alloc(src->meta.nr_regions);
-	if (!p->oos || !p->rs_copied) {
-		kvfree(p->oos);
-		kvfree(p->rs_copied);
+	if (!p->oos)
 		return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -1002,7 +998,6 @@ void mx_peer_free(struct mx_peer *p)
 {
 	xa_destroy(&p->inflight);
 	kvfree(p->oos);
-	kvfree(p->rs_copied);
 }
 
 static bool mx_peer_connected(struct mx_peer *p)

@@ -8,7 +8,8 @@
  * A region is copied while it is locked against application writes (they
  * wait, see source.c), so a copy never overtakes a newer write. Once the
  * peer acknowledged a region it leaves p->oos; the sweep (source.c) clears
- * its intent-log bit once both nodes flushed, and the next metadata commit
+ * its intent-log bit once both nodes flushed, the hot set lets its extent
+ * go once no write needs it (metadata.c), and the next metadata commit
  * makes that progress durable, so an interrupted resync continues with
  * what is left, never from zero.
  */
@@ -47,10 +48,12 @@ static void mx_rs_region_done(struct mx_rs_region *reg)
 
 	if (!reg->error) {
 		spin_lock_irqsave(&src->lock, flags);
-		if (test_and_clear_bit(reg->region, p->oos)) {
+		if (test_and_clear_bit(reg->region, p->oos))
 			p->resync_done++;
-			__set_bit(reg->region, p->rs_copied);
-		}
+		/* Its bit, cleared after the next flush, must reach disk. */
+		spin_lock(&src->meta.lock);
+		mx_meta_note_copied_locked(&src->meta, reg->region);
+		spin_unlock(&src->meta.lock);
 		spin_unlock_irqrestore(&src->lock, flags);
 	}
 	mx_source_unlock_region(src, reg->region);

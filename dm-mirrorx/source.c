@@ -15,9 +15,11 @@
  *     peer; a peer that cannot take it gets the regions marked out of sync;
  *  4. complete: when the local write and every peer acknowledgement are in.
  *
- * Bits are cleared lazily by a periodic sweep once a region has been idle
- * for a sweep period and every peer has its data, durably: the sweep
+ * A periodic sweep clears the bits of regions every peer has, durably: it
  * flushes the local data device and every peer before it clears a bit.
+ * The hot set (metadata.c) keeps recently written 4 MiB extents marked on
+ * disk as a whole meanwhile, so rewriting them costs no commit; the sweep
+ * cools it down to the hot_set option, and entirely once the mirror idles.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -622,7 +624,7 @@ static void mx_gen_work(struct work_struct *ws)
  */
 static bool mx_write_admit_locked(struct mx_source *src, struct mx_write *w)
 {
-	bool persisted = true;
+	bool persisted = true, heated = false, seq;
 	u32 i;
 
 	list_add_tail(&w->list, &src->inflight);
@@ -630,15 +632,30 @@ static bool mx_write_admit_locked(struct mx_source *src, struct mx_write *w)
 		return true;
 	bitmap_set(src->touched, w->r0, w->r1 - w->r0 + 1);
 	bitmap_set(src->unflushed, w->r0, w->r1 - w->r0 + 1);
+	/* Data writes heat their extents; a discard's range stays exact. */
+	if (w->sector == src->seq_next)
+		src->seq_run = min(src->seq_run + 1, MX_SEQ_RUN);
+	else
+		src->seq_run = 0;
+	seq = src->seq_run == MX_SEQ_RUN;
+	src->seq_next = w->sector + w->sectors;
 	spin_lock(&src->meta.lock);
 	mx_rotate_gen_locked(src);
+	if (src->hot_limit && bio_op(w->bio) == REQ_OP_WRITE &&
+	    mx_meta_heat_locked(&src->meta, w->r0, w->r1,
+				seq ? MX_HEAT_AHEAD : 0))
+		heated = true;
 	for (i = 0; i < src->nr_peers; i++)
 		if (!mx_meta_mark_locked(&src->meta,
 					 src->peers[i].conf.node_id,
 					 w->r0, w->r1))
 			persisted = false;
 	spin_unlock(&src->meta.lock);
-	return persisted && src->gen_seq == src->gen_committed;
+	persisted = persisted && src->gen_seq == src->gen_committed;
+	/* Extents marked ahead: committed while the stream writes on. */
+	if (heated && persisted)
+		queue_work(src->wq, &src->commit_work);
+	return persisted;
 }
 
 static bool mx_write_persisted_locked(struct mx_source *src,
@@ -779,17 +796,14 @@ static int mirrorx_map(struct dm_target *ti, struct bio *bio)
 	return mx_map_write(src, bio);
 }
 
-/* --- lazy clearing ------------------------------------------------------ */
+/* --- clearing and the hot set ------------------------------------------ */
 
 /*
  * Candidates to clear for @p into @cand: regions marked for it that it is
  * not out of sync for, with nothing in flight, being resynced or queued to
- * it, with @lazy not written since the last sweep, and with @copied_only
- * copied by the resync since. Returns true when there is any. Under
- * src->lock and src->meta.lock.
+ * it. Returns true when there is any. Under src->lock and src->meta.lock.
  */
 static bool mx_sweep_cand_locked(struct mx_source *src, struct mx_peer *p,
-				 bool lazy, bool copied_only,
 				 unsigned long *cand)
 {
 	u64 nr = src->meta.nr_regions;
@@ -797,10 +811,6 @@ static bool mx_sweep_cand_locked(struct mx_source *src, struct mx_peer *p,
 	u32 i;
 
 	bitmap_andnot(cand, src->meta.bits[p->conf.node_id], p->oos, nr);
-	if (copied_only)
-		bitmap_and(cand, cand, p->rs_copied, nr);
-	if (lazy)
-		bitmap_andnot(cand, cand, src->touched, nr);
 	list_for_each_entry(w, &src->inflight, list)
 		if (w->sectors)
 			bitmap_clear(cand, w->r0, w->r1 - w->r0 + 1);
@@ -908,55 +918,48 @@ static unsigned long mx_sweep_flush(struct mx_source *src, unsigned long mask)
 
 /*
  * Clear the bits of regions whose data every replicating peer has (not out
- * of sync, nothing in flight or queued). With @lazy, like an activity log:
- * while the mirror is being written, regions stay marked until more than
- * MX_HOT_REGIONS are, and then only those idle for a sweep period are
- * cleared, so a region written again soon costs no metadata write; once no
- * write came for MX_IDLE_PERIODS periods, everything clearable is cleared,
- * so an idle mirror has nothing to resync after a crash. Without @lazy
- * (suspend), everything clearable is cleared.
- *
- * A bit is cleared only once its region's data is durable on both nodes:
- * the candidates are picked, the local data device and the peers flushed
+ * of sync, nothing in flight or queued), then cool the hot set. A bit is
+ * cleared only once its region's data is durable on both nodes: the
+ * candidates are picked, the local data device and the peers flushed
  * (mx_sweep_flush()), and only the candidates that no write or resync
- * copy touched since the flush began are cleared.
+ * copy touched since the flush began are cleared. In a hot extent that
+ * costs no metadata write (the extent stays marked on disk as a whole).
+ *
+ * Cooling, with @lazy: while the mirror is being written, at most the
+ * hot_set option's worth of extents stay hot, those not written in the
+ * last period cooled first; once no write came for MX_IDLE_PERIODS
+ * periods, all are cooled, so an idle mirror has nothing to resync after a
+ * crash. Without @lazy (suspend), all are. A region's image goes 1 -> 0
+ * only where its bit is clear, i.e. its data is durable everywhere.
  */
 static void mx_sweep(struct mx_source *src, bool lazy)
 {
 	unsigned long *cand = src->scratch;
-	u64 nr = src->meta.nr_regions;
-	unsigned long flags, mask = 0, copied_only = 0;
+	u64 nr = src->meta.nr_regions, limit = 0;
+	unsigned long flags, mask = 0;
 	bool busy;
 	u32 i;
 
 	spin_lock_irqsave(&src->lock, flags);
 	busy = !bitmap_empty(src->touched, nr);
 	src->idle_periods = busy ? 0 : src->idle_periods + 1;
+	if (lazy && src->idle_periods < MX_IDLE_PERIODS)
+		limit = src->hot_limit;
 	spin_lock(&src->meta.lock);
 	for (i = 0; i < src->nr_peers; i++) {
 		struct mx_peer *p = &src->peers[i];
 
-		if (!mx_peer_replicating(p))
-			continue;
-		/* Hot regions stay marked; those the resync copied do not. */
-		if (lazy && src->idle_periods < MX_IDLE_PERIODS &&
-		    bitmap_weight(src->meta.bits[p->conf.node_id], nr) <=
-		    MX_HOT_REGIONS)
-			__set_bit(i, &copied_only);
-		if (mx_sweep_cand_locked(src, p, lazy,
-					 test_bit(i, &copied_only), cand))
+		if (mx_peer_replicating(p) &&
+		    mx_sweep_cand_locked(src, p, cand))
 			__set_bit(i, &mask);
 	}
 	spin_unlock(&src->meta.lock);
 	if (mask)
 		mx_flush_epoch_begin_locked(src);
-	else
-		bitmap_zero(src->touched, nr);
 	spin_unlock_irqrestore(&src->lock, flags);
-	if (!mask)
-		return;
 
-	mask = mx_sweep_flush(src, mask);
+	if (mask)
+		mask = mx_sweep_flush(src, mask);
 
 	spin_lock_irqsave(&src->lock, flags);
 	spin_lock(&src->meta.lock);
@@ -965,14 +968,13 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 		u64 r;
 
 		if (!mx_peer_replicating(p) ||
-		    !mx_sweep_cand_locked(src, p, lazy,
-					  test_bit(i, &copied_only), cand))
+		    !mx_sweep_cand_locked(src, p, cand))
 			continue;
 		bitmap_andnot(cand, cand, src->unflushed, nr);
 		for_each_set_bit(r, cand, nr)
 			mx_meta_clear_locked(&src->meta, p->conf.node_id, r);
-		bitmap_andnot(p->rs_copied, p->rs_copied, cand, nr);
 	}
+	mx_meta_cool_locked(&src->meta, limit);
 	spin_unlock(&src->meta.lock);
 	bitmap_zero(src->touched, nr);
 	spin_unlock_irqrestore(&src->lock, flags);
@@ -1116,6 +1118,16 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		}
 	}
 	/* The generation is started at the first resume (preresume). */
+	if (mx_meta_hot_init(&src->meta, MX_EXTENT_SECTORS)) {
+		ti->error = "Cannot allocate the hot set";
+		r = -ENOMEM;
+		goto bad_meta_open;
+	}
+	/* hot_set MiB in extents of region_sectors << extent_shift sectors */
+	src->hot_limit = div64_u64((u64)src->conf.opts.hot_set <<
+				   (20 - SECTOR_SHIFT),
+				   (u64)src->meta.sb.region_sectors <<
+				   src->meta.extent_shift);
 
 	r = -ENOMEM;
 	src->touched = mx_region_bitmap_alloc(src->meta.nr_regions);
@@ -1373,6 +1385,10 @@ static void mirrorx_resume(struct dm_target *ti)
 
 /* --- status and messages ------------------------------------------------ */
 
+/*
+ * Regions marked on disk for at least one peer (its bits, or a hot
+ * extent): what a crash now would resync.
+ */
 static u64 mx_dirty_any(struct mx_source *src)
 {
 	u64 nr = src->meta.nr_regions, n;
@@ -1385,6 +1401,7 @@ static u64 mx_dirty_any(struct mx_source *src)
 	for (i = 0; i < src->nr_peers; i++)
 		bitmap_or(src->scratch, src->scratch,
 			  src->meta.bits[src->peers[i].conf.node_id], nr);
+	mx_meta_or_hot_locked(&src->meta, src->scratch);
 	n = bitmap_weight(src->scratch, nr);
 	spin_unlock(&src->meta.lock);
 	spin_unlock_irqrestore(&src->lock, flags);

@@ -28,14 +28,20 @@
 /* The disconnect message waits this long at most for the connection to go. */
 #define MX_DISCONNECT_WAIT	(10 * HZ)
 /*
- * Lazy clearing (source.c, mx_sweep): up to MX_HOT_REGIONS regions stay
- * marked while the mirror is busy (the worst case to resync after a crash:
- * 256 MiB with 64 KiB regions); past that, regions idle for a sweep period
- * are cleared; after MX_IDLE_PERIODS periods without writes, all are.
+ * Clearing (source.c, mx_sweep): every sweep period, the bits of regions
+ * durable on every node are cleared; the hot set keeps up to the hot_set
+ * option's worth of 4 MiB extents marked on disk while the mirror is
+ * written (MX_DEFAULT_HOT_SET, args.h), and cools all of them after
+ * MX_IDLE_PERIODS periods without writes. A write that continues a
+ * sequential stream (the MX_SEQ_RUN-th in a row or later to start where
+ * the one before ended: random writes do that by chance) marks
+ * MX_HEAT_AHEAD extents past its own, so the stream's next writes find
+ * theirs on disk.
  */
 #define MX_SWEEP_PERIOD		(HZ)
-#define MX_HOT_REGIONS		4096
 #define MX_IDLE_PERIODS		3
+#define MX_HEAT_AHEAD		2
+#define MX_SEQ_RUN		4
 /* A sweep waits this long for its FLUSH acks: past MX_REQ_TIMEOUT. */
 #define MX_SWEEP_FLUSH_TIMEOUT	(MX_REQ_TIMEOUT + 5 * HZ)
 /* Resync regions in flight per peer. */
@@ -118,13 +124,6 @@ struct mx_peer {
 	bool dead;			/* connection failing, no new sends */
 	struct list_head sendq;
 	unsigned long *oos;		/* regions needing resync */
-	/*
-	 * Regions the resync copied to this peer whose bits are still set:
-	 * the next sweep clears them eagerly (after its flush), hot or not,
-	 * so that a resync interrupted by a source crash continues with what
-	 * is left. Under src->lock.
-	 */
-	unsigned long *rs_copied;
 	u64 resync_total, resync_done;
 	bool resync_announce;		/* tell the target: Inconsistent */
 	u64 resynced_bytes;		/* since load, for status and tests */
@@ -218,6 +217,9 @@ struct mx_source {
 	 */
 	unsigned long *unflushed;
 	u32 idle_periods;		/* sweeps since the last write */
+	u64 hot_limit;			/* hot extents kept while busy */
+	sector_t seq_next;		/* where a sequential write starts */
+	u32 seq_run;			/* writes in a row that started there */
 	u32 admit_holds;		/* handshakes deciding: admit nothing */
 	unsigned long *scratch;
 	/*
