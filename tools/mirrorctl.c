@@ -48,6 +48,9 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --resync-rate RATE       resync limit: KiB/s, or 100M, 1G/s\n"
 	  "                           (0 = unlimited)\n"
 	  "  --async-limit SIZE       async queue bound (1M..16G)\n"
+	  "  --hot-set MIB            intent-log hot set, MiB 0..16777216:\n"
+	  "                           bounds the resync after a source crash\n"
+	  "                           (kernel default 1024)\n"
 	  "  --on-congestion block|behind\n"
 	  "  --on-disconnect continue|suspend\n"
 	  "  --auth KEYDESC           kernel keyring key holding the secret\n"
@@ -124,6 +127,8 @@ static const struct mx_verb mx_verbs[] = {
 	  "change settings: config, and the running mirror",
 	  "  --resync-rate RATE       applied at once (message)\n"
 	  "  --async-limit SIZE       applied by reloading the table\n"
+	  "  --hot-set MIB            applied by reloading the table\n"
+	  "  --no-hot-set             the kernel's default hot set again\n"
 	  "  --on-congestion block|behind\n"
 	  "  --on-disconnect continue|suspend\n"
 	  "  --peer ID,HOST:PORT[,sync|async]   add or change a peer\n"

@@ -18,7 +18,7 @@ enum {
 	O_ROLE = 256, O_NODE, O_DATA, O_META, O_REGION, O_PEER, O_LISTEN,
 	O_RATE, O_ALIMIT, O_CONG, O_DISC, O_AUTH, O_NOAUTH, O_CSUM, O_NOCSUM,
 	O_CLEAN, O_KEEP, O_FORCE, O_NOSTART, O_RMPEER, O_WIPE, O_CHECK, O_ALL,
-	O_DRYRUN,
+	O_DRYRUN, O_HOTSET, O_NOHOTSET,
 };
 
 #define MX_SETTING_OPTS							\
@@ -26,6 +26,7 @@ enum {
 	{ "listen", required_argument, NULL, O_LISTEN },		\
 	{ "resync-rate", required_argument, NULL, O_RATE },		\
 	{ "async-limit", required_argument, NULL, O_ALIMIT },		\
+	{ "hot-set", required_argument, NULL, O_HOTSET },		\
 	{ "on-congestion", required_argument, NULL, O_CONG },		\
 	{ "on-disconnect", required_argument, NULL, O_DISC },		\
 	{ "auth", required_argument, NULL, O_AUTH },			\
@@ -44,6 +45,12 @@ static int mx_setting(struct mx_conf *c, int opt, const char *arg)
 		return mx_conf_set(c, "resync_rate", arg, "--resync-rate");
 	case O_ALIMIT:
 		return mx_conf_set(c, "async_limit", arg, "--async-limit");
+	case O_HOTSET:
+		return mx_conf_set(c, "hot_set", arg, "--hot-set");
+	case O_NOHOTSET:
+		c->has_hot_set = false;
+		c->hot_set = 0;
+		return 0;
 	case O_CONG:
 		return mx_conf_set(c, "on_congestion", arg, "--on-congestion");
 	case O_DISC:
@@ -868,6 +875,7 @@ int mx_cmd_set(int argc, char **argv)
 		{ "remove-peer", required_argument, NULL, O_RMPEER },
 		{ "no-auth", no_argument, NULL, O_NOAUTH },
 		{ "no-data-csum", no_argument, NULL, O_NOCSUM },
+		{ "no-hot-set", no_argument, NULL, O_NOHOTSET },
 		MX_SETTING_OPTS,
 		{ NULL, 0, NULL, 0 },
 	};

@@ -11,6 +11,7 @@
  *   listen = 0.0.0.0:7789
  *   peer.1 = 10.0.0.2:7789 sync
  *   resync_rate = 100000
+ *   hot_set = 4096
  */
 #include <ctype.h>
 #include <errno.h>
@@ -164,7 +165,7 @@ static void mx_strip_comment(char *line)
 enum {
 	K_NAME, K_NODE_ID, K_ROLE, K_DATA, K_META, K_REGION, K_LISTEN,
 	K_ASYNC_LIMIT, K_ON_CONGESTION, K_ON_DISCONNECT, K_RESYNC_RATE,
-	K_AUTH, K_DATA_CSUM, K_META_UUID,
+	K_AUTH, K_DATA_CSUM, K_META_UUID, K_HOT_SET,
 };
 
 static const char * const mx_keys[] = {
@@ -174,7 +175,7 @@ static const char * const mx_keys[] = {
 	[K_ASYNC_LIMIT] = "async_limit", [K_ON_CONGESTION] = "on_congestion",
 	[K_ON_DISCONNECT] = "on_disconnect", [K_RESYNC_RATE] = "resync_rate",
 	[K_AUTH] = "auth", [K_DATA_CSUM] = "data_csum",
-	[K_META_UUID] = "meta_uuid",
+	[K_META_UUID] = "meta_uuid", [K_HOT_SET] = "hot_set",
 };
 
 /*
@@ -233,6 +234,16 @@ static int mx_conf_key(struct mx_conf *c, int k, const char *v,
 		if (mx_parse_rate(what, v, 16ULL << 20, &n))
 			return -1;
 		c->resync_rate = n;
+		return 0;
+	case K_HOT_SET:
+		if (mx_parse_u64(v, &n))
+			return mx_fail("bad %s '%s': expected a whole number of MiB from 0 to %u",
+				       what, v, MX_MAX_HOT_SET);
+		if (n > MX_MAX_HOT_SET)
+			return mx_fail("%s '%s' out of range: must be from 0 to %u MiB (16 TiB); leave it out for the kernel's default (1024)",
+				       what, v, MX_MAX_HOT_SET);
+		c->hot_set = n;
+		c->has_hot_set = true;
 		return 0;
 	case K_AUTH:
 		if (strpbrk(v, " \t"))
@@ -416,6 +427,8 @@ int mx_conf_format(const struct mx_conf *c, char *buf, size_t len)
 		   c->congestion_behind ? "behind" : "block");
 	mx_bprintf(&b, "on_disconnect = %s\n",
 		   c->disconnect_suspend ? "suspend" : "continue");
+	if (c->has_hot_set)
+		mx_bprintf(&b, "hot_set = %u\n", c->hot_set);
 	if (c->auth[0])
 		mx_bprintf(&b, "auth = %s\n", c->auth);
 	mx_bprintf(&b, "data_csum = %s\n", c->data_csum ? "yes" : "no");
@@ -610,6 +623,10 @@ static void mx_conf_opts(const struct mx_conf *c, bool source,
 		}
 		if (c->resync_rate) {
 			mx_bprintf(&w, " resync_rate %u", c->resync_rate);
+			count += 2;
+		}
+		if (c->has_hot_set) {
+			mx_bprintf(&w, " hot_set %u", c->hot_set);
 			count += 2;
 		}
 	}

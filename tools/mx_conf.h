@@ -23,6 +23,7 @@
 #define MX_DEFAULT_CONF_DIR	"/etc/mirrorx"
 #define MX_CONF_MAX		65536	/* config file text */
 #define MX_TABLE_LEN		4096	/* table parameters, as MX_DM_PARAMS_LEN */
+#define MX_MAX_HOT_SET		16777216U	/* MiB (16 TiB), the kernel's bound */
 
 enum mx_role {
 	MX_ROLE_NONE,
@@ -52,6 +53,12 @@ struct mx_conf {
 	uint32_t resync_rate;		/* KiB/s */
 	char auth[MX_KEY_LEN];		/* key description */
 	bool data_csum;
+	/*
+	 * hot_set MiB: 0 is a value (no hot set), so "not set" (the kernel's
+	 * default, 1024) is has_hot_set false.
+	 */
+	bool has_hot_set;
+	uint32_t hot_set;		/* MiB, 0..MX_MAX_HOT_SET */
 	/* Superblock UUID last seen on meta_dev (hex; "" not known yet). */
 	char meta_uuid[33];
 };

@@ -171,6 +171,8 @@ static struct json_object *mx_conf_obj(const struct mx_conf *c)
 	mx_put(o, "resync_rate_kib", json_object_new_int64(c->resync_rate));
 	mx_put(o, "async_limit_bytes", c->async_limit ?
 	       mx_u64(c->async_limit) : NULL);
+	mx_put(o, "hot_set_mib", c->has_hot_set ?
+	       json_object_new_int64(c->hot_set) : NULL);
 	mx_put(o, "on_congestion", json_object_new_string(c->congestion_behind ?
 							  "behind" : "block"));
 	mx_put(o, "on_disconnect", json_object_new_string(c->disconnect_suspend ?

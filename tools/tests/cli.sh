@@ -72,6 +72,9 @@ bad 2 "bad size '12Q' for region size" create mx --role source --region-size 12Q
 bad 2 "bad size 'lots' for --async-limit" create mx --role source --async-limit lots --data /dev/a --meta /dev/b
 bad 2 "--async-limit '100K' out of range" create mx --role source --async-limit 100K --data /dev/a --meta /dev/b
 bad 2 "bad rate '-5' for --resync-rate" create mx --role source --resync-rate -5 --data /dev/a --meta /dev/b
+bad 2 "--hot-set '16777217' out of range: must be from 0 to 16777216 MiB" create mx --role source --hot-set 16777217 --data /dev/a --meta /dev/b
+bad 2 "bad --hot-set '1G': expected a whole number of MiB" create mx --role source --hot-set 1G --data /dev/a --meta /dev/b
+bad 2 "needs a value" create mx --role source --data /dev/a --meta /dev/b --hot-set
 bad 2 "bad address '10.0.0.2'" create mx --role source --peer 1,10.0.0.2 --data /dev/a --meta /dev/b
 bad 2 "bad peer" create mx --role source --peer 10.0.0.2:7789 --data /dev/a --meta /dev/b
 bad 2 "bad mode 'fast'" create mx --role source --peer 1,10.0.0.2:7789,fast --data /dev/a --meta /dev/b
@@ -88,6 +91,8 @@ bad 2 "bad peer: node id 12 out of range" resync mx 12
 bad 2 "missing NAME and PEER" resume mx
 bad 2 "nothing to set" set mx
 bad 2 "bad rate 'fast' for --resync-rate" set mx --resync-rate fast
+bad 2 "bad --hot-set 'big'" set mx --hot-set big
+bad 2 "option '--hot' is abbreviated" set mx --hot 10
 bad 2 "bad number '99' for --check-peers|--check-peers seconds 99999 out of range" promote mx --check-peers 99999
 
 # Long options by their full name only: --f must not mean --force.

@@ -195,6 +195,26 @@ if run 0 set mx --async-limit 8M; then
 	expect "$MIRRORX_CONF_DIR/mx.conf" "^async_limit = 8388608" "set saves what applied"
 	expect "$MX_FAKEDM/mx/table" "async_limit 8388608" "set reloads the table"
 fi
+# hot_set: by a reload (no message); 0 is a value; --no-hot-set drops it.
+if run 0 set mx --hot-set 0; then
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^hot_set = 0$" "set --hot-set 0 saved"
+	expect "$MX_FAKEDM/mx/table" " sync 4 async_limit 8388608 hot_set 0$" "set --hot-set reloads the table"
+	n=$((n + 1))
+	! grep -q hot_set "$MX_FAKEDM/mx/messages" 2>/dev/null || fail "set --hot-set sent a message"
+fi
+cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
+if run 2 set mx --hot-set 16777217; then
+	expect "$tmp/err" "--hot-set '16777217' out of range: must be from 0 to 16777216 MiB" "set --hot-set out of range"
+fi
+expect "$MIRRORX_CONF_DIR/mx.conf" "^hot_set = 0$" "a refused --hot-set changes nothing"
+n=$((n + 1))
+cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "a refused --hot-set reloaded the table"
+if run 0 set mx --no-hot-set; then
+	n=$((n + 1))
+	! grep -q hot_set "$MIRRORX_CONF_DIR/mx.conf" "$MX_FAKEDM/mx/table" ||
+		fail "--no-hot-set left hot_set: $(grep hot_set "$MIRRORX_CONF_DIR/mx.conf" "$MX_FAKEDM/mx/table")"
+	expect "$MX_FAKEDM/mx/table" " sync 2 async_limit 8388608$" "--no-hot-set: the kernel's default"
+fi
 
 # A running target whose new table fails: the old one comes back.
 if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
@@ -409,7 +429,8 @@ rm -f "$MX_FAKEDM/fail-message"
 
 # ---- dump: the effective config ----
 reset
-conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync # B" "resync_rate = 100"
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync # B" "resync_rate = 100" \
+	"hot_set = 2048"
 conf my target 1 /dev/c /dev/d "peer.0 = 10.0.0.1:7789 async" "listen = 10.0.0.3:7789"
 dev my mirrorx-recv "/dev/c /dev/d 10.0.0.3:7789" "target Consistent 128 0/4096 1 0 Connected InSync - 0 0/0 0 0 0"
 dev orphan mirrorx "/dev/x /dev/y 128 1 1 1.2.3.4:5 sync" "source UpToDate 128 0/4096 1 1 Connected InSync sync 0 0/0 0 0 0"
@@ -417,14 +438,15 @@ if run 0 dump mx; then
 	expect "$tmp/out" "^region_size = 64K$" "dump fills in defaults"
 	expect "$tmp/out" "^peer.1 = 10.0.0.2:7789 sync$" "dump: no comments in values"
 	expect "$tmp/out" "^on_disconnect = continue$" "dump: every key"
+	expect "$tmp/out" "^hot_set = 2048$" "dump: hot_set"
 fi
 if run 0 dump --all; then
 	n=$((n + 1))
 	[ "$(grep -c '^name = ' "$tmp/out")" = 2 ] || fail "dump --all: not the two configured mirrors: $(cat "$tmp/out")"
 fi
-json 0 'len(d) == 1 and d[0]["config"]["resync_rate_kib"] == 100 and d[0]["config"]["region_bytes"] == 65536 and d[0]["config"]["peers"] == [{"id": 1, "address": "10.0.0.2:7789", "mode": "sync"}]' \
+json 0 'len(d) == 1 and d[0]["config"]["resync_rate_kib"] == 100 and d[0]["config"]["hot_set_mib"] == 2048 and d[0]["config"]["region_bytes"] == 65536 and d[0]["config"]["peers"] == [{"id": 1, "address": "10.0.0.2:7789", "mode": "sync"}]' \
 	"dump --json" dump mx --json
-json 0 '[m["name"] for m in d] == ["mx", "my"] and d[1]["config"]["listen"] == "10.0.0.3:7789" and d[1]["active"]' \
+json 0 '[m["name"] for m in d] == ["mx", "my"] and d[1]["config"]["listen"] == "10.0.0.3:7789" and d[1]["config"]["hot_set_mib"] is None and d[1]["active"]' \
 	"dump --all --json" dump --all --json
 json 3 'd[0]["error"]["code"] == 3 and d[0]["config"] is None' "dump of a mirror without config" dump orphan --json
 json 0 'd[2]["config"] is None and d[0]["config"]["name"] == "mx"' "status carries the config" status --json --sample-ms 0
@@ -529,6 +551,17 @@ if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
 	run 0 adjust mx
 	expect "$MX_FAKEDM/mx/table" "10.0.0.3:7789 sync .*on_disconnect suspend.*resync_rate 200" "adjust: reloaded"
 	if run 0 adjust mx; then expect "$tmp/out" "in line with its config" "adjust after the reload: nothing"; fi
+	# hot_set is a table option: a reload, never a message.
+	echo "hot_set = 512" >>"$cf"
+	if run 0 adjust mx --dry-run; then
+		expect "$tmp/out" "would reload the mirrorx table" "adjust --dry-run: hot_set reloads"
+		expect "$tmp/out" "config: .* 6 on_disconnect suspend resync_rate 200 hot_set 512$" "adjust --dry-run: hot_set in the table"
+	fi
+	run 0 adjust mx
+	expect "$MX_FAKEDM/mx/table" " 6 on_disconnect suspend resync_rate 200 hot_set 512$" "adjust: hot_set reloaded"
+	n=$((n + 1))
+	! grep -q hot_set "$MX_FAKEDM/mx/messages" || fail "adjust sent hot_set as a message"
+	if run 0 adjust mx; then expect "$tmp/out" "in line with its config" "adjust after hot_set: nothing"; fi
 	# set's message is remembered too: adjust then has nothing to do.
 	run 0 set mx --resync-rate 300
 	if run 0 adjust --all; then expect "$tmp/out" "mx: in line with its config" "adjust after set"; fi

@@ -169,7 +169,8 @@ static const char good_conf[] =
 	"on_congestion = behind\n"
 	"on_disconnect = suspend\n"
 	"auth = mirrorx:secret\n"
-	"data_csum = no\n";
+	"data_csum = no\n"
+	"hot_set = 4096\n";
 
 static void test_conf(void)
 {
@@ -188,6 +189,7 @@ static void test_conf(void)
 	CHECK(c.resync_rate == 100000 && c.async_limit == 32 << 20);
 	CHECK(c.congestion_behind && c.disconnect_suspend && !c.data_csum);
 	CHECK_STR(c.auth, "mirrorx:secret");
+	CHECK(c.has_hot_set && c.hot_set == 4096);
 
 	/* Round trip through the writer. */
 	CHECK(!mx_conf_format(&c, text, sizeof(text)));
@@ -196,7 +198,7 @@ static void test_conf(void)
 
 	/* Table lines of both roles. */
 	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
-	CHECK_STR(p, "/dev/vda /dev/vdb 256 2 0 10.77.0.1:7789 sync 2 [fd00::3]:7000 async 12 async_limit 33554432 on_congestion behind on_disconnect suspend resync_rate 100000 auth mirrorx:secret node_id 1");
+	CHECK_STR(p, "/dev/vda /dev/vdb 256 2 0 10.77.0.1:7789 sync 2 [fd00::3]:7000 async 14 async_limit 33554432 on_congestion behind on_disconnect suspend resync_rate 100000 hot_set 4096 auth mirrorx:secret node_id 1");
 	CHECK(!mx_conf_target_params(&c, p, sizeof(p)));
 	CHECK_STR(p, "/dev/vda /dev/vdb 10.77.0.2:7789 4 auth mirrorx:secret node_id 1");
 
@@ -271,6 +273,70 @@ static void test_conf(void)
 	CHECK(mx_conf_set(&c, "on_congestion", "drop", NULL));
 	CHECK(mx_conf_set(&c, "auth", "a b", NULL));
 	CHECK(mx_conf_set(&c, "nokey", "1", NULL));
+}
+
+/* hot_set (MiB): 0 is a value, absent is the kernel's default. */
+#define HOT_CONF "name=mx\nnode_id=0\nrole=source\ndata_dev=/a\n" \
+	"meta_dev=/b\npeer.1=10.0.0.2:7789\n"
+
+static void test_conf_hot_set(void)
+{
+	struct mx_conf c, d;
+	char text[4096], p[1024];
+
+	/* Absent: nothing in the file text, nothing in the table. */
+	CHECK(!mx_conf_parse(HOT_CONF, "f.conf", &c));
+	CHECK(!c.has_hot_set);
+	CHECK(!mx_conf_format(&c, text, sizeof(text)));
+	CHECK(!strstr(text, "hot_set"));
+	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/a /b 128 1 1 10.0.0.2:7789 sync");
+
+	/* 0 (no hot set) is written, emitted and read back. */
+	CHECK(!mx_conf_parse(HOT_CONF "hot_set = 0\n", "f.conf", &c));
+	CHECK(c.has_hot_set && c.hot_set == 0);
+	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/a /b 128 1 1 10.0.0.2:7789 sync 2 hot_set 0");
+	CHECK(!mx_conf_format(&c, text, sizeof(text)));
+	CHECK(strstr(text, "\nhot_set = 0\n") != NULL);
+	CHECK(!mx_conf_parse(text, "rt", &d));
+	CHECK(!memcmp(&c, &d, sizeof(c)));
+
+	/* The largest, with the other options: the count covers it. */
+	CHECK(!mx_conf_parse(HOT_CONF "hot_set = 16777216\nresync_rate = 5\n"
+			     "data_csum = yes\n", "f.conf", &c));
+	CHECK(c.hot_set == MX_MAX_HOT_SET);
+	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/a /b 128 1 1 10.0.0.2:7789 sync 5 resync_rate 5 hot_set 16777216 data_csum");
+	CHECK(!mx_conf_format(&c, text, sizeof(text)));
+	CHECK(!mx_conf_parse(text, "rt", &d));
+	CHECK(!memcmp(&c, &d, sizeof(c)));
+	/* Source only: a target's table never names it. */
+	CHECK(!mx_conf_target_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/a /b 0.0.0.0:7789 3 data_csum node_id 0");
+
+	/* Refused: out of range, not plain MiB, twice; errors say which. */
+	CHECK(mx_conf_parse(HOT_CONF "hot_set = 16777217\n", "f.conf", &c));
+	CHECK_ERR("f.conf line 7: hot_set '16777217' out of range: must be from 0 to 16777216 MiB");
+	CHECK_ERR("leave it out for the kernel's default (1024)");
+	CHECK(mx_conf_parse(HOT_CONF "hot_set = 1G\n", "f.conf", &c));
+	CHECK_ERR("f.conf line 7: bad hot_set '1G': expected a whole number of MiB from 0 to 16777216");
+	CHECK(mx_conf_parse(HOT_CONF "hot_set = -1\n", "f.conf", &c));
+	CHECK_ERR("bad hot_set '-1'");
+	CHECK(mx_conf_parse(HOT_CONF "hot_set =\n", "f.conf", &c));
+	CHECK_ERR("bad hot_set ''");
+	CHECK(mx_conf_parse(HOT_CONF "hot_set = 1\nhot_set = 2\n", "f.conf",
+			    &c));
+	CHECK_ERR("line 8: duplicate key 'hot_set'");
+	/* The command line's option is named, and a refusal changes nothing. */
+	mx_conf_init(&c);
+	CHECK(!mx_conf_set(&c, "hot_set", "2048", "--hot-set"));
+	CHECK(c.has_hot_set && c.hot_set == 2048);
+	CHECK(mx_conf_set(&c, "hot_set", "99999999", "--hot-set"));
+	CHECK_ERR("--hot-set '99999999' out of range");
+	CHECK(mx_conf_set(&c, "hot_set", "4096M", "--hot-set"));
+	CHECK_ERR("bad --hot-set '4096M'");
+	CHECK(c.has_hot_set && c.hot_set == 2048);
 }
 
 /* Issue 14, defect 8: comments, option names in errors, rate suffixes. */
@@ -659,6 +725,7 @@ int main(void)
 	test_format();
 	test_conf();
 	test_conf_user();
+	test_conf_hot_set();
 	test_progress();
 	test_conf_files();
 	test_status();
