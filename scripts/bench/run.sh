@@ -66,11 +66,12 @@ GUEST=$BENCH/guest.sh
 KO=$TOP/dm-mirrorx/dm-mirrorx.ko
 
 QUICK=${QUICK:-0}
+# BENCH_CRASH set but empty: no crash test.
 if [ "$QUICK" = 1 ]; then
 	# Two rounds: the smoke run exercises medians and spreads too.
 	: "${BENCH_REPS:=2}"
 	: "${BENCH_CONFIGS:=linear mx-sync mx-async drbd-C}"
-	: "${BENCH_CRASH:=mx-sync}"
+	: "${BENCH_CRASH=mx-sync}"
 	: "${BENCH_PERF_SIZE:=64M}"
 	: "${BENCH_CRASH_SIZE:=128M}"
 	: "${BENCH_RUNTIME:=3}"
@@ -86,7 +87,7 @@ else
 	# resync (up to the 4.8 GiB activity log) would take most of an hour.
 	# What DRBD resyncs after a crash is its activity log, the same for
 	# protocols A and C: one DRBD row (~13 min on a loaded host) is enough.
-	: "${BENCH_CRASH:=mx-sync mx-async drbd-C-tuned}"
+	: "${BENCH_CRASH=mx-sync mx-async drbd-C-tuned}"
 	: "${BENCH_PERF_SIZE:=1G}"
 	: "${BENCH_CRASH_SIZE:=8G}"
 	: "${BENCH_RUNTIME:=20}"
