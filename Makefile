@@ -45,6 +45,7 @@ kunit: deps
 
 utest: tools
 	$(MAKE) -C tools test
+	python3 scripts/bench/test_report.py
 
 integration: all
 	tests/run.sh $(TESTS)

@@ -5,19 +5,28 @@
 scripts/bench/report.py RUNDIR OUTBASE
 
 RUNDIR holds what scripts/bench/run.sh wrote:
-  meta.json           settings of the run (sizes, fio jobs, DRBD configs...)
-  measurements.jsonl  one object a line: {"config", "metric", "value"} or
-                      {"config", "metric": "*", "na": "reason"}; config
-                      "floor" holds the physical floor's components.
+  meta.json           settings of the run (sizes, fio jobs, DRBD configs,
+                      "reps": the number of rounds...)
+  measurements.jsonl  one object a line: {"config", "metric", "value",
+                      "rep", "load1"} or {"config", "metric": "*" or a
+                      metric, "na": "reason", "rep"}; config "floor" holds
+                      the physical floor's components. "rep" is the round
+                      (1..reps) the figure comes from, "load1" the host's
+                      1-minute load average when it was taken. A record
+                      without "rep" counts as round 1 (older runs).
 Writes OUTBASE.json, OUTBASE.txt (the table, also printed on stdout) and
 OUTBASE.png (gnuplot, when gnuplot is installed).
 
-Ratios are value / reference for every metric: read them with the metric's
+Every figure is the median over the rounds that measured it; its spread is
+(max - min) / median (the table's "spread" column, in percent), and the
+JSON keeps min, max, n and every value (stats). Ratios are ratios of
+medians, value / reference for every metric: read them with the metric's
 direction ("higher" or "lower" is better) in mind.
 """
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 
@@ -48,9 +57,13 @@ KINDS = {
 
 
 def load(rundir):
+    """meta, samples {config: {metric: [(rep, value, load1)]}}, na.
+
+    na maps a config (whole row) or (config, metric) to [(rep, reason)].
+    """
     with open(os.path.join(rundir, "meta.json")) as f:
         meta = json.load(f)
-    values, na = {}, {}
+    samples, na = {}, {}
     with open(os.path.join(rundir, "measurements.jsonl")) as f:
         for line in f:
             line = line.strip()
@@ -58,14 +71,46 @@ def load(rundir):
                 continue
             r = json.loads(line)
             c = r["config"]
+            n = r.get("rep", 1)
             if "na" in r:
-                if r["metric"] == "*":
-                    na.setdefault(c, r["na"])
-                else:
-                    na.setdefault((c, r["metric"]), r["na"])
+                k = c if r["metric"] == "*" else (c, r["metric"])
+                na.setdefault(k, []).append((n, r["na"]))
             elif r.get("value") is not None:
-                values.setdefault(c, {})[r["metric"]] = r["value"]
-    return meta, values, na
+                samples.setdefault(c, {}).setdefault(r["metric"], []).append(
+                    (n, r["value"], r.get("load1")))
+    return meta, samples, na
+
+
+def stats(s):
+    """Median, min, max, spread ((max - min) / median) of [(rep, v, load)]."""
+    s = sorted(s, key=lambda x: x[0])
+    v = [x[1] for x in s]
+    med = statistics.median(v)
+    lo, hi = min(v), max(v)
+    if med:
+        spread = (hi - lo) / abs(med)
+    else:
+        spread = 0.0 if hi == lo else None
+    return {"n": len(v), "median": med, "min": lo, "max": hi,
+            "spread": spread, "values": v, "reps": [x[0] for x in s],
+            "load1": [x[2] for x in s]}
+
+
+def summarize(samples):
+    """{config: {metric: stats}} and the medians {config: {metric: v}}."""
+    st = {c: {m: stats(s) for m, s in ms.items()}
+          for c, ms in samples.items()}
+    med = {c: {m: x["median"] for m, x in ms.items()} for c, ms in st.items()}
+    return st, med
+
+
+def load_of(ms):
+    """Host load over a row's records: median, min, max, n (or None)."""
+    ls = [x for s in ms.values() for x in s["load1"] if x is not None]
+    if not ls:
+        return None
+    return {"median": statistics.median(ls), "min": min(ls), "max": max(ls),
+            "n": len(ls)}
 
 
 def floors(fl):
@@ -132,7 +177,15 @@ def fmt_r(v):
     return "-" if v is None else "%.2fx" % v
 
 
-def build(meta, values, na):
+def fmt_s(st):
+    """A figure's spread for the table: "12%", "-" for a single value."""
+    if st is None or st["n"] < 2 or st["spread"] is None:
+        return "-"
+    return "%.0f%%" % (100 * st["spread"])
+
+
+def build(meta, samples, na):
+    st, values = summarize(samples)
     fl = values.get("floor", {})
     derived = floors(fl)
     linear = values.get("linear", {})
@@ -140,16 +193,24 @@ def build(meta, values, na):
     for name in meta["configs"]:
         kind, mode, ref_d, ref_t = KINDS[name]
         vals = values.get(name, {})
-        reason = na.get(name)
+        # A row is n/a when no round measured anything; a round that
+        # failed in a row that has figures is listed under "failures".
+        fails = sorted(na.get(name, []))
+        reason = fails[0][1] if fails and not vals else None
         c = {"name": name, "kind": kind, "mode": mode,
              "status": "n/a" if reason else "ok", "reason": reason,
-             "metrics": {}, "ratios": {}, "notes": {}}
+             "metrics": {}, "ratios": {}, "notes": {},
+             "stats": st.get(name, {}),
+             "load1": load_of(st.get(name, {})),
+             "failures": [] if reason else [
+                 {"rep": n, "reason": r} for n, r in fails]}
         for key, _, _, _ in METRICS:
             v = vals.get(key)
             c["metrics"][key] = v
             if v is None and not reason:
-                c["notes"][key] = na.get(
-                    (name, key), "no replication" if kind == "dm-linear"
+                why = na.get((name, key))
+                c["notes"][key] = why[0][1] if why else (
+                    "no replication" if kind == "dm-linear"
                     else "not measured")
             rd = values.get(ref_d, {}).get(key) if ref_d else None
             rt = values.get(ref_t, {}).get(key) if ref_t else None
@@ -164,17 +225,21 @@ def build(meta, values, na):
         for k, v in vals.items():
             if k not in c["metrics"]:
                 c["notes"][k] = v
+        if c["load1"]:
+            c["notes"]["load1"] = c["load1"]["median"]
         configs.append(c)
     return {
         "schema": "dm-mirrorx-bench/1",
         "timestamp": meta.get("timestamp"),
         "quick": meta.get("quick"),
         "git": meta.get("git"),
+        "reps": meta.get("reps", 1),
         "host": meta.get("host"),
         "settings": meta.get("settings"),
         "metrics": [{"key": k, "label": lab, "unit": u, "better": b}
                     for k, lab, u, b in METRICS],
-        "floor": {"measured": fl, "derived": derived},
+        "floor": {"measured": fl, "derived": derived,
+                  "stats": st.get("floor", {})},
         "configs": configs,
     }
 
@@ -183,13 +248,17 @@ def table(res):
     out = []
     s = res["settings"] or {}
     h = res["host"] or {}
+    reps = res.get("reps") or 1
     out.append("dm-mirrorx benchmark %s (%s run; %s, %s guests, disks "
                "cache=%s; host %s cores, load %s -> %s)" % (
                    res["timestamp"], "QUICK" if res["quick"] else "full",
                    s.get("accel"), s.get("guests"), s.get("disk_cache"),
                    h.get("nproc"), h.get("load_start"), h.get("load_end")))
+    out.append("%d round%s, every configuration once per round (interleaved); "
+               "figures are medians over the rounds, spread = (max - min) / "
+               "median." % (reps, "" if reps == 1 else "s"))
     out.append("Absolute figures are noisy (TCG guests on a shared host): "
-               "compare ratios.")
+               "compare ratios (ratios of medians).")
     fl = res["floor"]["measured"]
     dv = res["floor"]["derived"]
     out.append("Physical floor, same run: local QD1 p50 %s us, remote QD1 "
@@ -218,8 +287,9 @@ def table(res):
         out.append("== %s (%s, %s is better)%s" % (
             label, unit, better,
             "; floor %s" % fmt(f, unit) if f is not None else ""))
-        out.append("%-14s %10s %9s %9s %9s %9s" % (
-            "config", unit, "x linear", "x DRBD", "x tuned", "x floor"))
+        out.append("%-14s %10s %6s %9s %9s %9s %9s" % (
+            "config", unit, "spread", "x linear", "x DRBD", "x tuned",
+            "x floor"))
         for c in res["configs"]:
             v = c["metrics"][key]
             r = c["ratios"][key]
@@ -230,28 +300,53 @@ def table(res):
                 out.append("%-14s %10s   (%s)" % (
                     c["name"], "-", c["notes"].get(key, "")))
                 continue
+            st = c["stats"].get(key)
             extra = ""
+            if st and st["n"] != reps:
+                extra += "  (n=%d)" % st["n"]
             if key == "crash_resync_MiB" and \
                     c["notes"].get("crash_written_MiB") is not None:
-                extra = "  (%s MiB written before the crash)" % fmt(
+                extra += "  (%s MiB written before the crash)" % fmt(
                     c["notes"]["crash_written_MiB"])
-            out.append("%-14s %10s %9s %9s %9s %9s%s" % (
-                c["name"], fmt(v, unit), fmt_r(r["linear"]),
+            out.append("%-14s %10s %6s %9s %9s %9s %9s%s" % (
+                c["name"], fmt(v, unit), fmt_s(st), fmt_r(r["linear"]),
                 fmt_r(r["drbd"]), fmt_r(r["drbd_tuned"]), fmt_r(r["floor"]),
                 extra))
+    jobs = ("qd1", "qd32", "seq")
     rows = [c for c in res["configs"] if c["status"] == "ok" and any(
-        "%s_meta_writes_per_k" % j in c["notes"] for j in ("qd1", "qd32",
-                                                          "seq"))]
+        "%s_meta_writes_per_k" % j in c["notes"] for j in jobs)]
     if rows:
         out.append("")
         out.append("== where time goes: metadata-disk writes per 1000 "
                    "application writes (mirrorx intent log, DRBD activity "
-                   "log; 0 for dm-linear)")
-        out.append("%-14s %9s %9s %9s" % ("config", "QD1", "QD32", "seq"))
+                   "log; 0 for dm-linear), median (spread)")
+        out.append("%-14s %14s %14s %14s" % ("config", "QD1", "QD32", "seq"))
         for c in rows:
-            out.append("%-14s %9s %9s %9s" % ((c["name"],) + tuple(
-                fmt(c["notes"].get("%s_meta_writes_per_k" % j))
-                for j in ("qd1", "qd32", "seq"))))
+            cells = []
+            for j in jobs:
+                k = "%s_meta_writes_per_k" % j
+                v = c["notes"].get(k)
+                cells.append("-" if v is None else "%s (%s)" % (
+                    fmt(v), fmt_s(c["stats"].get(k))))
+            out.append("%-14s %14s %14s %14s" % ((c["name"],) + tuple(cells)))
+    rows = [c for c in res["configs"] if c.get("load1")]
+    if rows:
+        out.append("")
+        out.append("== host load: 1-minute load average at the end of each "
+                   "of the row's jobs (host has %s cores)" % h.get("nproc"))
+        out.append("%-14s %7s %7s %7s %7s" % (
+            "config", "median", "min", "max", "records"))
+        for c in rows:
+            ld = c["load1"]
+            out.append("%-14s %7.2f %7.2f %7.2f %7d" % (
+                c["name"], ld["median"], ld["min"], ld["max"], ld["n"]))
+    fails = [(c["name"], x) for c in res["configs"] for x in c["failures"]]
+    if fails:
+        out.append("")
+        out.append("== failed rounds (their figures are missing from the "
+                   "medians)")
+        for name, x in fails:
+            out.append("%-14s round %s: %s" % (name, x["rep"], x["reason"]))
     return "\n".join(out) + "\n"
 
 
@@ -263,9 +358,17 @@ def chart(res, png, workdir):
     names = [c["name"] for c in res["configs"]]
     dat = os.path.join(workdir, "chart.dat")
     with open(dat, "w") as f:
-        f.write("# config " + " ".join(k for k, _, _, _ in METRICS) + "\n")
+        # Per metric three columns: median, min, max over the rounds.
+        f.write("# config index " + " ".join(
+            "%s %s_min %s_max" % (k, k, k) for k, _, _, _ in METRICS) + "\n")
         for i, c in enumerate(res["configs"]):
-            row = [c["metrics"][k] for k, _, _, _ in METRICS]
+            row = []
+            for k, _, _, _ in METRICS:
+                v, st = c["metrics"][k], c["stats"].get(k)
+                if v is None or st is None:
+                    row += [None, None, None]
+                else:
+                    row += [v, st["min"], st["max"]]
             f.write("%s %d %s\n" % (c["name"], i + 1, " ".join(
                 "NaN" if v is None else repr(float(v)) for v in row)))
     lines = [
@@ -279,8 +382,10 @@ def chart(res, png, workdir):
         'set yrange [0:*]',
         'set key off',
         'set multiplot layout 2,4 title "dm-mirrorx vs dm-linear vs DRBD '
-        '8.4 (%s%s; n/a bars are missing; dashed: physical floor)"' % (
-            res["timestamp"], ", QUICK" if res["quick"] else ""),
+        '8.4 (%s%s; bars: median of %d rounds, error bars: min..max; n/a '
+        'bars are missing; dashed: physical floor)"' % (
+            res["timestamp"], ", QUICK" if res["quick"] else "",
+            res.get("reps") or 1),
     ]
     for col, (key, label, unit, better) in enumerate(METRICS):
         f = res["floor"]["derived"].get(key)
@@ -308,8 +413,13 @@ def chart(res, png, workdir):
                 labels.append(10 + i)
                 lines.append('set label %d "n/a" at %d, graph 0.04 center'
                              % (10 + i, i + 1))
+        # The bar is the median; min..max as whiskers (a flat candlestick:
+        # yerrorbars would punch a hole at the median).
+        m = 3 * col + 3
         plot = ('plot "%s" using 2:%d:(0.7):2:xtic(1) with boxes '
-                'lc variable' % (dat, col + 3))
+                'lc variable, "" using 2:%d:%d:%d:%d with candlesticks '
+                'whiskerbars 0.5 fs empty lc rgb "black"' % (
+                    dat, m, m, m + 1, m + 2, m))
         if f is not None:
             plot += ', %r with lines dt 2 lw 2 lc rgb "black"' % float(f)
         lines.append(plot)
@@ -328,13 +438,14 @@ def chart(res, png, workdir):
     return True
 
 
-def main():
-    if len(sys.argv) != 3:
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    rundir, outbase = sys.argv[1], sys.argv[2]
-    meta, values, na = load(rundir)
-    res = build(meta, values, na)
+    rundir, outbase = argv
+    meta, samples, na = load(rundir)
+    res = build(meta, samples, na)
     txt = table(res)
     png = outbase + ".png"
     if chart(res, png, rundir):

@@ -35,10 +35,22 @@
 # The physical floor is measured in the same run: fio on dm-linear on A
 # (local) and on B (remote), 4 KiB ping RTT and iperf3 over the link.
 #
+# Repetitions: BENCH_REPS rounds (default 3, QUICK 2). A round measures the
+# link and then runs every configuration once, from scratch: device created
+# on zeroed metadata, full initial resync (timed), fio jobs, device removed.
+# Odd rounds go through BENCH_CONFIGS in order, even rounds backwards, so
+# drift of the host hits every row alike, and a drift within a round does
+# not always favour the same rows. The crash tests run once per
+# configuration, after the last round (a guest reboot and up to minutes of
+# resync each: not repeated). Every record carries its round ("rep"; the
+# crash test's is 1) and the host's 1-minute load average when it was
+# taken ("load1": right after the job, so the average covers it);
+# report.py reports medians over the rounds and their spread.
+#
 # Output: the table on stdout, bench/results/<timestamp>.{json,txt,png}
 # and the raw fio JSON under bench/results/<timestamp>/.
 #
-# Environment: QUICK=1 (short run, < 5 min), BENCH_CONFIGS, BENCH_CRASH,
+# Environment: QUICK=1 (short run, ~6 min), BENCH_REPS, BENCH_CONFIGS, BENCH_CRASH,
 # BENCH_PERF_SIZE, BENCH_CRASH_SIZE, BENCH_RUNTIME, BENCH_RAMP,
 # BENCH_CRASH_SECS, BENCH_IPERF_SECS, BENCH_PINGS, BENCH_OUT (results dir),
 # BENCH_TMPDIR (where the disk images go), BENCH_KEEP=1 (keep the work
@@ -54,9 +66,12 @@ GUEST=$BENCH/guest.sh
 KO=$TOP/dm-mirrorx/dm-mirrorx.ko
 
 QUICK=${QUICK:-0}
+# BENCH_CRASH set but empty: no crash test.
 if [ "$QUICK" = 1 ]; then
+	# Two rounds: the smoke run exercises medians and spreads too.
+	: "${BENCH_REPS:=2}"
 	: "${BENCH_CONFIGS:=linear mx-sync mx-async drbd-C}"
-	: "${BENCH_CRASH:=mx-sync}"
+	: "${BENCH_CRASH=mx-sync}"
 	: "${BENCH_PERF_SIZE:=64M}"
 	: "${BENCH_CRASH_SIZE:=128M}"
 	: "${BENCH_RUNTIME:=3}"
@@ -66,12 +81,13 @@ if [ "$QUICK" = 1 ]; then
 	: "${BENCH_PINGS:=30}"
 	: "${BENCH_CRASH_TIMEOUT:=300}"
 else
+	: "${BENCH_REPS:=3}"
 	: "${BENCH_CONFIGS:=linear mx-sync mx-async drbd-C drbd-C-tuned drbd-A drbd-A-tuned}"
 	# DRBD's default resync controller is slow here (~3 MB/s): its crash
 	# resync (up to the 4.8 GiB activity log) would take most of an hour.
 	# What DRBD resyncs after a crash is its activity log, the same for
 	# protocols A and C: one DRBD row (~13 min on a loaded host) is enough.
-	: "${BENCH_CRASH:=mx-sync mx-async drbd-C-tuned}"
+	: "${BENCH_CRASH=mx-sync mx-async drbd-C-tuned}"
 	: "${BENCH_PERF_SIZE:=1G}"
 	: "${BENCH_CRASH_SIZE:=8G}"
 	: "${BENCH_RUNTIME:=20}"
@@ -81,6 +97,10 @@ else
 	: "${BENCH_PINGS:=200}"
 	: "${BENCH_CRASH_TIMEOUT:=900}"
 fi
+[[ "$BENCH_REPS" =~ ^[1-9][0-9]*$ ]] || {
+	echo "bench: BENCH_REPS must be a positive integer, not '$BENCH_REPS'" >&2
+	exit 1
+}
 export MX_DISK_CACHE=${MX_DISK_CACHE:-none}
 META_SIZE=64M
 REGION=128 # mirrorx region: 128 sectors = 64 KiB, the default
@@ -94,6 +114,7 @@ T0=$(date +%s)
 TS=$(date +%Y%m%d-%H%M%S)
 FAILED=0
 CRASH_JOB=
+REP=1 # the round being measured, in every record
 
 # stdout is the table's alone: everything else goes to stderr.
 exec 3>&1 1>&2
@@ -168,18 +189,22 @@ trap 'exit 143' TERM
 
 # ---- recording -------------------------------------------------------------
 
-# rec CONFIG METRIC VALUE: one measurement (VALUE a number).
+# rec CONFIG METRIC VALUE: one measurement (VALUE a number) of round REP,
+# with the host's 1-minute load average now (the job just ended).
 rec() {
 	if [[ "$3" =~ ^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$ ]]; then
-		printf '{"config":"%s","metric":"%s","value":%s}\n' "$1" "$2" "$3" >>"$RAW"
+		printf '{"config":"%s","metric":"%s","value":%s,"rep":%d,"load1":%s}\n' \
+			"$1" "$2" "$3" "$REP" "$(load1)" >>"$RAW"
 	else
 		say "WARNING: $1 $2: not a number: '$3'"
 	fi
 }
 
-# na CONFIG METRIC|* REASON: a figure (or a whole configuration) not measured.
+# na CONFIG METRIC|* REASON: a figure (or a whole configuration) not
+# measured in round REP.
 na() {
-	jq -cn --arg c "$1" --arg m "$2" --arg r "$3" '{config: $c, metric: $m, na: $r}' >>"$RAW"
+	jq -cn --arg c "$1" --arg m "$2" --arg r "$3" --argjson rep "$REP" \
+		'{config: $c, metric: $m, na: $r, rep: $rep}' >>"$RAW"
 }
 
 # kv KEY LINE: value of KEY=... in a "k=v k=v" line.
@@ -255,6 +280,7 @@ mx_tgt_table() { # DISK BYTES
 	echo "0 $(sectors "$2") mirrorx-recv $1 /dev/vdc $ADDR_B:$MX_PORT"
 }
 
+# Remove the device under test on both guests (mirrorx or dm-linear).
 mx_teardown() {
 	vm_run -t 60 A "dmsetup remove $DM 2>/dev/null; true"
 	vm_run -t 60 B "dmsetup remove $DM 2>/dev/null; true"
@@ -352,6 +378,7 @@ fio_all() {
 
 run_linear() {
 	local n
+	say "linear: dm-linear on A (local) and B (remote)"
 	for n in A B; do
 		vm_run -t 30 "$n" "dmsetup create $DM --table '0 $(sectors "$PERF_B") linear /dev/vda 0' && dmsetup mknodes $DM" || return 1
 	done
@@ -500,13 +527,45 @@ run_crash_drbd() {
 	echo "$out" >"$RUNDIR/fio/$cfg-crash-status.txt"
 }
 
+# run_config CONFIG: one round of a configuration, from scratch (device
+# created, full initial resync, fio jobs), then its device removed, failed
+# or not. Returns 0, 1 (failed) or 2 (not available: skip it from now on).
+run_config() {
+	local cfg=$1 rc
+	case "$cfg" in
+	linear) run_linear ;;
+	mx-*) run_mx "$cfg" ;;
+	drbd-*) run_drbd "$cfg" ;;
+	*)
+		say "unknown configuration $cfg"
+		false
+		;;
+	esac
+	rc=$?
+	case "$cfg" in linear | mx-*) mx_teardown ;; drbd-*) drbd_teardown ;; esac
+	return $rc
+}
+
+# round_order N: the configurations of round N, backwards in even rounds.
+round_order() {
+	local c out=
+	for c in $BENCH_CONFIGS; do
+		if [ $(($1 % 2)) = 1 ]; then
+			out+="$c "
+		else
+			out="$c $out"
+		fi
+	done
+	echo "${out% }"
+}
+
 # ---- main ------------------------------------------------------------------
 
 # The whole run is one function: bash parses it before running it, so an
 # edit of this file during a run cannot derail the run.
 main() {
 	say "work dir $MX_WORKDIR, results $RUNDIR"
-	say "configs: $BENCH_CONFIGS; crash: $BENCH_CRASH"
+	say "configs: $BENCH_CONFIGS; rounds: $BENCH_REPS; crash: $BENCH_CRASH"
 	LOAD0=$(load1)
 	say "pre-writing disk images ($(numfmt --to=iec $((NEED - (1 << 30)))))"
 	prefill || die "pre-writing the disk images failed"
@@ -517,47 +576,42 @@ main() {
 
 	have() { grep -qw -- "$1" <<<"$2"; }
 
-	# Floor first: local and remote disks, link.
-	if have linear "$BENCH_CONFIGS"; then
-		say "linear: dm-linear on A (local) and B (remote)"
-		rec linear load1 "$(load1)"
-		run_linear || {
+	# Rounds: the link, then every configuration once (linear: dm-linear
+	# on A, the floor's local disk, and on B, its remote disk).
+	local -A okn=() # rounds each configuration completed
+	local skip=" "  # configurations not available (rc 2)
+	for ((REP = 1; REP <= BENCH_REPS; REP++)); do
+		say "round $REP of $BENCH_REPS: $(round_order $REP)"
+		run_link || {
 			FAILED=1
-			na linear '*' "error"
+			say "link measurement failed"
 		}
-	fi
+		for cfg in $(round_order $REP); do
+			[[ "$skip" != *" $cfg "* ]] || continue
+			run_config "$cfg"
+			case $? in
+			0) okn[$cfg]=$((${okn[$cfg]:-0} + 1)) ;;
+			2) skip+="$cfg " ;;
+			*)
+				FAILED=1
+				na "$cfg" '*' "error (see the log)"
+				say "$cfg: round $REP FAILED"
+				;;
+			esac
+		done
+	done
 	# The floor's local figures are the linear row's.
 	jq -c 'select(.config == "linear" and .value != null) | .config = "floor" | .metric = "local_" + .metric' "$RAW" >"$RAW.tmp" && cat "$RAW.tmp" >>"$RAW"
 	rm -f "$RAW.tmp"
-	run_link || {
-		FAILED=1
-		say "link measurement failed"
-	}
 
-	for cfg in $BENCH_CONFIGS; do
-		[ "$cfg" != linear ] || continue
-		rec "$cfg" load1 "$(load1)"
-		case "$cfg" in
-		mx-*) run_mx "$cfg" ;;
-		drbd-*) run_drbd "$cfg" ;;
-		*)
-			say "unknown configuration $cfg"
-			false
-			;;
-		esac
-		rc=$?
-		if [ $rc -eq 1 ]; then
-			FAILED=1
-			na "$cfg" '*' "error (see the log)"
-			say "$cfg: FAILED"
-		fi
-		case "$cfg" in mx-*) mx_teardown ;; drbd-*) drbd_teardown ;; esac
-	done
-
+	# The crash tests: once per configuration (round 1's records).
+	REP=1
 	for cfg in $BENCH_CRASH; do
 		have "$cfg" "$BENCH_CONFIGS" || continue
-		if grep -q "\"config\":\"$cfg\",\"metric\":\"\\*\"" "$RAW"; then
-			continue # the whole row is n/a already
+		if [ -z "${okn[$cfg]:-}" ]; then
+			# n/a, or failed in every round: the crash test would too.
+			say "$cfg: no round completed: no crash test"
+			continue
 		fi
 		case "$cfg" in
 		mx-*) run_crash_mx "$cfg" ;;
@@ -596,6 +650,7 @@ main() {
 
 	jq -n \
 		--arg ts "$TS" --argjson quick "$([ "$QUICK" = 1 ] && echo true || echo false)" \
+		--argjson reps "$BENCH_REPS" \
 		--arg git "$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
 		--arg nproc "$(nproc)" --arg l0 "$LOAD0" --arg l1 "$LOAD1" --arg kver "$KVER" \
 		--arg configs "$BENCH_CONFIGS" --arg crash "$BENCH_CRASH" \
@@ -608,7 +663,7 @@ main() {
 		--arg drbdc "$(drbd_res drbd-C /dev/vda)" \
 		--arg drbdt "$(drbd_res drbd-C-tuned /dev/vda)" \
 		--arg fio "$(sed -n '/^fio_job()/,/^}/p' "$GUEST")" \
-		'{timestamp: $ts, quick: $quick, git: $git,
+		'{timestamp: $ts, quick: $quick, git: $git, reps: $reps,
 		  configs: ($configs | split(" ")), crash_configs: ($crash | split(" ")),
 		  host: {nproc: $nproc, load_start: $l0, load_end: $l1, guest_kernel: $kver},
 		  settings: {accel: $accel, guests: "2 x 1 vCPU, \($mem) MiB", disk_cache: $cache,
