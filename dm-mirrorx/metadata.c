@@ -296,6 +296,16 @@ int mx_meta_reread(struct mx_meta *m, sector_t meta_sectors,
 		swap(m->disk_bits[n], t->disk_bits[n]);
 		swap(m->dirty_blocks[n], t->dirty_blocks[n]);
 	}
+	/*
+	 * What was read is what is on disk: no extent is hot any more (a
+	 * hot extent's image would differ from disk with no block dirty).
+	 */
+	if (m->hot) {
+		bitmap_zero(m->hot, m->nr_extents);
+		bitmap_zero(m->hot_recent, m->nr_extents);
+		bitmap_zero(m->hot_copied, m->nr_extents);
+		m->nr_hot = 0;
+	}
 	spin_unlock_irq(&m->lock);
 	mutex_unlock(&m->commit_lock);
 	r = 0;
@@ -416,8 +426,14 @@ int mx_meta_hot_init(struct mx_meta *m, u32 extent_sectors)
 {
 	u32 rs = m->sb.region_sectors;
 
+	BUILD_BUG_ON(MX_EXTENT_SECTORS / MX_MIN_REGION_SECTORS >
+		     MX_META_BLOCK_SIZE * 8);
 	m->extent_shift = extent_sectors > rs ? ilog2(extent_sectors / rs) : 0;
-	m->nr_extents = DIV_ROUND_UP(m->nr_regions, mx_meta_extent_regions(m));
+	/* An extent never straddles two bitmap blocks (mx_extent_changed()). */
+	m->extent_shift = min_t(u32, m->extent_shift,
+				ilog2(MX_META_BLOCK_SIZE * 8));
+	m->nr_extents = (m->nr_regions + mx_meta_extent_regions(m) - 1) >>
+			m->extent_shift;
 	m->nr_hot = 0;
 	m->hot = mx_region_bitmap_alloc(m->nr_extents);
 	m->hot_recent = mx_region_bitmap_alloc(m->nr_extents);
@@ -445,7 +461,8 @@ static void mx_extent_span(struct mx_meta *m, u64 e, u64 *first, u64 *last)
  * Extent @e's image changes for every loaded node (heated or cooled):
  * its block is dirty where the image now differs from what is on disk.
  * An extent lies in one block: a block holds 2^15 regions, an extent at
- * most 2^15 (MX_EXTENT_SECTORS / the smallest region).
+ * most 2^10 (MX_EXTENT_SECTORS / the smallest region, 8 sectors; checked
+ * in mx_meta_hot_init()).
  */
 static void mx_extent_changed(struct mx_meta *m, u64 e)
 {

@@ -320,6 +320,46 @@ static void mx_ilog_hot_cool_races_mark(struct kunit *test)
 }
 
 /*
+ * A write into an extent whose heating commit is in flight: nothing more
+ * to write (no dirty block), it waits for that commit's end, and is on
+ * disk then without another one.
+ */
+static void mx_ilog_hot_heat_in_flight(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+
+	t_heat(t, 3, 0);
+	t_begin(t, 0);
+	KUNIT_EXPECT_FALSE(test, t_heat(t, 9, 0));
+	KUNIT_EXPECT_FALSE(test, t_mark(t, 9));
+	KUNIT_EXPECT_FALSE(test, t_dirty(t, 0));
+	t_end(t, 0, true);
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 9));
+	KUNIT_EXPECT_FALSE(test, mx_meta_needs_commit(&t->m));
+}
+
+/*
+ * Cooled, then written before the next commit: the write goes on the old
+ * on-disk 1, and the commit's snapshot keeps the region set (its bit).
+ */
+static void mx_ilog_hot_mark_before_cool_commit(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+
+	t_heat(t, 3, 0);
+	t_commit(t, 0);
+	mx_meta_cool_locked(&t->m, 0);
+	KUNIT_EXPECT_TRUE(test, t_mark(t, 7));
+	t_begin(t, 0);
+	KUNIT_EXPECT_TRUE(test, test_bit(7, t->snap));
+	KUNIT_EXPECT_FALSE(test, test_bit(3, t->snap));
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 7));
+	t_end(t, 0, true);
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 7));
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 3));
+}
+
+/*
  * The policy: under the limit nothing cools; over it, extents not written
  * since the last cooling go first, then any; each call starts a period.
  */
@@ -367,9 +407,9 @@ static void mx_ilog_hot_ahead(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, t_heat(t, 12 * T_EXT, 2));
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 5ULL);
 	KUNIT_EXPECT_TRUE(test, test_bit(14, m->hot));
+	/* 13 and 14 (not recent) first, then 10 and 11 in order: 12 left. */
 	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 1), 4ULL);
-	KUNIT_EXPECT_TRUE(test, test_bit(10, m->hot) || test_bit(11, m->hot) ||
-			  test_bit(12, m->hot));
+	KUNIT_EXPECT_TRUE(test, test_bit(12, m->hot));
 	mx_meta_cool_locked(m, 0);
 
 	KUNIT_EXPECT_TRUE(test, t_heat(t, T_REGIONS - 1, 2));
@@ -430,6 +470,51 @@ static void mx_ilog_hot_last_block(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, t_on_disk(t, T_REGIONS - T_EXT - 1));
 }
 
+/*
+ * mx_meta_hot_init(): extents of 4 MiB in regions, at least one region;
+ * a device whose last extent is short (40001 regions: 626 extents, the
+ * last one region) and whose last block ends inside a word.
+ */
+static void mx_ilog_hot_init(struct kunit *test)
+{
+	struct t_log *t = t_log_new(test);
+	struct mx_meta *m = &t->m;
+	u64 last = 40000, nbits = 40001 - T_BLOCK_BITS;
+
+	m->nr_regions = 40001;
+	m->sb.region_sectors = 16384;		/* 8 MiB regions */
+	KUNIT_ASSERT_EQ(test, mx_meta_hot_init(m, MX_EXTENT_SECTORS), 0);
+	KUNIT_EXPECT_EQ(test, m->extent_shift, 0U);
+	KUNIT_EXPECT_EQ(test, m->nr_extents, 40001ULL);
+	kvfree(m->hot);
+	kvfree(m->hot_recent);
+	kvfree(m->hot_copied);
+
+	m->sb.region_sectors = 128;
+	KUNIT_ASSERT_EQ(test, mx_meta_hot_init(m, MX_EXTENT_SECTORS), 0);
+	KUNIT_EXPECT_EQ(test, m->extent_shift, 6U);
+	KUNIT_EXPECT_EQ(test, m->nr_extents, 626ULL);
+	m->bits[T_NODE] = kunit_kcalloc(test, BITS_TO_LONGS(40001),
+					sizeof(long), GFP_KERNEL);
+	m->disk_bits[T_NODE] = kunit_kcalloc(test, BITS_TO_LONGS(40001),
+					     sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->bits[T_NODE]);
+	KUNIT_ASSERT_NOT_NULL(test, m->disk_bits[T_NODE]);
+
+	memset(t->snap, 0xff, MX_META_BLOCK_SIZE);
+	KUNIT_EXPECT_TRUE(test, mx_meta_heat_locked(m, last, last, 2));
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 1ULL);
+	mx_meta_image_locked(m, T_NODE, 1, t->snap);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(t->snap, T_BLOCK_BITS), 1U);
+	KUNIT_EXPECT_TRUE(test, test_bit(nbits - 1, t->snap));
+	t_commit(t, 1);
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, last));
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, last - 1));
+	kvfree(m->hot);
+	kvfree(m->hot_recent);
+	kvfree(m->hot_copied);
+}
+
 static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_mark_commit),
 	KUNIT_CASE(mx_ilog_clear_commit_races_mark),
@@ -440,10 +525,13 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_hot_extent),
 	KUNIT_CASE(mx_ilog_hot_cool),
 	KUNIT_CASE(mx_ilog_hot_cool_races_mark),
+	KUNIT_CASE(mx_ilog_hot_heat_in_flight),
+	KUNIT_CASE(mx_ilog_hot_mark_before_cool_commit),
 	KUNIT_CASE(mx_ilog_hot_policy),
 	KUNIT_CASE(mx_ilog_hot_ahead),
 	KUNIT_CASE(mx_ilog_hot_copied),
 	KUNIT_CASE(mx_ilog_hot_last_block),
+	KUNIT_CASE(mx_ilog_hot_init),
 	{}
 };
 

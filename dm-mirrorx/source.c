@@ -686,6 +686,7 @@ static void mx_commit_work(struct work_struct *ws)
 	LIST_HEAD(ready);
 	LIST_HEAD(failed);
 	unsigned long flags;
+	bool waiting;
 	u64 gen_seq;
 	int r;
 
@@ -705,7 +706,16 @@ static void mx_commit_work(struct work_struct *ws)
 	spin_lock_irqsave(&src->lock, flags);
 	gen_seq = src->gen_seq;
 	spin_unlock_irqrestore(&src->lock, flags);
-	if (gen_seq != src->gen_committed || mx_meta_needs_commit(&src->meta)) {
+	/*
+	 * Writers waiting but nothing dirty: a commit someone else started
+	 * (handshake, message) is writing their bits; wait for it on the
+	 * commit lock instead of requeueing until it ends.
+	 */
+	spin_lock_irqsave(&src->lock, flags);
+	waiting = !list_empty(&src->commit_wait);
+	spin_unlock_irqrestore(&src->lock, flags);
+	if (gen_seq != src->gen_committed || waiting ||
+	    mx_meta_needs_commit(&src->meta)) {
 		r = mx_meta_commit(&src->meta);
 		spin_lock_irqsave(&src->lock, flags);
 		if (!r) {
@@ -1123,11 +1133,17 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -ENOMEM;
 		goto bad_meta_open;
 	}
-	/* hot_set MiB in extents of region_sectors << extent_shift sectors */
+	/*
+	 * hot_set MiB in extents of region_sectors << extent_shift sectors;
+	 * a non-zero hot_set smaller than one extent keeps one.
+	 */
 	src->hot_limit = div64_u64((u64)src->conf.opts.hot_set <<
 				   (20 - SECTOR_SHIFT),
 				   (u64)src->meta.sb.region_sectors <<
 				   src->meta.extent_shift);
+	if (src->conf.opts.hot_set && !src->hot_limit)
+		src->hot_limit = 1;
+	src->seq_next = (sector_t)-1;
 
 	r = -ENOMEM;
 	src->touched = mx_region_bitmap_alloc(src->meta.nr_regions);

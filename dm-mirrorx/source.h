@@ -34,14 +34,15 @@
  * written (MX_DEFAULT_HOT_SET, args.h), and cools all of them after
  * MX_IDLE_PERIODS periods without writes. A write that continues a
  * sequential stream (the MX_SEQ_RUN-th in a row or later to start where
- * the one before ended: random writes do that by chance) marks
+ * the one before ended, i.e. the 4th write of a run: a random write does
+ * that once by chance) marks
  * MX_HEAT_AHEAD extents past its own, so the stream's next writes find
  * theirs on disk.
  */
 #define MX_SWEEP_PERIOD		(HZ)
 #define MX_IDLE_PERIODS		3
 #define MX_HEAT_AHEAD		2
-#define MX_SEQ_RUN		4
+#define MX_SEQ_RUN		3
 /* A sweep waits this long for its FLUSH acks: past MX_REQ_TIMEOUT. */
 #define MX_SWEEP_FLUSH_TIMEOUT	(MX_REQ_TIMEOUT + 5 * HZ)
 /* Resync regions in flight per peer. */
