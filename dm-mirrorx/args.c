@@ -543,6 +543,27 @@ static const struct {
 	{ "assume_clean", MX_MSG_ASSUME_CLEAN },
 };
 
+/* The words after "resync <peer>": "full" and "csum", each once at most. */
+static int mx_parse_resync_words(unsigned int argc, char **argv,
+				 struct mx_msg *m)
+{
+	unsigned int i;
+	bool *word;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcasecmp(argv[i], "full"))
+			word = &m->full;
+		else if (!strcasecmp(argv[i], "csum"))
+			word = &m->csum;
+		else
+			return -EINVAL;
+		if (*word)
+			return -EINVAL;
+		*word = true;
+	}
+	return 0;
+}
+
 int mx_parse_message(unsigned int argc, char **argv, const u32 *peer_ids,
 		     u32 nr_peers, struct mx_msg *m, const char **err)
 {
@@ -566,16 +587,10 @@ int mx_parse_message(unsigned int argc, char **argv, const u32 *peer_ids,
 
 	switch (m->verb) {
 	case MX_MSG_RESYNC:
-		if (argc < 2 || argc > 3) {
-			*err = "Usage: resync <peer|all> [full]";
+		if (argc < 2 || argc > 4 ||
+		    mx_parse_resync_words(argc - 2, argv + 2, m)) {
+			*err = "Usage: resync <peer|all> [full] [csum]";
 			return -EINVAL;
-		}
-		if (argc == 3) {
-			if (strcasecmp(argv[2], "full")) {
-				*err = "Usage: resync <peer|all> [full]";
-				return -EINVAL;
-			}
-			m->full = true;
 		}
 		if (!strcasecmp(argv[1], "all"))
 			return 0;

@@ -89,7 +89,7 @@ int mx_parse_hostport(const char *s, struct sockaddr_storage *ss);
 int mx_parse_u64(const char *s, u64 *v);
 
 enum mx_msg_verb {
-	MX_MSG_RESYNC,		/* resync <peer|all> [full] */
+	MX_MSG_RESYNC,		/* resync <peer|all> [full] [csum] */
 	MX_MSG_PAUSE,		/* pause <peer> */
 	MX_MSG_RESUME,		/* resume <peer> */
 	MX_MSG_DISCONNECT,	/* disconnect <peer> */
@@ -105,6 +105,7 @@ struct mx_msg {
 	enum mx_msg_verb verb;
 	int peer;		/* index into the table's peers, or ALL */
 	bool full;
+	bool csum;		/* resync: compare by checksum first */
 	u32 rate;
 };
 

@@ -553,6 +553,20 @@ static void t_msg_bad(struct kunit *test, const char *line, const char *why)
 	KUNIT_EXPECT_STREQ_MSG(test, err, why, "message: %s", line);
 }
 
+/* A resync message for peer index @peer with the words @full and @csum. */
+static void t_msg_resync(struct kunit *test, const char *line, int peer,
+			 bool full, bool csum)
+{
+	struct mx_msg m;
+	const char *err;
+
+	KUNIT_ASSERT_EQ_MSG(test, t_msg(test, line, &m, &err), 0, "%s", line);
+	KUNIT_EXPECT_EQ(test, m.verb, MX_MSG_RESYNC);
+	KUNIT_EXPECT_EQ(test, m.peer, peer);
+	KUNIT_EXPECT_EQ(test, m.full, full);
+	KUNIT_EXPECT_EQ(test, m.csum, csum);
+}
+
 static void mx_args_message(struct kunit *test)
 {
 	struct mx_msg m;
@@ -568,6 +582,11 @@ static void mx_args_message(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, m.full);
 	KUNIT_ASSERT_EQ(test, t_msg(test, "resync 1", &m, &err), 0);
 	KUNIT_EXPECT_FALSE(test, m.full);
+	KUNIT_EXPECT_FALSE(test, m.csum);
+	t_msg_resync(test, "resync 1 csum", 0, false, true);
+	t_msg_resync(test, "resync all CSUM full", MX_MSG_ALL_PEERS, true, true);
+	t_msg_resync(test, "resync 6 full csum", 2, true, true);
+	t_msg_resync(test, "resync 4 full", 1, true, false);
 
 	t_msg_ok(test, "pause 1", MX_MSG_PAUSE, 0);
 	t_msg_ok(test, "resume 6", MX_MSG_RESUME, 2);
@@ -583,13 +602,19 @@ static void mx_args_message(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m.rate, 0U);
 }
 
+#define T_RESYNC_USAGE	"Usage: resync <peer|all> [full] [csum]"
+
 static void mx_args_message_rejects(struct kunit *test)
 {
 	t_msg_bad(test, "", "Empty message");
 	t_msg_bad(test, "frobnicate 1", "Unknown message");
-	t_msg_bad(test, "resync", "Usage: resync <peer|all> [full]");
-	t_msg_bad(test, "resync 1 full now", "Usage: resync <peer|all> [full]");
-	t_msg_bad(test, "resync 1 fast", "Usage: resync <peer|all> [full]");
+	t_msg_bad(test, "resync", T_RESYNC_USAGE);
+	t_msg_bad(test, "resync 1 full now", T_RESYNC_USAGE);
+	t_msg_bad(test, "resync 1 fast", T_RESYNC_USAGE);
+	t_msg_bad(test, "resync 1 full full", T_RESYNC_USAGE);
+	t_msg_bad(test, "resync 1 csum csum", T_RESYNC_USAGE);
+	t_msg_bad(test, "resync 1 csum full now", T_RESYNC_USAGE);
+	t_msg_bad(test, "resync all csum fast", T_RESYNC_USAGE);
 	t_msg_bad(test, "resync 2", "No such peer in the table");
 	t_msg_bad(test, "resync 0", "No such peer in the table");
 	t_msg_bad(test, "resync 4294967297", "No such peer in the table");

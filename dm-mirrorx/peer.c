@@ -30,7 +30,13 @@ static bool mx_needs_ack(u16 type)
 {
 	return type == MX_P_DATA || type == MX_P_RS_DATA ||
 	       type == MX_P_FLUSH || type == MX_P_SYNC_STATE ||
-	       type == MX_P_VERIFY_REQ;
+	       type == MX_P_VERIFY_REQ || type == MX_P_CSUM_REQ;
+}
+
+/* The request a reply with a payload answers. */
+static u16 mx_reply_request(u16 type)
+{
+	return type == MX_P_CSUM_REPLY ? MX_P_CSUM_REQ : MX_P_VERIFY_REQ;
 }
 
 bool mx_peer_replicating(struct mx_peer *p)
@@ -653,6 +659,7 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	p->refuse_reason = MX_REFUSE_NONE;
 	p->resync_total = n;
 	p->resync_done = 0;
+	mx_resync_reset_counts(p);
 	p->last_rx = jiffies;
 	mx_peer_set_state_locked(p, MX_CS_CONNECTED,
 				 n ? (p->paused ? MX_RS_PAUSED :
@@ -678,7 +685,7 @@ static int mx_handshake(struct mx_peer *p)
 	struct mx_wire_hello wh;
 	struct mx_hello th;
 	const char *err;
-	int r;
+	int r, proto;
 
 	mx_sock_set_rcvtimeo(p->sock, 10 * HZ);
 	r = mx_send_hello(p);
@@ -696,11 +703,16 @@ static int mx_handshake(struct mx_peer *p)
 		mx_refuse(p, MX_REFUSE_ROLE, MX_RS_REFUSED);
 		return -EPROTO;
 	}
-	if (mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, th.proto_min,
-			       th.proto_max) < 0) {
+	proto = mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, th.proto_min,
+				   th.proto_max);
+	if (proto < 0) {
 		mx_refuse(p, MX_REFUSE_VERSION, MX_RS_REFUSED);
 		return -EPROTO;
 	}
+	/* Differing 4 KiB blocks are written alone: our blocks fit them. */
+	WRITE_ONCE(p->csum_ok, proto >= MX_PROTO_CSUM &&
+		   bdev_logical_block_size(src->data_dev->bdev) <=
+		   MX_CSUM_BLOCK);
 	if (th.node_id != node) {
 		mx_refuse(p, MX_REFUSE_NODE_ID, MX_RS_REFUSED);
 		return -EPROTO;
@@ -809,16 +821,16 @@ static void mx_recv_loop(struct mx_peer *p)
 			}
 			break;
 		case MX_P_VERIFY_REPLY:
+		case MX_P_CSUM_REPLY:
 			rq = xa_erase(&p->inflight, h.seq);
-			if (!rq || rq->hdr.type != MX_P_VERIFY_REQ ||
-			    h.length != MX_VERIFY_REPLY_LEN) {
-				mx_peer_fail(p, -EPROTO, "unexpected verify reply");
+			if (!rq || rq->hdr.type != mx_reply_request(h.type) ||
+			    h.length != rq->reply_len) {
+				mx_peer_fail(p, -EPROTO, "unexpected reply");
 				if (rq)
 					mx_preq_end(rq, -EPROTO);
 				return;
 			}
-			r = mx_recv_buf(p->sock, &rq->reply_crc,
-					MX_VERIFY_REPLY_LEN);
+			r = mx_recv_buf(p->sock, rq->reply, rq->reply_len);
 			mx_preq_end(rq, r ?: (h.flags == MX_ACK_OK ? 0 : -EIO));
 			if (r) {
 				mx_peer_fail(p, r, "receive failed");
@@ -966,8 +978,11 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	init_waitqueue_head(&p->state_wait);
 	mx_addr_str(&p->conf.addr, p->addr_str, sizeof(p->addr_str));
 	p->oos = mx_region_bitmap_alloc(src->meta.nr_regions);
-	if (!p->oos)
+	p->csum = mx_region_bitmap_alloc(src->meta.nr_regions);
+	if (!p->oos || !p->csum) {
+		mx_peer_free(p);	/* the caller unwinds only the peers before */
 		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -998,6 +1013,9 @@ void mx_peer_free(struct mx_peer *p)
 {
 	xa_destroy(&p->inflight);
 	kvfree(p->oos);
+	kvfree(p->csum);
+	p->oos = NULL;
+	p->csum = NULL;
 }
 
 static bool mx_peer_connected(struct mx_peer *p)

@@ -78,6 +78,31 @@ static int mx_hdr_check_io(const struct mx_hdr *h, u64 dev_sectors,
 	return mx_hdr_check_range(h, dev_sectors, err);
 }
 
+/*
+ * A checksum request: no payload, a 4 KiB aligned start (the blocks hashed
+ * are the ones the source compares and writes), a size in sectors that may
+ * end in a short block (the tail of a device whose size is not a multiple
+ * of 4 KiB), inside the device.
+ */
+static int mx_hdr_check_csum_req(const struct mx_hdr *h, u64 dev_sectors,
+				 const char **err)
+{
+	if (h->flags || h->length) {
+		*err = "Flags or payload on a checksum request";
+		return -EPROTO;
+	}
+	if (!h->size || (h->size & (SECTOR_SIZE - 1)) ||
+	    h->size > MX_WIRE_MAX_DATA) {
+		*err = "Bad checksum request size";
+		return -EPROTO;
+	}
+	if (h->sector & (MX_CSUM_BLOCK_SECTORS - 1)) {
+		*err = "Checksum request not 4 KiB aligned";
+		return -EPROTO;
+	}
+	return mx_hdr_check_range(h, dev_sectors, err);
+}
+
 /* Packets whose length must be exactly @len; no flags, no size. */
 static int mx_hdr_check_fixed(const struct mx_hdr *h, u32 len,
 			      const char **err)
@@ -183,6 +208,20 @@ int mx_hdr_decode(const struct mx_wire_hdr *w, struct mx_hdr *h,
 		}
 		if (h->length != MX_VERIFY_REPLY_LEN) {
 			*err = "Bad payload length for the packet type";
+			return -EPROTO;
+		}
+		return 0;
+	case MX_P_CSUM_REQ:
+		return mx_hdr_check_csum_req(h, dev_sectors, err);
+	case MX_P_CSUM_REPLY:
+		/* Its exact length depends on the request (peer.c). */
+		if (h->flags > MX_ACK_EOPNOTSUPP) {
+			*err = "Unknown checksum reply status";
+			return -EPROTO;
+		}
+		if (!h->length || h->length > MX_CSUM_REPLY_MAX ||
+		    h->length % MX_CSUM_HASH_LEN) {
+			*err = "Bad checksum reply length";
 			return -EPROTO;
 		}
 		return 0;
@@ -390,4 +429,30 @@ bool mx_ack_is_write_failure(u16 type, u32 size, u8 status)
 	if (type == MX_P_FLUSH)
 		return true;
 	return (type == MX_P_DATA || type == MX_P_RS_DATA) && size;
+}
+
+u32 mx_csum_nr_blocks(u32 size)
+{
+	return DIV_ROUND_UP(size, MX_CSUM_BLOCK);
+}
+
+u32 mx_csum_reply_len(u32 size)
+{
+	return mx_csum_nr_blocks(size) * MX_CSUM_HASH_LEN;
+}
+
+bool mx_csum_next_run(const __be64 *a, const __be64 *b, u32 n, u32 *pos,
+		      u32 *len)
+{
+	u32 i = *pos, j;
+
+	while (i < n && a[i] == b[i])
+		i++;
+	if (i >= n)
+		return false;
+	for (j = i + 1; j < n && a[j] != b[j]; j++)
+		;
+	*pos = i;
+	*len = j - i;
+	return true;
 }

@@ -54,7 +54,8 @@ void mx_hdr_encode(struct mx_wire_hdr *w, const struct mx_hdr *h);
  * RS_DATA length == size (+ MX_CSUM_LEN with MX_WF_CSUM), size a non-zero
  * multiple of 512 up to MX_WIRE_MAX_DATA, DISCARD / WRITE_ZEROES no payload and a non-zero
  * multiple of 512 size, FLUSH / ACK / PING / BYE no payload, BITMAP a
- * multiple of 8 up to MX_WIRE_BITMAP_MAX, AUTH_* exact), and for I/O types
+ * multiple of 8 up to MX_WIRE_BITMAP_MAX, AUTH_* exact, CSUM_REQ 4 KiB
+ * aligned, CSUM_REPLY a whole number of hashes), and for I/O types
  * sector + size inside the device (no overflow). Returns 0 or -EPROTO with
  * *@err set.
  */
@@ -96,5 +97,18 @@ const char *mx_refuse_reason_name(u32 reason);
  * (peer.c)? Not for "not supported" (a discard may get it).
  */
 bool mx_ack_is_write_failure(u16 type, u32 size, u8 status);
+
+/* Hashes in a checksum reply for a request of @size bytes. */
+u32 mx_csum_nr_blocks(u32 size);
+/* Payload length of the checksum reply to a request of @size bytes. */
+u32 mx_csum_reply_len(u32 size);
+
+/*
+ * Find the next run of blocks whose hashes differ between @a and @b (@n
+ * each), from block *@pos on. Returns false when there is none; else true
+ * with *@pos its first block and *@len its length in blocks.
+ */
+bool mx_csum_next_run(const __be64 *a, const __be64 *b, u32 n, u32 *pos,
+		      u32 *len);
 
 #endif /* DM_MIRRORX_PROTO_H */

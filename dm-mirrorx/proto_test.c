@@ -349,6 +349,118 @@ static void mx_proto_hdr_verify(struct kunit *test)
 	t_hdr_bad(test, &h, "Unknown verify reply status");
 }
 
+static void mx_proto_hdr_csum_req(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_CSUM_REQ, .size = 1 << 20,
+			    .sector = 2048 };
+
+	t_hdr_ok(test, &h);
+	/* The device's tail: a short last block, 4 KiB aligned start. */
+	h.size = 4096 + 512;
+	t_hdr_ok(test, &h);
+	h.size = 512;
+	t_hdr_ok(test, &h);
+	h.sector = T_DEV_SECTORS - 8;
+	h.size = 4096;
+	t_hdr_ok(test, &h);
+	h.size = 4096 + 512;
+	t_hdr_bad(test, &h, "I/O beyond the end of the device");
+	h.sector = 2048 + 1;
+	h.size = 4096;
+	t_hdr_bad(test, &h, "Checksum request not 4 KiB aligned");
+	h.sector = 2048 + 4;
+	t_hdr_bad(test, &h, "Checksum request not 4 KiB aligned");
+	h.sector = 2048;
+	h.size = (1 << 20) + 4096;
+	t_hdr_bad(test, &h, "Bad checksum request size");
+	h.size = 0;
+	t_hdr_bad(test, &h, "Bad checksum request size");
+	h.size = 4096 + 511;
+	t_hdr_bad(test, &h, "Bad checksum request size");
+	h.size = 4096;
+	h.length = 4096;
+	t_hdr_bad(test, &h, "Flags or payload on a checksum request");
+	h.length = 0;
+	h.flags = MX_WF_FUA;
+	t_hdr_bad(test, &h, "Flags or payload on a checksum request");
+}
+
+static void mx_proto_hdr_csum_reply(struct kunit *test)
+{
+	/* Whole hashes, at most one per 4 KiB of the largest request. */
+	static const struct {
+		u32 length;
+		bool ok;
+	} lens[] = {
+		{ 8, true }, { 16, true }, { MX_CSUM_REPLY_MAX, true },
+		{ 0, false }, { 4, false }, { 12, false },
+		{ MX_CSUM_REPLY_MAX + 8, false }, { MX_WIRE_MAX_DATA, false },
+	};
+	struct mx_hdr h = { .type = MX_P_CSUM_REPLY, .flags = MX_ACK_EIO,
+			    .size = 12345, .sector = ~0ULL };
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		h.length = lens[i].length;
+		if (lens[i].ok)
+			t_hdr_ok(test, &h);
+		else
+			t_hdr_bad(test, &h, "Bad checksum reply length");
+	}
+	h.length = 8;
+	h.flags = MX_ACK_EOPNOTSUPP + 1;
+	t_hdr_bad(test, &h, "Unknown checksum reply status");
+}
+
+static void mx_proto_csum_lengths(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mx_csum_nr_blocks(4096), 1U);
+	KUNIT_EXPECT_EQ(test, mx_csum_reply_len(4096), 8U);
+	KUNIT_EXPECT_EQ(test, mx_csum_reply_len(65536), 16U * 8);
+	KUNIT_EXPECT_EQ(test, mx_csum_reply_len(MX_WIRE_MAX_DATA),
+			(u32)MX_CSUM_REPLY_MAX);
+	/* A short tail block still gets its own hash. */
+	KUNIT_EXPECT_EQ(test, mx_csum_nr_blocks(512), 1U);
+	KUNIT_EXPECT_EQ(test, mx_csum_reply_len(4096 + 512), 16U);
+	KUNIT_EXPECT_EQ(test, mx_csum_reply_len(3 * 4096 - 512), 24U);
+}
+
+static void mx_proto_csum_runs(struct kunit *test)
+{
+	static const __be64 a[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	__be64 b[8];
+	u32 pos = 0, len = 0;
+
+	memcpy(b, a, sizeof(b));
+	KUNIT_EXPECT_FALSE(test, mx_csum_next_run(a, b, 8, &pos, &len));
+	KUNIT_EXPECT_FALSE(test, mx_csum_next_run(a, b, 0, &pos, &len));
+
+	b[0] = 0;
+	b[2] = 0;
+	b[3] = 0;
+	b[7] = 0;
+	KUNIT_ASSERT_TRUE(test, mx_csum_next_run(a, b, 8, &pos, &len));
+	KUNIT_EXPECT_EQ(test, pos, 0U);
+	KUNIT_EXPECT_EQ(test, len, 1U);
+	pos += len;
+	KUNIT_ASSERT_TRUE(test, mx_csum_next_run(a, b, 8, &pos, &len));
+	KUNIT_EXPECT_EQ(test, pos, 2U);
+	KUNIT_EXPECT_EQ(test, len, 2U);
+	pos += len;
+	KUNIT_ASSERT_TRUE(test, mx_csum_next_run(a, b, 8, &pos, &len));
+	KUNIT_EXPECT_EQ(test, pos, 7U);
+	KUNIT_EXPECT_EQ(test, len, 1U);
+	pos += len;
+	KUNIT_EXPECT_FALSE(test, mx_csum_next_run(a, b, 8, &pos, &len));
+
+	/* Everything differs: one run of all of them. */
+	memset(b, 0, sizeof(b));
+	pos = 0;
+	KUNIT_ASSERT_TRUE(test, mx_csum_next_run(a, b, 8, &pos, &len));
+	KUNIT_EXPECT_EQ(test, pos, 0U);
+	KUNIT_EXPECT_EQ(test, len, 8U);
+}
+
 static void t_hello_fill(struct mx_hello *h)
 {
 	int i;
@@ -505,6 +617,11 @@ static void mx_proto_test_negotiate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(3, 1, 1, 3), -EPROTO);
 	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(1, U32_MAX, 1, U32_MAX),
 			-EPROTO);
+	/* Checksum resync only when both speak it; an old peer still fits. */
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX,
+						 2, 2), 2);
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX,
+						 2, 3), MX_PROTO_CSUM);
 }
 
 static void mx_proto_sync_state(struct kunit *test)
@@ -628,6 +745,10 @@ static struct kunit_case mx_proto_cases[] = {
 	KUNIT_CASE(mx_proto_hdr_bitmap),
 	KUNIT_CASE(mx_proto_hdr_flush_ack),
 	KUNIT_CASE(mx_proto_hdr_verify),
+	KUNIT_CASE(mx_proto_hdr_csum_req),
+	KUNIT_CASE(mx_proto_hdr_csum_reply),
+	KUNIT_CASE(mx_proto_csum_lengths),
+	KUNIT_CASE(mx_proto_csum_runs),
 	KUNIT_CASE(mx_proto_hello_round_trip),
 	KUNIT_CASE(mx_proto_hello_rejects),
 	KUNIT_CASE(mx_proto_test_negotiate),

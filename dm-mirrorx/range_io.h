@@ -10,6 +10,7 @@
 
 #include <linux/bvec.h>
 #include <linux/blkdev.h>
+#include "wire.h"
 
 static inline u32 mx_pages_for(u32 len)
 {
@@ -33,5 +34,16 @@ u32 mx_bvec_crc32c(struct bio_vec *bvecs, struct bvec_iter iter);
 /* crc32c of @len bytes at @sector of @bdev. */
 int mx_range_crc32c(struct block_device *bdev, sector_t sector, u32 len,
 		    u32 *crc);
+
+/*
+ * xxh64 (seed 0) of each MX_CSUM_BLOCK block of the @len bytes in @bv (whole
+ * pages from mx_bvecs_alloc()), the last one maybe short, into @out
+ * (DIV_ROUND_UP(@len, MX_CSUM_BLOCK) big-endian hashes).
+ */
+void mx_bvecs_xxh64(struct bio_vec *bv, u32 len, __be64 *out);
+
+/* The same of @len bytes at @sector of @bdev. */
+int mx_range_xxh64(struct block_device *bdev, sector_t sector, u32 len,
+		   __be64 *out);
 
 #endif /* DM_MIRRORX_RANGE_IO_H */

@@ -605,6 +605,38 @@ static int mx_rc_verify(struct mx_rconn *c, const struct mx_hdr *req)
 	return mx_rc_send(c, &h, &out, false);
 }
 
+/*
+ * Answer a checksum request (resync.c) with one xxh64 per 4 KiB block of
+ * the range, which mx_hdr_decode() checked is inside our device. Only on
+ * a connection that negotiated it: a source speaking an older protocol
+ * never sends one.
+ */
+static int mx_rc_csum(struct mx_rconn *c, const struct mx_hdr *req)
+{
+	struct mx_hdr h = { .type = MX_P_CSUM_REPLY, .seq = req->seq,
+			    .length = mx_csum_reply_len(req->size) };
+	__be64 *hashes;
+	int r;
+
+	if (mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, c->hello.proto_min,
+			       c->hello.proto_max) < MX_PROTO_CSUM) {
+		DMERR_LIMIT("%s: %s: checksum request on a protocol without it",
+			    mx_rv_name(c->rv), c->addr);
+		return -EPROTO;
+	}
+	hashes = kzalloc(h.length, GFP_NOIO);
+	if (!hashes)
+		return -ENOMEM;
+	if (mx_range_xxh64(c->rv->data_dev->bdev, req->sector, req->size,
+			   hashes)) {
+		memset(hashes, 0, h.length);
+		h.flags = MX_ACK_EIO;
+	}
+	r = mx_rc_send(c, &h, hashes, false);
+	kfree(hashes);
+	return r;
+}
+
 /* --- handshake ---------------------------------------------------------- */
 
 static int mx_rc_expect(struct mx_rconn *c, u16 type, void *buf, u32 len,
@@ -902,6 +934,9 @@ static int mx_rc_loop(struct mx_rconn *c)
 			break;
 		case MX_P_VERIFY_REQ:
 			r = mx_rc_lbs_ok(c, &h) ? mx_rc_verify(c, &h) : -EPROTO;
+			break;
+		case MX_P_CSUM_REQ:
+			r = mx_rc_lbs_ok(c, &h) ? mx_rc_csum(c, &h) : -EPROTO;
 			break;
 		case MX_P_BYE:
 			return 0;

@@ -12,6 +12,14 @@
  * go once no write needs it (metadata.c), and the next metadata commit
  * makes that progress durable, so an interrupted resync continues with
  * what is left, never from zero.
+ *
+ * Checksum resync: a region in p->csum (bits a crash left in the intent
+ * log, or every region after "resync <peer> csum") is read as for a copy,
+ * but each chunk first goes as a CSUM_REQ; the target answers one xxh64
+ * per 4 KiB block, and only the runs of blocks that differ follow as
+ * RS_DATA writes, from the pages already read. The region stays locked
+ * until they are acknowledged, as for a copy, and fails as a copy does
+ * when the reply fails or is missing (it stays out of sync: tried again).
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -32,12 +40,25 @@ struct mx_rs_region {
 	int error;
 };
 
-/* One chunk (at most MX_WIRE_MAX_DATA bytes) of a region. */
+/*
+ * One chunk (at most MX_WIRE_MAX_DATA bytes) of a region. Copied, @rq is
+ * its RS_DATA write. Compared, @rq is its CSUM_REQ and @hashes holds our
+ * hashes then the target's (@rq.reply); @refs counts @rq and the parts
+ * (struct mx_rs_part) sent from its pages, the last one frees it.
+ */
 struct mx_rs_chunk {
 	struct mx_preq rq;
 	struct mx_rs_region *reg;
+	atomic_t refs;
+	__be64 *hashes;
 	u32 nr_pages;
 	struct bio_vec bvecs[];
+};
+
+/* A run of differing blocks of a compared chunk, written from its pages. */
+struct mx_rs_part {
+	struct mx_preq rq;
+	struct mx_rs_chunk *c;
 };
 
 static void mx_rs_region_done(struct mx_rs_region *reg)
@@ -48,6 +69,7 @@ static void mx_rs_region_done(struct mx_rs_region *reg)
 
 	if (!reg->error) {
 		spin_lock_irqsave(&src->lock, flags);
+		clear_bit(reg->region, p->csum);
 		if (test_and_clear_bit(reg->region, p->oos))
 			p->resync_done++;
 		/* Its bit, cleared after the next flush, must reach disk. */
@@ -66,22 +88,148 @@ static void mx_rs_region_done(struct mx_rs_region *reg)
 static void mx_rs_chunk_free(struct mx_rs_chunk *c)
 {
 	mx_bvecs_free(c->bvecs, c->nr_pages);
+	kfree(c->hashes);
 	kfree(c);
+}
+
+/* The chunk's last user is gone: it no longer holds its region. */
+static void mx_rs_chunk_put(struct mx_rs_chunk *c)
+{
+	struct mx_rs_region *reg = c->reg;
+
+	if (!atomic_dec_and_test(&c->refs))
+		return;
+	mx_rs_chunk_free(c);
+	if (atomic_dec_and_test(&reg->pending))
+		mx_rs_region_done(reg);
+}
+
+/* A resync write of @rq->hdr.size bytes ended with @error. */
+static void mx_rs_data_ended(struct mx_rs_region *reg, struct mx_preq *rq,
+			     int error)
+{
+	struct mx_peer *p = reg->peer;
+
+	if (error) {
+		reg->error = error;
+		return;
+	}
+	WRITE_ONCE(p->resynced_bytes, p->resynced_bytes + rq->hdr.size);
+	atomic64_add(rq->hdr.size, &p->rs_sent);
 }
 
 static void mx_rs_chunk_done(struct mx_preq *rq, int error)
 {
 	struct mx_rs_chunk *c = container_of(rq, struct mx_rs_chunk, rq);
+
+	mx_rs_data_ended(c->reg, rq, error);
+	mx_rs_chunk_put(c);
+}
+
+static void mx_rs_part_done(struct mx_preq *rq, int error)
+{
+	struct mx_rs_part *part = container_of(rq, struct mx_rs_part, rq);
+	struct mx_rs_chunk *c = part->c;
+
+	mx_rs_data_ended(c->reg, rq, error);
+	kfree(part);
+	mx_rs_chunk_put(c);
+}
+
+/* Make @rq an RS_DATA write of @len bytes at @sector from @bvecs. */
+static void mx_rs_fill_data(struct mx_preq *rq, struct mx_peer *p,
+			    sector_t sector, u32 len, struct bio_vec *bvecs,
+			    void (*done)(struct mx_preq *rq, int error))
+{
+	mx_preq_init(rq, p, MX_P_RS_DATA, sector, len, done);
+	rq->hdr.length = len;
+	rq->bvecs = bvecs;
+	rq->iter.bi_size = len;
+}
+
+/*
+ * Send blocks @blk..@blk + @nblk - 1 of compared chunk @c from its pages.
+ * A run lies inside the chunk, so it fits one packet.
+ */
+static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk)
+{
+	u32 off = blk * MX_CSUM_BLOCK;
+	u32 len = min(nblk * MX_CSUM_BLOCK, c->rq.hdr.size - off);
+	struct mx_rs_part *part;
+
+	part = kzalloc(sizeof(*part), GFP_NOIO);
+	if (!part)
+		return -ENOMEM;
+	part->c = c;
+	atomic_inc(&c->refs);
+	mx_rs_fill_data(&part->rq, c->reg->peer,
+			c->rq.hdr.sector + (off >> SECTOR_SHIFT), len,
+			c->bvecs, mx_rs_part_done);
+	part->rq.iter.bi_idx = off / PAGE_SIZE;
+	part->rq.iter.bi_bvec_done = off % PAGE_SIZE;
+	mx_peer_queue(c->reg->peer, &part->rq);
+	return 0;
+}
+
+/* Region @reg goes to its peer by copy from now on. */
+static void mx_rs_forget_csum(struct mx_rs_region *reg)
+{
+	struct mx_source *src = reg->peer->src;
+	unsigned long flags;
+
+	spin_lock_irqsave(&src->lock, flags);
+	clear_bit(reg->region, reg->peer->csum);
+	spin_unlock_irqrestore(&src->lock, flags);
+}
+
+/*
+ * The target's hashes for chunk @c arrived (or the request failed): send
+ * the blocks that differ. Process context (the receive thread, the send
+ * work, a teardown, or mx_peer_queue() for a peer gone).
+ */
+static void mx_rs_csum_done(struct mx_preq *rq, int error)
+{
+	struct mx_rs_chunk *c = container_of(rq, struct mx_rs_chunk, rq);
+	u32 n = mx_csum_nr_blocks(rq->hdr.size), pos = 0, len;
 	struct mx_rs_region *reg = c->reg;
 
-	if (error)
+	if (error) {
 		reg->error = error;
-	else
-		WRITE_ONCE(reg->peer->resynced_bytes,
-			   reg->peer->resynced_bytes + rq->hdr.size);
-	mx_rs_chunk_free(c);
-	if (atomic_dec_and_test(&reg->pending))
-		mx_rs_region_done(reg);
+		/*
+		 * The target could not read the range: the next try copies
+		 * the region whole, which may repair it. A lost connection
+		 * keeps the comparison for the next one.
+		 */
+		if (error == -EIO)
+			mx_rs_forget_csum(reg);
+	} else {
+		atomic64_add(rq->hdr.size, &reg->peer->rs_compared);
+		while (mx_csum_next_run(c->hashes, c->hashes + n, n, &pos,
+					&len)) {
+			if (mx_rs_send_part(c, pos, len)) {
+				reg->error = -ENOMEM;
+				break;
+			}
+			pos += len;
+		}
+	}
+	mx_rs_chunk_put(c);
+}
+
+/* Make chunk @c a CSUM_REQ for its range, our hashes in c->hashes. */
+static int mx_rs_prep_csum(struct mx_rs_chunk *c, struct mx_peer *p,
+			   sector_t sector, u32 len)
+{
+	u32 n = mx_csum_nr_blocks(len);
+
+	c->hashes = kmalloc_array(2 * n, MX_CSUM_HASH_LEN, GFP_NOIO);
+	if (!c->hashes)
+		return -ENOMEM;
+	mx_bvecs_xxh64(c->bvecs, len, c->hashes);
+	mx_preq_init(&c->rq, p, MX_P_CSUM_REQ, sector, len, mx_rs_csum_done);
+	c->rq.reply = c->hashes + n;
+	c->rq.reply_len = mx_csum_reply_len(len);
+	return 0;
 }
 
 /* Read @len bytes at @sector of the data device into a new chunk. */
@@ -113,8 +261,11 @@ static struct mx_rs_chunk *mx_rs_read_chunk(struct mx_source *src,
 	return c;
 }
 
-/* Copy region @r (locked by the caller) to @p. */
-static int mx_rs_copy_region(struct mx_peer *p, u64 r)
+/*
+ * Copy region @r (locked by the caller) to @p; with @csum, compare it by
+ * checksum first and copy only the blocks that differ.
+ */
+static int mx_rs_copy_region(struct mx_peer *p, u64 r, bool csum)
 {
 	struct mx_source *src = p->src;
 	u32 shift = ilog2(src->meta.sb.region_sectors);
@@ -147,15 +298,15 @@ static int mx_rs_copy_region(struct mx_peer *p, u64 r)
 			break;
 		}
 		c->reg = reg;
-		INIT_LIST_HEAD(&c->rq.list);
-		c->rq.peer = p;
-		c->rq.done = mx_rs_chunk_done;
-		c->rq.hdr.type = MX_P_RS_DATA;
-		c->rq.hdr.sector = s;
-		c->rq.hdr.size = len;
-		c->rq.hdr.length = len;
-		c->rq.bvecs = c->bvecs;
-		c->rq.iter.bi_size = len;
+		atomic_set(&c->refs, 1);
+		if (!csum) {
+			mx_rs_fill_data(&c->rq, p, s, len, c->bvecs,
+					mx_rs_chunk_done);
+		} else if (mx_rs_prep_csum(c, p, s, len)) {
+			mx_rs_chunk_free(c);
+			reg->error = -ENOMEM;
+			break;
+		}
 		atomic_inc(&reg->pending);
 		mx_peer_queue(p, &c->rq);
 	}
@@ -333,6 +484,34 @@ static bool mx_rs_bit_on_disk(struct mx_peer *p, u64 r)
 	return ok;
 }
 
+enum mx_rs_how { MX_RS_SKIP, MX_RS_COPY, MX_RS_CSUM };
+
+/*
+ * How region @r, just locked, goes to @p: not at all when it left p->oos
+ * meanwhile (its copy was still in flight when the loop started over, and
+ * the lock waited for it), by checksum when it is in p->csum and the peer
+ * answers checksum requests, else by copy.
+ */
+static enum mx_rs_how mx_rs_region_how(struct mx_peer *p, u64 r)
+{
+	struct mx_source *src = p->src;
+	enum mx_rs_how how = MX_RS_COPY;
+
+	spin_lock_irq(&src->lock);
+	if (!test_bit(r, p->oos))
+		how = MX_RS_SKIP;
+	else if (READ_ONCE(p->csum_ok) && test_bit(r, p->csum))
+		how = MX_RS_CSUM;
+	spin_unlock_irq(&src->lock);
+	return how;
+}
+
+void mx_resync_reset_counts(struct mx_peer *p)
+{
+	atomic64_set(&p->rs_compared, 0);
+	atomic64_set(&p->rs_sent, 0);
+}
+
 void mx_resync_work(struct work_struct *ws)
 {
 	struct mx_peer *p = container_of(ws, struct mx_peer, resync_work);
@@ -340,6 +519,7 @@ void mx_resync_work(struct work_struct *ws)
 	u64 nr = src->meta.nr_regions, r, cursor = 0, bytes = 0;
 	unsigned long start = jiffies;
 	bool skipped = false, finished;
+	enum mx_rs_how how;
 
 	WRITE_ONCE(p->resync_read_error, 0);
 	mx_rs_announce(p);
@@ -395,7 +575,12 @@ void mx_resync_work(struct work_struct *ws)
 			skipped = true;
 			continue;
 		}
-		if (mx_rs_copy_region(p, r)) {
+		how = mx_rs_region_how(p, r);
+		if (how == MX_RS_SKIP) {
+			mx_source_unlock_region(src, r);
+			continue;
+		}
+		if (mx_rs_copy_region(p, r, how == MX_RS_CSUM)) {
 			mx_source_unlock_region(src, r);
 			break;
 		}
@@ -417,8 +602,11 @@ done:
 	if (finished) {
 		mx_source_kick_commit(src);
 		mx_send_sync_state(p, MX_SS_RESYNC_DONE);
-		DMINFO("%s: peer %u: resync finished",
-		       dm_table_device_name(src->ti->table), p->conf.node_id);
+		DMINFO("%s: peer %u: resync finished: %llu regions, %llu bytes compared, %llu bytes sent",
+		       dm_table_device_name(src->ti->table), p->conf.node_id,
+		       (unsigned long long)READ_ONCE(p->resync_done),
+		       (unsigned long long)atomic64_read(&p->rs_compared),
+		       (unsigned long long)atomic64_read(&p->rs_sent));
 		mx_source_release_held(src);
 	}
 }
@@ -454,6 +642,7 @@ void mx_resync_start_locked(struct mx_peer *p)
 					  MX_RS_RESYNCING)) {
 		p->resync_total = n;
 		p->resync_done = 0;
+		mx_resync_reset_counts(p);
 		p->resync_announce = true;
 	}
 }

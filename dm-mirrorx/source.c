@@ -1375,6 +1375,26 @@ static int mx_source_take_over_meta(struct mx_source *src)
 	return r;
 }
 
+/*
+ * The bits just read from the intent log are what a crash (or a switchover)
+ * left marked: the target holds most of those regions already, so their
+ * resync compares them by checksum first (resync.c). Regions marked later,
+ * while a peer is away, are copied.
+ */
+static void mx_source_seed_csum(struct mx_source *src)
+{
+	u32 i;
+
+	spin_lock_irq(&src->lock);
+	spin_lock(&src->meta.lock);
+	for (i = 0; i < src->nr_peers; i++)
+		bitmap_copy(src->peers[i].csum,
+			    src->meta.bits[src->peers[i].conf.node_id],
+			    src->meta.nr_regions);
+	spin_unlock(&src->meta.lock);
+	spin_unlock_irq(&src->lock);
+}
+
 static int mirrorx_preresume(struct dm_target *ti)
 {
 	struct mx_source *src = ti->private;
@@ -1383,8 +1403,10 @@ static int mirrorx_preresume(struct dm_target *ti)
 	if (src->meta_current)
 		return 0;
 	r = mx_source_take_over_meta(src);
-	if (!r)
+	if (!r) {
 		src->meta_current = true;
+		mx_source_seed_csum(src);
+	}
 	return r;
 }
 
@@ -1498,8 +1520,12 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
+/*
+ * "resync <peer> [full] [csum]": @full resyncs every region; @csum (which
+ * implies @full) compares each by checksum first.
+ */
 static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
-			      bool full)
+			      bool full, bool csum)
 {
 	u32 node = p->conf.node_id;
 	unsigned long flags;
@@ -1510,8 +1536,11 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 	 * would take the new bits for clearable ones (not out of sync). The
 	 * resync copies a region only once its bit is on disk.
 	 */
+	full |= csum;
 	spin_lock_irqsave(&src->lock, flags);
 	live = mx_peer_replicating(p);
+	if (csum)
+		bitmap_fill(p->csum, src->meta.nr_regions);
 	spin_lock(&src->meta.lock);
 	if (full) {
 		mx_meta_set_all_locked(&src->meta, node);
@@ -1568,7 +1597,8 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 	case MX_MSG_RESYNC:
 		for (i = 0; i < src->nr_peers; i++)
 			if (!p || p == &src->peers[i])
-				mx_request_resync(src, &src->peers[i], m.full);
+				mx_request_resync(src, &src->peers[i], m.full,
+						  m.csum);
 		break;
 	case MX_MSG_PAUSE:
 	case MX_MSG_RESUME:

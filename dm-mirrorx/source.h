@@ -83,11 +83,30 @@ struct mx_preq {
 	const void *payload;		/* small linear payload (hdr.length) */
 	unsigned long sent_at;
 	__be32 reply_crc;		/* MX_P_VERIFY_REPLY payload */
+	/*
+	 * Where the payload of the reply to a VERIFY_REQ or CSUM_REQ goes:
+	 * exactly @reply_len bytes, or the reply is a protocol error.
+	 */
+	void *reply;
+	u32 reply_len;
 	/* Called once with 0 (acked OK) or an error; may run in any context
 	 * that is not hard IRQ.
 	 */
 	void (*done)(struct mx_preq *rq, int error);
 };
+
+/* Set @rq up for @p: a @type request about @size bytes at @sector. */
+static inline void mx_preq_init(struct mx_preq *rq, struct mx_peer *p,
+				u16 type, sector_t sector, u32 size,
+				void (*done)(struct mx_preq *rq, int error))
+{
+	INIT_LIST_HEAD(&rq->list);
+	rq->peer = p;
+	rq->done = done;
+	rq->hdr.type = type;
+	rq->hdr.sector = sector;
+	rq->hdr.size = size;
+}
 
 /* Per-bio data of an application write, discard, write-zeroes or flush. */
 struct mx_write {
@@ -125,9 +144,27 @@ struct mx_peer {
 	bool dead;			/* connection failing, no new sends */
 	struct list_head sendq;
 	unsigned long *oos;		/* regions needing resync */
+	/*
+	 * Regions to compare by checksum before copying (resync.c): those
+	 * whose bits came from the on-disk intent log when the table took
+	 * the metadata over (a crash left them), or every region after a
+	 * "resync <peer> csum". A region leaves it once resynced.
+	 */
+	unsigned long *csum;
 	u64 resync_total, resync_done;
 	bool resync_announce;		/* tell the target: Inconsistent */
 	u64 resynced_bytes;		/* since load, for status and tests */
+	/*
+	 * The current or last resync: bytes compared by checksum and bytes
+	 * of resync data the peer acknowledged; reset where resync_done is.
+	 */
+	atomic64_t rs_compared;
+	atomic64_t rs_sent;
+	/*
+	 * The peer speaks MX_PROTO_CSUM and our blocks are no larger than
+	 * MX_CSUM_BLOCK: set by the connection thread before Connected.
+	 */
+	bool csum_ok;
 	unsigned long last_rx;
 	/* async peers */
 	u64 aq_bytes;			/* queued or unacknowledged */
@@ -278,6 +315,8 @@ void mx_resync_start_locked(struct mx_peer *p);
 /* Pause or resume @p's resync (the pause/resume messages). */
 void mx_resync_set_paused(struct mx_peer *p, bool paused);
 void mx_resync_stop(struct mx_peer *p);
+/* Forget the byte counts of the last resync: a new one starts. */
+void mx_resync_reset_counts(struct mx_peer *p);
 void mx_resync_work(struct work_struct *ws);
 /* @state 0: InSync or Resync, from the peer's state when it is queued. */
 void mx_send_sync_state(struct mx_peer *p, u32 state);

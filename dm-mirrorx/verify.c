@@ -104,12 +104,10 @@ static int mx_verify_region(struct mx_peer *p, u64 r)
 			break;
 		}
 		c->vr = vr;
-		INIT_LIST_HEAD(&c->rq.list);
-		c->rq.peer = p;
-		c->rq.done = mx_vchunk_done;
-		c->rq.hdr.type = MX_P_VERIFY_REQ;
-		c->rq.hdr.sector = s;
-		c->rq.hdr.size = len;
+		mx_preq_init(&c->rq, p, MX_P_VERIFY_REQ, s, len,
+			     mx_vchunk_done);
+		c->rq.reply = &c->rq.reply_crc;
+		c->rq.reply_len = MX_VERIFY_REPLY_LEN;
 		atomic_inc(&vr->pending);
 		mx_peer_queue(p, &c->rq);
 	}

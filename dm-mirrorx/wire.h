@@ -14,7 +14,9 @@
 
 #define MX_WIRE_MAGIC		0x4d58524dU	/* "MXRM" */
 #define MX_PROTO_MIN		2
-#define MX_PROTO_MAX		2
+#define MX_PROTO_MAX		3
+/* First version with MX_P_CSUM_REQ / MX_P_CSUM_REPLY (checksum resync). */
+#define MX_PROTO_CSUM		3
 
 /* Largest payload of any packet: one data write of up to 1 MiB. */
 #define MX_WIRE_MAX_DATA	(1U << 20)
@@ -34,6 +36,8 @@ enum mx_wire_type {
 	MX_P_BYE,		/* orderly disconnect */
 	MX_P_VERIFY_REQ,	/* source -> target: checksum @size at @sector */
 	MX_P_VERIFY_REPLY,	/* target -> source: payload __be32 crc32c */
+	MX_P_CSUM_REQ,		/* source -> target: block hashes of @size at @sector */
+	MX_P_CSUM_REPLY,	/* target -> source: payload __be64 xxh64 per block */
 	MX_P_TYPE_MAX,
 };
 
@@ -64,6 +68,21 @@ enum mx_wire_type {
  * crc32c (seed ~0) of the range, big-endian.
  */
 #define MX_VERIFY_REPLY_LEN	4
+
+/*
+ * MX_P_CSUM_REQ (protocol MX_PROTO_CSUM and later): no payload, @size bytes
+ * (a non-zero multiple of 512 up to MX_WIRE_MAX_DATA) at @sector, which is
+ * MX_CSUM_BLOCK aligned. MX_P_CSUM_REPLY: @seq echoes the request, @flags an
+ * MX_ACK_* status, payload one __be64 xxh64 (seed 0) per MX_CSUM_BLOCK block
+ * of the range, in order: DIV_ROUND_UP(@size, MX_CSUM_BLOCK) hashes, the
+ * last block shorter when @size is not a multiple of MX_CSUM_BLOCK (the
+ * device's tail), hashed over its own bytes only.
+ */
+#define MX_CSUM_BLOCK		4096
+#define MX_CSUM_BLOCK_SECTORS	(MX_CSUM_BLOCK >> 9)
+#define MX_CSUM_HASH_LEN	8
+#define MX_CSUM_REPLY_MAX	(MX_WIRE_MAX_DATA / MX_CSUM_BLOCK * \
+				 MX_CSUM_HASH_LEN)
 
 /* MX_P_ACK flags: status of the acked operation. */
 #define MX_ACK_OK		0

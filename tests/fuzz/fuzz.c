@@ -18,7 +18,7 @@
 static u64 rng_state;
 static unsigned long fails;
 /* Accepted inputs per decoder: a fuzzer that never passes tests nothing. */
-static unsigned long ok_hdr, ok_hdr_csum, ok_hello, ok_ss, ok_sb;
+static unsigned long ok_hdr, ok_hdr_csum, ok_csum_req, ok_hello, ok_ss, ok_sb;
 
 static u64 rnd(void)
 {
@@ -107,6 +107,8 @@ static u32 fixed_len(u16 type)
 		return MX_AUTH_MAC_LEN;
 	case MX_P_VERIFY_REPLY:
 		return MX_VERIFY_REPLY_LEN;
+	case MX_P_CSUM_REPLY:
+		return 8 * rnd_below(MX_CSUM_REPLY_MAX / 8 + 2);
 	case MX_P_BITMAP:
 		return 8 * rnd_below(MX_WIRE_BITMAP_MAX / 8 + 2);
 	default:
@@ -117,7 +119,7 @@ static u32 fixed_len(u16 type)
 static void fuzz_hdr(void)
 {
 	static const u16 io_types[] = { MX_P_DATA, MX_P_RS_DATA,
-					MX_P_VERIFY_REQ };
+					MX_P_VERIFY_REQ, MX_P_CSUM_REQ };
 	struct mx_wire_hdr w, w2;
 	struct mx_hdr h;
 	const char *err = NULL;
@@ -137,7 +139,8 @@ static void fuzz_hdr(void)
 		h.seq = rnd();
 		h.sector = rnd_below(2) ? rnd_below(dev + 1) : interesting();
 		if (rnd_below(2) && h.type != MX_P_DATA &&
-		    h.type != MX_P_RS_DATA && h.type != MX_P_VERIFY_REQ)
+		    h.type != MX_P_RS_DATA && h.type != MX_P_VERIFY_REQ &&
+		    h.type != MX_P_CSUM_REQ)
 			h.size = 0;
 		mx_hdr_encode(&w, &h);
 		if (rnd_below(2))
@@ -174,6 +177,14 @@ static void fuzz_hdr(void)
 	if (h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES))
 		CHECK(!h.length && !(h.flags & MX_WF_CSUM),
 		      "no payload on discard/write-zeroes");
+	if (h.type == MX_P_CSUM_REQ) {
+		CHECK(!(h.sector % 8) && h.size <= MX_WIRE_MAX_DATA &&
+		      !h.length, "checksum request aligned, bounded, empty");
+		ok_csum_req++;
+	}
+	if (h.type == MX_P_CSUM_REPLY)
+		CHECK(h.length && h.length <= MX_CSUM_REPLY_MAX &&
+		      !(h.length % 8), "checksum reply: whole hashes");
 	mx_hdr_encode(&w2, &h);
 	CHECK(!memcmp(&w, &w2, sizeof(w)), "hdr re-encode");
 }
@@ -326,12 +337,13 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	printf("fuzz: %lu inputs, accepted: hdr %lu (checksummed %lu) hello %lu",
-	       i, ok_hdr, ok_hdr_csum, ok_hello);
+	printf("fuzz: %lu inputs, accepted: hdr %lu (checksummed %lu, checksum requests %lu) hello %lu",
+	       i, ok_hdr, ok_hdr_csum, ok_csum_req, ok_hello);
 	printf(" sync_state %lu sb %lu; %lu invariant failures\n", ok_ss,
 	       ok_sb, fails);
 	/* A decoder that accepts nothing is not being tested past its checks. */
-	CHECK(ok_hdr && ok_hdr_csum && ok_hello && ok_ss && ok_sb,
+	CHECK(ok_hdr && ok_hdr_csum && ok_csum_req && ok_hello && ok_ss &&
+	      ok_sb,
 	      "every decoder accepted some input");
 	return fails ? 1 : 0;
 }

@@ -39,6 +39,7 @@ from mxpeer import ACK, BITMAP, DATA, HDR, HELLO, HELLO_S, SYNC_S, SYNC_STATE, \
 
 RS_DATA, FLUSH = 7, 8
 VERIFY_REQ = 13
+CSUM_REQ = 15
 BM_LAST = 1
 ROLE_SOURCE, ROLE_TARGET = 1, 2
 MISMATCH = ("uuid", "size", "region", "node-id", "version")
@@ -149,7 +150,8 @@ def main():
     if case == "stall-ack":
         while True:
             h, _ = recv_pkt(s)
-            if h[1] in (DATA, RS_DATA, FLUSH, SYNC_STATE, VERIFY_REQ):
+            if h[1] in (DATA, RS_DATA, FLUSH, SYNC_STATE, VERIFY_REQ,
+                        CSUM_REQ):
                 break
         t0 = time.time()
         s.sendall(hdr(ACK, seq=h[5])[:20])
