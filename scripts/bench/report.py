@@ -40,6 +40,8 @@ METRICS = [
     ("resync_MBps", "full initial resync", "MB/s", "higher"),
     ("crash_resync_MiB", "resync after a primary crash: data resynced",
      "MiB", "lower"),
+    ("crash_sent_MiB", "resync after a primary crash: data sent over the link",
+     "MiB", "lower"),
     ("crash_resync_s", "resync after a primary crash: load to in sync",
      "s", "lower"),
 ]

@@ -479,7 +479,7 @@ crash_secs() {
 }
 
 run_crash_mx() {
-	local cfg=$1 mode st out secs todo region
+	local cfg=$1 mode st out secs todo region line sent
 	mode=$(mx_mode "$cfg")
 	zero_meta || return 1
 	# Clean create, race-free: the source first (its target is not
@@ -503,10 +503,20 @@ run_crash_mx() {
 	secs=$(kv secs "$out")
 	todo=$(kv todo "$out")
 	region=$(kv region "$out")
-	# Regions the resync had to copy, whole regions.
+	# Regions the resync had to compare or copy, whole regions.
 	rec "$cfg" crash_resync_MiB "$(awk -v d="$todo" -v r="$region" 'BEGIN { printf "%.2f", d * r * 512 / 1048576 }')"
+	# What crossed the link: the resync's own count (it compares the
+	# regions a crash left marked by checksum and sends what differs).
+	line=$(vm_run A "dmesg | grep 'resync finished:' | tail -n1")
+	sent=$(sed -n 's/.* \([0-9]*\) bytes sent.*/\1/p' <<<"$line")
+	if [ -n "$sent" ]; then
+		rec "$cfg" crash_sent_MiB "$(awk -v b="$sent" 'BEGIN { printf "%.2f", b / 1048576 }')"
+	else
+		na "$cfg" crash_sent_MiB "no 'resync finished' line in A's log"
+	fi
 	crash_secs "$cfg" "$out"
 	echo "$out" >"$RUNDIR/fio/$cfg-crash-status.txt"
+	echo "$line" >>"$RUNDIR/fio/$cfg-crash-status.txt"
 }
 
 run_crash_drbd() {
@@ -523,6 +533,8 @@ run_crash_drbd() {
 	kib=$(kv will_sync_kib "$out")
 	[ "${kib:-0}" -gt 0 ] || kib=$(kv oos_max_kib "$out")
 	rec "$cfg" crash_resync_MiB "$(awk -v k="$kib" 'BEGIN { printf "%.2f", k / 1024 }')"
+	# No csums-alg in the resource: DRBD sends all it resyncs.
+	rec "$cfg" crash_sent_MiB "$(awk -v k="$kib" 'BEGIN { printf "%.2f", k / 1024 }')"
 	crash_secs "$cfg" "$out"
 	echo "$out" >"$RUNDIR/fio/$cfg-crash-status.txt"
 }
