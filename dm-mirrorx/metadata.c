@@ -475,6 +475,44 @@ static void mx_extent_changed(struct mx_meta *m, u64 e)
 			__set_bit(mx_block_of(first), m->dirty_blocks[n]);
 }
 
+static void mx_extent_cool(struct mx_meta *m, u64 e);
+
+/*
+ * Make room for one more hot extent under the cap: cool the first hot
+ * extent from the clock hand on that is outside [@lo, @hi] (the write
+ * heating them) and not written this period, looking at most at
+ * MX_EVICT_SCAN of them; else the first outside [@lo, @hi]. Cooling is
+ * safe at any time: the image falls back to the bits, which hold every
+ * region that may differ. Returns false when nothing could be cooled.
+ */
+static bool mx_meta_evict_locked(struct mx_meta *m, u64 lo, u64 hi)
+{
+	u64 e = m->cool_hand, victim = U64_MAX;
+	u32 seen;
+
+	for (seen = 0; seen < MX_EVICT_SCAN; seen++) {
+		e = find_next_bit(m->hot, m->nr_extents, e);
+		if (e >= m->nr_extents)
+			e = find_first_bit(m->hot, m->nr_extents);
+		if (e >= m->nr_extents)
+			return false;
+		if (e < lo || e > hi) {
+			if (victim == U64_MAX)
+				victim = e;
+			if (!test_bit(e, m->hot_recent)) {
+				victim = e;
+				break;
+			}
+		}
+		e++;
+	}
+	if (victim == U64_MAX)
+		return false;
+	mx_extent_cool(m, victim);
+	m->cool_hand = victim + 1;
+	return true;
+}
+
 bool mx_meta_heat_locked(struct mx_meta *m, u64 r0, u64 r1, u32 ahead)
 {
 	u64 e, e0, e1, end;
@@ -491,8 +529,13 @@ bool mx_meta_heat_locked(struct mx_meta *m, u64 r0, u64 r1, u32 ahead)
 	for (e = e0; e <= end; e++) {
 		if (e <= e1)
 			__set_bit(e, m->hot_recent);
-		if (__test_and_set_bit(e, m->hot))
+		if (test_bit(e, m->hot))
 			continue;
+		/* The cap holds here: marking ahead never evicts. */
+		if (m->hot_cap && m->nr_hot >= m->hot_cap &&
+		    (e > e1 || !mx_meta_evict_locked(m, e0, end)))
+			continue;
+		__set_bit(e, m->hot);
 		m->nr_hot++;
 		mx_extent_changed(m, e);
 		heated = true;

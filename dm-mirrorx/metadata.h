@@ -31,6 +31,8 @@ struct mx_commit_batch;
 
 /* Bitmap blocks a commit writes at once. */
 #define MX_COMMIT_BATCH		8
+/* Hot extents a heat looks at for one not written this period. */
+#define MX_EVICT_SCAN		64
 /* Hot extents are this many sectors (or one region, if larger): 4 MiB. */
 #define MX_EXTENT_SECTORS	8192
 
@@ -52,6 +54,8 @@ struct mx_meta {
 	u32 extent_shift;		/* log2 regions per extent */
 	u64 nr_extents;
 	u64 nr_hot;
+	u64 hot_cap;			/* at most this many hot; 0: no cap */
+	u64 cool_hand;			/* where eviction looks next */
 	/* A commit's buffers, under @commit_lock: I/O pages and snapshots. */
 	struct page *io_page;
 	struct mx_commit_batch *batch;

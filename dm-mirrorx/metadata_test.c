@@ -449,6 +449,38 @@ static void mx_ilog_hot_copied(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(m->hot_copied, T_EXTENTS));
 }
 
+/*
+ * The cap holds when heating: the first hot extent from the clock hand
+ * not written this period is cooled (any, when all were); marking ahead
+ * never evicts.
+ */
+static void mx_ilog_hot_cap(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+	struct mx_meta *m = &t->m;
+
+	m->hot_cap = 2;
+	t_heat(t, 0, 0);
+	t_heat(t, T_EXT, 0);
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 2 * T_EXT, 0));
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 2ULL);
+	KUNIT_EXPECT_FALSE(test, test_bit(0, m->hot));
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
+
+	mx_meta_cool_locked(m, 100);		/* a new period, none recent */
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 2ULL);
+	KUNIT_EXPECT_FALSE(test, t_heat(t, T_EXT, 0));
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 3 * T_EXT, 0));
+	KUNIT_EXPECT_TRUE(test, test_bit(1, m->hot));	/* recent: kept */
+	KUNIT_EXPECT_FALSE(test, test_bit(2, m->hot));
+	KUNIT_EXPECT_TRUE(test, test_bit(3, m->hot));
+
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 5 * T_EXT, 2));
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 2ULL);
+	KUNIT_EXPECT_TRUE(test, test_bit(5, m->hot));
+	KUNIT_EXPECT_FALSE(test, test_bit(6, m->hot));
+}
+
 /* The last block's image: the hot extent, nothing past the last region. */
 static void mx_ilog_hot_last_block(struct kunit *test)
 {
@@ -530,6 +562,7 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_hot_policy),
 	KUNIT_CASE(mx_ilog_hot_ahead),
 	KUNIT_CASE(mx_ilog_hot_copied),
+	KUNIT_CASE(mx_ilog_hot_cap),
 	KUNIT_CASE(mx_ilog_hot_last_block),
 	KUNIT_CASE(mx_ilog_hot_init),
 	{}

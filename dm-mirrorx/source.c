@@ -1143,6 +1143,7 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 				   src->meta.extent_shift);
 	if (src->conf.opts.hot_set && !src->hot_limit)
 		src->hot_limit = 1;
+	src->meta.hot_cap = src->hot_limit;
 	src->seq_next = (sector_t)-1;
 
 	r = -ENOMEM;
