@@ -103,10 +103,12 @@ static const struct mx_verb mx_verbs[] = {
 	  "wait until every peer is in sync (a progress line per peer)",
 	  "  --timeout SECS           give up after SECS (exit 5); default: never\n"
 	  "  --quiet                  no progress output\n" },
-	{ "check", mx_cmd_check, "NAME [--role source|target] [--wait SECS]",
+	{ "check", mx_cmd_check, "NAME [--role source|target] [--wait SECS] | NAME --peer-config FILE",
 	  "health check: exit 0 when healthy, 1 with the problems listed",
 	  "  --role source|target     the role the mirror must have here\n"
-	  "  --wait SECS              retry until healthy for up to SECS\n" },
+	  "  --wait SECS              retry until healthy for up to SECS\n"
+	  "  --peer-config FILE       instead, check this node's config against\n"
+	  "                           another node's (FILE, - for stdin)\n" },
 	{ "role", mx_cmd_role, "NAME",
 	  "print this node's role: source, target or down (for scripts)", "" },
 	{ "resync", mx_cmd_resync, "NAME PEER|all [--full]",

@@ -16,6 +16,7 @@
 
 enum {
 	O_JSON = 256, O_SAMPLE, O_TIMEOUT, O_QUIET, O_FULL, O_ROLE, O_WAIT, O_ALL,
+	O_PEER_CONF,
 };
 
 /* ---- mirror names: active dm-mirrorx devices and configs ---- */
@@ -728,15 +729,54 @@ static int mx_problems(const char *name, enum mx_role want, bool print)
 	return n;
 }
 
+static void mx_print_conf_problem(void *arg, const char *problem)
+{
+	printf("%s: %s\n", (const char *)arg, problem);
+}
+
+/*
+ * check NAME --peer-config FILE: NAME's config against another node's
+ * (FILE, "-" for standard input), without looking at the running mirror.
+ */
+static int mx_check_peer_config(const char *name, const char *file)
+{
+	struct mx_mirror m;
+	struct mx_conf theirs;
+	int r, n;
+
+	r = mx_find(name, &m, true);
+	if (r)
+		return r;
+	if (mx_conf_validate(&m.conf))
+		return mx_err(MX_EXIT_USAGE, "%s's config: %s", name,
+			      mx_errmsg);
+	r = mx_conf_load_file(file, &theirs);
+	if (!r && mx_conf_validate(&theirs))
+		r = MX_CONF_BAD;
+	/* The file is an argument: unreadable or wrong, it is bad input. */
+	if (r)
+		return mx_err(MX_EXIT_USAGE, "--peer-config %s: %s", file,
+			      mx_errmsg);
+	n = mx_conf_crosscheck(&m.conf, &theirs, mx_print_conf_problem,
+			       (void *)name);
+	if (n)
+		return MX_EXIT_FAIL;
+	mx_note("%s: node %u's config (this one) and node %u's (%s) agree",
+		name, m.conf.node_id, theirs.node_id, file);
+	return 0;
+}
+
 int mx_cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, O_ROLE },
 		{ "wait", required_argument, NULL, O_WAIT },
+		{ "peer-config", required_argument, NULL, O_PEER_CONF },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum mx_role want = MX_ROLE_NONE;
+	const char *peer_conf = NULL;
 	uint64_t wait = 0;
 	double deadline;
 	int opt, n;
@@ -756,12 +796,20 @@ int mx_cmd_check(int argc, char **argv)
 					 &wait))
 				return mx_usage("%s", mx_errmsg);
 			break;
+		case O_PEER_CONF:
+			peer_conf = optarg;
+			break;
 		}
 	}
 	if (mx_want_args(argc, argv, 1, "mirror NAME"))
 		return MX_EXIT_USAGE;
 	if (mx_check_name(argv[optind]))
 		return mx_usage("%s", mx_errmsg);
+	if (peer_conf) {
+		if (wait || want != MX_ROLE_NONE)
+			return mx_usage("--peer-config checks configs only: it takes no --role or --wait");
+		return mx_check_peer_config(argv[optind], peer_conf);
+	}
 	deadline = mx_now() + wait;
 	for (;;) {
 		double left;

@@ -456,10 +456,36 @@ int mx_conf_path(const char *name, char *buf, size_t len)
 	return 0;
 }
 
+/* Read and parse a config from @fd (named @path in errors). */
+static int mx_conf_read_fd(int fd, const char *path, struct mx_conf *c)
+{
+	size_t have = 0;
+	ssize_t n;
+	char *text;
+	int r;
+
+	text = malloc(MX_CONF_MAX + 2);
+	if (!text)
+		return mx_fail("out of memory");
+	do {
+		n = read(fd, text + have, MX_CONF_MAX + 1 - have);
+		if (n > 0)
+			have += n;
+	} while ((n > 0 || (n < 0 && errno == EINTR)) && have <= MX_CONF_MAX);
+	if (n < 0 || have > MX_CONF_MAX) {
+		free(text);
+		return mx_fail("cannot read %s: %s", path,
+			       n < 0 ? strerror(errno) : "file too large");
+	}
+	text[have] = '\0';
+	r = mx_conf_parse(text, path, c);
+	free(text);
+	return r ? MX_CONF_BAD : 0;
+}
+
 int mx_conf_load(const char *name, struct mx_conf *c)
 {
-	char path[MX_PATH_LEN + 80], *text;
-	ssize_t n;
+	char path[MX_PATH_LEN + 80];
 	int fd, r;
 
 	if (mx_conf_path(name, path, sizeof(path)))
@@ -472,28 +498,29 @@ int mx_conf_load(const char *name, struct mx_conf *c)
 		}
 		return mx_fail("cannot read %s: %s", path, strerror(errno));
 	}
-	text = malloc(MX_CONF_MAX + 1);
-	if (!text) {
-		close(fd);
-		return mx_fail("out of memory");
-	}
-	n = read(fd, text, MX_CONF_MAX + 1);
+	r = mx_conf_read_fd(fd, path, c);
 	close(fd);
-	if (n < 0 || n > MX_CONF_MAX) {
-		free(text);
-		return mx_fail("cannot read %s: %s", path,
-			       n < 0 ? strerror(errno) : "file too large");
-	}
-	text[n] = '\0';
-	r = mx_conf_parse(text, path, c);
-	free(text);
 	if (r)
-		return MX_CONF_BAD;
+		return r;
 	if (strcmp(c->name, name)) {
 		mx_fail("%s names mirror '%s', not '%s'", path, c->name, name);
 		return MX_CONF_BAD;
 	}
 	return 0;
+}
+
+int mx_conf_load_file(const char *path, struct mx_conf *c)
+{
+	int fd, r;
+
+	if (!strcmp(path, "-"))
+		return mx_conf_read_fd(STDIN_FILENO, "standard input", c);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return mx_fail("cannot read %s: %s", path, strerror(errno));
+	r = mx_conf_read_fd(fd, path, c);
+	close(fd);
+	return r;
 }
 
 static int mx_write_all(int fd, const char *buf, size_t len)
@@ -712,4 +739,105 @@ int mx_conf_check_tables(const struct mx_conf *c, enum mx_role role)
 		r = mx_conf_target_params(c, params, MX_TABLE_LEN);
 	free(params);
 	return r;
+}
+
+/* "HOST" part of a numeric "a.b.c.d:port" / "[v6]:port" (into @host). */
+static void mx_split_hostport(const char *numeric, char *host, size_t len,
+			      const char **port)
+{
+	const char *colon = strrchr(numeric, ':');
+	size_t n = colon ? (size_t)(colon - numeric) : strlen(numeric);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(host, numeric, n);
+	host[n] = '\0';
+	*port = colon ? colon + 1 : "";
+}
+
+static bool mx_wildcard_host(const char *host)
+{
+	return !strcmp(host, "0.0.0.0") || !strcmp(host, "[::]");
+}
+
+/*
+ * @from names node @to as peer.@to: is that where @to listens? Reports
+ * and returns 1 when not.
+ */
+static int mx_crosscheck_peer(const struct mx_conf *from, const char *from_what,
+			      const struct mx_conf *to, const char *to_what,
+			      void (*report)(void *, const char *), void *arg)
+{
+	char msg[MX_ERRMSG_LEN + 2 * MX_ADDR_LEN + 256];
+	char want[MX_ADDR_LEN], have[MX_ADDR_LEN];
+	char want_host[MX_ADDR_LEN], have_host[MX_ADDR_LEN];
+	const char *want_port, *have_port;
+	const struct mx_conf_peer *p = &from->peers[to->node_id];
+
+	if (!p->present) {
+		snprintf(msg, sizeof(msg),
+			 "%s has no peer.%u for node %u (%s): add \"peer.%u = HOST:PORT\" with the address node %u listens on (%s)",
+			 from_what, to->node_id, to->node_id, to_what,
+			 to->node_id, to->node_id, to->listen);
+		report(arg, msg);
+		return 1;
+	}
+	if (mx_resolve_hostport(p->addr, have, sizeof(have)) ||
+	    mx_resolve_hostport(to->listen, want, sizeof(want))) {
+		snprintf(msg, sizeof(msg),
+			 "cannot compare %s's peer.%u (%s) with %s's listen (%s): %s",
+			 from_what, to->node_id, p->addr, to_what, to->listen,
+			 mx_errmsg);
+		report(arg, msg);
+		return 1;
+	}
+	mx_split_hostport(want, want_host, sizeof(want_host), &want_port);
+	mx_split_hostport(have, have_host, sizeof(have_host), &have_port);
+	if (strcmp(want_port, have_port) ||
+	    (!mx_wildcard_host(want_host) && strcmp(want_host, have_host))) {
+		snprintf(msg, sizeof(msg),
+			 "%s's peer.%u is %s, but node %u (%s) listens on %s: the source would connect where nobody listens; make them the same address and port",
+			 from_what, to->node_id, p->addr, to->node_id, to_what,
+			 to->listen);
+		report(arg, msg);
+		return 1;
+	}
+	return 0;
+}
+
+int mx_conf_crosscheck(const struct mx_conf *mine, const struct mx_conf *theirs,
+		       void (*report)(void *arg, const char *problem),
+		       void *arg)
+{
+	char msg[2 * MX_KEY_LEN + 256], a[16], b[16];
+	int n = 0;
+
+	if (mine->node_id == theirs->node_id) {
+		snprintf(msg, sizeof(msg),
+			 "both configs say node_id = %u: each node of a mirror needs its own id",
+			 mine->node_id);
+		report(arg, msg);
+		return 1;
+	}
+	n += mx_crosscheck_peer(mine, "this config", theirs, "the other config",
+				report, arg);
+	n += mx_crosscheck_peer(theirs, "the other config", mine, "this config",
+				report, arg);
+	if (mine->region_sectors != theirs->region_sectors) {
+		snprintf(msg, sizeof(msg),
+			 "region_size is %s here and %s in the other config: the handshake refuses it (region_mismatch); use one size on both nodes",
+			 mx_fmt_region(mine->region_sectors, a, sizeof(a)),
+			 mx_fmt_region(theirs->region_sectors, b, sizeof(b)));
+		report(arg, msg);
+		n++;
+	}
+	if (strcmp(mine->auth, theirs->auth)) {
+		snprintf(msg, sizeof(msg),
+			 "auth is \"%s\" here and \"%s\" in the other config: the nodes would refuse each other; name the same key on both nodes",
+			 mine->auth[0] ? mine->auth : "(none)",
+			 theirs->auth[0] ? theirs->auth : "(none)");
+		report(arg, msg);
+		n++;
+	}
+	return n;
 }

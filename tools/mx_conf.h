@@ -108,6 +108,13 @@ int mx_conf_path(const char *name, char *buf, size_t len);
 int mx_conf_load(const char *name, struct mx_conf *c);
 
 /*
+ * Read a config file by path ("-": standard input), for instance another
+ * node's. Returns 0, -1 on a read error, MX_CONF_BAD when its text is
+ * wrong (mx_errmsg says why).
+ */
+int mx_conf_load_file(const char *path, struct mx_conf *c);
+
+/*
  * Hold the lock of NAME's config (flock of DIR/.NAME.lock) until exit,
  * so that two mirrorctl runs (a cluster action, an admin's set) never
  * overwrite each other's changes. Waits up to MX_LOCK_WAIT seconds.
@@ -134,6 +141,19 @@ int mx_conf_target_params(const struct mx_conf *c, char *buf, size_t len);
  * not MX_ROLE_NONE) builds.
  */
 int mx_conf_check_tables(const struct mx_conf *c, enum mx_role role);
+
+/*
+ * Do this node's config (@mine) and another node's (@theirs, the same
+ * mirror) agree on what the two nodes must share: distinct node ids, each
+ * naming the other as a peer at the address the other listens on (the same
+ * port; the same host unless the other listens on a wildcard address),
+ * the region size and the authentication key. Calls @report once per
+ * problem with a sentence that names both keys and says what to change.
+ * Returns the number of problems (0: they agree).
+ */
+int mx_conf_crosscheck(const struct mx_conf *mine, const struct mx_conf *theirs,
+		       void (*report)(void *arg, const char *problem),
+		       void *arg);
 
 /* dm target type name of a role. */
 const char *mx_role_target(enum mx_role r);

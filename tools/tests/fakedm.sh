@@ -694,5 +694,42 @@ jq -e -s 'length == 3 and .[0].schema_version == 1 and .[0].type == "exists"
 run 2 events mx --timeout 0
 run 2 events 'bad/name'
 
+# ---- defect 8 (cross-check): one node's listen against the other's peer.N ----
+reset
+conf mx source 0 /dev/a /dev/b "listen = 10.0.0.1:7789" "peer.1 = 10.0.0.2:7789 sync"
+mkdir -p "$tmp/b"
+cat >"$tmp/b/mx.conf" <<'CONF'
+name = mx
+node_id = 1
+role = target
+data_dev = /dev/a
+meta_dev = /dev/b
+listen = 10.0.0.2:7789
+peer.0 = 10.0.0.1:7789 sync
+CONF
+if run 0 check mx --peer-config "$tmp/b/mx.conf"; then
+	expect "$tmp/out" "node 0's config \(this one\) and node 1's .* agree" "configs that agree"
+fi
+run 0 check mx --peer-config - <"$tmp/b/mx.conf"
+# B listens on another port than A's peer.1: found, named, exit 1.
+sed -i 's/^listen = .*/listen = 10.0.0.2:7790/' "$tmp/b/mx.conf"
+if run 1 check mx --peer-config "$tmp/b/mx.conf"; then
+	expect "$tmp/out" "^mx: this config's peer.1 is 10.0.0.2:7789, but node 1 \(the other config\) listens on 10.0.0.2:7790" "a port mismatch"
+fi
+# The same node id on both: one problem, said plainly.
+sed -i 's/^node_id = 1/node_id = 0/; s/^peer.0 /peer.1 /' "$tmp/b/mx.conf"
+if run 1 check mx --peer-config "$tmp/b/mx.conf"; then
+	expect "$tmp/out" "both configs say node_id = 0" "the same node id"
+fi
+# A config that cannot be read or parsed is bad input (2); an unknown
+# mirror 3; --peer-config takes no --wait.
+run 2 check mx --peer-config "$tmp/b/nosuch.conf"
+printf 'name = mx\nnode_id = nine\n' >"$tmp/b/bad.conf"
+if run 2 check mx --peer-config "$tmp/b/bad.conf"; then
+	expect "$tmp/err" "bad.conf line 2" "a bad peer config"
+fi
+run 3 check nosuch --peer-config "$tmp/b/mx.conf"
+run 2 check mx --peer-config "$tmp/b/mx.conf" --wait 5
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]

@@ -718,6 +718,66 @@ static void test_events(void)
 	CHECK_STR(ev_between(NULL, NULL, false, false), "");
 }
 
+/* mx_conf_crosscheck() reports into this. */
+static char xc_seen[4096];
+
+static void xc_report(void *arg, const char *problem)
+{
+	int *n = arg;
+
+	(*n)++;
+	snprintf(xc_seen + strlen(xc_seen), sizeof(xc_seen) - strlen(xc_seen),
+		 "%s\n", problem);
+}
+
+static int xc(const char *a_text, const char *b_text)
+{
+	struct mx_conf a, b;
+	int n = 0, r;
+
+	xc_seen[0] = '\0';
+	if (mx_conf_parse(a_text, "a", &a) || mx_conf_parse(b_text, "b", &b))
+		return -1;
+	r = mx_conf_crosscheck(&a, &b, xc_report, &n);
+	return r == n ? r : -2;
+}
+
+#define XC_A "name = mx\nnode_id = 0\nrole = source\ndata_dev = /dev/vda\nmeta_dev = /dev/vdb\n"
+#define XC_B "name = mx\nnode_id = 1\nrole = target\ndata_dev = /dev/vda\nmeta_dev = /dev/vdb\n"
+
+static void test_conf_crosscheck(void)
+{
+	/* Agree: each names the other where it listens (or a wildcard). */
+	CHECK(xc(XC_A "listen = 10.0.0.1:7789\npeer.1 = 10.0.0.2:7789 sync\n",
+		 XC_B "listen = 10.0.0.2:7789\npeer.0 = 10.0.0.1:7789\n") == 0);
+	CHECK(xc(XC_A "peer.1 = 10.0.0.2:7790\n",
+		 XC_B "listen = 0.0.0.0:7790\npeer.0 = 10.0.0.1:7789\n") == 0);
+	CHECK(xc(XC_B "listen = [::]:7789\npeer.0 = [fd00::1]:7789\n",
+		 XC_A "peer.1 = [fd00::2]:7789\n") == 0);
+	/* Wrong port, wrong host, missing peer, each reported once. */
+	CHECK(xc(XC_A "peer.1 = 10.0.0.2:7790\n",
+		 XC_B "listen = 10.0.0.2:7789\npeer.0 = 10.0.0.1:7789\n") == 1);
+	CHECK(strstr(xc_seen, "this config's peer.1 is 10.0.0.2:7790, but node 1 (the other config) listens on 10.0.0.2:7789"));
+	CHECK(xc(XC_A "peer.1 = 10.0.0.3:7789\n",
+		 XC_B "listen = 10.0.0.2:7789\npeer.0 = 10.0.0.1:7789\n") == 1);
+	CHECK(xc(XC_A "peer.2 = 10.0.0.2:7789\n",
+		 XC_B "peer.0 = 10.0.0.1:7789\n") == 1);
+	CHECK(strstr(xc_seen, "this config has no peer.1 for node 1"));
+	/* The other way round: A listens elsewhere than B's peer.0. */
+	CHECK(xc(XC_A "listen = 10.0.0.1:7000\npeer.1 = 10.0.0.2:7789\n",
+		 XC_B "peer.0 = 10.0.0.1:7789\n") == 1);
+	CHECK(strstr(xc_seen, "the other config's peer.0 is 10.0.0.1:7789, but node 0 (this config) listens on 10.0.0.1:7000"));
+	/* Same node id: nothing else is compared. */
+	CHECK(xc(XC_A "peer.1 = 10.0.0.2:7789\n",
+		 XC_A "peer.1 = 10.0.0.2:7789\n") == 1);
+	CHECK(strstr(xc_seen, "both configs say node_id = 0"));
+	/* Region size and auth key must match. */
+	CHECK(xc(XC_A "peer.1 = 10.0.0.2:7789\nregion_size = 128K\nauth = mirrorx:k\n",
+		 XC_B "peer.0 = 10.0.0.1:7789\n") == 2);
+	CHECK(strstr(xc_seen, "region_size is 128K here and 64K in the other config"));
+	CHECK(strstr(xc_seen, "auth is \"mirrorx:k\" here and \"(none)\" in the other config"));
+}
+
 int main(void)
 {
 	test_numbers();
@@ -726,6 +786,7 @@ int main(void)
 	test_conf();
 	test_conf_user();
 	test_conf_hot_set();
+	test_conf_crosscheck();
 	test_progress();
 	test_conf_files();
 	test_status();
