@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 013-link-cut: the source keeps writing through a cut link, then resyncs only the dirty regions and ends identical
+# 013-link-cut: the source keeps writing through a cut link, then resyncs only the dirty regions and ends identical; a cut in the middle of a resync keeps its progress
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -36,5 +36,35 @@ mx_status A
 # fio wrote 16 MiB at 64 MiB (and nothing else since the pair was made).
 mx_assert_partial_resync A 16M
 mx_assert_same A B
+
+step "a slow resync of 32 MiB, the link cut in its middle, writes while it is cut"
+vm_run A "dmsetup message mx 0 resync_rate 2048"
+vm_run A "dmsetup message mx 0 disconnect 1"
+mx_wait_conn A StandAlone 30
+write_pattern A /dev/mapper/mx 013-bulk 32M 128M
+vm_run A "dmsetup message mx 0 connect 1"
+mx_wait_state A Resyncing 60
+first=$(mx_resync_count A)
+sleep 4
+done1=$(mx_field A 14 | cut -d/ -f1)
+echo "copied $done1 of $first when the link is cut"
+[ "$done1" -gt 0 ] && [ "$done1" -lt "$first" ] || fail "resync not in progress ($done1/$first)"
+link_cut A B
+mx_wait_conn A Connecting 30
+write_pattern A /dev/mapper/mx 013-during-cut 4M 192M
+link_restore A B
+mx_wait_state A Resyncing 60
+second=$(mx_resync_count A)
+# What was left (first - done1), the 4 MiB written while cut (64 regions),
+# the copies of the last seconds not yet flushed on B (2 MiB/s: 32 regions
+# a second, 64 for 2 s), one region at each end.
+max=$((first - done1 + 64 + 64 + 2))
+echo "the resync after the cut covers $second regions (at most $max)"
+[ "$second" -le "$max" ] || fail "the resync after the cut restarted: $second regions > $max"
+vm_run A "dmsetup message mx 0 resync_rate 0"
+mx_wait_insync A 120
+mx_assert_same A B
+check_pattern B "$MX_DATA" 013-bulk 32M 128M
+check_pattern B "$MX_DATA" 013-during-cut 4M 192M
 mx_assert_no_leaks A B
 pass
