@@ -258,6 +258,20 @@ boot_guests() {
 	g A setup "$KO" && g B setup "$KO"
 }
 
+# After a failed job a guest may still hold the device under test (a fio
+# that timed out keeps it open, a table half made): every later job of the
+# run would fail on it. Power both guests off and start them again on the
+# same disks (the pre-written data stays; each job makes its own tables
+# and metadata).
+restart_guests() {
+	local n
+	say "restarting guests A and B after the failure"
+	for n in A B; do
+		! vm_alive "$n" || vm_kill "$n" || return 1
+	done
+	vm_start A && vm_start B && g A setup "$KO" && g B setup "$KO"
+}
+
 ADDR_A=
 ADDR_B=
 
@@ -608,6 +622,7 @@ main() {
 				FAILED=1
 				na "$cfg" '*' "error (see the log)"
 				say "$cfg: round $REP FAILED"
+				restart_guests || die "guests did not come back after $cfg failed"
 				;;
 			esac
 		done
