@@ -541,6 +541,7 @@ static const struct {
 	{ "verify", MX_MSG_VERIFY },
 	{ "resync_rate", MX_MSG_RESYNC_RATE },
 	{ "assume_clean", MX_MSG_ASSUME_CLEAN },
+	{ "stats", MX_MSG_STATS },
 };
 
 /* The words after "resync <peer>": "full" and "csum", each once at most. */
@@ -605,6 +606,12 @@ int mx_parse_message(unsigned int argc, char **argv, const u32 *peer_ids,
 			return -EINVAL;
 		}
 		m->rate = rate;
+		return 0;
+	case MX_MSG_STATS:
+		if (argc != 1) {
+			*err = "Usage: stats";
+			return -EINVAL;
+		}
 		return 0;
 	default:
 		if (argc != 2) {

@@ -97,6 +97,7 @@ enum mx_msg_verb {
 	MX_MSG_VERIFY,		/* verify <peer> */
 	MX_MSG_RESYNC_RATE,	/* resync_rate <KiB/s> */
 	MX_MSG_ASSUME_CLEAN,	/* assume_clean <peer> */
+	MX_MSG_STATS,		/* stats: per-peer counters, as the result */
 };
 
 #define MX_MSG_ALL_PEERS	(-1)

@@ -600,6 +600,8 @@ static void mx_args_message(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m.rate, 4096U);
 	KUNIT_ASSERT_EQ(test, t_msg(test, "resync_rate 0", &m, &err), 0);
 	KUNIT_EXPECT_EQ(test, m.rate, 0U);
+	t_msg_ok(test, "stats", MX_MSG_STATS, MX_MSG_ALL_PEERS);
+	t_msg_ok(test, "STATS", MX_MSG_STATS, MX_MSG_ALL_PEERS);
 }
 
 #define T_RESYNC_USAGE	"Usage: resync <peer|all> [full] [csum]"
@@ -632,6 +634,8 @@ static void mx_args_message_rejects(struct kunit *test)
 	t_msg_bad(test, "resync_rate 16777217", "Invalid resync_rate");
 	t_msg_bad(test, "resync_rate 10M", "Invalid resync_rate");
 	t_msg_bad(test, "resync_rate -5", "Invalid resync_rate");
+	t_msg_bad(test, "stats 1", "Usage: stats");
+	t_msg_bad(test, "stats all", "Usage: stats");
 }
 
 static struct kunit_case mx_args_cases[] = {

@@ -1574,6 +1574,32 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 	mx_resync_kick(p);
 }
 
+/*
+ * The stats message's result: a line per peer with the counters of its
+ * current or last resync (regions copied or compared; bytes compared by
+ * checksum and bytes of data sent). Returns 1: dm copies @result out.
+ */
+static int mx_emit_stats(struct mx_source *src, char *result,
+			 unsigned int maxlen)
+{
+	unsigned int sz = 0;
+	u32 i;
+
+	for (i = 0; i < src->nr_peers; i++) {
+		struct mx_peer *p = &src->peers[i];
+		u64 done;
+
+		spin_lock_irq(&src->lock);
+		done = p->resync_done;
+		spin_unlock_irq(&src->lock);
+		DMEMIT("peer %u resync_regions %llu compared_bytes %llu sent_bytes %llu\n",
+		       p->conf.node_id, (unsigned long long)done,
+		       (unsigned long long)atomic64_read(&p->rs_compared),
+		       (unsigned long long)atomic64_read(&p->rs_sent));
+	}
+	return 1;
+}
+
 static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 			   char **argv, char *result, unsigned int maxlen)
 {
@@ -1617,6 +1643,8 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 	case MX_MSG_ASSUME_CLEAN:
 		r = mx_source_assume_clean(src, p);
 		return r ?: mx_meta_commit(&src->meta);
+	case MX_MSG_STATS:
+		return mx_emit_stats(src, result, maxlen);
 	case MX_MSG_VERIFY:
 		r = mx_verify_start(p);
 		if (r)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 064-csum-resync: after a power loss of the source, the regions the intent log left marked are compared by checksum and only the blocks that differ cross the link; "resync <peer> csum" sends exactly the 4 KiB blocks changed on the target; both nodes end identical
+# 064-csum-resync: after a power loss of the source, the regions the intent log left marked are compared by checksum and only the blocks that differ cross the link; "resync <peer> csum" sends exactly the 4 KiB blocks changed on the target, and the stats message counts them; both nodes end identical
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -50,5 +50,10 @@ line=$(rs_line A)
 echo "A: $line"
 assert_eq $((3 * 4096)) "$(rs_num "$line" sent)" "bytes sent by 'resync 1 csum'"
 assert_eq $((64 << 20)) "$(rs_num "$line" compared)" "bytes compared by 'resync 1 csum'"
+step "the stats message reports the same counters for the last resync"
+stats=$(vm_run A "dmsetup message mx 0 stats")
+echo "A: stats: $stats"
+assert_eq "peer 1 resync_regions 1024 compared_bytes $((64 << 20)) sent_bytes $((3 * 4096))" \
+	"$stats" "stats after 'resync 1 csum'"
 mx_assert_same A B
 pass
