@@ -158,6 +158,8 @@ int mx_cmd_pause(int argc, char **argv);
 int mx_cmd_resume(int argc, char **argv);
 int mx_cmd_connect(int argc, char **argv);
 int mx_cmd_disconnect(int argc, char **argv);
+int mx_cmd_outdate(int argc, char **argv);
+int mx_cmd_peer_outdated(int argc, char **argv);
 int mx_cmd_verify(int argc, char **argv);
 
 #endif /* MIRRORCTL_H */
