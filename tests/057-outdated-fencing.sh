@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 057-outdated-fencing: fencing resource holds writes when the link to an in-sync target is cut, until the target is outdated; an Outdated target is refused promotion (mirrorctl, table load) until a resync; a fence timeout keeps writes held until the peer is back
+# 057-outdated-fencing: fencing resource holds writes when the link to an in-sync target is cut, until the target is outdated; an Outdated target is refused promotion (mirrorctl, LifeKeeper restore, table load) until a resync; a fence timeout keeps writes held until the peer is back
 # timeout: 1200
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -44,9 +44,11 @@ vm_wait A "$job" >/dev/null || fail "fio on A failed: held writes must complete,
 write_pattern A /dev/mapper/mx 057-after 4M 40M
 vm_run A "dmesg" | grep -q "peer 1 outdated (peer_outdated)" || fail "no release line in A's log"
 
-step "B is refused promotion: mirrorctl and a raw mirrorx table load"
+step "B is refused promotion: mirrorctl, LifeKeeper restore, a raw mirrorx table load"
 mxctl_err B 4 "data of mx here is Outdated .*--force" promote mx
 assert_eq mirrorx-recv "$(mx_table_target B)" "B's table after a refused promotion"
+assert_eq 1 "$(mx_lk_rc B restore -t mirror-mx -i mx)" "LifeKeeper restore on Outdated B"
+assert_eq mirrorx-recv "$(mx_table_target B)" "B's table after a refused restore"
 vm_run B "dmesg -C"
 if vm_run B "dmsetup create mx2 --table '0 $S mirrorx $MX_DATA $MX_META 128 1 0 $(vm_addr A B):$MX_PORT sync 2 node_id 1'" 2>/dev/null; then
 	fail "a mirrorx table loaded on B's Outdated data"

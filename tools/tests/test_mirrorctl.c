@@ -746,6 +746,20 @@ static void test_events(void)
 		  "destroy peer name:mx peer:1\n"
 		  "destroy mirror name:mx\n");
 	CHECK_STR(ev_between(NULL, NULL, false, false), "");
+
+	/* fencing resource: what a fence-peer handler waits for. */
+	CHECK_STR(ev_between("source UpToDate 128 0/4096 1 1 Connected InSync sync 0 0/0 0 0 0 -",
+			     "source UpToDate 128 3/4096 1 1 Connecting Idle sync 3 0/0 0 0 0 Pending",
+			     false, false),
+		  "change peer name:mx peer:1 conn:Connecting repl:Idle fencing:Pending\n");
+	CHECK_STR(ev_between("source UpToDate 128 3/4096 1 1 Connecting Idle sync 3 0/0 0 0 0 Pending",
+			     "source UpToDate 128 3/4096 1 1 Connecting Idle sync 3 0/0 0 0 0 PeerOutdated",
+			     false, false),
+		  "change peer name:mx peer:1 fencing:PeerOutdated\n");
+	/* The target's side: its data Outdated. */
+	CHECK_STR(ev_between(tgt, "target Outdated 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0",
+			     false, false),
+		  "change mirror name:mx data:Outdated\n");
 }
 
 int main(void)
