@@ -712,7 +712,13 @@ static int mx_problems(const char *name, enum mx_role want, bool print)
 			}
 			continue;
 		}
-		if (why) {
+		if (!strcmp(p->fence, "Pending") || !strcmp(p->fence, "Failed")) {
+			n++;
+			if (print)
+				printf("%s: peer %d lost while in sync, fencing %s: writes held until it is outdated (mirrorctl outdate %s on node %d, then mirrorctl peer-outdated %s %d) or reconnects\n",
+				       name, p->id, p->fence, name, p->id, name,
+				       p->id);
+		} else if (why) {
 			n++;
 			if (print)
 				printf("%s: peer %d %s/%s: %s\n", name, p->id,

@@ -751,6 +751,9 @@ if run 0 status mx --json --sample-ms 0; then
 	jq -e '.[0].peers[0].fencing == "Pending" and .[0].config.fencing == "none"' \
 		"$tmp/out" >/dev/null || fail "status --json fencing: $(cat "$tmp/out")"
 fi
+if run 1 check mx; then
+	expect "$tmp/out" "fencing Pending: writes held .*peer-outdated mx 0" "check names the fencing"
+fi
 if run 0 peer-outdated mx 0; then
 	expect "$MX_FAKEDM/mx/messages" "^peer_outdated 0$" "peer-outdated sends the message"
 fi
