@@ -575,8 +575,7 @@ static int mx_check_devices(const struct mx_conf *c, uint64_t *sectors)
 	return 0;
 }
 
-/* Read the superblock of @path. */
-static int mx_meta_peek(const char *path, struct mx_meta_info *mi)
+int mx_meta_peek(const char *path, struct mx_meta_info *mi)
 {
 	int fd = mx_open_direct(path, O_RDONLY);
 	int r;

@@ -448,6 +448,7 @@ static int mx_name_or_all(int argc, char **argv, bool all, bool configured,
 static int mx_up_one(const char *name, void *arg)
 {
 	enum mx_role role = *(enum mx_role *)arg;
+	struct mx_meta_info mi;
 	struct mx_mirror m;
 	int r;
 
@@ -468,6 +469,13 @@ static int mx_up_one(const char *name, void *arg)
 			      role == MX_ROLE_SOURCE ? "promote" : "demote",
 			      m.name);
 	}
+	/* The kernel refuses these too; say why (and what to do) here. */
+	if (role == MX_ROLE_SOURCE && !mx_meta_peek(m.conf.meta, &mi) &&
+	    mi.kind == MX_META_VALID && (mi.outdated || mi.inconsistent))
+		return mx_err(MX_EXIT_REFUSED,
+			      "the data of %s here is %s: it cannot start as the source (mirrorctl up %s --role target, and let a resync finish; or mirrorctl promote %s --force)",
+			      m.name, mi.inconsistent ? "Inconsistent" :
+			      "Outdated", m.name, m.name);
 	if (mx_bring_up(&m.conf, role))
 		return mx_err(MX_EXIT_FAIL, "%s: %s", m.name, mx_errmsg);
 	mx_record_meta_uuid(&m.conf);
