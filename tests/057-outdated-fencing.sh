@@ -19,6 +19,9 @@ mx_wait_insync A 300
 assert_eq "-" "$(mx_fence A)" "A's fencing state while in sync"
 write_pattern A /dev/mapper/mx 057-before 4M 8M
 
+# A's fence-peer handler: its command waits until the test outdated B.
+handler=$(vm_run_bg -t 400 A "MIRRORX_CONF_DIR=$(mx_conf_dir A) $MXCTL fence-handler mx --once --timeout 300 --exec 'until [ -e /tmp/057-b-outdated ]; do sleep 0.2; done; echo \$MIRRORX_PEER > /tmp/057-fenced'")
+
 step "cut the link during writes: A holds them (not failed, not completed)"
 job=$(mx_fio_bg A /dev/mapper/mx 8M 24M 20)
 link_cut A B
@@ -34,12 +37,16 @@ echo "sectors completed on A while fencing: $w1 -> $w2"
 assert_eq "$w1" "$w2" "writes completed while the peer is being fenced"
 [ ! -f "$MX_WORKDIR/A/spool/out/${job#* }.rc" ] || fail "fio ended while its writes were held"
 
-step "the fence-peer step: outdate B (it drops the silent link first), then tell A"
+step "the fence-peer step: outdate B (it drops the silent link first), then A's handler tells A"
 mxctl B outdate mx
 assert_eq Outdated "$(mx_data_state B)" "B's data state after outdate"
 assert_eq Outdated "$(mx_json B | jq -r .data_state)" "B's data state in --json"
-mxctl A peer-outdated mx 1
+vm_run A "touch /tmp/057-b-outdated"
+vm_wait A "$handler" || fail "A's fence-handler failed"
+assert_eq 1 "$(vm_run A "cat /tmp/057-fenced")" "the peer the handler's command was run for"
 assert_eq PeerOutdated "$(mx_fence A)" "A's fencing state after peer_outdated"
+# Again by hand: nothing held any more, nothing to do.
+mxctl A peer-outdated mx 1
 vm_wait A "$job" >/dev/null || fail "fio on A failed: held writes must complete, never fail"
 write_pattern A /dev/mapper/mx 057-after 4M 40M
 vm_run A "dmesg" | grep -q "peer 1 outdated (peer_outdated)" || fail "no release line in A's log"

@@ -162,6 +162,16 @@ static const struct mx_verb mx_verbs[] = {
 	{ "peer-outdated", mx_cmd_peer_outdated, "NAME PEER",
 	  "source: PEER is outdated or fenced, release the writes held for it",
 	  "" },
+	{ "fence-handler", mx_cmd_fence_handler,
+	  "NAME --exec CMD [--once] [--timeout SECS]",
+	  "source: run CMD when a peer's fencing is Pending, then peer-outdated",
+	  "  --exec CMD               the cluster's fence-peer command (sh -c;\n"
+	  "                           MIRRORX_NAME, MIRRORX_PEER,\n"
+	  "                           MIRRORX_PEER_ADDRESS set): exit 0 only\n"
+	  "                           once the peer cannot be promoted\n"
+	  "  --once                   end after the first fencing (exit 0 when\n"
+	  "                           the peer was outdated, else 1)\n"
+	  "  --timeout SECS           end after SECS (exit 5); default: never\n" },
 	{ "demote", mx_cmd_demote, "NAME [--force]",
 	  "make this node a target (read-only, listening)",
 	  "  --force                  demote even while the device is open\n" },
@@ -712,7 +722,7 @@ static bool mx_audited(const struct mx_verb *v, int argc, char **argv)
 		"create", "delete", "up", "down", "promote", "demote", "set",
 		"adjust",
 		"resync", "pause", "resume", "connect", "disconnect", "verify",
-		"outdate", "peer-outdated",
+		"outdate", "peer-outdated", "fence-handler",
 	};
 	size_t i;
 	int a;

@@ -163,6 +163,7 @@ int mx_cmd_connect(int argc, char **argv);
 int mx_cmd_disconnect(int argc, char **argv);
 int mx_cmd_outdate(int argc, char **argv);
 int mx_cmd_peer_outdated(int argc, char **argv);
+int mx_cmd_fence_handler(int argc, char **argv);
 int mx_cmd_verify(int argc, char **argv);
 
 #endif /* MIRRORCTL_H */

@@ -759,6 +759,23 @@ if run 0 peer-outdated mx 0; then
 fi
 run 2 peer-outdated mx 2
 run 2 peer-outdated mx
+# fence-handler: the command runs for the Pending peer, then peer_outdated.
+rm -f "$MX_FAKEDM/mx/messages"
+if run 1 fence-handler mx --exec 'exit 3' --once; then
+	n=$((n + 1))
+	[ ! -s "$MX_FAKEDM/mx/messages" ] || fail "fence-handler sent peer_outdated after a failed command"
+fi
+if run 0 fence-handler mx --exec "echo \$MIRRORX_NAME \$MIRRORX_PEER \$MIRRORX_PEER_ADDRESS >$tmp/fenced" --once; then
+	expect "$MX_FAKEDM/mx/messages" "^peer_outdated 0$" "fence-handler sends peer_outdated"
+	expect "$tmp/fenced" "^mx 0 10.0.0.1:7789$" "fence-handler's command environment"
+	expect "$tmp/out" "peer 0 outdated: held writes complete" "fence-handler says so"
+fi
+run 2 fence-handler mx --once
+dev mx mirrorx "/dev/a /dev/b 128 1 0 10.0.0.1:7789 sync 2 node_id 1" \
+	"source UpToDate 128 3/4096 1 0 Connecting Idle sync 3 0/0 0 0 0"
+if run 2 fence-handler mx --exec true --once; then
+	expect "$tmp/err" "has no fencing resource" "fence-handler without fencing"
+fi
 
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]
