@@ -22,8 +22,8 @@
 
 #define DM_MSG_PREFIX "mirrorx"
 
-/* Words after <#opt_args>: seven options with a value and one flag. */
-#define MX_MAX_OPT_WORDS	15
+/* Words after <#opt_args>: nine options with a value and two flags. */
+#define MX_MAX_OPT_WORDS	20
 
 enum {
 	MX_ARG_REGION,
@@ -124,6 +124,36 @@ static const struct mx_opt_def mx_opt_defs[] = {
 			"Option hot_set is only valid for the source role",
 		.missing_error = "Missing value for option hot_set",
 		.invalid_error = "Invalid hot_set (MiB, 0 to 16777216)",
+	},
+	{
+		.name = "fencing",
+		.flag = MX_OPT_FENCING,
+		.has_value = true,
+		.dup_error = "Duplicate option fencing",
+		.src_only_error =
+			"Option fencing is only valid for the source role",
+		.missing_error = "Missing value for option fencing",
+		.invalid_error = "Invalid fencing (none or resource)",
+	},
+	{
+		.name = "fence_timeout",
+		.flag = MX_OPT_FENCE_TIMEOUT,
+		.has_value = true,
+		.dup_error = "Duplicate option fence_timeout",
+		.src_only_error =
+			"Option fence_timeout is only valid for the source role",
+		.missing_error = "Missing value for option fence_timeout",
+		.invalid_error = "Invalid fence_timeout (seconds, 1 to 86400)",
+	},
+	{
+		.name = "force_promote",
+		.flag = MX_OPT_FORCE_PROMOTE,
+		.has_value = false,
+		.dup_error = "Duplicate option force_promote",
+		.src_only_error =
+			"Option force_promote is only valid for the source role",
+		.missing_error = "Missing value for option force_promote",
+		.invalid_error = "Invalid force_promote",
 	},
 	{
 		.name = "node_id",
@@ -313,6 +343,19 @@ static int mx_parse_opt_value(const struct mx_opt_def *def,
 			return mx_arg_error(error, def->invalid_error, val);
 		o->hot_set = n;
 		break;
+	case MX_OPT_FENCING:
+		if (!strcasecmp(val, "none"))
+			o->fencing = false;
+		else if (!strcasecmp(val, "resource"))
+			o->fencing = true;
+		else
+			return mx_arg_error(error, def->invalid_error, val);
+		break;
+	case MX_OPT_FENCE_TIMEOUT:
+		if (mx_parse_u64(val, &n) || !n || n > MX_MAX_FENCE_TIMEOUT)
+			return mx_arg_error(error, def->invalid_error, val);
+		o->fence_timeout = n;
+		break;
 	case MX_OPT_AUTH:
 		if (!mx_key_desc_ok(val))
 			return mx_arg_error(error, def->invalid_error, val);
@@ -361,7 +404,10 @@ static int mx_parse_opts(struct dm_arg_set *as, struct mx_opts *o,
 		o->given |= def->flag;
 
 		if (!def->has_value) {
-			o->data_csum = true;
+			if (def->flag == MX_OPT_FORCE_PROMOTE)
+				o->force_promote = true;
+			else
+				o->data_csum = true;
 			continue;
 		}
 		if (!as->argc)
@@ -378,6 +424,7 @@ static void mx_opts_init(struct mx_opts *o, u32 node_id)
 	memset(o, 0, sizeof(*o));
 	o->async_limit = MX_DEFAULT_ASYNC_LIMIT;
 	o->hot_set = MX_DEFAULT_HOT_SET;
+	o->fence_timeout = MX_DEFAULT_FENCE_TIMEOUT;
 	o->node_id = node_id;
 }
 
@@ -542,6 +589,7 @@ static const struct {
 	{ "resync_rate", MX_MSG_RESYNC_RATE },
 	{ "assume_clean", MX_MSG_ASSUME_CLEAN },
 	{ "stats", MX_MSG_STATS },
+	{ "peer_outdated", MX_MSG_PEER_OUTDATED },
 };
 
 /* The words after "resync <peer>": "full" and "csum", each once at most. */

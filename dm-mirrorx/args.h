@@ -19,6 +19,9 @@
 /* hot_set, MiB: what may stay marked while busy (a crash resyncs it). */
 #define MX_DEFAULT_HOT_SET	1024
 #define MX_MAX_HOT_SET		(16U << 20)	/* 16 TiB */
+/* fence_timeout, seconds: a fence-peer step must report within it. */
+#define MX_DEFAULT_FENCE_TIMEOUT	60
+#define MX_MAX_FENCE_TIMEOUT		86400
 
 struct mx_peer_conf {
 	u32 node_id;
@@ -35,6 +38,9 @@ struct mx_peer_conf {
 #define MX_OPT_DATA_CSUM	(1U << 5)
 #define MX_OPT_NODE_ID		(1U << 6)
 #define MX_OPT_HOT_SET		(1U << 7)
+#define MX_OPT_FENCING		(1U << 8)
+#define MX_OPT_FENCE_TIMEOUT	(1U << 9)
+#define MX_OPT_FORCE_PROMOTE	(1U << 10)
 /* Options the receiver accepts; the rest are source-only. */
 #define MX_OPT_RECV_MASK	(MX_OPT_AUTH | MX_OPT_DATA_CSUM | MX_OPT_NODE_ID)
 
@@ -48,6 +54,9 @@ struct mx_opts {
 	bool data_csum;
 	u32 node_id;			/* source default 0, target unset */
 	u32 hot_set;			/* MiB, default MX_DEFAULT_HOT_SET */
+	bool fencing;			/* fencing resource; default none */
+	u32 fence_timeout;		/* s, default MX_DEFAULT_FENCE_TIMEOUT */
+	bool force_promote;		/* serve Outdated/Inconsistent data */
 };
 
 struct mx_src_conf {
@@ -98,6 +107,7 @@ enum mx_msg_verb {
 	MX_MSG_RESYNC_RATE,	/* resync_rate <KiB/s> */
 	MX_MSG_ASSUME_CLEAN,	/* assume_clean <peer> */
 	MX_MSG_STATS,		/* stats: per-peer counters, as the result */
+	MX_MSG_PEER_OUTDATED,	/* peer_outdated <peer> */
 };
 
 #define MX_MSG_ALL_PEERS	(-1)

@@ -229,6 +229,9 @@ static void mx_args_src_minimal(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, c->opts.auth_key, "");
 	KUNIT_EXPECT_FALSE(test, c->opts.data_csum);
 	KUNIT_EXPECT_EQ(test, c->opts.node_id, 0U);
+	KUNIT_EXPECT_FALSE(test, c->opts.fencing);
+	KUNIT_EXPECT_EQ(test, c->opts.fence_timeout, MX_DEFAULT_FENCE_TIMEOUT);
+	KUNIT_EXPECT_FALSE(test, c->opts.force_promote);
 
 	/* An explicit empty option group is the same. */
 	c = t_src_ok(test, T_DEVS " 128 1 " T_PEER1 " 0");
@@ -298,6 +301,19 @@ static void mx_args_src_full(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, c->opts.given & MX_OPT_HOT_SET);
 	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1);
 	KUNIT_EXPECT_EQ(test, c->opts.hot_set, MX_DEFAULT_HOT_SET);
+
+	/* Fencing, its timeout and force_promote, with the rest: 20 words. */
+	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1 " 20 fencing RESOURCE fence_timeout 86400 force_promote data_csum async_limit 1048576 on_congestion behind on_disconnect suspend resync_rate 1 auth k hot_set 1 node_id 2");
+	KUNIT_EXPECT_TRUE(test, c->opts.fencing);
+	KUNIT_EXPECT_EQ(test, c->opts.fence_timeout, MX_MAX_FENCE_TIMEOUT);
+	KUNIT_EXPECT_TRUE(test, c->opts.force_promote);
+	KUNIT_EXPECT_TRUE(test, c->opts.data_csum);
+	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1 " 2 fencing none");
+	KUNIT_EXPECT_FALSE(test, c->opts.fencing);
+	KUNIT_EXPECT_FALSE(test, c->opts.data_csum);
+	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1 " 1 force_promote");
+	KUNIT_EXPECT_TRUE(test, c->opts.force_promote);
+	KUNIT_EXPECT_FALSE(test, c->opts.data_csum);
 }
 
 static void mx_args_src_counts(struct kunit *test)
@@ -310,7 +326,7 @@ static void mx_args_src_counts(struct kunit *test)
 		  "Too many arguments");
 	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " 2 data_csum",
 		  "Invalid number of optional arguments");
-	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " 16 data_csum",
+	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " 21 data_csum",
 		  "Invalid number of optional arguments");
 	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " x",
 		  "Invalid number of optional arguments");
@@ -417,6 +433,15 @@ static void mx_args_src_options(struct kunit *test)
 		{ "2 node_id x", "Invalid node_id" },
 		{ "1 node_id", "Missing value for option node_id" },
 		{ "2 data_csum 1", "Unknown option" },
+		{ "2 fencing stonith", "Invalid fencing (none or resource)" },
+		{ "1 fencing", "Missing value for option fencing" },
+		{ "4 fencing none fencing none", "Duplicate option fencing" },
+		{ "2 fence_timeout 0",
+		  "Invalid fence_timeout (seconds, 1 to 86400)" },
+		{ "2 fence_timeout 86401",
+		  "Invalid fence_timeout (seconds, 1 to 86400)" },
+		{ "2 force_promote force_promote",
+		  "Duplicate option force_promote" },
 		{ "2 data_csum data_csum", "Duplicate option data_csum" },
 		{ "4 async_limit 1048576 async_limit 2097152",
 		  "Duplicate option async_limit" },
@@ -594,6 +619,7 @@ static void mx_args_message(struct kunit *test)
 	t_msg_ok(test, "connect 4", MX_MSG_CONNECT, 1);
 	t_msg_ok(test, "verify 1", MX_MSG_VERIFY, 0);
 	t_msg_ok(test, "assume_clean 6", MX_MSG_ASSUME_CLEAN, 2);
+	t_msg_ok(test, "peer_outdated 1", MX_MSG_PEER_OUTDATED, 0);
 
 	KUNIT_ASSERT_EQ(test, t_msg(test, "resync_rate 4096", &m, &err), 0);
 	KUNIT_EXPECT_EQ(test, m.verb, MX_MSG_RESYNC_RATE);

@@ -14,7 +14,8 @@
 
 #define MX_BITS_PER_BLOCK	(MX_META_BLOCK_SIZE * 8)
 
-#define MX_SB_FLAGS_ALL		(MX_SB_FRESH | MX_SB_INCONSISTENT)
+#define MX_SB_FLAGS_ALL		(MX_SB_FRESH | MX_SB_INCONSISTENT | \
+				 MX_SB_OUTDATED)
 
 static bool mx_region_size_ok(u32 region_sectors)
 {

@@ -31,6 +31,13 @@
 /* struct mx_disk_sb.flags */
 #define MX_SB_FRESH		(1U << 0)	/* never held mirrored data */
 #define MX_SB_INCONSISTENT	(1U << 1)	/* target mid-resync */
+/*
+ * Target known to lack writes its source made (outdate message); cleared
+ * when a source connects and the target adopts its sync state. A module
+ * that predates it refuses the superblock ("Unknown superblock flags"):
+ * never promotes such data. Older superblocks lack it: no version bump.
+ */
+#define MX_SB_OUTDATED		(1U << 2)
 
 /* struct mx_disk_slot.flags */
 #define MX_SLOT_FULL_SYNC	(1U << 0)	/* next connect: full resync */

@@ -81,6 +81,7 @@ int mx_peer_set_state_locked(struct mx_peer *p, enum mx_conn_state cs,
 	}
 	p->cstate = cs;
 	p->rstate = rs;
+	mx_fence_state_changed_locked(p, ocs, ors);
 	/*
 	 * A connection state changes at most once or twice per connection
 	 * attempt (backoff); a replication state can flip with each write a

@@ -9,6 +9,7 @@
  */
 #include <linux/bits.h>
 #include <linux/kernel.h>
+#include "meta_format.h"
 #include "peer_state.h"
 
 static const char * const mx_conn_names[MX_CS_NR] = {
@@ -36,6 +37,14 @@ static const char * const mx_data_names[MX_DS_NR] = {
 	[MX_DS_INCONSISTENT] = "Inconsistent",
 	[MX_DS_FRESH] = "Fresh",
 	[MX_DS_FAILED] = "Failed",
+	[MX_DS_OUTDATED] = "Outdated",
+};
+
+static const char * const mx_fence_names[MX_FS_NR] = {
+	[MX_FS_NONE] = "-",
+	[MX_FS_PENDING] = "Pending",
+	[MX_FS_FAILED] = "Failed",
+	[MX_FS_OUTDATED] = "PeerOutdated",
 };
 
 const char *mx_conn_state_name(enum mx_conn_state s)
@@ -51,6 +60,11 @@ const char *mx_repl_state_name(enum mx_repl_state s)
 const char *mx_data_state_name(enum mx_data_state s)
 {
 	return (unsigned int)s < MX_DS_NR ? mx_data_names[s] : "?";
+}
+
+const char *mx_fence_state_name(enum mx_fence_state s)
+{
+	return (unsigned int)s < MX_FS_NR ? mx_fence_names[s] : "?";
 }
 
 #define CS(s)	BIT(MX_CS_##s)
@@ -147,4 +161,91 @@ bool mx_recv_transition_valid(enum mx_conn_state old, enum mx_conn_state new)
 	if (old != MX_CS_LISTENING && old != MX_CS_CONNECTED)
 		return false;
 	return mx_next_valid(mx_recv_next, MX_CS_NR, old, new);
+}
+
+enum mx_data_state mx_recv_data_state(u32 sb_flags, bool failed)
+{
+	if (failed)
+		return MX_DS_FAILED;
+	if (sb_flags & MX_SB_FRESH)
+		return MX_DS_FRESH;
+	if (sb_flags & MX_SB_INCONSISTENT)
+		return MX_DS_INCONSISTENT;
+	if (sb_flags & MX_SB_OUTDATED)
+		return MX_DS_OUTDATED;
+	return MX_DS_CONSISTENT;
+}
+
+#define DS(s)	BIT(MX_DS_##s)
+
+/* Target role: the data states each one may go to. */
+static const u32 mx_data_next[MX_DS_NR] = {
+	/* first connect: resync, or in sync (assume_clean); outdate; error */
+	[MX_DS_FRESH] = DS(INCONSISTENT) | DS(CONSISTENT) | DS(OUTDATED) |
+			DS(FAILED),
+	/* a write missed (resync); outdate message; write error */
+	[MX_DS_CONSISTENT] = DS(INCONSISTENT) | DS(OUTDATED) | DS(FAILED),
+	/* resync done; write error */
+	[MX_DS_INCONSISTENT] = DS(CONSISTENT) | DS(FAILED),
+	/*
+	 * The source reconnects: in sync (nothing missed) or a resync
+	 * starts; write error.
+	 */
+	[MX_DS_OUTDATED] = DS(CONSISTENT) | DS(INCONSISTENT) | DS(FAILED),
+	/* Failed lasts until the table is loaded again. */
+};
+
+bool mx_data_transition_valid(enum mx_data_state old, enum mx_data_state new)
+{
+	if (old == MX_DS_UP_TO_DATE || new == MX_DS_UP_TO_DATE)
+		return false;
+	return mx_next_valid(mx_data_next, MX_DS_NR, old, new);
+}
+
+const char *mx_data_source_refusal(enum mx_data_state ds)
+{
+	switch (ds) {
+	case MX_DS_INCONSISTENT:
+		return "Data is inconsistent (interrupted resync or failed write as target): refusing the source role (force_promote overrides)";
+	case MX_DS_OUTDATED:
+		return "Data is Outdated (it lacks writes its source made): refusing the source role (force_promote overrides)";
+	case MX_DS_FAILED:
+		return "Data device failed a write: refusing the source role";
+	case MX_DS_UP_TO_DATE:
+	case MX_DS_CONSISTENT:
+	case MX_DS_FRESH:
+		return NULL;
+	default:
+		return "Unknown data state: refusing the source role";
+	}
+}
+
+#define FS(s)	BIT(MX_FS_##s)
+
+/* Source role, fencing resource: a sync peer's fencing states. */
+static const u32 mx_fence_next[MX_FS_NR] = {
+	/* lost while in sync */
+	[MX_FS_NONE] = FS(PENDING),
+	/* reconnected; fence_timeout; peer_outdated message */
+	[MX_FS_PENDING] = FS(NONE) | FS(FAILED) | FS(OUTDATED),
+	/* reconnected; peer_outdated message (late) */
+	[MX_FS_FAILED] = FS(NONE) | FS(OUTDATED),
+	/* reconnected */
+	[MX_FS_OUTDATED] = FS(NONE),
+};
+
+bool mx_fence_transition_valid(enum mx_fence_state old,
+			       enum mx_fence_state new)
+{
+	return mx_next_valid(mx_fence_next, MX_FS_NR, old, new);
+}
+
+bool mx_fence_on_loss(enum mx_repl_state rs)
+{
+	return rs == MX_RS_IN_SYNC || rs == MX_RS_VERIFYING;
+}
+
+bool mx_fence_holds(enum mx_fence_state fs)
+{
+	return fs == MX_FS_PENDING || fs == MX_FS_FAILED;
 }

@@ -43,12 +43,26 @@ enum mx_data_state {
 	MX_DS_INCONSISTENT,	/* a resync to it is under way or interrupted */
 	MX_DS_FRESH,		/* never held mirrored data */
 	MX_DS_FAILED,		/* its data device failed a write: detached */
+	MX_DS_OUTDATED,		/* known to lack writes its source made */
 	MX_DS_NR,
+};
+
+/*
+ * Fencing of a sync peer ("fencing resource", fence.c; the status line's
+ * last peer field when the option is on).
+ */
+enum mx_fence_state {
+	MX_FS_NONE,		/* nothing to fence: "-" */
+	MX_FS_PENDING,		/* lost while in sync: writes held */
+	MX_FS_FAILED,		/* fence_timeout passed: writes still held */
+	MX_FS_OUTDATED,		/* peer_outdated: writes go on without it */
+	MX_FS_NR,
 };
 
 const char *mx_conn_state_name(enum mx_conn_state s);
 const char *mx_repl_state_name(enum mx_repl_state s);
 const char *mx_data_state_name(enum mx_data_state s);
+const char *mx_fence_state_name(enum mx_fence_state s);
 
 /*
  * May the source change a peer's connection (replication) state from @old
@@ -68,5 +82,39 @@ bool mx_peer_state_valid(enum mx_conn_state cs, enum mx_repl_state rs);
 bool mx_repl_refused(enum mx_repl_state rs);
 /* The target's connection state: Listening <-> Connected. */
 bool mx_recv_transition_valid(enum mx_conn_state old, enum mx_conn_state new);
+
+/*
+ * A target's data state from its superblock flags (MX_SB_*) and whether
+ * it detached after a write error: Failed, then Fresh, Inconsistent,
+ * Outdated, Consistent (the first that applies).
+ */
+enum mx_data_state mx_recv_data_state(u32 sb_flags, bool failed);
+/*
+ * May a target's data go from @old to @new (the table in peer_state.c)?
+ * UpToDate is the source's: a target never takes it.
+ */
+bool mx_data_transition_valid(enum mx_data_state old, enum mx_data_state new);
+/*
+ * Why data in state @ds must not serve as a source (a static sentence for
+ * ti->error and the log), or NULL when it may. Fresh may: a new mirror's first
+ * source is Fresh (mirrorctl asks for --force on a target).
+ */
+const char *mx_data_source_refusal(enum mx_data_state ds);
+
+/*
+ * May a peer's fencing state go from @old to @new: lost (None -> Pending),
+ * timeout (Pending -> Failed), peer_outdated (Pending, Failed ->
+ * Outdated), reconnected (any -> None)?
+ */
+bool mx_fence_transition_valid(enum mx_fence_state old,
+			       enum mx_fence_state new);
+/*
+ * Is a sync peer that leaves replication state @rs (its connection lost or
+ * dropped) to be fenced: did it hold all our acknowledged writes (InSync,
+ * or Verifying, which is in sync too)?
+ */
+bool mx_fence_on_loss(enum mx_repl_state rs);
+/* Does a peer in fencing state @fs hold the writes it missed? */
+bool mx_fence_holds(enum mx_fence_state fs);
 
 #endif /* DM_MIRRORX_PEER_STATE_H */

@@ -7,6 +7,7 @@
  * other does not share fails.
  */
 #include <kunit/test.h>
+#include "meta_format.h"
 #include "peer_state.h"
 
 struct t_move {
@@ -320,6 +321,7 @@ static void mx_ps_names(struct kunit *test)
 	};
 	static const char * const data[] = {
 		"UpToDate", "Consistent", "Inconsistent", "Fresh", "Failed",
+		"Outdated",
 	};
 	unsigned int i;
 
@@ -338,6 +340,124 @@ static void mx_ps_names(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, mx_repl_state_name(-1), "?");
 }
 
+/* A target's data state from its superblock: the worst flag wins. */
+static void mx_ps_data_of_sb(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mx_recv_data_state(0, false), MX_DS_CONSISTENT);
+	KUNIT_EXPECT_EQ(test, mx_recv_data_state(MX_SB_OUTDATED, false),
+			MX_DS_OUTDATED);
+	KUNIT_EXPECT_EQ(test, mx_recv_data_state(MX_SB_OUTDATED |
+						 MX_SB_INCONSISTENT, false),
+			MX_DS_INCONSISTENT);
+	KUNIT_EXPECT_EQ(test, mx_recv_data_state(MX_SB_FRESH |
+						 MX_SB_OUTDATED, false),
+			MX_DS_FRESH);
+	KUNIT_EXPECT_EQ(test, mx_recv_data_state(MX_SB_OUTDATED, true),
+			MX_DS_FAILED);
+	KUNIT_EXPECT_EQ(test, mx_recv_data_state(0, true), MX_DS_FAILED);
+}
+
+static void mx_ps_data_table(struct kunit *test)
+{
+	static const struct {
+		enum mx_data_state from, to;
+		bool ok;
+	} t[] = {
+		{ MX_DS_CONSISTENT, MX_DS_OUTDATED, true },
+		{ MX_DS_FRESH, MX_DS_OUTDATED, true },
+		{ MX_DS_OUTDATED, MX_DS_OUTDATED, true },
+		/* a resync from the source clears it */
+		{ MX_DS_OUTDATED, MX_DS_INCONSISTENT, true },
+		{ MX_DS_OUTDATED, MX_DS_CONSISTENT, true },
+		{ MX_DS_INCONSISTENT, MX_DS_CONSISTENT, true },
+		{ MX_DS_CONSISTENT, MX_DS_FAILED, true },
+		{ MX_DS_OUTDATED, MX_DS_FAILED, true },
+		/* Inconsistent is worse than Outdated: it stays */
+		{ MX_DS_INCONSISTENT, MX_DS_OUTDATED, false },
+		{ MX_DS_FAILED, MX_DS_CONSISTENT, false },
+		{ MX_DS_FAILED, MX_DS_OUTDATED, false },
+		{ MX_DS_OUTDATED, MX_DS_FRESH, false },
+		{ MX_DS_CONSISTENT, MX_DS_FRESH, false },
+		{ MX_DS_CONSISTENT, MX_DS_UP_TO_DATE, false },
+		{ MX_DS_UP_TO_DATE, MX_DS_UP_TO_DATE, false },
+		{ MX_DS_NR, MX_DS_CONSISTENT, false },
+		{ MX_DS_CONSISTENT, MX_DS_NR, false },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		KUNIT_EXPECT_EQ_MSG(test, mx_data_transition_valid(t[i].from,
+								   t[i].to),
+				    t[i].ok, "%s -> %s",
+				    mx_data_state_name(t[i].from),
+				    mx_data_state_name(t[i].to));
+}
+
+/* Outdated, Inconsistent and Failed data never serve as a source. */
+static void mx_ps_data_source(struct kunit *test)
+{
+	KUNIT_EXPECT_NULL(test, mx_data_source_refusal(MX_DS_CONSISTENT));
+	KUNIT_EXPECT_NULL(test, mx_data_source_refusal(MX_DS_UP_TO_DATE));
+	KUNIT_EXPECT_NULL(test, mx_data_source_refusal(MX_DS_FRESH));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(mx_data_source_refusal(MX_DS_OUTDATED),
+					   "Outdated"));
+	KUNIT_EXPECT_NOT_NULL(test,
+			      strstr(mx_data_source_refusal(MX_DS_INCONSISTENT),
+				     "inconsistent"));
+	KUNIT_EXPECT_NOT_NULL(test, mx_data_source_refusal(MX_DS_FAILED));
+	KUNIT_EXPECT_NOT_NULL(test, mx_data_source_refusal(MX_DS_NR));
+}
+
+static void mx_ps_fence(struct kunit *test)
+{
+	static const char * const names[] = {
+		"-", "Pending", "Failed", "PeerOutdated",
+	};
+	static const struct {
+		enum mx_fence_state from, to;
+		bool ok;
+	} t[] = {
+		{ MX_FS_NONE, MX_FS_PENDING, true },
+		{ MX_FS_PENDING, MX_FS_OUTDATED, true },
+		{ MX_FS_PENDING, MX_FS_FAILED, true },
+		{ MX_FS_PENDING, MX_FS_NONE, true },
+		{ MX_FS_FAILED, MX_FS_OUTDATED, true },
+		{ MX_FS_FAILED, MX_FS_NONE, true },
+		{ MX_FS_OUTDATED, MX_FS_NONE, true },
+		{ MX_FS_OUTDATED, MX_FS_OUTDATED, true },
+		/* peer_outdated with nothing being fenced changes nothing */
+		{ MX_FS_NONE, MX_FS_OUTDATED, false },
+		{ MX_FS_NONE, MX_FS_FAILED, false },
+		/* a peer confirmed outdated is not fenced again while away */
+		{ MX_FS_OUTDATED, MX_FS_PENDING, false },
+		{ MX_FS_FAILED, MX_FS_PENDING, false },
+		{ MX_FS_NR, MX_FS_NONE, false },
+	};
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, ARRAY_SIZE(names), (size_t)MX_FS_NR);
+	for (i = 0; i < MX_FS_NR; i++)
+		KUNIT_EXPECT_STREQ(test, mx_fence_state_name(i), names[i]);
+	KUNIT_EXPECT_STREQ(test, mx_fence_state_name(MX_FS_NR), "?");
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		KUNIT_EXPECT_EQ_MSG(test, mx_fence_transition_valid(t[i].from,
+								    t[i].to),
+				    t[i].ok, "%s -> %s",
+				    mx_fence_state_name(t[i].from),
+				    mx_fence_state_name(t[i].to));
+	KUNIT_EXPECT_TRUE(test, mx_fence_on_loss(MX_RS_IN_SYNC));
+	KUNIT_EXPECT_TRUE(test, mx_fence_on_loss(MX_RS_VERIFYING));
+	/* A peer lost mid-resync is Inconsistent on its own disk already. */
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_RESYNCING));
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_PAUSED));
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_IDLE));
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_BEHIND));
+	KUNIT_EXPECT_TRUE(test, mx_fence_holds(MX_FS_PENDING));
+	KUNIT_EXPECT_TRUE(test, mx_fence_holds(MX_FS_FAILED));
+	KUNIT_EXPECT_FALSE(test, mx_fence_holds(MX_FS_NONE));
+	KUNIT_EXPECT_FALSE(test, mx_fence_holds(MX_FS_OUTDATED));
+}
+
 static struct kunit_case mx_ps_cases[] = {
 	KUNIT_CASE(mx_ps_conn_table),
 	KUNIT_CASE(mx_ps_repl_table),
@@ -347,6 +467,10 @@ static struct kunit_case mx_ps_cases[] = {
 	KUNIT_CASE(mx_ps_refusals),
 	KUNIT_CASE(mx_ps_stories),
 	KUNIT_CASE(mx_ps_names),
+	KUNIT_CASE(mx_ps_data_of_sb),
+	KUNIT_CASE(mx_ps_data_table),
+	KUNIT_CASE(mx_ps_data_source),
+	KUNIT_CASE(mx_ps_fence),
 	{}
 };
 

@@ -571,7 +571,8 @@ static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
 	}
 	memcpy(m->sb.uuid, s->uuid, MX_UUID_LEN);
 	m->sb.current_gen = s->gen;
-	m->sb.flags &= ~MX_SB_FRESH;
+	/* What we lacked is the source's to resync now: no longer Outdated. */
+	m->sb.flags &= ~(MX_SB_FRESH | MX_SB_OUTDATED);
 	if (s->state == MX_SS_RESYNC)
 		m->sb.flags |= MX_SB_INCONSISTENT;
 	else
@@ -1452,10 +1453,7 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 		connected = rv->state == MX_CS_CONNECTED;
 		node = rv->source_node;
 		spin_unlock_irq(&rv->lock);
-		ds = READ_ONCE(rv->failed) ? MX_DS_FAILED :
-		     (flags & MX_SB_FRESH) ? MX_DS_FRESH :
-		     (flags & MX_SB_INCONSISTENT) ? MX_DS_INCONSISTENT :
-		     MX_DS_CONSISTENT;
+		ds = mx_recv_data_state(flags, READ_ONCE(rv->failed));
 		DMEMIT("target %s %u %llu/%llu 1", mx_data_state_name(ds),
 		       m->sb.region_sectors,
 		       (unsigned long long)(connected ?
@@ -1486,6 +1484,80 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
+/*
+ * The outdate message: the cluster knows the source made writes this node
+ * lacks (it lost us while we were in sync), so this data must never be
+ * promoted until a source resynced it: Outdated, on disk before the
+ * message returns. Refused while a source is connected (its writes reach
+ * us: it is the source that decides) or while suspended (another table
+ * may own the metadata). Inconsistent and Failed data stay as they are:
+ * they are refused as a source already. Returns 0 once this node's data
+ * cannot serve as a source.
+ */
+static int mx_rv_outdate(struct mx_recv *rv)
+{
+	struct mx_meta *m = &rv->meta;
+	enum mx_data_state ds;
+	bool changed = false;
+	int r = 0;
+
+	/* No source is installed meanwhile (mx_rv_install()). */
+	mutex_lock(&rv->conn_mutex);
+	if (rv->closing) {
+		mutex_unlock(&rv->conn_mutex);
+		DMERR("%s: outdate refused: the target is suspended (resume it first)",
+		      mx_rv_name(rv));
+		return -EBUSY;
+	}
+	if (rv->conn) {
+		u32 node = rv->conn->source_node;
+
+		mutex_unlock(&rv->conn_mutex);
+		DMERR("%s: outdate refused: source node %u is connected; disconnect it there, or retry once this node dropped the lost link (%u s of silence)",
+		      mx_rv_name(rv), node, MX_RECV_TIMEOUT / HZ);
+		return -EBUSY;
+	}
+	spin_lock_irq(&m->lock);
+	ds = mx_recv_data_state(m->sb.flags, READ_ONCE(rv->failed));
+	if (ds != MX_DS_OUTDATED &&
+	    mx_data_transition_valid(ds, MX_DS_OUTDATED)) {
+		m->sb.flags |= MX_SB_OUTDATED;
+		mx_meta_sb_dirty(m);
+		changed = true;
+	}
+	spin_unlock_irq(&m->lock);
+	if (changed)
+		r = mx_meta_commit(m);
+	mutex_unlock(&rv->conn_mutex);
+	if (r) {
+		DMERR("%s: outdate: cannot write the metadata (%d)",
+		      mx_rv_name(rv), r);
+		return r;
+	}
+	if (changed) {
+		DMWARN("%s: data %s -> Outdated: refused as a source until a resync",
+		       mx_rv_name(rv), mx_data_state_name(ds));
+		queue_work(rv->wq, &rv->event_work);
+	} else {
+		DMINFO("%s: outdate: data stays %s (refused as a source already)",
+		       mx_rv_name(rv), mx_data_state_name(ds));
+	}
+	return 0;
+}
+
+static int mirrorx_recv_message(struct dm_target *ti, unsigned int argc,
+				char **argv, char *result, unsigned int maxlen)
+{
+	struct mx_recv *rv = ti->private;
+
+	if (argc != 1 || strcasecmp(argv[0], "outdate")) {
+		DMWARN("%s: invalid message: a target takes only \"outdate\"",
+		       mx_rv_name(rv));
+		return -EINVAL;
+	}
+	return mx_rv_outdate(rv);
+}
+
 static int mirrorx_recv_iterate_devices(struct dm_target *ti,
 					iterate_devices_callout_fn fn,
 					void *data)
@@ -1506,6 +1578,7 @@ static struct target_type mirrorx_recv_target = {
 	.preresume = mirrorx_recv_preresume,
 	.resume = mirrorx_recv_resume,
 	.status = mirrorx_recv_status,
+	.message = mirrorx_recv_message,
 	.iterate_devices = mirrorx_recv_iterate_devices,
 };
 

@@ -313,8 +313,9 @@ void mx_source_unlock_region(struct mx_source *src, u64 r)
 /* --- the write path ----------------------------------------------------- */
 
 /*
- * Peers in @mask that still owe @w a copy under on_disconnect suspend: they
- * are not back in sync and the admin has not released them (disconnect).
+ * Peers in @mask that still owe @w a copy: under on_disconnect suspend,
+ * they are not back in sync and the admin has not released them
+ * (disconnect); under fencing resource, they are being fenced (fence.c).
  * Under src->lock.
  */
 static unsigned long mx_held_by(struct mx_source *src, unsigned long mask)
@@ -322,12 +323,14 @@ static unsigned long mx_held_by(struct mx_source *src, unsigned long mask)
 	unsigned long held = 0;
 	u32 i;
 
-	if (!src->conf.opts.disconnect_suspend)
-		return 0;
 	for_each_set_bit(i, &mask, src->nr_peers) {
 		struct mx_peer *p = &src->peers[i];
 
-		if (!p->want_connect)
+		if (mx_fence_holds_locked(p)) {
+			held |= BIT(i);
+			continue;
+		}
+		if (!src->conf.opts.disconnect_suspend || !p->want_connect)
 			continue;
 		if (p->cstate == MX_CS_CONNECTED && !p->dead &&
 		    p->rstate == MX_RS_IN_SYNC)
@@ -446,9 +449,13 @@ static void mx_write_peer_done(struct mx_preq *rq, int error)
 {
 	struct mx_write *w = container_of(rq, struct mx_write,
 					  preq[rq->peer->idx]);
+	unsigned long flags;
 
 	if (error && w->sectors) {
 		mx_source_mark_oos(w->src, rq->peer, w->r0, w->r1);
+		spin_lock_irqsave(&w->src->lock, flags);
+		mx_fence_write_missed_locked(rq->peer, error);
+		spin_unlock_irqrestore(&w->src->lock, flags);
 		set_bit(rq->peer->idx, &w->failed_peers);
 		if (error != -ENOTCONN)
 			mx_resync_kick(rq->peer);
@@ -1003,7 +1010,34 @@ static void mx_sweep_work(struct work_struct *ws)
 
 /* --- constructor / destructor ------------------------------------------ */
 
-/* A source that has never had a generation starts one now. */
+/*
+ * May the data the metadata describes serve as the source? Outdated and
+ * Inconsistent data may not, unless the table says force_promote (the
+ * admin's decision, logged). Returns NULL or the reason (a static string
+ * for ti->error).
+ */
+static const char *mx_source_data_refusal(struct mx_source *src)
+{
+	enum mx_data_state ds;
+	const char *why;
+
+	spin_lock_irq(&src->meta.lock);
+	ds = mx_recv_data_state(src->meta.sb.flags, false);
+	spin_unlock_irq(&src->meta.lock);
+	why = mx_data_source_refusal(ds);
+	if (why && src->conf.opts.force_promote && ds != MX_DS_FAILED) {
+		pr_warn("mirrorx: %s: force_promote: taking the source role on %s data: writes its old source made after this node lost it are discarded\n",
+			mx_dev_name(src), mx_data_state_name(ds));
+		return NULL;
+	}
+	return why;
+}
+
+/*
+ * A source that has never had a generation starts one now. A forced
+ * promotion's data (Outdated, Inconsistent) is now what the peers sync
+ * from: it loses those flags.
+ */
 static int mx_source_init_generation(struct mx_source *src)
 {
 	struct mx_sb_info *sb = &src->meta.sb;
@@ -1018,8 +1052,9 @@ static int mx_source_init_generation(struct mx_source *src)
 		sb->current_gen = get_random_u64() | 1;
 		changed = true;
 	}
-	if (sb->flags & MX_SB_FRESH) {
-		sb->flags &= ~MX_SB_FRESH;
+	if (sb->flags & (MX_SB_FRESH | MX_SB_OUTDATED | MX_SB_INCONSISTENT)) {
+		sb->flags &= ~(MX_SB_FRESH | MX_SB_OUTDATED |
+			       MX_SB_INCONSISTENT);
 		changed = true;
 	}
 	if (sb->node_id != src->conf.opts.node_id) {
@@ -1036,7 +1071,7 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct mx_source *src;
 	bool formatted;
-	const char *err;
+	const char *err, *why;
 	u32 i;
 	int r;
 
@@ -1115,8 +1150,9 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = (char *)err;
 		goto bad_meta;
 	}
-	if (src->meta.sb.flags & MX_SB_INCONSISTENT) {
-		ti->error = "Data is inconsistent (interrupted resync or failed write as target): refusing the source role";
+	why = mx_source_data_refusal(src);
+	if (why) {
+		ti->error = (char *)why;
 		r = -EINVAL;
 		goto bad_meta_open;
 	}
@@ -1182,6 +1218,7 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 			ti->error = "Cannot allocate peer";
 			goto bad_peers;
 		}
+		mx_fence_init(&src->peers[i]);
 	}
 
 	/*
@@ -1238,6 +1275,8 @@ static void mirrorx_dtr(struct dm_target *ti)
 
 	for (i = 0; i < src->nr_peers; i++)
 		mx_peer_stop(&src->peers[i]);
+	for (i = 0; i < src->nr_peers; i++)
+		mx_fence_stop(&src->peers[i]);
 	cancel_delayed_work_sync(&src->sweep_work);
 	flush_workqueue(src->rs_wq);
 	flush_workqueue(src->wq);
@@ -1362,8 +1401,8 @@ static int mx_source_take_over_meta(struct mx_source *src)
 
 	r = mx_meta_reread(&src->meta, bdev_nr_sectors(src->meta_dev->bdev),
 			   src->dev_sectors, &err);
-	if (!r && (src->meta.sb.flags & MX_SB_INCONSISTENT)) {
-		err = "data became Inconsistent (an interrupted resync or a failed write as target) before the source role took over";
+	if (!r && mx_source_data_refusal(src)) {
+		err = mx_source_data_refusal(src);
 		r = -EINVAL;
 	}
 	if (!r) {
@@ -1468,6 +1507,7 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			unsigned long flags;
 			u64 oos, done, total, qbytes, lag;
 			enum mx_conn_state cs;
+			enum mx_fence_state fs;
 			u32 qwrites;
 			enum mx_repl_state rs;
 
@@ -1480,6 +1520,7 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			qbytes = p->aq_bytes;
 			qwrites = p->aq_writes;
 			lag = mx_async_lag_ms_locked(p);
+			fs = p->fence;
 			spin_unlock_irqrestore(&src->lock, flags);
 			if (cs != MX_CS_CONNECTED)
 				oos = mx_meta_count(&src->meta,
@@ -1497,6 +1538,9 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			       (unsigned long long)total,
 			       (unsigned long long)qbytes, qwrites,
 			       (unsigned long long)lag);
+			/* A field appended only with the option: old parsers. */
+			if (src->conf.opts.fencing)
+				DMEMIT(" %s", mx_fence_state_name(fs));
 		}
 		break;
 	case STATUSTYPE_TABLE:
@@ -1645,6 +1689,8 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 		return r ?: mx_meta_commit(&src->meta);
 	case MX_MSG_STATS:
 		return mx_emit_stats(src, result, maxlen);
+	case MX_MSG_PEER_OUTDATED:
+		return mx_fence_peer_outdated(p);
 	case MX_MSG_VERIFY:
 		r = mx_verify_start(p);
 		if (r)

@@ -175,6 +175,15 @@ struct mx_peer {
 	struct work_struct behind_work;
 	struct work_struct verify_work;
 	u64 verify_differ;
+	/*
+	 * fencing resource (fence.c): @fence under src->lock, changed only
+	 * by fence.c (its table in peer_state.c); @fence_deadline set with
+	 * Pending. @fence_work: the fence_timeout, and the release of held
+	 * writes after a reconnect.
+	 */
+	enum mx_fence_state fence;
+	unsigned long fence_deadline;
+	struct delayed_work fence_work;
 
 	/*
 	 * Set and released by the connection thread under @sock_mutex, which
@@ -336,6 +345,26 @@ void mx_async_behind_work(struct work_struct *ws);
 /* verify.c */
 void mx_verify_work(struct work_struct *ws);
 int mx_verify_start(struct mx_peer *p);
+
+/* fence.c */
+void mx_fence_init(struct mx_peer *p);
+void mx_fence_stop(struct mx_peer *p);
+/*
+ * @p's state just changed from @ocs/@ors (mx_peer_set_state_locked()):
+ * lost while in sync (fence it), or reconnected (fencing ends).
+ */
+void mx_fence_state_changed_locked(struct mx_peer *p,
+				   enum mx_conn_state ocs,
+				   enum mx_repl_state ors);
+/*
+ * A write missed @p with @error: when its connection is failing (it is
+ * not sent, or the peer is dead) it may still be InSync: fence it now.
+ */
+void mx_fence_write_missed_locked(struct mx_peer *p, int error);
+/* Are writes @p missed held for it (Pending, Failed)? Under src->lock. */
+bool mx_fence_holds_locked(struct mx_peer *p);
+/* The peer_outdated message: release what is held for @p. */
+int mx_fence_peer_outdated(struct mx_peer *p);
 
 /* source.c */
 void mx_write_fill_preq(struct mx_write *w, struct mx_peer *p,

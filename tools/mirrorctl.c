@@ -53,6 +53,9 @@ static const struct mx_verb mx_verbs[] = {
 	  "                           (kernel default 1024)\n"
 	  "  --on-congestion block|behind\n"
 	  "  --on-disconnect continue|suspend\n"
+	  "  --fencing none|resource  hold writes when an in-sync peer is lost\n"
+	  "                           until it is outdated (default none)\n"
+	  "  --fence-timeout SECS     fencing: Failed after SECS (default 60)\n"
 	  "  --auth KEYDESC           kernel keyring key holding the secret\n"
 	  "  --data-csum              checksum every data packet\n"
 	  "  --assume-clean           both sides hold identical data (e.g. both\n"
@@ -133,6 +136,8 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --no-hot-set             the kernel's default hot set again\n"
 	  "  --on-congestion block|behind\n"
 	  "  --on-disconnect continue|suspend\n"
+	  "  --fencing none|resource  applied by reloading the table\n"
+	  "  --fence-timeout SECS     applied by reloading the table\n"
 	  "  --peer ID,HOST:PORT[,sync|async]   add or change a peer\n"
 	  "  --remove-peer ID\n"
 	  "  --listen HOST:PORT\n"
@@ -145,11 +150,30 @@ static const struct mx_verb mx_verbs[] = {
 	{ "promote", mx_cmd_promote,
 	  "NAME [--force] [--check-peers SECS]",
 	  "make this node the source (over the same data and metadata)",
-	  "  --force                  go ahead on Fresh data or while a source\n"
-	  "                           is connected (never on Inconsistent data)\n"
+	  "  --force                  go ahead on Fresh, Outdated or Inconsistent\n"
+	  "                           data (logged; the table says\n"
+	  "                           force_promote), or while a source is\n"
+	  "                           connected\n"
 	  "  --check-peers SECS       wait up to SECS for the peers' verdict and\n"
 	  "                           undo the promotion if one holds newer or\n"
 	  "                           diverged data (default 0: no wait)\n" },
+	{ "outdate", mx_cmd_outdate, "NAME [--timeout SECS]",
+	  "target: mark the data Outdated (not promotable until a resync)",
+	  "  --timeout SECS           retry while the lost source still looks\n"
+	  "                           connected (default 30)\n" },
+	{ "peer-outdated", mx_cmd_peer_outdated, "NAME PEER",
+	  "source: PEER is outdated or fenced, release the writes held for it",
+	  "" },
+	{ "fence-handler", mx_cmd_fence_handler,
+	  "NAME --exec CMD [--once] [--timeout SECS]",
+	  "source: run CMD when a peer's fencing is Pending, then peer-outdated",
+	  "  --exec CMD               the cluster's fence-peer command (sh -c;\n"
+	  "                           MIRRORX_NAME, MIRRORX_PEER,\n"
+	  "                           MIRRORX_PEER_ADDRESS set): exit 0 only\n"
+	  "                           once the peer cannot be promoted\n"
+	  "  --once                   end after the first fencing (exit 0 when\n"
+	  "                           the peer was outdated, else 1)\n"
+	  "  --timeout SECS           end after SECS (exit 5); default: never\n" },
 	{ "demote", mx_cmd_demote, "NAME [--force]",
 	  "make this node a target (read-only, listening)",
 	  "  --force                  demote even while the device is open\n" },
@@ -563,8 +587,7 @@ static int mx_check_devices(const struct mx_conf *c, uint64_t *sectors)
 	return 0;
 }
 
-/* Read the superblock of @path. */
-static int mx_meta_peek(const char *path, struct mx_meta_info *mi)
+int mx_meta_peek(const char *path, struct mx_meta_info *mi)
 {
 	int fd = mx_open_direct(path, O_RDONLY);
 	int r;
@@ -701,6 +724,7 @@ static bool mx_audited(const struct mx_verb *v, int argc, char **argv)
 		"create", "delete", "up", "down", "promote", "demote", "set",
 		"adjust",
 		"resync", "pause", "resume", "connect", "disconnect", "verify",
+		"outdate", "peer-outdated", "fence-handler",
 	};
 	size_t i;
 	int a;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "mx_conf.h"
 #include "mx_dm.h"
+#include "mx_meta.h"
 #include "mx_status.h"
 #include "mx_util.h"
 
@@ -121,6 +122,8 @@ void mx_record_meta_uuid(struct mx_conf *c);
  * whose UUID is the config's meta_uuid (@force: any block device).
  * @blank: nothing to wipe. Returns 0, or the exit code after the error.
  */
+/* Read the superblock of @path (O_DIRECT); -1 with mx_errmsg. */
+int mx_meta_peek(const char *path, struct mx_meta_info *mi);
 int mx_wipe_allowed(const struct mx_mirror *m, const char *meta, bool force,
 		    bool *blank);
 
@@ -158,6 +161,9 @@ int mx_cmd_pause(int argc, char **argv);
 int mx_cmd_resume(int argc, char **argv);
 int mx_cmd_connect(int argc, char **argv);
 int mx_cmd_disconnect(int argc, char **argv);
+int mx_cmd_outdate(int argc, char **argv);
+int mx_cmd_peer_outdated(int argc, char **argv);
+int mx_cmd_fence_handler(int argc, char **argv);
 int mx_cmd_verify(int argc, char **argv);
 
 #endif /* MIRRORCTL_H */

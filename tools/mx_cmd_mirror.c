@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include "mirrorctl.h"
 #include "mx_meta.h"
 
@@ -18,7 +19,7 @@ enum {
 	O_ROLE = 256, O_NODE, O_DATA, O_META, O_REGION, O_PEER, O_LISTEN,
 	O_RATE, O_ALIMIT, O_CONG, O_DISC, O_AUTH, O_NOAUTH, O_CSUM, O_NOCSUM,
 	O_CLEAN, O_KEEP, O_FORCE, O_NOSTART, O_RMPEER, O_WIPE, O_CHECK, O_ALL,
-	O_DRYRUN, O_HOTSET, O_NOHOTSET,
+	O_DRYRUN, O_HOTSET, O_NOHOTSET, O_FENCING, O_FTIMEOUT,
 };
 
 #define MX_SETTING_OPTS							\
@@ -29,6 +30,8 @@ enum {
 	{ "hot-set", required_argument, NULL, O_HOTSET },		\
 	{ "on-congestion", required_argument, NULL, O_CONG },		\
 	{ "on-disconnect", required_argument, NULL, O_DISC },		\
+	{ "fencing", required_argument, NULL, O_FENCING },		\
+	{ "fence-timeout", required_argument, NULL, O_FTIMEOUT },	\
 	{ "auth", required_argument, NULL, O_AUTH },			\
 	{ "data-csum", no_argument, NULL, O_CSUM },			\
 	{ "help", no_argument, NULL, 'h' }
@@ -55,6 +58,10 @@ static int mx_setting(struct mx_conf *c, int opt, const char *arg)
 		return mx_conf_set(c, "on_congestion", arg, "--on-congestion");
 	case O_DISC:
 		return mx_conf_set(c, "on_disconnect", arg, "--on-disconnect");
+	case O_FENCING:
+		return mx_conf_set(c, "fencing", arg, "--fencing");
+	case O_FTIMEOUT:
+		return mx_conf_set(c, "fence_timeout", arg, "--fence-timeout");
 	case O_AUTH:
 		return mx_conf_set(c, "auth", arg, "--auth");
 	case O_NOAUTH:
@@ -441,6 +448,7 @@ static int mx_name_or_all(int argc, char **argv, bool all, bool configured,
 static int mx_up_one(const char *name, void *arg)
 {
 	enum mx_role role = *(enum mx_role *)arg;
+	struct mx_meta_info mi;
 	struct mx_mirror m;
 	int r;
 
@@ -461,6 +469,13 @@ static int mx_up_one(const char *name, void *arg)
 			      role == MX_ROLE_SOURCE ? "promote" : "demote",
 			      m.name);
 	}
+	/* The kernel refuses these too; say why (and what to do) here. */
+	if (role == MX_ROLE_SOURCE && !mx_meta_peek(m.conf.meta, &mi) &&
+	    mi.kind == MX_META_VALID && (mi.outdated || mi.inconsistent))
+		return mx_err(MX_EXIT_REFUSED,
+			      "the data of %s here is %s: it cannot start as the source (mirrorctl up %s --role target, and let a resync finish; or mirrorctl promote %s --force)",
+			      m.name, mi.inconsistent ? "Inconsistent" :
+			      "Outdated", m.name, m.name);
 	if (mx_bring_up(&m.conf, role))
 		return mx_err(MX_EXIT_FAIL, "%s: %s", m.name, mx_errmsg);
 	mx_record_meta_uuid(&m.conf);
@@ -573,6 +588,37 @@ static int mx_peer_verdict(const char *name, int secs, struct mx_status *st,
 	}
 }
 
+/*
+ * Outdated and Inconsistent data may not become the source: refuse
+ * (MX_EXIT_REFUSED), or with @force note it in the audit log and have the
+ * table say force_promote (the kernel logs it too).
+ */
+static int mx_promote_refusal(struct mx_mirror *m, const char *data_state,
+			      bool force)
+{
+	char line[256];
+	const char *why;
+
+	if (!strcmp(data_state, "Outdated"))
+		why = "Outdated (it lacks writes its source made after losing this node)";
+	else if (!strcmp(data_state, "Inconsistent"))
+		why = "Inconsistent (a resync to this node is unfinished)";
+	else
+		return 0;
+	if (!force)
+		return mx_err(MX_EXIT_REFUSED,
+			      "the data of %s here is %s: it cannot become the source; let a resync from the source finish, or --force to discard what it lacks",
+			      m->name, why);
+	snprintf(line, sizeof(line),
+		 "promote %s --force: the data here is %s; promoting anyway",
+		 m->name, data_state);
+	mx_audit_log(LOG_WARNING, line);
+	mx_note("%s: data %s: promoting anyway (--force)", m->name,
+		data_state);
+	m->conf.force_promote = true;
+	return 0;
+}
+
 int mx_cmd_promote(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -625,10 +671,9 @@ int mx_cmd_promote(int argc, char **argv)
 	if (m.info.exists) {
 		if (mx_get_status(m.name, &st))
 			return mx_err(MX_EXIT_FAIL, NULL);
-		if (!strcmp(st.data_state, "Inconsistent"))
-			return mx_err(MX_EXIT_REFUSED,
-				      "the data of %s here is Inconsistent (a resync to this node is unfinished): it cannot become the source; let the resync finish",
-				      m.name);
+		r = mx_promote_refusal(&m, st.data_state, force);
+		if (r)
+			return r;
 		if (!strcmp(st.data_state, "Failed"))
 			return mx_err(MX_EXIT_REFUSED,
 				      "the data device of %s here failed a write: it cannot become the source; repair it and let a resync finish",
@@ -654,10 +699,13 @@ int mx_cmd_promote(int argc, char **argv)
 			return mx_err(MX_EXIT_FAIL,
 				      "%s holds no dm-mirrorx metadata (%s)",
 				      m.conf.meta, mi.reason);
-		if (mi.kind == MX_META_VALID && mi.inconsistent)
-			return mx_err(MX_EXIT_REFUSED,
-				      "the data of %s here is Inconsistent (a resync to this node is unfinished): it cannot become the source",
-				      m.name);
+		if (mi.kind == MX_META_VALID) {
+			r = mx_promote_refusal(&m, mi.inconsistent ?
+					       "Inconsistent" : mi.outdated ?
+					       "Outdated" : "Consistent", force);
+			if (r)
+				return r;
+		}
 		if ((mi.kind == MX_META_BLANK || mi.fresh) && !force &&
 		    m.conf.role == MX_ROLE_TARGET)
 			return mx_err(MX_EXIT_REFUSED,

@@ -713,7 +713,13 @@ static int mx_problems(const char *name, enum mx_role want, bool print)
 			}
 			continue;
 		}
-		if (why) {
+		if (!strcmp(p->fence, "Pending") || !strcmp(p->fence, "Failed")) {
+			n++;
+			if (print)
+				printf("%s: peer %d lost while in sync, fencing %s: writes held until it is outdated (mirrorctl outdate %s on node %d, then mirrorctl peer-outdated %s %d) or reconnects\n",
+				       name, p->id, p->fence, name, p->id, name,
+				       p->id);
+		} else if (why) {
 			n++;
 			if (print)
 				printf("%s: peer %d %s/%s: %s\n", name, p->id,
@@ -995,4 +1001,66 @@ int mx_cmd_verify(int argc, char **argv)
 int mx_cmd_disconnect(int argc, char **argv)
 {
 	return mx_peer_msg(argc, argv, true, "disconnect", false);
+}
+
+int mx_cmd_peer_outdated(int argc, char **argv)
+{
+	return mx_peer_msg(argc, argv, false, "peer_outdated", false);
+}
+
+/*
+ * outdate NAME: the target refuses while its source looks connected (a
+ * cut link stays "Connected" until it has been silent for 10 s): retry
+ * until @secs, then fail naming the source.
+ */
+int mx_cmd_outdate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mx_status st;
+	struct mx_mirror m;
+	uint64_t secs = 30;
+	double end;
+	int opt, r;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		if (mx_parse_num("--timeout seconds", optarg, 0, 3600, &secs))
+			return mx_usage("%s", mx_errmsg);
+	}
+	r = mx_find_arg(argc, argv, &m, false);
+	if (r)
+		return r;
+	if (!m.info.exists)
+		return mx_err(MX_EXIT_FAIL, "%s is not running (mirrorctl up %s)",
+			      m.name, m.name);
+	if (m.role != MX_ROLE_TARGET)
+		return mx_err(MX_EXIT_REFUSED,
+			      "%s is the source on this node: only a target can be outdated",
+			      m.name);
+	end = mx_now() + (double)secs;
+	for (;;) {
+		if (mx_get_status(m.name, &st))
+			return mx_err(MX_EXIT_FAIL, NULL);
+		if (!st.nr_peers || strcmp(st.peers[0].conn, "Connected"))
+			break;
+		if (mx_now() >= end)
+			return mx_err(MX_EXIT_REFUSED,
+				      "source node %d is connected to %s here: its writes reach this node; disconnect it on the source first",
+				      st.peers[0].id, m.name);
+		usleep(500000);
+	}
+	if (mx_dm_message(m.name, "outdate"))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	if (mx_get_status(m.name, &st))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	mx_note("%s: data %s: not promotable until a resync from the source",
+		m.name, st.data_state);
+	return 0;
 }

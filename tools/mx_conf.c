@@ -12,6 +12,8 @@
  *   peer.1 = 10.0.0.2:7789 sync
  *   resync_rate = 100000
  *   hot_set = 4096
+ *   fencing = resource
+ *   fence_timeout = 60
  */
 #include <ctype.h>
 #include <errno.h>
@@ -165,7 +167,8 @@ static void mx_strip_comment(char *line)
 enum {
 	K_NAME, K_NODE_ID, K_ROLE, K_DATA, K_META, K_REGION, K_LISTEN,
 	K_ASYNC_LIMIT, K_ON_CONGESTION, K_ON_DISCONNECT, K_RESYNC_RATE,
-	K_AUTH, K_DATA_CSUM, K_META_UUID, K_HOT_SET,
+	K_AUTH, K_DATA_CSUM, K_META_UUID, K_HOT_SET, K_FENCING,
+	K_FENCE_TIMEOUT,
 };
 
 static const char * const mx_keys[] = {
@@ -176,6 +179,7 @@ static const char * const mx_keys[] = {
 	[K_ON_DISCONNECT] = "on_disconnect", [K_RESYNC_RATE] = "resync_rate",
 	[K_AUTH] = "auth", [K_DATA_CSUM] = "data_csum",
 	[K_META_UUID] = "meta_uuid", [K_HOT_SET] = "hot_set",
+	[K_FENCING] = "fencing", [K_FENCE_TIMEOUT] = "fence_timeout",
 };
 
 /*
@@ -244,6 +248,18 @@ static int mx_conf_key(struct mx_conf *c, int k, const char *v,
 				       what, v, MX_MAX_HOT_SET);
 		c->hot_set = n;
 		c->has_hot_set = true;
+		return 0;
+	case K_FENCING:
+		if (strcmp(v, "none") && strcmp(v, "resource"))
+			return mx_fail("bad %s '%s': expected none or resource",
+				       what, v);
+		c->fencing = !strcmp(v, "resource");
+		return 0;
+	case K_FENCE_TIMEOUT:
+		if (mx_parse_u64(v, &n) || n > MX_MAX_FENCE_TIMEOUT)
+			return mx_fail("bad %s '%s': expected seconds from 1 to %u (0: the kernel's default, 60)",
+				       what, v, MX_MAX_FENCE_TIMEOUT);
+		c->fence_timeout = n;
 		return 0;
 	case K_AUTH:
 		if (strpbrk(v, " \t"))
@@ -429,6 +445,11 @@ int mx_conf_format(const struct mx_conf *c, char *buf, size_t len)
 		   c->disconnect_suspend ? "suspend" : "continue");
 	if (c->has_hot_set)
 		mx_bprintf(&b, "hot_set = %u\n", c->hot_set);
+	/* Only when set: a config without it stays readable by an older mirrorctl. */
+	if (c->fencing)
+		mx_bprintf(&b, "fencing = resource\n");
+	if (c->fence_timeout)
+		mx_bprintf(&b, "fence_timeout = %u\n", c->fence_timeout);
 	if (c->auth[0])
 		mx_bprintf(&b, "auth = %s\n", c->auth);
 	mx_bprintf(&b, "data_csum = %s\n", c->data_csum ? "yes" : "no");
@@ -655,6 +676,18 @@ static void mx_conf_opts(const struct mx_conf *c, bool source,
 		if (c->has_hot_set) {
 			mx_bprintf(&w, " hot_set %u", c->hot_set);
 			count += 2;
+		}
+		if (c->fencing) {
+			mx_bprintf(&w, " fencing resource");
+			count += 2;
+		}
+		if (c->fence_timeout) {
+			mx_bprintf(&w, " fence_timeout %u", c->fence_timeout);
+			count += 2;
+		}
+		if (c->force_promote) {
+			mx_bprintf(&w, " force_promote");
+			count++;
 		}
 	}
 	if (c->auth[0]) {

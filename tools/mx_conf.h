@@ -24,6 +24,7 @@
 #define MX_CONF_MAX		65536	/* config file text */
 #define MX_TABLE_LEN		4096	/* table parameters, as MX_DM_PARAMS_LEN */
 #define MX_MAX_HOT_SET		16777216U	/* MiB (16 TiB), the kernel's bound */
+#define MX_MAX_FENCE_TIMEOUT	86400U		/* s, the kernel's bound */
 
 enum mx_role {
 	MX_ROLE_NONE,
@@ -59,6 +60,13 @@ struct mx_conf {
 	 */
 	bool has_hot_set;
 	uint32_t hot_set;		/* MiB, 0..MX_MAX_HOT_SET */
+	bool fencing;			/* fencing resource (default none) */
+	uint32_t fence_timeout;		/* s, 0: the kernel's default (60) */
+	/*
+	 * Not in the file: promote --force on Outdated or Inconsistent data
+	 * puts force_promote in that one source table line.
+	 */
+	bool force_promote;
 	/* Superblock UUID last seen on meta_dev (hex; "" not known yet). */
 	char meta_uuid[33];
 };

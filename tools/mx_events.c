@@ -24,6 +24,7 @@ void mx_ev_from_status(struct mx_ev_mirror *ev, const struct mx_status *st,
 		ev->peers[i].id = p->id;
 		snprintf(ev->peers[i].conn, MX_STATE_LEN, "%s", p->conn);
 		snprintf(ev->peers[i].repl, MX_STATE_LEN, "%s", p->repl);
+		snprintf(ev->peers[i].fence, MX_STATE_LEN, "%s", p->fence);
 		ev->peers[i].done = p->done;
 		ev->peers[i].todo = p->todo;
 	}
@@ -127,6 +128,9 @@ static void mx_ev_peer(struct mx_ev_ctx *c, const struct mx_ev_peer *o,
 		mx_ev_key(&e, "conn", p->conn);
 	if (!o || strcmp(o->repl, p->repl))
 		mx_ev_key(&e, "repl", p->repl);
+	/* What a fence-peer handler waits for: fencing:Pending. */
+	if (p->fence[0] && (!o || strcmp(o->fence, p->fence)))
+		mx_ev_key(&e, "fencing", p->fence);
 	if (e.nr_keys)
 		mx_ev_send(c, &e);
 	if (now)

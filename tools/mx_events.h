@@ -9,7 +9,8 @@
  * Event kinds and objects, in the order a diff emits them:
  *
  *   create|exists|change|destroy mirror  name, role, data, suspended
- *   create|exists|change|destroy peer    name, peer, conn, repl
+ *   create|exists|change|destroy peer    name, peer, conn, repl, fencing
+ *                                        (fencing resource only)
  *   resync-start peer                    name, peer, repl, regions
  *   resync-end peer                      name, peer, result (done when
  *                                        the peer ended InSync, else
@@ -36,6 +37,7 @@ struct mx_ev_peer {
 	int id;
 	char conn[MX_STATE_LEN];
 	char repl[MX_STATE_LEN];
+	char fence[MX_STATE_LEN];	/* "" without fencing resource */
 	uint64_t done, todo;		/* regions of the current or last copy */
 };
 

@@ -133,6 +133,8 @@ static struct json_object *mx_peer_obj(const struct mx_json_mirror *m,
 	mx_put(o, "queue_bytes", p ? mx_u64(p->queue) : NULL);
 	mx_put(o, "queue_writes", p ? mx_u64(p->queue_writes) : NULL);
 	mx_put(o, "lag_ms", p ? mx_u64(p->lag_ms) : NULL);
+	mx_put(o, "fencing", p && p->fence[0] ? mx_json_string(p->fence) :
+	       NULL);
 	return o;
 }
 
@@ -177,6 +179,10 @@ static struct json_object *mx_conf_obj(const struct mx_conf *c)
 							  "behind" : "block"));
 	mx_put(o, "on_disconnect", json_object_new_string(c->disconnect_suspend ?
 							  "suspend" : "continue"));
+	mx_put(o, "fencing", json_object_new_string(c->fencing ? "resource" :
+						    "none"));
+	mx_put(o, "fence_timeout_s", c->fence_timeout ?
+	       json_object_new_int64(c->fence_timeout) : NULL);
 	mx_put(o, "auth", c->auth[0] ? mx_json_string(c->auth) : NULL);
 	mx_put(o, "data_csum", json_object_new_boolean(c->data_csum));
 	mx_put(o, "meta_uuid", c->meta_uuid[0] ?

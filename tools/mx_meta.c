@@ -39,6 +39,7 @@ void mx_meta_inspect(const void *block, struct mx_meta_info *mi)
 	mi->kind = MX_META_VALID;
 	mi->fresh = sb.flags & MX_SB_FRESH;
 	mi->inconsistent = sb.flags & MX_SB_INCONSISTENT;
+	mi->outdated = sb.flags & MX_SB_OUTDATED;
 	mi->region_sectors = sb.region_sectors;
 	mi->data_sectors = sb.data_sectors;
 	mi->nr_regions = sb.nr_regions;

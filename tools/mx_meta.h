@@ -25,6 +25,7 @@ struct mx_meta_info {
 	char reason[128];		/* FOREIGN: what the codec said */
 	bool fresh;			/* never held mirrored data */
 	bool inconsistent;		/* a resync to this node is unfinished */
+	bool outdated;			/* lacks writes its source made */
 	uint32_t region_sectors;
 	uint64_t data_sectors;
 	uint64_t nr_regions;

@@ -109,7 +109,8 @@ int mx_status_parse(const char *line, struct mx_status *st)
 		    mx_parse_pair(t[5], &p->done, &p->todo) ||
 		    mx_parse_u64(t[6], &p->queue) ||
 		    mx_parse_u64(t[7], &p->queue_writes) ||
-		    mx_parse_u64(t[8], &p->lag_ms))
+		    mx_parse_u64(t[8], &p->lag_ms) ||
+		    (k > MX_PEER_FIELDS && mx_word(t[9], p->fence)))
 			goto bad;
 		p->speed = -1;
 		p->eta = -1;
@@ -319,5 +320,9 @@ void mx_status_human(FILE *f, const char *name, const struct mx_status *st,
 			pct, b3, mx_fmt_duration(p->eta, b2, sizeof(b2)),
 			mx_fmt_bytes(p->queue, b5, sizeof(b5)),
 			(unsigned long long)p->lag_ms);
+		if (p->fence[0] && strcmp(p->fence, "-"))
+			fprintf(f, "       fencing: %s%s\n", p->fence,
+				!strcmp(p->fence, "PeerOutdated") ? "" :
+				" (writes held: outdate the peer, then mirrorctl peer-outdated)");
 	}
 }

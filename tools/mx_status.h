@@ -4,7 +4,9 @@
  *
  *   <role> <data_state> <region_sectors> <dirty>/<total> <#peers>
  *       {<peer_id> <conn> <repl> <mode> <oos> <done>/<todo>
- *        <queue_bytes> <queue_writes> <lag_ms>}...
+ *        <queue_bytes> <queue_writes> <lag_ms> [<fencing>]}...
+ *
+ * (<fencing> only on a source whose table says fencing resource)
  *
  * parsed strictly, with what mirrorctl derives from it: sizes in bytes,
  * resync progress, and speed and ETA from two samples.
@@ -31,6 +33,7 @@ struct mx_peer_status {
 	uint64_t queue;			/* bytes (async) */
 	uint64_t queue_writes;		/* writes in the queue */
 	uint64_t lag_ms;		/* age of the oldest queued write */
+	char fence[MX_STATE_LEN];	/* fencing state, "" without fencing */
 	double speed;			/* resync bytes/s, < 0: unknown */
 	double eta;			/* seconds, < 0: unknown */
 };

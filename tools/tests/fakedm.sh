@@ -731,5 +731,88 @@ fi
 run 3 check nosuch --peer-config "$tmp/b/mx.conf"
 run 2 check mx --peer-config "$tmp/b/mx.conf" --wait 5
 
+# ---- Outdated data: promote refuses it, --force overrides (logged) ----
+reset
+conf mx target 1 /dev/a /dev/b "peer.0 = 10.0.0.1:7789 sync" "fencing = resource"
+tline="/dev/a /dev/b 0.0.0.0:7789 2 node_id 1"
+dev mx mirrorx-recv "$tline" "target Outdated 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
+if run 4 promote mx; then
+	expect "$tmp/err" "is Outdated .*cannot become the source.*--force" "promote refuses Outdated"
+fi
+n=$((n + 1))
+grep -q "mirrorx-recv" "$MX_FAKEDM/mx/table" || fail "a refused promote changed the table"
+dev mx mirrorx-recv "$tline" "target Inconsistent 128 5/4096 1 - Listening Idle - 0 0/0 0 0 0"
+if run 4 promote mx; then
+	expect "$tmp/err" "is Inconsistent" "promote refuses Inconsistent"
+fi
+dev mx mirrorx-recv "$tline" "target Outdated 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
+if run 0 promote mx --force; then
+	expect "$tmp/out" "data Outdated: promoting anyway" "promote --force says so"
+	expect "$MX_FAKEDM/mx/table" "mirrorx .* fencing resource force_promote node_id 1" "promote --force: force_promote in the table"
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^role = source$" "promote --force saved the role"
+	n=$((n + 1))
+	! grep -q force_promote "$MIRRORX_CONF_DIR/mx.conf" || fail "force_promote saved in the config"
+fi
+# Consistent data: no force_promote.
+dev mx mirrorx-recv "$tline" "target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
+if run 0 promote mx; then
+	n=$((n + 1))
+	! grep -q force_promote "$MX_FAKEDM/mx/table" || fail "force_promote without --force"
+fi
+
+# ---- outdate (target) and peer-outdated (source) send their messages ----
+reset
+conf mx target 1 /dev/a /dev/b "peer.0 = 10.0.0.1:7789 sync"
+dev mx mirrorx-recv "$tline" "target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
+if run 0 outdate mx; then
+	expect "$MX_FAKEDM/mx/messages" "^outdate$" "outdate sends the message"
+fi
+# A source still connected: refused once --timeout passed, nothing sent.
+dev mx mirrorx-recv "$tline" "target Consistent 128 0/4096 1 0 Connected InSync - 0 0/0 0 0 0"
+rm -f "$MX_FAKEDM/mx/messages"
+if run 4 outdate mx --timeout 0; then
+	expect "$tmp/err" "source node 0 is connected" "outdate while connected"
+fi
+n=$((n + 1))
+[ ! -s "$MX_FAKEDM/mx/messages" ] || fail "outdate sent a message while connected"
+dev mx mirrorx "/dev/a /dev/b 128 1 0 10.0.0.1:7789 sync 4 fencing resource node_id 1" \
+	"source UpToDate 128 3/4096 1 0 Connecting Idle sync 3 0/0 0 0 0 Pending"
+if run 4 outdate mx; then
+	expect "$tmp/err" "only a target can be outdated" "outdate on a source"
+fi
+if run 0 status mx; then
+	expect "$tmp/out" "fencing: Pending \(writes held" "status shows fencing"
+fi
+if run 0 status mx --json --sample-ms 0; then
+	n=$((n + 1))
+	jq -e '.[0].peers[0].fencing == "Pending" and .[0].config.fencing == "none"' \
+		"$tmp/out" >/dev/null || fail "status --json fencing: $(cat "$tmp/out")"
+fi
+if run 1 check mx; then
+	expect "$tmp/out" "fencing Pending: writes held .*peer-outdated mx 0" "check names the fencing"
+fi
+if run 0 peer-outdated mx 0; then
+	expect "$MX_FAKEDM/mx/messages" "^peer_outdated 0$" "peer-outdated sends the message"
+fi
+run 2 peer-outdated mx 2
+run 2 peer-outdated mx
+# fence-handler: the command runs for the Pending peer, then peer_outdated.
+rm -f "$MX_FAKEDM/mx/messages"
+if run 1 fence-handler mx --exec 'exit 3' --once; then
+	n=$((n + 1))
+	[ ! -s "$MX_FAKEDM/mx/messages" ] || fail "fence-handler sent peer_outdated after a failed command"
+fi
+if run 0 fence-handler mx --exec "echo \$MIRRORX_NAME \$MIRRORX_PEER \$MIRRORX_PEER_ADDRESS >$tmp/fenced" --once; then
+	expect "$MX_FAKEDM/mx/messages" "^peer_outdated 0$" "fence-handler sends peer_outdated"
+	expect "$tmp/fenced" "^mx 0 10.0.0.1:7789$" "fence-handler's command environment"
+	expect "$tmp/out" "peer 0 outdated: held writes complete" "fence-handler says so"
+fi
+run 2 fence-handler mx --once
+dev mx mirrorx "/dev/a /dev/b 128 1 0 10.0.0.1:7789 sync 2 node_id 1" \
+	"source UpToDate 128 3/4096 1 0 Connecting Idle sync 3 0/0 0 0 0"
+if run 2 fence-handler mx --exec true --once; then
+	expect "$tmp/err" "has no fencing resource" "fence-handler without fencing"
+fi
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]

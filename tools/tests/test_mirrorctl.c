@@ -170,7 +170,9 @@ static const char good_conf[] =
 	"on_disconnect = suspend\n"
 	"auth = mirrorx:secret\n"
 	"data_csum = no\n"
-	"hot_set = 4096\n";
+	"hot_set = 4096\n"
+	"fencing = resource\n"
+	"fence_timeout = 30\n";
 
 static void test_conf(void)
 {
@@ -190,6 +192,7 @@ static void test_conf(void)
 	CHECK(c.congestion_behind && c.disconnect_suspend && !c.data_csum);
 	CHECK_STR(c.auth, "mirrorx:secret");
 	CHECK(c.has_hot_set && c.hot_set == 4096);
+	CHECK(c.fencing && c.fence_timeout == 30 && !c.force_promote);
 
 	/* Round trip through the writer. */
 	CHECK(!mx_conf_format(&c, text, sizeof(text)));
@@ -198,7 +201,14 @@ static void test_conf(void)
 
 	/* Table lines of both roles. */
 	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
-	CHECK_STR(p, "/dev/vda /dev/vdb 256 2 0 10.77.0.1:7789 sync 2 [fd00::3]:7000 async 14 async_limit 33554432 on_congestion behind on_disconnect suspend resync_rate 100000 hot_set 4096 auth mirrorx:secret node_id 1");
+	CHECK_STR(p, "/dev/vda /dev/vdb 256 2 0 10.77.0.1:7789 sync 2 [fd00::3]:7000 async 18 async_limit 33554432 on_congestion behind on_disconnect suspend resync_rate 100000 hot_set 4096 fencing resource fence_timeout 30 auth mirrorx:secret node_id 1");
+	/* promote --force on Outdated data: that one table line. */
+	c.force_promote = true;
+	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
+	CHECK(strstr(p, " 19 async_limit") && strstr(p, "fence_timeout 30 force_promote auth"));
+	CHECK(!mx_conf_format(&c, text, sizeof(text)));
+	CHECK(!strstr(text, "force_promote"));
+	c.force_promote = false;
 	CHECK(!mx_conf_target_params(&c, p, sizeof(p)));
 	CHECK_STR(p, "/dev/vda /dev/vdb 10.77.0.2:7789 4 auth mirrorx:secret node_id 1");
 
@@ -233,6 +243,12 @@ static void test_conf(void)
 	CHECK(!mx_conf_parse_peer(&c, "1,10.0.0.2:7789"));
 	CHECK(mx_conf_validate(&c));
 	CHECK_ERR("own id");
+
+	CHECK(mx_conf_parse("name = mx\nfencing = stonith\n", "f.conf", &c));
+	CHECK_ERR("f.conf line 2: bad fencing 'stonith': expected none or resource");
+	CHECK(mx_conf_parse("name = mx\nfence_timeout = 86401\n", "f.conf",
+			    &c));
+	CHECK_ERR("bad fence_timeout '86401'");
 
 	/* Errors name the file and line. */
 	CHECK(mx_conf_parse("name = mx\nbogus = 1\n", "f.conf", &c));
@@ -462,6 +478,20 @@ static void test_status(void)
 			       &st));
 	CHECK(!mx_status_all_in_sync(&st));
 
+	/* Outdated: a target the cluster may not promote. */
+	CHECK(!mx_status_parse("target Outdated 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0",
+			       &st));
+	CHECK_STR(st.data_state, "Outdated");
+	CHECK(!mx_status_all_in_sync(&st) && !st.peers[0].fence[0]);
+	/* fencing resource: a tenth field per peer, the fencing state. */
+	CHECK(!mx_status_parse("source UpToDate 128 3/4096 2 1 Connecting Idle sync 3 0/0 0 0 0 Pending 2 Connected InSync sync 0 0/0 0 0 0 -",
+			       &st));
+	CHECK_STR(st.peers[0].fence, "Pending");
+	CHECK_STR(st.peers[1].fence, "-");
+	CHECK(st.peers[1].id == 2 && mx_peer_in_sync(&st.peers[1]));
+	CHECK(mx_status_parse("source UpToDate 128 3/4096 1 1 Connecting Idle sync 3 0/0 0 0 0 Pen/ding",
+			      &st));
+
 	/* An async peer with writes queued is not in sync yet. */
 	CHECK(!mx_status_parse("source UpToDate 128 0/4 1 1 Connected InSync async 0 0/0 8192 2 5",
 			       &st));
@@ -485,7 +515,7 @@ static void test_status(void)
 		mx_json_emit(f, arr);
 		fclose(f);
 	}
-	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0}],\"config\":null}]\n");
+	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0,\"fencing\":null}],\"config\":null}]\n");
 	/* Bytes >= 0x80: valid UTF-8 kept, stray bytes as their code point. */
 	{
 		struct json_object *o = mx_json_string("caf\xc3\xa9 \xe9\xff\xed\xa0\x80\x01");
@@ -716,6 +746,20 @@ static void test_events(void)
 		  "destroy peer name:mx peer:1\n"
 		  "destroy mirror name:mx\n");
 	CHECK_STR(ev_between(NULL, NULL, false, false), "");
+
+	/* fencing resource: what a fence-peer handler waits for. */
+	CHECK_STR(ev_between("source UpToDate 128 0/4096 1 1 Connected InSync sync 0 0/0 0 0 0 -",
+			     "source UpToDate 128 3/4096 1 1 Connecting Idle sync 3 0/0 0 0 0 Pending",
+			     false, false),
+		  "change peer name:mx peer:1 conn:Connecting repl:Idle fencing:Pending\n");
+	CHECK_STR(ev_between("source UpToDate 128 3/4096 1 1 Connecting Idle sync 3 0/0 0 0 0 Pending",
+			     "source UpToDate 128 3/4096 1 1 Connecting Idle sync 3 0/0 0 0 0 PeerOutdated",
+			     false, false),
+		  "change peer name:mx peer:1 fencing:PeerOutdated\n");
+	/* The target's side: its data Outdated. */
+	CHECK_STR(ev_between(tgt, "target Outdated 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0",
+			     false, false),
+		  "change mirror name:mx data:Outdated\n");
 }
 
 /* mx_conf_crosscheck() reports into this. */
