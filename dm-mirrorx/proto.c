@@ -481,7 +481,8 @@ bool mx_zero_next_run(const unsigned long *zero, u32 n, u32 min, u32 *pos,
 			continue;
 		}
 		k = find_next_zero_bit(zero, n, j);
-		if (k - j >= min)
+		/* A whole chunk of zeros is one packet either way. */
+		if (k - j >= min || (!j && k == n))
 			break;
 		j = k;
 	}

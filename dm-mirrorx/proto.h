@@ -120,9 +120,9 @@ bool mx_csum_next_run(const __be64 *a, const __be64 *b, u32 n, u32 *pos,
 /*
  * Split blocks *@pos..@n - 1 of a resync chunk, bit i of @zero set when
  * block i reads as zeros, into the runs sent as one packet each: a run of
- * at least @min zero blocks (*@is_zero true, sent as write-zeroes), or the
- * blocks up to the next such run (*@is_zero false, sent as data, shorter
- * zero runs included). Returns false when *@pos >= @n; else true with
+ * at least @min zero blocks, or a chunk all zero (*@is_zero true, sent as
+ * write-zeroes), or the blocks up to the next such run (*@is_zero false,
+ * sent as data, shorter zero runs included). Returns false when *@pos >= @n; else true with
  * *@pos the run's first block and *@len its length.
  */
 bool mx_zero_next_run(const unsigned long *zero, u32 n, u32 min, u32 *pos,

@@ -511,6 +511,7 @@ static void mx_proto_zero_runs(struct kunit *test)
 {
 	static const struct t_zero_want none[] = { { 0, 256, 0 } };
 	static const struct t_zero_want all[] = { { 0, 256, 1 } };
+	static const struct t_zero_want short_all[] = { { 0, 4, 1 } };
 	/* Zero runs of at least 4 blocks only, the rest with the data. */
 	static const struct t_zero_want min4[] = {
 		{ 0, 5, 0 }, { 5, 4, 1 }, { 9, 7, 0 },
@@ -535,6 +536,8 @@ static void mx_proto_zero_runs(struct kunit *test)
 	bitmap_fill(zero, 256);
 	t_zero_runs(test, zero, 256, 8, all, ARRAY_SIZE(all));
 	t_zero_runs(test, zero, 256, 0, all, ARRAY_SIZE(all));
+	/* A chunk all zero is one zero run, even shorter than @min. */
+	t_zero_runs(test, zero, 4, 8, short_all, ARRAY_SIZE(short_all));
 
 	/* Zero blocks 0-1, 5-8, 10-12, 14-15 of 16. */
 	bitmap_zero(zero, 256);

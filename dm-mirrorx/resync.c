@@ -24,8 +24,9 @@
  * Zero-aware copy: with a peer that speaks MX_PROTO_ZERO, each chunk read
  * for a copy is scanned for 4 KiB blocks of zeros (memchr_inv(), which
  * stops at the first non-zero byte of a data block); runs of at least
- * MX_RS_ZERO_MIN_BLOCKS of them go as RS_DATA write-zeroes packets (no
- * payload), the blocks between as RS_DATA data from the pages read. The
+ * MX_RS_ZERO_MIN_BLOCKS of them, or a chunk all zero, go as RS_DATA
+ * write-zeroes packets (no payload), the blocks between as RS_DATA data
+ * from the pages read. The
  * target writes the zeroes (zero pages where its device cannot
  * write-zeroes, receiver.c), so the initial sync of an empty volume sends
  * headers, not data. A checksum resync sends its differing blocks as data.
@@ -218,8 +219,8 @@ static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
 
 /*
  * Copied chunk @c (c->rq its RS_DATA write, not queued) as runs: zeroes
- * where at least MX_RS_ZERO_MIN_BLOCKS blocks in a row read as zeros, data
- * in between. Returns false, nothing sent, when the chunk has no such run:
+ * where at least MX_RS_ZERO_MIN_BLOCKS blocks in a row (or all of them)
+ * read as zeros, data in between. Returns false, nothing sent, when the chunk has no such run:
  * the caller sends c->rq whole. Else the runs hold the chunk, and its own
  * reference is dropped here.
  */

@@ -199,8 +199,8 @@ static void fuzz_hdr(void)
 
 /*
  * mx_zero_next_run() over a random zero map: its runs tile the chunk in
- * order, a zero run is all zero blocks and at least @min long, a data run
- * holds no zero run of @min blocks.
+ * order, a zero run is all zero blocks and at least @min long (or the
+ * whole chunk), a data run holds no zero run of @min blocks.
  */
 static void fuzz_zero_runs(void)
 {
@@ -217,7 +217,8 @@ static void fuzz_zero_runs(void)
 		if (!len)
 			return;
 		if (is_zero) {
-			CHECK(len >= max(min, 1U), "zero run long enough");
+			CHECK(len >= max(min, 1U) || len == n,
+			      "zero run long enough");
 			for (i = pos; i < pos + len; i++)
 				CHECK(test_bit(i, zero), "zero run all zero");
 			CHECK(pos + len == n || !test_bit(pos + len, zero),
@@ -227,7 +228,7 @@ static void fuzz_zero_runs(void)
 			for (i = pos; i < pos + len; i = k + 1) {
 				for (k = i; k < pos + len && test_bit(k, zero);)
 					k++;
-				CHECK(k - i < max(min, 1U),
+				CHECK(k - i < max(min, 1U) && k - i < n,
 				      "no long zero run in a data run");
 			}
 		}
