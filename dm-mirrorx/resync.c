@@ -26,10 +26,10 @@
  * stops at the first non-zero byte of a data block); runs of at least
  * MX_RS_ZERO_MIN_BLOCKS of them, or a chunk all zero, go as RS_DATA
  * write-zeroes packets (no payload), the blocks between as RS_DATA data
- * from the pages read. The
- * target writes the zeroes (zero pages where its device cannot
- * write-zeroes, receiver.c), so the initial sync of an empty volume sends
- * headers, not data. A checksum resync sends its differing blocks as data.
+ * from the pages read. The target writes the zeroes (zero pages where its
+ * device cannot write-zeroes, receiver.c), so the initial sync of an
+ * empty volume sends headers, not data. A checksum resync sends its
+ * differing blocks as data.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -44,7 +44,8 @@
 
 /*
  * Shorter runs of zero blocks go with the data around them: a packet, an
- * ack and a bio each cost more than 32 KiB on the link saves.
+ * ack and a bio more per run would cost more than the little link time
+ * they save.
  */
 #define MX_RS_ZERO_MIN_BLOCKS	8
 #define MX_RS_CHUNK_BLOCKS	(MX_WIRE_MAX_DATA / MX_CSUM_BLOCK)
@@ -220,9 +221,9 @@ static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
 /*
  * Copied chunk @c (c->rq its RS_DATA write, not queued) as runs: zeroes
  * where at least MX_RS_ZERO_MIN_BLOCKS blocks in a row (or all of them)
- * read as zeros, data in between. Returns false, nothing sent, when the chunk has no such run:
- * the caller sends c->rq whole. Else the runs hold the chunk, and its own
- * reference is dropped here.
+ * read as zeros, data in between. Returns false, nothing sent, when the
+ * chunk has no such run: the caller sends c->rq whole. Else the runs hold
+ * the chunk, and its own reference is dropped here.
  */
 static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c)
 {
