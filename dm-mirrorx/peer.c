@@ -714,6 +714,10 @@ static int mx_handshake(struct mx_peer *p)
 	WRITE_ONCE(p->csum_ok, proto >= MX_PROTO_CSUM &&
 		   bdev_logical_block_size(src->data_dev->bdev) <=
 		   MX_CSUM_BLOCK);
+	/* Its zero runs too, and it writes them even without write-zeroes. */
+	WRITE_ONCE(p->zero_ok, proto >= MX_PROTO_ZERO &&
+		   bdev_logical_block_size(src->data_dev->bdev) <=
+		   MX_CSUM_BLOCK);
 	if (th.node_id != node) {
 		mx_refuse(p, MX_REFUSE_NODE_ID, MX_RS_REFUSED);
 		return -EPROTO;
@@ -814,7 +818,7 @@ static void mx_recv_loop(struct mx_peer *p)
 			}
 			detach = mx_ack_is_write_failure(rq->hdr.type,
 							 rq->hdr.size, h.flags);
-			mx_preq_end(rq, h.flags == MX_ACK_OK ? 0 : -EIO);
+			mx_preq_end(rq, mx_ack_errno(h.flags));
 			if (detach) {
 				/* The target detached from its disk (receiver.c). */
 				mx_peer_fail(p, -EIO, "target write error");

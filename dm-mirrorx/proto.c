@@ -4,6 +4,7 @@
  * wire.h. A decoder fills its CPU-order struct only from fields it checked;
  * nothing a peer sends is used before it passed here.
  */
+#include <linux/bitmap.h>
 #include <linux/blk_types.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
@@ -62,6 +63,16 @@ static int mx_hdr_check_io(const struct mx_hdr *h, u64 dev_sectors,
 	if (nonpayload) {
 		if (h->length || (h->flags & MX_WF_CSUM)) {
 			*err = "Payload on a discard or write-zeroes packet";
+			return -EPROTO;
+		}
+		if (h->type != MX_P_RS_DATA) {
+			/* Replicated: as large as the application's bio. */
+		} else if (nonpayload == MX_WF_DISCARD) {
+			*err = "Discard on a resync packet";
+			return -EPROTO;
+		} else if (h->size > MX_WIRE_MAX_DATA) {
+			/* The target may write them as zero pages. */
+			*err = "Resync write-zeroes too long";
 			return -EPROTO;
 		}
 	} else {
@@ -431,6 +442,20 @@ bool mx_ack_is_write_failure(u16 type, u32 size, u8 status)
 	return (type == MX_P_DATA || type == MX_P_RS_DATA) && size;
 }
 
+int mx_ack_errno(u8 status)
+{
+	switch (status) {
+	case MX_ACK_OK:
+		return 0;
+	case MX_ACK_ENOSPC:
+		return -ENOSPC;
+	case MX_ACK_EOPNOTSUPP:
+		return -EOPNOTSUPP;
+	default:
+		return -EIO;
+	}
+}
+
 u32 mx_csum_nr_blocks(u32 size)
 {
 	return DIV_ROUND_UP(size, MX_CSUM_BLOCK);
@@ -439,6 +464,37 @@ u32 mx_csum_nr_blocks(u32 size)
 u32 mx_csum_reply_len(u32 size)
 {
 	return mx_csum_nr_blocks(size) * MX_CSUM_HASH_LEN;
+}
+
+bool mx_zero_next_run(const unsigned long *zero, u32 n, u32 min, u32 *pos,
+		      u32 *len, bool *is_zero)
+{
+	u32 i = *pos, j, k;
+
+	if (i >= n)
+		return false;
+	min = max(min, 1U);
+	j = i;
+	while (j < n) {
+		if (!test_bit(j, zero)) {
+			j = find_next_bit(zero, n, j);
+			continue;
+		}
+		k = find_next_zero_bit(zero, n, j);
+		/* A whole chunk of zeros is one packet either way. */
+		if (k - j >= min || (!j && k == n))
+			break;
+		j = k;
+	}
+	*pos = i;
+	if (j > i) {
+		*len = j - i;
+		*is_zero = false;
+	} else {
+		*len = find_next_zero_bit(zero, n, i) - i;
+		*is_zero = true;
+	}
+	return true;
 }
 
 bool mx_csum_next_run(const __be64 *a, const __be64 *b, u32 n, u32 *pos,

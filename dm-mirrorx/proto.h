@@ -53,7 +53,7 @@ void mx_hdr_encode(struct mx_wire_hdr *w, const struct mx_hdr *h);
  * payload length allowed for the type (HELLO and SYNC_STATE exact, DATA and
  * RS_DATA length == size (+ MX_CSUM_LEN with MX_WF_CSUM), size a non-zero
  * multiple of 512 up to MX_WIRE_MAX_DATA, DISCARD / WRITE_ZEROES no payload and a non-zero
- * multiple of 512 size, FLUSH / ACK / PING / BYE no payload, BITMAP a
+ * multiple of 512 size (RS_DATA: write-zeroes only, up to MX_WIRE_MAX_DATA), FLUSH / ACK / PING / BYE no payload, BITMAP a
  * multiple of 8 up to MX_WIRE_BITMAP_MAX, AUTH_* exact, CSUM_REQ 4 KiB
  * aligned, CSUM_REPLY a whole number of hashes), and for I/O types
  * sector + size inside the device (no overflow). Returns 0 or -EPROTO with
@@ -98,6 +98,12 @@ const char *mx_refuse_reason_name(u32 reason);
  */
 bool mx_ack_is_write_failure(u16 type, u32 size, u8 status);
 
+/*
+ * The error an ACK's MX_ACK_* @status ends its request with: 0, -ENOSPC,
+ * -EOPNOTSUPP (the target's device cannot do the operation), else -EIO.
+ */
+int mx_ack_errno(u8 status);
+
 /* Hashes in a checksum reply for a request of @size bytes. */
 u32 mx_csum_nr_blocks(u32 size);
 /* Payload length of the checksum reply to a request of @size bytes. */
@@ -110,5 +116,16 @@ u32 mx_csum_reply_len(u32 size);
  */
 bool mx_csum_next_run(const __be64 *a, const __be64 *b, u32 n, u32 *pos,
 		      u32 *len);
+
+/*
+ * Split blocks *@pos..@n - 1 of a resync chunk, bit i of @zero set when
+ * block i reads as zeros, into the runs sent as one packet each: a run of
+ * at least @min zero blocks, or a chunk all zero (*@is_zero true, sent as
+ * write-zeroes), or the blocks up to the next such run (*@is_zero false,
+ * sent as data, shorter zero runs included). Returns false when *@pos >= @n; else true with
+ * *@pos the run's first block and *@len its length.
+ */
+bool mx_zero_next_run(const unsigned long *zero, u32 n, u32 min, u32 *pos,
+		      u32 *len, bool *is_zero);
 
 #endif /* DM_MIRRORX_PROTO_H */

@@ -272,6 +272,28 @@ static void mx_proto_hdr_discard(struct kunit *test)
 	t_hdr_bad(test, &h, "Write size not a non-zero multiple of 512");
 }
 
+/* A resync's zero range: write-zeroes only, no larger than a data chunk. */
+static void mx_proto_hdr_rs_zeroes(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_RS_DATA, .flags = MX_WF_WRITE_ZEROES,
+			    .size = MX_WIRE_MAX_DATA };
+
+	t_hdr_ok(test, &h);
+	h.size = 4096;
+	t_hdr_ok(test, &h);
+	h.size = MX_WIRE_MAX_DATA + 512;
+	t_hdr_bad(test, &h, "Resync write-zeroes too long");
+	h.size = 4096;
+	h.flags = MX_WF_DISCARD;
+	t_hdr_bad(test, &h, "Discard on a resync packet");
+	h.flags = MX_WF_WRITE_ZEROES | MX_WF_CSUM;
+	t_hdr_bad(test, &h, "Payload on a discard or write-zeroes packet");
+	/* A replicated write-zeroes keeps the size of its bio. */
+	h = (struct mx_hdr){ .type = MX_P_DATA, .flags = MX_WF_WRITE_ZEROES,
+			     .size = MX_WIRE_MAX_DATA * 4 };
+	t_hdr_ok(test, &h);
+}
+
 static void mx_proto_hdr_bitmap(struct kunit *test)
 {
 	struct mx_hdr h = { .type = MX_P_BITMAP, .length = 8, .sector = 99 };
@@ -461,6 +483,73 @@ static void mx_proto_csum_runs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, len, 8U);
 }
 
+/* Expected runs: first block, length, zero (1) or data (0). */
+struct t_zero_want {
+	u32 pos, len, zero;
+};
+
+/* mx_zero_next_run() over blocks 0..@n - 1 gives exactly @want. */
+static void t_zero_runs(struct kunit *test, const unsigned long *zero, u32 n,
+			u32 min, const struct t_zero_want *want, u32 nr)
+{
+	u32 pos = 0, len = 0, i;
+	bool is_zero;
+
+	for (i = 0; i < nr; i++) {
+		KUNIT_ASSERT_TRUE(test, mx_zero_next_run(zero, n, min, &pos,
+							 &len, &is_zero));
+		KUNIT_EXPECT_EQ(test, pos, want[i].pos);
+		KUNIT_EXPECT_EQ(test, len, want[i].len);
+		KUNIT_EXPECT_EQ(test, is_zero, !!want[i].zero);
+		pos += len;
+	}
+	KUNIT_EXPECT_FALSE(test, mx_zero_next_run(zero, n, min, &pos, &len,
+						  &is_zero));
+}
+
+static void mx_proto_zero_runs(struct kunit *test)
+{
+	static const struct t_zero_want none[] = { { 0, 256, 0 } };
+	static const struct t_zero_want all[] = { { 0, 256, 1 } };
+	static const struct t_zero_want short_all[] = { { 0, 4, 1 } };
+	/* Zero runs of at least 4 blocks only, the rest with the data. */
+	static const struct t_zero_want min4[] = {
+		{ 0, 5, 0 }, { 5, 4, 1 }, { 9, 7, 0 },
+	};
+	/* At minimum 1 every zero block goes as zeroes. */
+	static const struct t_zero_want min1[] = {
+		{ 0, 2, 1 }, { 2, 3, 0 }, { 5, 4, 1 }, { 9, 1, 0 },
+		{ 10, 3, 1 }, { 13, 1, 0 }, { 14, 2, 1 },
+	};
+	/* A zero run is cut at @n, bits past it are not looked at. */
+	static const struct t_zero_want cut[] = {
+		{ 0, 2, 1 }, { 2, 3, 0 }, { 5, 2, 1 },
+	};
+	DECLARE_BITMAP(zero, 256);
+	bool is_zero;
+	u32 pos = 0, len;
+
+	bitmap_zero(zero, 256);
+	t_zero_runs(test, zero, 256, 4, none, ARRAY_SIZE(none));
+	KUNIT_EXPECT_FALSE(test, mx_zero_next_run(zero, 0, 4, &pos, &len,
+						  &is_zero));
+	bitmap_fill(zero, 256);
+	t_zero_runs(test, zero, 256, 8, all, ARRAY_SIZE(all));
+	t_zero_runs(test, zero, 256, 0, all, ARRAY_SIZE(all));
+	/* A chunk all zero is one zero run, even shorter than @min. */
+	t_zero_runs(test, zero, 4, 8, short_all, ARRAY_SIZE(short_all));
+
+	/* Zero blocks 0-1, 5-8, 10-12, 14-15 of 16. */
+	bitmap_zero(zero, 256);
+	bitmap_set(zero, 0, 2);
+	bitmap_set(zero, 5, 4);
+	bitmap_set(zero, 10, 3);
+	bitmap_set(zero, 14, 2);
+	t_zero_runs(test, zero, 16, 4, min4, ARRAY_SIZE(min4));
+	t_zero_runs(test, zero, 16, 1, min1, ARRAY_SIZE(min1));
+	t_zero_runs(test, zero, 7, 2, cut, ARRAY_SIZE(cut));
+}
+
 static void t_hello_fill(struct mx_hello *h)
 {
 	int i;
@@ -622,6 +711,11 @@ static void mx_proto_test_negotiate(struct kunit *test)
 						 2, 2), 2);
 	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX,
 						 2, 3), MX_PROTO_CSUM);
+	/* Zero-aware resync only with a peer that writes resync zeroes. */
+	KUNIT_EXPECT_EQ(test, mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX,
+						 2, 4), MX_PROTO_ZERO);
+	KUNIT_EXPECT_LT(test, mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX,
+						 2, 3), MX_PROTO_ZERO);
 }
 
 static void mx_proto_sync_state(struct kunit *test)
@@ -706,6 +800,15 @@ static void mx_proto_refuse_names(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, mx_refuse_reason_name(U32_MAX), "unknown");
 }
 
+static void mx_proto_ack_errno(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mx_ack_errno(MX_ACK_OK), 0);
+	KUNIT_EXPECT_EQ(test, mx_ack_errno(MX_ACK_EIO), -EIO);
+	KUNIT_EXPECT_EQ(test, mx_ack_errno(MX_ACK_ENOSPC), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, mx_ack_errno(MX_ACK_EOPNOTSUPP), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, mx_ack_errno(MX_ACK_EOPNOTSUPP + 1), -EIO);
+}
+
 static void mx_proto_ack_write_failure(struct kunit *test)
 {
 	static const struct {
@@ -742,6 +845,7 @@ static struct kunit_case mx_proto_cases[] = {
 	KUNIT_CASE(mx_proto_hdr_data),
 	KUNIT_CASE(mx_proto_hdr_range),
 	KUNIT_CASE(mx_proto_hdr_discard),
+	KUNIT_CASE(mx_proto_hdr_rs_zeroes),
 	KUNIT_CASE(mx_proto_hdr_bitmap),
 	KUNIT_CASE(mx_proto_hdr_flush_ack),
 	KUNIT_CASE(mx_proto_hdr_verify),
@@ -749,12 +853,14 @@ static struct kunit_case mx_proto_cases[] = {
 	KUNIT_CASE(mx_proto_hdr_csum_reply),
 	KUNIT_CASE(mx_proto_csum_lengths),
 	KUNIT_CASE(mx_proto_csum_runs),
+	KUNIT_CASE(mx_proto_zero_runs),
 	KUNIT_CASE(mx_proto_hello_round_trip),
 	KUNIT_CASE(mx_proto_hello_rejects),
 	KUNIT_CASE(mx_proto_test_negotiate),
 	KUNIT_CASE(mx_proto_lbs),
 	KUNIT_CASE(mx_proto_sync_state),
 	KUNIT_CASE(mx_proto_refuse_names),
+	KUNIT_CASE(mx_proto_ack_errno),
 	KUNIT_CASE(mx_proto_ack_write_failure),
 	{}
 };

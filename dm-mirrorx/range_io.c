@@ -135,6 +135,33 @@ void mx_bvecs_xxh64(struct bio_vec *bv, u32 len, __be64 *out)
 	}
 }
 
+/*
+ * Set bit i of @zero for each MX_CSUM_BLOCK block i of the @len bytes in
+ * @bv (whole pages from mx_bvecs_alloc()) that holds only zero bytes, the
+ * last one maybe short; clear it for the others. Returns the number of
+ * zero blocks. Cheap on data: memchr_inv() stops at the first non-zero
+ * byte.
+ */
+u32 mx_bvecs_zero_blocks(struct bio_vec *bv, u32 len, unsigned long *zero)
+{
+	u32 off, i = 0, nr = 0;
+
+	BUILD_BUG_ON(PAGE_SIZE % MX_CSUM_BLOCK);
+	for (off = 0; off < len; off += MX_CSUM_BLOCK, i++) {
+		u32 n = min_t(u32, MX_CSUM_BLOCK, len - off);
+		void *p = kmap_local_page(bv[off / PAGE_SIZE].bv_page);
+
+		if (memchr_inv(p + off % PAGE_SIZE, 0, n)) {
+			__clear_bit(i, zero);
+		} else {
+			__set_bit(i, zero);
+			nr++;
+		}
+		kunmap_local(p);
+	}
+	return nr;
+}
+
 static void mx_range_xxh64_fn(struct bio_vec *bv, u32 len, void *arg)
 {
 	mx_bvecs_xxh64(bv, len, arg);

@@ -46,4 +46,10 @@ void mx_bvecs_xxh64(struct bio_vec *bv, u32 len, __be64 *out);
 int mx_range_xxh64(struct block_device *bdev, sector_t sector, u32 len,
 		   __be64 *out);
 
+/*
+ * Bit i of @zero (DIV_ROUND_UP(@len, MX_CSUM_BLOCK) bits) set when block i
+ * of the @len bytes in @bv holds only zeros; returns how many do.
+ */
+u32 mx_bvecs_zero_blocks(struct bio_vec *bv, u32 len, unsigned long *zero);
+
 #endif /* DM_MIRRORX_RANGE_IO_H */

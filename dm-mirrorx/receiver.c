@@ -442,6 +442,35 @@ static bool mx_rc_lbs_ok(struct mx_rconn *c, const struct mx_hdr *h)
 	return false;
 }
 
+/*
+ * A resync's zero range (MX_PROTO_ZERO, at most MX_WIRE_MAX_DATA bytes,
+ * mx_hdr_decode()) on a device that cannot write-zeroes (brd, some SAN
+ * LUNs): written as zero pages instead, so it succeeds, as the data it
+ * replaces would have. A replicated write-zeroes keeps its own op: the
+ * application asked for it, and its EOPNOTSUPP goes back to the source.
+ */
+static bool mx_rc_zero_pages(struct mx_rconn *c, const struct mx_hdr *h)
+{
+	return h->type == MX_P_RS_DATA && (h->flags & MX_WF_WRITE_ZEROES) &&
+	       !bdev_write_zeroes_sectors(c->rv->data_dev->bdev);
+}
+
+/* A write bio of @size bytes (<= MX_WIRE_MAX_DATA) of the zero page. */
+static struct bio *mx_rc_zero_bio(struct mx_rconn *c, const struct mx_hdr *h)
+{
+	u32 left = h->size, n;
+	struct bio *bio;
+
+	bio = bio_alloc(c->rv->data_dev->bdev, mx_pages_for(left),
+			(mx_write_opf(h) & ~REQ_OP_MASK) | REQ_OP_WRITE |
+			REQ_SYNC, GFP_NOIO);
+	for (; left; left -= n) {
+		n = min_t(u32, left, PAGE_SIZE);
+		__bio_add_page(bio, ZERO_PAGE(0), n, 0);
+	}
+	return bio;
+}
+
 /* Receive the payload of @h and submit it; the ack follows completion. */
 static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 {
@@ -504,14 +533,19 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 		}
 	}
 
-	bio = bio_alloc(rv->data_dev->bdev, nr, mx_write_opf(h), GFP_NOIO);
+	if (mx_rc_zero_pages(c, h)) {
+		bio = mx_rc_zero_bio(c, h);
+	} else {
+		bio = bio_alloc(rv->data_dev->bdev, nr, mx_write_opf(h),
+				GFP_NOIO);
+		for (i = 0; i < nr; i++)
+			__bio_add_page(bio, rw->bvecs[i].bv_page,
+				       rw->bvecs[i].bv_len, 0);
+		if (!len)
+			bio->bi_iter.bi_size = h->size;	/* discard, zeroes */
+	}
 	mx_obj_add(MX_OBJ_BIO, 1);
 	bio->bi_iter.bi_sector = h->sector;
-	for (i = 0; i < nr; i++)
-		__bio_add_page(bio, rw->bvecs[i].bv_page, rw->bvecs[i].bv_len,
-			       0);
-	if (!len)
-		bio->bi_iter.bi_size = h->size;	/* discard, write zeroes */
 	bio->bi_private = rw;
 	bio->bi_end_io = mx_rwrite_endio;
 

@@ -20,6 +20,16 @@
  * RS_DATA writes, from the pages already read. The region stays locked
  * until they are acknowledged, as for a copy, and fails as a copy does
  * when the reply fails or is missing (it stays out of sync: tried again).
+ *
+ * Zero-aware copy: with a peer that speaks MX_PROTO_ZERO, each chunk read
+ * for a copy is scanned for 4 KiB blocks of zeros (memchr_inv(), which
+ * stops at the first non-zero byte of a data block); runs of at least
+ * MX_RS_ZERO_MIN_BLOCKS of them, or a chunk all zero, go as RS_DATA
+ * write-zeroes packets (no payload), the blocks between as RS_DATA data
+ * from the pages read. The target writes the zeroes (zero pages where its
+ * device cannot write-zeroes, receiver.c), so the initial sync of an
+ * empty volume sends headers, not data. A checksum resync sends its
+ * differing blocks as data.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -31,6 +41,14 @@
 #include "objcount.h"
 
 #define DM_MSG_PREFIX "mirrorx"
+
+/*
+ * Shorter runs of zero blocks go with the data around them: a packet, an
+ * ack and a bio more per run would cost more than the little link time
+ * they save.
+ */
+#define MX_RS_ZERO_MIN_BLOCKS	8
+#define MX_RS_CHUNK_BLOCKS	(MX_WIRE_MAX_DATA / MX_CSUM_BLOCK)
 
 /* One region being copied. */
 struct mx_rs_region {
@@ -55,7 +73,10 @@ struct mx_rs_chunk {
 	struct bio_vec bvecs[];
 };
 
-/* A run of differing blocks of a compared chunk, written from its pages. */
+/*
+ * A run of blocks of a chunk sent alone: differing blocks of a compared
+ * chunk, written from its pages, or data or zeroes of a copied one.
+ */
 struct mx_rs_part {
 	struct mx_preq rq;
 	struct mx_rs_chunk *c;
@@ -104,7 +125,13 @@ static void mx_rs_chunk_put(struct mx_rs_chunk *c)
 		mx_rs_region_done(reg);
 }
 
-/* A resync write of @rq->hdr.size bytes ended with @error. */
+/*
+ * A resync write of @rq->hdr.size bytes ended with @error. A target that
+ * answers a write-zeroes with EOPNOTSUPP (its device claimed write-zeroes,
+ * then refused it; a device without it gets zero pages, receiver.c) gets
+ * data from now on, for this connection: the region fails and is copied
+ * again, so the resync cannot loop on it.
+ */
 static void mx_rs_data_ended(struct mx_rs_region *reg, struct mx_preq *rq,
 			     int error)
 {
@@ -112,10 +139,21 @@ static void mx_rs_data_ended(struct mx_rs_region *reg, struct mx_preq *rq,
 
 	if (error) {
 		reg->error = error;
+		if (error == -EOPNOTSUPP &&
+		    (rq->hdr.flags & MX_WF_WRITE_ZEROES) &&
+		    READ_ONCE(p->zero_ok)) {
+			WRITE_ONCE(p->zero_ok, false);
+			DMWARN("%s: peer %u: target refused a resync write-zeroes: sending zero ranges as data",
+			       dm_table_device_name(p->src->ti->table),
+			       p->conf.node_id);
+		}
 		return;
 	}
 	WRITE_ONCE(p->resynced_bytes, p->resynced_bytes + rq->hdr.size);
-	atomic64_add(rq->hdr.size, &p->rs_sent);
+	if (rq->hdr.flags & MX_WF_WRITE_ZEROES)
+		atomic64_add(rq->hdr.size, &p->rs_zeroes);
+	else
+		atomic64_add(rq->hdr.size, &p->rs_sent);
 }
 
 static void mx_rs_chunk_done(struct mx_preq *rq, int error)
@@ -148,13 +186,17 @@ static void mx_rs_fill_data(struct mx_preq *rq, struct mx_peer *p,
 }
 
 /*
- * Send blocks @blk..@blk + @nblk - 1 of compared chunk @c from its pages.
- * A run lies inside the chunk, so it fits one packet.
+ * Send blocks @blk..@blk + @nblk - 1 of chunk @c (c->rq.hdr says its
+ * range) from its pages, or as write-zeroes with @zeroes. A run lies
+ * inside the chunk, so it fits one packet.
  */
-static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk)
+static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
+			   bool zeroes)
 {
 	u32 off = blk * MX_CSUM_BLOCK;
 	u32 len = min(nblk * MX_CSUM_BLOCK, c->rq.hdr.size - off);
+	sector_t sector = c->rq.hdr.sector + (off >> SECTOR_SHIFT);
+	struct mx_peer *p = c->reg->peer;
 	struct mx_rs_part *part;
 
 	part = kzalloc(sizeof(*part), GFP_NOIO);
@@ -162,13 +204,47 @@ static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk)
 		return -ENOMEM;
 	part->c = c;
 	atomic_inc(&c->refs);
-	mx_rs_fill_data(&part->rq, c->reg->peer,
-			c->rq.hdr.sector + (off >> SECTOR_SHIFT), len,
-			c->bvecs, mx_rs_part_done);
-	part->rq.iter.bi_idx = off / PAGE_SIZE;
-	part->rq.iter.bi_bvec_done = off % PAGE_SIZE;
-	mx_peer_queue(c->reg->peer, &part->rq);
+	if (zeroes) {
+		mx_preq_init(&part->rq, p, MX_P_RS_DATA, sector, len,
+			     mx_rs_part_done);
+		part->rq.hdr.flags = MX_WF_WRITE_ZEROES;
+	} else {
+		mx_rs_fill_data(&part->rq, p, sector, len, c->bvecs,
+				mx_rs_part_done);
+		part->rq.iter.bi_idx = off / PAGE_SIZE;
+		part->rq.iter.bi_bvec_done = off % PAGE_SIZE;
+	}
+	mx_peer_queue(p, &part->rq);
 	return 0;
+}
+
+/*
+ * Copied chunk @c (c->rq its RS_DATA write, not queued) as runs: zeroes
+ * where at least MX_RS_ZERO_MIN_BLOCKS blocks in a row (or all of them)
+ * read as zeros, data in between. Returns false, nothing sent, when the
+ * chunk has no such run: the caller sends c->rq whole. Else the runs hold
+ * the chunk, and its own reference is dropped here.
+ */
+static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c)
+{
+	DECLARE_BITMAP(zero, MX_RS_CHUNK_BLOCKS);
+	u32 n = mx_csum_nr_blocks(c->rq.hdr.size), pos = 0, len;
+	bool is_zero;
+
+	mx_bvecs_zero_blocks(c->bvecs, c->rq.hdr.size, zero);
+	if (!mx_zero_next_run(zero, n, MX_RS_ZERO_MIN_BLOCKS, &pos, &len,
+			      &is_zero) || (!is_zero && len == n))
+		return false;
+	do {
+		if (mx_rs_send_part(c, pos, len, is_zero)) {
+			c->reg->error = -ENOMEM;
+			break;
+		}
+		pos += len;
+	} while (mx_zero_next_run(zero, n, MX_RS_ZERO_MIN_BLOCKS, &pos, &len,
+				  &is_zero));
+	mx_rs_chunk_put(c);
+	return true;
 }
 
 /* Region @reg goes to its peer by copy from now on. */
@@ -206,7 +282,7 @@ static void mx_rs_csum_done(struct mx_preq *rq, int error)
 		atomic64_add(rq->hdr.size, &reg->peer->rs_compared);
 		while (mx_csum_next_run(c->hashes, c->hashes + n, n, &pos,
 					&len)) {
-			if (mx_rs_send_part(c, pos, len)) {
+			if (mx_rs_send_part(c, pos, len, false)) {
 				reg->error = -ENOMEM;
 				break;
 			}
@@ -308,7 +384,9 @@ static int mx_rs_copy_region(struct mx_peer *p, u64 r, bool csum)
 			break;
 		}
 		atomic_inc(&reg->pending);
-		mx_peer_queue(p, &c->rq);
+		if (csum || !READ_ONCE(p->zero_ok) ||
+		    !mx_rs_send_zero_aware(c))
+			mx_peer_queue(p, &c->rq);
 	}
 	if (atomic_dec_and_test(&reg->pending))
 		mx_rs_region_done(reg);
@@ -510,6 +588,7 @@ void mx_resync_reset_counts(struct mx_peer *p)
 {
 	atomic64_set(&p->rs_compared, 0);
 	atomic64_set(&p->rs_sent, 0);
+	atomic64_set(&p->rs_zeroes, 0);
 }
 
 void mx_resync_work(struct work_struct *ws)
@@ -602,11 +681,12 @@ done:
 	if (finished) {
 		mx_source_kick_commit(src);
 		mx_send_sync_state(p, MX_SS_RESYNC_DONE);
-		DMINFO("%s: peer %u: resync finished: %llu regions, %llu bytes compared, %llu bytes sent",
+		DMINFO("%s: peer %u: resync finished: %llu regions, %llu bytes compared, %llu bytes sent, %llu bytes as zeroes",
 		       dm_table_device_name(src->ti->table), p->conf.node_id,
 		       (unsigned long long)READ_ONCE(p->resync_done),
 		       (unsigned long long)atomic64_read(&p->rs_compared),
-		       (unsigned long long)atomic64_read(&p->rs_sent));
+		       (unsigned long long)atomic64_read(&p->rs_sent),
+		       (unsigned long long)atomic64_read(&p->rs_zeroes));
 		mx_source_release_held(src);
 	}
 }

@@ -155,16 +155,21 @@ struct mx_peer {
 	bool resync_announce;		/* tell the target: Inconsistent */
 	u64 resynced_bytes;		/* since load, for status and tests */
 	/*
-	 * The current or last resync: bytes compared by checksum and bytes
-	 * of resync data the peer acknowledged; reset where resync_done is.
+	 * The current or last resync: bytes compared by checksum, bytes of
+	 * resync data and bytes of resync write-zeroes the peer
+	 * acknowledged; reset where resync_done is.
 	 */
 	atomic64_t rs_compared;
 	atomic64_t rs_sent;
+	atomic64_t rs_zeroes;
 	/*
-	 * The peer speaks MX_PROTO_CSUM and our blocks are no larger than
-	 * MX_CSUM_BLOCK: set by the connection thread before Connected.
+	 * The peer speaks MX_PROTO_CSUM (csum_ok), MX_PROTO_ZERO (zero_ok)
+	 * and our blocks are no larger than MX_CSUM_BLOCK: set by the
+	 * connection thread before Connected; the resync clears zero_ok
+	 * when the target refuses a write-zeroes (resync.c).
 	 */
 	bool csum_ok;
+	bool zero_ok;
 	unsigned long last_rx;
 	/* async peers */
 	u64 aq_bytes;			/* queued or unacknowledged */

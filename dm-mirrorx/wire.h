@@ -14,9 +14,16 @@
 
 #define MX_WIRE_MAGIC		0x4d58524dU	/* "MXRM" */
 #define MX_PROTO_MIN		2
-#define MX_PROTO_MAX		3
+#define MX_PROTO_MAX		4
 /* First version with MX_P_CSUM_REQ / MX_P_CSUM_REPLY (checksum resync). */
 #define MX_PROTO_CSUM		3
+/*
+ * First version whose source sends the all-zero ranges of a resync as
+ * MX_P_RS_DATA with MX_WF_WRITE_ZEROES (at most MX_WIRE_MAX_DATA bytes),
+ * which its target writes as zeroes even when its device cannot
+ * write-zeroes (it writes zero pages then).
+ */
+#define MX_PROTO_ZERO		4
 
 /* Largest payload of any packet: one data write of up to 1 MiB. */
 #define MX_WIRE_MAX_DATA	(1U << 20)

@@ -38,6 +38,10 @@ METRICS = [
     ("qd32_iops", "4 KiB random write QD32", "IOPS", "higher"),
     ("seq_MBps", "1 MiB sequential write QD8", "MB/s", "higher"),
     ("resync_MBps", "full initial resync", "MB/s", "higher"),
+    ("zero_resync_MBps", "full initial resync of an all-zero device",
+     "MB/s", "higher"),
+    ("zero_sent_MiB", "full initial resync of an all-zero device: data "
+     "sent over the link", "MiB", "lower"),
     ("crash_resync_MiB", "resync after a primary crash: data resynced",
      "MiB", "lower"),
     ("crash_sent_MiB", "resync after a primary crash: data sent over the link",
@@ -227,6 +231,9 @@ def build(meta, samples, na):
         for k, v in vals.items():
             if k not in c["metrics"]:
                 c["notes"][k] = v
+        # Same device size: the all-zero sync's speed-up over random data.
+        c["zero_speedup"] = ratio(vals.get("zero_resync_MBps"),
+                                  vals.get("resync_MBps"))
         if c["load1"]:
             c["notes"]["load1"] = c["load1"]["median"]
         configs.append(c)
@@ -306,6 +313,9 @@ def table(res):
             extra = ""
             if st and st["n"] != reps:
                 extra += "  (n=%d)" % st["n"]
+            if key == "zero_resync_MBps" and c.get("zero_speedup"):
+                extra += "  (%s the random-data resync)" % fmt_r(
+                    c["zero_speedup"])
             if key == "crash_resync_MiB" and \
                     c["notes"].get("crash_written_MiB") is not None:
                 extra += "  (%s MiB written before the crash)" % fmt(
@@ -374,7 +384,7 @@ def chart(res, png, workdir):
             f.write("%s %d %s\n" % (c["name"], i + 1, " ".join(
                 "NaN" if v is None else repr(float(v)) for v in row)))
     lines = [
-        'set terminal pngcairo size 1800,950 font "sans,10"',
+        'set terminal pngcairo size 1800,1400 font "sans,10"',
         'set output "%s"' % png,
         'set datafile missing "NaN"',
         'set style fill solid 0.8 border -1',
@@ -383,7 +393,7 @@ def chart(res, png, workdir):
         'set xtics rotate by -35 scale 0',
         'set yrange [0:*]',
         'set key off',
-        'set multiplot layout 2,4 title "dm-mirrorx vs dm-linear vs DRBD '
+        'set multiplot layout 3,4 title "dm-mirrorx vs dm-linear vs DRBD '
         '8.4 (%s%s; bars: median of %d rounds, error bars: min..max; n/a '
         'bars are missing; dashed: physical floor)"' % (
             res["timestamp"], ", QUICK" if res["quick"] else "",

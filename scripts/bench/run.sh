@@ -10,7 +10,8 @@
 # measured write lands in a hole of a sparse file:
 #   vda  perf disk (BENCH_PERF_SIZE): fio jobs and the full initial resync
 #        (A's holds random data, B's zeros)
-#   vdb  crash disk (BENCH_CRASH_SIZE): resync after a primary crash
+#   vdb  crash disk (BENCH_CRASH_SIZE): resync after a primary crash; zero
+#        until then: the all-zero initial resync (run_mx_zero)
 #   vdc  metadata disk (64 MiB): mirrorx meta_dev, or DRBD external
 #        metadata; zeroed before every configuration
 # Disk images live on a disk-backed filesystem (never tmpfs), qemu
@@ -28,7 +29,9 @@
 # Per configuration: full initial resync time of vda (mirrorx: blank target,
 # time from table load to InSync; DRBD: from primary --force to
 # UpToDate/UpToDate), then fio randwrite 4 KiB QD1 and QD32 and 1 MiB
-# sequential writes on the replicated device. Then for BENCH_CRASH: the
+# sequential writes on the replicated device; mirrorx sync rows then time
+# the full initial resync of an all-zero device of the same size (the
+# crash disks, still zero: run_mx_zero). Then for BENCH_CRASH: the
 # crash disk created clean on both sides, BENCH_CRASH_SECS of 4 KiB random
 # writes (QD32) over all of it, A killed hard (qemu SIGKILL), rebooted, the
 # device loaded again: data resynced and seconds from load to in sync.
@@ -445,7 +448,49 @@ run_mx() {
 	[ "$ndone" = "$total" ] || say "WARNING: $cfg: initial resync copied $ndone of $total regions"
 	rec "$cfg" resync_MBps "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
 	rec "$cfg" resync_s "$secs"
-	fio_all "$cfg" A "/dev/mapper/$DM"
+	fio_all "$cfg" A "/dev/mapper/$DM" || return 1
+	[ "$mode" = sync ] || return 0
+	run_mx_zero "$cfg"
+}
+
+# rec_sent CONFIG METRIC: record, in MiB, the "bytes sent" of the last
+# "resync finished" line in A's log (what crossed the link as data), or
+# why not; prints the line.
+rec_sent() {
+	local line sent
+	line=$(vm_run A "dmesg | grep 'resync finished:' | tail -n1")
+	sent=$(sed -n 's/.* \([0-9]*\) bytes sent.*/\1/p' <<<"$line")
+	if [ -n "$sent" ]; then
+		rec "$1" "$2" "$(awk -v b="$sent" 'BEGIN { printf "%.2f", b / 1048576 }')"
+	else
+		na "$1" "$2" "no 'resync finished' line in A's log"
+	fi
+	echo "$line"
+}
+
+# run_mx_zero CONFIG: the full initial resync of an all-zero device of
+# BENCH_PERF_SIZE, timed as run_mx's: a mirror over the first
+# BENCH_PERF_SIZE of the crash disks (zero on both guests until the crash
+# tests, which run after the rounds). Records zero_resync_MBps, _s and
+# zero_sent_MiB (the "bytes sent" of the resync's log line: the zero-aware
+# resync sends the zero ranges as write-zeroes, no data). Sync rows only:
+# an async peer resyncs the same way.
+run_mx_zero() {
+	local cfg=$1 out secs
+	if [ "$CRASH_B" -lt "$PERF_B" ]; then
+		na "$cfg" zero_resync_MBps "crash disk smaller than the perf disk"
+		return 0
+	fi
+	mx_teardown
+	zero_meta || return 1
+	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table /dev/vdb "$PERF_B")'" || return 1
+	say "$cfg: initial full resync of an all-zero $BENCH_PERF_SIZE"
+	out=$(g -t $((SYNC_TIMEOUT + 60)) A mx_create_wait "$DM" "'$(mx_src_table /dev/vdb "$PERF_B" sync)'" "$SYNC_TIMEOUT") || return 1
+	[ "$(kv timeout "$out")" = 0 ] || return 1
+	secs=$(kv secs "$out")
+	rec "$cfg" zero_resync_MBps "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
+	rec "$cfg" zero_resync_s "$secs"
+	rec_sent "$cfg" zero_sent_MiB >/dev/null
 }
 
 run_drbd() {
@@ -493,7 +538,7 @@ crash_secs() {
 }
 
 run_crash_mx() {
-	local cfg=$1 mode st out secs todo region line sent
+	local cfg=$1 mode st out secs todo region line
 	mode=$(mx_mode "$cfg")
 	zero_meta || return 1
 	# Clean create, race-free: the source first (its target is not
@@ -521,13 +566,7 @@ run_crash_mx() {
 	rec "$cfg" crash_resync_MiB "$(awk -v d="$todo" -v r="$region" 'BEGIN { printf "%.2f", d * r * 512 / 1048576 }')"
 	# What crossed the link: the resync's own count (it compares the
 	# regions a crash left marked by checksum and sends what differs).
-	line=$(vm_run A "dmesg | grep 'resync finished:' | tail -n1")
-	sent=$(sed -n 's/.* \([0-9]*\) bytes sent.*/\1/p' <<<"$line")
-	if [ -n "$sent" ]; then
-		rec "$cfg" crash_sent_MiB "$(awk -v b="$sent" 'BEGIN { printf "%.2f", b / 1048576 }')"
-	else
-		na "$cfg" crash_sent_MiB "no 'resync finished' line in A's log"
-	fi
+	line=$(rec_sent "$cfg" crash_sent_MiB)
 	crash_secs "$cfg" "$out"
 	echo "$out" >"$RUNDIR/fio/$cfg-crash-status.txt"
 	echo "$line" >>"$RUNDIR/fio/$cfg-crash-status.txt"

@@ -38,6 +38,8 @@ FIGURES = {
     "mx-sync": {"qd1_iops": [50, 60, 40], "qd1_p50_us": [2100, 2000, 2300],
                 "qd1_meta_writes_per_k": [800, 900, 850],
                 "resync_MBps": [20, 21, 19],
+                "zero_resync_MBps": [300, 250, 190],
+                "zero_sent_MiB": [0.0, 0.0, 0.0],
                 "crash_resync_s": [6.0, None, None],
                 "crash_written_MiB": [100.0, None, None]},
     "drbd-C": {"qd1_iops": [20, None, 30], "qd1_p50_us": [4000, None, 4400],
@@ -110,6 +112,11 @@ class ReportTest(unittest.TestCase):
         self.assertAlmostEqual(
             self.cfg["mx-sync"]["ratios"]["qd1_p50_us"]["floor"], 2100 / 2390)
 
+    def test_zero_speedup(self):
+        # All-zero sync over random data, medians: 250 / 20.
+        self.assertAlmostEqual(self.cfg["mx-sync"]["zero_speedup"], 12.5)
+        self.assertIsNone(self.cfg["drbd-C"]["zero_speedup"])
+
     def test_rep_missing_is_round_1(self):
         st = self.res["floor"]["stats"]["link_MBps"]
         self.assertEqual(st["reps"], [1, 2, 3])
@@ -153,6 +160,8 @@ class ReportTest(unittest.TestCase):
         self.assertIn("850.0 (12%)", txt)
         self.assertRegex(txt, r"drbd-C +round 2: error")
         self.assertRegex(txt, r"\nmx-sync +3\.00 +2\.00 +4\.00 ")
+        self.assertRegex(txt, r"\nmx-sync +250\.0 .*\(12\.50x the "
+                         r"random-data resync\)")
         with open(out + ".json") as f:
             res = json.load(f)
         self.assertEqual(res["reps"], 3)

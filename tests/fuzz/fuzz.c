@@ -3,7 +3,8 @@
  * Userspace fuzzer for the dm-mirrorx wire and metadata decoders.
  *
  * Feeds random and mutated packets and superblocks to mx_hdr_decode(),
- * mx_hello_decode(), mx_sync_state_decode() and mx_sb_decode(), built with
+ * mx_hello_decode(), mx_sync_state_decode(), mx_sb_decode() and the resync
+ * zero-run splitter mx_zero_next_run(), built with
  * ASan/UBSan by run.sh, and checks what an accepted input promises: I/O
  * inside the device, lengths within bounds, consistent geometry, and that
  * re-encoding gives back the same bytes.
@@ -19,6 +20,7 @@ static u64 rng_state;
 static unsigned long fails;
 /* Accepted inputs per decoder: a fuzzer that never passes tests nothing. */
 static unsigned long ok_hdr, ok_hdr_csum, ok_csum_req, ok_hello, ok_ss, ok_sb;
+static unsigned long ok_rs_zero, ok_zero_runs;
 
 static u64 rnd(void)
 {
@@ -177,6 +179,12 @@ static void fuzz_hdr(void)
 	if (h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES))
 		CHECK(!h.length && !(h.flags & MX_WF_CSUM),
 		      "no payload on discard/write-zeroes");
+	if (h.type == MX_P_RS_DATA &&
+	    (h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES))) {
+		CHECK(!(h.flags & MX_WF_DISCARD) && h.size <= MX_WIRE_MAX_DATA,
+		      "resync zeroes: write-zeroes only, bounded");
+		ok_rs_zero++;
+	}
 	if (h.type == MX_P_CSUM_REQ) {
 		CHECK(!(h.sector % 8) && h.size <= MX_WIRE_MAX_DATA &&
 		      !h.length, "checksum request aligned, bounded, empty");
@@ -187,6 +195,48 @@ static void fuzz_hdr(void)
 		      !(h.length % 8), "checksum reply: whole hashes");
 	mx_hdr_encode(&w2, &h);
 	CHECK(!memcmp(&w, &w2, sizeof(w)), "hdr re-encode");
+}
+
+/*
+ * mx_zero_next_run() over a random zero map: its runs tile the chunk in
+ * order, a zero run is all zero blocks and at least @min long (or the
+ * whole chunk), a data run holds no zero run of @min blocks.
+ */
+static void fuzz_zero_runs(void)
+{
+	unsigned long zero[256 / (8 * sizeof(long))] = { 0 };
+	u32 n = rnd_below(257), min = rnd_below(10), pos = 0, len, i, k;
+	u32 dense = 1 + rnd_below(8);
+	bool is_zero, last_zero = false;
+
+	for (i = 0; i < n; i++)
+		if (rnd_below(8) < dense)
+			zero[i / BITS_PER_LONG] |= 1UL << (i % BITS_PER_LONG);
+	while (mx_zero_next_run(zero, n, min, &pos, &len, &is_zero)) {
+		CHECK(len && pos + len <= n, "zero run inside the chunk");
+		if (!len)
+			return;
+		if (is_zero) {
+			CHECK(len >= max(min, 1U) || len == n,
+			      "zero run long enough");
+			for (i = pos; i < pos + len; i++)
+				CHECK(test_bit(i, zero), "zero run all zero");
+			CHECK(pos + len == n || !test_bit(pos + len, zero),
+			      "zero run maximal");
+		} else {
+			CHECK(pos == 0 || last_zero, "two data runs in a row");
+			for (i = pos; i < pos + len; i = k + 1) {
+				for (k = i; k < pos + len && test_bit(k, zero);)
+					k++;
+				CHECK(k - i < max(min, 1U) && k - i < n,
+				      "no long zero run in a data run");
+			}
+		}
+		last_zero = is_zero;
+		pos += len;
+	}
+	CHECK(pos == n, "zero runs cover the chunk");
+	ok_zero_runs++;
 }
 
 static void fuzz_hello(void)
@@ -322,7 +372,7 @@ int main(int argc, char **argv)
 	if (!rng_state)
 		rng_state = 1;
 	for (i = 0; i < n && fails < 20; i++) {
-		switch (i % 4) {
+		switch (i % 5) {
 		case 0:
 			fuzz_hdr();
 			break;
@@ -332,6 +382,9 @@ int main(int argc, char **argv)
 		case 2:
 			fuzz_sync_state();
 			break;
+		case 3:
+			fuzz_zero_runs();
+			break;
 		default:
 			fuzz_sb();
 			break;
@@ -339,11 +392,11 @@ int main(int argc, char **argv)
 	}
 	printf("fuzz: %lu inputs, accepted: hdr %lu (checksummed %lu, checksum requests %lu) hello %lu",
 	       i, ok_hdr, ok_hdr_csum, ok_csum_req, ok_hello);
-	printf(" sync_state %lu sb %lu; %lu invariant failures\n", ok_ss,
-	       ok_sb, fails);
+	printf(" sync_state %lu sb %lu resync zeroes %lu zero maps %lu; %lu invariant failures\n",
+	       ok_ss, ok_sb, ok_rs_zero, ok_zero_runs, fails);
 	/* A decoder that accepts nothing is not being tested past its checks. */
 	CHECK(ok_hdr && ok_hdr_csum && ok_csum_req && ok_hello && ok_ss &&
-	      ok_sb,
+	      ok_sb && ok_rs_zero && ok_zero_runs,
 	      "every decoder accepted some input");
 	return fails ? 1 : 0;
 }

@@ -75,4 +75,30 @@ static inline void *memchr_inv(const void *p, int c, size_t n)
 
 u32 crc32c(u32 crc, const void *p, unsigned int len);
 
+#define BITS_PER_LONG	(8 * sizeof(long))
+
+static inline bool test_bit(unsigned long nr, const unsigned long *addr)
+{
+	return addr[nr / BITS_PER_LONG] >> (nr % BITS_PER_LONG) & 1;
+}
+
+/* Plain loops: the fuzzer checks the logic, not the speed. */
+static inline unsigned long find_next_bit(const unsigned long *addr,
+					  unsigned long size,
+					  unsigned long off)
+{
+	while (off < size && !test_bit(off, addr))
+		off++;
+	return off < size ? off : size;
+}
+
+static inline unsigned long find_next_zero_bit(const unsigned long *addr,
+					       unsigned long size,
+					       unsigned long off)
+{
+	while (off < size && test_bit(off, addr))
+		off++;
+	return off < size ? off : size;
+}
+
 #endif
