@@ -1621,7 +1621,8 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 /*
  * The stats message's result: a line per peer with the counters of its
  * current or last resync (regions copied or compared; bytes compared by
- * checksum and bytes of data sent). Returns 1: dm copies @result out.
+ * checksum, bytes of data sent, bytes sent as write-zeroes). Returns 1:
+ * dm copies @result out.
  */
 static int mx_emit_stats(struct mx_source *src, char *result,
 			 unsigned int maxlen)
@@ -1636,10 +1637,11 @@ static int mx_emit_stats(struct mx_source *src, char *result,
 		spin_lock_irq(&src->lock);
 		done = p->resync_done;
 		spin_unlock_irq(&src->lock);
-		DMEMIT("peer %u resync_regions %llu compared_bytes %llu sent_bytes %llu\n",
+		DMEMIT("peer %u resync_regions %llu compared_bytes %llu sent_bytes %llu zero_bytes %llu\n",
 		       p->conf.node_id, (unsigned long long)done,
 		       (unsigned long long)atomic64_read(&p->rs_compared),
-		       (unsigned long long)atomic64_read(&p->rs_sent));
+		       (unsigned long long)atomic64_read(&p->rs_sent),
+		       (unsigned long long)atomic64_read(&p->rs_zeroes));
 	}
 	return 1;
 }

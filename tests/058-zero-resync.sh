@@ -32,6 +32,9 @@ assert_eq "$size" $((sent + zeroes)) "bytes sent plus bytes as zeroes (the whole
 # The 4 MiB of data cross the link as data (region aligned: exactly); the
 # rest of the device as zeroes, headers only.
 assert_eq $((4 << 20)) "$sent" "bytes sent as data"
+stats=$(vm_run A "dmsetup message mx 0 stats")
+echo "A: stats: $stats"
+assert_match "sent_bytes $sent zero_bytes $zeroes\$" "$stats" "the stats message's counters"
 
 step "checksums: both nodes identical, B's stale range zeroed, the data on B"
 mx_assert_same A B

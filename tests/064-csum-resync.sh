@@ -53,7 +53,7 @@ assert_eq $((64 << 20)) "$(rs_num "$line" compared)" "bytes compared by 'resync 
 step "the stats message reports the same counters for the last resync"
 stats=$(vm_run A "dmsetup message mx 0 stats")
 echo "A: stats: $stats"
-assert_eq "peer 1 resync_regions 1024 compared_bytes $((64 << 20)) sent_bytes $((3 * 4096))" \
+assert_eq "peer 1 resync_regions 1024 compared_bytes $((64 << 20)) sent_bytes $((3 * 4096)) zero_bytes 0" \
 	"$stats" "stats after 'resync 1 csum'"
 mx_assert_same A B
 pass
