@@ -640,7 +640,7 @@ static int mx_handshake(struct mx_peer *p)
 	const char *err;
 	char why[160];
 	u32 reason;
-	int r;
+	int r, proto;
 
 	mx_sock_set_rcvtimeo(p->conn.sock, MX_HANDSHAKE_TIMEOUT);
 	r = mx_send_hello(p, &ours);
@@ -661,10 +661,9 @@ static int mx_handshake(struct mx_peer *p)
 		return -EPROTO;
 	}
 	/* Differing 4 KiB blocks are written alone: our blocks fit them. */
-	WRITE_ONCE(p->csum_ok, mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX,
-						  th.proto_min,
-						  th.proto_max) >=
-			       MX_PROTO_CSUM &&
+	proto = mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, th.proto_min,
+				   th.proto_max);
+	WRITE_ONCE(p->csum_ok, proto >= MX_PROTO_CSUM &&
 		   ours.logical_block_size <= MX_CSUM_BLOCK);
 	r = mx_recv_bitmap(p);
 	if (r)
