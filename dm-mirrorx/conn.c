@@ -141,14 +141,16 @@ void mx_conn_fail(struct mx_conn *c, int error, const char *why)
 		mx_sock_shutdown(c->sock);
 }
 
-static const struct mx_conn_handler *mx_conn_handler(struct mx_conn *c,
-						     u16 type)
+const struct mx_conn_handler *
+mx_conn_find_handler(const struct mx_conn_handler *table, unsigned int n,
+		     const struct mx_hdr *h)
 {
 	unsigned int i;
 
-	for (i = 0; i < c->ops->nr_handlers; i++)
-		if (c->ops->handlers[i].type == type)
-			return &c->ops->handlers[i];
+	for (i = 0; i < n; i++)
+		if (table[i].type == h->type)
+			return h->length >= table[i].min_len &&
+			       h->length <= table[i].max_len ? &table[i] : NULL;
 	return NULL;
 }
 
@@ -186,8 +188,8 @@ int mx_conn_recv_loop(struct mx_conn *c)
 			return r;
 		}
 		WRITE_ONCE(c->last_rx, jiffies);
-		hd = mx_conn_handler(c, h.type);
-		if (!hd || h.length < hd->min_len || h.length > hd->max_len) {
+		hd = mx_conn_find_handler(ops->handlers, ops->nr_handlers, &h);
+		if (!hd) {
 			mx_conn_log(pr_err, c,
 				    "unexpected packet type %u (length %u)",
 				    h.type, h.length);

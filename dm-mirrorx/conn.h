@@ -147,6 +147,14 @@ void mx_conn_fail(struct mx_conn *c, int error, const char *why);
  */
 int mx_conn_recv_loop(struct mx_conn *c);
 
+/*
+ * The entry of @table (@n entries) for the packet @h: its type listed and
+ * its payload length within the entry's bounds; else NULL. Pure.
+ */
+const struct mx_conn_handler *
+mx_conn_find_handler(const struct mx_conn_handler *table, unsigned int n,
+		     const struct mx_hdr *h);
+
 /* Why a receive failed, for the log. */
 const char *mx_recv_error_name(int r);
 
