@@ -22,6 +22,9 @@
 
 #define DM_MSG_PREFIX "mirrorx"
 
+/* Bit of mx_peer::send_flags: the sender has something to do. */
+#define MX_SEND_KICK	0
+
 static const char *mx_name(struct mx_peer *p)
 {
 	return dm_table_device_name(p->src->ti->table);
@@ -111,6 +114,13 @@ static void mx_preq_end(struct mx_preq *rq, int error)
 	rq->done(rq, error);
 }
 
+/* Wake the sender: @sendq has work, or a disconnect wants the socket. */
+static void mx_peer_kick_sender(struct mx_peer *p)
+{
+	set_bit(MX_SEND_KICK, &p->send_flags);
+	wake_up(&p->send_wait);
+}
+
 void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq)
 {
 	mx_peer_queue_prep(p, rq, NULL);
@@ -137,7 +147,7 @@ void mx_peer_queue_prep(struct mx_peer *p, struct mx_preq *rq,
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (ok)
-		queue_work(src->wq, &p->send_work);
+		mx_peer_kick_sender(p);
 	else
 		mx_preq_end(rq, -ENOTCONN);
 }
@@ -218,9 +228,9 @@ static int mx_send_rq(struct mx_peer *p, struct mx_preq *rq, bool more)
 	return r;
 }
 
-static void mx_send_work(struct work_struct *ws)
+/* Send what @sendq holds, until it is empty or the connection fails. */
+static void mx_send_queued(struct mx_peer *p)
 {
-	struct mx_peer *p = container_of(ws, struct mx_peer, send_work);
 	struct mx_source *src = p->src;
 	struct mx_preq *rq;
 	unsigned long flags;
@@ -266,6 +276,24 @@ static void mx_send_work(struct work_struct *ws)
 			mx_peer_fail(p, r, "send failed");
 			return;
 		}
+	}
+}
+
+static int mx_sender_thread(void *arg)
+{
+	struct mx_peer *p = arg;
+
+	for (;;) {
+		wait_event_idle(p->send_wait, kthread_should_stop() ||
+				test_bit(MX_SEND_KICK, &p->send_flags));
+		if (kthread_should_stop())
+			return 0;
+		/* A kick from now on is seen at the next turn. */
+		if (!test_and_clear_bit(MX_SEND_KICK, &p->send_flags))
+			continue;
+		mutex_lock(&p->send_loop);
+		mx_send_queued(p);
+		mutex_unlock(&p->send_loop);
 	}
 }
 
@@ -830,7 +858,9 @@ static void mx_conn_teardown(struct mx_peer *p)
 	mutex_lock(&p->sock_mutex);
 	mx_sock_shutdown(p->conn.sock);
 	mutex_unlock(&p->sock_mutex);
-	flush_work(&p->send_work);
+	/* A drain in progress ends on the dead connection: wait for it. */
+	mutex_lock(&p->send_loop);
+	mutex_unlock(&p->send_loop);
 
 	spin_lock_irq(&src->lock);
 	list_splice_init(&p->sendq, &failed);
@@ -934,7 +964,8 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	INIT_WORK(&p->verify_work, mx_verify_work);
 	mutex_init(&p->sock_mutex);
 	mutex_init(&p->handshake_mutex);
-	INIT_WORK(&p->send_work, mx_send_work);
+	init_waitqueue_head(&p->send_wait);
+	mutex_init(&p->send_loop);
 	INIT_WORK(&p->resync_work, mx_resync_work);
 	xa_init(&p->inflight);
 	atomic_set(&p->resync_inflight, 0);
@@ -960,6 +991,16 @@ void mx_peer_start(struct mx_peer *p)
 
 	if (p->conn_thread)
 		return;
+	if (!p->sender) {
+		t = kthread_run(mx_sender_thread, p, "mirrorx%u-send",
+				p->conf.node_id);
+		if (IS_ERR(t)) {
+			DMERR("%s: peer %u: cannot start sender thread",
+			      mx_name(p), p->conf.node_id);
+			return;
+		}
+		p->sender = t;
+	}
 	t = kthread_run(mx_conn_thread, p, "mirrorx%u", p->conf.node_id);
 	if (IS_ERR(t)) {
 		DMERR("%s: peer %u: cannot start connection thread",
@@ -971,10 +1012,15 @@ void mx_peer_start(struct mx_peer *p)
 
 void mx_peer_stop(struct mx_peer *p)
 {
-	if (!p->conn_thread)
-		return;
-	kthread_stop(p->conn_thread);
-	p->conn_thread = NULL;
+	if (p->conn_thread) {
+		/* Its teardown waits for the sender's drain and empties sendq. */
+		kthread_stop(p->conn_thread);
+		p->conn_thread = NULL;
+	}
+	if (p->sender) {
+		kthread_stop(p->sender);
+		p->sender = NULL;
+	}
 }
 
 void mx_peer_free(struct mx_peer *p)
@@ -1011,8 +1057,8 @@ void mx_peer_disconnect(struct mx_peer *p)
 	if (p->cstate == MX_CS_CONNECTING)
 		mx_peer_set_state_locked(p, MX_CS_STANDALONE, p->rstate);
 	spin_unlock_irq(&src->lock);
-	/* The send work owns the socket while connected: it drops it. */
-	queue_work(src->wq, &p->send_work);
+	/* The sender owns the socket while connected: it drops it. */
+	mx_peer_kick_sender(p);
 	wait_event_timeout(p->state_wait, !mx_peer_connected(p),
 			   MX_DISCONNECT_WAIT);
 	/* The admin took the peer out: writes held for it may complete. */

@@ -190,7 +190,22 @@ struct mx_peer {
 	struct mutex sock_mutex;
 	struct mutex handshake_mutex;
 	struct task_struct *conn_thread;
-	struct work_struct send_work;
+	/*
+	 * The sender thread (peer.c) drains @sendq onto the socket, woken by
+	 * mx_peer_kick_sender() (bit MX_SEND_KICK of @send_flags, then
+	 * @send_wait). It holds @send_loop while it drains, so that the
+	 * teardown can wait for a drain in progress (which then finds the
+	 * connection dead and stops). A thread of its own, not a work item
+	 * on src->wq: a send blocked on a full socket must not hold up
+	 * commit_work behind it when memory is short (the workqueue's one
+	 * rescuer). Started and stopped with @conn_thread. Lock order:
+	 * send_loop, then what a send takes (sock_mutex, src->lock,
+	 * conn.send_mutex).
+	 */
+	struct task_struct *sender;
+	wait_queue_head_t send_wait;
+	unsigned long send_flags;
+	struct mutex send_loop;
 	struct work_struct resync_work;
 	struct xarray inflight;		/* seq -> struct mx_preq */
 	atomic64_t next_seq;
