@@ -77,7 +77,7 @@ void mx_fence_write_missed_locked(struct mx_peer *p, int error)
 	 * Its connection is failing: the state has not left InSync yet. (A
 	 * live peer that could not apply a write resyncs it instead.)
 	 */
-	if ((error == -ENOTCONN || p->dead) && p->cstate == MX_CS_CONNECTED &&
+	if ((error == -ENOTCONN || READ_ONCE(p->conn.dead)) && p->cstate == MX_CS_CONNECTED &&
 	    mx_fence_on_loss(p->rstate))
 		mx_fence_lost_locked(p);
 }

@@ -15,11 +15,15 @@
 #include <linux/device-mapper.h>
 #include "source.h"
 #include "transport.h"
+#include "handshake.h"
 #include "generation.h"
 #include "range_io.h"
 #include "objcount.h"
 
 #define DM_MSG_PREFIX "mirrorx"
+
+/* Bit of mx_peer::send_flags: the sender has something to do. */
+#define MX_SEND_KICK	0
 
 static const char *mx_name(struct mx_peer *p)
 {
@@ -41,7 +45,7 @@ static u16 mx_reply_request(u16 type)
 
 bool mx_peer_replicating(struct mx_peer *p)
 {
-	return p->cstate == MX_CS_CONNECTED && !p->dead;
+	return p->cstate == MX_CS_CONNECTED && !p->conn.dead;
 }
 
 /**
@@ -111,6 +115,13 @@ static void mx_preq_end(struct mx_preq *rq, int error)
 	rq->done(rq, error);
 }
 
+/* Wake the sender: @sendq has work, or a disconnect wants the socket. */
+static void mx_peer_kick_sender(struct mx_peer *p)
+{
+	set_bit(MX_SEND_KICK, &p->send_flags);
+	wake_up(&p->send_wait);
+}
+
 void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq)
 {
 	mx_peer_queue_prep(p, rq, NULL);
@@ -137,39 +148,58 @@ void mx_peer_queue_prep(struct mx_peer *p, struct mx_preq *rq,
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (ok)
-		queue_work(src->wq, &p->send_work);
+		mx_peer_kick_sender(p);
 	else
 		mx_preq_end(rq, -ENOTCONN);
 }
 
 /*
- * Make the live connection fail; the connection thread tears it down.
- * Process context (shutting a socket down sleeps). A call that comes late,
- * once that connection is gone, does nothing: p->sock is read under
- * p->sock_mutex, which the connection thread holds to set and release it,
- * and a connection that is still greeting or newer is not Connected+dead.
+ * Make the live connection fail (conn.c logs why); the connection thread
+ * tears it down. Process context (shutting a socket down sleeps). A call
+ * that comes late, once that connection is gone, does nothing: see
+ * mx_peer_claim_fail() and mx_peer_shutdown().
  */
 void mx_peer_fail(struct mx_peer *p, int error, const char *why)
 {
-	struct mx_source *src = p->src;
-	unsigned long flags;
-	bool first, still;
+	mx_conn_fail(&p->conn, error, why);
+}
 
-	spin_lock_irqsave(&src->lock, flags);
-	first = !p->dead && p->cstate == MX_CS_CONNECTED;
+static struct mx_peer *mx_peer_of(struct mx_conn *c)
+{
+	return container_of(c, struct mx_peer, conn);
+}
+
+/* Only the first failure of a Connected peer counts. */
+static bool mx_peer_claim_fail(struct mx_conn *c)
+{
+	struct mx_peer *p = mx_peer_of(c);
+	unsigned long flags;
+	bool first;
+
+	spin_lock_irqsave(&p->src->lock, flags);
+	first = !c->dead && p->cstate == MX_CS_CONNECTED;
 	if (first)
-		p->dead = true;
-	spin_unlock_irqrestore(&src->lock, flags);
-	if (!first)
-		return;
-	DMWARN("%s: peer %u (%s): %s (%d), disconnecting", mx_name(p),
-	       p->conf.node_id, p->addr_str, why, error);
+		WRITE_ONCE(c->dead, true);
+	spin_unlock_irqrestore(&p->src->lock, flags);
+	return first;
+}
+
+/*
+ * c->sock is read under p->sock_mutex, which the connection thread holds
+ * to set and release it, and a connection that is still greeting or newer
+ * is not Connected+dead.
+ */
+static void mx_peer_shutdown(struct mx_conn *c)
+{
+	struct mx_peer *p = mx_peer_of(c);
+	bool still;
+
 	mutex_lock(&p->sock_mutex);
-	spin_lock_irqsave(&src->lock, flags);
-	still = p->dead && p->cstate == MX_CS_CONNECTED;
-	spin_unlock_irqrestore(&src->lock, flags);
+	spin_lock_irq(&p->src->lock);
+	still = c->dead && p->cstate == MX_CS_CONNECTED;
+	spin_unlock_irq(&p->src->lock);
 	if (still)
-		mx_sock_shutdown(p->sock);
+		mx_sock_shutdown(c->sock);
 	mutex_unlock(&p->sock_mutex);
 }
 
@@ -184,24 +214,24 @@ static int mx_send_rq(struct mx_peer *p, struct mx_preq *rq, bool more)
 		rq->hdr.length = rq->hdr.size + MX_CSUM_LEN;
 		crc = cpu_to_be32(mx_bvec_crc32c(rq->bvecs, rq->iter));
 	}
-	mutex_lock(&p->send_mutex);
+	mutex_lock(&p->conn.send_mutex);
 	if (rq->bvecs) {
-		r = mx_send_hdr(p->sock, &rq->hdr, NULL, true);
+		r = mx_send_hdr(p->conn.sock, &rq->hdr, NULL, true);
 		if (!r)
-			r = mx_send_bvec_iter(p->sock, rq->bvecs, rq->iter,
+			r = mx_send_bvec_iter(p->conn.sock, rq->bvecs, rq->iter,
 					      more || csum);
 		if (!r && csum)
-			r = mx_send_buf(p->sock, &crc, sizeof(crc), more);
+			r = mx_send_buf(p->conn.sock, &crc, sizeof(crc), more);
 	} else {
-		r = mx_send_hdr(p->sock, &rq->hdr, rq->payload, more);
+		r = mx_send_hdr(p->conn.sock, &rq->hdr, rq->payload, more);
 	}
-	mutex_unlock(&p->send_mutex);
+	mutex_unlock(&p->conn.send_mutex);
 	return r;
 }
 
-static void mx_send_work(struct work_struct *ws)
+/* Send what @sendq holds, until it is empty or the connection fails. */
+static void mx_send_queued(struct mx_peer *p)
 {
-	struct mx_peer *p = container_of(ws, struct mx_peer, send_work);
 	struct mx_source *src = p->src;
 	struct mx_preq *rq;
 	unsigned long flags;
@@ -216,7 +246,7 @@ static void mx_send_work(struct work_struct *ws)
 			mx_peer_fail(p, 0, "disconnect requested");
 			return;
 		}
-		if (p->dead || list_empty(&p->sendq)) {
+		if (p->conn.dead || list_empty(&p->sendq)) {
 			spin_unlock_irqrestore(&src->lock, flags);
 			return;
 		}
@@ -250,6 +280,24 @@ static void mx_send_work(struct work_struct *ws)
 	}
 }
 
+static int mx_sender_thread(void *arg)
+{
+	struct mx_peer *p = arg;
+
+	for (;;) {
+		wait_event_idle(p->send_wait, kthread_should_stop() ||
+				test_bit(MX_SEND_KICK, &p->send_flags));
+		if (kthread_should_stop())
+			return 0;
+		/* A kick from now on is seen at the next turn. */
+		if (!test_and_clear_bit(MX_SEND_KICK, &p->send_flags))
+			continue;
+		mutex_lock(&p->send_loop);
+		mx_send_queued(p);
+		mutex_unlock(&p->send_loop);
+	}
+}
+
 static void mx_free_rq(struct mx_preq *rq, int error)
 {
 	kfree(rq);
@@ -270,20 +318,19 @@ static void mx_send_simple(struct mx_peer *p, u16 type)
 
 /* --- handshake ---------------------------------------------------------- */
 
-static int mx_send_hello(struct mx_peer *p)
+/* Send our hello, filled in @h (what the target's is checked against). */
+static int mx_send_hello(struct mx_peer *p, struct mx_hello *h)
 {
 	struct mx_source *src = p->src;
 	struct mx_meta *m = &src->meta;
 	u32 node = p->conf.node_id;
 	struct mx_wire_hello w;
-	struct mx_hello h = {
-		.proto_min = MX_PROTO_MIN,
-		.proto_max = MX_PROTO_MAX,
+	struct mx_hello_local l = {
 		.role = MX_ROLE_SOURCE,
-		.features = (src->auth ? MX_FEAT_AUTH : 0) |
-			    (src->conf.opts.data_csum ? MX_FEAT_DATA_CSUM : 0),
 		.node_id = src->conf.opts.node_id,
 		.peer_node_id = node,
+		.features = (src->auth ? MX_FEAT_AUTH : 0) |
+			    (src->conf.opts.data_csum ? MX_FEAT_DATA_CSUM : 0),
 		.data_sectors = src->dev_sectors,
 		.logical_block_size =
 			bdev_logical_block_size(src->data_dev->bdev),
@@ -291,66 +338,11 @@ static int mx_send_hello(struct mx_peer *p)
 	struct mx_hdr hdr = { .type = MX_P_HELLO, .length = sizeof(w) };
 
 	spin_lock_irq(&m->lock);
-	h.region_sectors = m->sb.region_sectors;
-	memcpy(h.uuid, m->sb.uuid, MX_UUID_LEN);
-	h.current_gen = m->sb.current_gen;
-	h.bitmap_gen = m->sb.slots[node].bitmap_gen;
-	memcpy(h.history, m->sb.history, sizeof(h.history));
+	mx_hello_fill(h, &m->sb, &l);
 	spin_unlock_irq(&m->lock);
-	h.dirty_regions = mx_meta_count(m, node);
-	mx_hello_encode(&w, &h);
-	return mx_send_hdr(p->sock, &hdr, &w, false);
-}
-
-/* Why a receive failed, for the log. */
-static const char *mx_recv_error_name(int r)
-{
-	switch (r) {
-	case -EAGAIN:
-		return "no answer";
-	case -ETIMEDOUT:
-		return "packet stalled midway";
-	case -EINTR:
-		return "stopped";
-	default:
-		return "connection lost";
-	}
-}
-
-/* Receive one packet of @type with a payload of exactly @len bytes. */
-/* A handshake packet's header, with a log line when it is bad or missing. */
-static int mx_recv_handshake_hdr(struct mx_peer *p, struct mx_hdr *h)
-{
-	const char *err = NULL;
-	int r;
-
-	r = mx_recv_hdr(p->sock, h, p->src->dev_sectors, &err);
-	if (!r)
-		return 0;
-	if (err)
-		DMERR("%s: peer %u: bad packet: %s", mx_name(p),
-		      p->conf.node_id, err);
-	else
-		DMERR_LIMIT("%s: peer %u (%s): handshake: %s (%d)",
-			    mx_name(p), p->conf.node_id, p->addr_str,
-			    mx_recv_error_name(r), r);
-	return r;
-}
-
-static int mx_recv_expect(struct mx_peer *p, u16 type, void *buf, u32 len,
-			  struct mx_hdr *h)
-{
-	int r;
-
-	r = mx_recv_handshake_hdr(p, h);
-	if (r)
-		return r;
-	if (h->type != type || h->length > len) {
-		DMERR("%s: peer %u: unexpected packet type %u (length %u) during handshake",
-		      mx_name(p), p->conf.node_id, h->type, h->length);
-		return -EPROTO;
-	}
-	return h->length ? mx_recv_buf(p->sock, buf, h->length) : 0;
+	h->dirty_regions = mx_meta_count(m, node);
+	mx_hello_encode(&w, h);
+	return mx_conn_send(&p->conn, &hdr, &w, false);
 }
 
 /**
@@ -401,7 +393,8 @@ static int mx_recv_bitmap(struct mx_peer *p)
 			r = -EINTR;
 			goto out;
 		}
-		r = mx_recv_expect(p, MX_P_BITMAP, buf, MX_WIRE_BITMAP_MAX, &h);
+		r = mx_conn_expect(&p->conn, MX_P_BITMAP, buf, 0,
+				   MX_WIRE_BITMAP_MAX, &h);
 		if (r)
 			goto out;
 		n = h.length / sizeof(u64);
@@ -461,12 +454,7 @@ static void mx_set_refused(struct mx_peer *p, u32 reason,
 
 static void mx_refuse(struct mx_peer *p, u32 reason, enum mx_repl_state rs)
 {
-	struct mx_wire_sync_state w;
-	struct mx_sync_state s = { .state = MX_SS_REFUSED, .reason = reason };
-	struct mx_hdr hdr = { .type = MX_P_SYNC_STATE, .length = sizeof(w) };
-
-	mx_sync_state_encode(&w, &s);
-	mx_send_hdr(p->sock, &hdr, &w, false);
+	mx_conn_send_refusal(&p->conn, reason);
 	DMERR("%s: peer %u (%s): connection refused: %s%s", mx_name(p),
 	      p->conf.node_id, p->addr_str, mx_refuse_reason_name(reason),
 	      mx_refuse_hint(reason));
@@ -485,17 +473,17 @@ static int mx_recv_target_hello(struct mx_peer *p, struct mx_wire_hello *wh)
 	struct mx_hdr h;
 	int r;
 
-	r = mx_recv_handshake_hdr(p, &h);
+	r = mx_conn_recv_hdr(&p->conn, &h);
 	if (r)
 		return r;
 	if (h.type == MX_P_HELLO && h.length == sizeof(*wh))
-		return mx_recv_buf(p->sock, wh, sizeof(*wh));
+		return mx_recv_buf(p->conn.sock, wh, sizeof(*wh));
 	if (h.type != MX_P_SYNC_STATE || h.length != sizeof(ws)) {
 		DMERR("%s: peer %u: unexpected packet type %u (length %u) instead of a hello",
 		      mx_name(p), p->conf.node_id, h.type, h.length);
 		return -EPROTO;
 	}
-	r = mx_recv_buf(p->sock, &ws, sizeof(ws));
+	r = mx_recv_buf(p->conn.sock, &ws, sizeof(ws));
 	if (r)
 		return r;
 	if (mx_sync_state_decode(&ws, &ss, &err) ||
@@ -535,18 +523,12 @@ static void mx_gen_view_of_sb(struct mx_sb_info *sb, u32 node,
 static int mx_authenticate(struct mx_peer *p)
 {
 	struct mx_source *src = p->src;
-	const char *err;
 	int r;
 
 	if (!src->auth)
 		return 0;
-	mx_sock_set_rcvtimeo(p->sock, 10 * HZ);
-	r = mx_auth_exchange(p->sock, src->auth, MX_ROLE_SOURCE,
-			     src->dev_sectors, &err);
+	r = mx_conn_authenticate(&p->conn, src->auth);
 	if (r) {
-		DMERR_LIMIT("%s: peer %u (%s): authentication failed: %s (%d)",
-			    mx_name(p), p->conf.node_id, p->addr_str,
-			    err ?: "connection lost", r);
 		spin_lock_irq(&src->lock);
 		p->refuse_reason = MX_REFUSE_AUTH;
 		mx_peer_set_repl_locked(p, MX_RS_REFUSED);
@@ -614,10 +596,10 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	mx_sync_state_encode(&ws, &ss);
 	h = (struct mx_hdr){ .type = MX_P_SYNC_STATE, .length = sizeof(ws),
 			     .seq = 1 };
-	r = mx_send_hdr(p->sock, &h, &ws, false);
+	r = mx_conn_send(&p->conn, &h, &ws, false);
 	if (r)
 		return r;
-	r = mx_recv_expect(p, MX_P_ACK, NULL, 0, &h);
+	r = mx_conn_expect(&p->conn, MX_P_ACK, NULL, 0, 0, &h);
 	if (r)
 		return r;
 	if (h.seq != 1 || h.flags != MX_ACK_OK) {
@@ -661,7 +643,7 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	p->resync_total = n;
 	p->resync_done = 0;
 	mx_resync_reset_counts(p);
-	p->last_rx = jiffies;
+	p->conn.last_rx = jiffies;
 	mx_peer_set_state_locked(p, MX_CS_CONNECTED,
 				 n ? (p->paused ? MX_RS_PAUSED :
 					      MX_RS_RESYNCING) :
@@ -681,15 +663,16 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 static int mx_handshake(struct mx_peer *p)
 {
 	struct mx_source *src = p->src;
-	struct mx_meta *m = &src->meta;
 	u32 node = p->conf.node_id;
+	struct mx_hello ours, th;
 	struct mx_wire_hello wh;
-	struct mx_hello th;
 	const char *err;
+	char why[160];
+	u32 reason;
 	int r, proto;
 
-	mx_sock_set_rcvtimeo(p->sock, 10 * HZ);
-	r = mx_send_hello(p);
+	mx_sock_set_rcvtimeo(p->conn.sock, MX_HANDSHAKE_TIMEOUT);
+	r = mx_send_hello(p, &ours);
 	if (r)
 		return r;
 	r = mx_recv_target_hello(p, &wh);
@@ -700,49 +683,20 @@ static int mx_handshake(struct mx_peer *p)
 		DMERR("%s: peer %u: bad hello: %s", mx_name(p), node, err);
 		return r;
 	}
-	if (th.role != MX_ROLE_TARGET) {
-		mx_refuse(p, MX_REFUSE_ROLE, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	proto = mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, th.proto_min,
-				   th.proto_max);
-	if (proto < 0) {
-		mx_refuse(p, MX_REFUSE_VERSION, MX_RS_REFUSED);
+	reason = mx_hello_check_target(&ours, &th, why, sizeof(why));
+	if (reason != MX_REFUSE_NONE) {
+		DMERR("%s: peer %u: %s", mx_name(p), node, why);
+		mx_refuse(p, reason, MX_RS_REFUSED);
 		return -EPROTO;
 	}
 	/* Differing 4 KiB blocks are written alone: our blocks fit them. */
+	proto = mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, th.proto_min,
+				   th.proto_max);
 	WRITE_ONCE(p->csum_ok, proto >= MX_PROTO_CSUM &&
-		   bdev_logical_block_size(src->data_dev->bdev) <=
-		   MX_CSUM_BLOCK);
+		   ours.logical_block_size <= MX_CSUM_BLOCK);
 	/* Its zero runs too, and it writes them even without write-zeroes. */
 	WRITE_ONCE(p->zero_ok, proto >= MX_PROTO_ZERO &&
-		   bdev_logical_block_size(src->data_dev->bdev) <=
-		   MX_CSUM_BLOCK);
-	if (th.node_id != node) {
-		mx_refuse(p, MX_REFUSE_NODE_ID, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	if (memchr_inv(th.uuid, 0, MX_UUID_LEN) &&
-	    memcmp(th.uuid, m->sb.uuid, MX_UUID_LEN)) {
-		mx_refuse(p, MX_REFUSE_UUID, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	if (th.region_sectors != m->sb.region_sectors) {
-		mx_refuse(p, MX_REFUSE_REGION, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	if (th.data_sectors < src->dev_sectors) {
-		mx_refuse(p, MX_REFUSE_SIZE, MX_RS_REFUSED);
-		return -EPROTO;
-	}
-	if (!mx_lbs_compatible(bdev_logical_block_size(src->data_dev->bdev),
-			       th.logical_block_size)) {
-		DMERR("%s: peer %u: its data device has %u-byte logical blocks, ours %u: it cannot apply our smaller writes",
-		      mx_name(p), node, th.logical_block_size,
-		      bdev_logical_block_size(src->data_dev->bdev));
-		mx_refuse(p, MX_REFUSE_BLOCK_SIZE, MX_RS_REFUSED);
-		return -EPROTO;
-	}
+		   ours.logical_block_size <= MX_CSUM_BLOCK);
 	r = mx_recv_bitmap(p);
 	if (r)
 		return r;
@@ -771,90 +725,128 @@ static bool mx_request_timed_out(struct mx_peer *p)
 	return late;
 }
 
-static void mx_recv_loop(struct mx_peer *p)
+static int mx_peer_h_ack(struct mx_conn *c, const struct mx_hdr *h)
 {
-	struct mx_source *src = p->src;
+	struct mx_peer *p = mx_peer_of(c);
 	struct mx_preq *rq;
-	const char *err = NULL;
-	struct mx_hdr h;
 	bool detach;
+
+	rq = xa_erase(&p->inflight, h->seq);
+	if (!rq) {
+		mx_peer_fail(p, -EPROTO, "ack for unknown request");
+		return -EPROTO;
+	}
+	detach = mx_ack_is_write_failure(rq->hdr.type, rq->hdr.size, h->flags);
+	mx_preq_end(rq, mx_ack_errno(h->flags));
+	if (detach) {
+		/* The target detached from its disk (receiver.c). */
+		mx_peer_fail(p, -EIO, "target write error");
+		return -EIO;
+	}
+	return 0;
+}
+
+/* A verify or checksum reply: its payload goes to the request's buffer. */
+static int mx_peer_h_reply(struct mx_conn *c, const struct mx_hdr *h)
+{
+	struct mx_peer *p = mx_peer_of(c);
+	struct mx_preq *rq;
 	int r;
 
-	mx_sock_set_rcvtimeo(p->sock, MX_PING_INTERVAL);
-	while (!kthread_should_stop() && !READ_ONCE(p->dead)) {
-		r = mx_recv_hdr(p->sock, &h, src->dev_sectors, &err);
-		/*
-		 * Checked on every packet, not only in silence: a target that
-		 * answers pings (or acks other writes) but never this request
-		 * must not hold its writer forever.
-		 */
-		if (mx_request_timed_out(p)) {
-			mx_peer_fail(p, -ETIMEDOUT, "request timeout");
-			break;
-		}
-		if (r == -EAGAIN) {
-			if (!READ_ONCE(p->want_connect)) {
-				mx_peer_fail(p, 0, "disconnect requested");
-				break;
-			}
-			if (time_after(jiffies, p->last_rx + MX_PING_TIMEOUT)) {
-				mx_peer_fail(p, -ETIMEDOUT, "ping timeout");
-				break;
-			}
-			mx_send_simple(p, MX_P_PING);
-			continue;
-		}
-		if (r) {
-			mx_peer_fail(p, r, err ?: mx_recv_error_name(r));
-			break;
-		}
-		p->last_rx = jiffies;
-		switch (h.type) {
-		case MX_P_ACK:
-			rq = xa_erase(&p->inflight, h.seq);
-			if (!rq) {
-				mx_peer_fail(p, -EPROTO, "ack for unknown request");
-				return;
-			}
-			detach = mx_ack_is_write_failure(rq->hdr.type,
-							 rq->hdr.size, h.flags);
-			mx_preq_end(rq, mx_ack_errno(h.flags));
-			if (detach) {
-				/* The target detached from its disk (receiver.c). */
-				mx_peer_fail(p, -EIO, "target write error");
-				return;
-			}
-			break;
-		case MX_P_VERIFY_REPLY:
-		case MX_P_CSUM_REPLY:
-			rq = xa_erase(&p->inflight, h.seq);
-			if (!rq || rq->hdr.type != mx_reply_request(h.type) ||
-			    h.length != rq->reply_len) {
-				mx_peer_fail(p, -EPROTO, "unexpected reply");
-				if (rq)
-					mx_preq_end(rq, -EPROTO);
-				return;
-			}
-			r = mx_recv_buf(p->sock, rq->reply, rq->reply_len);
-			mx_preq_end(rq, r ?: (h.flags == MX_ACK_OK ? 0 : -EIO));
-			if (r) {
-				mx_peer_fail(p, r, "receive failed");
-				return;
-			}
-			break;
-		case MX_P_PING:
-			mx_send_simple(p, MX_P_PING_ACK);
-			break;
-		case MX_P_PING_ACK:
-			break;
-		case MX_P_BYE:
-			mx_peer_fail(p, 0, "target said goodbye");
-			return;
-		default:
-			mx_peer_fail(p, -EPROTO, "unexpected packet");
-			return;
-		}
+	rq = xa_erase(&p->inflight, h->seq);
+	if (!rq || rq->hdr.type != mx_reply_request(h->type) ||
+	    h->length != rq->reply_len) {
+		mx_peer_fail(p, -EPROTO, "unexpected reply");
+		if (rq)
+			mx_preq_end(rq, -EPROTO);
+		return -EPROTO;
 	}
+	r = mx_recv_buf(c->sock, rq->reply, rq->reply_len);
+	mx_preq_end(rq, r ?: (h->flags == MX_ACK_OK ? 0 : -EIO));
+	if (r)
+		mx_peer_fail(p, r, "receive failed");
+	return r;
+}
+
+static int mx_peer_h_ping(struct mx_conn *c, const struct mx_hdr *h)
+{
+	mx_send_simple(mx_peer_of(c), MX_P_PING_ACK);
+	return 0;
+}
+
+static int mx_peer_h_ping_ack(struct mx_conn *c, const struct mx_hdr *h)
+{
+	return 0;
+}
+
+static int mx_peer_h_bye(struct mx_conn *c, const struct mx_hdr *h)
+{
+	mx_peer_fail(mx_peer_of(c), 0, "target said goodbye");
+	return MX_CONN_STOP;
+}
+
+/* What a target may send once connected (lengths: mx_hdr_decode()). */
+static const struct mx_conn_handler mx_peer_handlers[] = {
+	{ MX_P_ACK, 0, 0, mx_peer_h_ack },
+	{ MX_P_VERIFY_REPLY, MX_VERIFY_REPLY_LEN, MX_VERIFY_REPLY_LEN,
+	  mx_peer_h_reply },
+	{ MX_P_CSUM_REPLY, 0,
+	  MX_WIRE_MAX_DATA / MX_CSUM_BLOCK * sizeof(__be64), mx_peer_h_reply },
+	{ MX_P_PING, 0, 0, mx_peer_h_ping },
+	{ MX_P_PING_ACK, 0, 0, mx_peer_h_ping_ack },
+	{ MX_P_BYE, 0, 0, mx_peer_h_bye },
+};
+
+/*
+ * No packet for MX_PING_INTERVAL: drop the link when asked to or silent
+ * for MX_PING_TIMEOUT, else ping the target.
+ */
+static int mx_peer_idle(struct mx_conn *c)
+{
+	struct mx_peer *p = mx_peer_of(c);
+
+	if (!READ_ONCE(p->want_connect)) {
+		mx_peer_fail(p, 0, "disconnect requested");
+		return -ECONNABORTED;
+	}
+	if (time_after(jiffies, READ_ONCE(c->last_rx) + MX_PING_TIMEOUT)) {
+		mx_peer_fail(p, -ETIMEDOUT, "ping timeout");
+		return -ETIMEDOUT;
+	}
+	mx_send_simple(p, MX_P_PING);
+	return 0;
+}
+
+/*
+ * Checked on every receive, not only in silence: a target that answers
+ * pings (or acks other writes) but never this request must not hold its
+ * writer forever.
+ */
+static int mx_peer_check(struct mx_conn *c)
+{
+	struct mx_peer *p = mx_peer_of(c);
+
+	if (!mx_request_timed_out(p))
+		return 0;
+	mx_peer_fail(p, -ETIMEDOUT, "request timeout");
+	return -ETIMEDOUT;
+}
+
+static const struct mx_conn_ops mx_peer_conn_ops = {
+	.role = MX_ROLE_SOURCE,
+	.prefix = DM_MSG_PREFIX,
+	.handlers = mx_peer_handlers,
+	.nr_handlers = ARRAY_SIZE(mx_peer_handlers),
+	.idle = mx_peer_idle,
+	.check = mx_peer_check,
+	.claim_fail = mx_peer_claim_fail,
+	.shutdown = mx_peer_shutdown,
+};
+
+static void mx_recv_loop(struct mx_peer *p)
+{
+	mx_sock_set_rcvtimeo(p->conn.sock, MX_PING_INTERVAL);
+	mx_conn_recv_loop(&p->conn);
 }
 
 static void mx_conn_teardown(struct mx_peer *p)
@@ -865,12 +857,14 @@ static void mx_conn_teardown(struct mx_peer *p)
 	LIST_HEAD(failed);
 
 	spin_lock_irq(&src->lock);
-	p->dead = true;
+	WRITE_ONCE(p->conn.dead, true);
 	spin_unlock_irq(&src->lock);
 	mutex_lock(&p->sock_mutex);
-	mx_sock_shutdown(p->sock);
+	mx_sock_shutdown(p->conn.sock);
 	mutex_unlock(&p->sock_mutex);
-	flush_work(&p->send_work);
+	/* A drain in progress ends on the dead connection: wait for it. */
+	mutex_lock(&p->send_loop);
+	mutex_unlock(&p->send_loop);
 
 	spin_lock_irq(&src->lock);
 	list_splice_init(&p->sendq, &failed);
@@ -888,9 +882,9 @@ static void mx_conn_teardown(struct mx_peer *p)
 	cancel_work_sync(&p->verify_work);
 
 	mutex_lock(&p->sock_mutex);
-	mx_sock_release(p->sock);
+	mx_sock_release(p->conn.sock);
 	spin_lock_irq(&src->lock);
-	p->sock = NULL;
+	p->conn.sock = NULL;
 	spin_unlock_irq(&src->lock);
 	mutex_unlock(&p->sock_mutex);
 	spin_lock_irq(&src->lock);
@@ -901,7 +895,7 @@ static void mx_conn_teardown(struct mx_peer *p)
 	p->resync_done = 0;
 	p->behind = false;
 	p->resync_announce = false;
-	p->dead = false;
+	WRITE_ONCE(p->conn.dead, false);
 	/* A refusal stays on show until the admin acts on it. */
 	mx_peer_set_state_locked(p, p->want_connect ? MX_CS_CONNECTING :
 						      MX_CS_STANDALONE,
@@ -937,7 +931,7 @@ static int mx_conn_thread(void *arg)
 			r = mx_sock_connect(&p->conf.addr, &sock);
 		if (!r) {
 			mutex_lock(&p->sock_mutex);
-			p->sock = sock;
+			p->conn.sock = sock;
 			mutex_unlock(&p->sock_mutex);
 			r = mx_authenticate(p);
 			if (!r)
@@ -972,16 +966,20 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	INIT_LIST_HEAD(&p->aq_list);
 	INIT_WORK(&p->behind_work, mx_async_behind_work);
 	INIT_WORK(&p->verify_work, mx_verify_work);
-	mutex_init(&p->send_mutex);
 	mutex_init(&p->sock_mutex);
 	mutex_init(&p->handshake_mutex);
-	INIT_WORK(&p->send_work, mx_send_work);
+	init_waitqueue_head(&p->send_wait);
+	mutex_init(&p->send_loop);
 	INIT_WORK(&p->resync_work, mx_resync_work);
 	xa_init(&p->inflight);
 	atomic_set(&p->resync_inflight, 0);
 	init_waitqueue_head(&p->resync_wait);
 	init_waitqueue_head(&p->state_wait);
 	mx_addr_str(&p->conf.addr, p->addr_str, sizeof(p->addr_str));
+	snprintf(p->name, sizeof(p->name), "peer %u (%s)", p->conf.node_id,
+		 p->addr_str);
+	mx_conn_init(&p->conn, &mx_peer_conn_ops, src->ti, p->name,
+		     src->dev_sectors);
 	p->oos = mx_region_bitmap_alloc(src->meta.nr_regions);
 	p->csum = mx_region_bitmap_alloc(src->meta.nr_regions);
 	if (!p->oos || !p->csum) {
@@ -997,6 +995,16 @@ void mx_peer_start(struct mx_peer *p)
 
 	if (p->conn_thread)
 		return;
+	if (!p->sender) {
+		t = kthread_run(mx_sender_thread, p, "mirrorx%u-send",
+				p->conf.node_id);
+		if (IS_ERR(t)) {
+			DMERR("%s: peer %u: cannot start sender thread",
+			      mx_name(p), p->conf.node_id);
+			return;
+		}
+		p->sender = t;
+	}
 	t = kthread_run(mx_conn_thread, p, "mirrorx%u", p->conf.node_id);
 	if (IS_ERR(t)) {
 		DMERR("%s: peer %u: cannot start connection thread",
@@ -1008,10 +1016,15 @@ void mx_peer_start(struct mx_peer *p)
 
 void mx_peer_stop(struct mx_peer *p)
 {
-	if (!p->conn_thread)
-		return;
-	kthread_stop(p->conn_thread);
-	p->conn_thread = NULL;
+	if (p->conn_thread) {
+		/* Its teardown waits for the sender's drain and empties sendq. */
+		kthread_stop(p->conn_thread);
+		p->conn_thread = NULL;
+	}
+	if (p->sender) {
+		kthread_stop(p->sender);
+		p->sender = NULL;
+	}
 }
 
 void mx_peer_free(struct mx_peer *p)
@@ -1048,8 +1061,8 @@ void mx_peer_disconnect(struct mx_peer *p)
 	if (p->cstate == MX_CS_CONNECTING)
 		mx_peer_set_state_locked(p, MX_CS_STANDALONE, p->rstate);
 	spin_unlock_irq(&src->lock);
-	/* The send work owns the socket while connected: it drops it. */
-	queue_work(src->wq, &p->send_work);
+	/* The sender owns the socket while connected: it drops it. */
+	mx_peer_kick_sender(p);
 	wait_event_timeout(p->state_wait, !mx_peer_connected(p),
 			   MX_DISCONNECT_WAIT);
 	/* The admin took the peer out: writes held for it may complete. */

@@ -40,6 +40,8 @@
 #include "generation.h"
 #include "transport.h"
 #include "auth.h"
+#include "conn.h"
+#include "handshake.h"
 #include "peer_state.h"
 #include "range_io.h"
 #include "objcount.h"
@@ -78,12 +80,12 @@ struct mx_recv;
  */
 struct mx_rconn {
 	struct mx_recv *rv;
-	struct socket *sock;
+	/* socket, send lock, failure: conn.h; @conn.name is @addr */
+	struct mx_conn conn;
 	struct task_struct *thread;
 	struct list_head pending;	/* on rv->pending; rv->conn_mutex */
 	unsigned long deadline;		/* end of the greeting; set once */
 	struct mx_hello hello;		/* the source's; own thread only */
-	struct mutex send_mutex;	/* one sender at a time on @sock */
 	spinlock_t ack_lock;		/* @acks and @active */
 	struct list_head acks;		/* struct mx_rwrite done, to ack */
 	struct list_head active;	/* struct mx_rwrite being written */
@@ -92,7 +94,6 @@ struct mx_rconn {
 	atomic_t inflight;
 	wait_queue_head_t inflight_wait;
 	u32 source_node;		/* set by own thread before install */
-	bool dead;			/* READ_ONCE/WRITE_ONCE, set only */
 	char addr[64];			/* set once at accept */
 };
 
@@ -197,12 +198,7 @@ static void mx_rv_set_state_locked(struct mx_recv *rv, enum mx_conn_state new,
 static int mx_rc_send(struct mx_rconn *c, const struct mx_hdr *h,
 		      const void *payload, bool more)
 {
-	int r;
-
-	mutex_lock(&c->send_mutex);
-	r = mx_send_hdr(c->sock, h, payload, more);
-	mutex_unlock(&c->send_mutex);
-	return r;
+	return mx_conn_send(&c->conn, h, payload, more);
 }
 
 static void mx_rwrite_free(struct mx_rwrite *rw)
@@ -212,10 +208,11 @@ static void mx_rwrite_free(struct mx_rwrite *rw)
 	mx_obj_sub(MX_OBJ_RECV_WRITE, 1);
 }
 
+/* Drop the connection without a log line (the caller logged why). */
 static void mx_rc_kill(struct mx_rconn *c)
 {
-	WRITE_ONCE(c->dead, true);
-	mx_sock_shutdown(c->sock);
+	WRITE_ONCE(c->conn.dead, true);
+	mx_sock_shutdown(c->conn.sock);
 }
 
 /*
@@ -233,11 +230,11 @@ static void mx_rc_keepalive(struct work_struct *ws)
 	struct mx_hdr h = { .type = MX_P_PING };
 	int r = 0;
 
-	if (READ_ONCE(c->dead))
+	if (READ_ONCE(c->conn.dead))
 		return;
-	if (mutex_trylock(&c->send_mutex)) {
-		r = mx_send_hdr(c->sock, &h, NULL, false);
-		mutex_unlock(&c->send_mutex);
+	if (mutex_trylock(&c->conn.send_mutex)) {
+		r = mx_send_hdr(c->conn.sock, &h, NULL, false);
+		mutex_unlock(&c->conn.send_mutex);
 	}
 	if (r) {
 		DMWARN_LIMIT("%s: %s: keepalive send failed (%d), dropping",
@@ -316,7 +313,7 @@ static void mx_ack_work(struct work_struct *ws)
 					       rw->preflush ? 0 : rw->sectors))
 				mx_rc_kill(c);
 		}
-		if (!READ_ONCE(c->dead) &&
+		if (!READ_ONCE(c->conn.dead) &&
 		    mx_rc_send(c, &h, NULL, !list_empty(&acks)))
 			mx_rc_kill(c);
 		mx_rwrite_free(rw);
@@ -510,7 +507,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	}
 	rw->nr_pages = nr;
 	for (i = 0; i < nr; i++) {
-		r = mx_recv_page(c->sock, rw->bvecs[i].bv_page, 0,
+		r = mx_recv_page(c->conn.sock, rw->bvecs[i].bv_page, 0,
 				 rw->bvecs[i].bv_len);
 		if (r) {
 			mx_rwrite_free(rw);
@@ -518,7 +515,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 		}
 	}
 	if (csum) {
-		r = mx_recv_buf(c->sock, &crc, sizeof(crc));
+		r = mx_recv_buf(c->conn.sock, &crc, sizeof(crc));
 		if (r) {
 			mx_rwrite_free(rw);
 			return r;
@@ -674,27 +671,6 @@ static int mx_rc_csum(struct mx_rconn *c, const struct mx_hdr *req)
 
 /* --- handshake ---------------------------------------------------------- */
 
-static int mx_rc_expect(struct mx_rconn *c, u16 type, void *buf, u32 len,
-			struct mx_hdr *h)
-{
-	const char *err = NULL;
-	int r;
-
-	r = mx_recv_hdr(c->sock, h, c->rv->dev_sectors, &err);
-	if (r) {
-		if (err)
-			DMERR_LIMIT("%s: %s: bad packet: %s",
-				    mx_rv_name(c->rv), c->addr, err);
-		return r;
-	}
-	if (h->type != type || h->length != len) {
-		DMERR_LIMIT("%s: %s: unexpected packet type %u during handshake",
-			    mx_rv_name(c->rv), c->addr, h->type);
-		return -EPROTO;
-	}
-	return len ? mx_recv_buf(c->sock, buf, len) : 0;
-}
-
 static int mx_rc_send_bitmap(struct mx_rconn *c)
 {
 	struct mx_meta *m = &c->rv->meta;
@@ -742,55 +718,6 @@ static int mx_rc_send_bitmap(struct mx_rconn *c)
 	return r;
 }
 
-/* Check the source's hello; touches nothing but @c. */
-/*
- * Check the source's hello; returns MX_REFUSE_NONE or why we refuse it
- * (logged here). The reason is sent back before the connection closes,
- * so that the source shows it too.
- */
-static u32 mx_rc_check_hello(struct mx_rconn *c, const struct mx_hello *sh)
-{
-	struct mx_recv *rv = c->rv;
-
-	if (sh->role != MX_ROLE_SOURCE) {
-		DMERR_LIMIT("%s: %s: refused: the peer is not a source (role %u)",
-			    mx_rv_name(rv), c->addr, sh->role);
-		return MX_REFUSE_ROLE;
-	}
-	if (mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, sh->proto_min,
-			       sh->proto_max) < 0) {
-		DMERR_LIMIT("%s: %s: refused: protocol %u-%u, we speak %u-%u",
-			    mx_rv_name(rv), c->addr, sh->proto_min,
-			    sh->proto_max, MX_PROTO_MIN, MX_PROTO_MAX);
-		return MX_REFUSE_VERSION;
-	}
-	if (rv->conf.opts.node_id != MX_NODE_UNSET &&
-	    sh->peer_node_id != rv->conf.opts.node_id) {
-		DMERR_LIMIT("%s: %s: refused: source expects node %u, this is node %u (fix the node id in one of the tables)",
-			    mx_rv_name(rv), c->addr, sh->peer_node_id,
-			    rv->conf.opts.node_id);
-		return MX_REFUSE_NODE_ID;
-	}
-	if (sh->node_id == sh->peer_node_id) {
-		DMERR_LIMIT("%s: %s: refused: source claims our node id %u",
-			    mx_rv_name(rv), c->addr, sh->node_id);
-		return MX_REFUSE_NODE_ID;
-	}
-	return MX_REFUSE_NONE;
-}
-
-/* Tell the source why we close (best effort: it may be gone already). */
-static void mx_rc_send_refusal(struct mx_rconn *c, u32 reason)
-{
-	struct mx_sync_state s = { .state = MX_SS_REFUSED, .reason = reason };
-	struct mx_hdr h = { .type = MX_P_SYNC_STATE };
-	struct mx_wire_sync_state w;
-
-	mx_sync_state_encode(&w, &s);
-	h.length = sizeof(w);
-	mx_rc_send(c, &h, &w, false);
-}
-
 /*
  * First phase of a new connection, while pending: authenticate (with the
  * auth option) and read and check the source's hello into c->hello. Shares
@@ -802,22 +729,18 @@ static int mx_rc_greet(struct mx_rconn *c)
 	struct mx_recv *rv = c->rv;
 	struct mx_wire_hello wh;
 	const char *err = NULL;
+	char why[128];
 	struct mx_hdr h;
 	u32 reason;
 	int r;
 
-	mx_sock_set_rcvtimeo(c->sock, MX_RECV_GREET_TIMEOUT);
 	if (rv->auth) {
-		r = mx_auth_exchange(c->sock, rv->auth, MX_ROLE_TARGET,
-				     rv->dev_sectors, &err);
-		if (r) {
-			DMERR_LIMIT("%s: %s failed authentication: %s (%d)",
-				    mx_rv_name(rv), c->addr,
-				    err ?: "connection lost", r);
+		r = mx_conn_authenticate(&c->conn, rv->auth);
+		if (r)
 			return r;
-		}
 	}
-	r = mx_rc_expect(c, MX_P_HELLO, &wh, sizeof(wh), &h);
+	mx_sock_set_rcvtimeo(c->conn.sock, MX_RECV_GREET_TIMEOUT);
+	r = mx_conn_expect(&c->conn, MX_P_HELLO, &wh, sizeof(wh), sizeof(wh), &h);
 	if (r)
 		return r;
 	r = mx_hello_decode(&wh, &c->hello, &err);
@@ -826,9 +749,12 @@ static int mx_rc_greet(struct mx_rconn *c)
 			    err);
 		return r;
 	}
-	reason = mx_rc_check_hello(c, &c->hello);
+	reason = mx_hello_check_source(&c->hello, rv->conf.opts.node_id, why,
+				       sizeof(why));
 	if (reason != MX_REFUSE_NONE) {
-		mx_rc_send_refusal(c, reason);
+		DMERR_LIMIT("%s: %s: refused: %s", mx_rv_name(rv), c->addr,
+			    why);
+		mx_conn_send_refusal(&c->conn, reason);
 		return -EPROTO;
 	}
 	c->source_node = c->hello.node_id;
@@ -847,13 +773,21 @@ static int mx_rc_takeover(struct mx_rconn *c)
 	const struct mx_hello *sh = &c->hello;
 	struct mx_wire_hello wh;
 	struct mx_wire_sync_state ws;
-	struct mx_hello th = { 0 };
+	struct mx_hello_local l = {
+		.role = MX_ROLE_TARGET,
+		.node_id = sh->peer_node_id,
+		.peer_node_id = sh->node_id,
+		.data_sectors = rv->dev_sectors,
+		.logical_block_size =
+			bdev_logical_block_size(rv->data_dev->bdev),
+	};
 	struct mx_sync_state ss;
+	struct mx_hello th;
 	struct mx_hdr h;
 	const char *err;
 	int r;
 
-	mx_sock_set_rcvtimeo(c->sock, MX_RECV_TIMEOUT);
+	mx_sock_set_rcvtimeo(c->conn.sock, MX_RECV_TIMEOUT);
 	/* A blank target takes the mirror's region size. */
 	if ((m->sb.flags & MX_SB_FRESH) &&
 	    !memchr_inv(m->sb.uuid, 0, MX_UUID_LEN) &&
@@ -871,19 +805,7 @@ static int mx_rc_takeover(struct mx_rconn *c)
 		m->sb.node_id = sh->peer_node_id;
 		mx_meta_sb_dirty(m);
 	}
-	th.proto_min = MX_PROTO_MIN;
-	th.proto_max = MX_PROTO_MAX;
-	th.role = MX_ROLE_TARGET;
-	th.node_id = sh->peer_node_id;
-	th.peer_node_id = sh->node_id;
-	th.region_sectors = m->sb.region_sectors;
-	th.flags = (m->sb.flags & MX_SB_FRESH) ? MX_HELLO_FRESH : 0;
-	th.data_sectors = rv->dev_sectors;
-	th.logical_block_size = bdev_logical_block_size(rv->data_dev->bdev);
-	memcpy(th.uuid, m->sb.uuid, MX_UUID_LEN);
-	th.current_gen = m->sb.current_gen;
-	th.bitmap_gen = m->sb.slots[c->source_node].bitmap_gen;
-	memcpy(th.history, m->sb.history, sizeof(th.history));
+	mx_hello_fill(&th, &m->sb, &l);
 	spin_unlock_irq(&m->lock);
 
 	r = mx_meta_load_slot(m, c->source_node);
@@ -902,7 +824,8 @@ static int mx_rc_takeover(struct mx_rconn *c)
 	if (r)
 		return r;
 
-	r = mx_rc_expect(c, MX_P_SYNC_STATE, &ws, sizeof(ws), &h);
+	r = mx_conn_expect(&c->conn, MX_P_SYNC_STATE, &ws, sizeof(ws),
+			   sizeof(ws), &h);
 	if (r)
 		return r;
 	r = mx_sync_state_decode(&ws, &ss, &err);
@@ -924,66 +847,93 @@ static int mx_rc_takeover(struct mx_rconn *c)
 
 /* --- connection lifetime ------------------------------------------------ */
 
-static int mx_rc_loop(struct mx_rconn *c)
+static struct mx_rconn *mx_rc_of(struct mx_conn *conn)
 {
-	struct mx_recv *rv = c->rv;
+	return container_of(conn, struct mx_rconn, conn);
+}
+
+static int mx_rc_h_apply(struct mx_conn *conn, const struct mx_hdr *h)
+{
+	return mx_rc_apply(mx_rc_of(conn), h);
+}
+
+static int mx_rc_h_ping(struct mx_conn *conn, const struct mx_hdr *h)
+{
+	struct mx_hdr a = { .type = MX_P_PING_ACK };
+
+	return mx_conn_send(conn, &a, NULL, false);
+}
+
+static int mx_rc_h_ping_ack(struct mx_conn *conn, const struct mx_hdr *h)
+{
+	return 0;
+}
+
+static int mx_rc_h_sync_state(struct mx_conn *conn, const struct mx_hdr *h)
+{
 	struct mx_wire_sync_state ws;
 	struct mx_sync_state ss;
 	const char *err = NULL;
-	struct mx_hdr h;
 	int r;
 
-	mx_sock_set_rcvtimeo(c->sock, MX_RECV_TIMEOUT);
-	while (!kthread_should_stop() && !READ_ONCE(c->dead)) {
-		r = mx_recv_hdr(c->sock, &h, rv->dev_sectors, &err);
-		if (r) {
-			if (err)
-				DMERR("%s: %s: bad packet: %s", mx_rv_name(rv),
-				      c->addr, err);
-			else if (r == -EAGAIN)
-				DMWARN("%s: %s: source silent, dropping",
-				       mx_rv_name(rv), c->addr);
-			return r;
-		}
-		switch (h.type) {
-		case MX_P_DATA:
-		case MX_P_RS_DATA:
-		case MX_P_FLUSH:
-			r = mx_rc_apply(c, &h);
-			break;
-		case MX_P_PING:
-			h = (struct mx_hdr){ .type = MX_P_PING_ACK };
-			r = mx_rc_send(c, &h, NULL, false);
-			break;
-		case MX_P_PING_ACK:
-			r = 0;
-			break;
-		case MX_P_SYNC_STATE:
-			r = mx_recv_buf(c->sock, &ws, sizeof(ws));
-			if (!r)
-				r = mx_sync_state_decode(&ws, &ss, &err);
-			if (!r && ss.state == MX_SS_REFUSED)
-				r = -EPROTO;
-			if (!r)
-				r = mx_rc_adopt(c, &ss, h.seq);
-			break;
-		case MX_P_VERIFY_REQ:
-			r = mx_rc_lbs_ok(c, &h) ? mx_rc_verify(c, &h) : -EPROTO;
-			break;
-		case MX_P_CSUM_REQ:
-			r = mx_rc_lbs_ok(c, &h) ? mx_rc_csum(c, &h) : -EPROTO;
-			break;
-		case MX_P_BYE:
-			return 0;
-		default:
-			DMERR("%s: %s: unexpected packet type %u",
-			      mx_rv_name(rv), c->addr, h.type);
-			return -EPROTO;
-		}
-		if (r)
-			return r;
-	}
-	return 0;
+	r = mx_recv_buf(conn->sock, &ws, sizeof(ws));
+	if (!r)
+		r = mx_sync_state_decode(&ws, &ss, &err);
+	if (!r && ss.state == MX_SS_REFUSED)
+		r = -EPROTO;
+	if (!r)
+		r = mx_rc_adopt(mx_rc_of(conn), &ss, h->seq);
+	return r;
+}
+
+static int mx_rc_h_verify(struct mx_conn *conn, const struct mx_hdr *h)
+{
+	struct mx_rconn *c = mx_rc_of(conn);
+
+	return mx_rc_lbs_ok(c, h) ? mx_rc_verify(c, h) : -EPROTO;
+}
+
+static int mx_rc_h_csum(struct mx_conn *conn, const struct mx_hdr *h)
+{
+	struct mx_rconn *c = mx_rc_of(conn);
+
+	return mx_rc_lbs_ok(c, h) ? mx_rc_csum(c, h) : -EPROTO;
+}
+
+static int mx_rc_h_bye(struct mx_conn *conn, const struct mx_hdr *h)
+{
+	return MX_CONN_STOP;
+}
+
+/* What a source may send once connected (lengths: mx_hdr_decode()). */
+static const struct mx_conn_handler mx_rc_handlers[] = {
+	{ MX_P_DATA, 0, MX_WIRE_MAX_DATA + MX_CSUM_LEN, mx_rc_h_apply },
+	{ MX_P_RS_DATA, 0, MX_WIRE_MAX_DATA + MX_CSUM_LEN, mx_rc_h_apply },
+	{ MX_P_FLUSH, 0, 0, mx_rc_h_apply },
+	{ MX_P_PING, 0, 0, mx_rc_h_ping },
+	{ MX_P_PING_ACK, 0, 0, mx_rc_h_ping_ack },
+	{ MX_P_SYNC_STATE, sizeof(struct mx_wire_sync_state),
+	  sizeof(struct mx_wire_sync_state), mx_rc_h_sync_state },
+	{ MX_P_VERIFY_REQ, 0, 0, mx_rc_h_verify },
+	{ MX_P_CSUM_REQ, 0, 0, mx_rc_h_csum },
+	{ MX_P_BYE, 0, 0, mx_rc_h_bye },
+};
+
+/*
+ * The source's silence (MX_RECV_TIMEOUT without a packet; it pings every
+ * MX_PING_INTERVAL) fails the connection: no idle hook.
+ */
+static const struct mx_conn_ops mx_rc_conn_ops = {
+	.role = MX_ROLE_TARGET,
+	.prefix = DM_MSG_PREFIX,
+	.handlers = mx_rc_handlers,
+	.nr_handlers = ARRAY_SIZE(mx_rc_handlers),
+};
+
+static int mx_rc_loop(struct mx_rconn *c)
+{
+	mx_sock_set_rcvtimeo(c->conn.sock, MX_RECV_TIMEOUT);
+	return mx_conn_recv_loop(&c->conn);
 }
 
 static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
@@ -996,10 +946,11 @@ static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
 	if (!c)
 		return NULL;
 	c->rv = rv;
-	c->sock = sock;
+	mx_conn_init(&c->conn, &mx_rc_conn_ops, rv->ti, c->addr,
+		     rv->dev_sectors);
+	mx_conn_reset(&c->conn, sock);
 	c->deadline = jiffies + MX_RECV_GREET_TIMEOUT;
 	INIT_LIST_HEAD(&c->pending);
-	mutex_init(&c->send_mutex);
 	spin_lock_init(&c->ack_lock);
 	INIT_LIST_HEAD(&c->acks);
 	INIT_LIST_HEAD(&c->active);
@@ -1016,21 +967,21 @@ static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
 
 static void mx_rconn_free(struct mx_rconn *c)
 {
-	WRITE_ONCE(c->dead, true);
-	mx_sock_shutdown(c->sock);
+	WRITE_ONCE(c->conn.dead, true);
+	mx_sock_shutdown(c->conn.sock);
 	cancel_delayed_work_sync(&c->keepalive);
 	/* Writes being applied finish; their acks are dropped. */
 	wait_event(c->inflight_wait, !atomic_read(&c->inflight));
 	flush_work(&c->ack_work);
-	mx_sock_release(c->sock);
+	mx_sock_release(c->conn.sock);
 	kfree(c);
 }
 
 /* Stop the kthread of a connection no list holds any more, and free it. */
 static void mx_rconn_stop(struct mx_rconn *c)
 {
-	WRITE_ONCE(c->dead, true);
-	mx_sock_shutdown(c->sock);
+	WRITE_ONCE(c->conn.dead, true);
+	mx_sock_shutdown(c->conn.sock);
 	kthread_stop(c->thread);
 	mx_rconn_free(c);
 }
@@ -1060,7 +1011,7 @@ static int mx_rv_install(struct mx_rconn *c)
 	int r = 0;
 
 	mutex_lock(&rv->conn_mutex);
-	if (rv->closing || READ_ONCE(c->dead)) {
+	if (rv->closing || READ_ONCE(c->conn.dead)) {
 		r = -ESHUTDOWN;
 	} else if (READ_ONCE(rv->failed)) {
 		DMERR_LIMIT("%s: connection from %s refused: detached after a write error",
@@ -1104,9 +1055,9 @@ static int mx_rconn_thread(void *arg)
 		queue_delayed_work(c->rv->wq, &c->keepalive, MX_RECV_KEEPALIVE);
 		r = mx_rc_loop(c);
 	}
-	WRITE_ONCE(c->dead, true);
+	WRITE_ONCE(c->conn.dead, true);
 	/* Shut down first: a keepalive blocked in a send returns at once. */
-	mx_sock_shutdown(c->sock);
+	mx_sock_shutdown(c->conn.sock);
 	cancel_delayed_work_sync(&c->keepalive);
 	/* Wait to be reaped by the listener, a newer connection or the dtr. */
 	while (!kthread_should_stop()) {
@@ -1127,13 +1078,13 @@ static void mx_rv_collect_pending(struct mx_recv *rv, struct list_head *gone)
 	struct mx_rconn *c, *tmp;
 
 	list_for_each_entry_safe(c, tmp, &rv->pending, pending) {
-		if (!READ_ONCE(c->dead) && time_after(jiffies, c->deadline)) {
+		if (!READ_ONCE(c->conn.dead) && time_after(jiffies, c->deadline)) {
 			DMERR_LIMIT("%s: %s: no authentication and hello within %u s, closing",
 				    mx_rv_name(rv), c->addr,
 				    MX_RECV_GREET_TIMEOUT / HZ);
 			mx_rc_kill(c);
 		}
-		if (READ_ONCE(c->dead)) {
+		if (READ_ONCE(c->conn.dead)) {
 			list_move_tail(&c->pending, gone);
 			rv->nr_pending--;
 		}
@@ -1156,7 +1107,7 @@ static void mx_rv_reap(struct mx_recv *rv)
 	LIST_HEAD(gone);
 
 	mutex_lock(&rv->conn_mutex);
-	if (rv->conn && READ_ONCE(rv->conn->dead))
+	if (rv->conn && READ_ONCE(rv->conn->conn.dead))
 		mx_rv_drop_conn(rv);
 	mx_rv_collect_pending(rv, &gone);
 	mutex_unlock(&rv->conn_mutex);

@@ -332,7 +332,7 @@ static unsigned long mx_held_by(struct mx_source *src, unsigned long mask)
 		}
 		if (!src->conf.opts.disconnect_suspend || !p->want_connect)
 			continue;
-		if (p->cstate == MX_CS_CONNECTED && !p->dead &&
+		if (p->cstate == MX_CS_CONNECTED && !p->conn.dead &&
 		    p->rstate == MX_RS_IN_SYNC)
 			continue;
 		held |= BIT(i);

@@ -16,6 +16,7 @@
 #include "metadata.h"
 #include "proto.h"
 #include "auth.h"
+#include "conn.h"
 #include "peer_state.h"
 
 /* Keepalive: ping after this much silence, drop after MX_PING_TIMEOUT. */
@@ -129,6 +130,7 @@ struct mx_peer {
 	u32 idx;			/* index in the table */
 	struct mx_peer_conf conf;
 	char addr_str[64];
+	char name[80];			/* "peer 1 (addr)": conn.name */
 
 	/*
 	 * Protected by src->lock. @cstate and @rstate change only through
@@ -141,7 +143,6 @@ struct mx_peer {
 	u32 refuse_reason;
 	bool want_connect;		/* cleared by disconnect / refusal */
 	bool paused;
-	bool dead;			/* connection failing, no new sends */
 	struct list_head sendq;
 	unsigned long *oos;		/* regions needing resync */
 	/*
@@ -170,7 +171,6 @@ struct mx_peer {
 	 */
 	bool csum_ok;
 	bool zero_ok;
-	unsigned long last_rx;
 	/* async peers */
 	u64 aq_bytes;			/* queued or unacknowledged */
 	u32 aq_writes;
@@ -191,18 +191,35 @@ struct mx_peer {
 	struct delayed_work fence_work;
 
 	/*
-	 * Set and released by the connection thread under @sock_mutex, which
-	 * mx_peer_fail() holds to shut it down. @handshake_mutex is held by
-	 * the connection thread from connect to the end of the handshake
-	 * (metadata writes): postsuspend and assume_clean wait for or skip
-	 * it. Lock order: handshake_mutex, sock_mutex, src->lock.
+	 * The connection (conn.h). @conn.sock is set and released by the
+	 * connection thread under @sock_mutex, which mx_peer_fail() holds to
+	 * shut it down. @conn.dead (the connection failing, no new sends) is
+	 * set by mx_peer_fail() and cleared by the teardown, both under
+	 * src->lock. @handshake_mutex is held by the connection thread from
+	 * connect to the end of the handshake (metadata writes): postsuspend
+	 * and assume_clean wait for or skip it. Lock order: handshake_mutex,
+	 * sock_mutex, src->lock; conn.send_mutex is a leaf.
 	 */
-	struct socket *sock;
+	struct mx_conn conn;
 	struct mutex sock_mutex;
 	struct mutex handshake_mutex;
-	struct mutex send_mutex;
 	struct task_struct *conn_thread;
-	struct work_struct send_work;
+	/*
+	 * The sender thread (peer.c) drains @sendq onto the socket, woken by
+	 * mx_peer_kick_sender() (bit MX_SEND_KICK of @send_flags, then
+	 * @send_wait). It holds @send_loop while it drains, so that the
+	 * teardown can wait for a drain in progress (which then finds the
+	 * connection dead and stops). A thread of its own, not a work item
+	 * on src->wq: a send blocked on a full socket must not hold up
+	 * commit_work behind it when memory is short (the workqueue's one
+	 * rescuer). Started and stopped with @conn_thread. Lock order:
+	 * send_loop, then what a send takes (sock_mutex, src->lock,
+	 * conn.send_mutex).
+	 */
+	struct task_struct *sender;
+	wait_queue_head_t send_wait;
+	unsigned long send_flags;
+	struct mutex send_loop;
 	struct work_struct resync_work;
 	struct xarray inflight;		/* seq -> struct mx_preq */
 	atomic64_t next_seq;

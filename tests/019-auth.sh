@@ -33,7 +33,7 @@ mx_create_source A B 128 auth mirrorx:k1
 sleep 10
 assert_eq "Connecting" "$(mx_conn A)" "A's connection state with a wrong secret"
 assert_eq "Refused" "$(mx_repl A)" "A's replication state with a wrong secret"
-vm_run A "dmesg" | grep -q "authentication failed" || fail "A does not log the failure"
+vm_run A "dmesg" | grep -q "failed authentication" || fail "A does not log the failure"
 vm_run B "dmesg" | grep -q "failed authentication" || fail "B does not log the failure"
 
 step "target without auth: refused too"
