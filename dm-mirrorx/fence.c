@@ -38,15 +38,27 @@ static void mx_fence_set_locked(struct mx_peer *p, enum mx_fence_state fs)
 	mx_source_event(p->src);
 }
 
-/* @p holds all our acknowledged writes and is lost now. Under src->lock. */
-static void mx_fence_lost_locked(struct mx_peer *p)
+/*
+ * @p holds all our acknowledged writes and is lost now; @missed: a write
+ * missed it (that write is held until fencing ends). Under src->lock.
+ */
+static void mx_fence_lost_locked(struct mx_peer *p, bool missed)
 {
 	struct mx_source *src = p->src;
 	u32 secs = src->conf.opts.fence_timeout;
 
 	if (!src->conf.opts.fencing || p->conf.async ||
-	    p->fence != MX_FS_NONE || READ_ONCE(src->suspending))
+	    p->fence != MX_FS_NONE)
 		return;
+	/*
+	 * A clean switchover drops the peers at suspend with nothing missed:
+	 * no fencing then, unless this table resumes without the peer
+	 * (mx_fence_resume_locked()). A missed write is fenced at once.
+	 */
+	if (READ_ONCE(src->suspending) && !missed) {
+		p->fence_lost_suspended = true;
+		return;
+	}
 	mx_fence_set_locked(p, MX_FS_PENDING);
 	p->fence_deadline = jiffies + secs * HZ;
 	mod_delayed_work(src->wq, &p->fence_work, secs * HZ);
@@ -60,8 +72,10 @@ void mx_fence_state_changed_locked(struct mx_peer *p,
 {
 	bool was = ocs == MX_CS_CONNECTED, is = p->cstate == MX_CS_CONNECTED;
 
+	if (is)
+		p->fence_lost_suspended = false;
 	if (was && !is && mx_fence_on_loss(ors)) {
-		mx_fence_lost_locked(p);
+		mx_fence_lost_locked(p, false);
 	} else if (!was && is && p->fence != MX_FS_NONE) {
 		mx_fence_set_locked(p, MX_FS_NONE);
 		DMINFO("%s: peer %u reconnected: fencing ended, held writes complete",
@@ -77,9 +91,18 @@ void mx_fence_write_missed_locked(struct mx_peer *p, int error)
 	 * Its connection is failing: the state has not left InSync yet. (A
 	 * live peer that could not apply a write resyncs it instead.)
 	 */
-	if ((error == -ENOTCONN || READ_ONCE(p->conn.dead)) && p->cstate == MX_CS_CONNECTED &&
-	    mx_fence_on_loss(p->rstate))
-		mx_fence_lost_locked(p);
+	if ((error == -ENOTCONN || READ_ONCE(p->conn.dead)) &&
+	    p->cstate == MX_CS_CONNECTED && mx_fence_on_loss(p->rstate))
+		mx_fence_lost_locked(p, true);
+}
+
+void mx_fence_resume_locked(struct mx_peer *p)
+{
+	if (!p->fence_lost_suspended)
+		return;
+	p->fence_lost_suspended = false;
+	if (p->cstate != MX_CS_CONNECTED)
+		mx_fence_lost_locked(p, false);
 }
 
 bool mx_fence_holds_locked(struct mx_peer *p)

@@ -3,8 +3,8 @@
  * dm-mirrorx source role: one connection per peer (target).
  *
  * A kthread per peer connects with backoff, runs the handshake, then reads
- * acknowledgements until the connection fails; a work item sends the
- * queued requests. Teardown fails every queued and unacknowledged request,
+ * acknowledgements until the connection fails; a second kthread, the
+ * sender, sends the queued requests. Teardown fails every queued and unacknowledged request,
  * which marks its regions out of sync for that peer, so writes complete
  * (on_disconnect continue) and the resync after the reconnect copies them.
  */
@@ -113,6 +113,24 @@ static void mx_preq_end(struct mx_preq *rq, int error)
 {
 	mx_obj_sub(MX_OBJ_PEER_REQ, 1);
 	rq->done(rq, error);
+}
+
+/*
+ * Let go of an acked request taken out of p->inflight (@error: how it
+ * ended), or, from the sender, once its send returned. A target that
+ * answers before the request was sent (a hostile one can guess sequence
+ * numbers) thus never frees it under the sender.
+ */
+static void mx_preq_put(struct mx_preq *rq)
+{
+	if (atomic_dec_and_test(&rq->owners))
+		mx_preq_end(rq, rq->ack_error);
+}
+
+static void mx_preq_taken(struct mx_preq *rq, int error)
+{
+	rq->ack_error = error;
+	mx_preq_put(rq);
 }
 
 /* Wake the sender: @sendq has work, or a disconnect wants the socket. */
@@ -258,11 +276,13 @@ static void mx_send_queued(struct mx_peer *p)
 		rq->hdr.seq = atomic64_inc_return(&p->next_seq);
 		rq->sent_at = jiffies;
 		/*
-		 * Once in p->inflight, @rq belongs to the receive thread: its
-		 * ack may complete and free it while we are still sending.
+		 * Once in p->inflight, the receive thread may take @rq (its
+		 * ack): it stays ours too until the send returned.
 		 */
 		acked = mx_needs_ack(rq->hdr.type);
 		if (acked) {
+			atomic_set(&rq->owners, 2);
+			rq->ack_error = 0;
 			r = xa_insert(&p->inflight, rq->hdr.seq, rq, GFP_NOIO);
 			if (r) {
 				mx_preq_end(rq, r);
@@ -271,7 +291,10 @@ static void mx_send_queued(struct mx_peer *p)
 			}
 		}
 		r = mx_send_rq(p, rq, more);
-		if (!acked)
+		/* A failed send fails the connection: the teardown takes it. */
+		if (acked)
+			mx_preq_put(rq);
+		else
 			mx_preq_end(rq, r);
 		if (r) {
 			mx_peer_fail(p, r, "send failed");
@@ -737,7 +760,7 @@ static int mx_peer_h_ack(struct mx_conn *c, const struct mx_hdr *h)
 		return -EPROTO;
 	}
 	detach = mx_ack_is_write_failure(rq->hdr.type, rq->hdr.size, h->flags);
-	mx_preq_end(rq, mx_ack_errno(h->flags));
+	mx_preq_taken(rq, mx_ack_errno(h->flags));
 	if (detach) {
 		/* The target detached from its disk (receiver.c). */
 		mx_peer_fail(p, -EIO, "target write error");
@@ -758,11 +781,11 @@ static int mx_peer_h_reply(struct mx_conn *c, const struct mx_hdr *h)
 	    h->length != rq->reply_len) {
 		mx_peer_fail(p, -EPROTO, "unexpected reply");
 		if (rq)
-			mx_preq_end(rq, -EPROTO);
+			mx_preq_taken(rq, -EPROTO);
 		return -EPROTO;
 	}
 	r = mx_recv_buf(c->sock, rq->reply, rq->reply_len);
-	mx_preq_end(rq, r ?: (h->flags == MX_ACK_OK ? 0 : -EIO));
+	mx_preq_taken(rq, r ?: (h->flags == MX_ACK_OK ? 0 : -EIO));
 	if (r)
 		mx_peer_fail(p, r, "receive failed");
 	return r;
@@ -875,7 +898,7 @@ static void mx_conn_teardown(struct mx_peer *p)
 	}
 	xa_for_each(&p->inflight, idx, rq) {
 		xa_erase(&p->inflight, idx);
-		mx_preq_end(rq, -ENOTCONN);
+		mx_preq_taken(rq, -ENOTCONN);
 	}
 	mx_resync_stop(p);
 	cancel_work_sync(&p->behind_work);

@@ -167,7 +167,8 @@ enum mx_data_state mx_recv_data_state(u32 sb_flags, bool failed)
 {
 	if (failed)
 		return MX_DS_FAILED;
-	if (sb_flags & MX_SB_FRESH)
+	/* An outdated Fresh target lacks writes too: Outdated wins. */
+	if ((sb_flags & MX_SB_FRESH) && !(sb_flags & MX_SB_OUTDATED))
 		return MX_DS_FRESH;
 	if (sb_flags & MX_SB_INCONSISTENT)
 		return MX_DS_INCONSISTENT;

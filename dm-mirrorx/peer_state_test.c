@@ -349,8 +349,11 @@ static void mx_ps_data_of_sb(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mx_recv_data_state(MX_SB_OUTDATED |
 						 MX_SB_INCONSISTENT, false),
 			MX_DS_INCONSISTENT);
+	/* Outdated Fresh: refused as a source like any Outdated data. */
 	KUNIT_EXPECT_EQ(test, mx_recv_data_state(MX_SB_FRESH |
 						 MX_SB_OUTDATED, false),
+			MX_DS_OUTDATED);
+	KUNIT_EXPECT_EQ(test, mx_recv_data_state(MX_SB_FRESH, false),
 			MX_DS_FRESH);
 	KUNIT_EXPECT_EQ(test, mx_recv_data_state(MX_SB_OUTDATED, true),
 			MX_DS_FAILED);

@@ -1483,7 +1483,7 @@ static int mx_rv_outdate(struct mx_recv *rv)
 {
 	struct mx_meta *m = &rv->meta;
 	enum mx_data_state ds;
-	bool changed = false;
+	bool changed, commit = false;
 	int r = 0;
 
 	/* No source is installed meanwhile (mx_rv_install()). */
@@ -1504,14 +1504,19 @@ static int mx_rv_outdate(struct mx_recv *rv)
 	}
 	spin_lock_irq(&m->lock);
 	ds = mx_recv_data_state(m->sb.flags, READ_ONCE(rv->failed));
-	if (ds != MX_DS_OUTDATED &&
-	    mx_data_transition_valid(ds, MX_DS_OUTDATED)) {
+	changed = ds != MX_DS_OUTDATED &&
+		  mx_data_transition_valid(ds, MX_DS_OUTDATED);
+	/*
+	 * Already Outdated in memory is committed again: an earlier commit
+	 * may have failed, and "Outdated" must be on disk before we say so.
+	 */
+	if (changed || ds == MX_DS_OUTDATED) {
 		m->sb.flags |= MX_SB_OUTDATED;
 		mx_meta_sb_dirty(m);
-		changed = true;
+		commit = true;
 	}
 	spin_unlock_irq(&m->lock);
-	if (changed)
+	if (commit)
 		r = mx_meta_commit(m);
 	mutex_unlock(&rv->conn_mutex);
 	if (r) {

@@ -260,8 +260,8 @@ static void mx_rs_forget_csum(struct mx_rs_region *reg)
 
 /*
  * The target's hashes for chunk @c arrived (or the request failed): send
- * the blocks that differ. Process context (the receive thread, the send
- * work, a teardown, or mx_peer_queue() for a peer gone).
+ * the blocks that differ. Process context (the receive thread, the
+ * sender thread, a teardown, or mx_peer_queue() for a peer gone).
  */
 static void mx_rs_csum_done(struct mx_preq *rq, int error)
 {

@@ -1333,6 +1333,8 @@ static void mx_source_restart_resync(struct mx_source *src)
 
 	spin_lock_irq(&src->lock);
 	src->suspending = false;
+	for (i = 0; i < src->nr_peers; i++)
+		mx_fence_resume_locked(&src->peers[i]);
 	spin_unlock_irq(&src->lock);
 	for (i = 0; i < src->nr_peers; i++)
 		mx_resync_kick(&src->peers[i]);

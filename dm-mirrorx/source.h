@@ -94,6 +94,14 @@ struct mx_preq {
 	 * that is not hard IRQ.
 	 */
 	void (*done)(struct mx_preq *rq, int error);
+	/*
+	 * An acked request in the peer's inflight xarray has two owners: the
+	 * sender until its send returned, and whoever took it out of the
+	 * xarray (ack or reply handler, teardown), which sets @ack_error
+	 * first. The last one to let go completes it (mx_preq_put()).
+	 */
+	atomic_t owners;
+	int ack_error;
 };
 
 /* Set @rq up for @p: a @type request about @size bytes at @sector. */
@@ -187,6 +195,7 @@ struct mx_peer {
 	 * writes after a reconnect.
 	 */
 	enum mx_fence_state fence;
+	bool fence_lost_suspended;	/* lost in sync while suspending */
 	unsigned long fence_deadline;
 	struct delayed_work fence_work;
 
@@ -247,10 +256,10 @@ struct mx_source {
 	/*
 	 * Both WQ_MEM_RECLAIM (held writes complete from the resync), each
 	 * with its own rescuer. @wq: the short items a write depends on:
-	 * commit, send, events. @rs_wq: what waits for acks that @wq's send
-	 * work carries: resync, verify, and the sweep (its flush waits for
-	 * the peers): on one queue, a rescuer stuck in one of them could
-	 * starve the sends.
+	 * commit, events, fencing. @rs_wq: what waits for acks: resync,
+	 * verify, and the sweep (its flush waits for the peers). Sends have
+	 * a kthread per peer (mx_peer::sender), so no rescuer stuck in a
+	 * long item holds them up, nor a blocked send the commits.
 	 */
 	struct workqueue_struct *wq;
 	struct workqueue_struct *rs_wq;
@@ -383,6 +392,11 @@ void mx_fence_state_changed_locked(struct mx_peer *p,
  * not sent, or the peer is dead) it may still be InSync: fence it now.
  */
 void mx_fence_write_missed_locked(struct mx_peer *p, int error);
+/*
+ * The table resumes (or a suspend is undone): a peer lost in sync while
+ * suspending that is still away is fenced now. Under src->lock.
+ */
+void mx_fence_resume_locked(struct mx_peer *p);
 /* Are writes @p missed held for it (Pending, Failed)? Under src->lock. */
 bool mx_fence_holds_locked(struct mx_peer *p);
 /* The peer_outdated message: release what is held for @p. */

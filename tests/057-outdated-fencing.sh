@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 057-outdated-fencing: fencing resource holds writes when the link to an in-sync target is cut, until the target is outdated; an Outdated target is refused promotion (mirrorctl, LifeKeeper restore, table load) until a resync; a fence timeout keeps writes held until the peer is back
+# 057-outdated-fencing: fencing resource holds writes when the link to an in-sync target is cut, until the target is outdated; an Outdated target is refused promotion (mirrorctl, LifeKeeper restore, table load) until a resync; a fence timeout keeps writes held until the peer is back; a peer lost during a suspend with a write in flight is fenced too
 # timeout: 1200
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -87,6 +87,29 @@ link_restore A B
 assert_eq written "$(vm_wait A "$job")" "held write completed after the reconnect"
 mx_wait_insync A 180
 assert_eq "-" "$(mx_fence A)" "A's fencing state after the reconnect"
+mx_assert_same A B
+
+step "the link lost while A suspends with a write in flight: the write is held, A fences"
+# presuspend runs before dm waits for the writes in flight: a peer lost in
+# that window with a write it missed must be fenced like any other loss
+# (before the fix: the write completed unreplicated, the suspend ended).
+link_cut A B
+job=$(vm_run_bg -t 300 A "dd if=$(pattern_file 057-suspend 1048576) of=/dev/mapper/mx bs=1M seek=52 oflag=direct status=none && echo written")
+sleep 1
+susp=$(vm_run_bg -t 300 A "dmsetup suspend mx && echo suspended")
+wait_for 60 _mx_is_fence A Pending
+sleep 2
+[ ! -f "$MX_WORKDIR/A/spool/out/${susp#* }.rc" ] || fail "the suspend ended with the missed write held"
+[ ! -f "$MX_WORKDIR/A/spool/out/${job#* }.rc" ] || fail "the write completed without its peer"
+mxctl B outdate mx
+mxctl A peer-outdated mx 1
+assert_eq written "$(vm_wait A "$job")" "the held write after peer_outdated"
+assert_eq suspended "$(vm_wait A "$susp")" "the suspend after peer_outdated"
+vm_run A "dmsetup resume mx"
+link_restore A B
+mx_wait_insync A 180
+assert_eq Consistent "$(mx_data_state B)" "B's data state after the resync"
+check_pattern B $MX_DATA 057-suspend 1M 52M
 mx_assert_same A B
 
 step "after the resync B's promotion is accepted (switchover)"
