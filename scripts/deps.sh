@@ -10,6 +10,11 @@
 # upgrade does not move the tested kernel under our feet. Nothing is
 # installed when a complete 6.12 kernel (image, modules, headers) is there.
 # MX_KVER2_ABI=6.12.107+deb12 pins another one.
+#
+# resource-agents brings ocf-tester and the OCF meta-data schemas the OCF
+# agent's tests use (tools/tests/cluster.sh); they stub Pacemaker's own
+# commands, so pacemaker (and corosync, which Debian starts at install) is
+# not installed here.
 set -euo pipefail
 
 PKGS=(
@@ -22,6 +27,7 @@ PKGS=(
 	fio drbd-utils iperf3 iproute2 iptables e2fsprogs xfsprogs keyutils
 	sparse gnuplot-nox jq openssl dkms
 	python3-docutils groff-base
+	resource-agents libxml2-utils
 )
 
 missing=()
