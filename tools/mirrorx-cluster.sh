@@ -23,7 +23,7 @@ MX_UNPROMOTABLE="Inconsistent Failed Outdated Fresh"
 # (MX_ERR says why).
 # shellcheck disable=SC2034 # MX_DATA, MX_OPEN: for the caller
 mx_state() {
-	local out rc=0 p
+	local out rc=0 p list
 	MX_ROLE=down
 	MX_DATA=
 	MX_OPEN=0
@@ -40,11 +40,13 @@ mx_state() {
 	MX_ROLE=$(grep -o '"role":"[a-z]*"' <<<"$out" | head -n1 | cut -d'"' -f4)
 	MX_DATA=$(grep -o '"data_state":"[A-Za-z]*"' <<<"$out" | head -n1 | cut -d'"' -f4)
 	MX_OPEN=$(grep -o '"open_count":[0-9]*' <<<"$out" | head -n1 | cut -d: -f2)
-	# A status peer has conn and repl (a config peer does not).
+	# A status peer has conn and repl (a config peer does not). No
+	# process substitution: the test guests have no /dev/fd.
+	list=$(grep -o '"id":[0-9]*,"address":"[^"]*","mode":[^,]*,"conn":"[A-Za-z]*","repl":"[A-Za-z]*"' <<<"$out" |
+		sed 's/^"id":\([0-9]*\),"address":"\([^"]*\)",.*"conn":"\([A-Za-z]*\)","repl":"\([A-Za-z]*\)"$/\1 \3 \4 \2/')
 	while IFS= read -r p; do
-		[ -n "$p" ] || continue
-		MX_PEERS+=("$(sed 's/^"id":\([0-9]*\),"address":"\([^"]*\)",.*"conn":"\([A-Za-z]*\)","repl":"\([A-Za-z]*\)"$/\1 \3 \4 \2/' <<<"$p")")
-	done < <(grep -o '"id":[0-9]*,"address":"[^"]*","mode":[^,]*,"conn":"[A-Za-z]*","repl":"[A-Za-z]*"' <<<"$out")
+		[ -z "$p" ] || MX_PEERS+=("$p")
+	done <<<"$list"
 	[ -n "$MX_ROLE" ] || MX_ROLE=down
 	return 0
 }
