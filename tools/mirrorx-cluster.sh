@@ -17,8 +17,10 @@ MX_UNPROMOTABLE="Inconsistent Failed Outdated Fresh"
 
 # mx_state NAME: read the mirror's state from "mirrorctl status --json"
 # into MX_ROLE (source, target or down), MX_DATA (its data state, empty
-# when down), MX_OPEN (open count) and MX_PEERS (one "ID CONN REPL
-# ADDRESS" word list per peer). Returns mirrorctl's exit status: 0, 3 for
+# when down), MX_OPEN (open count), MX_PEERS (one "ID CONN REPL ADDRESS"
+# word list per peer the kernel reports with an id: a listening
+# target reports none) and MX_ADDRS (the configured peers' addresses).
+# Returns mirrorctl's exit status: 0, 3 for
 # an unknown mirror (no config and no device), 1 for other failures
 # (MX_ERR says why).
 # shellcheck disable=SC2034 # MX_DATA, MX_OPEN: for the caller
@@ -28,6 +30,7 @@ mx_state() {
 	MX_DATA=
 	MX_OPEN=0
 	MX_PEERS=()
+	MX_ADDRS=()
 	MX_ERR=
 	out=$("$MIRRORCTL" status "$1" --json --sample-ms 0 2>/dev/null) || rc=$?
 	if [ $rc -ne 0 ]; then
@@ -35,6 +38,11 @@ mx_state() {
 		[ -n "$MX_ERR" ] || MX_ERR="mirrorctl status $1 failed (exit $rc)"
 		return $rc
 	fi
+	# The config's peers: {"id":N,"address":"A","mode":"M"}.
+	list=$(grep -o '"id":[0-9]*,"address":"[^"]*","mode":"[a-z]*"}' <<<"$out" | cut -d'"' -f6)
+	while IFS= read -r p; do
+		[ -z "$p" ] || MX_ADDRS+=("$p")
+	done <<<"$list"
 	grep -q '"active":true' <<<"$out" || return 0
 	# The mirror's own keys come before its "config" object's.
 	MX_ROLE=$(grep -o '"role":"[a-z]*"' <<<"$out" | head -n1 | cut -d'"' -f4)
@@ -61,14 +69,28 @@ mx_promotable() {
 }
 
 # mx_reachable ADDRESS: 0 when HOST:PORT (or [IPV6]:PORT) accepts a TCP
-# connection within 1 second: a peer listening there as a target. The
-# receiver drops such a connection before authentication, like any
-# unauthenticated one.
+# connection within MIRRORX_PROBE_SECS (default 2) seconds: a peer
+# listening there as a target. A refused connection (the node is up, no
+# target listens) answers at once; an unreachable node costs the whole
+# time. The receiver drops such a connection before authentication, like
+# any unauthenticated one. The connect runs in a forked subshell (no
+# exec: a loaded guest is slow to start a program).
 mx_reachable() {
-	local host=${1%:*} port=${1##*:}
+	local host=${1%:*} port=${1##*:} pid i
 	host=${host#[}
 	host=${host%]}
-	timeout 1 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" 2>/dev/null
+	(exec 3<>"/dev/tcp/$host/$port") 2>/dev/null &
+	pid=$!
+	for ((i = 0; i < ${MIRRORX_PROBE_SECS:-2} * 10; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			return
+		fi
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 1
 }
 
 # mx_verdict_wait NAME SECS: how long a promotion of NAME should wait for
@@ -78,10 +100,9 @@ mx_reachable() {
 # source is down or cut off: nobody can give a verdict, and waiting would
 # only delay the failover). Needs mx_state NAME first.
 mx_verdict_wait() {
-	local p f
-	for p in "${MX_PEERS[@]}"; do
-		read -ra f <<<"$p"
-		if [ -n "${f[3]:-}" ] && mx_reachable "${f[3]}"; then
+	local a
+	for a in "${MX_ADDRS[@]}"; do
+		if mx_reachable "$a"; then
 			echo "$2"
 			return 0
 		fi

@@ -159,7 +159,12 @@ is() { # GOT WANT WHAT
 score() { tail -n1 "$tmp/crm.log" 2>/dev/null | sed -e 's/.* -v //' -e 's/.* -D$/-D/'; }
 
 # The kernel's status of every target / source (fakedm's status.TARGET).
-tgt() { echo "target $1 128 0/4096 1 0 $2 - 0 0/0 0 0 0" >"$MX_FAKEDM/status.mirrorx-recv"; }
+# A listening target names no peer ("-"), a connected one its source.
+tgt() {
+	local id=0
+	[[ $2 != Listening* ]] || id=-
+	echo "target $1 128 0/4096 1 $id $2 - 0 0/0 0 0 0" >"$MX_FAKEDM/status.mirrorx-recv"
+}
 src() { echo "source $1 128 0/4096 1 0 $2 sync 0 0/0 0 0 0" >"$MX_FAKEDM/status.mirrorx"; }
 
 role() { "$CTL" role mx 2>/dev/null; }
