@@ -69,6 +69,28 @@ promoted_on() {
 		vm_run -t 30 "$1" "grep -q ' /srv/data ext4 ' /proc/mounts"
 }
 
+# pcmk_wait SECS G...: until the clone is promoted, with the filesystem
+# mounted, on one of G... (its name in $P_NOW); on timeout the cluster's
+# view and Pacemaker's log of both guests, then fail.
+pcmk_wait() {
+	local t=$1 end=$((EPOCHSECONDS + $1)) g
+	shift
+	for (( ; ; )); do
+		for g in "$@"; do
+			if promoted_on "$g"; then
+				P_NOW=$g
+				return 0
+			fi
+		done
+		[ "$EPOCHSECONDS" -lt "$end" ] || break
+		sleep 2
+	done
+	for g in A B; do
+		vm_run -t 60 "$g" "crm_mon -1 -r -f; tail -n 80 /var/log/pacemaker/pacemaker.log" || true
+	done
+	fail "not promoted with the filesystem mounted on $* within ${t}s"
+}
+
 step "the mirror (A source, B target), in sync, ext4 on it"
 mxctl_create_pair A B
 mxctl A wait-sync mx --timeout 300
@@ -115,8 +137,8 @@ vm_run A "crm_attribute -t crm_config -n stonith-enabled -v false
 </primitive>'
 	cibadmin -C -o constraints -X '<rsc_order id=\"fs-after-mx\" first=\"mx-clone\" first-action=\"promote\" then=\"fs\" then-action=\"start\"/>'
 	cibadmin -C -o constraints -X '<rsc_colocation id=\"fs-with-mx\" rsc=\"fs\" with-rsc=\"mx-clone\" with-rsc-role=\"Promoted\" score=\"INFINITY\"/>'"
-wait_for 300 eval 'promoted_on A || promoted_on B'
-if promoted_on A; then P=A S=B; else P=B S=A; fi
+pcmk_wait 300 A B
+if [ "$P_NOW" = A ]; then P=A S=B; else P=B S=A; fi
 echo "promoted on $P"
 vm_run A "crm_mon -1"
 assert_eq source "$(mxctl "$P" role mx)" "the promoted node's role"
@@ -129,14 +151,14 @@ mxctl "$P" wait-sync mx --timeout 120
 
 step "planned switchover to $S and back"
 vm_run A "crm_resource --move -r mx-clone --node $S --promoted"
-wait_for 300 promoted_on "$S"
+pcmk_wait 300 "$S"
 vm_run A "crm_resource --clear -r mx-clone"
 assert_eq "$sum1" "$(vm_run "$S" "sha256sum </srv/data/f1")" "f1 on $S after the switchover"
 vm_run "$S" "dd if=/dev/urandom of=/srv/data/f2 bs=1M count=4 status=none && sync"
 sum2=$(vm_run "$S" "sha256sum </srv/data/f2")
 mxctl "$S" wait-sync mx --timeout 120
 vm_run A "crm_resource --move -r mx-clone --node $P --promoted"
-wait_for 300 promoted_on "$P"
+pcmk_wait 300 "$P"
 vm_run A "crm_resource --clear -r mx-clone"
 assert_eq "$sum1" "$(vm_run "$P" "sha256sum </srv/data/f1")" "f1 on $P after switching back"
 assert_eq "$sum2" "$(vm_run "$P" "sha256sum </srv/data/f2")" "f2 on $P after switching back"
