@@ -133,6 +133,8 @@ vm_run A "crm_attribute -t crm_config -n stonith-enabled -v false
   </instance_attributes>
   <operations>
     <op id=\"fs-mon\" name=\"monitor\" interval=\"10s\" timeout=\"40s\"/>
+    <op id=\"fs-start\" name=\"start\" interval=\"0\" timeout=\"180s\"/>
+    <op id=\"fs-stop\" name=\"stop\" interval=\"0\" timeout=\"180s\"/>
   </operations>
 </primitive>'
 	cibadmin -C -o constraints -X '<rsc_order id=\"fs-after-mx\" first=\"mx-clone\" first-action=\"promote\" then=\"fs\" then-action=\"start\"/>'
