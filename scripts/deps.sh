@@ -10,6 +10,12 @@
 # upgrade does not move the tested kernel under our feet. Nothing is
 # installed when a complete 6.12 kernel (image, modules, headers) is there.
 # MX_KVER2_ABI=6.12.107+deb12 pins another one.
+#
+# resource-agents brings ocf-tester, the OCF meta-data schemas and
+# ocf:heartbeat:Filesystem; pacemaker-cli-utils (with pacemaker and
+# corosync) the cluster the guests of test 034 run from the host's root.
+# The host itself runs no cluster: where systemd starts corosync and
+# pacemaker at their install, they are stopped and disabled again.
 set -euo pipefail
 
 PKGS=(
@@ -22,6 +28,7 @@ PKGS=(
 	fio drbd-utils iperf3 iproute2 iptables e2fsprogs xfsprogs keyutils
 	sparse gnuplot-nox jq openssl dkms
 	python3-docutils groff-base
+	resource-agents libxml2-utils pacemaker-cli-utils pacemaker corosync
 )
 
 missing=()
@@ -70,6 +77,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	[ "$updated" = 1 ] || apt-get update -qq >&2 || true
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	if [[ " ${missing[*]} " == *" corosync "* ]] && [ -d /run/systemd/system ]; then
+		systemctl disable --now pacemaker corosync >&2 || true
+	fi
 fi
 
 exec "$(dirname "$0")/kver.sh"

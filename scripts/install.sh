@@ -8,8 +8,12 @@
 #   $DESTDIR$PREFIX/sbin/mirrorctl
 #   $DESTDIR$PREFIX/share/man/man8/mirrorctl.8
 #   $DESTDIR$PREFIX/share/bash-completion/completions/mirrorctl
+#   $DESTDIR$PREFIX/share/man/man7/mirrorx-ocf.7
 #   $DESTDIR$PREFIX/lib/mirrorx/lifekeeper/{restore,remove,quickCheck,
-#       recover,delete,canextend,mirrorx-lk-common,README}
+#       recover,delete,canextend,create,extend,mirrorx-lk-common,README}
+#   $DESTDIR$PREFIX/lib/mirrorx/{mirrorx-cluster.sh,mirrorx-fence-peer}
+#   $DESTDIR$OCFDIR/resource.d/mirrorx/mirrorx (the OCF resource agent;
+#       OCFDIR, the OCF root, default /usr/lib/ocf)
 #   $DESTDIR$PREFIX/share/doc/dm-mirrorx/{README.md,dm-mirrorx.rst}
 #   $DESTDIR$UNITDIR/mirrorx.service (UNITDIR default /lib/systemd/system)
 #   $DESTDIR/etc/mirrorx/ (the config directory, empty)
@@ -40,9 +44,19 @@ inst 0755 tools/mirrorctl "$PREFIX/sbin/mirrorctl"
 inst 0644 Documentation/mirrorctl.8 "$PREFIX/share/man/man8/mirrorctl.8"
 inst 0644 tools/bash-completion/mirrorctl \
 	"$PREFIX/share/bash-completion/completions/mirrorctl"
-for f in restore remove quickCheck recover delete canextend; do
+inst 0644 Documentation/mirrorx-ocf.7 "$PREFIX/share/man/man7/mirrorx-ocf.7"
+for f in restore remove quickCheck recover delete canextend create extend; do
 	inst 0755 "tools/lifekeeper/$f" "$PREFIX/lib/mirrorx/lifekeeper/$f"
 done
+inst 0644 tools/mirrorx-cluster.sh "$PREFIX/lib/mirrorx/mirrorx-cluster.sh"
+inst 0755 tools/ocf/mirrorx-fence-peer "$PREFIX/lib/mirrorx/mirrorx-fence-peer"
+# The agent finds mirrorx-cluster.sh and the handler in PREFIX/lib/mirrorx.
+OCFDIR=${OCFDIR:-/usr/lib/ocf}
+install -d -m 0755 "$DESTDIR$OCFDIR/resource.d/mirrorx"
+sed "s|^MX_LIBDIR=@LIBDIR@$|MX_LIBDIR=$PREFIX/lib/mirrorx|" tools/ocf/mirrorx \
+	>"$DESTDIR$OCFDIR/resource.d/mirrorx/mirrorx"
+chmod 0755 "$DESTDIR$OCFDIR/resource.d/mirrorx/mirrorx"
+echo "installed $DESTDIR$OCFDIR/resource.d/mirrorx/mirrorx"
 inst 0644 tools/lifekeeper/mirrorx-lk-common \
 	"$PREFIX/lib/mirrorx/lifekeeper/mirrorx-lk-common"
 inst 0644 tools/lifekeeper/README "$PREFIX/lib/mirrorx/lifekeeper/README"

@@ -4,7 +4,8 @@
 # Style checks (make style):
 #  1. the kernel's checkpatch.pl --strict --no-tree -f over every
 #     dm-mirrorx/*.c and *.h: zero ERROR, WARNING and CHECK allowed;
-#  2. bash -n (sh -n for busybox/POSIX scripts) over the project's scripts.
+#  2. bash -n (sh -n for busybox/POSIX scripts) over the project's scripts
+#     (the LifeKeeper kit and the OCF agent included).
 #
 # checkpatch.pl is not in Debian's linux-headers packages; it is taken from
 # an unpacked kernel tree when one is around, else extracted once (with
@@ -97,8 +98,10 @@ fi
 
 # ---- shell syntax ----
 shopt -s nullglob
-for f in scripts/*.sh scripts/*/*.sh scripts/vm/mxpattern tests/*.sh tests/*/*.sh .ci/run; do
+for f in scripts/*.sh scripts/*/*.sh scripts/vm/mxpattern tests/*.sh tests/*/*.sh .ci/run \
+	tools/tests/*.sh tools/mirrorx-cluster.sh tools/ocf/* tools/lifekeeper/*; do
 	[ -f "$f" ] || continue
+	[ "$f" != tools/lifekeeper/README ] || continue
 	if ! bash -n "$f"; then
 		echo "style: bash -n $f failed" >&2
 		fails=$((fails + 1))
@@ -111,7 +114,8 @@ if ! sh -n scripts/vm/init; then
 fi
 if command -v shellcheck >/dev/null; then
 	# Advisory only: shellcheck is not a project dependency.
-	shellcheck -S warning scripts/vm/*.sh scripts/style.sh scripts/check.sh tests/*.sh >&2 || echo "style: shellcheck warnings (advisory)" >&2
+	shellcheck -S warning scripts/vm/*.sh scripts/style.sh scripts/check.sh tests/*.sh \
+		tools/tests/cluster.sh tools/ocf/* >&2 || echo "style: shellcheck warnings (advisory)" >&2
 fi
 
 if [ $fails -ne 0 ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 033-install: make install DESTDIR=... PREFIX=... puts every file where README.md says; dkms.conf builds and installs the module (private dkms trees)
+# 033-install: make install DESTDIR=... PREFIX=... puts every file where README.md says (the OCF agent under the OCF root); dkms.conf builds and installs the module (private dkms trees)
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirrorctl.sh"
@@ -66,7 +66,7 @@ if command -v systemd-analyze >/dev/null; then
 	! grep -i "mirrorx.service" "$MX_WORKDIR/verify.log" || fail "systemd-analyze: $(cat "$MX_WORKDIR/verify.log")"
 fi
 lk=$dest$prefix/lib/mirrorx/lifekeeper
-for a in restore remove quickCheck recover delete canextend; do
+for a in restore remove quickCheck recover delete canextend create extend; do
 	[ -x "$lk/$a" ] || fail "$lk/$a not executable"
 	# Through a symbolic link, as in $LKROOT: finds its common file.
 	mkdir -p "$MX_WORKDIR/lkroot"
@@ -74,6 +74,25 @@ for a in restore remove quickCheck recover delete canextend; do
 	out=$(MIRRORCTL=$m "$MX_WORKDIR/lkroot/$a" 2>&1) && fail "$a without -t/-i succeeded"
 	grep -q "usage: $a -t TAG -i ID" <<<"$out" || fail "$a: unexpected output: $out"
 done
+# The OCF agent: under the OCF root, finding its shared functions and
+# handler in PREFIX/lib/mirrorx, with valid meta-data.
+ra=$dest/usr/lib/ocf/resource.d/mirrorx/mirrorx
+[ -x "$ra" ] || fail "$ra not executable"
+grep -qx "MX_LIBDIR=$prefix/lib/mirrorx" "$ra" || fail "the installed agent does not look in $prefix/lib/mirrorx"
+"$ra" meta-data >"$MX_WORKDIR/meta.xml" || fail "installed agent: meta-data failed"
+if command -v xmllint >/dev/null && [ -f /usr/share/resource-agents/ra-api-1.dtd ]; then
+	xmllint --noout --dtdvalid /usr/share/resource-agents/ra-api-1.dtd "$MX_WORKDIR/meta.xml" 2>/dev/null ||
+		fail "installed agent: meta-data not valid against ra-api-1.dtd"
+fi
+rc=0
+out=$(MIRRORX_LIBDIR='' OCF_RESKEY_name=mx MIRRORX_CONF_DIR=$MX_WORKDIR/noconf OCF_RESKEY_mirrorctl=$m "$ra" validate-all 2>&1) || rc=$?
+assert_eq 5 "$rc" "installed agent: validate-all without the mirror's config ($out)"
+rc=0
+out=$("$dest$prefix/lib/mirrorx/mirrorx-fence-peer" 2>&1) || rc=$?
+assert_eq 2 "$rc" "mirrorx-fence-peer without arguments ($out)"
+MANWIDTH=80 man --warnings -l "$dest$prefix/share/man/man7/mirrorx-ocf.7" >"$MX_WORKDIR/ocfman.txt" 2>"$MX_WORKDIR/man.err" ||
+	fail "mirrorx-ocf.7 does not render"
+[ ! -s "$MX_WORKDIR/man.err" ] || fail "mirrorx-ocf.7 warnings: $(cat "$MX_WORKDIR/man.err")"
 
 step "dkms add/build/install with dkms.conf (private trees)"
 if ! command -v dkms >/dev/null; then

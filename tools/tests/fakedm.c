@@ -8,7 +8,9 @@
  * like a host without dm-mod). One subdirectory per device:
  *
  *   NAME/table      "START LEN TARGET PARAMS" (one line)
- *   NAME/status     status params; absent: the table's params
+ *   NAME/status     status params; absent: those of $MX_FAKEDM/status.TARGET
+ *                   (TARGET: the table's target, e.g. status.mirrorx-recv)
+ *                   when that exists, else the table's params
  *   NAME/open       open count (absent: 0)
  *   NAME/suspended  present while suspended
  *   NAME/messages   every target message, one a line (appended)
@@ -340,11 +342,18 @@ static int fake_line(struct dm_task *dmt, bool status)
 	dmt->out_len = len;
 	dmt->out_target = strdup(target);
 	dmt->out_params = strdup(line + off);
+	if (!status)
+		return 1;
 	fake_path(path, sizeof(path), dmt->name, "status");
-	if (status && !fake_read(path, st, sizeof(st))) {
-		free(dmt->out_params);
-		dmt->out_params = strdup(st);
+	if (fake_read(path, st, sizeof(st))) {
+		/* None of its own: the one every TARGET device reports. */
+		snprintf(path, sizeof(path), "%s/status.%s", fake_dir(),
+			 target);
+		if (fake_read(path, st, sizeof(st)))
+			return 1;
 	}
+	free(dmt->out_params);
+	dmt->out_params = strdup(st);
 	return 1;
 }
 
