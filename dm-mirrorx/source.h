@@ -181,7 +181,8 @@ struct mx_peer {
 	 * mx_peer_fail() holds to shut it down. @handshake_mutex is held by
 	 * the connection thread from connect to the end of the handshake
 	 * (metadata writes): postsuspend and assume_clean wait for or skip
-	 * it. Lock order: handshake_mutex, sock_mutex, src->lock.
+	 * it. Lock order: handshake_mutex, sock_mutex, src->lock (the whole
+	 * order is at mx_source.lock).
 	 */
 	struct socket *sock;
 	struct mutex sock_mutex;
@@ -226,9 +227,17 @@ struct mx_source {
 
 	/*
 	 * Everything below, and the peer fields marked so (states, queues).
-	 * Lock order: a peer's handshake_mutex, sock_mutex, then @lock, then
-	 * meta.lock; nothing else is taken under @lock but the leaf locks of
-	 * wake_up() and queue_work() (mx_peer_set_state_locked()).
+	 * Taken from bio completions too: always with interrupts off.
+	 *
+	 * Lock order (outer first; lockdep checks it in make check-debug):
+	 *   p->handshake_mutex > p->sock_mutex > @lock > meta.lock
+	 *   p->handshake_mutex > meta.commit_lock > meta.lock
+	 * meta.commit_lock is never held with @lock or a sock_mutex (a
+	 * commit sleeps on I/O). A peer's send_mutex is taken with none of
+	 * these held, and only socket sends run under it. Never two peers'
+	 * mutexes at once (postsuspend takes each handshake_mutex in turn).
+	 * Under @lock nothing else is taken but meta.lock and the leaf locks
+	 * of wake_up() and queue_work() (mx_peer_set_state_locked()).
 	 */
 	spinlock_t lock;
 	struct list_head inflight;	/* struct mx_write being written */
