@@ -12,9 +12,9 @@
 # Each test runs in its own work dir under $MX_RUN_DIR (default: a fresh
 # mktemp -d under /tmp), with the timeout from its "# timeout: N" header
 # line (default MX_TEST_TIMEOUT, 600 s; times MX_TIMEOUT_SCALE, default 1,
-# which make check-debug raises for its slower kernel): TERM first (the test kills its
-# guests and prints its logs), KILL 30 s later. Any qemu of the test still
-# alive afterwards is killed by pid. Exit status 0 = pass, 77 = skip,
+# which make check-debug raises for its slower kernel): TERM first (the
+# test kills its guests and prints its logs), KILL 30 s later. Any qemu
+# of the test still alive afterwards is killed by pid. Exit status 0 = pass, 77 = skip,
 # anything else = fail; with CI=true (.ci/run) a skip counts as a failure,
 # since CI installs every tool a test needs. Output of each test goes to the terminal and to
 # $MX_RUN_DIR/NAME.log. Ends with one line "N passed, N failed" (plus
