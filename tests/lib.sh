@@ -155,7 +155,7 @@ requires_module() {
 requires_guests() {
 	requires_cmd qemu-system-x86_64 busybox openssl
 	if [ -n "${MX_KROOT:-}" ]; then
-		[ -f "$MX_KROOT/boot/vmlinux-$KVER" ] || skip "no $MX_KROOT/boot/vmlinux-$KVER"
+		[ -f "$MX_KROOT/boot/vmlinuz-$KVER" ] || skip "no $MX_KROOT/boot/vmlinuz-$KVER"
 	else
 		[ -f "/boot/vmlinuz-$KVER" ] || skip "no /boot/vmlinuz-$KVER"
 	fi

@@ -16,7 +16,9 @@
 #   debug-build-KEY/      the O= build dir (KDIR of the module build)
 #   debug-root-KEY/       the kernel root printed:
 #     kver                the release (KVER of the guests)
-#     boot/vmlinux-KVER   the ELF the guests boot (PVH entry)
+#     boot/vmlinuz-KVER   the bzImage the guests boot (entered through
+#                         the PVH note, the KASAN kernel triple-faults at
+#                         once; the bzImage boots)
 #     lib/modules/KVER/   modules.builtin & co (the guests' modprobe of a
 #                         built-in driver succeeds); build -> debug-build-KEY
 # KEY hashes debug.config, the tarball and the compiler, so the kernel is
@@ -87,14 +89,14 @@ done <"$FRAG"
 [ -z "$bad" ] || die "debug.config asks for what the .config does not have:$bad"
 
 echo "debugkernel: building $BUILD (make -j$JOBS)" >&2
-kmake -j"$JOBS" vmlinux modules >"$BUILD/.mx-build.log" 2>&1 ||
+kmake -j"$JOBS" bzImage modules >"$BUILD/.mx-build.log" 2>&1 ||
 	{ tail -n 30 "$BUILD/.mx-build.log" >&2; die "build failed (log: $BUILD/.mx-build.log)"; }
 kver=$(cat "$BUILD/include/config/kernel.release")
 
 tmp=$(mktemp -d "$CACHE/.debug-root.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/boot"
-cp "$BUILD/vmlinux" "$tmp/boot/vmlinux-$kver"
+cp "$BUILD/arch/x86/boot/bzImage" "$tmp/boot/vmlinuz-$kver"
 kmake -s INSTALL_MOD_PATH="$tmp" modules_install
 ln -sfn "$BUILD" "$tmp/lib/modules/$kver/build"
 echo "$kver" >"$tmp/kver"

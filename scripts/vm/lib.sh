@@ -35,7 +35,7 @@
 #   MX_TIMEOUT_SCALE  multiplies every vm_run timeout (default 1; the
 #                   debug kernel of make check-debug is slower)
 #   MX_KROOT        kernel root of a kernel built here (scripts/vm/
-#                   debugkernel.sh): the guests boot MX_KROOT/boot/vmlinux-KVER
+#                   debugkernel.sh): the guests boot MX_KROOT/boot/vmlinuz-KVER
 #                   and see MX_KROOT/lib/modules/KVER as /lib/modules/KVER
 #   KVER            guest kernel (default: scripts/kver.sh)
 
