@@ -15,7 +15,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 DEPS_STAMP := .deps-ok
 
 .PHONY: all deps module tools clean check check-long style docs sparse kunit utest \
-	integration demo bench install
+	integration demo bench install check-debug
 
 all: module tools
 
@@ -52,6 +52,11 @@ integration: all
 
 check: deps
 	scripts/check.sh
+
+# The core tests under a lockdep/KASAN/kmemleak kernel (not in make check:
+# the kernel build alone takes an hour on two cores; README.md).
+check-debug: deps
+	scripts/check-debug.sh $(TESTS)
 
 # The soaks kept out of make check's 45-minute budget ("# long" header).
 check-long: all

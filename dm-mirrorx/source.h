@@ -207,7 +207,8 @@ struct mx_peer {
 	 * src->lock. @handshake_mutex is held by the connection thread from
 	 * connect to the end of the handshake (metadata writes): postsuspend
 	 * and assume_clean wait for or skip it. Lock order: handshake_mutex,
-	 * sock_mutex, src->lock; conn.send_mutex is a leaf.
+	 * sock_mutex, src->lock; conn.send_mutex is a leaf (the whole order
+	 * is at mx_source.lock).
 	 */
 	struct mx_conn conn;
 	struct mutex sock_mutex;
@@ -266,9 +267,20 @@ struct mx_source {
 
 	/*
 	 * Everything below, and the peer fields marked so (states, queues).
-	 * Lock order: a peer's handshake_mutex, sock_mutex, then @lock, then
-	 * meta.lock; nothing else is taken under @lock but the leaf locks of
-	 * wake_up() and queue_work() (mx_peer_set_state_locked()).
+	 * Taken from bio completions too: always with interrupts off.
+	 *
+	 * Lock order (outer first; lockdep checks it in make check-debug):
+	 *   p->handshake_mutex > p->sock_mutex > @lock > meta.lock
+	 *   p->handshake_mutex > meta.commit_lock > meta.lock
+	 *   p->send_loop > p->sock_mutex > @lock (the sender failing it)
+	 *   p->handshake_mutex or p->send_loop > p->conn.send_mutex
+	 * meta.commit_lock is never held with @lock or a sock_mutex (a
+	 * commit sleeps on I/O). conn.send_mutex is a leaf: only socket
+	 * sends run under it. The teardown takes sock_mutex, then send_loop,
+	 * never nested. Never two peers' mutexes at once (postsuspend takes
+	 * each handshake_mutex in turn).
+	 * Under @lock nothing else is taken but meta.lock and the leaf locks
+	 * of wake_up() and queue_work() (mx_peer_set_state_locked()).
 	 */
 	spinlock_t lock;
 	struct list_head inflight;	/* struct mx_write being written */

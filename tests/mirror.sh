@@ -194,6 +194,9 @@ mx_assert_partial_resync() {
 mx_fio_bg() {
 	local n=$1 dev=$2 size=$3 off=$4 secs=$5 base i job
 	shift 5
+	# The debug kernel (make check-debug) is slower at everything the
+	# test does meanwhile: the load lasts as much longer.
+	secs=$((secs * ${MX_TIMEOUT_SCALE:-1}))
 	base=$(dev_writes "$n" "$dev")
 	job=$(vm_run_bg -t $((secs + 300)) "$n" "fio --name=load --clocksource=clock_gettime --filename=$dev --rw=randwrite --bs=4k --ioengine=libaio --iodepth=8 --direct=1 --size=$size --offset=$off --time_based --runtime=$secs --randrepeat=0 --output=/dev/null $*") ||
 		return 1

@@ -11,9 +11,10 @@
 #
 # Each test runs in its own work dir under $MX_RUN_DIR (default: a fresh
 # mktemp -d under /tmp), with the timeout from its "# timeout: N" header
-# line (default MX_TEST_TIMEOUT, 600 s): TERM first (the test kills its
-# guests and prints its logs), KILL 30 s later. Any qemu of the test still
-# alive afterwards is killed by pid. Exit status 0 = pass, 77 = skip,
+# line (default MX_TEST_TIMEOUT, 600 s; times MX_TIMEOUT_SCALE, default 1,
+# which make check-debug raises for its slower kernel): TERM first (the
+# test kills its guests and prints its logs), KILL 30 s later. Any qemu
+# of the test still alive afterwards is killed by pid. Exit status 0 = pass, 77 = skip,
 # anything else = fail; with CI=true (.ci/run) a skip counts as a failure,
 # since CI installs every tool a test needs. Output of each test goes to the terminal and to
 # $MX_RUN_DIR/NAME.log. Ends with one line "N passed, N failed" (plus
@@ -224,7 +225,7 @@ record() {
 test_timeout() {
 	local tmo
 	tmo=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n1)
-	echo "${tmo:-${MX_TEST_TIMEOUT:-600}}"
+	echo $((${tmo:-${MX_TEST_TIMEOUT:-600}} * ${MX_TIMEOUT_SCALE:-1}))
 }
 
 MX_TIMES=${MX_TIMES:-${XDG_CACHE_HOME:-$HOME/.cache}/dm-mirrorx/test-seconds}
@@ -307,8 +308,7 @@ fi
 for t in "${tests[@]}"; do
 	[ -z "${tests_done:-}" ] || break
 	name=$(basename "$t" .sh)
-	tmo=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$t" | head -n1)
-	tmo=${tmo:-${MX_TEST_TIMEOUT:-600}}
+	tmo=$(test_timeout "$t")
 	wd=$MX_RUN_DIR/$name
 	rm -rf "$wd"
 	echo "===== $name (timeout ${tmo}s): $(sed -n '2s/^# *//p' "$t")"

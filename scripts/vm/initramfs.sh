@@ -14,7 +14,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KVER=${1:-${KVER:-$("$HERE/../kver.sh")}}
-MODDIR=/lib/modules/$KVER
+# MX_KROOT: a kernel built by scripts/vm/debugkernel.sh (see vm/lib.sh).
+MODDIR=${MX_KROOT:-}/lib/modules/$KVER
 CACHE=${MX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dm-mirrorx}
 BUSYBOX=${MX_BUSYBOX:-/bin/busybox}
 
@@ -44,7 +45,11 @@ visit() {
 	local m=$1 d dn deps=()
 	[ -z "${SEEN[$m]:-}" ] || return 0
 	SEEN[$m]=1
-	[ -n "${PATHOF[$m]:-}" ] || { echo "initramfs: module $m not in modules.dep (built in?)" >&2; return 0; }
+	if [ -z "${PATHOF[$m]:-}" ]; then
+		grep -q "/${m//_/[-_]}\.ko" "$MODDIR/modules.builtin" 2>/dev/null ||
+			echo "initramfs: module $m not in modules.dep (built in?)" >&2
+		return 0
+	fi
 	read -r -a deps <<<"${DEP[$m]}"
 	for d in "${deps[@]}"; do
 		dn=${d##*/}

@@ -32,6 +32,11 @@
 #                   loss of the guest only; use none for benchmarks)
 #   MX_KERNEL_ARGS  extra guest kernel command line arguments
 #   MX_LOG_IGNORE   extended regex of log lines not to count as failures
+#   MX_TIMEOUT_SCALE  multiplies every vm_run timeout (default 1; the
+#                   debug kernel of make check-debug is slower)
+#   MX_KROOT        kernel root of a kernel built here (scripts/vm/
+#                   debugkernel.sh): the guests boot MX_KROOT/boot/vmlinuz-KVER
+#                   and see MX_KROOT/lib/modules/KVER as /lib/modules/KVER
 #   KVER            guest kernel (default: scripts/kver.sh)
 
 MX_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,6 +45,9 @@ export MX_REPO
 
 # Kernel log lines that fail a test.
 MX_BAD_LOG_RE='Oops|BUG:|WARNING:|Kernel panic|general protection fault|kernel BUG at|KASAN:|UBSAN:|blocked for more than [0-9]+ seconds|refcount_t:|rcu: INFO:|detected stalls? on CPU|self-detected stall|list_(add|del) corruption|Unable to handle kernel|stack-protector:|Kernel stack is corrupted'
+# The debug kernel's checkers (lockdep, DEBUG_OBJECTS, kmemleak) say more:
+# most of their reports start with "WARNING:" or "BUG:", not all.
+MX_BAD_LOG_RE+='|possible (circular|recursive) locking|inconsistent lock state|ODEBUG:|DEBUG_LOCKS_WARN_ON|trying to register non-static key|turning off the locking correctness validator|unreferenced object 0x'
 
 _mx_err() { echo "vm: $*" >&2; }
 
@@ -221,6 +229,7 @@ vm_boot() {
 	[ "$accel" = tcg ] || cpu=host
 	cmdline="console=ttyS0 loglevel=5 panic=-1 no_timer_check mx.name=$name"
 	cmdline+=" mx.bind=$MX_REPO,$MX_WORKDIR 8250.nr_uarts=1 mitigations=off"
+	[ -z "${MX_KROOT:-}" ] || cmdline+=" mx.kroot=$MX_KROOT"
 	# 6.12 has the jitter entropy RNG built in: its start-up self test
 	# can spin 20+ s under TCG on a busy host (a soft lockup report fails
 	# the test). Nothing here needs it; on 6.1 it is a module, unused.
@@ -346,6 +355,7 @@ vm_run_bg() {
 		t=$2
 		shift 2
 	fi
+	t=$((t * ${MX_TIMEOUT_SCALE:-1}))
 	name=$1
 	shift
 	sp=$MX_WORKDIR/$name/spool

@@ -19,6 +19,14 @@
 set -euo pipefail
 
 KVER=${1:?usage: vmlinux.sh KVER}
+# A kernel built here (scripts/vm/debugkernel.sh): its bzImage (its
+# vmlinux, entered through the PVH note, triple-faults at once).
+if [ -n "${MX_KROOT:-}" ]; then
+	img=$MX_KROOT/boot/vmlinuz-$KVER
+	[ -r "$img" ] || { echo "vmlinux.sh: no $img" >&2; exit 1; }
+	echo "$img"
+	exit 0
+fi
 img=/boot/vmlinuz-$KVER
 [ -r "$img" ] || { echo "vmlinux.sh: no $img" >&2; exit 1; }
 if [ "${MX_PVH:-1}" = 0 ]; then
