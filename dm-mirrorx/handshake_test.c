@@ -157,6 +157,7 @@ static void mx_hello_check_target_reasons(struct kunit *test)
 	h.data_sectors = sh.data_sectors - 8;
 	KUNIT_EXPECT_EQ(test, MX_REFUSE_SIZE,
 			mx_hello_check_target(&sh, &h, why, sizeof(why)));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "peer smaller"));
 	/* Larger blocks on the target cannot take our writes; smaller can. */
 	h = th;
 	h.logical_block_size = 4096;
