@@ -109,3 +109,12 @@ u32 mx_hello_check_target(const struct mx_hello *ours,
 	}
 	return MX_REFUSE_NONE;
 }
+
+u64 mx_hello_bitmap_words(u64 our_regions, u32 region_sectors,
+			  const struct mx_hello *sh)
+{
+	u64 nr = min(our_regions, mx_nr_regions(sh->data_sectors,
+						region_sectors));
+
+	return DIV_ROUND_UP(nr, 64);
+}

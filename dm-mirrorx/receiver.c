@@ -679,13 +679,9 @@ static int mx_rc_send_bitmap(struct mx_rconn *c)
 	__be64 *buf;
 	int r = 0;
 
-	/*
-	 * Only what the source's device covers: a target grown before its
-	 * source has more regions than the source takes.
-	 */
-	nwords = DIV_ROUND_UP(min(m->nr_regions,
-				  mx_nr_regions(c->hello.data_sectors,
-						m->sb.region_sectors)), 64);
+	/* Only what the source's device covers (a target grown first). */
+	nwords = mx_hello_bitmap_words(m->nr_regions, m->sb.region_sectors,
+				       &c->hello);
 	buf = kmalloc(MX_WIRE_BITMAP_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
