@@ -454,6 +454,8 @@ static const char *mx_refuse_hint(u32 reason)
 		return " (give the target a device with the source's logical block size or smaller)";
 	case MX_REFUSE_UUID:
 		return " (the target belongs to another mirror: zero its metadata to reuse it)";
+	case MX_REFUSE_SIZE:
+		return " (grow it: extend the target's data device and reload its table with the new length; we retry)";
 	default:
 		return "";
 	}
