@@ -68,7 +68,8 @@ int mx_fault_parse(const char *buf, enum mx_fault_point *pt,
 	return -EINVAL;
 }
 
-static int mx_fault_set(const char *val, const struct kernel_param *kp)
+/* Arm a point from "POINT COUNT" (the parameter; fault_test.c). */
+int mx_fault_arm(const char *val)
 {
 	enum mx_fault_point pt;
 	unsigned int n;
@@ -81,6 +82,11 @@ static int mx_fault_set(const char *val, const struct kernel_param *kp)
 	}
 	atomic_set(&mx_fault_armed[pt], min_t(unsigned int, n, INT_MAX));
 	return 0;
+}
+
+static int mx_fault_set(const char *val, const struct kernel_param *kp)
+{
+	return mx_fault_arm(val);
 }
 
 static int mx_fault_get(char *buf, const struct kernel_param *kp)

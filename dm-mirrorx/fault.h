@@ -26,6 +26,7 @@ enum mx_fault_point {
 bool mx_fault(enum mx_fault_point pt);
 int mx_fault_parse(const char *buf, enum mx_fault_point *pt,
 		   unsigned int *count);
+int mx_fault_arm(const char *val);
 #else
 static inline bool mx_fault(enum mx_fault_point pt)
 {
