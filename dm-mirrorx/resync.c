@@ -198,8 +198,9 @@ static void mx_rs_chunk_put(struct mx_rs_chunk *c)
 		return;
 	atomic64_sub(c->len, &reg->x->inflight_bytes);
 	mx_rs_chunk_free(c);
-	mx_rs_region_put(reg);
+	/* Before the run may end: then the work, and @x, may be gone. */
 	wake_up(&p->resync_wait);
+	mx_rs_region_put(reg);
 }
 
 /*

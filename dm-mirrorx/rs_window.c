@@ -20,13 +20,6 @@ u64 mx_rs_window_bytes(u64 rate_bps, u32 rtt_us, u64 floor, u64 cap)
 	return clamp(w, floor, cap);
 }
 
-u32 mx_rs_window_regions(u64 window, u32 region_bytes, u32 max)
-{
-	u64 n = div_u64(window, region_bytes);
-
-	return clamp_t(u64, n, min(2U, max), max);
-}
-
 u64 mx_rs_rate_update(u64 old, u64 bytes, u64 ns)
 {
 	u64 sample;

@@ -34,9 +34,6 @@
  */
 u64 mx_rs_window_bytes(u64 rate_bps, u32 rtt_us, u64 floor, u64 cap);
 
-/* @window bytes as whole regions of @region_bytes, within 2..@max. */
-u32 mx_rs_window_regions(u64 window, u32 region_bytes, u32 max);
-
 /*
  * New rate estimate (bytes/s) from @old and @bytes done in @ns: the mean
  * of both, or the sample alone when there was none (@old 0).

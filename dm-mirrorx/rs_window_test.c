@@ -52,17 +52,6 @@ static void mx_rs_window_grows(struct kunit *test)
 	}
 }
 
-static void mx_rs_window_in_regions(struct kunit *test)
-{
-	KUNIT_EXPECT_EQ(test, mx_rs_window_regions(4 * MIB, 65536, 256), 64U);
-	KUNIT_EXPECT_EQ(test, mx_rs_window_regions(64 * MIB, 65536, 256),
-			256U);
-	/* Regions larger than the window: two still overlap. */
-	KUNIT_EXPECT_EQ(test, mx_rs_window_regions(4 * MIB, 8 * MIB, 256),
-			2U);
-	KUNIT_EXPECT_EQ(test, mx_rs_window_regions(4 * MIB, 8 * MIB, 1), 1U);
-}
-
 static void mx_rs_rate_estimate(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, mx_rs_rate_update(0, 10 * MIB,
@@ -154,7 +143,6 @@ static void mx_rs_pacing(struct kunit *test)
 static struct kunit_case mx_rs_window_cases[] = {
 	KUNIT_CASE(mx_rs_window_bdp),
 	KUNIT_CASE(mx_rs_window_grows),
-	KUNIT_CASE(mx_rs_window_in_regions),
 	KUNIT_CASE(mx_rs_rate_estimate),
 	KUNIT_CASE(mx_rs_run_limits),
 	KUNIT_CASE(mx_rs_run_bits),
