@@ -46,11 +46,11 @@
  * (rs_window.c).
  *
  * Rate: resync_rate (KiB/s) paces the reads as they are issued. Yield:
- * each period the work compares the data device's I/O statistics with its
- * own reads; when other I/O (the application's reads and writes) was
- * seen, the next period runs at most at the resync_min_rate module
- * parameter (KiB/s, 0: never yield) and reads one region at a time, as
- * DRBD's c-min-rate does.
+ * each period the work looks at the mirror device's I/O statistics; when
+ * the application read or wrote through it, the resync runs for MX_RS_YIELD_HOLD_NS at most at the
+ * resync_min_rate module parameter (KiB/s, default 0: never yield; not
+ * yet verified by a guest test) and reads one
+ * region at a time, as DRBD's c-min-rate does.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -68,7 +68,7 @@
 
 #define DM_MSG_PREFIX "mirrorx"
 
-static unsigned int resync_min_rate = 4096;
+static unsigned int resync_min_rate;
 module_param(resync_min_rate, uint, 0644);
 MODULE_PARM_DESC(resync_min_rate,
 		 "Resync rate (KiB/s) while the application uses the data device, 0: no yield");
@@ -84,7 +84,7 @@ MODULE_PARM_DESC(resync_min_rate,
 /*
  * The resync work's pipeline state (one run of the work, on its stack: it
  * waits for every region it locked before it returns). Only the work
- * touches it, but @inflight_bytes, which chunk completions lower.
+ * touches it, but the atomics, which read and chunk completions change.
  */
 struct mx_rs_ctx {
 	atomic64_t inflight_bytes;	/* chunks read or being read, unacked */
@@ -93,9 +93,9 @@ struct mx_rs_ctx {
 	u64 done_at_start;		/* p->resync_done then */
 	u64 rate_bps;			/* regions acknowledged, bytes/s */
 	u32 rtt_us;
-	bool app_busy;			/* other I/O in the last period */
-	s64 app_high;			/* see mx_rs_app_busy() */
-	u64 own_sectors;		/* read by us, since the start */
+	bool app_busy;			/* other I/O lately: yield */
+	u64 busy_until;			/* ns: yield till then */
+	s64 app_prev;			/* see mx_rs_app_busy() */
 	u64 pace_next;			/* ns: the next read may start */
 	u64 read_error_region;
 	/* The run being read: its next chunk at @next, up to @end. */
@@ -440,7 +440,6 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 			       c->bvecs[i].bv_offset);
 	bio->bi_private = c;
 	bio->bi_end_io = mx_rs_read_end;
-	x->own_sectors += len >> SECTOR_SHIFT;
 	submit_bio(bio);
 	x->next += len >> SECTOR_SHIFT;
 out:
@@ -544,11 +543,15 @@ static u32 mx_rs_link_rtt_us(struct mx_peer *p)
 	return rtt;
 }
 
-/* Data device sectors read or written, less the resync's own reads. */
-static s64 mx_rs_other_sectors(struct mx_source *src, struct mx_rs_ctx *x)
+/*
+ * Sectors the application read or wrote through the mirror device (its
+ * I/O statistics, kept by device-mapper; resync reads go below it).
+ */
+static s64 mx_rs_app_sectors(struct mx_source *src)
 {
-	return (s64)part_stat_read_accum(src->data_dev->bdev, sectors) -
-	       (s64)x->own_sectors;
+	struct gendisk *disk = dm_disk(dm_table_get_md(src->ti->table));
+
+	return (s64)part_stat_read_accum(disk->part0, sectors);
 }
 
 /*
@@ -575,8 +578,9 @@ static void mx_rs_period(struct mx_peer *p, struct mx_rs_ctx *x, u64 now)
 		x->rtt_us = rtt;
 	x->window = mx_rs_window_bytes(x->rate_bps, x->rtt_us,
 				       MX_RS_WINDOW_MIN, MX_RS_WINDOW_MAX);
-	x->app_busy = mx_rs_app_busy(&x->app_high,
-				     mx_rs_other_sectors(src, x));
+	if (mx_rs_app_busy(&x->app_prev, mx_rs_app_sectors(src)))
+		x->busy_until = now + MX_RS_YIELD_HOLD_NS;
+	x->app_busy = now < x->busy_until;
 }
 
 static void mx_rs_ctx_init(struct mx_peer *p, struct mx_rs_ctx *x)
@@ -587,14 +591,17 @@ static void mx_rs_ctx_init(struct mx_peer *p, struct mx_rs_ctx *x)
 	x->period_start = ktime_get_ns();
 	x->pace_next = x->period_start;
 	x->done_at_start = READ_ONCE(p->resync_done);
-	x->app_high = mx_rs_other_sectors(p->src, x);
+	x->app_prev = mx_rs_app_sectors(p->src);
 }
 
 /*
- * May the next chunk of x->cur be read now? Returns 0, or how long
- * (jiffies) to wait: for room in the window, or for the rate.
+ * May the next read start now (the next chunk of x->cur, or a new run,
+ * which then reads at once)? Returns 0, or how long (jiffies) to wait:
+ * for room in the window, or for the rate. With @charge, a chunk of
+ * x->cur is read: its bytes count against the rate.
  */
-static long mx_rs_may_read(struct mx_peer *p, struct mx_rs_ctx *x, u64 now)
+static long mx_rs_may_read(struct mx_peer *p, struct mx_rs_ctx *x, u64 now,
+			   bool charge)
 {
 	u32 rate = mx_rs_effective_rate(READ_ONCE(p->src->conf.opts.resync_rate),
 					 READ_ONCE(resync_min_rate),
@@ -610,10 +617,11 @@ static long mx_rs_may_read(struct mx_peer *p, struct mx_rs_ctx *x, u64 now)
 	if (x->pace_next > now)
 		return min_t(long, nsecs_to_jiffies(x->pace_next - now) + 1,
 			     HZ / 10);
-	x->pace_next = mx_rs_pace_next(now, x->pace_next,
-				       min_t(u64, MX_WIRE_MAX_DATA,
-					     (x->end - x->next) <<
-					     SECTOR_SHIFT), rate);
+	if (charge)
+		x->pace_next = mx_rs_pace_next(now, x->pace_next,
+					       min_t(u64, MX_WIRE_MAX_DATA,
+						     (x->end - x->next) <<
+						     SECTOR_SHIFT), rate);
 	return 0;
 }
 
@@ -900,12 +908,14 @@ void mx_resync_work(struct work_struct *ws)
 		}
 		now = ktime_get_ns();
 		mx_rs_period(p, &x, now);
+		/* A run is locked only once it may be read. */
+		wait = mx_rs_may_read(p, &x, now, !!x.cur);
+		if (wait) {
+			mx_rs_wait(p, &x, wait);
+			continue;
+		}
 		if (x.cur) {
-			wait = mx_rs_may_read(p, &x, now);
-			if (wait)
-				mx_rs_wait(p, &x, wait);
-			else
-				mx_rs_read_next(p, &x);
+			mx_rs_read_next(p, &x);
 			continue;
 		}
 		room = MX_RESYNC_LOCKS - min_t(u32, MX_RESYNC_LOCKS,

@@ -54,11 +54,11 @@ u32 mx_rs_effective_rate(u32 rate, u32 min_rate, bool app_busy)
 	return rate ? min(rate, min_rate) : min_rate;
 }
 
-bool mx_rs_app_busy(s64 *high, s64 diff)
+bool mx_rs_app_busy(s64 *prev, s64 sectors)
 {
-	bool busy = diff > *high + MX_RS_APP_SECTORS;
+	bool busy = sectors > *prev + MX_RS_APP_SECTORS;
 
-	*high = max(*high, diff);
+	*prev = sectors;
 	return busy;
 }
 

@@ -10,6 +10,7 @@
 #define DM_MIRRORX_RS_WINDOW_H
 
 #include <linux/types.h>
+#include <linux/time64.h>
 
 /*
  * Window bounds (bytes). The floor keeps a few 1 MiB packets in each
@@ -22,8 +23,10 @@
 #define MX_RS_PERIOD_NS		(100 * NSEC_PER_MSEC)
 /* Rate credit the pacing keeps after an idle spell (ns). */
 #define MX_RS_PACE_SLACK_NS	(100 * NSEC_PER_MSEC)
-/* Data device sectors not ours in a period that count as application I/O. */
-#define MX_RS_APP_SECTORS	64
+/* Sectors of application I/O in a period that make the resync yield. */
+#define MX_RS_APP_SECTORS	0
+/* Once application I/O was seen, the resync yields this long (ns). */
+#define MX_RS_YIELD_HOLD_NS	NSEC_PER_SEC
 
 /*
  * In-flight window in bytes: twice the bandwidth-delay product of
@@ -61,13 +64,11 @@ u32 mx_rs_run_len(const unsigned long *map, u64 nbits, u64 r, u32 max);
 u32 mx_rs_effective_rate(u32 rate, u32 min_rate, bool app_busy);
 
 /*
- * Was there application I/O on the data device since the last look?
- * @diff is the device's sector count (its I/O statistics) less the
- * resync's own reads, counted when they are submitted: reads in flight
- * only lower it, so it passes its highest value so far, @*high (updated),
- * by more than MX_RS_APP_SECTORS only through other I/O.
+ * Was there application I/O since the last look? @sectors is the mirror
+ * device's count of sectors read and written (its I/O statistics), @*prev
+ * its value at the last look (updated).
  */
-bool mx_rs_app_busy(s64 *high, s64 diff);
+bool mx_rs_app_busy(s64 *prev, s64 sectors);
 
 /*
  * Pacing at @rate_kib KiB/s (0: none): when (ns) the next read may be

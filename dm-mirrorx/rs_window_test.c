@@ -104,20 +104,18 @@ static void mx_rs_rates(struct kunit *test)
 
 static void mx_rs_yield_rule(struct kunit *test)
 {
-	s64 high = 0;
+	s64 prev = 0;
 
-	/* Our reads in flight lower the difference: not application I/O. */
-	KUNIT_EXPECT_FALSE(test, mx_rs_app_busy(&high, -2048));
-	KUNIT_EXPECT_EQ(test, high, 0LL);
-	/* They completed: back to where it was. */
-	KUNIT_EXPECT_FALSE(test, mx_rs_app_busy(&high, 0));
-	/* A little other I/O is noise, more is the application. */
-	KUNIT_EXPECT_FALSE(test, mx_rs_app_busy(&high, MX_RS_APP_SECTORS));
-	KUNIT_EXPECT_TRUE(test, mx_rs_app_busy(&high, 1000));
-	KUNIT_EXPECT_EQ(test, high, 1000LL);
+	/* No application I/O. */
+	KUNIT_EXPECT_FALSE(test, mx_rs_app_busy(&prev, 0));
+	/* One 4 KiB write of the application is enough. */
+	KUNIT_EXPECT_TRUE(test, mx_rs_app_busy(&prev, MX_RS_APP_SECTORS + 8));
+	KUNIT_EXPECT_TRUE(test, mx_rs_app_busy(&prev, 1000));
+	KUNIT_EXPECT_EQ(test, prev, 1000LL);
 	/* Quiet again. */
-	KUNIT_EXPECT_FALSE(test, mx_rs_app_busy(&high, 1000));
-	KUNIT_EXPECT_FALSE(test, mx_rs_app_busy(&high, 1000 - 4096));
+	KUNIT_EXPECT_FALSE(test, mx_rs_app_busy(&prev, 1000));
+	/* The next write counts again. */
+	KUNIT_EXPECT_TRUE(test, mx_rs_app_busy(&prev, 1008));
 }
 
 static void mx_rs_pacing(struct kunit *test)
