@@ -580,7 +580,7 @@ static void mx_rs_period(struct mx_peer *p, struct mx_rs_ctx *x, u64 now)
 				       MX_RS_WINDOW_MIN, MX_RS_WINDOW_MAX);
 	if (mx_rs_app_busy(&x->app_prev, mx_rs_app_sectors(src)))
 		x->busy_until = now + MX_RS_YIELD_HOLD_NS;
-	x->app_busy = now < x->busy_until;
+	x->app_busy = READ_ONCE(resync_min_rate) && now < x->busy_until;
 }
 
 static void mx_rs_ctx_init(struct mx_peer *p, struct mx_rs_ctx *x)
