@@ -999,6 +999,7 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	INIT_WORK(&p->resync_work, mx_resync_work);
 	xa_init(&p->inflight);
 	atomic_set(&p->resync_inflight, 0);
+	init_llist_head(&p->rs_reads);
 	init_waitqueue_head(&p->resync_wait);
 	init_waitqueue_head(&p->state_wait);
 	mx_addr_str(&p->conf.addr, p->addr_str, sizeof(p->addr_str));

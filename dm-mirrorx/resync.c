@@ -30,18 +30,49 @@
  * device cannot write-zeroes, receiver.c), so the initial sync of an
  * empty volume sends headers, not data. A checksum resync sends its
  * differing blocks as data.
+ *
+ * Pipeline: the resync work takes a run of consecutive out-of-sync
+ * regions (as many as one MX_WIRE_MAX_DATA packet holds, all copied or
+ * all compared), locks them, and reads it as chunks of up to
+ * MX_WIRE_MAX_DATA with asynchronous bios; it goes on to the next run at
+ * once. A read that completes joins p->rs_reads, and the work queues its
+ * chunk to the sender (scanned for zeros, or hashed) while other reads
+ * and sends are in flight. What is in flight (read, queued or sent and
+ * not acknowledged) is bounded by a window in bytes, twice the
+ * bandwidth-delay product of the link: the round trip is TCP's smoothed
+ * RTT of the connection (pings only keep an idle link alive), the rate
+ * the regions acknowledged per MX_RS_PERIOD_NS; within MX_RS_WINDOW_MIN
+ * and MX_RS_WINDOW_MAX, and at most MX_RESYNC_LOCKS regions
+ * (rs_window.c).
+ *
+ * Rate: resync_rate (KiB/s) paces the reads as they are issued. Yield:
+ * each period the work looks at the mirror device's I/O statistics; when
+ * the application read or wrote through it, the resync runs for MX_RS_YIELD_HOLD_NS at most at the
+ * resync_min_rate module parameter (KiB/s, default 0: never yield; not
+ * yet verified by a guest test) and reads one
+ * region at a time, as DRBD's c-min-rate does.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/bio.h>
 #include <linux/delay.h>
 #include <linux/device-mapper.h>
+#include <linux/ktime.h>
+#include <linux/llist.h>
+#include <linux/part_stat.h>
+#include <linux/tcp.h>
 #include "source.h"
 #include "range_io.h"
+#include "rs_window.h"
 #include "objcount.h"
 #include "fault.h"
 
 #define DM_MSG_PREFIX "mirrorx"
+
+static unsigned int resync_min_rate;
+module_param(resync_min_rate, uint, 0644);
+MODULE_PARM_DESC(resync_min_rate,
+		 "Resync rate (KiB/s) while the application uses the data device, 0: no yield");
 
 /*
  * Shorter runs of zero blocks go with the data around them: a packet, an
@@ -51,10 +82,35 @@
 #define MX_RS_ZERO_MIN_BLOCKS	8
 #define MX_RS_CHUNK_BLOCKS	(MX_WIRE_MAX_DATA / MX_CSUM_BLOCK)
 
-/* One region being copied. */
+/*
+ * The resync work's pipeline state (one run of the work, on its stack: it
+ * waits for every region it locked before it returns). Only the work
+ * touches it, but the atomics, which read and chunk completions change.
+ */
+struct mx_rs_ctx {
+	atomic64_t inflight_bytes;	/* chunks read or being read, unacked */
+	u64 window;			/* bytes allowed in flight */
+	u64 period_start;		/* ns */
+	u64 done_at_start;		/* p->resync_done then */
+	u64 rate_bps;			/* regions acknowledged, bytes/s */
+	u32 rtt_us;
+	bool app_busy;			/* other I/O lately: yield */
+	u64 busy_until;			/* ns: yield till then */
+	s64 app_prev;			/* see mx_rs_app_busy() */
+	u64 pace_next;			/* ns: the next read may start */
+	u64 read_error_region;
+	/* The run being read: its next chunk at @next, up to @end. */
+	struct mx_rs_region *cur;
+	sector_t next, end;
+};
+
+/* A run of @nr regions from @region being copied (or compared). */
 struct mx_rs_region {
 	struct mx_peer *peer;
+	struct mx_rs_ctx *x;
 	u64 region;
+	u32 nr;
+	bool csum;			/* compare by checksum first */
 	atomic_t pending;		/* chunks not yet acknowledged */
 	int error;
 };
@@ -68,6 +124,10 @@ struct mx_rs_region {
 struct mx_rs_chunk {
 	struct mx_preq rq;
 	struct mx_rs_region *reg;
+	struct llist_node rnode;	/* p->rs_reads, once read */
+	int read_error;
+	sector_t sector;
+	u32 len;
 	atomic_t refs;
 	__be64 *hashes;
 	u32 nr_pages;
@@ -89,22 +149,34 @@ static void mx_rs_region_done(struct mx_rs_region *reg)
 	struct mx_source *src = p->src;
 	unsigned long flags;
 
+	u32 nr = reg->nr, i;
+
 	if (!reg->error) {
 		spin_lock_irqsave(&src->lock, flags);
-		clear_bit(reg->region, p->csum);
-		if (test_and_clear_bit(reg->region, p->oos))
-			p->resync_done++;
-		/* Its bit, cleared after the next flush, must reach disk. */
-		spin_lock(&src->meta.lock);
-		mx_meta_note_copied_locked(&src->meta, reg->region);
-		spin_unlock(&src->meta.lock);
+		for (i = 0; i < nr; i++) {
+			clear_bit(reg->region + i, p->csum);
+			if (test_and_clear_bit(reg->region + i, p->oos))
+				p->resync_done++;
+			/* Its bit, cleared after the next flush, must reach disk. */
+			spin_lock(&src->meta.lock);
+			mx_meta_note_copied_locked(&src->meta,
+						   reg->region + i);
+			spin_unlock(&src->meta.lock);
+		}
 		spin_unlock_irqrestore(&src->lock, flags);
 	}
-	mx_source_unlock_region(src, reg->region);
+	for (i = 0; i < nr; i++)
+		mx_source_unlock_region(src, reg->region + i);
 	kfree(reg);
 	mx_obj_sub(MX_OBJ_RESYNC_REGION, 1);
-	atomic_dec(&p->resync_inflight);
+	atomic_sub(nr, &p->resync_inflight);
 	wake_up(&p->resync_wait);
+}
+
+static void mx_rs_region_put(struct mx_rs_region *reg)
+{
+	if (atomic_dec_and_test(&reg->pending))
+		mx_rs_region_done(reg);
 }
 
 static void mx_rs_chunk_free(struct mx_rs_chunk *c)
@@ -114,16 +186,22 @@ static void mx_rs_chunk_free(struct mx_rs_chunk *c)
 	kfree(c);
 }
 
-/* The chunk's last user is gone: it no longer holds its region. */
+/*
+ * The chunk's last user is gone: it no longer holds its run, nor room in
+ * the window.
+ */
 static void mx_rs_chunk_put(struct mx_rs_chunk *c)
 {
 	struct mx_rs_region *reg = c->reg;
+	struct mx_peer *p = reg->peer;
 
 	if (!atomic_dec_and_test(&c->refs))
 		return;
+	atomic64_sub(c->len, &reg->x->inflight_bytes);
 	mx_rs_chunk_free(c);
-	if (atomic_dec_and_test(&reg->pending))
-		mx_rs_region_done(reg);
+	/* Before the run may end: then the work, and @x, may be gone. */
+	wake_up(&p->resync_wait);
+	mx_rs_region_put(reg);
 }
 
 /*
@@ -309,88 +387,242 @@ static int mx_rs_prep_csum(struct mx_rs_chunk *c, struct mx_peer *p,
 	return 0;
 }
 
-/* Read @len bytes at @sector of the data device into a new chunk. */
-static struct mx_rs_chunk *mx_rs_read_chunk(struct mx_source *src,
-					    sector_t sector, u32 len, int *error)
+static void mx_rs_read_end(struct bio *bio)
 {
-	u32 nr = mx_pages_for(len);
-	struct mx_rs_chunk *c;
-	int r;
+	struct mx_rs_chunk *c = bio->bi_private;
+	struct mx_peer *p = c->reg->peer;
 
-	*error = -ENOMEM;
-	c = kzalloc(struct_size(c, bvecs, nr), GFP_NOIO);
-	if (!c)
-		return NULL;
-	if (mx_bvecs_alloc(c->bvecs, len, GFP_NOIO)) {
-		kfree(c);
-		return NULL;
-	}
-	c->nr_pages = nr;
-	r = mx_bvecs_read(src->data_dev->bdev, sector, c->bvecs, nr);
-	if (r) {
-		*error = r;
-		DMERR_LIMIT("%s: resync read error %d at sector %llu",
-			    dm_table_device_name(src->ti->table), r,
-			    (unsigned long long)sector);
-		mx_rs_chunk_free(c);
-		return NULL;
-	}
-	return c;
+	c->read_error = blk_status_to_errno(bio->bi_status);
+	bio_put(bio);
+	mx_obj_sub(MX_OBJ_BIO, 1);
+	llist_add(&c->rnode, &p->rs_reads);
+	wake_up(&p->resync_wait);
 }
 
 /*
- * Copy region @r (locked by the caller) to @p; with @csum, compare it by
- * checksum first and copy only the blocks that differ.
+ * Start reading the next chunk (up to MX_WIRE_MAX_DATA bytes) of the run
+ * x->cur; the completion hands it to mx_rs_send_reads(). The run's last
+ * chunk drops the work's reference to it.
  */
-static int mx_rs_copy_region(struct mx_peer *p, u64 r, bool csum)
+static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 {
 	struct mx_source *src = p->src;
-	u32 shift = ilog2(src->meta.sb.region_sectors);
-	sector_t start = r << shift;
-	sector_t end = min_t(sector_t, start + src->meta.sb.region_sectors,
-			     src->dev_sectors);
-	struct mx_rs_region *reg;
+	struct mx_rs_region *reg = x->cur;
+	u32 len = min_t(u64, MX_WIRE_MAX_DATA,
+			(x->end - x->next) << SECTOR_SHIFT);
+	u32 nr = mx_pages_for(len), i;
 	struct mx_rs_chunk *c;
-	sector_t s;
-	int err;
+	struct bio *bio;
 
-	reg = kzalloc(sizeof(*reg), GFP_NOIO);
-	if (!reg)
-		return -ENOMEM;
-	mx_obj_add(MX_OBJ_RESYNC_REGION, 1);
-	reg->peer = p;
-	reg->region = r;
-	atomic_set(&reg->pending, 1);
-	atomic_inc(&p->resync_inflight);
-
-	for (s = start; s < end; s += MX_WIRE_MAX_DATA >> SECTOR_SHIFT) {
-		u32 len = min_t(u64, MX_WIRE_MAX_DATA,
-				(end - s) << SECTOR_SHIFT);
-
-		c = mx_rs_read_chunk(src, s, len, &err);
-		if (!c) {
-			reg->error = err;
-			if (err != -ENOMEM)
-				WRITE_ONCE(p->resync_read_error, err);
-			break;
-		}
-		c->reg = reg;
-		atomic_set(&c->refs, 1);
-		if (!csum) {
-			mx_rs_fill_data(&c->rq, p, s, len, c->bvecs,
-					mx_rs_chunk_done);
-		} else if (mx_rs_prep_csum(c, p, s, len)) {
-			mx_rs_chunk_free(c);
-			reg->error = -ENOMEM;
-			break;
-		}
-		atomic_inc(&reg->pending);
-		if (csum || !READ_ONCE(p->zero_ok) ||
-		    !mx_rs_send_zero_aware(c))
-			mx_peer_queue(p, &c->rq);
+	c = kzalloc(struct_size(c, bvecs, nr), GFP_NOIO);
+	if (c && mx_bvecs_alloc(c->bvecs, len, GFP_NOIO)) {
+		kfree(c);
+		c = NULL;
 	}
-	if (atomic_dec_and_test(&reg->pending))
-		mx_rs_region_done(reg);
+	if (!c) {
+		/* The run stays out of sync: tried again. */
+		reg->error = -ENOMEM;
+		x->next = x->end;
+		goto out;
+	}
+	c->nr_pages = nr;
+	c->reg = reg;
+	c->sector = x->next;
+	c->len = len;
+	atomic_set(&c->refs, 1);
+	atomic_inc(&reg->pending);
+	atomic64_add(len, &x->inflight_bytes);
+
+	bio = bio_alloc(src->data_dev->bdev, nr, REQ_OP_READ, GFP_NOIO);
+	mx_obj_add(MX_OBJ_BIO, 1);
+	bio->bi_iter.bi_sector = c->sector;
+	for (i = 0; i < nr; i++)
+		__bio_add_page(bio, c->bvecs[i].bv_page, c->bvecs[i].bv_len,
+			       c->bvecs[i].bv_offset);
+	bio->bi_private = c;
+	bio->bi_end_io = mx_rs_read_end;
+	submit_bio(bio);
+	x->next += len >> SECTOR_SHIFT;
+out:
+	if (x->next >= x->end) {
+		x->cur = NULL;
+		mx_rs_region_put(reg);
+	}
+}
+
+/*
+ * Chunk @c was read: send it (a copy, zero-aware when the peer allows,
+ * or a checksum request), or drop it when the read failed or the resync
+ * stops (@run false); its run then stays out of sync.
+ */
+static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
+{
+	struct mx_rs_region *reg = c->reg;
+	struct mx_peer *p = reg->peer;
+	struct mx_source *src = p->src;
+
+	if (c->read_error) {
+		reg->error = c->read_error;
+		reg->x->read_error_region = reg->region;
+		WRITE_ONCE(p->resync_read_error, c->read_error);
+		DMERR_LIMIT("%s: resync read error %d at sector %llu",
+			    dm_table_device_name(src->ti->table),
+			    c->read_error, (unsigned long long)c->sector);
+		mx_rs_chunk_put(c);
+		return;
+	}
+	if (!run) {
+		reg->error = -EAGAIN;
+		mx_rs_chunk_put(c);
+		return;
+	}
+	if (!reg->csum) {
+		mx_rs_fill_data(&c->rq, p, c->sector, c->len, c->bvecs,
+				mx_rs_chunk_done);
+	} else if (mx_rs_prep_csum(c, p, c->sector, c->len)) {
+		reg->error = -ENOMEM;
+		mx_rs_chunk_put(c);
+		return;
+	}
+	if (reg->csum || !READ_ONCE(p->zero_ok) || !mx_rs_send_zero_aware(c))
+		mx_peer_queue(p, &c->rq);
+}
+
+static bool mx_rs_may_run(struct mx_peer *p)
+{
+	enum mx_repl_state rs = READ_ONCE(p->rstate);
+
+	return (rs == MX_RS_RESYNCING || rs == MX_RS_BEHIND) &&
+	       mx_peer_replicating(p) && !READ_ONCE(p->paused) &&
+	       !mx_rs_stopping(p->src);
+}
+
+/* Send (or drop, when the resync stops) every chunk read so far. */
+static void mx_rs_send_reads(struct mx_peer *p)
+{
+	struct llist_node *list = llist_del_all(&p->rs_reads);
+	struct mx_rs_chunk *c, *t;
+	bool run;
+
+	if (!list)
+		return;
+	run = mx_rs_may_run(p);
+	list = llist_reverse_order(list);
+	llist_for_each_entry_safe(c, t, list, rnode)
+		mx_rs_send_chunk(c, run);
+}
+
+/*
+ * Wait up to @timeout for a read to complete or room in the window (a
+ * chunk or a run done); the caller looks at its state again after.
+ */
+static void mx_rs_wait(struct mx_peer *p, struct mx_rs_ctx *x, long timeout)
+{
+	s64 bytes = atomic64_read(&x->inflight_bytes);
+	int regions = atomic_read(&p->resync_inflight);
+
+	wait_event_timeout(p->resync_wait,
+			   !llist_empty(&p->rs_reads) ||
+			   atomic64_read(&x->inflight_bytes) < bytes ||
+			   atomic_read(&p->resync_inflight) < regions,
+			   max(timeout, 1L));
+}
+
+/* TCP's smoothed round trip of @p's connection (us), 0 if unknown. */
+static u32 mx_rs_link_rtt_us(struct mx_peer *p)
+{
+	struct sock *sk;
+	u32 rtt = 0;
+
+	/* A connection being set up or torn down: ask again later. */
+	if (!mutex_trylock(&p->sock_mutex))
+		return 0;
+	sk = p->conn.sock ? p->conn.sock->sk : NULL;
+	if (sk && sk->sk_protocol == IPPROTO_TCP)
+		rtt = READ_ONCE(tcp_sk(sk)->srtt_us) >> 3;
+	mutex_unlock(&p->sock_mutex);
+	return rtt;
+}
+
+/*
+ * Sectors the application read or wrote through the mirror device (its
+ * I/O statistics, kept by device-mapper; resync reads go below it).
+ */
+static s64 mx_rs_app_sectors(struct mx_source *src)
+{
+	struct gendisk *disk = dm_disk(dm_table_get_md(src->ti->table));
+
+	return (s64)part_stat_read_accum(disk->part0, sectors);
+}
+
+/*
+ * Once per MX_RS_PERIOD_NS: the achieved rate, the round trip, the
+ * window, and whether the application used the data device.
+ */
+static void mx_rs_period(struct mx_peer *p, struct mx_rs_ctx *x, u64 now)
+{
+	struct mx_source *src = p->src;
+	u64 region_bytes = (u64)src->meta.sb.region_sectors << SECTOR_SHIFT;
+	u64 done = READ_ONCE(p->resync_done), bytes = 0;
+	u32 rtt;
+
+	if (now - x->period_start < MX_RS_PERIOD_NS)
+		return;
+	if (done > x->done_at_start)
+		bytes = (done - x->done_at_start) * region_bytes;
+	x->rate_bps = mx_rs_rate_update(x->rate_bps, bytes,
+					now - x->period_start);
+	x->period_start = now;
+	x->done_at_start = done;
+	rtt = mx_rs_link_rtt_us(p);
+	if (rtt)
+		x->rtt_us = rtt;
+	x->window = mx_rs_window_bytes(x->rate_bps, x->rtt_us,
+				       MX_RS_WINDOW_MIN, MX_RS_WINDOW_MAX);
+	if (mx_rs_app_busy(&x->app_prev, mx_rs_app_sectors(src)))
+		x->busy_until = now + MX_RS_YIELD_HOLD_NS;
+	x->app_busy = READ_ONCE(resync_min_rate) && now < x->busy_until;
+}
+
+static void mx_rs_ctx_init(struct mx_peer *p, struct mx_rs_ctx *x)
+{
+	memset(x, 0, sizeof(*x));
+	atomic64_set(&x->inflight_bytes, 0);
+	x->window = MX_RS_WINDOW_MIN;
+	x->period_start = ktime_get_ns();
+	x->pace_next = x->period_start;
+	x->done_at_start = READ_ONCE(p->resync_done);
+	x->app_prev = mx_rs_app_sectors(p->src);
+}
+
+/*
+ * May the next read start now (the next chunk of x->cur, or a new run,
+ * which then reads at once)? Returns 0, or how long (jiffies) to wait:
+ * for room in the window, or for the rate. With @charge, a chunk of
+ * x->cur is read: its bytes count against the rate.
+ */
+static long mx_rs_may_read(struct mx_peer *p, struct mx_rs_ctx *x, u64 now,
+			   bool charge)
+{
+	u32 rate = mx_rs_effective_rate(READ_ONCE(p->src->conf.opts.resync_rate),
+					 READ_ONCE(resync_min_rate),
+					 x->app_busy);
+	s64 inflight = atomic64_read(&x->inflight_bytes);
+
+	if (inflight && inflight + MX_WIRE_MAX_DATA > x->window)
+		return HZ / 10;
+	if (!rate) {
+		x->pace_next = now;
+		return 0;
+	}
+	if (x->pace_next > now)
+		return min_t(long, nsecs_to_jiffies(x->pace_next - now) + 1,
+			     HZ / 10);
+	if (charge)
+		x->pace_next = mx_rs_pace_next(now, x->pace_next,
+					       min_t(u64, MX_WIRE_MAX_DATA,
+						     (x->end - x->next) <<
+						     SECTOR_SHIFT), rate);
 	return 0;
 }
 
@@ -456,15 +688,6 @@ void mx_send_sync_state(struct mx_peer *p, u32 state)
 	sr->rq.payload = &sr->w;
 	sr->rq.done = mx_rs_state_done;
 	mx_peer_queue_prep(p, &sr->rq, mx_rs_state_prep);
-}
-
-static bool mx_rs_may_run(struct mx_peer *p)
-{
-	enum mx_repl_state rs = READ_ONCE(p->rstate);
-
-	return (rs == MX_RS_RESYNCING || rs == MX_RS_BEHIND) &&
-	       mx_peer_replicating(p) && !READ_ONCE(p->paused) &&
-	       !mx_rs_stopping(p->src);
 }
 
 /*
@@ -592,39 +815,135 @@ void mx_resync_reset_counts(struct mx_peer *p)
 	atomic64_set(&p->rs_zeroes, 0);
 }
 
+/*
+ * Lock the regions after @r (locked, going by @how) that extend its run:
+ * out of sync, their bits on disk, free, and going the same way; at most
+ * @max regions in all. Returns the run's length.
+ */
+static u32 mx_rs_extend_run(struct mx_peer *p, u64 r, enum mx_rs_how how,
+			    u32 max)
+{
+	struct mx_source *src = p->src;
+	u32 n, i;
+
+	spin_lock_irq(&src->lock);
+	n = mx_rs_run_len(p->oos, src->meta.nr_regions, r, max);
+	spin_unlock_irq(&src->lock);
+	for (i = 1; i < n; i++) {
+		if (!mx_rs_bit_on_disk(p, r + i) ||
+		    !mx_source_try_lock_region(src, r + i))
+			break;
+		if (mx_rs_region_how(p, r + i) != how) {
+			mx_source_unlock_region(src, r + i);
+			break;
+		}
+	}
+	return max(i, 1U);
+}
+
+/* Start reading the run of @n regions from @r (locked) for @p. */
+static int mx_rs_start_run(struct mx_peer *p, struct mx_rs_ctx *x, u64 r,
+			   u32 n, bool csum)
+{
+	struct mx_source *src = p->src;
+	u32 shift = ilog2(src->meta.sb.region_sectors);
+	struct mx_rs_region *reg;
+
+	reg = kzalloc(sizeof(*reg), GFP_NOIO);
+	if (!reg)
+		return -ENOMEM;
+	mx_obj_add(MX_OBJ_RESYNC_REGION, 1);
+	reg->peer = p;
+	reg->x = x;
+	reg->region = r;
+	reg->nr = n;
+	reg->csum = csum;
+	atomic_set(&reg->pending, 1);	/* the work's, till the last read */
+	atomic_add(n, &p->resync_inflight);
+	x->cur = reg;
+	x->next = r << shift;
+	x->end = min_t(sector_t, (r + n) << shift, src->dev_sectors);
+	return 0;
+}
+
+/*
+ * The resync stops: what is not read yet is not read, what was read is
+ * dropped (it stays out of sync), what was sent is waited for.
+ */
+static void mx_rs_drain(struct mx_peer *p, struct mx_rs_ctx *x)
+{
+	if (x->cur) {
+		x->cur->error = -EAGAIN;
+		mx_rs_region_put(x->cur);
+		x->cur = NULL;
+	}
+	while (atomic_read(&p->resync_inflight)) {
+		mx_rs_send_reads(p);
+		mx_rs_wait(p, x, HZ);
+	}
+	mx_rs_send_reads(p);
+}
+
 void mx_resync_work(struct work_struct *ws)
 {
 	struct mx_peer *p = container_of(ws, struct mx_peer, resync_work);
 	struct mx_source *src = p->src;
-	u64 nr = src->meta.nr_regions, r, cursor = 0, bytes = 0;
-	unsigned long start = jiffies;
+	u32 region_bytes = src->meta.sb.region_sectors << SECTOR_SHIFT;
+	u64 nr = src->meta.nr_regions, r, cursor = 0, now;
 	bool skipped = false, finished;
+	struct mx_rs_ctx x;
 	enum mx_rs_how how;
+	u32 n, room;
+	long wait;
 
 	WRITE_ONCE(p->resync_read_error, 0);
+	mx_rs_ctx_init(p, &x);
 	mx_rs_announce(p);
-	while (mx_rs_may_run(p)) {
-		wait_event_timeout(p->resync_wait,
-				   atomic_read(&p->resync_inflight) <
-				   MX_RESYNC_DEPTH, HZ);
-		if (atomic_read(&p->resync_inflight) >= MX_RESYNC_DEPTH)
+	for (;;) {
+		mx_rs_send_reads(p);
+		if (!mx_rs_may_run(p))
+			break;
+		if (READ_ONCE(p->resync_read_error)) {
+			mx_rs_pause_on_read_error(p, x.read_error_region);
+			break;
+		}
+		now = ktime_get_ns();
+		mx_rs_period(p, &x, now);
+		/* A run is locked only once it may be read. */
+		wait = mx_rs_may_read(p, &x, now, !!x.cur);
+		if (wait) {
+			mx_rs_wait(p, &x, wait);
 			continue;
+		}
+		if (x.cur) {
+			mx_rs_read_next(p, &x);
+			continue;
+		}
+		room = MX_RESYNC_LOCKS - min_t(u32, MX_RESYNC_LOCKS,
+					       atomic_read(&p->resync_inflight));
+		if (!room) {
+			mx_rs_wait(p, &x, HZ / 10);
+			continue;
+		}
 		spin_lock_irq(&src->lock);
 		r = find_next_bit(p->oos, nr, cursor);
 		spin_unlock_irq(&src->lock);
 		if (r >= nr) {
+			/*
+			 * Start over (or finish) once what is in flight is
+			 * done: a region of ours still in flight is still
+			 * out of sync.
+			 */
+			if (atomic_read(&p->resync_inflight)) {
+				mx_rs_wait(p, &x, HZ / 10);
+				continue;
+			}
 			if (cursor || skipped) {
 				/* Start over for regions skipped or re-dirtied. */
 				if (skipped)
 					msleep(20);
 				cursor = 0;
 				skipped = false;
-				continue;
-			}
-			if (atomic_read(&p->resync_inflight)) {
-				wait_event_timeout(p->resync_wait,
-						   !atomic_read(&p->resync_inflight),
-						   HZ);
 				continue;
 			}
 			if (READ_ONCE(p->rstate) != MX_RS_BEHIND)
@@ -660,19 +979,20 @@ void mx_resync_work(struct work_struct *ws)
 			mx_source_unlock_region(src, r);
 			continue;
 		}
-		if (mx_rs_copy_region(p, r, how == MX_RS_CSUM)) {
-			mx_source_unlock_region(src, r);
+		/* Yielding to the application: one region at a time. */
+		n = mx_rs_extend_run(p, r, how,
+				     mx_rs_run_max(region_bytes,
+						   x.app_busy ? region_bytes :
+						   MX_WIRE_MAX_DATA, room));
+		if (mx_rs_start_run(p, &x, r, n, how == MX_RS_CSUM)) {
+			while (n--)
+				mx_source_unlock_region(src, r + n);
 			break;
 		}
-		if (READ_ONCE(p->resync_read_error)) {
-			mx_rs_pause_on_read_error(p, r);
-			break;
-		}
-		bytes += (u64)src->meta.sb.region_sectors << SECTOR_SHIFT;
-		mx_rs_throttle(src, start, bytes);
+		cursor = r + n;
 	}
 
-	wait_event(p->resync_wait, !atomic_read(&p->resync_inflight));
+	mx_rs_drain(p, &x);
 	mx_source_kick_commit(src);
 	spin_lock_irq(&src->lock);
 	finished = mx_peer_replicating(p) && bitmap_empty(p->oos, nr) &&

@@ -141,7 +141,7 @@ static bool mx_region_busy(struct mx_source *src, u64 r)
  * Resync takes a region exclusively: no application write in it may be in
  * flight, and new ones wait (they are "blocked") until it is released.
  */
-static bool mx_source_try_lock_region(struct mx_source *src, u64 r)
+bool mx_source_try_lock_region(struct mx_source *src, u64 r)
 {
 	unsigned long flags;
 	bool ok = false;

@@ -9,6 +9,7 @@
 #include <linux/device-mapper.h>
 #include <linux/bio.h>
 #include <linux/kthread.h>
+#include <linux/llist.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <linux/wait.h>
@@ -46,8 +47,11 @@
 #define MX_SEQ_RUN		3
 /* A sweep waits this long for its FLUSH acks: past MX_REQ_TIMEOUT. */
 #define MX_SWEEP_FLUSH_TIMEOUT	(MX_REQ_TIMEOUT + 5 * HZ)
-/* Resync regions in flight per peer. */
-#define MX_RESYNC_DEPTH		16
+/*
+ * Most regions a peer's resync holds locked (in flight) at once: its
+ * window in bytes (resync.c, rs_window.h) becomes whole regions up to this.
+ */
+#define MX_RESYNC_LOCKS		256
 /*
  * How long a resync or verify waits for the writes in flight in a region
  * it wants (new ones queue behind it meanwhile) before it skips the region
@@ -233,8 +237,14 @@ struct mx_peer {
 	struct work_struct resync_work;
 	struct xarray inflight;		/* seq -> struct mx_preq */
 	atomic64_t next_seq;
-	atomic_t resync_inflight;
+	atomic_t resync_inflight;	/* regions (resync), ranges (verify) */
 	int resync_read_error;		/* a local read failed: pause */
+	/*
+	 * Resync reads completed, for the resync work to send (resync.c):
+	 * added by the bio completion, taken only by the resync work, which
+	 * waits for every read it issued before it ends.
+	 */
+	struct llist_head rs_reads;
 	wait_queue_head_t resync_wait;
 	bool resync_running;
 	/*
@@ -290,7 +300,7 @@ struct mx_source {
 	struct list_head held;		/* on_disconnect suspend: written
 					 * locally, waiting for a peer
 					 */
-	u64 resync_locked[MX_MAX_PEERS * MX_RESYNC_DEPTH];
+	u64 resync_locked[MX_MAX_PEERS * MX_RESYNC_LOCKS];
 	u32 nr_resync_locked;
 	/*
 	 * Regions a resync or verify waits to lock (one per peer at most):
@@ -423,6 +433,8 @@ void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
 void mx_source_kick_commit(struct mx_source *src);
 bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
 				u64 r, bool (*may_run)(struct mx_peer *p));
+/* Lock region @r for a copy if nothing holds it now; never waits. */
+bool mx_source_try_lock_region(struct mx_source *src, u64 r);
 void mx_source_hold_admission(struct mx_source *src);
 void mx_source_release_admission(struct mx_source *src);
 void mx_source_release_held(struct mx_source *src);

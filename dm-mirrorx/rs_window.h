@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dm-mirrorx resync pipeline arithmetic (rs_window.c): the in-flight
+ * window from the link's round trip and the achieved rate, the pacing of
+ * the rate limit, the run of regions one read covers, and the rule by
+ * which the resync yields to application I/O. Pure functions, tested in
+ * rs_window_test.c; resync.c keeps the state.
+ */
+#ifndef DM_MIRRORX_RS_WINDOW_H
+#define DM_MIRRORX_RS_WINDOW_H
+
+#include <linux/types.h>
+#include <linux/time64.h>
+
+/*
+ * Window bounds (bytes). The floor keeps a few 1 MiB packets in each
+ * stage (read, send, target write, ack) on any link; the cap bounds what
+ * a suspend or a pause waits for and the regions held against writes.
+ */
+#define MX_RS_WINDOW_MIN	(4U << 20)
+#define MX_RS_WINDOW_MAX	(16U << 20)
+/* Resync I/O rates are re-measured at this period (ns). */
+#define MX_RS_PERIOD_NS		(100 * NSEC_PER_MSEC)
+/* Rate credit the pacing keeps after an idle spell (ns). */
+#define MX_RS_PACE_SLACK_NS	(100 * NSEC_PER_MSEC)
+/* Sectors of application I/O in a period that make the resync yield. */
+#define MX_RS_APP_SECTORS	0
+/* Once application I/O was seen, the resync yields this long (ns). */
+#define MX_RS_YIELD_HOLD_NS	NSEC_PER_SEC
+
+/*
+ * In-flight window in bytes: twice the bandwidth-delay product of
+ * @rate_bps (bytes/s achieved) and @rtt_us, within @floor..@cap.
+ * Twice, so that a window-limited resync (whose rate is the window over
+ * the round trip) sees a larger product and grows until the link, not
+ * the window, limits it.
+ */
+u64 mx_rs_window_bytes(u64 rate_bps, u32 rtt_us, u64 floor, u64 cap);
+
+/*
+ * New rate estimate (bytes/s) from @old and @bytes done in @ns: the mean
+ * of both, or the sample alone when there was none (@old 0).
+ */
+u64 mx_rs_rate_update(u64 old, u64 bytes, u64 ns);
+
+/*
+ * Regions one read may cover: runs up to @max_bytes (one packet) of
+ * @region_bytes regions, no more than @room regions (the window), at
+ * least one.
+ */
+u32 mx_rs_run_max(u32 region_bytes, u32 max_bytes, u32 room);
+
+/*
+ * Length of the run of set bits in @map (@nbits) from bit @r on, at most
+ * @max (0 when @r is clear or out of range).
+ */
+u32 mx_rs_run_len(const unsigned long *map, u64 nbits, u64 r, u32 max);
+
+/*
+ * The resync rate (KiB/s, 0 unlimited) for the next period: @rate, the
+ * table's resync_rate, or at most @min_rate when @app_busy and @min_rate
+ * is set (application I/O keeps priority).
+ */
+u32 mx_rs_effective_rate(u32 rate, u32 min_rate, bool app_busy);
+
+/*
+ * Was there application I/O since the last look? @sectors is the mirror
+ * device's count of sectors read and written (its I/O statistics), @*prev
+ * its value at the last look (updated).
+ */
+bool mx_rs_app_busy(s64 *prev, s64 sectors);
+
+/*
+ * Pacing at @rate_kib KiB/s (0: none): when (ns) the next read may be
+ * issued after one of @bytes at @now, the last one's allowance @next.
+ */
+u64 mx_rs_pace_next(u64 now, u64 next, u64 bytes, u32 rate_kib);
+
+#endif /* DM_MIRRORX_RS_WINDOW_H */
