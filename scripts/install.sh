@@ -10,7 +10,8 @@
 #   $DESTDIR$PREFIX/share/bash-completion/completions/mirrorctl
 #   $DESTDIR$PREFIX/share/man/man7/mirrorx-ocf.7
 #   $DESTDIR$PREFIX/lib/mirrorx/lifekeeper/{restore,remove,quickCheck,
-#       recover,delete,canextend,create,extend,mirrorx-lk-common,README}
+#       recover,delete,canextend,create,extend,fence-peer,mirrorx-lk-common,
+#       README}
 #   $DESTDIR$PREFIX/lib/mirrorx/{mirrorx-cluster.sh,mirrorx-fence-peer}
 #   $DESTDIR$OCFDIR/resource.d/mirrorx/mirrorx (the OCF resource agent;
 #       OCFDIR, the OCF root, default /usr/lib/ocf)
