@@ -450,6 +450,20 @@ static void test_status(void)
 	CHECK(mx_status_peer_index(&st, 2) == 1);
 	CHECK(mx_status_peer_index(&st, 3) == -1);
 
+	/* The stats message: matched by id, later keys and peers skipped. */
+	CHECK(!mx_stats_parse("peer 2 resync_regions 5 compared_bytes 327680 sent_bytes 0 zero_bytes 0\n"
+			      "peer 1 resync_regions 30 sent_bytes 1966080 new_key 3 zero_bytes 65536\n"
+			      "peer 6 resync_regions 1\n", &st));
+	CHECK(st.peers[0].has_stats && st.peers[0].rs_regions == 30);
+	CHECK(st.peers[0].rs_sent == 1966080 && st.peers[0].rs_zeroes == 65536);
+	CHECK(st.peers[0].rs_compared == 0);
+	CHECK(st.peers[1].has_stats && st.peers[1].rs_compared == 327680);
+	CHECK(!mx_stats_parse("", &st));
+	CHECK(mx_stats_parse("peer 1 resync_regions\n", &st));
+	CHECK(mx_stats_parse("peer 1 resync_regions -3\n", &st));
+	CHECK(mx_stats_parse("node 1 resync_regions 3\n", &st));
+	CHECK(mx_stats_parse("peer 9 resync_regions 3\n", &st));
+
 	/* Rates: 40 regions of 64 KiB in 2 s. */
 	st.size_bytes = 4096ULL * 65536;
 	st0 = st;
@@ -515,7 +529,7 @@ static void test_status(void)
 		mx_json_emit(f, arr);
 		fclose(f);
 	}
-	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0,\"fencing\":null}],\"config\":null}]\n");
+	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"resync_regions\":null,\"resync_compared_bytes\":null,\"resync_sent_bytes\":null,\"resync_zero_bytes\":null,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0,\"fencing\":null}],\"config\":null}]\n");
 	/* Bytes >= 0x80: valid UTF-8 kept, stray bytes as their code point. */
 	{
 		struct json_object *o = mx_json_string("caf\xc3\xa9 \xe9\xff\xed\xa0\x80\x01");
@@ -617,6 +631,45 @@ static void test_meta(void)
 	CHECK(!mx_meta_read(fd, path, &mi) && mi.kind == MX_META_BLANK);
 	close(fd);
 	unlink(path);
+}
+
+/* Issue 15: a format leaves room to grow; the grow check of resize/up. */
+static void test_meta_room(void)
+{
+	char path[] = "/tmp/mxroomXXXXXX";
+	static const uint8_t zero[MX_META_BLOCK];
+	uint8_t block[MX_META_BLOCK];
+	struct mx_meta_info mi;
+	int fd;
+
+	/* 25 blocks: (25 - 1) / 8 = 3 blocks per slot, 1 in use. */
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	memset(block, 0xa5, sizeof(block));
+	for (int i = 0; i < 25; i++)
+		CHECK(write(fd, block, sizeof(block)) == sizeof(block));
+	CHECK(!mx_meta_format(fd, path, 524288, 128, 0, 0));
+	CHECK(!mx_meta_read(fd, path, &mi) && mi.kind == MX_META_VALID);
+	CHECK(mi.bitmap_blocks == 3);
+	CHECK(mi.data_room == 3ULL * 32768 * 128);
+	/* Slot n's block in use (1 + 3n) zeroed, the room left as it was. */
+	for (int i = 1; i < 25; i++) {
+		CHECK(pread(fd, block, sizeof(block), i * 4096ULL) ==
+		      sizeof(block));
+		if ((i - 1) % 3 == 0)
+			CHECK(!memcmp(block, zero, sizeof(block)));
+		else
+			CHECK(block[0] == 0xa5);
+	}
+	close(fd);
+	unlink(path);
+
+	CHECK(!mx_meta_grow_ok(&mi, 524288));
+	CHECK(!mx_meta_grow_ok(&mi, 3ULL * 32768 * 128));
+	CHECK(mx_meta_grow_ok(&mi, 3ULL * 32768 * 128 + 1));
+	CHECK(strstr(mx_errmsg, "metadata device of at least"));
+	CHECK(mx_meta_grow_ok(&mi, 524288 - 8));
+	CHECK(strstr(mx_errmsg, "shrinking is not supported"));
 }
 
 /* Issue 14, defect 5: wait-sync progress lines. */
@@ -831,6 +884,7 @@ int main(void)
 	test_conf_user();
 	test_conf_hot_set();
 	test_conf_crosscheck();
+	test_meta_room();
 	test_progress();
 	test_conf_files();
 	test_status();
