@@ -129,7 +129,7 @@ void mx_conn_fail(struct mx_conn *c, int error, const char *why)
 	if (c->ops->claim_fail) {
 		if (!c->ops->claim_fail(c))
 			return;
-	} else if (xchg(&c->dead, true)) {
+	} else if (xchg(&c->dead, 1)) {
 		return;
 	}
 	c->error = error;

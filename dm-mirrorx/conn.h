@@ -83,7 +83,8 @@ struct mx_conn_ops {
  *	loop only, read elsewhere with READ_ONCE()
  * @dead: the connection failed: no new sends. Set once per connection,
  *	by whoever failed it first (see @ops->claim_fail: the source sets and
- *	resets it under its src->lock), read with READ_ONCE()
+ *	resets it under its src->lock), read with READ_ONCE(). An int, not a
+ *	bool: mx_conn_fail() claims it with xchg(), not portable on a bool
  * @error: the first failure's errno, set with @dead by mx_conn_fail()
  * @why: the first failure's reason, set with @error
  */
@@ -95,7 +96,7 @@ struct mx_conn {
 	struct socket *sock;
 	struct mutex send_mutex;
 	unsigned long last_rx;
-	bool dead;
+	int dead;
 	int error;
 	const char *why;
 };

@@ -74,8 +74,9 @@ void mx_fence_state_changed_locked(struct mx_peer *p,
 
 	if (is)
 		p->fence_lost_suspended = false;
-	if (was && !is && mx_fence_on_loss(ors)) {
-		mx_fence_lost_locked(p, false);
+	if (was && !is && mx_fence_on_loss(ors, p->rs_unconfirmed)) {
+		/* Unconfirmed: a write missed it (mx_fence_lost_locked()). */
+		mx_fence_lost_locked(p, p->rs_unconfirmed);
 	} else if (!was && is && p->fence != MX_FS_NONE) {
 		mx_fence_set_locked(p, MX_FS_NONE);
 		DMINFO("%s: peer %u reconnected: fencing ended, held writes complete",
@@ -92,7 +93,8 @@ void mx_fence_write_missed_locked(struct mx_peer *p, int error)
 	 * live peer that could not apply a write resyncs it instead.)
 	 */
 	if ((error == -ENOTCONN || READ_ONCE(p->conn.dead)) &&
-	    p->cstate == MX_CS_CONNECTED && mx_fence_on_loss(p->rstate))
+	    p->cstate == MX_CS_CONNECTED &&
+	    mx_fence_on_loss(p->rstate, p->rs_unconfirmed))
 		mx_fence_lost_locked(p, true);
 }
 
@@ -108,6 +110,26 @@ void mx_fence_resume_locked(struct mx_peer *p)
 bool mx_fence_holds_locked(struct mx_peer *p)
 {
 	return mx_fence_holds(p->fence);
+}
+
+bool mx_fence_unconfirmed_locked(struct mx_peer *p)
+{
+	lockdep_assert_held(&p->src->lock);
+	return p->src->conf.opts.fencing && !p->conf.async &&
+	       p->rs_unconfirmed;
+}
+
+bool mx_fence_confirmed(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	unsigned long flags;
+	bool was;
+
+	spin_lock_irqsave(&src->lock, flags);
+	was = p->rs_unconfirmed;
+	p->rs_unconfirmed = false;
+	spin_unlock_irqrestore(&src->lock, flags);
+	return was;
 }
 
 static void mx_fence_work(struct work_struct *ws)

@@ -662,8 +662,10 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	 * and a target told InSync then hears it is Inconsistent first.
 	 */
 	missed = bitmap_weight(p->oos, m->nr_regions);
-	if (missed && !n)
+	if (missed && !n) {
 		p->resync_announce = true;
+		p->rs_unconfirmed = true;
+	}
 	n = missed;
 	p->refuse_reason = MX_REFUSE_NONE;
 	p->resync_total = n;
@@ -880,6 +882,7 @@ static void mx_conn_teardown(struct mx_peer *p)
 	struct mx_source *src = p->src;
 	struct mx_preq *rq, *tmp;
 	unsigned long idx;
+	bool unconfirmed;
 	LIST_HEAD(failed);
 
 	spin_lock_irq(&src->lock);
@@ -927,7 +930,12 @@ static void mx_conn_teardown(struct mx_peer *p)
 						      MX_CS_STANDALONE,
 				 mx_repl_refused(p->rstate) ? p->rstate :
 							      MX_RS_IDLE);
+	/* The state change fenced it if it had to: nothing to wait for. */
+	unconfirmed = p->rs_unconfirmed;
+	p->rs_unconfirmed = false;
 	spin_unlock_irq(&src->lock);
+	if (unconfirmed)
+		mx_source_release_held(src);
 }
 
 static int mx_conn_thread(void *arg)

@@ -241,8 +241,11 @@ bool mx_fence_transition_valid(enum mx_fence_state old,
 	return mx_next_valid(mx_fence_next, MX_FS_NR, old, new);
 }
 
-bool mx_fence_on_loss(enum mx_repl_state rs)
+bool mx_fence_on_loss(enum mx_repl_state rs, bool unconfirmed)
 {
+	/* A refusal or an idle peer got no writes: nothing it could claim. */
+	if (unconfirmed && (rs == MX_RS_RESYNCING || rs == MX_RS_PAUSED))
+		return true;
 	return rs == MX_RS_IN_SYNC || rs == MX_RS_VERIFYING;
 }
 

@@ -111,9 +111,11 @@ bool mx_fence_transition_valid(enum mx_fence_state old,
 /*
  * Is a sync peer that leaves replication state @rs (its connection lost or
  * dropped) to be fenced: did it hold all our acknowledged writes (InSync,
- * or Verifying, which is in sync too)?
+ * or Verifying, which is in sync too), or may it still say Consistent on
+ * its disk while it lacks a write (@unconfirmed: it left InSync on a live
+ * connection and has not acknowledged the RESYNC sync state yet)?
  */
-bool mx_fence_on_loss(enum mx_repl_state rs);
+bool mx_fence_on_loss(enum mx_repl_state rs, bool unconfirmed);
 /* Does a peer in fencing state @fs hold the writes it missed? */
 bool mx_fence_holds(enum mx_fence_state fs);
 

@@ -448,13 +448,23 @@ static void mx_ps_fence(struct kunit *test)
 				    t[i].ok, "%s -> %s",
 				    mx_fence_state_name(t[i].from),
 				    mx_fence_state_name(t[i].to));
-	KUNIT_EXPECT_TRUE(test, mx_fence_on_loss(MX_RS_IN_SYNC));
-	KUNIT_EXPECT_TRUE(test, mx_fence_on_loss(MX_RS_VERIFYING));
-	/* A peer lost mid-resync is Inconsistent on its own disk already. */
-	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_RESYNCING));
-	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_PAUSED));
-	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_IDLE));
-	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_BEHIND));
+	KUNIT_EXPECT_TRUE(test, mx_fence_on_loss(MX_RS_IN_SYNC, false));
+	KUNIT_EXPECT_TRUE(test, mx_fence_on_loss(MX_RS_VERIFYING, false));
+	KUNIT_EXPECT_TRUE(test, mx_fence_on_loss(MX_RS_IN_SYNC, true));
+	/* A peer lost mid-resync is Inconsistent on its own disk already... */
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_RESYNCING, false));
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_PAUSED, false));
+	/*
+	 * ...once it acknowledged the RESYNC announce: before that it may
+	 * still say Consistent while it lacks the write that sent it there.
+	 */
+	KUNIT_EXPECT_TRUE(test, mx_fence_on_loss(MX_RS_RESYNCING, true));
+	KUNIT_EXPECT_TRUE(test, mx_fence_on_loss(MX_RS_PAUSED, true));
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_IDLE, false));
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_IDLE, true));
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_BEHIND, false));
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_BEHIND, true));
+	KUNIT_EXPECT_FALSE(test, mx_fence_on_loss(MX_RS_TARGET_NEWER, true));
 	KUNIT_EXPECT_TRUE(test, mx_fence_holds(MX_FS_PENDING));
 	KUNIT_EXPECT_TRUE(test, mx_fence_holds(MX_FS_FAILED));
 	KUNIT_EXPECT_FALSE(test, mx_fence_holds(MX_FS_NONE));

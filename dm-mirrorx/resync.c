@@ -639,10 +639,17 @@ struct mx_rs_state_rq {
  */
 static void mx_rs_state_done(struct mx_preq *rq, int error)
 {
+	struct mx_rs_state_rq *sr = container_of(rq, struct mx_rs_state_rq,
+						 rq);
+	struct mx_peer *p = rq->peer;
+
 	if (error && error != -ENOTCONN)
-		mx_peer_fail(rq->peer, error,
-			     "target did not confirm a sync state");
-	kfree(container_of(rq, struct mx_rs_state_rq, rq));
+		mx_peer_fail(p, error, "target did not confirm a sync state");
+	/* The target says Inconsistent on its disk now (fence.c). */
+	if (!error && sr->state == MX_SS_RESYNC &&
+	    mx_fence_confirmed(p))
+		mx_source_release_held(p->src);
+	kfree(sr);
 }
 
 /*
@@ -1045,6 +1052,7 @@ void mx_resync_start_locked(struct mx_peer *p)
 		p->resync_done = 0;
 		mx_resync_reset_counts(p);
 		p->resync_announce = true;
+		p->rs_unconfirmed = true;
 	}
 }
 

@@ -326,7 +326,7 @@ static unsigned long mx_held_by(struct mx_source *src, unsigned long mask)
 	for_each_set_bit(i, &mask, src->nr_peers) {
 		struct mx_peer *p = &src->peers[i];
 
-		if (mx_fence_holds_locked(p)) {
+		if (mx_fence_holds_locked(p) || mx_fence_unconfirmed_locked(p)) {
 			held |= BIT(i);
 			continue;
 		}

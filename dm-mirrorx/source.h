@@ -166,6 +166,15 @@ struct mx_peer {
 	unsigned long *csum;
 	u64 resync_total, resync_done;
 	bool resync_announce;		/* tell the target: Inconsistent */
+	/*
+	 * Left InSync on a live connection and the target has not acked the
+	 * RESYNC sync state yet: it may still say Consistent on its disk
+	 * while it lacks a write. Under src->lock: set with @resync_announce,
+	 * cleared by that ack (resync.c) and by the teardown once its state
+	 * change saw it. Fencing treats a loss meanwhile like one in sync,
+	 * and holds the writes it missed until the ack (fence.c).
+	 */
+	bool rs_unconfirmed;
 	u64 resynced_bytes;		/* since load, for status and tests */
 	/*
 	 * The current or last resync: bytes compared by checksum, bytes of
@@ -421,6 +430,16 @@ void mx_fence_write_missed_locked(struct mx_peer *p, int error);
 void mx_fence_resume_locked(struct mx_peer *p);
 /* Are writes @p missed held for it (Pending, Failed)? Under src->lock. */
 bool mx_fence_holds_locked(struct mx_peer *p);
+/*
+ * Under fencing resource, does @p owe the writes it missed a hold until it
+ * confirmed it is Inconsistent (@rs_unconfirmed)? Under src->lock.
+ */
+bool mx_fence_unconfirmed_locked(struct mx_peer *p);
+/*
+ * The target acknowledged the RESYNC sync state: clear @rs_unconfirmed.
+ * Returns true when writes may have been held for it (release them).
+ */
+bool mx_fence_confirmed(struct mx_peer *p);
 /* The peer_outdated message: release what is held for @p. */
 int mx_fence_peer_outdated(struct mx_peer *p);
 

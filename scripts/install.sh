@@ -10,7 +10,8 @@
 #   $DESTDIR$PREFIX/share/bash-completion/completions/mirrorctl
 #   $DESTDIR$PREFIX/share/man/man7/mirrorx-ocf.7
 #   $DESTDIR$PREFIX/lib/mirrorx/lifekeeper/{restore,remove,quickCheck,resize,
-#       recover,delete,canextend,create,extend,mirrorx-lk-common,README}
+#       recover,delete,canextend,create,extend,fence-peer,mirrorx-lk-common,
+#       README}
 #   $DESTDIR$PREFIX/lib/mirrorx/{mirrorx-cluster.sh,mirrorx-fence-peer}
 #   $DESTDIR$OCFDIR/resource.d/mirrorx/mirrorx (the OCF resource agent;
 #       OCFDIR, the OCF root, default /usr/lib/ocf)
@@ -45,7 +46,7 @@ inst 0644 Documentation/mirrorctl.8 "$PREFIX/share/man/man8/mirrorctl.8"
 inst 0644 tools/bash-completion/mirrorctl \
 	"$PREFIX/share/bash-completion/completions/mirrorctl"
 inst 0644 Documentation/mirrorx-ocf.7 "$PREFIX/share/man/man7/mirrorx-ocf.7"
-for f in restore remove quickCheck recover delete canextend create extend resize; do
+for f in restore remove quickCheck recover delete canextend create extend resize fence-peer; do
 	inst 0755 "tools/lifekeeper/$f" "$PREFIX/lib/mirrorx/lifekeeper/$f"
 done
 inst 0644 tools/mirrorx-cluster.sh "$PREFIX/lib/mirrorx/mirrorx-cluster.sh"

@@ -62,7 +62,7 @@ mxctl A check mx --role source
 mxctl B check mx --role target
 mxctl_err A 2 "has no peer 5" pause mx 5
 mxctl_err B 1 "is a target on this node" pause mx 0
-mxctl_err B 4 "node 0 is connected" promote mx
+mxctl_err B 4 "node 0 is connected" promote mx --source-wait 0
 
 step "set: resync rate by message, async_limit and peer mode by reload"
 mxctl A set mx --resync-rate 4000

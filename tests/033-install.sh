@@ -74,6 +74,7 @@ for a in restore remove quickCheck recover delete canextend create extend resize
 	out=$(MIRRORCTL=$m "$MX_WORKDIR/lkroot/$a" 2>&1) && fail "$a without -t/-i succeeded"
 	grep -q "usage: $a -t TAG -i ID" <<<"$out" || fail "$a: unexpected output: $out"
 done
+[ -x "$lk/fence-peer" ] || fail "$lk/fence-peer not executable"
 # The OCF agent: under the OCF root, finding its shared functions and
 # handler in PREFIX/lib/mirrorx, with valid meta-data.
 ra=$dest/usr/lib/ocf/resource.d/mirrorx/mirrorx

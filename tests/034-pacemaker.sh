@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# 034-pacemaker: ocf:mirrorx:mirrorx in a live two-node cluster (Debian's corosync and pacemaker in the guests): a promotable clone with an ext4 Filesystem on top, started and promoted, a planned switchover and back, each checked by the checksum of a file written through the filesystem
-# timeout: 1500
+# 034-pacemaker: ocf:mirrorx:mirrorx in a live two-node cluster (Debian's corosync and pacemaker in the guests): a promotable clone (fencing resource) with an ext4 Filesystem on top, started and promoted, a planned switchover and back; the replication link cut with corosync up (writes held until mirrorx-fence-peer placed its constraint, the peer Outdated and not promotable); the link restored (resync, constraint gone, promotable again); the source's guest killed hard (failover, every fsync'd file intact); each checked by checksums of files written through the filesystem
+# timeout: 2400
 # long: minutes of TCG time (make check-long); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -63,9 +63,10 @@ EOF"
 	wait_for 300 vm_run -t 30 A "crm_mon -1 | grep -Eq 'Online: \[ A B \]'"
 }
 
-# promoted_on G: the clone is promoted on G and the filesystem mounted there.
+# promoted_on G: the clone is promoted on G and the filesystem mounted there
+# (asked on G: the other guest may be dead).
 promoted_on() {
-	vm_run -t 30 A "crm_resource --locate -r mx-clone" | grep -Eq "is running on: $1 (Promoted|Master)" &&
+	vm_run -t 30 "$1" "crm_resource --locate -r mx-clone" | grep -Eq "is running on: $1 (Promoted|Master)" &&
 		vm_run -t 30 "$1" "grep -q ' /srv/data ext4 ' /proc/mounts"
 }
 
@@ -91,8 +92,8 @@ pcmk_wait() {
 	fail "not promoted with the filesystem mounted on $* within ${t}s"
 }
 
-step "the mirror (A source, B target), in sync, ext4 on it"
-mxctl_create_pair A B
+step "the mirror (A source, B target, fencing resource), in sync, ext4 on it"
+mxctl_create_pair A B --fencing resource --fence-timeout 300
 mxctl A wait-sync mx --timeout 300
 vm_run A "mkfs.ext4 -q /dev/mapper/mx"
 
@@ -165,4 +166,97 @@ vm_run A "crm_resource --clear -r mx-clone"
 assert_eq "$sum1" "$(vm_run "$P" "sha256sum </srv/data/f1")" "f1 on $P after switching back"
 assert_eq "$sum2" "$(vm_run "$P" "sha256sum </srv/data/f2")" "f2 on $P after switching back"
 vm_run A "crm_mon -1; crm_attribute -N A -n master-mx -l reboot -G 2>&1; crm_attribute -N B -n master-mx -l reboot -G 2>&1" || true
+
+# The source's status field 18: its peer's fencing state.
+fence_state() { mx_field "$1" 18; }
+_is_fence() { [ "$(fence_state "$1")" = "$2" ]; }
+_is_data() { [ "$(mx_field "$1" 5)" = "$2" ]; }
+# has_constraint G: mirrorx-fence-peer's constraint is in the CIB.
+has_constraint() {
+	vm_run -t 30 "$1" "cibadmin -Q --xpath \"//rsc_location[@id='mirrorx-fence-mx']\"" >/dev/null 2>&1
+}
+_no_constraint() { ! has_constraint "$1"; }
+# port_cut G on|off: drop (or stop dropping) the mirror's TCP port in G,
+# both ways; corosync (knet, UDP) on the same link is untouched.
+port_cut() {
+	local op=-I r
+	[ "$2" = on ] || op=-D
+	for r in "INPUT -p tcp --dport $MX_PORT" "INPUT -p tcp --sport $MX_PORT" \
+		"OUTPUT -p tcp --dport $MX_PORT" "OUTPUT -p tcp --sport $MX_PORT"; do
+		vm_run -t 30 "$1" "iptables $op $r -j DROP"
+	done
+}
+score() { vm_run -t 30 "$1" "crm_attribute -N $2 -n master-mx -l reboot -G -q 2>/dev/null" || true; }
+
+step "the replication link cut on $P (its TCP port only; corosync stays up): writes held until fenced"
+assert_eq "-" "$(fence_state "$P")" "$P's fencing state while in sync"
+fh=$(vm_run_bg -t 900 "$P" "MIRRORCTL=$MXCTL $MXCTL fence-handler mx --once --timeout 800 --exec '$MX_REPO/tools/ocf/mirrorx-fence-peer fence mx \$MIRRORX_PEER'")
+vm_run "$P" "dmesg -C"
+port_cut "$P" on
+t0=$EPOCHSECONDS
+vm_run -t 600 "$P" "dd if=/dev/urandom of=/srv/data/f3 bs=1M count=4 status=none conv=fsync"
+echo "the write through the filesystem completed $((EPOCHSECONDS - t0))s after the cut"
+sum3=$(vm_run "$P" "sha256sum </srv/data/f3")
+vm_wait "$P" "$fh" || fail "$P's fence-handler failed"
+vm_run "$P" "dmesg" | grep -q "peer 1 lost while in sync: fencing\|peer 0 lost while in sync: fencing" ||
+	fail "no fencing line in $P's log: the writes were not held"
+vm_run "$P" "dmesg" | grep -q "outdated (peer_outdated): fencing done" || fail "no release line in $P's log"
+assert_eq PeerOutdated "$(fence_state "$P")" "$P's fencing state after the handler"
+has_constraint "$P" || fail "no mirrorx-fence-mx constraint after the fence handler"
+vm_run "$P" "$MX_REPO/tools/ocf/mirrorx-fence-peer status mx"
+vm_run "$P" "dd if=/dev/urandom of=/srv/data/f4 bs=1M count=2 status=none conv=fsync"
+sum4=$(vm_run "$P" "sha256sum </srv/data/f4")
+
+step "$S drops the silent link; the agent's monitor marks its data Outdated; $S is not promotable"
+wait_for 120 _is_data "$S" Outdated
+echo "promotion scores: $P $(score "$P" "$P"), $S $(score "$P" "$S")"
+mxctl_err "$S" 4 "data of mx here is Outdated" promote mx
+vm_run A "crm_resource --move -r mx-clone --node $S --promoted"
+sleep 30
+vm_run A "crm_mon -1" || true
+promoted_on "$P" || fail "the clone left $P after a move to the fenced $S"
+assert_eq target "$(mxctl "$S" role mx)" "$S's role after a move to it while fenced"
+vm_run A "crm_resource --clear -r mx-clone"
+
+step "the link restored: resync, the constraint removed, $S promotable again"
+port_cut "$P" off
+mxctl "$P" wait-sync mx --timeout 300
+assert_eq Consistent "$(mx_field "$S" 5)" "$S's data state after the resync"
+wait_for 120 _no_constraint "$P"
+assert_eq "-" "$(fence_state "$P")" "$P's fencing state after the reconnect"
+vm_run A "crm_resource --move -r mx-clone --node $S --promoted"
+pcmk_wait 300 "$S"
+vm_run A "crm_resource --clear -r mx-clone"
+for f in "1 $sum1" "2 $sum2" "3 $sum3" "4 $sum4"; do
+	assert_eq "${f#* }" "$(vm_run "$S" "sha256sum </srv/data/f${f%% *}")" "f${f%% *} on $S after the resync and the move"
+done
+mxctl "$S" wait-sync mx --timeout 120
+
+step "$S (the source) killed hard during fsync'd writes: failover to $P, no acknowledged write lost"
+# Each line "kN SHA" is printed once dd's fsync and the directory's fsync
+# returned: the application was told kN is written.
+job=$(vm_run_bg -t 600 "$S" "for i in \$(seq 1 500); do dd if=/dev/urandom of=/srv/data/k\$i bs=64k count=4 status=none conv=fsync && sync /srv/data || exit 1; echo \"k\$i \$(sha256sum </srv/data/k\$i | cut -d' ' -f1)\"; done")
+out=$MX_WORKDIR/$S/spool/out/${job#* }.out
+wait_for 120 test -s "$out"
+sleep 8
+t0=$EPOCHSECONDS
+vm_kill "$S"
+cp "$out" "$MX_WORKDIR/$P/spool/acked.txt"
+acked=$(wc -l <"$MX_WORKDIR/$P/spool/acked.txt")
+echo "files acknowledged before the kill: $acked"
+[ "$acked" -ge 1 ] || fail "no file acknowledged before the kill"
+pcmk_wait 300 "$P"
+echo "promoted on $P with the filesystem mounted $((EPOCHSECONDS - t0))s after the kill"
+mon=$(vm_run "$P" "crm_mon -1 -f") || true
+echo "$mon"
+# The first promote succeeded: mirrorctl promote waited for the dead
+# source's link to drop instead of refusing while it looked connected.
+! grep -q "Failed Resource Actions" <<<"$mon" || fail "a failed action during the failover"
+assert_eq source "$(mxctl "$P" role mx)" "$P's role after the failover"
+res=$(vm_run -t 300 "$P" "ok=0; while read -r n s; do if [ \"\$(sha256sum </srv/data/\$n | cut -d' ' -f1)\" = \"\$s\" ]; then ok=\$((ok + 1)); else echo \"BAD \$n\"; fi; done </mx/spool/acked.txt; echo \"ok \$ok\"")
+echo "$res"
+assert_eq "ok $acked" "$res" "acknowledged files intact on $P after the failover"
+for f in "1 $sum1" "2 $sum2" "3 $sum3" "4 $sum4"; do
+	assert_eq "${f#* }" "$(vm_run "$P" "sha256sum </srv/data/f${f%% *}")" "f${f%% *} on $P after the failover"
+done
 pass

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 055-meta-errors: the metadata device failing under either role: a source write that needs an intent-log commit fails with EIO instead of being written without its bit, a target that cannot record its state drops the connection; no oops, no hang, nothing acknowledged is lost, and both nodes end identical once repaired
+# 055-meta-errors: the metadata device failing under either role: a source write that needs an intent-log commit fails with EIO instead of being written without its bit, a target that cannot record its state drops the connection; an outdate whose commit failed is written by its retry; no oops, no hang, nothing acknowledged is lost, and both nodes end identical once repaired
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -65,6 +65,31 @@ xmeta_set B linear
 vm_run A "dmsetup message mx 0 connect 1" || true
 mx_wait_insync A 180
 check_pattern B $MX_DATA 055-tgt 1M 160M
+mx_assert_same A B
+
+step "target: outdate fails on the metadata error; the retry puts Outdated on disk"
+# The superblock's flags (le32 at byte 4): MX_SB_OUTDATED is bit 2.
+sb_outdated() {
+	local f
+	f=$(vm_run "$1" "dd if=/dev/vdb bs=4096 count=1 iflag=direct status=none | od -An -tu4 -j4 -N4")
+	echo $(((f >> 2) & 1))
+}
+link_cut A B
+wait_for 60 _mx_is_conn B Listening
+xmeta_set B error
+if vm_run B "dmsetup message mx 0 outdate" 2>/dev/null; then
+	fail "outdate succeeded although B's metadata cannot be written"
+fi
+xmeta_set B linear
+assert_eq 0 "$(sb_outdated B)" "Outdated flag on B's disk after the failed outdate"
+# Before the fix, the retry found Outdated in memory and returned 0
+# without writing it.
+vm_run B "dmsetup message mx 0 outdate"
+assert_eq 1 "$(sb_outdated B)" "Outdated flag on B's disk after the retry"
+assert_eq Outdated "$(mx_field B 5)" "B's data state"
+link_restore A B
+mx_wait_insync A 180
+assert_eq 0 "$(sb_outdated B)" "Outdated flag on B's disk after the resync"
 mx_assert_same A B
 mx_assert_no_leaks A B
 pass

@@ -152,7 +152,7 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --size SIZE              the new size (default: the data device's);\n"
 	  "                           a smaller one is refused\n" },
 	{ "promote", mx_cmd_promote,
-	  "NAME [--force] [--check-peers SECS]",
+	  "NAME [--force] [--check-peers SECS] [--source-wait SECS]",
 	  "make this node the source (over the same data and metadata)",
 	  "  --force                  go ahead on Fresh, Outdated or Inconsistent\n"
 	  "                           data (logged; the table says\n"
@@ -160,7 +160,10 @@ static const struct mx_verb mx_verbs[] = {
 	  "                           connected\n"
 	  "  --check-peers SECS       wait up to SECS for the peers' verdict and\n"
 	  "                           undo the promotion if one holds newer or\n"
-	  "                           diverged data (default 0: no wait)\n" },
+	  "                           diverged data (default 0: no wait)\n"
+	  "  --source-wait SECS       wait up to SECS for a connected source to\n"
+	  "                           be declared dead (silent 10 s) before\n"
+	  "                           refusing (default 15, 0: refuse at once)\n" },
 	{ "outdate", mx_cmd_outdate, "NAME [--timeout SECS]",
 	  "target: mark the data Outdated (not promotable until a resync)",
 	  "  --timeout SECS           retry while the lost source still looks\n"

@@ -19,7 +19,7 @@ enum {
 	O_ROLE = 256, O_NODE, O_DATA, O_META, O_REGION, O_PEER, O_LISTEN,
 	O_RATE, O_ALIMIT, O_CONG, O_DISC, O_AUTH, O_NOAUTH, O_CSUM, O_NOCSUM,
 	O_CLEAN, O_KEEP, O_FORCE, O_NOSTART, O_RMPEER, O_WIPE, O_CHECK, O_ALL,
-	O_DRYRUN, O_HOTSET, O_NOHOTSET, O_FENCING, O_FTIMEOUT,
+	O_DRYRUN, O_HOTSET, O_NOHOTSET, O_FENCING, O_FTIMEOUT, O_SRCWAIT,
 };
 
 #define MX_SETTING_OPTS							\
@@ -589,6 +589,41 @@ static int mx_peer_verdict(const char *name, int secs, struct mx_status *st,
 }
 
 /*
+ * A target drops a source silent for 10 s (MX_RECV_TIMEOUT, receiver.c):
+ * promote waits this long by default for a connected source to be
+ * declared dead (a hard-killed node), with slack for a loaded host.
+ */
+#define MX_PROMOTE_SOURCE_WAIT	15
+
+/*
+ * @st says a source is connected: wait up to @secs for the kernel to drop
+ * it for silence (the source died). A live source keeps pinging and stays
+ * connected: then the caller refuses. Returns 0 once no source is
+ * connected, 1 when one still is, -1 on a status error.
+ */
+static int mx_wait_source_gone(const char *name, int secs,
+			       struct mx_status *st)
+{
+	double deadline = mx_now() + secs;
+	bool said = false;
+
+	for (;;) {
+		if (!st->nr_peers || strcmp(st->peers[0].conn, "Connected"))
+			return 0;
+		if (mx_now() >= deadline)
+			return 1;
+		if (!said) {
+			mx_note("%s: node %d is connected here as the source: waiting up to %d s for it to be declared dead (a live source stays connected and the promotion is refused)",
+				name, st->peers[0].id, secs);
+			said = true;
+		}
+		usleep(250000);
+		if (mx_get_status(name, st))
+			return -1;
+	}
+}
+
+/*
  * Outdated and Inconsistent data may not become the source: refuse
  * (MX_EXIT_REFUSED), or with @force note it in the audit log and have the
  * table say force_promote (the kernel logs it too).
@@ -624,6 +659,7 @@ int mx_cmd_promote(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "check-peers", required_argument, NULL, O_CHECK },
+		{ "source-wait", required_argument, NULL, O_SRCWAIT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -631,7 +667,7 @@ int mx_cmd_promote(int argc, char **argv)
 	struct mx_status st;
 	struct mx_mirror m;
 	bool force = false;
-	uint64_t check = 0;
+	uint64_t check = 0, srcwait = MX_PROMOTE_SOURCE_WAIT;
 	int opt, r, fd, bad;
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
@@ -646,6 +682,11 @@ int mx_cmd_promote(int argc, char **argv)
 		case O_CHECK:
 			if (mx_parse_num("--check-peers seconds", optarg, 0,
 					 3600, &check))
+				return mx_usage("%s", mx_errmsg);
+			break;
+		case O_SRCWAIT:
+			if (mx_parse_num("--source-wait seconds", optarg, 0,
+					 3600, &srcwait))
 				return mx_usage("%s", mx_errmsg);
 			break;
 		}
@@ -682,11 +723,17 @@ int mx_cmd_promote(int argc, char **argv)
 			return mx_err(MX_EXIT_REFUSED,
 				      "the data of %s here is Fresh (it never received mirrored data): promoting it would discard the other side's data; --force if you mean it",
 				      m.name);
-		if (st.nr_peers && !strcmp(st.peers[0].conn, "Connected") &&
-		    !force)
+		r = force ? 0 : mx_wait_source_gone(m.name, srcwait, &st);
+		if (r < 0)
+			return mx_err(MX_EXIT_FAIL, NULL);
+		if (r)
 			return mx_err(MX_EXIT_REFUSED,
-				      "node %d is connected to %s here as its source: demote it there first (or --force)",
-				      st.peers[0].id, m.name);
+				      "node %d is connected to %s here as its source (still after %d s): demote it there first (or --force)",
+				      st.peers[0].id, m.name, (int)srcwait);
+		/* Dropped meanwhile: the data state may have changed too. */
+		r = mx_promote_refusal(&m, st.data_state, force);
+		if (r)
+			return r;
 	} else {
 		fd = mx_open_direct(m.conf.meta, O_RDONLY);
 		if (fd < 0)

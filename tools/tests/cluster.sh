@@ -442,5 +442,25 @@ lk 0 resize -t mxt -i mx && expect "$tmp/mirrorctl.log" "^resize mx$" "resize: m
 lk 1 resize -t mxt -i mx -s 1G && expect "$tmp/mirrorctl.log" "^resize mx --size 1G$" "resize -s: --size"
 lk 1 resize -t mxt -i mx -s && expect "$tmp/err" "option -s needs a value" "resize -s without a value"
 
+# fence-peer: mirrorctl outdate on the peer's system through lcdremexec
+# (the stand-in logs its arguments and exits $LCD_RC).
+FP=$LK/fence-peer
+run 2 "$FP" -i mx
+run 2 "$FP" -i 'bad name' -S nodeB
+run 1 "$FP" -i mx -S nodeB && expect "$tmp/err" "lcdremexec not found" "fence-peer without LifeKeeper's lcdremexec"
+cat >"$LKROOT/bin/lcdremexec" <<EOF
+#!/bin/sh
+echo "lcdremexec \$*" >>"$tmp/lcd.log"
+echo "remote says hi"
+exit \${LCD_RC:-0}
+EOF
+chmod +x "$LKROOT/bin/lcdremexec"
+: >"$tmp/lcd.log"
+run 0 "$FP" -i mx -S nodeB && expect "$tmp/lcd.log" "^lcdremexec -e -d nodeB -t 60 -- mirrorctl outdate mx$" "fence-peer outdates the peer over LifeKeeper's paths"
+LCD_RC=4 run 1 "$FP" -i mx -S nodeB && expect "$tmp/err" "outdate mx on nodeB failed: remote says hi" "fence-peer when the outdate fails"
+MIRRORX_PEER=2 run 0 "$FP" -i mx -S 1=nodeB,2=nodeC && expect "$tmp/lcd.log" "-d nodeC -t 60 -- mirrorctl outdate mx$" "fence-peer picks the peer's system"
+MIRRORX_PEER=3 run 1 "$FP" -i mx -S 1=nodeB,2=nodeC && expect "$tmp/err" "no LifeKeeper system for peer '3'" "fence-peer with an unmapped peer"
+rm -f "$LKROOT/bin/lcdremexec"
+
 echo "cluster.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]
