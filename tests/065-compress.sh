@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 065-compress: "compress lz4" on both nodes: 2:1 compressible fio writes (verify) cross the link compressed (wire bytes well below data bytes on both ends), resync data too; a target without the option: the connection works uncompressed, the refusal and its reason in status and the log; both nodes identical each time
+# 065-compress: "compress lz4" (with data_csum) on both nodes: 2:1 compressible fio writes (verify) cross the link compressed (wire bytes well below data bytes on both ends), resync data too; a target without the option: the connection works uncompressed, the refusal and its reason in status and the log; both nodes identical each time
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -8,6 +8,7 @@ requires_module
 # comp_field NAME: the compress field of the (only) peer, "alg:state:raw:wire"
 # (status field 18 without fencing).
 comp_field() { mx_field "$1" 18; }
+# (data_csum adds no status field.)
 # comp_num FIELD N: the N-th ':' part of a compress field.
 comp_num() { cut -d: -f"$2" <<<"$1"; }
 
@@ -20,9 +21,10 @@ step "A: 16 MiB of 2:1 compressible data before the mirror exists (the initial s
 # zero-aware resync sends as write-zeroes, not data.
 vm_run -t 300 A "$FIO --name=pre --filename=$MX_DATA --rw=write --bs=4k --iodepth=16 --size=16M --offset=64M"
 
-step "both tables with compress lz4: the full initial sync, compressed"
-mx_create_target B A compress lz4
-mx_create_source A B 128 compress lz4
+step "both tables with compress lz4 and data_csum: the full initial sync, compressed"
+# data_csum too: its crc32c covers the data before compression.
+mx_create_target B A compress lz4 data_csum
+mx_create_source A B 128 compress lz4 data_csum
 mx_wait_insync A 300
 f=$(comp_field A)
 echo "A: compress $f"
@@ -63,7 +65,7 @@ mx_assert_same A B
 step "B's table without compress: A connects again, uncompressed, and says why"
 vm_run -t 60 B "dmsetup remove mx"
 mx_wait_conn A Connecting 60
-mx_create_target B A
+mx_create_target B A data_csum
 mx_wait_insync A 120
 f=$(comp_field A)
 echo "A: compress $f"
