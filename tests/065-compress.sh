@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 065-compress: "compress lz4" (with data_csum) on both nodes: 2:1 compressible fio writes (verify) cross the link compressed (wire bytes well below data bytes on both ends), resync data too; a target without the option: the connection works uncompressed, the refusal and its reason in status and the log; both nodes identical each time
+# 065-compress: "compress lz4" (with data_csum) on both nodes: 2:1 compressible fio writes (verify) cross the link compressed (wire bytes well below data bytes on both ends), resync data too; a hand-written source's valid compressed write is applied, garbage, a wrong size or a payload that did not shrink drop the connection with nothing written; a target without the option: the connection works uncompressed, the refusal and its reason in status and the log; both nodes identical each time
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -15,6 +15,33 @@ comp_num() { cut -d: -f"$2" <<<"$1"; }
 FIO="fio --ioengine=libaio --direct=1 --buffer_compress_percentage=50 --refill_buffers --verify=crc32c --do_verify=1 --verify_fatal=1 --output=/dev/null"
 
 mx_boot A B
+
+step "B with compress lz4; A plays a hand-written source (tests/tools/mxpeer.py, protocol 5)"
+PEER="python3 $MX_REPO/tests/tools/mxpeer.py"
+mx_create_target B A compress lz4 data_csum
+ADDR="$(vm_addr B A) $MX_PORT $(mx_sectors B)"
+out=$(vm_run A "$PEER $ADDR zwrite")
+assert_eq acked "${out% *}" "a valid lz4-compressed write"
+assert_eq "${out#acked }" "$(dev_sha256 B $MX_DATA 4096 4096)" "the decompressed write at sector 8 on B"
+before=$(mx_data_sha B)
+for c in zgarbage zsize zlong; do
+	step "bad compressed data: $c"
+	vm_run B "dmesg -C"
+	out=$(vm_run A "$PEER $ADDR $c")
+	assert_eq dropped "$out" "B's answer to '$c'"
+	vm_run B "dmesg" | grep -q "bad packet" ||
+		fail "no 'bad packet' line for '$c': $(vm_run B dmesg | tail -n 5)"
+done
+assert_eq "$before" "$(mx_data_sha B)" "B's data after the bad compressed packets"
+step "B without compress: a compressed write it did not offer drops the connection"
+vm_run B "dmsetup remove mx && dd if=/dev/zero of=$MX_META bs=1M count=8 status=none && dmesg -C"
+mx_create_target B A data_csum
+out=$(vm_run A "$PEER $ADDR zwrite")
+assert_eq "no-offer dropped" "$out" "B's answer to a compressed write it did not offer"
+vm_run B "dmesg" | grep -q "compressed data, but we did not offer compression" ||
+	fail "no log line for the unoffered compressed write"
+# A blank target again: the initial sync below makes B identical.
+vm_run B "dmsetup remove mx && dd if=/dev/zero of=$MX_META bs=1M count=8 status=none"
 
 step "A: 16 MiB of 2:1 compressible data before the mirror exists (the initial sync sends it)"
 # 4 KiB blocks: fio's larger buffers are half whole zero blocks, which the

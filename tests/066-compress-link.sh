@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 066-compress-link: on a 16 Mbit/s link (netem rate), sequential 1 MiB sync writes of 2:1 compressible data with "compress lz4" on both nodes reach at least 1.5x the throughput of the same writes uncompressed (the issue's bench row: prints both and the ratio with the host load); both nodes identical
-# long
+# long: a rate-limited link and two fio runs; the compression row of issue 15
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
