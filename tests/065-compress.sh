@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# 065-compress: "compress lz4" (with data_csum) on both nodes: 2:1 compressible fio writes (verify) cross the link compressed (wire bytes well below data bytes on both ends), resync data too; a hand-written source's valid compressed write is applied, garbage, a wrong size or a payload that did not shrink drop the connection with nothing written; a target without the option: the connection works uncompressed, the refusal and its reason in status and the log; both nodes identical each time
+# 065-compress: "compress lz4" (with data_csum) on both nodes: 2:1 compressible fio writes (verify) cross the link compressed (wire bytes well below data bytes on both ends), resync data too; a hand-written source's valid compressed write is applied, garbage, a wrong size or a payload that did not shrink drop the connection with nothing written; a target without the option: the connection works uncompressed, the refusal and its reason in status and the log; mirrorctl status shows the ratio; both nodes identical each time
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
+. "$(dirname "$0")/mirrorctl.sh"
 requires_module
+requires_mirrorctl
 
 # comp_field NAME: the compress field of the (only) peer, "alg:state:raw:wire"
 # (status field 18 without fencing).
@@ -86,6 +88,14 @@ echo "replication: $raw data bytes sent as $wire bytes (ratio $(awk -v r="$raw" 
 assert_match "compress lz4 on data_bytes $(comp_num "$fa" 3) wire_bytes $(comp_num "$fa" 4)\$" "$stats" "the stats message's compress counters"
 # The target counts what it received: the same bytes.
 assert_eq "$(comp_num "$fa" 3):$(comp_num "$fa" 4)" "$(comp_num "$fb" 3):$(comp_num "$fb" 4)" "B's counters (data:wire) against A's"
+step "mirrorctl status (human and --json) shows the compression and its ratio"
+out=$(mxctl A status mx)
+echo "$out"
+grep -Eq "compress: lz4 on, .* on the wire \(ratio (1\.[4-9]|2\.)" <<<"$out" ||
+	fail "no compress line with the ratio in mirrorctl status"
+json=$(mxctl A status mx --json)
+assert_eq "on 1" "$(jq -r '.[0].peers[0].compress | "\(.state) \(.ratio > 1.4)" | sub("true"; "1")' <<<"$json")" "status --json compress state and ratio"
+assert_eq "$(comp_num "$fb" 3)" "$(mxctl B status mx --json | jq -r '.[0].peers[0].compress.data_bytes')" "B's data bytes in its status --json"
 step "checksums: A vs B"
 mx_assert_same A B
 
