@@ -704,12 +704,12 @@ void mx_meta_or_words(struct mx_meta *m, u32 node, u64 word,
 
 u64 mx_meta_count(struct mx_meta *m, u32 node)
 {
-	u64 n;
+	u64 n = 0;
 
-	if (!m->bits[node])
-		return 0;
+	/* Under the lock: a reformat (a target adopting a region size) frees it. */
 	spin_lock_irq(&m->lock);
-	n = bitmap_weight(m->bits[node], m->nr_regions);
+	if (m->bits[node])
+		n = bitmap_weight(m->bits[node], m->nr_regions);
 	spin_unlock_irq(&m->lock);
 	return n;
 }

@@ -1651,11 +1651,12 @@ static int mx_emit_stats(struct mx_source *src, char *result,
 		       (unsigned long long)atomic64_read(&p->rs_compared),
 		       (unsigned long long)atomic64_read(&p->rs_sent),
 		       (unsigned long long)atomic64_read(&p->rs_zeroes));
-		/* Appended with the option only, as in status. */
+		/*
+		 * With the option only, as in status; numbers only (a key and
+		 * its value each): the state is status's.
+		 */
 		if (src->conf.opts.compress)
-			DMEMIT(" compress %s %s data_bytes %llu wire_bytes %llu",
-			       mx_comp_alg_name(src->conf.opts.compress),
-			       mx_comp_state_name(READ_ONCE(p->comp_state)),
+			DMEMIT(" compress_data_bytes %llu compress_wire_bytes %llu",
 			       (unsigned long long)atomic64_read(&p->comp_raw),
 			       (unsigned long long)atomic64_read(&p->comp_wire));
 		DMEMIT("\n");

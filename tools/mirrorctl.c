@@ -423,6 +423,17 @@ int mx_get_status(const char *name, struct mx_status *st)
 	return mx_status_from_line(name, &l, st);
 }
 
+void mx_get_stats(const char *name, struct mx_status *st)
+{
+	char reply[4096];
+
+	if (st->role != MX_ROLE_SOURCE ||
+	    mx_dm_message_reply(name, "stats", reply, sizeof(reply)))
+		return;
+	/* A result this mirrorctl cannot read leaves the counters unknown. */
+	mx_stats_parse(reply, st);
+}
+
 int mx_blockdev(const char *path, const char *what, uint64_t *bytes,
 		uint64_t *rdev)
 {

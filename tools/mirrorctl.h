@@ -94,6 +94,11 @@ int mx_status_from_line(const char *name, const struct mx_dm_line *l,
 
 /* Status of an active mirror (size from its table). */
 int mx_get_status(const char *name, struct mx_status *st);
+/*
+ * Add a source's resync counters (the stats message) to @st; best effort:
+ * a module without the message leaves them unknown.
+ */
+void mx_get_stats(const char *name, struct mx_status *st);
 
 /* Block device checks: exists, is a block device; its size in bytes. */
 int mx_blockdev(const char *path, const char *what, uint64_t *bytes,

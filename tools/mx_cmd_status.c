@@ -233,6 +233,10 @@ int mx_cmd_status(int argc, char **argv)
 		}
 	}
 
+	for (i = 0; i < ns.n; i++)
+		if (!errs[i] && ms[i].info.exists)
+			mx_get_stats(ns.v[i], &st[i]);
+
 	for (i = 0; i < ns.n; i++) {
 		if (json) {
 			if (mx_json_add_mirror(arr, ns.v[i], &ms[i], &st[i],
@@ -408,6 +412,9 @@ int mx_cmd_metrics(int argc, char **argv)
 			if (mm[i].st && !mx_get_status(mm[i].name, &st[i]))
 				mx_status_rates(&st[i], &st0[i], mx_now() - t0);
 	}
+	for (i = 0; i < n; i++)
+		if (mm[i].st)
+			mx_get_stats(mm[i].name, &st[i]);
 	mx_metrics_write(stdout, mm, n);
 	free(mm);
 	free(st);

@@ -439,9 +439,11 @@ int mx_dm_remove(const char *name)
 	return ok ? 0 : -1;
 }
 
-int mx_dm_message(const char *name, const char *msg)
+int mx_dm_message_reply(const char *name, const char *msg, char *reply,
+			size_t len)
 {
 	struct dm_task *dmt = mx_task(DM_DEVICE_TARGET_MSG, name);
+	const char *resp;
 	int r = -1;
 
 	if (!dmt)
@@ -457,10 +459,19 @@ int mx_dm_message(const char *name, const char *msg)
 		mx_dm_fail(what, name);
 		goto out;
 	}
+	if (reply && len) {
+		resp = dm_task_get_message_response(dmt);
+		snprintf(reply, len, "%s", resp ? resp : "");
+	}
 	r = 0;
 out:
 	dm_task_destroy(dmt);
 	return r;
+}
+
+int mx_dm_message(const char *name, const char *msg)
+{
+	return mx_dm_message_reply(name, msg, NULL, 0);
 }
 
 int mx_dm_list(int (*fn)(const char *name, void *arg), void *arg)

@@ -49,6 +49,9 @@ int mx_dm_suspend(const char *name);
 int mx_dm_resume(const char *name);
 int mx_dm_remove(const char *name);
 int mx_dm_message(const char *name, const char *msg);
+/* A message whose result (at most @len - 1 bytes) the target returns. */
+int mx_dm_message_reply(const char *name, const char *msg, char *reply,
+			size_t len);
 
 /*
  * Block until device @name's event counter differs from @event_nr (the

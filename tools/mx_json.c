@@ -141,6 +141,14 @@ static struct json_object *mx_peer_obj(const struct mx_json_mirror *m,
 	mx_put(o, "resync_total", p ? mx_u64(p->todo) : NULL);
 	mx_put(o, "resync_percent", p ? mx_num(mx_peer_resync_percent(p), 2) :
 	       NULL);
+	mx_put(o, "resync_regions", p && p->has_stats ? mx_u64(p->rs_regions) :
+	       NULL);
+	mx_put(o, "resync_compared_bytes", p && p->has_stats ?
+	       mx_u64(p->rs_compared) : NULL);
+	mx_put(o, "resync_sent_bytes", p && p->has_stats ? mx_u64(p->rs_sent) :
+	       NULL);
+	mx_put(o, "resync_zero_bytes", p && p->has_stats ?
+	       mx_u64(p->rs_zeroes) : NULL);
 	mx_put(o, "speed_bytes_per_sec", p ? mx_num(p->speed, 0) : NULL);
 	mx_put(o, "eta_seconds", p ? mx_num(p->eta, 0) : NULL);
 	mx_put(o, "queue_bytes", p ? mx_u64(p->queue) : NULL);

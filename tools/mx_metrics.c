@@ -137,6 +137,26 @@ static void mx_f_lag(FILE *f, const char *lbl, const struct mx_status *st,
 		  (double)p->lag_ms / 1000);
 }
 
+static void mx_f_rs_sent(FILE *f, const char *lbl,
+			 const struct mx_status *st,
+			 const struct mx_peer_status *p)
+{
+	(void)st;
+	if (p->has_stats)
+		mx_sample(f, "mirrorx_peer_resync_sent_bytes", lbl, NULL,
+			  (double)p->rs_sent);
+}
+
+static void mx_f_rs_compared(FILE *f, const char *lbl,
+			     const struct mx_status *st,
+			     const struct mx_peer_status *p)
+{
+	(void)st;
+	if (p->has_stats)
+		mx_sample(f, "mirrorx_peer_resync_compared_bytes", lbl, NULL,
+			  (double)p->rs_compared);
+}
+
 static const struct mx_family mx_families[] = {
 	{ "mirrorx_mirror_up", "1 when the mirror's device runs, 0 when only configured",
 	  MX_FAM_MIRROR, mx_f_up },
@@ -158,6 +178,10 @@ static const struct mx_family mx_families[] = {
 	  MX_FAM_PEER, mx_f_progress },
 	{ "mirrorx_peer_resync_speed_bytes_per_second", "resync speed (from two samples)",
 	  MX_FAM_PEER, mx_f_speed },
+	{ "mirrorx_peer_resync_sent_bytes", "data the current or last resync sent (not counting write-zeroes)",
+	  MX_FAM_PEER, mx_f_rs_sent },
+	{ "mirrorx_peer_resync_compared_bytes", "data the current or last resync compared by checksum",
+	  MX_FAM_PEER, mx_f_rs_compared },
 	{ "mirrorx_peer_async_queue_bytes", "writes queued for an async peer",
 	  MX_FAM_PEER, mx_f_queue },
 	{ "mirrorx_peer_async_lag_seconds", "age of the oldest queued write",

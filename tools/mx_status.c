@@ -160,6 +160,63 @@ double mx_comp_ratio(const struct mx_peer_status *p)
 	return p->comp_wire ? (double)p->comp_raw / (double)p->comp_wire : 1.0;
 }
 
+/* The stats message's keys, and where each goes. */
+static uint64_t *mx_stats_field(struct mx_peer_status *p, const char *key)
+{
+	if (!strcmp(key, "resync_regions"))
+		return &p->rs_regions;
+	if (!strcmp(key, "compared_bytes"))
+		return &p->rs_compared;
+	if (!strcmp(key, "sent_bytes"))
+		return &p->rs_sent;
+	if (!strcmp(key, "zero_bytes"))
+		return &p->rs_zeroes;
+	return NULL;
+}
+
+static int mx_stats_line(char *line, struct mx_status *st)
+{
+	char *tok[64];
+	uint64_t id, v, *f;
+	int n, i;
+
+	n = mx_split(line, tok, 64);
+	if (n == 0)
+		return 0;
+	if (n < 0 || n % 2 || strcmp(tok[0], "peer") ||
+	    mx_parse_u64(tok[1], &id) || id >= MX_NODES)
+		return -1;
+	i = mx_status_peer_index(st, (int)id);
+	for (n -= 2; n > 0; n -= 2) {
+		if (mx_parse_u64(tok[n + 1], &v))
+			return -1;
+		f = i < 0 ? NULL : mx_stats_field(&st->peers[i], tok[n]);
+		if (f)
+			*f = v;
+	}
+	if (i >= 0)
+		st->peers[i].has_stats = true;
+	return 0;
+}
+
+int mx_stats_parse(const char *text, struct mx_status *st)
+{
+	char *copy, *line, *save;
+	int r = 0;
+
+	copy = strdup(text);
+	if (!copy)
+		return mx_fail("out of memory");
+	for (line = strtok_r(copy, "\n", &save); line && !r;
+	     line = strtok_r(NULL, "\n", &save))
+		r = mx_stats_line(line, st);
+	free(copy);
+	if (r)
+		return mx_fail("unexpected dm-mirrorx stats result '%s' (module and mirrorctl versions differ?)",
+			       text);
+	return 0;
+}
+
 uint64_t mx_status_bytes(const struct mx_status *st, uint64_t regions)
 {
 	uint64_t b = regions * ((uint64_t)st->region_sectors << 9);
@@ -337,6 +394,18 @@ static void mx_comp_human(FILE *f, const struct mx_peer_status *p)
 		mx_fmt_bytes(p->comp_wire, b2, sizeof(b2)), mx_comp_ratio(p));
 }
 
+/* The counters of the current or last resync, under the peer's row. */
+static void mx_print_resync_stats(FILE *f, const struct mx_peer_status *p)
+{
+	char b1[32], b2[32], b3[32];
+
+	fprintf(f, "       resync: %llu regions, %s compared, %s sent, %s as zeroes\n",
+		(unsigned long long)p->rs_regions,
+		mx_fmt_bytes(p->rs_compared, b1, sizeof(b1)),
+		mx_fmt_bytes(p->rs_sent, b2, sizeof(b2)),
+		mx_fmt_bytes(p->rs_zeroes, b3, sizeof(b3)));
+}
+
 void mx_status_human(FILE *f, const char *name, const struct mx_status *st,
 		     const struct mx_conf *c, int open_count, bool suspended)
 {
@@ -384,6 +453,9 @@ void mx_status_human(FILE *f, const char *name, const struct mx_status *st,
 			(unsigned long long)p->lag_ms);
 		if (p->comp_alg[0])
 			mx_comp_human(f, p);
+		if (p->has_stats && (p->rs_regions || p->rs_compared ||
+				     p->rs_sent || p->rs_zeroes))
+			mx_print_resync_stats(f, p);
 		if (p->fence[0] && strcmp(p->fence, "-"))
 			fprintf(f, "       fencing: %s%s\n", p->fence,
 				!strcmp(p->fence, "PeerOutdated") ? "" :

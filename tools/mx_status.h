@@ -44,6 +44,12 @@ struct mx_peer_status {
 	char comp_alg[MX_STATE_LEN];
 	char comp_state[MX_STATE_LEN];
 	uint64_t comp_raw, comp_wire;
+	/* From the stats message (a source only): current or last resync. */
+	bool has_stats;
+	uint64_t rs_regions;		/* regions copied or compared */
+	uint64_t rs_compared;		/* bytes compared by checksum */
+	uint64_t rs_sent;		/* bytes of data sent */
+	uint64_t rs_zeroes;		/* bytes sent as write-zeroes */
 	double speed;			/* resync bytes/s, < 0: unknown */
 	double eta;			/* seconds, < 0: unknown */
 };
@@ -61,6 +67,12 @@ struct mx_status {
 /* Parse a status line; speed and eta unknown. */
 int mx_status_parse(const char *line, struct mx_status *st);
 
+/*
+ * Parse the result of the stats message into @st's peers (matched by id):
+ * one line per peer, "peer <id>" then "<key> <value>" pairs; keys a later
+ * version adds are skipped, a line of an unknown peer too.
+ */
+int mx_stats_parse(const char *text, struct mx_status *st);
 /* Regions to bytes, at most the mirror size when it is known. */
 uint64_t mx_status_bytes(const struct mx_status *st, uint64_t regions);
 

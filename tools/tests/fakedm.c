@@ -14,6 +14,8 @@
  *   NAME/open       open count (absent: 0)
  *   NAME/suspended  present while suspended
  *   NAME/messages   every target message, one a line (appended)
+ *   NAME/reply.VERB the result of message VERB (its first word), e.g.
+ *                   reply.stats; absent: none
  *
  *   NAME/minor      its minor number (major 253), a new one at create
  *   NAME/event      its event counter (absent: 0); a test raises an event
@@ -58,6 +60,7 @@ struct dm_task {
 	/* results */
 	struct dm_info info;
 	char *out_target, *out_params;
+	char reply[4096];
 	uint64_t out_start, out_len;
 	void *list;
 };
@@ -114,6 +117,22 @@ static int fake_write(const char *path, const char *mode, const char *s)
 		return -1;
 	fprintf(f, "%s\n", s);
 	return fclose(f);
+}
+
+/* A message's result: NAME/reply.VERB, when the test wrote one. */
+static void fake_reply(struct dm_task *dmt)
+{
+	char verb[64], file[80], path[512];
+	size_t n = strcspn(dmt->message, " ");
+
+	if (n >= sizeof(verb))
+		return;
+	memcpy(verb, dmt->message, n);
+	verb[n] = '\0';
+	snprintf(file, sizeof(file), "reply.%s", verb);
+	fake_path(path, sizeof(path), dmt->name, file);
+	if (fake_read(path, dmt->reply, sizeof(dmt->reply)))
+		dmt->reply[0] = '\0';
 }
 
 /* An injected failure of @op: logs the reason (as dm would) and fails. */
@@ -233,6 +252,11 @@ int dm_task_set_message(struct dm_task *dmt, const char *msg)
 {
 	snprintf(dmt->message, sizeof(dmt->message), "%s", msg);
 	return 1;
+}
+
+const char *dm_task_get_message_response(struct dm_task *dmt)
+{
+	return dmt->reply[0] ? dmt->reply : NULL;
 }
 
 int dm_task_set_cookie(struct dm_task *dmt, uint32_t *cookie, uint16_t flags)
@@ -516,6 +540,7 @@ static int fake_run(struct dm_task *dmt)
 		fake_rm(dmt->name, "open");
 		fake_rm(dmt->name, "suspended");
 		fake_rm(dmt->name, "messages");
+		fake_rm(dmt->name, "reply.stats");
 		fake_rm(dmt->name, "minor");
 		fake_rm(dmt->name, "event");
 		fake_path(path, sizeof(path), dmt->name, NULL);
@@ -526,7 +551,10 @@ static int fake_run(struct dm_task *dmt)
 		if (fake_fails("message", fake_minor(dmt->name)))
 			return 0;
 		fake_path(path, sizeof(path), dmt->name, "messages");
-		return fake_write(path, "a", dmt->message) ? 0 : 1;
+		if (fake_write(path, "a", dmt->message))
+			return 0;
+		fake_reply(dmt);
+		return 1;
 	}
 	return 0;
 }

@@ -473,6 +473,9 @@ conf stopped source 0 /dev/c /dev/d "peer.1 = 10.0.0.2:7789 sync"
 dev mx mirrorx "/dev/a /dev/b 128 2 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 async" \
 	"source UpToDate 128 12/4096 2 1 Connected Resyncing sync 100 30/120 0 0 0 2 Connecting Idle async 7 5/9 4096 3 250"
 dev tgt mirrorx-recv "/dev/x /dev/y 0.0.0.0:7789" "target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
+# The stats message's result (a key of a later version is skipped).
+printf 'peer 1 resync_regions 30 compared_bytes 0 sent_bytes 1966080 zero_bytes 65536 later_key 7\npeer 2 resync_regions 5 compared_bytes 327680 sent_bytes 0 zero_bytes 0\n' \
+	>"$MX_FAKEDM/mx/reply.stats"
 if run 0 metrics --sample-ms 0; then
 	n=$((n + 1))
 	if python3 "$(dirname "$0")/omcheck.py" "$tmp/out" >"$tmp/samples" 2>"$tmp/err"; then
@@ -484,6 +487,8 @@ if run 0 metrics --sample-ms 0; then
 			'mirrorx_peer_async_queue_bytes{mirror="mx",peer="2"} 4096' \
 			'mirrorx_peer_async_lag_seconds{mirror="mx",peer="2"} 0.25' \
 			'mirrorx_peer_connected{mirror="tgt",peer="none"} 0' \
+			'mirrorx_peer_resync_sent_bytes{mirror="mx",peer="1"} 1966080' \
+			'mirrorx_peer_resync_compared_bytes{mirror="mx",peer="2"} 327680' \
 			'mirrorx_mirror_dirty_bytes{mirror="mx"} 786432'; do
 			n=$((n + 1))
 			grep -qxF "$want" "$tmp/samples" || fail "metrics: no sample $want"
@@ -495,6 +500,20 @@ if run 0 metrics --sample-ms 0; then
 		fail "metrics: not OpenMetrics: $(cat "$tmp/err")"
 	fi
 fi
+# status: the stats message's counters per peer of a source, none on a target.
+if run 0 status mx --sample-ms 0; then
+	expect "$tmp/out" "^ +resync: 30 regions, 0 B compared, 1.9 MiB sent, 64.0 KiB as zeroes$" "status: resync counters"
+	expect "$tmp/out" "^ +resync: 5 regions, 320.0 KiB compared, 0 B sent, 0 B as zeroes$" "status: checksum resync counters"
+fi
+json 0 'd[0]["peers"][0]["resync_sent_bytes"] == 1966080 and d[0]["peers"][0]["resync_zero_bytes"] == 65536 and d[0]["peers"][1]["resync_compared_bytes"] == 327680 and d[0]["peers"][1]["resync_regions"] == 5 and d[2]["peers"][0]["resync_sent_bytes"] is None' \
+	"status --json: resync counters" status mx stopped tgt --json --sample-ms 0
+n=$((n + 1))
+grep -qx stats "$MX_FAKEDM/mx/messages" || fail "status did not ask the source for its stats"
+! grep -q stats "$MX_FAKEDM/tgt/messages" 2>/dev/null || fail "status sent stats to a target"
+# A result this mirrorctl cannot read: the counters are unknown, status works.
+echo "peer one resync_regions x" >"$MX_FAKEDM/mx/reply.stats"
+json 0 'd[0]["peers"][0]["resync_sent_bytes"] is None and d[0]["peers"][0]["repl"] == "Resyncing"' \
+	"status --json: unreadable stats" status mx --json --sample-ms 0
 
 # ---- bash completion: --conf-dir on the line, peers from dump ----
 reset

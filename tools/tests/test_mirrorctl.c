@@ -461,6 +461,20 @@ static void test_status(void)
 	CHECK(mx_status_peer_index(&st, 2) == 1);
 	CHECK(mx_status_peer_index(&st, 3) == -1);
 
+	/* The stats message: matched by id, later keys and peers skipped. */
+	CHECK(!mx_stats_parse("peer 2 resync_regions 5 compared_bytes 327680 sent_bytes 0 zero_bytes 0\n"
+			      "peer 1 resync_regions 30 sent_bytes 1966080 new_key 3 zero_bytes 65536\n"
+			      "peer 6 resync_regions 1\n", &st));
+	CHECK(st.peers[0].has_stats && st.peers[0].rs_regions == 30);
+	CHECK(st.peers[0].rs_sent == 1966080 && st.peers[0].rs_zeroes == 65536);
+	CHECK(st.peers[0].rs_compared == 0);
+	CHECK(st.peers[1].has_stats && st.peers[1].rs_compared == 327680);
+	CHECK(!mx_stats_parse("", &st));
+	CHECK(mx_stats_parse("peer 1 resync_regions\n", &st));
+	CHECK(mx_stats_parse("peer 1 resync_regions -3\n", &st));
+	CHECK(mx_stats_parse("node 1 resync_regions 3\n", &st));
+	CHECK(mx_stats_parse("peer 9 resync_regions 3\n", &st));
+
 	/* Rates: 40 regions of 64 KiB in 2 s. */
 	st.size_bytes = 4096ULL * 65536;
 	st0 = st;
@@ -548,7 +562,7 @@ static void test_status(void)
 		mx_json_emit(f, arr);
 		fclose(f);
 	}
-	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0,\"fencing\":null,\"compress\":null}],\"config\":null}]\n");
+	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"resync_regions\":null,\"resync_compared_bytes\":null,\"resync_sent_bytes\":null,\"resync_zero_bytes\":null,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0,\"fencing\":null,\"compress\":null}],\"config\":null}]\n");
 	/* Bytes >= 0x80: valid UTF-8 kept, stray bytes as their code point. */
 	{
 		struct json_object *o = mx_json_string("caf\xc3\xa9 \xe9\xff\xed\xa0\x80\x01");
