@@ -89,8 +89,13 @@ u32 mx_hello_check_target(const struct mx_hello *ours,
 			 th->region_sectors, ours->region_sectors);
 		return MX_REFUSE_REGION;
 	}
+	/*
+	 * Larger is fine (a target grown before its source): we never write
+	 * past our end. Smaller would take writes past its end: refused
+	 * until it grew (we retry).
+	 */
 	if (th->data_sectors < ours->data_sectors) {
-		snprintf(why, len, "its data device has %llu sectors, ours %llu",
+		snprintf(why, len, "peer smaller: its data device has %llu sectors, ours %llu",
 			 (unsigned long long)th->data_sectors,
 			 (unsigned long long)ours->data_sectors);
 		return MX_REFUSE_SIZE;
@@ -103,4 +108,13 @@ u32 mx_hello_check_target(const struct mx_hello *ours,
 		return MX_REFUSE_BLOCK_SIZE;
 	}
 	return MX_REFUSE_NONE;
+}
+
+u64 mx_hello_bitmap_words(u64 our_regions, u32 region_sectors,
+			  const struct mx_hello *sh)
+{
+	u64 nr = min(our_regions, mx_nr_regions(sh->data_sectors,
+						region_sectors));
+
+	return DIV_ROUND_UP(nr, 64);
 }

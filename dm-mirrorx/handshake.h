@@ -49,4 +49,12 @@ u32 mx_hello_check_source(const struct mx_hello *sh, u32 our_node, char *why,
 u32 mx_hello_check_target(const struct mx_hello *ours,
 			  const struct mx_hello *th, char *why, size_t len);
 
+/*
+ * Words of the bitmap a target of @our_regions regions of @region_sectors
+ * sends the source whose hello is @sh: only what the source's device
+ * covers (a target grown before its source has more regions).
+ */
+u64 mx_hello_bitmap_words(u64 our_regions, u32 region_sectors,
+			  const struct mx_hello *sh);
+
 #endif /* DM_MIRRORX_HANDSHAKE_H */

@@ -157,6 +157,7 @@ static void mx_hello_check_target_reasons(struct kunit *test)
 	h.data_sectors = sh.data_sectors - 8;
 	KUNIT_EXPECT_EQ(test, MX_REFUSE_SIZE,
 			mx_hello_check_target(&sh, &h, why, sizeof(why)));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "peer smaller"));
 	/* Larger blocks on the target cannot take our writes; smaller can. */
 	h = th;
 	h.logical_block_size = 4096;
@@ -175,7 +176,26 @@ static void mx_hello_check_target_reasons(struct kunit *test)
 			mx_hello_check_target(&sh, &h, why, sizeof(why)));
 }
 
+/* A target's bitmap covers only the source's regions (online grow). */
+static void mx_hs_bitmap_words(struct kunit *test)
+{
+	struct mx_hello sh = { .data_sectors = 128 * 100 };
+
+	/* Same size: 100 regions, 2 words. */
+	KUNIT_EXPECT_EQ(test, mx_hello_bitmap_words(100, 128, &sh), 2ULL);
+	/* A target grown first (1000 regions): still the source's 2. */
+	KUNIT_EXPECT_EQ(test, mx_hello_bitmap_words(1000, 128, &sh), 2ULL);
+	/* A smaller target (refused later): its own. */
+	KUNIT_EXPECT_EQ(test, mx_hello_bitmap_words(64, 128, &sh), 1ULL);
+	/* A partial last region counts. */
+	sh.data_sectors = 128 * 64 + 1;
+	KUNIT_EXPECT_EQ(test, mx_hello_bitmap_words(1000, 128, &sh), 2ULL);
+	sh.data_sectors = 128 * 64;
+	KUNIT_EXPECT_EQ(test, mx_hello_bitmap_words(1000, 128, &sh), 1ULL);
+}
+
 static struct kunit_case mx_handshake_cases[] = {
+	KUNIT_CASE(mx_hs_bitmap_words),
 	KUNIT_CASE(mx_hello_fill_roles),
 	KUNIT_CASE(mx_hello_fill_round_trip),
 	KUNIT_CASE(mx_hello_check_source_reasons),

@@ -46,6 +46,38 @@ u32 mx_bitmap_blocks(u64 nr_regions);
 /* Sectors meta_dev must have for a mirror of @nr_regions regions. */
 u64 mx_meta_required_sectors(u64 nr_regions);
 
+/*
+ * Room to grow: a superblock's bitmap_blocks is the stride between the
+ * node slots, at least what nr_regions needs and, when formatted by this
+ * version, what the metadata device holds (so a grown data device needs
+ * no new layout). mx_bitmap_room() is that stride for a metadata device
+ * of @meta_sectors (0: not even one block per slot), capped at what the
+ * largest mirror needs; mx_sb_plan_room() raises @sb's stride to it.
+ */
+u32 mx_bitmap_room(u64 meta_sectors);
+void mx_sb_plan_room(struct mx_sb_info *sb, u64 meta_sectors);
+
+/* Sectors the layout of @sb spans on the metadata device. */
+u64 mx_meta_layout_sectors(const struct mx_sb_info *sb);
+
+/* The largest data device @sb's layout describes, in sectors. */
+u64 mx_sb_data_room(const struct mx_sb_info *sb);
+
+/* mx_grow_check() verdicts */
+#define MX_SIZE_SAME		0
+#define MX_SIZE_GROW		1
+
+/*
+ * A table of @data_sectors over metadata @sb: MX_SIZE_SAME, MX_SIZE_GROW
+ * (the layout has room for it), or -EINVAL (a shrink) / -ENOSPC (beyond
+ * the layout's room) with *@err a reason. Pure.
+ */
+int mx_grow_check(const struct mx_sb_info *sb, u64 data_sectors,
+		  const char **err);
+
+/* Record the grown size @data_sectors (mx_grow_check() said GROW). */
+void mx_sb_grow(struct mx_sb_info *sb, u64 data_sectors);
+
 /* First metadata block of node @node's bitmap. */
 u64 mx_bitmap_first_block(const struct mx_sb_info *sb, u32 node);
 

@@ -51,6 +51,57 @@ u64 mx_meta_required_sectors(u64 nr_regions)
 	return blocks * MX_META_BLOCK_SECTORS;
 }
 
+u32 mx_bitmap_room(u64 meta_sectors)
+{
+	u64 blocks = meta_sectors / MX_META_BLOCK_SECTORS;
+
+	if (blocks <= MX_MAX_NODES)
+		return 0;
+	blocks = (blocks - 1) / MX_MAX_NODES;
+	return min_t(u64, blocks, mx_bitmap_blocks(MX_MAX_NR_REGIONS));
+}
+
+void mx_sb_plan_room(struct mx_sb_info *sb, u64 meta_sectors)
+{
+	sb->bitmap_blocks = max(sb->bitmap_blocks, mx_bitmap_room(meta_sectors));
+}
+
+u64 mx_meta_layout_sectors(const struct mx_sb_info *sb)
+{
+	return (1 + (u64)MX_MAX_NODES * sb->bitmap_blocks) *
+	       MX_META_BLOCK_SECTORS;
+}
+
+u64 mx_sb_data_room(const struct mx_sb_info *sb)
+{
+	u64 nr = min_t(u64, (u64)sb->bitmap_blocks * MX_BITS_PER_BLOCK,
+		       MX_MAX_NR_REGIONS);
+
+	return nr << ilog2(sb->region_sectors);
+}
+
+int mx_grow_check(const struct mx_sb_info *sb, u64 data_sectors,
+		  const char **err)
+{
+	if (data_sectors == sb->data_sectors)
+		return MX_SIZE_SAME;
+	if (data_sectors < sb->data_sectors) {
+		*err = "Device is smaller than the mirror: shrinking is not supported";
+		return -EINVAL;
+	}
+	if (data_sectors > mx_sb_data_room(sb)) {
+		*err = "Metadata has no room to grow to this size (the kernel log names the metadata size needed)";
+		return -ENOSPC;
+	}
+	return MX_SIZE_GROW;
+}
+
+void mx_sb_grow(struct mx_sb_info *sb, u64 data_sectors)
+{
+	sb->data_sectors = data_sectors;
+	sb->nr_regions = mx_nr_regions(data_sectors, sb->region_sectors);
+}
+
 u64 mx_bitmap_first_block(const struct mx_sb_info *sb, u32 node)
 {
 	return 1 + (u64)node * sb->bitmap_blocks;
@@ -180,7 +231,9 @@ int mx_sb_decode(const void *block, struct mx_sb_info *sb, const char **err)
 		*err = "Region count inconsistent with data size";
 		return -EINVAL;
 	}
-	if (sb->bitmap_blocks != mx_bitmap_blocks(sb->nr_regions)) {
+	/* More than needed is room to grow (mx_sb_plan_room()). */
+	if (sb->bitmap_blocks < mx_bitmap_blocks(sb->nr_regions) ||
+	    sb->bitmap_blocks > mx_bitmap_blocks(MX_MAX_NR_REGIONS)) {
 		*err = "Bitmap size inconsistent with region count";
 		return -EINVAL;
 	}

@@ -387,12 +387,88 @@ static void mx_meta_reject_bitmap_blocks(struct kunit *test)
 	struct mx_sb_info sb;
 	struct mx_disk_sb *d = t_encoded(test, &sb);
 
-	d->bitmap_blocks = cpu_to_le32(2);
+	/* More blocks than needed is room to grow; more than any mirror is not. */
+	d->bitmap_blocks = cpu_to_le32(mx_bitmap_blocks(MX_MAX_NR_REGIONS) + 1);
 	t_reseal(d);
 	t_expect_reject(test, d, "Bitmap size inconsistent with region count");
 	d->bitmap_blocks = 0;
 	t_reseal(d);
 	t_expect_reject(test, d, "Bitmap size inconsistent with region count");
+}
+
+/* A stride above what the regions need (room to grow) decodes as is. */
+static void mx_meta_accept_room(struct kunit *test)
+{
+	struct mx_sb_info sb, out;
+	struct mx_disk_sb *d = t_encoded(test, &sb);
+	const char *err = NULL;
+
+	d->bitmap_blocks = cpu_to_le32(2);
+	t_reseal(d);
+	KUNIT_ASSERT_EQ_MSG(test, mx_sb_decode(d, &out, &err), 0, "%s", err);
+	KUNIT_EXPECT_EQ(test, out.bitmap_blocks, 2U);
+	KUNIT_EXPECT_EQ(test, mx_bitmap_first_block(&out, 3), 7ULL);
+}
+
+static void mx_meta_room(struct kunit *test)
+{
+	struct mx_sb_info sb;
+	const char *err;
+
+	/* 8 slots of 1 block + the superblock: 9 blocks, 72 sectors. */
+	KUNIT_EXPECT_EQ(test, mx_bitmap_room(0), 0U);
+	KUNIT_EXPECT_EQ(test, mx_bitmap_room(8 * 8), 0U);
+	KUNIT_EXPECT_EQ(test, mx_bitmap_room(9 * 8 - 1), 0U);
+	KUNIT_EXPECT_EQ(test, mx_bitmap_room(9 * 8), 1U);
+	KUNIT_EXPECT_EQ(test, mx_bitmap_room(17 * 8 - 1), 1U);
+	KUNIT_EXPECT_EQ(test, mx_bitmap_room(17 * 8), 2U);
+	/* 8 MiB: (2048 - 1) / 8 = 255 blocks per slot. */
+	KUNIT_EXPECT_EQ(test, mx_bitmap_room(16384), 255U);
+	/* Capped at what the largest mirror needs. */
+	KUNIT_EXPECT_EQ(test, mx_bitmap_room(U64_MAX),
+			mx_bitmap_blocks(MX_MAX_NR_REGIONS));
+
+	/* 1 GiB of 64 KiB regions in an 8 MiB metadata device. */
+	KUNIT_ASSERT_EQ(test, mx_sb_format(&sb, 1 << 21, 128, &err), 0);
+	KUNIT_EXPECT_EQ(test, sb.bitmap_blocks, 1U);
+	KUNIT_EXPECT_EQ(test, mx_sb_data_room(&sb), 32768ULL * 128);
+	mx_sb_plan_room(&sb, 16384);
+	KUNIT_EXPECT_EQ(test, sb.bitmap_blocks, 255U);
+	KUNIT_EXPECT_EQ(test, mx_meta_layout_sectors(&sb), (1 + 8 * 255ULL) * 8);
+	KUNIT_EXPECT_EQ(test, mx_sb_data_room(&sb), 255ULL * 32768 * 128);
+	/* A smaller device never shrinks the stride below the need. */
+	mx_sb_plan_room(&sb, 72);
+	KUNIT_EXPECT_EQ(test, sb.bitmap_blocks, 255U);
+}
+
+static void mx_meta_grow_check(struct kunit *test)
+{
+	struct mx_sb_info sb;
+	const char *err = NULL;
+
+	KUNIT_ASSERT_EQ(test, mx_sb_format(&sb, 1 << 21, 128, &err), 0);
+	KUNIT_EXPECT_EQ(test, mx_grow_check(&sb, 1 << 21, &err), MX_SIZE_SAME);
+	KUNIT_EXPECT_EQ(test, mx_grow_check(&sb, (1 << 21) - 8, &err),
+			-EINVAL);
+	KUNIT_EXPECT_STREQ(test, err,
+			   "Device is smaller than the mirror: shrinking is not supported");
+	/* One block of bitmap: room up to 32768 regions, 2 GiB. */
+	KUNIT_EXPECT_EQ(test, mx_grow_check(&sb, 32768ULL * 128, &err),
+			MX_SIZE_GROW);
+	KUNIT_EXPECT_EQ(test, mx_grow_check(&sb, 32768ULL * 128 + 1, &err),
+			-ENOSPC);
+	mx_sb_plan_room(&sb, 16384);
+	KUNIT_EXPECT_EQ(test, mx_grow_check(&sb, 32768ULL * 128 + 1, &err),
+			MX_SIZE_GROW);
+	KUNIT_EXPECT_EQ(test, mx_grow_check(&sb, 255ULL * 32768 * 128 + 1,
+					    &err), -ENOSPC);
+	mx_sb_grow(&sb, (1 << 21) + 1);
+	KUNIT_EXPECT_EQ(test, sb.data_sectors, (1ULL << 21) + 1);
+	KUNIT_EXPECT_EQ(test, sb.nr_regions, 16385ULL);
+	KUNIT_EXPECT_EQ(test, sb.bitmap_blocks, 255U);
+	/* Never past the regions the in-core bitmaps can count. */
+	sb.bitmap_blocks = mx_bitmap_blocks(MX_MAX_NR_REGIONS);
+	KUNIT_EXPECT_EQ(test, mx_sb_data_room(&sb), MX_MAX_NR_REGIONS * 128);
 }
 
 static void mx_meta_reject_node_id(struct kunit *test)
@@ -499,6 +575,9 @@ static struct kunit_case mx_meta_cases[] = {
 	KUNIT_CASE(mx_meta_reject_nr_regions),
 	KUNIT_CASE(mx_meta_reject_huge),
 	KUNIT_CASE(mx_meta_reject_bitmap_blocks),
+	KUNIT_CASE(mx_meta_accept_room),
+	KUNIT_CASE(mx_meta_room),
+	KUNIT_CASE(mx_meta_grow_check),
 	KUNIT_CASE(mx_meta_reject_node_id),
 	KUNIT_CASE(mx_meta_reject_flags),
 	KUNIT_CASE(mx_meta_reject_cursor),

@@ -72,33 +72,62 @@ static void mx_fill_block(struct page *page, const unsigned long *snap,
 	}
 }
 
+/* The inverse of mx_fill_block(): a whole block into @snap. */
+static void mx_read_block(struct page *page, unsigned long *snap)
+{
+	const __le64 *in = page_address(page);
+	u32 i;
+
+	for (i = 0; i < MX_WORDS_PER_BLOCK; i++) {
+		u64 v = le64_to_cpu(in[i]);
+
+		bitmap_from_arr64(snap + i * (64 / BITS_PER_LONG), &v, 64);
+	}
+}
+
 /* Above this many bitmap blocks, the format zeroes them in large requests. */
 #define MX_FORMAT_BLOCKWISE	256
 
-static int mx_meta_format(struct mx_meta *m)
+/* Zero blocks [@first, @first + @nr) of the metadata device. */
+static int mx_meta_zero_blocks(struct mx_meta *m, u64 first, u64 nr)
 {
-	u64 b, blocks = (u64)m->bitmap_blocks * MX_MAX_NODES;
+	u64 b;
 	int r;
 
 	/*
-	 * Zero every bitmap: block by block (the 4 KiB writes every later
-	 * metadata write is made of) for the usual sizes; in large requests
-	 * (write-zeroes where the device has it) for big ones: a 16 TiB
-	 * device's 256 MiB of bitmaps block by block took minutes.
+	 * Block by block (the 4 KiB writes every later metadata write is
+	 * made of) for the usual sizes; in large requests (write-zeroes
+	 * where the device has it) for big ones: a 16 TiB device's 256 MiB
+	 * of bitmaps block by block took minutes.
 	 */
-	if (blocks > MX_FORMAT_BLOCKWISE) {
-		r = blkdev_issue_zeroout(m->bdev, MX_META_BLOCK_SECTORS,
-					 blocks * MX_META_BLOCK_SECTORS,
-					 GFP_KERNEL, 0);
+	if (nr > MX_FORMAT_BLOCKWISE / MX_MAX_NODES)
+		return blkdev_issue_zeroout(m->bdev,
+					    first * MX_META_BLOCK_SECTORS,
+					    nr * MX_META_BLOCK_SECTORS,
+					    GFP_KERNEL, 0);
+	memset(page_address(m->io_page), 0, MX_META_BLOCK_SIZE);
+	for (b = first; b < first + nr; b++) {
+		r = mx_meta_io(m, REQ_OP_WRITE, b);
 		if (r)
 			return r;
-	} else {
-		memset(page_address(m->io_page), 0, MX_META_BLOCK_SIZE);
-		for (b = 1; b <= blocks; b++) {
-			r = mx_meta_io(m, REQ_OP_WRITE, b);
-			if (r)
-				return r;
-		}
+	}
+	return 0;
+}
+
+/*
+ * Zero the blocks of every slot's bitmap that are in use; the room past
+ * them is written when a grow takes it (mx_meta_grow_unloaded()).
+ */
+static int mx_meta_format(struct mx_meta *m)
+{
+	u32 n;
+	int r;
+
+	for (n = 0; n < MX_MAX_NODES; n++) {
+		r = mx_meta_zero_blocks(m, mx_bitmap_first_block(&m->sb, n),
+					m->bitmap_blocks);
+		if (r)
+			return r;
 	}
 	r = mx_meta_write_sb(m, &m->sb);
 	if (r)
@@ -152,6 +181,37 @@ static int mx_meta_alloc_buffers(struct mx_meta *m)
 	return 0;
 }
 
+/*
+ * The superblock just read says one size, the table another: the same,
+ * a grow the layout has room for (in core: the superblock takes the new
+ * size, @m->grow_from the old region count), or a refusal.
+ */
+static int mx_meta_open_grow(struct mx_meta *m, sector_t meta_sectors,
+			     u64 data_sectors, const char **err)
+{
+	struct mx_sb_info want;
+	int r;
+
+	r = mx_grow_check(&m->sb, data_sectors, err);
+	if (r == MX_SIZE_SAME)
+		return 0;
+	if (r == -ENOSPC) {
+		want = m->sb;
+		mx_sb_grow(&want, data_sectors);
+		DMERR("growing to %llu sectors needs %u bitmap blocks per node, the metadata was laid out for %u (data up to %llu sectors): a metadata device of at least %llu sectors, formatted for the new size, holds it",
+		      (unsigned long long)data_sectors,
+		      mx_bitmap_blocks(want.nr_regions), m->sb.bitmap_blocks,
+		      (unsigned long long)mx_sb_data_room(&m->sb),
+		      (unsigned long long)mx_meta_required_sectors(want.nr_regions));
+	}
+	if (r < 0)
+		return r;
+	m->grow_from = m->sb.nr_regions;
+	mx_sb_grow(&m->sb, data_sectors);
+	m->sb_dirty = true;
+	return 0;
+}
+
 int mx_meta_open(struct mx_meta *m, struct block_device *bdev,
 		 sector_t meta_sectors, u64 data_sectors, u32 region_sectors,
 		 bool *formatted, const char **err)
@@ -186,25 +246,24 @@ int mx_meta_open(struct mx_meta *m, struct block_device *bdev,
 				 err);
 		if (r)
 			goto bad;
+		mx_sb_plan_room(&m->sb, meta_sectors);
 		*formatted = true;
 	} else {
 		r = mx_sb_decode(buf, &m->sb, err);
 		if (r)
 			goto bad;
-		if (m->sb.data_sectors != data_sectors) {
-			*err = "Data device size differs from metadata";
-			r = -EINVAL;
-			goto bad;
-		}
 		if (region_sectors && m->sb.region_sectors != region_sectors) {
 			*err = "Region size differs from metadata";
 			r = -EINVAL;
 			goto bad;
 		}
+		r = mx_meta_open_grow(m, meta_sectors, data_sectors, err);
+		if (r)
+			goto bad;
 	}
 	m->nr_regions = m->sb.nr_regions;
-	m->bitmap_blocks = m->sb.bitmap_blocks;
-	if (meta_sectors < mx_meta_required_sectors(m->nr_regions)) {
+	m->bitmap_blocks = mx_bitmap_blocks(m->nr_regions);
+	if (meta_sectors < mx_meta_layout_sectors(&m->sb)) {
 		*err = "Metadata device too small for this data device";
 		r = -EINVAL;
 		goto bad;
@@ -291,6 +350,7 @@ int mx_meta_reread(struct mx_meta *m, sector_t meta_sectors,
 	spin_lock_irq(&m->lock);
 	swap(m->sb, t->sb);
 	swap(m->sb_dirty, t->sb_dirty);
+	swap(m->grow_from, t->grow_from);
 	for (n = 0; n < MX_MAX_NODES; n++) {
 		swap(m->bits[n], t->bits[n]);
 		swap(m->disk_bits[n], t->disk_bits[n]);
@@ -328,7 +388,8 @@ int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,
 	r = mx_sb_format(&sb, m->sb.data_sectors, region_sectors, err);
 	if (r)
 		return r;
-	if (meta_sectors < mx_meta_required_sectors(sb.nr_regions)) {
+	mx_sb_plan_room(&sb, meta_sectors);
+	if (meta_sectors < mx_meta_layout_sectors(&sb)) {
 		*err = "Metadata device too small for this region size";
 		return -EINVAL;
 	}
@@ -345,8 +406,9 @@ int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,
 	sb.node_id = m->sb.node_id;
 	m->sb = sb;
 	m->nr_regions = sb.nr_regions;
-	m->bitmap_blocks = sb.bitmap_blocks;
+	m->bitmap_blocks = mx_bitmap_blocks(sb.nr_regions);
 	m->sb_dirty = false;
+	m->grow_from = 0;
 	spin_unlock_irq(&m->lock);
 	/* kvfree() may sleep (vfree): never under the spinlock. */
 	for (n = 0; n < MX_MAX_NODES; n++) {
@@ -365,6 +427,7 @@ int mx_meta_load_slot(struct mx_meta *m, u32 node)
 {
 	unsigned long *bits, *disk, *dirty;
 	u64 b, nwords = DIV_ROUND_UP(m->nr_regions, 64);
+	u64 from, nblocks;
 	int r = 0;
 
 	if (node >= MX_MAX_NODES)
@@ -379,7 +442,10 @@ int mx_meta_load_slot(struct mx_meta *m, u32 node)
 		goto out;
 	}
 	mutex_lock(&m->commit_lock);
-	for (b = 0; b < m->bitmap_blocks; b++) {
+	/* Growing: the blocks past the old size were never written. */
+	from = m->grow_from;
+	nblocks = from ? mx_bitmap_blocks(from) : m->bitmap_blocks;
+	for (b = 0; b < nblocks; b++) {
 		const __le64 *in = page_address(m->io_page);
 		u64 i, w;
 
@@ -403,7 +469,16 @@ int mx_meta_load_slot(struct mx_meta *m, u32 node)
 	/* Bits past the last region are meaningless: drop them. */
 	if (m->nr_regions < nwords * 64)
 		bitmap_clear(bits, m->nr_regions, nwords * 64 - m->nr_regions);
-	bitmap_copy(disk, bits, nwords * 64);
+	if (from) {
+		/* ... and past the old size; the new regions may differ. */
+		bitmap_clear(bits, from, nwords * 64 - from);
+		bitmap_copy(disk, bits, nwords * 64);
+		bitmap_set(bits, from, m->nr_regions - from);
+		bitmap_set(dirty, from / (MX_META_BLOCK_SIZE * 8),
+			   m->bitmap_blocks - from / (MX_META_BLOCK_SIZE * 8));
+	} else {
+		bitmap_copy(disk, bits, nwords * 64);
+	}
 	spin_lock_irq(&m->lock);
 	m->bits[node] = bits;
 	m->disk_bits[node] = disk;
@@ -862,6 +937,54 @@ static int mx_commit_blocks(struct mx_meta *m)
 	return r;
 }
 
+/*
+ * A grow's new regions [@m->grow_from, @m->nr_regions) set in the
+ * bitmap of every slot nobody loaded (a loaded one has them in core and
+ * dirty): read-modify-write of the old last block, set blocks past it.
+ * Before the superblock with the new size: a crash in between leaves the
+ * old size, whose regions these writes did not change. Under commit_lock.
+ */
+static int mx_meta_grow_unloaded(struct mx_meta *m)
+{
+	const u64 bpb = MX_META_BLOCK_SIZE * 8;
+	u64 from = m->grow_from, b, first, nbits, old_blocks;
+	unsigned long *snap = m->batch_snaps[0];
+	bool loaded;
+	u32 n;
+	int r;
+
+	old_blocks = mx_bitmap_blocks(from);
+	for (n = 0; n < MX_MAX_NODES; n++) {
+		spin_lock_irq(&m->lock);
+		loaded = m->bits[n];
+		spin_unlock_irq(&m->lock);
+		if (loaded)
+			continue;
+		for (b = from / bpb; b < m->bitmap_blocks; b++) {
+			u64 blk = mx_bitmap_first_block(&m->sb, n) + b;
+			u64 lo = max(from, b * bpb) - b * bpb;
+
+			first = b * bpb;
+			nbits = min_t(u64, bpb, m->nr_regions - first);
+			bitmap_zero(snap, bpb);
+			if (b < old_blocks) {
+				r = mx_meta_io(m, REQ_OP_READ, blk);
+				if (r)
+					return r;
+				mx_read_block(m->io_page, snap);
+			}
+			bitmap_clear(snap, lo, bpb - lo);
+			bitmap_set(snap, lo, nbits - lo);
+			mx_fill_block(m->io_page, snap, nbits);
+			r = mx_meta_io(m, REQ_OP_WRITE | REQ_SYNC | REQ_FUA,
+				       blk);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
 int mx_meta_commit(struct mx_meta *m)
 {
 	struct mx_sb_info sb;
@@ -870,6 +993,8 @@ int mx_meta_commit(struct mx_meta *m)
 
 	mutex_lock(&m->commit_lock);
 	r = mx_commit_blocks(m);
+	if (!r && m->grow_from)
+		r = mx_meta_grow_unloaded(m);
 	if (!r) {
 		spin_lock_irq(&m->lock);
 		sb_dirty = m->sb_dirty;
@@ -878,11 +1003,12 @@ int mx_meta_commit(struct mx_meta *m)
 		spin_unlock_irq(&m->lock);
 		if (sb_dirty) {
 			r = mx_meta_write_sb(m, &sb);
-			if (r) {
-				spin_lock_irq(&m->lock);
+			spin_lock_irq(&m->lock);
+			if (r)
 				m->sb_dirty = true;
-				spin_unlock_irq(&m->lock);
-			}
+			else
+				m->grow_from = 0;	/* on disk now */
+			spin_unlock_irq(&m->lock);
 		}
 	}
 	if (!r)

@@ -43,7 +43,14 @@ struct mx_meta {
 	struct mx_sb_info sb;
 	bool sb_dirty;
 	u64 nr_regions;
-	u32 bitmap_blocks;
+	u32 bitmap_blocks;		/* in use: mx_bitmap_blocks(nr_regions) */
+	/*
+	 * A grow not yet committed: the region count on disk (0: none).
+	 * Slots loaded meanwhile get regions [grow_from, nr_regions) set;
+	 * the commit that writes the grown superblock first writes them
+	 * into the slots nobody loaded. Changed under @commit_lock and @lock.
+	 */
+	u64 grow_from;
 	unsigned long *bits[MX_MAX_NODES];
 	unsigned long *disk_bits[MX_MAX_NODES];
 	unsigned long *dirty_blocks[MX_MAX_NODES];
@@ -67,9 +74,13 @@ struct mx_meta {
 /*
  * Open the metadata on @bdev (@meta_sectors long) for a data device of
  * @data_sectors. A zeroed device is formatted with @region_sectors (the
- * receiver passes 0 and gets MX_DEFAULT_REGION_SECTORS). An existing
- * superblock must validate and match @data_sectors and, when non-zero,
- * @region_sectors. Returns 0 or a negative errno with *@err set.
+ * receiver passes 0 and gets MX_DEFAULT_REGION_SECTORS), its bitmaps
+ * spaced for all the metadata device holds (room to grow). An existing
+ * superblock must validate and match @region_sectors when non-zero; a
+ * larger @data_sectors is a grow (in core only: every slot gets the new
+ * regions set, the next commit writes them and the superblock), refused
+ * beyond the layout's room; a smaller one is refused. Returns 0 or a
+ * negative errno with *@err set.
  */
 int mx_meta_open(struct mx_meta *m, struct block_device *bdev,
 		 sector_t meta_sectors, u64 data_sectors, u32 region_sectors,

@@ -19,6 +19,7 @@
 #include "generation.h"
 #include "range_io.h"
 #include "objcount.h"
+#include "fault.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -315,7 +316,7 @@ static void mx_send_queued(struct mx_peer *p)
 				return;
 			}
 		}
-		r = mx_send_rq(p, rq, more);
+		r = mx_fault_send(rq->hdr.type) ?: mx_send_rq(p, rq, more);
 		/* A failed send fails the connection: the teardown takes it. */
 		if (acked)
 			mx_preq_put(rq);
@@ -479,6 +480,8 @@ static const char *mx_refuse_hint(u32 reason)
 		return " (give the target a device with the source's logical block size or smaller)";
 	case MX_REFUSE_UUID:
 		return " (the target belongs to another mirror: zero its metadata to reuse it)";
+	case MX_REFUSE_SIZE:
+		return " (grow it: extend the target's data device and reload its table with the new length; we retry)";
 	default:
 		return "";
 	}

@@ -730,11 +730,14 @@ static int mx_rc_csum(struct mx_rconn *c, const struct mx_hdr *req)
 static int mx_rc_send_bitmap(struct mx_rconn *c)
 {
 	struct mx_meta *m = &c->rv->meta;
-	u64 nwords = DIV_ROUND_UP(m->nr_regions, 64), w = 0;
+	u64 nwords, w = 0;
 	u32 per = MX_WIRE_BITMAP_MAX / sizeof(u64), i, n;
 	__be64 *buf;
 	int r = 0;
 
+	/* Only what the source's device covers (a target grown first). */
+	nwords = mx_hello_bitmap_words(m->nr_regions, m->sb.region_sectors,
+				       &c->hello);
 	buf = kmalloc(MX_WIRE_BITMAP_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;

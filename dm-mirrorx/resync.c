@@ -39,6 +39,7 @@
 #include "source.h"
 #include "range_io.h"
 #include "objcount.h"
+#include "fault.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -442,7 +443,7 @@ void mx_send_sync_state(struct mx_peer *p, u32 state)
 {
 	struct mx_rs_state_rq *sr;
 
-	sr = kzalloc(sizeof(*sr), GFP_NOIO);
+	sr = mx_fault_sync_state(state) ? NULL : kzalloc(sizeof(*sr), GFP_NOIO);
 	if (!sr) {
 		mx_peer_fail(p, -ENOMEM, "cannot send a sync state");
 		return;

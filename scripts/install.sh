@@ -9,7 +9,7 @@
 #   $DESTDIR$PREFIX/share/man/man8/mirrorctl.8
 #   $DESTDIR$PREFIX/share/bash-completion/completions/mirrorctl
 #   $DESTDIR$PREFIX/share/man/man7/mirrorx-ocf.7
-#   $DESTDIR$PREFIX/lib/mirrorx/lifekeeper/{restore,remove,quickCheck,
+#   $DESTDIR$PREFIX/lib/mirrorx/lifekeeper/{restore,remove,quickCheck,resize,
 #       recover,delete,canextend,create,extend,mirrorx-lk-common,README}
 #   $DESTDIR$PREFIX/lib/mirrorx/{mirrorx-cluster.sh,mirrorx-fence-peer}
 #   $DESTDIR$OCFDIR/resource.d/mirrorx/mirrorx (the OCF resource agent;
@@ -45,7 +45,7 @@ inst 0644 Documentation/mirrorctl.8 "$PREFIX/share/man/man8/mirrorctl.8"
 inst 0644 tools/bash-completion/mirrorctl \
 	"$PREFIX/share/bash-completion/completions/mirrorctl"
 inst 0644 Documentation/mirrorx-ocf.7 "$PREFIX/share/man/man7/mirrorx-ocf.7"
-for f in restore remove quickCheck recover delete canextend create extend; do
+for f in restore remove quickCheck recover delete canextend create extend resize; do
 	inst 0755 "tools/lifekeeper/$f" "$PREFIX/lib/mirrorx/lifekeeper/$f"
 done
 inst 0644 tools/mirrorx-cluster.sh "$PREFIX/lib/mirrorx/mirrorx-cluster.sh"

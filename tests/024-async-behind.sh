@@ -18,7 +18,12 @@ t0=$(date +%s)
 write_pattern A /dev/mapper/mx 024-burst 64M 64M
 t1=$(date +%s)
 echo "burst took $((t1 - t0)) s"
-[ $((t1 - t0)) -lt 16 ] || fail "writers were throttled: $((t1 - t0)) s for the burst"
+# Under the debug kernel (MX_TIMEOUT_SCALE > 1: KASAN) writing 64 MiB
+# alone took 20 s on a loaded host; 28 s is still below the 32 s the link
+# needs, and the state checked next says the writers did not wait for it.
+lim=16
+[ "${MX_TIMEOUT_SCALE:-1}" -le 1 ] || lim=28
+[ $((t1 - t0)) -lt $lim ] || fail "writers were throttled: $((t1 - t0)) s for the burst (limit $lim s)"
 st=$(mx_repl A)
 echo "state after the burst: $st"
 assert_eq Behind "$st" "replication state right after the burst"

@@ -66,7 +66,7 @@ if command -v systemd-analyze >/dev/null; then
 	! grep -i "mirrorx.service" "$MX_WORKDIR/verify.log" || fail "systemd-analyze: $(cat "$MX_WORKDIR/verify.log")"
 fi
 lk=$dest$prefix/lib/mirrorx/lifekeeper
-for a in restore remove quickCheck recover delete canextend create extend; do
+for a in restore remove quickCheck recover delete canextend create extend resize; do
 	[ -x "$lk/$a" ] || fail "$lk/$a not executable"
 	# Through a symbolic link, as in $LKROOT: finds its common file.
 	mkdir -p "$MX_WORKDIR/lkroot"

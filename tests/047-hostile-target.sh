@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 047-hostile-target: a target that stalls mid-packet, floods bitmaps, lies about its role, mismatches the handshake or acks unknown requests is dropped with a log line (refusals with their reason); writes complete, remove returns, the source's data is intact
+# 047-hostile-target: a target that stalls mid-packet, floods bitmaps, lies about its role, mismatches the handshake, acks unknown requests or acks a write before it was sent is dropped with a log line (refusals with their reason); writes complete, remove returns, the source's data is intact
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -25,6 +25,11 @@ hostile() {
 		vm_run -t 90 A "dd if=/dev/urandom of=/tmp/w bs=64k count=16 status=none && dd if=/tmp/w of=/dev/mapper/mx bs=64k seek=32 oflag=direct conv=fsync status=none" ||
 			fail "$c: a write on A did not complete with the target stalled"
 	fi
+	if [ "$c" = ack-early ]; then
+		# 1 MiB (one request): acked while A is still sending it.
+		vm_run -t 90 A "dd if=/dev/urandom of=/tmp/w2 bs=1M count=1 status=none && dd if=/tmp/w2 of=/dev/mapper/mx bs=1M seek=8 oflag=direct conv=fsync status=none" ||
+			fail "$c: a write on A did not complete with the target acking early"
+	fi
 	out=$(vm_wait B "$job") || fail "$c: fake target: $out"
 	echo "fake target: $out"
 	case $out in
@@ -47,6 +52,9 @@ hostile bitmap-back "bad bitmap stream" 20
 hostile bitmap-endless "bad bitmap stream" 20
 hostile ack-unknown "ack for unknown request" 20
 hostile stall-ack "packet stalled midway" 40
+# Acks guessed ahead of what was received: the request being sent is not
+# freed under the sender (5c42c90), the unknown ones drop the connection.
+hostile ack-early "ack for unknown request" 30
 # Handshake mismatches, one at a time: each refused, with its reason.
 hostile uuid "connection refused: uuid_mismatch" 20 Refused
 hostile size "connection refused: size_mismatch" 20 Refused
@@ -63,5 +71,8 @@ got=$(dev_sha256 A $MX_DATA $((32 * 65536)) 1M)
 assert_eq "$(cat "$MX_WORKDIR/w.sha")" "$got" "the write made during the stall, on A"
 assert_eq "$tail_sha" "$(dev_sha256 A $MX_DATA $((3 << 20)) $((5 << 20)))" \
 	"A's data after the write, untouched"
+vm_run A "sha256sum </tmp/w2 | cut -d' ' -f1" >"$MX_WORKDIR/w2.sha"
+assert_eq "$(cat "$MX_WORKDIR/w2.sha")" "$(dev_sha256 A $MX_DATA 8M 1M)" \
+	"the write acked early, on A"
 mx_assert_no_leaks A
 pass

@@ -151,6 +151,45 @@ requires_module() {
 		fail "$MX_KO is built for ${v:-an unknown kernel}, the guests boot $KVER (make module KVER=$KVER)"
 }
 
+# requires_fault_module: the test arms fault points (dm-mirrorx/fault.h,
+# the module parameter "fault"), so its guests load a second build of the
+# module, with CONFIG_DM_MIRRORX_FAULT_INJECTION=y: MX_KO_FAULT if set,
+# else build/fault-module-KVER/ (a copy of the sources with their times,
+# so make rebuilds only what changed since the last such test; a lock
+# keeps parallel tests from building it at once). MX_KO becomes it.
+requires_fault_module() {
+	local kdir mod
+	if [ -z "${MX_KO_FAULT:-}" ]; then
+		kdir=${MX_KROOT:-}/lib/modules/$KVER/build
+		[ -d "$kdir" ] || skip "no kernel build dir for the fault module: $kdir"
+		mod=$MX_REPO/build/fault-module-$KVER
+		mkdir -p "$mod/dm-mirrorx"
+		step "fault-injection module: building in $mod"
+		(
+			flock 9
+			cp -p "$MX_REPO/Kbuild" "$mod/"
+			cp -p "$MX_REPO"/dm-mirrorx/Kbuild "$MX_REPO"/dm-mirrorx/*.[ch] "$mod/dm-mirrorx/"
+			make -C "$kdir" M="$mod" CONFIG_DM_MIRRORX=m \
+				CONFIG_DM_MIRRORX_FAULT_INJECTION=y W=1 modules >"$mod.log" 2>&1
+		) 9>"$mod.lock" || { cat "$mod.log" >&2; fail "building the fault-injection module failed"; }
+		MX_KO_FAULT=$mod/dm-mirrorx/dm-mirrorx.ko
+	fi
+	MX_KO=$MX_KO_FAULT
+	requires_module
+}
+
+# mx_fault_arm NAME POINT COUNT: fail the next COUNT passes of POINT in
+# NAME's module (requires_fault_module).
+mx_fault_arm() {
+	vm_run -t 30 "$1" "echo '$2 $3' >/sys/module/dm_mirrorx/parameters/fault"
+}
+
+# mx_fault_hits NAME POINT: how often POINT fired in NAME's module.
+mx_fault_hits() {
+	vm_run -t 30 "$1" "cat /sys/module/dm_mirrorx/parameters/fault" |
+		awk -v p="$2" '$1 == p { print $5 }'
+}
+
 # requires_guests: the guest kernel and qemu must be installed.
 requires_guests() {
 	requires_cmd qemu-system-x86_64 busybox openssl

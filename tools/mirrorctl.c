@@ -150,6 +150,10 @@ static const struct mx_verb mx_verbs[] = {
 	  "bring a running mirror in line with its config (after editing it)",
 	  "  --all                    every configured mirror that runs\n"
 	  "  --dry-run                only print what would be done\n" },
+	{ "resize", mx_cmd_resize, "NAME [--size SIZE]",
+	  "grow a running mirror after its data device grew (no full resync)",
+	  "  --size SIZE              the new size (default: the data device's);\n"
+	  "                           a smaller one is refused\n" },
 	{ "promote", mx_cmd_promote,
 	  "NAME [--force] [--check-peers SECS]",
 	  "make this node the source (over the same data and metadata)",
@@ -594,10 +598,19 @@ static int mx_check_devices(const struct mx_conf *c, uint64_t *sectors)
 	if (mi.kind == MX_META_FOREIGN)
 		return mx_fail("%s does not hold dm-mirrorx metadata (%s): wrong device? (mirrorctl create --force formats it)",
 			       c->meta, mi.reason);
-	if (mi.kind == MX_META_VALID && mi.data_sectors != *sectors)
-		return mx_fail("the metadata on %s is for %llu sectors of data, but %s has %llu",
+	if (mi.kind == MX_META_VALID && mi.data_sectors > *sectors)
+		return mx_fail("the metadata on %s is for %llu sectors of data, but %s has %llu: shrinking is not supported",
 			       c->meta, (unsigned long long)mi.data_sectors,
 			       c->data, (unsigned long long)*sectors);
+	/* A data device that grew while down: the table grows the mirror. */
+	if (mi.kind == MX_META_VALID && mi.data_sectors < *sectors) {
+		if (mx_meta_grow_ok(&mi, *sectors))
+			return mx_fail("%s grew to %llu sectors: %s", c->data,
+				       (unsigned long long)*sectors, mx_errmsg);
+		mx_note("%s: %s grew from %llu to %llu sectors: the mirror grows with it",
+			c->name, c->data, (unsigned long long)mi.data_sectors,
+			(unsigned long long)*sectors);
+	}
 	return 0;
 }
 
@@ -736,7 +749,7 @@ static bool mx_audited(const struct mx_verb *v, int argc, char **argv)
 {
 	static const char *const changing[] = {
 		"create", "delete", "up", "down", "promote", "demote", "set",
-		"adjust",
+		"adjust", "resize",
 		"resync", "pause", "resume", "connect", "disconnect", "verify",
 		"outdate", "peer-outdated", "fence-handler",
 	};

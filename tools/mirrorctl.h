@@ -153,6 +153,7 @@ int mx_cmd_promote(int argc, char **argv);
 int mx_cmd_demote(int argc, char **argv);
 int mx_cmd_set(int argc, char **argv);
 int mx_cmd_adjust(int argc, char **argv);
+int mx_cmd_resize(int argc, char **argv);
 int mx_cmd_status(int argc, char **argv);
 int mx_cmd_list(int argc, char **argv);
 int mx_cmd_dump(int argc, char **argv);

@@ -1072,3 +1072,83 @@ int mx_cmd_adjust(int argc, char **argv)
 	}
 	return mx_name_or_all(argc, argv, all, true, mx_adjust_one, &dry_run);
 }
+
+/* ---- resize ---- */
+
+/*
+ * Grow running mirror NAME to its data device's size (or --size): the
+ * metadata's room is checked first, then the table is reloaded with the
+ * new length (suspend, load, resume); the kernel marks the new regions
+ * out of sync for every peer. A shrink is refused.
+ */
+int mx_cmd_resize(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t want = 0, dbytes, drdev, cur;
+	struct mx_meta_info mi;
+	struct mx_mirror m;
+	char b1[32], b2[32];
+	int opt, r;
+
+	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
+		if (opt == 'h')
+			return 0;
+		if (opt == '?')
+			return MX_EXIT_USAGE;
+		if (mx_parse_size("--size", optarg, &want))
+			return mx_err(MX_EXIT_USAGE, NULL);
+		if (!want || want & 511)
+			return mx_usage("--size %s: not a positive multiple of 512 bytes",
+					optarg);
+	}
+	r = mx_find_arg(argc, argv, &m, true);
+	if (r)
+		return r;
+	if (!m.info.exists)
+		return mx_err(MX_EXIT_REFUSED,
+			      "%s is not running: mirrorctl up %s loads it with its data device's size",
+			      m.name, m.name);
+	if (mx_blockdev(m.conf.data, "data", &dbytes, &drdev))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	if (!want)
+		want = dbytes & ~511ULL;
+	if (want > dbytes)
+		return mx_err(MX_EXIT_USAGE,
+			      "--size %s is larger than the data device %s (%s): grow it first",
+			      mx_fmt_bytes(want, b1, sizeof(b1)), m.conf.data,
+			      mx_fmt_bytes(dbytes, b2, sizeof(b2)));
+	cur = m.table.len;
+	if (want >> 9 == cur) {
+		mx_note("%s: already %llu sectors (%s): nothing to do", m.name,
+			(unsigned long long)cur,
+			mx_fmt_bytes(cur << 9, b1, sizeof(b1)));
+		return 0;
+	}
+	if (want >> 9 < cur)
+		return mx_err(MX_EXIT_REFUSED,
+			      "%s has %llu sectors, %llu asked: shrinking a mirror is not supported",
+			      m.name, (unsigned long long)cur,
+			      (unsigned long long)(want >> 9));
+	if (mx_meta_peek(m.conf.meta, &mi))
+		return mx_err(MX_EXIT_FAIL, NULL);
+	if (mi.kind != MX_META_VALID)
+		return mx_err(MX_EXIT_FAIL, "%s holds no valid superblock",
+			      m.conf.meta);
+	if (mx_meta_grow_ok(&mi, want >> 9))
+		return mx_err(MX_EXIT_REFUSED, "%s: %s", m.name, mx_errmsg);
+	if (mx_switch_role(&m.conf, want >> 9, m.role))
+		return mx_err(MX_EXIT_FAIL,
+			      "the grown table did not load: %s", mx_errmsg);
+	mx_note("%s: grown from %llu to %llu sectors (%s); the new area resyncs to the peers%s",
+		m.name, (unsigned long long)cur,
+		(unsigned long long)(want >> 9),
+		mx_fmt_bytes(want, b1, sizeof(b1)),
+		m.role == MX_ROLE_SOURCE ?
+		" once they grew too (a smaller target is refused until then)" :
+		"");
+	return 0;
+}

@@ -43,6 +43,8 @@ void mx_meta_inspect(const void *block, struct mx_meta_info *mi)
 	mi->region_sectors = sb.region_sectors;
 	mi->data_sectors = sb.data_sectors;
 	mi->nr_regions = sb.nr_regions;
+	mi->bitmap_blocks = sb.bitmap_blocks;
+	mi->data_room = mx_sb_data_room(&sb);
 	mi->node_id = sb.node_id;
 	mi->current_gen = sb.current_gen;
 	for (i = 0; i < MX_UUID_LEN; i++)
@@ -66,8 +68,39 @@ uint64_t mx_meta_required_bytes(uint64_t data_sectors, uint32_t region_sectors)
 	return mx_meta_required_sectors(sb.nr_regions) << 9;
 }
 
+int mx_meta_grow_ok(const struct mx_meta_info *mi, uint64_t data_sectors)
+{
+	struct mx_sb_info sb;
+	const char *err;
+
+	memset(&sb, 0, sizeof(sb));
+	sb.region_sectors = mi->region_sectors;
+	sb.data_sectors = mi->data_sectors;
+	sb.nr_regions = mi->nr_regions;
+	sb.bitmap_blocks = mi->bitmap_blocks;
+	if (mx_grow_check(&sb, data_sectors, &err) >= 0)
+		return 0;
+	if (data_sectors < mi->data_sectors)
+		return mx_fail("the mirror has %llu sectors, the new size %llu is smaller: shrinking is not supported",
+			       (unsigned long long)mi->data_sectors,
+			       (unsigned long long)data_sectors);
+	return mx_fail("the metadata was laid out for at most %llu sectors of data; %llu sectors need a metadata device of at least %llu bytes formatted for them (recreate the metadata: a full resync)",
+		       (unsigned long long)mi->data_room,
+		       (unsigned long long)data_sectors,
+		       (unsigned long long)mx_meta_required_bytes(data_sectors,
+							mi->region_sectors));
+}
+
 int mx_meta_build(void *block, uint64_t data_sectors, uint32_t region_sectors,
 		  uint32_t node_id, uint8_t assume_clean)
+{
+	return mx_meta_build_room(block, data_sectors, region_sectors, node_id,
+				  assume_clean, 0);
+}
+
+int mx_meta_build_room(void *block, uint64_t data_sectors,
+		       uint32_t region_sectors, uint32_t node_id,
+		       uint8_t assume_clean, uint64_t meta_sectors)
 {
 	struct mx_sb_info sb;
 	const char *err;
@@ -75,6 +108,7 @@ int mx_meta_build(void *block, uint64_t data_sectors, uint32_t region_sectors,
 
 	if (mx_sb_format(&sb, data_sectors, region_sectors, &err))
 		return mx_fail("cannot format metadata: %s", err);
+	mx_sb_plan_room(&sb, meta_sectors);
 	if (node_id < MX_MAX_NODES)
 		sb.node_id = node_id;
 	for (i = 0; i < MX_MAX_NODES; i++)
@@ -134,33 +168,48 @@ int mx_meta_format(int fd, const char *path, uint64_t data_sectors,
 		   uint32_t region_sectors, uint32_t node_id,
 		   uint8_t assume_clean)
 {
-	uint64_t need, off;
+	struct mx_meta_info mi;
+	uint64_t need, off, end, first;
 	void *zero, *sb;
-	int r = -1;
+	off_t size;
+	int r = -1, n;
 
 	need = mx_meta_required_bytes(data_sectors, region_sectors);
 	if (!need)
 		return mx_fail("cannot format metadata: invalid geometry (%llu sectors, region %u sectors)",
 			       (unsigned long long)data_sectors,
 			       region_sectors);
+	size = lseek(fd, 0, SEEK_END);
+	if (size < 0)
+		return mx_fail("cannot size %s: %s", path, strerror(errno));
 	zero = mx_block_alloc(MX_ZERO_CHUNK);
 	sb = mx_block_alloc(MX_META_BLOCK);
 	if (!zero || !sb) {
 		mx_fail("out of memory");
 		goto out;
 	}
-	if (mx_meta_build(sb, data_sectors, region_sectors, node_id,
-			  assume_clean))
+	if (mx_meta_build_room(sb, data_sectors, region_sectors, node_id,
+			       assume_clean, (uint64_t)size >> 9))
 		goto out;
-	/* Bitmaps first, the superblock last: a torn format stays blank. */
+	mx_meta_inspect(sb, &mi);
+	/*
+	 * Bitmaps first, the superblock last: a torn format stays blank.
+	 * Only the blocks in use: the kernel writes the room past them
+	 * when a grow takes it.
+	 */
 	if (mx_pwrite_all(fd, zero, MX_META_BLOCK, 0))
 		goto io;
-	for (off = MX_META_BLOCK; off < need; off += MX_ZERO_CHUNK) {
-		size_t len = need - off < MX_ZERO_CHUNK ? need - off :
-			     MX_ZERO_CHUNK;
+	for (n = 0; n < MX_MAX_NODES; n++) {
+		first = (1 + (uint64_t)n * mi.bitmap_blocks) * MX_META_BLOCK;
+		end = first + (uint64_t)mx_bitmap_blocks(mi.nr_regions) *
+			      MX_META_BLOCK;
+		for (off = first; off < end; off += MX_ZERO_CHUNK) {
+			size_t len = end - off < MX_ZERO_CHUNK ? end - off :
+				     MX_ZERO_CHUNK;
 
-		if (mx_pwrite_all(fd, zero, len, off))
-			goto io;
+			if (mx_pwrite_all(fd, zero, len, off))
+				goto io;
+		}
 	}
 	if (fsync(fd))
 		goto io;

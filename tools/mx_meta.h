@@ -29,6 +29,8 @@ struct mx_meta_info {
 	uint32_t region_sectors;
 	uint64_t data_sectors;
 	uint64_t nr_regions;
+	uint32_t bitmap_blocks;		/* stride of the slots: room to grow */
+	uint64_t data_room;		/* largest data size it describes */
 	uint32_t node_id;		/* MX_META_NODE_UNSET: not set yet */
 	uint64_t current_gen;
 	bool has_uuid;
@@ -54,12 +56,28 @@ uint64_t mx_meta_required_bytes(uint64_t data_sectors, uint32_t region_sectors);
 int mx_meta_build(void *block, uint64_t data_sectors, uint32_t region_sectors,
 		  uint32_t node_id, uint8_t assume_clean);
 
+/*
+ * The same, its bitmaps spaced for all a metadata device of
+ * @meta_sectors holds (room for the data device to grow).
+ */
+int mx_meta_build_room(void *block, uint64_t data_sectors,
+		       uint32_t region_sectors, uint32_t node_id,
+		       uint8_t assume_clean, uint64_t meta_sectors);
+
+/*
+ * A grow of the mirror described by @mi to @data_sectors: 0 when the
+ * layout has room, else -1 with mx_errmsg naming the metadata size a
+ * new format for that size needs.
+ */
+int mx_meta_grow_ok(const struct mx_meta_info *mi, uint64_t data_sectors);
+
 /* Read the first block of @fd and inspect it. */
 int mx_meta_read(int fd, const char *path, struct mx_meta_info *mi);
 
 /*
- * Format: zero the superblock and the eight bitmaps, then write the new
- * superblock (mx_meta_build) and fsync. @fd should be O_DIRECT on a
+ * Format: zero the superblock and the eight bitmaps' blocks in use
+ * (spaced for the whole of @fd: room to grow), then write the new
+ * superblock (mx_meta_build_room) and fsync. @fd should be O_DIRECT on a
  * block device (the kernel reads it with bios, not through the cache).
  */
 int mx_meta_format(int fd, const char *path, uint64_t data_sectors,

@@ -369,12 +369,14 @@ static void fuzz_sb(void)
 	ok_sb++;
 	CHECK(sb.nr_regions == mx_nr_regions(sb.data_sectors,
 					     sb.region_sectors), "sb regions");
-	CHECK(sb.bitmap_blocks >= 1 && sb.bitmap_blocks ==
-	      mx_bitmap_blocks(sb.nr_regions), "sb bitmap blocks");
+	CHECK(sb.bitmap_blocks >= 1 && sb.bitmap_blocks >=
+	      mx_bitmap_blocks(sb.nr_regions) &&
+	      sb.bitmap_blocks <= mx_bitmap_blocks(MX_MAX_NR_REGIONS),
+	      "sb bitmap blocks");
 	CHECK((u64)sb.bitmap_blocks * MX_META_BLOCK_SIZE * 8 >= sb.nr_regions,
 	      "bitmap covers regions");
 	CHECK(mx_bitmap_first_block(&sb, MX_MAX_NODES - 1) + sb.bitmap_blocks
-	      <= mx_meta_required_sectors(sb.nr_regions) / 8,
+	      <= mx_meta_layout_sectors(&sb) / 8,
 	      "last bitmap inside meta device");
 	CHECK(sb.node_id < MX_MAX_NODES || sb.node_id == MX_NODE_UNSET,
 	      "sb node id");

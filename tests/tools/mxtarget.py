@@ -21,6 +21,10 @@ CASE:
   ack-unknown    full handshake, then acks a sequence number never sent
   stall-ack      full handshake, then on the first request answers 20 bytes
                  of an ACK header and stalls (keepalive pings unanswered)
+  ack-early      full handshake, a tiny receive buffer; at the first
+                 write's header acks its sequence number and guesses the
+                 next four, before reading its payload (the source is
+                 still sending it), then reads nothing for 3 s
   uuid, size, region, node-id, version
                  answers with a hello that differs from the source's in
                  that one thing: another mirror's UUID, 8 sectors fewer,
@@ -91,6 +95,10 @@ def main():
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     ls = socket.socket(fam, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if case == "ack-early":
+        # A small window (set before listen: it bounds the window scale)
+        # keeps the source's sender inside its send of the write.
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     ls.bind((host, port))
     ls.listen(1)
     s, _ = ls.accept()
@@ -145,6 +153,20 @@ def main():
     if case == "ack-unknown":
         t0 = time.time()
         s.sendall(hdr(ACK, seq=987654321))
+        print(wait_close(s, t0, limit))
+        return 0
+    if case == "ack-early":
+        while True:
+            h = HDR.unpack(recv_exact(s, HDR.size))
+            if h[1] in (DATA, RS_DATA, FLUSH):
+                break
+            if h[3]:
+                recv_exact(s, h[3])
+        t0 = time.time()
+        s.sendall(b"".join(hdr(ACK, seq=h[5] + i) for i in range(5)))
+        sys.stderr.write("acked seq %d..%d at the header of a %d-byte write\n"
+                         % (h[5], h[5] + 4, h[3]))
+        time.sleep(3)
         print(wait_close(s, t0, limit))
         return 0
     if case == "stall-ack":

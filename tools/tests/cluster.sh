@@ -436,6 +436,11 @@ tgt Outdated "Listening Idle"
 lk 1 recover -t mxt -i mx && expect "$tmp/err" "its data here is Outdated" "recover refuses Outdated"
 tgt Consistent "Listening Idle"
 lk 0 recover -t mxt -i mx && is "$(role)" source "role after recover"
+# resize: mirrorctl resize here, with -s as --size.
+: >"$tmp/mirrorctl.log"
+lk 0 resize -t mxt -i mx && expect "$tmp/mirrorctl.log" "^resize mx$" "resize: mirrorctl resize"
+lk 1 resize -t mxt -i mx -s 1G && expect "$tmp/mirrorctl.log" "^resize mx --size 1G$" "resize -s: --size"
+lk 1 resize -t mxt -i mx -s && expect "$tmp/err" "option -s needs a value" "resize -s without a value"
 
 echo "cluster.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]

@@ -603,6 +603,26 @@ else
 	skip "adjust: needs root and losetup"
 fi
 
+# ---- resize: grow after the data device grew; no shrink ----
+if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
+	reset
+	run 0 create mx --role source --data "$D" --meta "$M" \
+		--peer 1,10.0.0.2:7789 --force
+	expect "$MX_FAKEDM/mx/table" "^0 16384 mirrorx " "resize: created at 8 MiB"
+	if run 0 resize mx; then expect "$tmp/out" "already 16384 sectors" "resize: the same size"; fi
+	truncate -s 12M "$(losetup -n -O BACK-FILE "$D")"
+	losetup -c "$D"
+	if run 2 resize mx --size 16M; then expect "$tmp/err" "larger than the data device" "resize: past the device"; fi
+	if run 4 resize mx --size 4M; then expect "$tmp/err" "shrinking a mirror is not supported" "resize: shrink refused"; fi
+	run 2 resize mx --size 1000
+	if run 0 resize mx; then expect "$tmp/out" "grown from 16384 to 24576 sectors" "resize: grown"; fi
+	expect "$MX_FAKEDM/mx/table" "^0 24576 mirrorx " "resize: the table's new length"
+	run 0 down mx
+	if run 4 resize mx; then expect "$tmp/err" "not running" "resize: not running"; fi
+else
+	skip "resize: needs root and losetup"
+fi
+
 # ---- up --all / down --all (mirrorx.service) ----
 run 2 up --all mx
 run 2 up

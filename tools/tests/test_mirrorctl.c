@@ -666,6 +666,45 @@ static void test_meta(void)
 	unlink(path);
 }
 
+/* Issue 15: a format leaves room to grow; the grow check of resize/up. */
+static void test_meta_room(void)
+{
+	char path[] = "/tmp/mxroomXXXXXX";
+	static const uint8_t zero[MX_META_BLOCK];
+	uint8_t block[MX_META_BLOCK];
+	struct mx_meta_info mi;
+	int fd;
+
+	/* 25 blocks: (25 - 1) / 8 = 3 blocks per slot, 1 in use. */
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	memset(block, 0xa5, sizeof(block));
+	for (int i = 0; i < 25; i++)
+		CHECK(write(fd, block, sizeof(block)) == sizeof(block));
+	CHECK(!mx_meta_format(fd, path, 524288, 128, 0, 0));
+	CHECK(!mx_meta_read(fd, path, &mi) && mi.kind == MX_META_VALID);
+	CHECK(mi.bitmap_blocks == 3);
+	CHECK(mi.data_room == 3ULL * 32768 * 128);
+	/* Slot n's block in use (1 + 3n) zeroed, the room left as it was. */
+	for (int i = 1; i < 25; i++) {
+		CHECK(pread(fd, block, sizeof(block), i * 4096ULL) ==
+		      sizeof(block));
+		if ((i - 1) % 3 == 0)
+			CHECK(!memcmp(block, zero, sizeof(block)));
+		else
+			CHECK(block[0] == 0xa5);
+	}
+	close(fd);
+	unlink(path);
+
+	CHECK(!mx_meta_grow_ok(&mi, 524288));
+	CHECK(!mx_meta_grow_ok(&mi, 3ULL * 32768 * 128));
+	CHECK(mx_meta_grow_ok(&mi, 3ULL * 32768 * 128 + 1));
+	CHECK(strstr(mx_errmsg, "metadata device of at least"));
+	CHECK(mx_meta_grow_ok(&mi, 524288 - 8));
+	CHECK(strstr(mx_errmsg, "shrinking is not supported"));
+}
+
 /* Issue 14, defect 5: wait-sync progress lines. */
 static void test_progress(void)
 {
@@ -878,6 +917,7 @@ int main(void)
 	test_conf_user();
 	test_conf_hot_set();
 	test_conf_crosscheck();
+	test_meta_room();
 	test_progress();
 	test_conf_files();
 	test_status();

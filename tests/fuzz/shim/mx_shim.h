@@ -43,6 +43,7 @@ typedef uint64_t __le64;
 #define max(a, b)	((a) > (b) ? (a) : (b))
 #define min(a, b)	((a) < (b) ? (a) : (b))
 #define max_t(t, a, b)	((t)(a) > (t)(b) ? (t)(a) : (t)(b))
+#define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 
 #define cpu_to_be16(x)	htobe16(x)
 #define cpu_to_be32(x)	htobe32(x)
