@@ -19,11 +19,12 @@
 #include <linux/in6.h>
 #include <linux/inet.h>
 #include "args.h"
+#include "proto.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
-/* Words after <#opt_args>: nine options with a value and two flags. */
-#define MX_MAX_OPT_WORDS	20
+/* Words after <#opt_args>: ten options with a value and two flags. */
+#define MX_MAX_OPT_WORDS	22
 
 enum {
 	MX_ARG_REGION,
@@ -154,6 +155,16 @@ static const struct mx_opt_def mx_opt_defs[] = {
 			"Option force_promote is only valid for the source role",
 		.missing_error = "Missing value for option force_promote",
 		.invalid_error = "Invalid force_promote",
+	},
+	{
+		.name = "compress",
+		.flag = MX_OPT_COMPRESS,
+		.has_value = true,
+		.dup_error = "Duplicate option compress",
+		.src_only_error =
+			"Option compress is only valid for the source role",
+		.missing_error = "Missing value for option compress",
+		.invalid_error = "Invalid compress (lz4 or zstd)",
 	},
 	{
 		.name = "node_id",
@@ -309,6 +320,7 @@ static int mx_parse_opt_value(const struct mx_opt_def *def,
 	const char *val = as->argv[0];
 	unsigned int id;
 	u64 n;
+	int r;
 
 	switch (def->flag) {
 	case MX_OPT_ASYNC_LIMIT:
@@ -355,6 +367,12 @@ static int mx_parse_opt_value(const struct mx_opt_def *def,
 		if (mx_parse_u64(val, &n) || !n || n > MX_MAX_FENCE_TIMEOUT)
 			return mx_arg_error(error, def->invalid_error, val);
 		o->fence_timeout = n;
+		break;
+	case MX_OPT_COMPRESS:
+		r = mx_comp_alg_parse(val);
+		if (r < 0)
+			return mx_arg_error(error, def->invalid_error, val);
+		o->compress = r;
 		break;
 	case MX_OPT_AUTH:
 		if (!mx_key_desc_ok(val))

@@ -41,8 +41,10 @@ struct mx_peer_conf {
 #define MX_OPT_FENCING		(1U << 8)
 #define MX_OPT_FENCE_TIMEOUT	(1U << 9)
 #define MX_OPT_FORCE_PROMOTE	(1U << 10)
+#define MX_OPT_COMPRESS		(1U << 11)
 /* Options the receiver accepts; the rest are source-only. */
-#define MX_OPT_RECV_MASK	(MX_OPT_AUTH | MX_OPT_DATA_CSUM | MX_OPT_NODE_ID)
+#define MX_OPT_RECV_MASK	(MX_OPT_AUTH | MX_OPT_DATA_CSUM | \
+				 MX_OPT_NODE_ID | MX_OPT_COMPRESS)
 
 struct mx_opts {
 	u32 given;
@@ -57,6 +59,11 @@ struct mx_opts {
 	bool fencing;			/* fencing resource; default none */
 	u32 fence_timeout;		/* s, default MX_DEFAULT_FENCE_TIMEOUT */
 	bool force_promote;		/* serve Outdated/Inconsistent data */
+	/*
+	 * enum mx_comp_alg (proto.h): a source compresses data with it when
+	 * its target offers it; a target offers it. Default MX_COMP_NONE.
+	 */
+	u32 compress;
 };
 
 struct mx_src_conf {

@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "args.h"
+#include "proto.h"
 
 #define T_MAX_ARGS	64
 
@@ -302,8 +303,9 @@ static void mx_args_src_full(struct kunit *test)
 	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1);
 	KUNIT_EXPECT_EQ(test, c->opts.hot_set, MX_DEFAULT_HOT_SET);
 
-	/* Fencing, its timeout and force_promote, with the rest: 20 words. */
-	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1 " 20 fencing RESOURCE fence_timeout 86400 force_promote data_csum async_limit 1048576 on_congestion behind on_disconnect suspend resync_rate 1 auth k hot_set 1 node_id 2");
+	/* Every option at once: 22 words. */
+	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1 " 22 fencing RESOURCE fence_timeout 86400 force_promote data_csum async_limit 1048576 on_congestion behind on_disconnect suspend resync_rate 1 auth k hot_set 1 node_id 2 compress ZSTD");
+	KUNIT_EXPECT_EQ(test, c->opts.compress, (u32)MX_COMP_ZSTD);
 	KUNIT_EXPECT_TRUE(test, c->opts.fencing);
 	KUNIT_EXPECT_EQ(test, c->opts.fence_timeout, MX_MAX_FENCE_TIMEOUT);
 	KUNIT_EXPECT_TRUE(test, c->opts.force_promote);
@@ -314,6 +316,10 @@ static void mx_args_src_full(struct kunit *test)
 	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1 " 1 force_promote");
 	KUNIT_EXPECT_TRUE(test, c->opts.force_promote);
 	KUNIT_EXPECT_FALSE(test, c->opts.data_csum);
+	KUNIT_EXPECT_EQ(test, c->opts.compress, (u32)MX_COMP_NONE);
+	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1 " 2 compress lz4");
+	KUNIT_EXPECT_EQ(test, c->opts.compress, (u32)MX_COMP_LZ4);
+	KUNIT_EXPECT_EQ(test, c->opts.given, MX_OPT_COMPRESS);
 }
 
 static void mx_args_src_counts(struct kunit *test)
@@ -326,7 +332,7 @@ static void mx_args_src_counts(struct kunit *test)
 		  "Too many arguments");
 	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " 2 data_csum",
 		  "Invalid number of optional arguments");
-	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " 21 data_csum",
+	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " 23 data_csum",
 		  "Invalid number of optional arguments");
 	t_src_bad(test, T_DEVS " 128 1 " T_PEER1 " x",
 		  "Invalid number of optional arguments");
@@ -443,6 +449,11 @@ static void mx_args_src_options(struct kunit *test)
 		{ "2 force_promote force_promote",
 		  "Duplicate option force_promote" },
 		{ "2 data_csum data_csum", "Duplicate option data_csum" },
+		{ "2 compress gzip", "Invalid compress (lz4 or zstd)" },
+		{ "2 compress none", "Invalid compress (lz4 or zstd)" },
+		{ "2 compress lz4x", "Invalid compress (lz4 or zstd)" },
+		{ "1 compress", "Missing value for option compress" },
+		{ "4 compress lz4 compress zstd", "Duplicate option compress" },
 		{ "4 async_limit 1048576 async_limit 2097152",
 		  "Duplicate option async_limit" },
 		{ "4 auth a auth b", "Duplicate option auth" },
@@ -491,7 +502,8 @@ static void mx_args_auth_key(struct kunit *test)
 static void mx_args_recv(struct kunit *test)
 {
 	static const char * const v6[] = {
-		T_DEVS, "[::]:7789", "5 node_id 2 auth user:k data_csum", NULL
+		T_DEVS, "[::]:7789",
+		"7 node_id 2 auth user:k data_csum compress lz4", NULL
 	};
 	struct mx_recv_conf *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	char *error;
@@ -512,6 +524,7 @@ static void mx_args_recv(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->opts.node_id, 2U);
 	KUNIT_EXPECT_STREQ(test, c->opts.auth_key, "user:k");
 	KUNIT_EXPECT_TRUE(test, c->opts.data_csum);
+	KUNIT_EXPECT_EQ(test, c->opts.compress, (u32)MX_COMP_LZ4);
 	KUNIT_EXPECT_EQ(test, c->opts.given, MX_OPT_RECV_MASK);
 }
 
@@ -530,6 +543,8 @@ static void mx_args_recv_rejects(struct kunit *test)
 		   "Too many arguments");
 	t_recv_bad(test, T_DEVS " 0.0.0.0:1 1 bogus", "Unknown option");
 	t_recv_bad(test, T_DEVS " 0.0.0.0:1 2 node_id 9", "Invalid node_id");
+	t_recv_bad(test, T_DEVS " 0.0.0.0:1 2 compress lzo",
+		   "Invalid compress (lz4 or zstd)");
 	t_recv_bad(test, T_DEVS " 0.0.0.0:1 2 data_csum DATA_CSUM",
 		   "Duplicate option data_csum");
 	t_recv_bad(test, T_DEVS " 0.0.0.0:1 2 async_limit 1048576",

@@ -222,21 +222,46 @@ static void mx_peer_shutdown(struct mx_conn *c)
 	mutex_unlock(&p->sock_mutex);
 }
 
+/*
+ * Compress the data of @rq when the connection negotiated it: returns the
+ * compressed length (in p->comp.out), or 0 to send it raw. Counts both.
+ */
+static u32 mx_send_compress(struct mx_peer *p, struct mx_preq *rq)
+{
+	u32 clen = 0;
+
+	if (READ_ONCE(p->comp_on))
+		clen = mx_comp_bvecs(&p->comp, rq->bvecs, rq->iter);
+	atomic64_add(rq->iter.bi_size, &p->comp_raw);
+	atomic64_add(clen ?: rq->iter.bi_size, &p->comp_wire);
+	return clen;
+}
+
 static int mx_send_rq(struct mx_peer *p, struct mx_preq *rq, bool more)
 {
 	bool csum = rq->bvecs && p->src->conf.opts.data_csum;
 	__be32 crc = 0;
+	u32 clen = 0;
 	int r;
 
-	if (csum) {
-		rq->hdr.flags |= MX_WF_CSUM;
-		rq->hdr.length = rq->hdr.size + MX_CSUM_LEN;
-		crc = cpu_to_be32(mx_bvec_crc32c(rq->bvecs, rq->iter));
+	if (rq->bvecs) {
+		/* The checksum covers the data as written, not as sent. */
+		if (csum)
+			crc = cpu_to_be32(mx_bvec_crc32c(rq->bvecs, rq->iter));
+		clen = mx_send_compress(p, rq);
+		rq->hdr.flags &= ~(MX_WF_CSUM | MX_WF_COMPRESSED);
+		rq->hdr.flags |= (csum ? MX_WF_CSUM : 0) |
+				 (clen ? MX_WF_COMPRESSED : 0);
+		rq->hdr.length = (clen ?: rq->hdr.size) +
+				 (csum ? MX_CSUM_LEN : 0);
 	}
 	mutex_lock(&p->conn.send_mutex);
 	if (rq->bvecs) {
 		r = mx_send_hdr(p->conn.sock, &rq->hdr, NULL, true);
-		if (!r)
+		if (!r && clen)
+			r = mx_send_buf(p->conn.sock, p->comp.out, clen,
+					more || csum);
+		else if (!r)
 			r = mx_send_bvec_iter(p->conn.sock, rq->bvecs, rq->iter,
 					      more || csum);
 		if (!r && csum)
@@ -688,6 +713,29 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	return 0;
 }
 
+/*
+ * Compression for this connection: on when we have the option and the
+ * algorithm and the target offered it; else the connection carries raw
+ * data and status and the log say why (a refusal does not refuse the
+ * connection: replication matters more than its compression).
+ */
+static void mx_peer_negotiate_comp(struct mx_peer *p, int proto, u32 features)
+{
+	u32 alg = p->src->conf.opts.compress;
+	u32 st;
+
+	st = mx_comp_negotiate(alg, mx_comp_ready(&p->comp), proto, features);
+	WRITE_ONCE(p->comp_state, st);
+	WRITE_ONCE(p->comp_on, st == MX_COMP_ST_ON);
+	if (st == MX_COMP_ST_ON)
+		DMINFO("%s: peer %u: compressing data with %s",
+		       mx_name(p), p->conf.node_id, mx_comp_alg_name(alg));
+	else if (st != MX_COMP_ST_NONE)
+		DMWARN("%s: peer %u: compression %s refused: %s; sending data uncompressed",
+		       mx_name(p), p->conf.node_id, mx_comp_alg_name(alg),
+		       mx_comp_state_why(st));
+}
+
 static int mx_handshake(struct mx_peer *p)
 {
 	struct mx_source *src = p->src;
@@ -725,6 +773,7 @@ static int mx_handshake(struct mx_peer *p)
 	/* Its zero runs too, and it writes them even without write-zeroes. */
 	WRITE_ONCE(p->zero_ok, proto >= MX_PROTO_ZERO &&
 		   ours.logical_block_size <= MX_CSUM_BLOCK);
+	mx_peer_negotiate_comp(p, proto, th.features);
 	r = mx_recv_bitmap(p);
 	if (r)
 		return r;
@@ -924,6 +973,10 @@ static void mx_conn_teardown(struct mx_peer *p)
 	p->resync_done = 0;
 	p->behind = false;
 	p->resync_announce = false;
+	WRITE_ONCE(p->comp_on, false);
+	if (READ_ONCE(p->comp_state) != MX_COMP_ST_NO_KERNEL &&
+	    READ_ONCE(p->comp_state) != MX_COMP_ST_NONE)
+		WRITE_ONCE(p->comp_state, MX_COMP_ST_OFF);
 	WRITE_ONCE(p->conn.dead, false);
 	/* A refusal stays on show until the admin acts on it. */
 	mx_peer_set_state_locked(p, p->want_connect ? MX_CS_CONNECTING :
@@ -989,6 +1042,29 @@ static int mx_conn_thread(void *arg)
 
 /* --- lifetime and admin ------------------------------------------------- */
 
+/*
+ * The compression context of the compress option (its state), a kernel
+ * without the algorithm noted for status; MX_COMP_ST_MAX: out of memory.
+ */
+static u32 mx_peer_init_comp(struct mx_peer *p)
+{
+	u32 alg = p->src->conf.opts.compress;
+	int r;
+
+	if (alg == MX_COMP_NONE)
+		return MX_COMP_ST_NONE;
+	r = mx_comp_alloc(&p->comp, alg);
+	if (r == -ENOMEM)
+		return MX_COMP_ST_MAX;
+	if (r) {
+		DMWARN("%s: peer %u: compress %s: %s; data will be sent uncompressed",
+		       mx_name(p), p->conf.node_id, mx_comp_alg_name(alg),
+		       mx_comp_state_why(MX_COMP_ST_NO_KERNEL));
+		return MX_COMP_ST_NO_KERNEL;
+	}
+	return MX_COMP_ST_OFF;
+}
+
 int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 {
 	p->src = src;
@@ -1015,9 +1091,12 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 		 p->addr_str);
 	mx_conn_init(&p->conn, &mx_peer_conn_ops, src->ti, p->name,
 		     src->dev_sectors);
+	atomic64_set(&p->comp_raw, 0);
+	atomic64_set(&p->comp_wire, 0);
+	p->comp_state = mx_peer_init_comp(p);
 	p->oos = mx_region_bitmap_alloc(src->meta.nr_regions);
 	p->csum = mx_region_bitmap_alloc(src->meta.nr_regions);
-	if (!p->oos || !p->csum) {
+	if (!p->oos || !p->csum || p->comp_state == MX_COMP_ST_MAX) {
 		mx_peer_free(p);	/* the caller unwinds only the peers before */
 		return -ENOMEM;
 	}
@@ -1065,6 +1144,7 @@ void mx_peer_stop(struct mx_peer *p)
 void mx_peer_free(struct mx_peer *p)
 {
 	xa_destroy(&p->inflight);
+	mx_comp_free(&p->comp);
 	kvfree(p->oos);
 	kvfree(p->csum);
 	p->oos = NULL;

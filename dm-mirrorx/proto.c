@@ -61,7 +61,7 @@ static int mx_hdr_check_io(const struct mx_hdr *h, u64 dev_sectors,
 		return -EPROTO;
 	}
 	if (nonpayload) {
-		if (h->length || (h->flags & MX_WF_CSUM)) {
+		if (h->length || (h->flags & (MX_WF_CSUM | MX_WF_COMPRESSED))) {
 			*err = "Payload on a discard or write-zeroes packet";
 			return -EPROTO;
 		}
@@ -76,13 +76,21 @@ static int mx_hdr_check_io(const struct mx_hdr *h, u64 dev_sectors,
 			return -EPROTO;
 		}
 	} else {
-		if (h->length != h->size +
-				 ((h->flags & MX_WF_CSUM) ? MX_CSUM_LEN : 0)) {
-			*err = "Write payload length differs from its size";
-			return -EPROTO;
-		}
+		u32 trailer = (h->flags & MX_WF_CSUM) ? MX_CSUM_LEN : 0;
+
 		if (h->size > MX_WIRE_MAX_DATA) {
 			*err = "Write payload too long";
+			return -EPROTO;
+		}
+		if (!(h->flags & MX_WF_COMPRESSED)) {
+			if (h->length != h->size + trailer) {
+				*err = "Write payload length differs from its size";
+				return -EPROTO;
+			}
+		} else if (h->length <= trailer ||
+			   h->length - trailer >= h->size) {
+			/* Data that does not shrink is sent raw. */
+			*err = "Compressed payload empty or not smaller than its size";
 			return -EPROTO;
 		}
 	}
@@ -511,4 +519,93 @@ bool mx_csum_next_run(const __be64 *a, const __be64 *b, u32 n, u32 *pos,
 	*pos = i;
 	*len = j - i;
 	return true;
+}
+
+static const char * const mx_comp_alg_names[] = {
+	[MX_COMP_NONE]	= "none",
+	[MX_COMP_LZ4]	= "lz4",
+	[MX_COMP_ZSTD]	= "zstd",
+};
+
+const char *mx_comp_alg_name(u32 alg)
+{
+	if (alg >= ARRAY_SIZE(mx_comp_alg_names))
+		return "unknown";
+	return mx_comp_alg_names[alg];
+}
+
+int mx_comp_alg_parse(const char *s)
+{
+	u32 alg;
+
+	for (alg = MX_COMP_LZ4; alg < MX_COMP_MAX; alg++)
+		if (!strcasecmp(s, mx_comp_alg_names[alg]))
+			return alg;
+	return -EINVAL;
+}
+
+u32 mx_comp_feature(u32 alg)
+{
+	switch (alg) {
+	case MX_COMP_LZ4:
+		return MX_FEAT_COMPRESS_LZ4;
+	case MX_COMP_ZSTD:
+		return MX_FEAT_COMPRESS_ZSTD;
+	default:
+		return 0;
+	}
+}
+
+u32 mx_comp_negotiate(u32 alg, bool have, int proto, u32 target_features)
+{
+	if (alg == MX_COMP_NONE)
+		return MX_COMP_ST_NONE;
+	if (!have)
+		return MX_COMP_ST_NO_KERNEL;
+	if (proto < MX_PROTO_COMPRESS)
+		return MX_COMP_ST_PEER_OLD;
+	if (!(target_features & mx_comp_feature(alg)))
+		return MX_COMP_ST_PEER_REFUSED;
+	return MX_COMP_ST_ON;
+}
+
+u32 mx_comp_offer(u32 alg, bool have, int proto)
+{
+	if (alg == MX_COMP_NONE)
+		return MX_COMP_ST_NONE;
+	if (!have)
+		return MX_COMP_ST_NO_KERNEL;
+	if (proto < MX_PROTO_COMPRESS)
+		return MX_COMP_ST_PEER_OLD;
+	return MX_COMP_ST_ON;
+}
+
+static const char * const mx_comp_state_names[] = {
+	[MX_COMP_ST_NONE]		= "none",
+	[MX_COMP_ST_OFF]		= "off",
+	[MX_COMP_ST_ON]			= "on",
+	[MX_COMP_ST_NO_KERNEL]		= "refused-kernel",
+	[MX_COMP_ST_PEER_OLD]		= "refused-version",
+	[MX_COMP_ST_PEER_REFUSED]	= "refused-peer",
+};
+
+const char *mx_comp_state_name(u32 st)
+{
+	if (st >= ARRAY_SIZE(mx_comp_state_names))
+		return "unknown";
+	return mx_comp_state_names[st];
+}
+
+const char *mx_comp_state_why(u32 st)
+{
+	switch (st) {
+	case MX_COMP_ST_NO_KERNEL:
+		return "this kernel lacks the algorithm (crypto module missing)";
+	case MX_COMP_ST_PEER_OLD:
+		return "the peer's module is older (protocol below 5)";
+	case MX_COMP_ST_PEER_REFUSED:
+		return "the target does not offer it (its table lacks the same compress option, or its kernel lacks the algorithm)";
+	default:
+		return "";
+	}
 }

@@ -51,7 +51,8 @@ void mx_hdr_encode(struct mx_wire_hdr *w, const struct mx_hdr *h);
  * Decode and validate a header received from a peer whose data device
  * holds @dev_sectors sectors: magic, known type, flags allowed for the type,
  * payload length allowed for the type (HELLO and SYNC_STATE exact, DATA and
- * RS_DATA length == size (+ MX_CSUM_LEN with MX_WF_CSUM), size a non-zero
+ * RS_DATA length == size (+ MX_CSUM_LEN with MX_WF_CSUM; with
+ * MX_WF_COMPRESSED a compressed payload of 1 to size - 1 bytes), size a non-zero
  * multiple of 512 up to MX_WIRE_MAX_DATA, DISCARD / WRITE_ZEROES no payload and a non-zero
  * multiple of 512 size (RS_DATA: write-zeroes only, up to MX_WIRE_MAX_DATA), FLUSH / ACK / PING / BYE no payload, BITMAP a
  * multiple of 8 up to MX_WIRE_BITMAP_MAX, AUTH_* exact, CSUM_REQ 4 KiB
@@ -127,5 +128,51 @@ bool mx_csum_next_run(const __be64 *a, const __be64 *b, u32 n, u32 *pos,
  */
 bool mx_zero_next_run(const unsigned long *zero, u32 n, u32 min, u32 *pos,
 		      u32 *len, bool *is_zero);
+
+/* Link compression algorithms: the compress option's values. */
+enum mx_comp_alg {
+	MX_COMP_NONE = 0,
+	MX_COMP_LZ4,
+	MX_COMP_ZSTD,
+	MX_COMP_MAX,
+};
+
+/*
+ * Compression on one connection, as status shows it (the word of
+ * mx_comp_state_name()): NONE without the option, OFF not negotiated yet
+ * (not connected), ON in use (a target: offered to a source that speaks
+ * it), else the reason it is not: our kernel lacks the algorithm, the
+ * peer's protocol predates it, the target did not offer it.
+ */
+enum mx_comp_state {
+	MX_COMP_ST_NONE = 0,
+	MX_COMP_ST_OFF,
+	MX_COMP_ST_ON,
+	MX_COMP_ST_NO_KERNEL,
+	MX_COMP_ST_PEER_OLD,
+	MX_COMP_ST_PEER_REFUSED,
+	MX_COMP_ST_MAX,
+};
+
+/* "lz4", "zstd" (the option's words and the crypto API's names). */
+const char *mx_comp_alg_name(u32 alg);
+/* The algorithm named @s (case-insensitive), or -EINVAL ("none" too). */
+int mx_comp_alg_parse(const char *s);
+/* The hello feature bit that offers @alg; 0 for none. */
+u32 mx_comp_feature(u32 alg);
+/*
+ * The source's decision for a connection: its option @alg, whether its
+ * kernel has the algorithm (@have), the negotiated protocol @proto and the
+ * features of the target's hello. Returns an enum mx_comp_state.
+ */
+u32 mx_comp_negotiate(u32 alg, bool have, int proto, u32 target_features);
+/*
+ * The target's: does it offer @alg to a source with which it negotiated
+ * @proto (MX_COMP_ST_ON), or why not.
+ */
+u32 mx_comp_offer(u32 alg, bool have, int proto);
+const char *mx_comp_state_name(u32 st);
+/* Why compression is off, for the log ("" when it is not refused). */
+const char *mx_comp_state_why(u32 st);
 
 #endif /* DM_MIRRORX_PROTO_H */

@@ -171,7 +171,7 @@ static void mx_proto_hdr_data(struct kunit *test)
 	t_hdr_ok(test, &h);
 	h.flags = MX_WF_FUA | MX_WF_PREFLUSH;
 	t_hdr_ok(test, &h);
-	h.flags = 1U << 5;
+	h.flags = 1U << 6;
 	t_hdr_bad(test, &h, "Unknown flags on a write packet");
 	/* A checksummed payload carries the crc32c after the data. */
 	h.flags = MX_WF_CSUM | MX_WF_FUA;
@@ -219,6 +219,110 @@ static void mx_proto_hdr_data(struct kunit *test)
 	h.length = 100;
 	h.size = 100;
 	t_hdr_bad(test, &h, "Write size not a non-zero multiple of 512");
+}
+
+/* A compressed payload: 1 to size - 1 bytes (plus the checksum). */
+static void mx_proto_hdr_compressed(struct kunit *test)
+{
+	struct mx_hdr h = { .type = MX_P_DATA, .flags = MX_WF_COMPRESSED,
+			    .length = 1, .size = 4096 };
+
+	t_hdr_ok(test, &h);
+	h.length = 4095;
+	t_hdr_ok(test, &h);
+	h.length = 4096;
+	t_hdr_bad(test, &h,
+		  "Compressed payload empty or not smaller than its size");
+	h.length = 0;
+	t_hdr_bad(test, &h,
+		  "Compressed payload empty or not smaller than its size");
+	h.length = 0xffffffff;
+	t_hdr_bad(test, &h,
+		  "Compressed payload empty or not smaller than its size");
+	/* The checksum trailer is not compressed data. */
+	h.flags |= MX_WF_CSUM;
+	h.length = MX_CSUM_LEN;
+	t_hdr_bad(test, &h,
+		  "Compressed payload empty or not smaller than its size");
+	h.length = 4095 + MX_CSUM_LEN;
+	t_hdr_ok(test, &h);
+	h.length = 4096 + MX_CSUM_LEN;
+	t_hdr_bad(test, &h,
+		  "Compressed payload empty or not smaller than its size");
+	/* The uncompressed size keeps its bound, resync data too. */
+	h.type = MX_P_RS_DATA;
+	h.flags = MX_WF_COMPRESSED | MX_WF_FUA;
+	h.size = MX_WIRE_MAX_DATA;
+	h.length = MX_WIRE_MAX_DATA - 1;
+	t_hdr_ok(test, &h);
+	h.size = MX_WIRE_MAX_DATA + 512;
+	h.length = 512;
+	t_hdr_bad(test, &h, "Write payload too long");
+	/* Nothing to compress on discards and write-zeroes. */
+	h.size = 4096;
+	h.length = 0;
+	h.flags = MX_WF_COMPRESSED | MX_WF_WRITE_ZEROES;
+	t_hdr_bad(test, &h, "Payload on a discard or write-zeroes packet");
+	h.type = MX_P_DATA;
+	h.flags = MX_WF_COMPRESSED | MX_WF_DISCARD;
+	t_hdr_bad(test, &h, "Payload on a discard or write-zeroes packet");
+	/* Nor on a flush. */
+	h = (struct mx_hdr){ .type = MX_P_FLUSH, .flags = MX_WF_COMPRESSED };
+	t_hdr_bad(test, &h, "Unknown flags on a flush packet");
+}
+
+/* Who compresses: the option, the kernel, the protocol, the offer. */
+static void mx_proto_comp_negotiate(struct kunit *test)
+{
+	const u32 lz4 = MX_FEAT_COMPRESS_LZ4, zstd = MX_FEAT_COMPRESS_ZSTD;
+
+	KUNIT_EXPECT_EQ(test, mx_comp_negotiate(MX_COMP_NONE, true,
+						MX_PROTO_MAX, lz4),
+			(u32)MX_COMP_ST_NONE);
+	KUNIT_EXPECT_EQ(test, mx_comp_negotiate(MX_COMP_LZ4, true,
+						MX_PROTO_COMPRESS, lz4),
+			(u32)MX_COMP_ST_ON);
+	KUNIT_EXPECT_EQ(test, mx_comp_negotiate(MX_COMP_ZSTD, true,
+						MX_PROTO_COMPRESS, lz4 | zstd),
+			(u32)MX_COMP_ST_ON);
+	KUNIT_EXPECT_EQ(test, mx_comp_negotiate(MX_COMP_LZ4, false,
+						MX_PROTO_COMPRESS, lz4),
+			(u32)MX_COMP_ST_NO_KERNEL);
+	KUNIT_EXPECT_EQ(test, mx_comp_negotiate(MX_COMP_LZ4, true,
+						MX_PROTO_COMPRESS - 1, lz4),
+			(u32)MX_COMP_ST_PEER_OLD);
+	KUNIT_EXPECT_EQ(test, mx_comp_negotiate(MX_COMP_LZ4, true,
+						MX_PROTO_COMPRESS, 0),
+			(u32)MX_COMP_ST_PEER_REFUSED);
+	/* The target offers another algorithm than ours. */
+	KUNIT_EXPECT_EQ(test, mx_comp_negotiate(MX_COMP_LZ4, true,
+						MX_PROTO_COMPRESS, zstd),
+			(u32)MX_COMP_ST_PEER_REFUSED);
+	KUNIT_EXPECT_EQ(test, mx_comp_offer(MX_COMP_LZ4, true,
+					    MX_PROTO_COMPRESS),
+			(u32)MX_COMP_ST_ON);
+	KUNIT_EXPECT_EQ(test, mx_comp_offer(MX_COMP_LZ4, true, -EPROTO),
+			(u32)MX_COMP_ST_PEER_OLD);
+	KUNIT_EXPECT_EQ(test, mx_comp_offer(MX_COMP_LZ4, false,
+					    MX_PROTO_COMPRESS),
+			(u32)MX_COMP_ST_NO_KERNEL);
+	KUNIT_EXPECT_EQ(test, mx_comp_offer(MX_COMP_NONE, true,
+					    MX_PROTO_COMPRESS),
+			(u32)MX_COMP_ST_NONE);
+	KUNIT_EXPECT_EQ(test, mx_comp_feature(MX_COMP_LZ4), lz4);
+	KUNIT_EXPECT_EQ(test, mx_comp_feature(MX_COMP_ZSTD), zstd);
+	KUNIT_EXPECT_EQ(test, mx_comp_feature(MX_COMP_NONE), 0U);
+	KUNIT_EXPECT_EQ(test, mx_comp_alg_parse("LZ4"), (int)MX_COMP_LZ4);
+	KUNIT_EXPECT_EQ(test, mx_comp_alg_parse("zstd"), (int)MX_COMP_ZSTD);
+	KUNIT_EXPECT_EQ(test, mx_comp_alg_parse("none"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mx_comp_alg_parse(""), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, mx_comp_alg_name(MX_COMP_LZ4), "lz4");
+	KUNIT_EXPECT_STREQ(test, mx_comp_alg_name(99), "unknown");
+	KUNIT_EXPECT_STREQ(test, mx_comp_state_name(MX_COMP_ST_PEER_REFUSED),
+			   "refused-peer");
+	KUNIT_EXPECT_STREQ(test, mx_comp_state_name(MX_COMP_ST_MAX),
+			   "unknown");
+	KUNIT_EXPECT_STREQ(test, mx_comp_state_why(MX_COMP_ST_ON), "");
 }
 
 static void mx_proto_hdr_range(struct kunit *test)
@@ -843,6 +947,8 @@ static struct kunit_case mx_proto_cases[] = {
 	KUNIT_CASE(mx_proto_hdr_type),
 	KUNIT_CASE(mx_proto_hdr_control),
 	KUNIT_CASE(mx_proto_hdr_data),
+	KUNIT_CASE(mx_proto_hdr_compressed),
+	KUNIT_CASE(mx_proto_comp_negotiate),
 	KUNIT_CASE(mx_proto_hdr_range),
 	KUNIT_CASE(mx_proto_hdr_discard),
 	KUNIT_CASE(mx_proto_hdr_rs_zeroes),

@@ -47,6 +47,7 @@
 #include "objcount.h"
 #include "mirrorx.h"
 #include "compat.h"
+#include "compress.h"
 
 #define DM_MSG_PREFIX "mirrorx-recv"
 
@@ -95,6 +96,13 @@ struct mx_rconn {
 	wait_queue_head_t inflight_wait;
 	u32 source_node;		/* set by own thread before install */
 	char addr[64];			/* set once at accept */
+	/*
+	 * Link compression: @comp_on, we offered the algorithm in our hello
+	 * (only then may a packet be MX_WF_COMPRESSED), and @comp, set up
+	 * for it: own thread only, set at takeover, freed with @c.
+	 */
+	bool comp_on;
+	struct mx_comp comp;
 };
 
 /* One write (or flush) being applied for the source. */
@@ -148,6 +156,15 @@ struct mx_recv {
 	bool failed;			/* a write failed: detached */
 	u32 source_node;
 	u64 writes, bytes;
+	/*
+	 * With the compress option: what the installed connection decided
+	 * (enum mx_comp_state), and, since load, the data bytes of the DATA
+	 * and RS_DATA packets received and what they took on the wire.
+	 * @comp_have (the kernel has the algorithm) is set at the ctr.
+	 */
+	u32 comp_state;
+	bool comp_have;
+	u64 comp_raw, comp_wire;
 	struct work_struct event_work;
 };
 
@@ -468,12 +485,37 @@ static struct bio *mx_rc_zero_bio(struct mx_rconn *c, const struct mx_hdr *h)
 	return bio;
 }
 
+/*
+ * The compressed payload (@wire bytes) of @h into @c->comp, decompressed
+ * into the @h->size bytes of @bvecs. Data that does not decompress to
+ * exactly @h->size bytes is a protocol error: the connection drops.
+ */
+static int mx_rc_recv_compressed(struct mx_rconn *c, const struct mx_hdr *h,
+				 u32 wire, struct bio_vec *bvecs, u32 nr)
+{
+	int r;
+
+	r = mx_recv_buf(c->conn.sock, c->comp.in, wire);
+	if (r)
+		return r;
+	r = mx_decomp_bvecs(&c->comp, wire, bvecs, nr, h->size);
+	if (r)
+		DMERR_LIMIT("%s: %s: bad packet: %u bytes of %s data at sector %llu do not decompress to %u bytes",
+			    mx_rv_name(c->rv), c->addr, wire,
+			    mx_comp_alg_name(c->comp.alg),
+			    (unsigned long long)h->sector, h->size);
+	return r;
+}
+
 /* Receive the payload of @h and submit it; the ack follows completion. */
 static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 {
 	struct mx_recv *rv = c->rv;
 	bool csum = h->flags & MX_WF_CSUM;
-	u32 len = csum ? h->length - MX_CSUM_LEN : h->length;
+	bool comp = h->flags & MX_WF_COMPRESSED;
+	u32 wire = csum ? h->length - MX_CSUM_LEN : h->length;
+	/* Compressed: mx_hdr_decode() checked 0 < wire < size <= 1 MiB. */
+	u32 len = comp ? h->size : wire;
 	u32 nr = mx_pages_for(len), i;
 	struct bvec_iter iter;
 	struct mx_rwrite *rw;
@@ -487,6 +529,11 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 		return -EPROTO;
 	if (len && !csum && rv->conf.opts.data_csum) {
 		DMERR("%s: %s: data without checksum, but data_csum is set",
+		      mx_rv_name(rv), c->addr);
+		return -EPROTO;
+	}
+	if (comp && !c->comp_on) {
+		DMERR("%s: %s: compressed data, but we did not offer compression",
 		      mx_rv_name(rv), c->addr);
 		return -EPROTO;
 	}
@@ -506,7 +553,14 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 		return -ENOMEM;
 	}
 	rw->nr_pages = nr;
-	for (i = 0; i < nr; i++) {
+	if (comp) {
+		r = mx_rc_recv_compressed(c, h, wire, rw->bvecs, nr);
+		if (r) {
+			mx_rwrite_free(rw);
+			return r;
+		}
+	}
+	for (i = 0; !comp && i < nr; i++) {
 		r = mx_recv_page(c->conn.sock, rw->bvecs[i].bv_page, 0,
 				 rw->bvecs[i].bv_len);
 		if (r) {
@@ -557,6 +611,8 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	spin_lock_irq(&rv->lock);
 	rv->writes++;
 	rv->bytes += h->size;
+	rv->comp_raw += len;
+	rv->comp_wire += wire;
 	spin_unlock_irq(&rv->lock);
 	submit_bio_noacct(bio);
 	return 0;
@@ -765,6 +821,34 @@ static int mx_rc_greet(struct mx_rconn *c)
 }
 
 /*
+ * With the compress option, offer the algorithm to a source that speaks
+ * MX_PROTO_COMPRESS (set up for it first). Returns the hello feature bit,
+ * or 0 (logged: the connection goes on uncompressed).
+ */
+static u32 mx_rc_offer_comp(struct mx_rconn *c)
+{
+	struct mx_recv *rv = c->rv;
+	u32 alg = rv->conf.opts.compress;
+	int proto;
+	u32 st;
+
+	proto = mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX,
+				   c->hello.proto_min, c->hello.proto_max);
+	st = mx_comp_offer(alg, rv->comp_have, proto);
+	if (st == MX_COMP_ST_ON && mx_comp_alloc(&c->comp, alg))
+		st = MX_COMP_ST_NO_KERNEL;
+	c->comp_on = st == MX_COMP_ST_ON;
+	spin_lock_irq(&rv->lock);
+	rv->comp_state = st;
+	spin_unlock_irq(&rv->lock);
+	if (st != MX_COMP_ST_ON && st != MX_COMP_ST_NONE)
+		DMWARN("%s: %s: compression %s not offered: %s; receiving data uncompressed",
+		       mx_rv_name(rv), c->addr, mx_comp_alg_name(alg),
+		       mx_comp_state_why(st));
+	return c->comp_on ? mx_comp_feature(alg) : 0;
+}
+
+/*
  * Second phase, once installed as rv->conn: take the source's node into
  * the metadata, answer its hello, send our bitmap for it and adopt its
  * sync state.
@@ -810,6 +894,7 @@ static int mx_rc_takeover(struct mx_rconn *c)
 	}
 	mx_hello_fill(&th, &m->sb, &l);
 	spin_unlock_irq(&m->lock);
+	th.features |= mx_rc_offer_comp(c);
 
 	r = mx_meta_load_slot(m, c->source_node);
 	if (r)
@@ -977,6 +1062,7 @@ static void mx_rconn_free(struct mx_rconn *c)
 	wait_event(c->inflight_wait, !atomic_read(&c->inflight));
 	flush_work(&c->ack_work);
 	mx_sock_release(c->conn.sock);
+	mx_comp_free(&c->comp);
 	kfree(c);
 }
 
@@ -1227,6 +1313,12 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 		if (r)
 			goto bad_free;
 	}
+	/* Without it: connections go on uncompressed, status says why. */
+	rv->comp_have = mx_comp_available(rv->conf.opts.compress);
+	if (rv->conf.opts.compress && !rv->comp_have)
+		DMWARN("compress %s: %s; data will be received uncompressed",
+		       mx_comp_alg_name(rv->conf.opts.compress),
+		       mx_comp_state_why(MX_COMP_ST_NO_KERNEL));
 	rv->table = mx_join_args(argc, argv);
 	if (!rv->table) {
 		ti->error = "Cannot allocate table copy";
@@ -1430,7 +1522,8 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 	enum mx_data_state ds;
 	char addr[64];
 	bool connected;
-	u32 flags, node;
+	u32 flags, node, cst;
+	u64 craw, cwire;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
@@ -1440,7 +1533,12 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 		spin_lock_irq(&rv->lock);
 		connected = rv->state == MX_CS_CONNECTED;
 		node = rv->source_node;
+		cst = connected ? rv->comp_state : MX_COMP_ST_OFF;
+		craw = rv->comp_raw;
+		cwire = rv->comp_wire;
 		spin_unlock_irq(&rv->lock);
+		if (!rv->comp_have)
+			cst = MX_COMP_ST_NO_KERNEL;
 		ds = mx_recv_data_state(flags, READ_ONCE(rv->failed));
 		DMEMIT("target %s %u %llu/%llu 1", mx_data_state_name(ds),
 		       m->sb.region_sectors,
@@ -1457,6 +1555,9 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 			DMEMIT(" - %s %s - 0 0/0 0 0 0",
 			       mx_conn_state_name(MX_CS_LISTENING),
 			       mx_repl_state_name(MX_RS_IDLE));
+		if (rv->conf.opts.compress)
+			mx_emit_comp(result, maxlen, &sz,
+				     rv->conf.opts.compress, cst, craw, cwire);
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s", rv->table);
@@ -1464,10 +1565,11 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 	case STATUSTYPE_IMA:
 		mx_addr_str(&rv->conf.listen, addr, sizeof(addr));
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
-		DMEMIT(",role=target,data_dev=%s,meta_dev=%s,listen=%s,auth=%c,data_csum=%c;",
+		DMEMIT(",role=target,data_dev=%s,meta_dev=%s,listen=%s,auth=%c,data_csum=%c,compress=%s;",
 		       rv->data_dev->name, rv->meta_dev->name, addr,
 		       rv->conf.opts.auth_key[0] ? 'y' : 'n',
-		       rv->conf.opts.data_csum ? 'y' : 'n');
+		       rv->conf.opts.data_csum ? 'y' : 'n',
+		       mx_comp_alg_name(rv->conf.opts.compress));
 		break;
 	}
 }

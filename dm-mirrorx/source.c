@@ -1543,6 +1543,12 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			/* A field appended only with the option: old parsers. */
 			if (src->conf.opts.fencing)
 				DMEMIT(" %s", mx_fence_state_name(fs));
+			if (src->conf.opts.compress)
+				mx_emit_comp(result, maxlen, &sz,
+					     src->conf.opts.compress,
+					     READ_ONCE(p->comp_state),
+					     atomic64_read(&p->comp_raw),
+					     atomic64_read(&p->comp_wire));
 		}
 		break;
 	case STATUSTYPE_TABLE:
@@ -1560,9 +1566,10 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			       i, src->peers[i].conf.node_id, i, addr, i,
 			       src->peers[i].conf.async ? "async" : "sync");
 		}
-		DMEMIT(",auth=%c,data_csum=%c;",
+		DMEMIT(",auth=%c,data_csum=%c,compress=%s;",
 		       src->conf.opts.auth_key[0] ? 'y' : 'n',
-		       src->conf.opts.data_csum ? 'y' : 'n');
+		       src->conf.opts.data_csum ? 'y' : 'n',
+		       mx_comp_alg_name(src->conf.opts.compress));
 		break;
 	}
 }
@@ -1639,11 +1646,20 @@ static int mx_emit_stats(struct mx_source *src, char *result,
 		spin_lock_irq(&src->lock);
 		done = p->resync_done;
 		spin_unlock_irq(&src->lock);
-		DMEMIT("peer %u resync_regions %llu compared_bytes %llu sent_bytes %llu zero_bytes %llu\n",
+		DMEMIT("peer %u resync_regions %llu compared_bytes %llu sent_bytes %llu zero_bytes %llu",
 		       p->conf.node_id, (unsigned long long)done,
 		       (unsigned long long)atomic64_read(&p->rs_compared),
 		       (unsigned long long)atomic64_read(&p->rs_sent),
 		       (unsigned long long)atomic64_read(&p->rs_zeroes));
+		/*
+		 * With the option only, as in status; numbers only (a key and
+		 * its value each): the state is status's.
+		 */
+		if (src->conf.opts.compress)
+			DMEMIT(" compress_data_bytes %llu compress_wire_bytes %llu",
+			       (unsigned long long)atomic64_read(&p->comp_raw),
+			       (unsigned long long)atomic64_read(&p->comp_wire));
+		DMEMIT("\n");
 	}
 	return 1;
 }

@@ -18,6 +18,7 @@
 #include "proto.h"
 #include "auth.h"
 #include "conn.h"
+#include "compress.h"
 #include "peer_state.h"
 
 /* Keepalive: ping after this much silence, drop after MX_PING_TIMEOUT. */
@@ -192,6 +193,22 @@ struct mx_peer {
 	 */
 	bool csum_ok;
 	bool zero_ok;
+	/*
+	 * Link compression (compress.h), with the compress option: @comp is
+	 * set up at the constructor (left unset when the kernel lacks the
+	 * algorithm) and used by the sender thread only. @comp_state (enum
+	 * mx_comp_state) and @comp_on (it is MX_COMP_ST_ON) are set by the
+	 * connection thread before Connected and reset by the teardown,
+	 * read with READ_ONCE(). @comp_raw and @comp_wire, since load: the
+	 * data bytes of DATA and RS_DATA packets the sender sent, and what
+	 * went on the wire for them (compressed or raw), checksum trailer
+	 * and headers not counted.
+	 */
+	struct mx_comp comp;
+	u32 comp_state;
+	bool comp_on;
+	atomic64_t comp_raw;
+	atomic64_t comp_wire;
 	/* async peers */
 	u64 aq_bytes;			/* queued or unacknowledged */
 	u32 aq_writes;

@@ -14,7 +14,7 @@
 
 #define MX_WIRE_MAGIC		0x4d58524dU	/* "MXRM" */
 #define MX_PROTO_MIN		2
-#define MX_PROTO_MAX		4
+#define MX_PROTO_MAX		5
 /* First version with MX_P_CSUM_REQ / MX_P_CSUM_REPLY (checksum resync). */
 #define MX_PROTO_CSUM		3
 /*
@@ -24,6 +24,13 @@
  * write-zeroes (it writes zero pages then).
  */
 #define MX_PROTO_ZERO		4
+/*
+ * First version whose target may offer link compression in its hello
+ * (MX_FEAT_COMPRESS_*, only to a source that speaks it: an older source
+ * refuses unknown feature bits) and whose source may then send data
+ * packets with MX_WF_COMPRESSED.
+ */
+#define MX_PROTO_COMPRESS	5
 
 /* Largest payload of any packet: one data write of up to 1 MiB. */
 #define MX_WIRE_MAX_DATA	(1U << 20)
@@ -55,9 +62,16 @@ enum mx_wire_type {
 #define MX_WF_WRITE_ZEROES	(1U << 3)	/* no payload, @size bytes */
 /* Payload = data + MX_CSUM_LEN bytes: __be32 crc32c (seed ~0) of data. */
 #define MX_WF_CSUM		(1U << 4)
+/*
+ * MX_P_DATA / MX_P_RS_DATA (MX_PROTO_COMPRESS, only to a target that
+ * offered the algorithm): the payload is the data compressed with the
+ * connection's algorithm, fewer bytes than @size, which it decompresses to
+ * exactly; with MX_WF_CSUM the crc32c trailer covers the uncompressed data.
+ */
+#define MX_WF_COMPRESSED	(1U << 5)
 #define MX_WF_ALL		(MX_WF_FUA | MX_WF_PREFLUSH | \
 				 MX_WF_DISCARD | MX_WF_WRITE_ZEROES | \
-				 MX_WF_CSUM)
+				 MX_WF_CSUM | MX_WF_COMPRESSED)
 #define MX_CSUM_LEN		4
 
 /*
@@ -129,7 +143,16 @@ struct mx_wire_hdr {
 /* struct mx_wire_hello.features */
 #define MX_FEAT_AUTH		(1U << 0)
 #define MX_FEAT_DATA_CSUM	(1U << 1)
-#define MX_FEAT_ALL		(MX_FEAT_AUTH | MX_FEAT_DATA_CSUM)
+/*
+ * A target's hello (MX_PROTO_COMPRESS): it accepts data compressed with
+ * this algorithm (its table has "compress lz4" or "compress zstd" and its
+ * kernel the algorithm). A source never sets them.
+ */
+#define MX_FEAT_COMPRESS_LZ4	(1U << 2)
+#define MX_FEAT_COMPRESS_ZSTD	(1U << 3)
+#define MX_FEAT_COMPRESS	(MX_FEAT_COMPRESS_LZ4 | MX_FEAT_COMPRESS_ZSTD)
+#define MX_FEAT_ALL		(MX_FEAT_AUTH | MX_FEAT_DATA_CSUM | \
+				 MX_FEAT_COMPRESS)
 
 /* struct mx_wire_hello.flags */
 #define MX_HELLO_FRESH		(1U << 0)	/* never held mirrored data */

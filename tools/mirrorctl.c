@@ -58,6 +58,8 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --fence-timeout SECS     fencing: Failed after SECS (default 60)\n"
 	  "  --auth KEYDESC           kernel keyring key holding the secret\n"
 	  "  --data-csum              checksum every data packet\n"
+	  "  --compress lz4|zstd|none compress data on the link (both nodes'\n"
+	  "                           configs; default none)\n"
 	  "  --assume-clean           both sides hold identical data (e.g. both\n"
 	  "                           zeroed): skip the initial full sync\n"
 	  "  --keep-meta              reuse valid existing metadata\n"
@@ -142,7 +144,8 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --remove-peer ID\n"
 	  "  --listen HOST:PORT\n"
 	  "  --auth KEYDESC | --no-auth\n"
-	  "  --data-csum | --no-data-csum\n" },
+	  "  --data-csum | --no-data-csum\n"
+	  "  --compress lz4|zstd|none applied by reloading the table\n" },
 	{ "adjust", mx_cmd_adjust, "NAME|--all [--dry-run]",
 	  "bring a running mirror in line with its config (after editing it)",
 	  "  --all                    every configured mirror that runs\n"

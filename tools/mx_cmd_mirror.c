@@ -20,6 +20,7 @@ enum {
 	O_RATE, O_ALIMIT, O_CONG, O_DISC, O_AUTH, O_NOAUTH, O_CSUM, O_NOCSUM,
 	O_CLEAN, O_KEEP, O_FORCE, O_NOSTART, O_RMPEER, O_WIPE, O_CHECK, O_ALL,
 	O_DRYRUN, O_HOTSET, O_NOHOTSET, O_FENCING, O_FTIMEOUT, O_SRCWAIT,
+	O_COMPRESS,
 };
 
 #define MX_SETTING_OPTS							\
@@ -34,6 +35,7 @@ enum {
 	{ "fence-timeout", required_argument, NULL, O_FTIMEOUT },	\
 	{ "auth", required_argument, NULL, O_AUTH },			\
 	{ "data-csum", no_argument, NULL, O_CSUM },			\
+	{ "compress", required_argument, NULL, O_COMPRESS },		\
 	{ "help", no_argument, NULL, 'h' }
 
 /* Apply one setting option to @c; -1 with mx_errmsg when bad. */
@@ -62,6 +64,8 @@ static int mx_setting(struct mx_conf *c, int opt, const char *arg)
 		return mx_conf_set(c, "fencing", arg, "--fencing");
 	case O_FTIMEOUT:
 		return mx_conf_set(c, "fence_timeout", arg, "--fence-timeout");
+	case O_COMPRESS:
+		return mx_conf_set(c, "compress", arg, "--compress");
 	case O_AUTH:
 		return mx_conf_set(c, "auth", arg, "--auth");
 	case O_NOAUTH:

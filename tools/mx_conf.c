@@ -14,6 +14,7 @@
  *   hot_set = 4096
  *   fencing = resource
  *   fence_timeout = 60
+ *   compress = lz4
  */
 #include <ctype.h>
 #include <errno.h>
@@ -168,7 +169,7 @@ enum {
 	K_NAME, K_NODE_ID, K_ROLE, K_DATA, K_META, K_REGION, K_LISTEN,
 	K_ASYNC_LIMIT, K_ON_CONGESTION, K_ON_DISCONNECT, K_RESYNC_RATE,
 	K_AUTH, K_DATA_CSUM, K_META_UUID, K_HOT_SET, K_FENCING,
-	K_FENCE_TIMEOUT,
+	K_FENCE_TIMEOUT, K_COMPRESS,
 };
 
 static const char * const mx_keys[] = {
@@ -180,6 +181,7 @@ static const char * const mx_keys[] = {
 	[K_AUTH] = "auth", [K_DATA_CSUM] = "data_csum",
 	[K_META_UUID] = "meta_uuid", [K_HOT_SET] = "hot_set",
 	[K_FENCING] = "fencing", [K_FENCE_TIMEOUT] = "fence_timeout",
+	[K_COMPRESS] = "compress",
 };
 
 /*
@@ -261,6 +263,12 @@ static int mx_conf_key(struct mx_conf *c, int k, const char *v,
 				       what, v, MX_MAX_FENCE_TIMEOUT);
 		c->fence_timeout = n;
 		return 0;
+	case K_COMPRESS:
+		if (strcmp(v, "none") && strcmp(v, "lz4") && strcmp(v, "zstd"))
+			return mx_fail("bad %s '%s': expected lz4, zstd or none",
+				       what, v);
+		return mx_strlcpy(c->compress, strcmp(v, "none") ? v : "",
+				  sizeof(c->compress), what);
 	case K_AUTH:
 		if (strpbrk(v, " \t"))
 			return mx_fail("%s key description '%s' contains spaces",
@@ -450,6 +458,8 @@ int mx_conf_format(const struct mx_conf *c, char *buf, size_t len)
 		mx_bprintf(&b, "fencing = resource\n");
 	if (c->fence_timeout)
 		mx_bprintf(&b, "fence_timeout = %u\n", c->fence_timeout);
+	if (c->compress[0])
+		mx_bprintf(&b, "compress = %s\n", c->compress);
 	if (c->auth[0])
 		mx_bprintf(&b, "auth = %s\n", c->auth);
 	mx_bprintf(&b, "data_csum = %s\n", c->data_csum ? "yes" : "no");
@@ -697,6 +707,11 @@ static void mx_conf_opts(const struct mx_conf *c, bool source,
 	if (c->data_csum) {
 		mx_bprintf(&w, " data_csum");
 		count++;
+	}
+	/* Both roles: the target offers what the source asks for. */
+	if (c->compress[0]) {
+		mx_bprintf(&w, " compress %s", c->compress);
+		count += 2;
 	}
 	/* A source's own id defaults to 0; a target always names its id. */
 	if (!source || c->node_id) {

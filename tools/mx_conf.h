@@ -61,6 +61,11 @@ struct mx_conf {
 	bool has_hot_set;
 	uint32_t hot_set;		/* MiB, 0..MX_MAX_HOT_SET */
 	bool fencing;			/* fencing resource (default none) */
+	/*
+	 * Link compression, "" (none, the default), "lz4" or "zstd": on
+	 * both table lines (a target offers it, a source uses it).
+	 */
+	char compress[8];
 	uint32_t fence_timeout;		/* s, 0: the kernel's default (60) */
 	/*
 	 * Not in the file: promote --force on Outdated or Inconsistent data

@@ -94,6 +94,19 @@ static struct json_object *mx_num(double v, int decimals)
 	return json_object_new_double_s(v, buf);
 }
 
+/* A peer's link compression: algorithm, state, bytes, ratio. */
+static struct json_object *mx_comp_obj(const struct mx_peer_status *p)
+{
+	struct json_object *o = json_object_new_object();
+
+	mx_put(o, "algorithm", json_object_new_string(p->comp_alg));
+	mx_put(o, "state", json_object_new_string(p->comp_state));
+	mx_put(o, "data_bytes", mx_u64(p->comp_raw));
+	mx_put(o, "wire_bytes", mx_u64(p->comp_wire));
+	mx_put(o, "ratio", mx_num(mx_comp_ratio(p), 2));
+	return o;
+}
+
 static struct json_object *mx_peer_obj(const struct mx_json_mirror *m,
 				       int id, const struct mx_peer_status *p)
 {
@@ -143,6 +156,7 @@ static struct json_object *mx_peer_obj(const struct mx_json_mirror *m,
 	mx_put(o, "lag_ms", p ? mx_u64(p->lag_ms) : NULL);
 	mx_put(o, "fencing", p && p->fence[0] ? mx_json_string(p->fence) :
 	       NULL);
+	mx_put(o, "compress", p && p->comp_alg[0] ? mx_comp_obj(p) : NULL);
 	return o;
 }
 
@@ -193,6 +207,8 @@ static struct json_object *mx_conf_obj(const struct mx_conf *c)
 	       json_object_new_int64(c->fence_timeout) : NULL);
 	mx_put(o, "auth", c->auth[0] ? mx_json_string(c->auth) : NULL);
 	mx_put(o, "data_csum", json_object_new_boolean(c->data_csum));
+	mx_put(o, "compress", c->compress[0] ?
+	       json_object_new_string(c->compress) : NULL);
 	mx_put(o, "meta_uuid", c->meta_uuid[0] ?
 	       json_object_new_string(c->meta_uuid) : NULL);
 	return o;

@@ -63,7 +63,7 @@ int mx_status_parse(const char *line, struct mx_status *st)
 {
 	char *copy, *tok[MX_MAX_TOKENS];
 	uint64_t v;
-	int n, i, k, r = -1;
+	int n, i, j, k, r = -1;
 
 	memset(st, 0, sizeof(*st));
 	copy = strdup(line);
@@ -109,9 +109,18 @@ int mx_status_parse(const char *line, struct mx_status *st)
 		    mx_parse_pair(t[5], &p->done, &p->todo) ||
 		    mx_parse_u64(t[6], &p->queue) ||
 		    mx_parse_u64(t[7], &p->queue_writes) ||
-		    mx_parse_u64(t[8], &p->lag_ms) ||
-		    (k > MX_PEER_FIELDS && mx_word(t[9], p->fence)))
+		    mx_parse_u64(t[8], &p->lag_ms))
 			goto bad;
+		/* Optional fields: a fencing word, a compress a:b:c:d. */
+		for (j = MX_PEER_FIELDS; j < k && j < MX_PEER_FIELDS + 2; j++) {
+			if (strchr(t[j], ':')) {
+				if (p->comp_alg[0] || mx_parse_comp(t[j], p))
+					goto bad;
+			} else if (p->fence[0] || p->comp_alg[0] ||
+				   mx_word(t[j], p->fence)) {
+				goto bad;
+			}
+		}
 		p->speed = -1;
 		p->eta = -1;
 	}
@@ -122,6 +131,33 @@ bad:
 		mx_fail("unexpected dm-mirrorx status line '%s' (module and mirrorctl versions differ?)",
 			line);
 	return r;
+}
+
+int mx_parse_comp(const char *s, struct mx_peer_status *p)
+{
+	char buf[96], *part[4], *save = NULL;
+	int n = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	for (part[n] = strtok_r(buf, ":", &save); part[n] && n < 4;
+	     part[n] = strtok_r(NULL, ":", &save))
+		if (++n == 4)
+			break;
+	if (n != 4 || strtok_r(NULL, ":", &save) ||
+	    mx_word(part[0], p->comp_alg) || mx_word(part[1], p->comp_state) ||
+	    mx_parse_u64(part[2], &p->comp_raw) ||
+	    mx_parse_u64(part[3], &p->comp_wire)) {
+		p->comp_alg[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+double mx_comp_ratio(const struct mx_peer_status *p)
+{
+	return p->comp_wire ? (double)p->comp_raw / (double)p->comp_wire : 1.0;
 }
 
 /* The stats message's keys, and where each goes. */
@@ -332,6 +368,32 @@ int mx_status_peer_index(const struct mx_status *st, int id)
 	return -1;
 }
 
+/* What a compress state means, for people. */
+static const char *mx_comp_state_text(const char *st)
+{
+	if (!strcmp(st, "on"))
+		return "on";
+	if (!strcmp(st, "off"))
+		return "not negotiated (not connected)";
+	if (!strcmp(st, "refused-peer"))
+		return "refused: the target does not offer it (its config lacks the same compress setting, or its kernel the algorithm): sending uncompressed";
+	if (!strcmp(st, "refused-version"))
+		return "refused: the peer's module is older: uncompressed";
+	if (!strcmp(st, "refused-kernel"))
+		return "refused: this kernel lacks the algorithm (its crypto module): uncompressed";
+	return st;
+}
+
+static void mx_comp_human(FILE *f, const struct mx_peer_status *p)
+{
+	char b1[32], b2[32];
+
+	fprintf(f, "       compress: %s %s, %s of data as %s on the wire (ratio %.2f)\n",
+		p->comp_alg, mx_comp_state_text(p->comp_state),
+		mx_fmt_bytes(p->comp_raw, b1, sizeof(b1)),
+		mx_fmt_bytes(p->comp_wire, b2, sizeof(b2)), mx_comp_ratio(p));
+}
+
 /* The counters of the current or last resync, under the peer's row. */
 static void mx_print_resync_stats(FILE *f, const struct mx_peer_status *p)
 {
@@ -389,6 +451,8 @@ void mx_status_human(FILE *f, const char *name, const struct mx_status *st,
 			pct, b3, mx_fmt_duration(p->eta, b2, sizeof(b2)),
 			mx_fmt_bytes(p->queue, b5, sizeof(b5)),
 			(unsigned long long)p->lag_ms);
+		if (p->comp_alg[0])
+			mx_comp_human(f, p);
 		if (p->has_stats && (p->rs_regions || p->rs_compared ||
 				     p->rs_sent || p->rs_zeroes))
 			mx_print_resync_stats(f, p);

@@ -4,9 +4,11 @@
  *
  *   <role> <data_state> <region_sectors> <dirty>/<total> <#peers>
  *       {<peer_id> <conn> <repl> <mode> <oos> <done>/<todo>
- *        <queue_bytes> <queue_writes> <lag_ms> [<fencing>]}...
+ *        <queue_bytes> <queue_writes> <lag_ms> [<fencing>] [<compress>]}...
  *
- * (<fencing> only on a source whose table says fencing resource)
+ * (<fencing> only on a source whose table says fencing resource,
+ * <compress> "<alg>:<state>:<data bytes>:<wire bytes>" only with the
+ * compress option)
  *
  * parsed strictly, with what mirrorctl derives from it: sizes in bytes,
  * resync progress, and speed and ETA from two samples.
@@ -34,6 +36,14 @@ struct mx_peer_status {
 	uint64_t queue_writes;		/* writes in the queue */
 	uint64_t lag_ms;		/* age of the oldest queued write */
 	char fence[MX_STATE_LEN];	/* fencing state, "" without fencing */
+	/*
+	 * Link compression (the compress field, "" without the option):
+	 * algorithm, state ("on", "off", "refused-peer"...), data bytes
+	 * sent (a target: received) and their bytes on the wire.
+	 */
+	char comp_alg[MX_STATE_LEN];
+	char comp_state[MX_STATE_LEN];
+	uint64_t comp_raw, comp_wire;
 	/* From the stats message (a source only): current or last resync. */
 	bool has_stats;
 	uint64_t rs_regions;		/* regions copied or compared */
@@ -102,6 +112,15 @@ bool mx_peer_done(const struct mx_peer_status *p);
 void mx_progress_line(const char *name, const struct mx_status *st,
 		      const struct mx_peer_status *p, unsigned int width,
 		      char *buf, size_t len);
+
+/*
+ * A compress field "<alg>:<state>:<raw>:<wire>" into @p; -1 when @s is
+ * not one.
+ */
+int mx_parse_comp(const char *s, struct mx_peer_status *p);
+
+/* Data bytes per wire byte of @p's compression (1 when nothing sent). */
+double mx_comp_ratio(const struct mx_peer_status *p);
 
 /* Index of node @id among the peers, -1 when absent. */
 int mx_status_peer_index(const struct mx_status *st, int id);

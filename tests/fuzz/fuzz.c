@@ -4,7 +4,8 @@
  *
  * Feeds random and mutated packets and superblocks to mx_hdr_decode(),
  * mx_hello_decode(), mx_sync_state_decode(), mx_sb_decode() and the resync
- * zero-run splitter mx_zero_next_run(), built with
+ * zero-run splitter mx_zero_next_run() (compressed and checksummed writes
+ * among the packets), built with
  * ASan/UBSan by run.sh, and checks what an accepted input promises: I/O
  * inside the device, lengths within bounds, consistent geometry, and that
  * re-encoding gives back the same bytes.
@@ -20,7 +21,7 @@ static u64 rng_state;
 static unsigned long fails;
 /* Accepted inputs per decoder: a fuzzer that never passes tests nothing. */
 static unsigned long ok_hdr, ok_hdr_csum, ok_csum_req, ok_hello, ok_ss, ok_sb;
-static unsigned long ok_rs_zero, ok_zero_runs;
+static unsigned long ok_rs_zero, ok_zero_runs, ok_hdr_comp;
 
 static u64 rnd(void)
 {
@@ -138,6 +139,16 @@ static void fuzz_hdr(void)
 		h.length = rnd_below(2) ? h.size : fixed_len(h.type);
 		if ((h.flags & MX_WF_CSUM) && rnd_below(4))
 			h.length = h.size + MX_CSUM_LEN;
+		/* Compressed writes: any payload length up to past the size. */
+		if (!rnd_below(6)) {
+			h.type = rnd() & 1 ? MX_P_DATA : MX_P_RS_DATA;
+			h.flags = MX_WF_COMPRESSED |
+				  (rnd() & 1 ? MX_WF_CSUM : 0) |
+				  (rnd_below(8) ? 0 : MX_WF_WRITE_ZEROES);
+			h.length = rnd_below(4) ? rnd_below(h.size + 2 *
+							     MX_CSUM_LEN + 1) :
+				   interesting();
+		}
 		h.seq = rnd();
 		h.sector = rnd_below(2) ? rnd_below(dev + 1) : interesting();
 		if (rnd_below(2) && h.type != MX_P_DATA &&
@@ -168,6 +179,16 @@ static void fuzz_hdr(void)
 		      "io range inside device");
 	}
 	if ((h.type == MX_P_DATA || h.type == MX_P_RS_DATA) &&
+	    !(h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES)) &&
+	    (h.flags & MX_WF_COMPRESSED)) {
+		u32 trailer = (h.flags & MX_WF_CSUM) ? MX_CSUM_LEN : 0;
+
+		/* What the receiver reads and decompresses is bounded. */
+		CHECK(h.length > trailer && h.length - trailer < h.size &&
+		      h.size <= MX_WIRE_MAX_DATA,
+		      "compressed: 0 < payload < size <= max");
+		ok_hdr_comp++;
+	} else if ((h.type == MX_P_DATA || h.type == MX_P_RS_DATA) &&
 	    !(h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES))) {
 		u32 want = h.size + ((h.flags & MX_WF_CSUM) ? MX_CSUM_LEN : 0);
 
@@ -177,8 +198,14 @@ static void fuzz_hdr(void)
 			ok_hdr_csum++;
 	}
 	if (h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES))
-		CHECK(!h.length && !(h.flags & MX_WF_CSUM),
+		CHECK(!h.length &&
+		      !(h.flags & (MX_WF_CSUM | MX_WF_COMPRESSED)),
 		      "no payload on discard/write-zeroes");
+	if (h.type != MX_P_DATA && h.type != MX_P_RS_DATA &&
+	    h.type != MX_P_ACK && h.type != MX_P_VERIFY_REPLY &&
+	    h.type != MX_P_CSUM_REPLY && h.type != MX_P_BITMAP)
+		CHECK(!(h.flags & MX_WF_COMPRESSED),
+		      "compressed flag only on data");
 	if (h.type == MX_P_RS_DATA &&
 	    (h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES))) {
 		CHECK(!(h.flags & MX_WF_DISCARD) && h.size <= MX_WIRE_MAX_DATA,
@@ -248,7 +275,7 @@ static void fuzz_hello(void)
 	memset(&h, 0, sizeof(h));
 	h.proto_min = 1;
 	h.proto_max = 1 + rnd_below(3);
-	h.features = rnd_below(4);
+	h.features = rnd_below(2 * MX_FEAT_ALL + 2);
 	h.role = 1 + rnd_below(2);
 	h.node_id = rnd_below(8);
 	h.peer_node_id = rnd_below(8);
@@ -392,12 +419,13 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	printf("fuzz: %lu inputs, accepted: hdr %lu (checksummed %lu, checksum requests %lu) hello %lu",
-	       i, ok_hdr, ok_hdr_csum, ok_csum_req, ok_hello);
+	printf("fuzz: %lu inputs, accepted: hdr %lu (checksummed %lu, compressed %lu, checksum requests %lu) hello %lu",
+	       i, ok_hdr, ok_hdr_csum, ok_hdr_comp, ok_csum_req, ok_hello);
 	printf(" sync_state %lu sb %lu resync zeroes %lu zero maps %lu; %lu invariant failures\n",
 	       ok_ss, ok_sb, ok_rs_zero, ok_zero_runs, fails);
 	/* A decoder that accepts nothing is not being tested past its checks. */
-	CHECK(ok_hdr && ok_hdr_csum && ok_csum_req && ok_hello && ok_ss &&
+	CHECK(ok_hdr && ok_hdr_csum && ok_hdr_comp && ok_csum_req &&
+	      ok_hello && ok_ss &&
 	      ok_sb && ok_rs_zero && ok_zero_runs,
 	      "every decoder accepted some input");
 	return fails ? 1 : 0;

@@ -3,7 +3,8 @@
 #
 # Build the pure dm-mirrorx decoders (proto.c, meta_codec.c) for userspace
 # with ASan and UBSan, and run the fuzzer over random and mutated packets
-# and superblocks, checksummed (data_csum) writes included. Usage:
+# and superblocks, checksummed (data_csum) and compressed writes included.
+# Usage:
 # tests/fuzz/run.sh [iterations [seed]] (default 400000 inputs, fixed
 # seed). Exits non-zero on a crash, a sanitizer report, a broken invariant
 # or a decoder that accepted no input at all.

@@ -18,6 +18,14 @@ a fixed generation), then runs CASE:
   unaligned    a 100-byte write
   bitmap       a BITMAP packet in the data phase
   misaligned   a 4 KiB write at sector 9 (whole 512-byte blocks only)
+  zwrite       a valid lz4-compressed 4 KiB write at sector 8 (protocol 5;
+               the target must have offered lz4); expects ACK
+  zgarbage     a compressed write whose payload is not lz4 data
+  zsize        valid lz4 data of 4 KiB in a write whose size says 8 KiB
+  zlong        a compressed payload as long as its size (never compressed)
+The z cases speak protocol 5 and print "no-offer" when the target's hello
+does not offer lz4 (zwrite then sends anyway: a target that did not offer
+must drop it).
 prints "dropped" if the receiver closed the connection, "acked SHA256" (of
 the data written) for an ACK, and exits 0; anything else exits 1.
 """
@@ -30,6 +38,8 @@ import sys
 MAGIC = 0x4D58524D
 HELLO, BITMAP, SYNC_STATE, DATA, ACK = 1, 4, 5, 6, 9
 WF_CSUM = 1 << 4
+WF_COMPRESSED = 1 << 5
+FEAT_COMPRESS_LZ4 = 1 << 2
 HDR = struct.Struct(">IHHIIQQ")
 HELLO_S = struct.Struct(">8IQ16sQQ4QQII")
 SYNC_S = struct.Struct(">IIQ16sQ")
@@ -60,13 +70,29 @@ def recv_exact(s, n):
     return buf
 
 
-def handshake(s, sectors):
-    hello = HELLO_S.pack(2, 2, 0, 1, 0, 1, 128, 0, sectors, UUID, GEN, 0,
-                         0, 0, 0, 0, 0, 512, 0)
+def lz4_block(pattern, size):
+    """An LZ4 block of @size bytes: the 16-byte @pattern repeated.
+
+    One sequence of 16 literals and a match at offset 16 up to 16 bytes
+    before the end, then those 16 bytes as the last literals (the format's
+    end rules: at least 5 literals last, no match in the last 12 bytes).
+    """
+    assert len(pattern) == 16 and size % 16 == 0 and size >= 64
+    ml = size - 32 - 4  # match length beyond the minimum of 4
+    out = bytes([0xF0 | 15, 16 - 15]) + pattern + struct.pack("<H", 16)
+    ml -= 15
+    out += b"\xff" * (ml // 255) + bytes([ml % 255])
+    out += bytes([0xF0, 16 - 15]) + pattern
+    return out
+
+
+def handshake(s, sectors, proto=2):
+    hello = HELLO_S.pack(2, proto, 0, 1, 0, 1, 128, 0, sectors, UUID, GEN,
+                         0, 0, 0, 0, 0, 0, 512, 0)
     s.sendall(hdr(HELLO, length=len(hello)) + hello)
     h = HDR.unpack(recv_exact(s, HDR.size))
     assert h[1] == HELLO, h
-    recv_exact(s, h[3])
+    th = HELLO_S.unpack(recv_exact(s, h[3]))
     while True:
         h = HDR.unpack(recv_exact(s, HDR.size))
         assert h[1] == BITMAP, h
@@ -77,15 +103,23 @@ def handshake(s, sectors):
     s.sendall(hdr(SYNC_STATE, length=len(st), seq=1) + st)
     h = HDR.unpack(recv_exact(s, HDR.size))
     assert h[1] == ACK and h[5] == 1 and h[2] == 0, h
+    return th[2]  # the target's features
 
 
 def main():
     host, port, sectors, case = sys.argv[1], int(sys.argv[2]), \
         int(sys.argv[3]), sys.argv[4]
     s = socket.create_connection((host, port), timeout=20)
-    handshake(s, sectors)
+    features = handshake(s, sectors, 5 if case.startswith("z") else 2)
+    if case.startswith("z") and not features & FEAT_COMPRESS_LZ4:
+        print("no-offer", end=" ")
     data = os.urandom(4096)
     crc = struct.pack(">I", crc32c(data))
+    if case.startswith("z"):
+        pattern = os.urandom(16)
+        data = pattern * 256
+        crc = struct.pack(">I", crc32c(data))
+        z = lz4_block(pattern, 4096)
     pkts = {
         "write": hdr(DATA, WF_CSUM, 4100, 4096, 2, 8) + data + crc,
         "beyond": hdr(DATA, 0, 4096, 4096, 2, sectors - 4) + data,
@@ -100,6 +134,15 @@ def main():
         "bitmap": hdr(BITMAP, 1, 8, 0, 2, 0) + bytes(8),
         "misaligned": hdr(DATA, 0, 4096, 4096, 2, 9) + data,
     }
+    if case.startswith("z"):
+        zf = WF_COMPRESSED | WF_CSUM
+        pkts = {
+            "zwrite": hdr(DATA, zf, len(z) + 4, 4096, 2, 8) + z + crc,
+            "zgarbage": hdr(DATA, zf, 104, 4096, 2, 8) + os.urandom(100) +
+            crc,
+            "zsize": hdr(DATA, zf, len(z) + 4, 8192, 2, 8) + z + crc,
+            "zlong": hdr(DATA, zf, 4100, 4096, 2, 8) + data + crc,
+        }
     s.sendall(pkts[case])
     try:
         h = recv_exact(s, HDR.size)

@@ -215,6 +215,19 @@ if run 0 set mx --no-hot-set; then
 		fail "--no-hot-set left hot_set: $(grep hot_set "$MIRRORX_CONF_DIR/mx.conf" "$MX_FAKEDM/mx/table")"
 	expect "$MX_FAKEDM/mx/table" " sync 2 async_limit 8388608$" "--no-hot-set: the kernel's default"
 fi
+# compress: saved, on the table by a reload; none takes it away.
+if run 0 set mx --compress lz4; then
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^compress = lz4$" "set --compress saved"
+	expect "$MX_FAKEDM/mx/table" " sync 4 async_limit 8388608 compress lz4$" "set --compress reloads the table"
+fi
+if run 2 set mx --compress gzip; then
+	expect "$tmp/err" "bad --compress 'gzip': expected lz4, zstd or none" "set --compress gzip refused"
+fi
+if run 0 set mx --compress none; then
+	n=$((n + 1))
+	! grep -q compress "$MIRRORX_CONF_DIR/mx.conf" "$MX_FAKEDM/mx/table" ||
+		fail "--compress none left it: $(grep compress "$MIRRORX_CONF_DIR/mx.conf" "$MX_FAKEDM/mx/table")"
+fi
 
 # A running target whose new table fails: the old one comes back.
 if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then

@@ -235,6 +235,17 @@ static void test_conf(void)
 	c.data_csum = true;
 	CHECK(!mx_conf_target_params(&c, p, sizeof(p)));
 	CHECK_STR(p, "/dev/a /dev/b 0.0.0.0:7789 3 data_csum node_id 1");
+	/* compress: on both roles' tables. */
+	CHECK(!mx_conf_set(&c, "compress", "lz4", NULL));
+	CHECK(!mx_conf_target_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/dev/a /dev/b 0.0.0.0:7789 5 data_csum compress lz4 node_id 1");
+	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
+	CHECK_STR(p, "/dev/a /dev/b 128 1 0 10.0.0.1:7789 sync 5 data_csum compress lz4 node_id 1");
+	CHECK(mx_conf_set(&c, "compress", "gzip", "--compress"));
+	CHECK_ERR("bad --compress 'gzip': expected lz4, zstd or none");
+	CHECK(!strcmp(c.compress, "lz4"));
+	CHECK(!mx_conf_set(&c, "compress", "none", NULL) && !c.compress[0]);
+	c.data_csum = false;
 
 	CHECK(mx_conf_parse_peer(&c, "1"));
 	CHECK(mx_conf_parse_peer(&c, "1,10.0.0.2:7789,fast"));
@@ -505,6 +516,28 @@ static void test_status(void)
 	CHECK(st.peers[1].id == 2 && mx_peer_in_sync(&st.peers[1]));
 	CHECK(mx_status_parse("source UpToDate 128 3/4096 1 1 Connecting Idle sync 3 0/0 0 0 0 Pen/ding",
 			      &st));
+	/* compress: a field with colons, after fencing or alone. */
+	CHECK(!mx_status_parse("source UpToDate 128 3/4096 1 1 Connected InSync sync 0 0/0 0 0 0 - lz4:on:2000:1000",
+			       &st));
+	CHECK_STR(st.peers[0].fence, "-");
+	CHECK_STR(st.peers[0].comp_alg, "lz4");
+	CHECK_STR(st.peers[0].comp_state, "on");
+	CHECK(st.peers[0].comp_raw == 2000 && st.peers[0].comp_wire == 1000);
+	CHECK(mx_comp_ratio(&st.peers[0]) == 2.0);
+	CHECK(!mx_status_parse("target Consistent 128 0/4096 1 0 Connected InSync - 0 0/0 0 0 0 zstd:refused-version:0:0",
+			       &st));
+	CHECK(!st.peers[0].fence[0]);
+	CHECK_STR(st.peers[0].comp_state, "refused-version");
+	CHECK(mx_comp_ratio(&st.peers[0]) == 1.0);
+	CHECK(mx_status_parse("source UpToDate 128 3/4096 1 1 Connected InSync sync 0 0/0 0 0 0 lz4:on:1",
+			      &st));
+	CHECK(mx_status_parse("source UpToDate 128 3/4096 1 1 Connected InSync sync 0 0/0 0 0 0 lz4:on:1:2:3",
+			      &st));
+	CHECK(mx_status_parse("source UpToDate 128 3/4096 1 1 Connected InSync sync 0 0/0 0 0 0 lz4:on:x:2",
+			      &st));
+	/* The fencing word never after the compress field. */
+	CHECK(mx_status_parse("source UpToDate 128 3/4096 1 1 Connected InSync sync 0 0/0 0 0 0 lz4:on:1:2 -",
+			      &st));
 
 	/* An async peer with writes queued is not in sync yet. */
 	CHECK(!mx_status_parse("source UpToDate 128 0/4 1 1 Connected InSync async 0 0/0 8192 2 5",
@@ -529,7 +562,7 @@ static void test_status(void)
 		mx_json_emit(f, arr);
 		fclose(f);
 	}
-	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"resync_regions\":null,\"resync_compared_bytes\":null,\"resync_sent_bytes\":null,\"resync_zero_bytes\":null,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0,\"fencing\":null}],\"config\":null}]\n");
+	CHECK_STR(buf, "[{\"schema_version\":1,\"name\":\"m\\\"x\",\"error\":null,\"configured\":false,\"active\":true,\"suspended\":false,\"open_count\":0,\"role\":\"source\",\"configured_role\":null,\"node_id\":null,\"data_dev\":null,\"meta_dev\":null,\"data_state\":\"UpToDate\",\"size_bytes\":261632,\"region_sectors\":128,\"region_bytes\":65536,\"dirty_regions\":1,\"total_regions\":4,\"peers\":[{\"id\":1,\"address\":null,\"mode\":\"sync\",\"conn\":\"Connected\",\"repl\":\"InSync\",\"in_sync\":true,\"oos_regions\":1,\"oos_bytes\":65536,\"in_sync_percent\":75.00,\"resync_done\":4,\"resync_total\":4,\"resync_percent\":100.00,\"resync_regions\":null,\"resync_compared_bytes\":null,\"resync_sent_bytes\":null,\"resync_zero_bytes\":null,\"speed_bytes_per_sec\":null,\"eta_seconds\":null,\"queue_bytes\":0,\"queue_writes\":0,\"lag_ms\":0,\"fencing\":null,\"compress\":null}],\"config\":null}]\n");
 	/* Bytes >= 0x80: valid UTF-8 kept, stray bytes as their code point. */
 	{
 		struct json_object *o = mx_json_string("caf\xc3\xa9 \xe9\xff\xed\xa0\x80\x01");
