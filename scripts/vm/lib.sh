@@ -48,8 +48,9 @@ MX_BAD_LOG_RE='Oops|BUG:|WARNING:|Kernel panic|general protection fault|kernel B
 # The debug kernel's checkers (lockdep, DEBUG_OBJECTS, kmemleak) say more:
 # most of their reports start with "WARNING:" or "BUG:", not all.
 MX_BAD_LOG_RE+='|possible (circular|recursive) locking|inconsistent lock state|ODEBUG:|DEBUG_LOCKS_WARN_ON|trying to register non-static key|turning off the locking correctness validator|unreferenced object 0x'
-# The lines of an RCU stall report that MX_BAD_LOG_RE matches.
-MX_BOOT_STALL_RE='rcu: INFO:|detected stalls? on CPU|self-detected stall'
+# The lines of an RCU stall or soft lockup report that MX_BAD_LOG_RE
+# matches (the watchdog's lockup line starts "watchdog: BUG: soft lockup").
+MX_BOOT_STALL_RE='rcu: INFO:|detected stalls? on CPU|self-detected stall|BUG: soft lockup - CPU'
 
 _mx_err() { echo "vm: $*" >&2; }
 
@@ -486,15 +487,16 @@ vm_check_logs() {
 		if [ -n "${MX_LOG_IGNORE:-}" ] && [ -n "$hits" ]; then
 			hits=$(grep -E -v "$MX_LOG_IGNORE" <<<"$hits" || true)
 		fi
-		# An RCU stall before dm-mirrorx was loaded is the boot of a
-		# starved TCG guest (a loaded host), not ours: reported, not
-		# counted. Any other report, and any stall after, counts.
+		# An RCU stall or soft lockup before dm-mirrorx was loaded is
+		# the boot of a starved TCG guest (a loaded host), not ours:
+		# reported, not counted. Any other report, and any stall
+		# after, counts.
 		if [ -n "$hits" ]; then
 			ln=$(grep -n -m1 'dm_mirrorx' "$f" | cut -d: -f1)
 			boot=$(awk -F: -v m="${ln:-0}" -v re="$MX_BOOT_STALL_RE" \
 				'$1 < m && $0 ~ re' <<<"$hits")
 			if [ -n "$boot" ]; then
-				echo "vm: ${f#"$MX_WORKDIR"/}: RCU stall at boot, before the module was loaded (host starved; not counted):"
+				echo "vm: ${f#"$MX_WORKDIR"/}: stall at boot, before the module was loaded (host starved; not counted):"
 				head -n 2 <<<"$boot"
 				hits=$(awk -F: -v m="${ln:-0}" -v re="$MX_BOOT_STALL_RE" \
 					'!($1 < m && $0 ~ re)' <<<"$hits")
