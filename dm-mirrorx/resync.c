@@ -98,6 +98,7 @@ struct mx_rs_ctx {
 	u64 busy_until;			/* ns: yield till then */
 	s64 app_prev;			/* see mx_rs_app_busy() */
 	u64 pace_next;			/* ns: the next read may start */
+	u32 pace_rate;			/* KiB/s pace_next was charged at */
 	u64 read_error_region;
 	/* The run being read: its next chunk at @next, up to @end. */
 	struct mx_rs_region *cur;
@@ -326,14 +327,18 @@ static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c)
 	return true;
 }
 
-/* Region @reg goes to its peer by copy from now on. */
-static void mx_rs_forget_csum(struct mx_rs_region *reg)
+/* The regions chunk @c covers go to their peer by copy from now on. */
+static void mx_rs_forget_csum(struct mx_rs_chunk *c)
 {
-	struct mx_source *src = reg->peer->src;
+	struct mx_peer *p = c->reg->peer;
+	struct mx_source *src = p->src;
+	unsigned int shift = ilog2(src->meta.sb.region_sectors);
+	u64 r0 = c->sector >> shift;
+	u64 r1 = (c->sector + (c->len >> SECTOR_SHIFT) - 1) >> shift;
 	unsigned long flags;
 
 	spin_lock_irqsave(&src->lock, flags);
-	clear_bit(reg->region, reg->peer->csum);
+	bitmap_clear(p->csum, r0, r1 - r0 + 1);
 	spin_unlock_irqrestore(&src->lock, flags);
 }
 
@@ -356,7 +361,7 @@ static void mx_rs_csum_done(struct mx_preq *rq, int error)
 		 * keeps the comparison for the next one.
 		 */
 		if (error == -EIO)
-			mx_rs_forget_csum(reg);
+			mx_rs_forget_csum(c);
 	} else {
 		atomic64_add(rq->hdr.size, &reg->peer->rs_compared);
 		while (mx_csum_next_run(c->hashes, c->hashes + n, n, &pos,
@@ -463,7 +468,8 @@ static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
 
 	if (c->read_error) {
 		reg->error = c->read_error;
-		reg->x->read_error_region = reg->region;
+		reg->x->read_error_region = c->sector >>
+			ilog2(src->meta.sb.region_sectors);
 		WRITE_ONCE(p->resync_read_error, c->read_error);
 		DMERR_LIMIT("%s: resync read error %d at sector %llu",
 			    dm_table_device_name(src->ti->table),
@@ -614,6 +620,11 @@ static long mx_rs_may_read(struct mx_peer *p, struct mx_rs_ctx *x, u64 now,
 	if (!rate) {
 		x->pace_next = now;
 		return 0;
+	}
+	/* A new rate (message, a yield starting or ending) applies now. */
+	if (rate != x->pace_rate) {
+		x->pace_rate = rate;
+		x->pace_next = min(x->pace_next, now);
 	}
 	if (x->pace_next > now)
 		return min_t(long, nsecs_to_jiffies(x->pace_next - now) + 1,

@@ -76,7 +76,8 @@ MX_MAGIC = 0x31584D524F52494D
 MX_BLOCK = 4096
 MX_BLOCK_SECTORS = MX_BLOCK // 512
 MX_MAX_NODES = 8
-MX_SB_FLAGS_ALL = 3
+MX_SB_FLAGS_ALL = 7  # Fresh, Inconsistent, Outdated (meta_format.h)
+MX_MAX_NR_REGIONS = (1 << 31) - 64  # meta.h
 SB_HEAD = struct.Struct("<IIQIIQQII")
 RULES = ("bit-before-data", "clear-after-flush", "replay-bits",
          "replay-decodes")
@@ -136,7 +137,10 @@ def decode_sb(block, data_sectors):
         return None, f"data size {dsect}, device has {data_sectors}"
     if nr != -(-dsect // region):
         return None, f"region count {nr} inconsistent"
-    if bblocks != -(-nr // (MX_BLOCK * 8)):
+    # More blocks than the regions need is room to grow (bitmaps spaced
+    # for the metadata device, mx_sb_plan_room()); never fewer.
+    if not -(-nr // (MX_BLOCK * 8)) <= bblocks <= -(-MX_MAX_NR_REGIONS //
+                                                    (MX_BLOCK * 8)):
         return None, f"bitmap blocks {bblocks} inconsistent"
     if node >= MX_MAX_NODES and node != 0xFFFFFFFF:
         return None, f"bad node id {node}"
