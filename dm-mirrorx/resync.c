@@ -332,11 +332,11 @@ static void mx_rs_forget_csum(struct mx_rs_chunk *c)
 {
 	struct mx_peer *p = c->reg->peer;
 	struct mx_source *src = p->src;
-	unsigned int shift = ilog2(src->meta.sb.region_sectors);
-	u64 r0 = c->sector >> shift;
-	u64 r1 = (c->sector + (c->len >> SECTOR_SHIFT) - 1) >> shift;
 	unsigned long flags;
+	u64 r0, r1;
 
+	mx_rs_chunk_regions(c->sector, c->len,
+			    ilog2(src->meta.sb.region_sectors), &r0, &r1);
 	spin_lock_irqsave(&src->lock, flags);
 	bitmap_clear(p->csum, r0, r1 - r0 + 1);
 	spin_unlock_irqrestore(&src->lock, flags);
@@ -622,10 +622,8 @@ static long mx_rs_may_read(struct mx_peer *p, struct mx_rs_ctx *x, u64 now,
 		return 0;
 	}
 	/* A new rate (message, a yield starting or ending) applies now. */
-	if (rate != x->pace_rate) {
-		x->pace_rate = rate;
-		x->pace_next = min(x->pace_next, now);
-	}
+	x->pace_next = mx_rs_pace_rerate(now, x->pace_next, &x->pace_rate,
+					 rate);
 	if (x->pace_next > now)
 		return min_t(long, nsecs_to_jiffies(x->pace_next - now) + 1,
 			     HZ / 10);

@@ -71,3 +71,18 @@ u64 mx_rs_pace_next(u64 now, u64 next, u64 bytes, u32 rate_kib)
 	base = max(next, base);
 	return base + div64_u64(bytes * NSEC_PER_SEC, (u64)rate_kib * 1024);
 }
+
+u64 mx_rs_pace_rerate(u64 now, u64 next, u32 *charged_kib, u32 rate_kib)
+{
+	if (rate_kib == *charged_kib)
+		return next;
+	*charged_kib = rate_kib;
+	return min(next, now);
+}
+
+void mx_rs_chunk_regions(sector_t sector, u32 bytes, unsigned int shift,
+			 u64 *r0, u64 *r1)
+{
+	*r0 = sector >> shift;
+	*r1 = (sector + (bytes >> 9) - 1) >> shift;	/* 512-byte sectors */
+}

@@ -76,4 +76,18 @@ bool mx_rs_app_busy(s64 *prev, s64 sectors);
  */
 u64 mx_rs_pace_next(u64 now, u64 next, u64 bytes, u32 rate_kib);
 
+/*
+ * The pacing deadline when the rate may have changed: @*charged_kib is the
+ * rate @next was charged at (updated). A new rate applies at once: a
+ * deadline charged at the old one is dropped (@now), never kept.
+ */
+u64 mx_rs_pace_rerate(u64 now, u64 next, u32 *charged_kib, u32 rate_kib);
+
+/*
+ * Regions [*@r0, *@r1] that @bytes (> 0) at @sector cover, with regions
+ * of 1 << @shift sectors.
+ */
+void mx_rs_chunk_regions(sector_t sector, u32 bytes, unsigned int shift,
+			 u64 *r0, u64 *r1);
+
 #endif /* DM_MIRRORX_RS_WINDOW_H */

@@ -118,6 +118,51 @@ static void mx_rs_yield_rule(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, mx_rs_app_busy(&prev, 1008));
 }
 
+/*
+ * Review of the pipeline: a deadline charged at 1 KiB/s (1 MiB: 1024 s)
+ * held the resync after resync_rate was raised. The new rate applies now.
+ */
+static void mx_rs_pace_new_rate(struct kunit *test)
+{
+	u64 t = 10 * NSEC_PER_SEC, next;
+	u32 charged = 1;
+
+	next = mx_rs_pace_next(t, t, MIB, 1);
+	KUNIT_EXPECT_EQ(test, next, t + 1024 * NSEC_PER_SEC);
+	/* The same rate keeps the deadline. */
+	KUNIT_EXPECT_EQ(test, mx_rs_pace_rerate(t + 1, next, &charged, 1), next);
+	/* Raised: the next read may start now, charged at the new rate. */
+	next = mx_rs_pace_rerate(t + 1, next, &charged, 100000);
+	KUNIT_EXPECT_EQ(test, next, t + 1);
+	KUNIT_EXPECT_EQ(test, charged, 100000U);
+	/* A deadline already past stays. */
+	KUNIT_EXPECT_EQ(test, mx_rs_pace_rerate(t + 5, t + 2, &charged, 7),
+			t + 2);
+	KUNIT_EXPECT_EQ(test, charged, 7U);
+}
+
+/*
+ * Review of the pipeline: an EIO compare forgot the checksum of the run's
+ * first region only. A chunk covers every region of its range.
+ */
+static void mx_rs_chunk_cover(struct kunit *test)
+{
+	u64 r0, r1;
+
+	/* 1 MiB at region 16 of 64 KiB regions (shift 7): 16..31. */
+	mx_rs_chunk_regions(16 << 7, MIB, 7, &r0, &r1);
+	KUNIT_EXPECT_EQ(test, r0, 16ULL);
+	KUNIT_EXPECT_EQ(test, r1, 31ULL);
+	/* One block inside a region. */
+	mx_rs_chunk_regions((5 << 7) + 8, 4096, 7, &r0, &r1);
+	KUNIT_EXPECT_EQ(test, r0, 5ULL);
+	KUNIT_EXPECT_EQ(test, r1, 5ULL);
+	/* A range across a boundary. */
+	mx_rs_chunk_regions((5 << 7) + 120, 8192, 7, &r0, &r1);
+	KUNIT_EXPECT_EQ(test, r0, 5ULL);
+	KUNIT_EXPECT_EQ(test, r1, 6ULL);
+}
+
 static void mx_rs_pacing(struct kunit *test)
 {
 	u64 t = 10 * NSEC_PER_SEC, next;
@@ -139,6 +184,8 @@ static void mx_rs_pacing(struct kunit *test)
 }
 
 static struct kunit_case mx_rs_window_cases[] = {
+	KUNIT_CASE(mx_rs_pace_new_rate),
+	KUNIT_CASE(mx_rs_chunk_cover),
 	KUNIT_CASE(mx_rs_window_bdp),
 	KUNIT_CASE(mx_rs_window_grows),
 	KUNIT_CASE(mx_rs_rate_estimate),
