@@ -434,11 +434,16 @@ static const char * const mx_refuse_names[] = {
 	[MX_REFUSE_BLOCK_SIZE]	 = "block_size_mismatch",
 };
 
+/* @names[@i] of a table of @n names, "unknown" past its end. */
+static const char *mx_name_of(const char * const *names, size_t n, u32 i)
+{
+	return i < n ? names[i] : "unknown";
+}
+
 const char *mx_refuse_reason_name(u32 reason)
 {
-	if (reason >= ARRAY_SIZE(mx_refuse_names))
-		return "unknown";
-	return mx_refuse_names[reason];
+	return mx_name_of(mx_refuse_names, ARRAY_SIZE(mx_refuse_names),
+			  reason);
 }
 
 bool mx_ack_is_write_failure(u16 type, u32 size, u8 status)
@@ -529,9 +534,8 @@ static const char * const mx_comp_alg_names[] = {
 
 const char *mx_comp_alg_name(u32 alg)
 {
-	if (alg >= ARRAY_SIZE(mx_comp_alg_names))
-		return "unknown";
-	return mx_comp_alg_names[alg];
+	return mx_name_of(mx_comp_alg_names, ARRAY_SIZE(mx_comp_alg_names),
+			  alg);
 }
 
 int mx_comp_alg_parse(const char *s)
@@ -556,19 +560,6 @@ u32 mx_comp_feature(u32 alg)
 	}
 }
 
-u32 mx_comp_negotiate(u32 alg, bool have, int proto, u32 target_features)
-{
-	if (alg == MX_COMP_NONE)
-		return MX_COMP_ST_NONE;
-	if (!have)
-		return MX_COMP_ST_NO_KERNEL;
-	if (proto < MX_PROTO_COMPRESS)
-		return MX_COMP_ST_PEER_OLD;
-	if (!(target_features & mx_comp_feature(alg)))
-		return MX_COMP_ST_PEER_REFUSED;
-	return MX_COMP_ST_ON;
-}
-
 u32 mx_comp_offer(u32 alg, bool have, int proto)
 {
 	if (alg == MX_COMP_NONE)
@@ -578,6 +569,15 @@ u32 mx_comp_offer(u32 alg, bool have, int proto)
 	if (proto < MX_PROTO_COMPRESS)
 		return MX_COMP_ST_PEER_OLD;
 	return MX_COMP_ST_ON;
+}
+
+u32 mx_comp_negotiate(u32 alg, bool have, int proto, u32 target_features)
+{
+	u32 st = mx_comp_offer(alg, have, proto);
+
+	if (st == MX_COMP_ST_ON && !(target_features & mx_comp_feature(alg)))
+		return MX_COMP_ST_PEER_REFUSED;
+	return st;
 }
 
 static const char * const mx_comp_state_names[] = {
@@ -591,9 +591,8 @@ static const char * const mx_comp_state_names[] = {
 
 const char *mx_comp_state_name(u32 st)
 {
-	if (st >= ARRAY_SIZE(mx_comp_state_names))
-		return "unknown";
-	return mx_comp_state_names[st];
+	return mx_name_of(mx_comp_state_names,
+			  ARRAY_SIZE(mx_comp_state_names), st);
 }
 
 const char *mx_comp_state_why(u32 st)
