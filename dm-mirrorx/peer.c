@@ -372,6 +372,7 @@ static int mx_send_hello(struct mx_peer *p, struct mx_hello *h)
 {
 	struct mx_source *src = p->src;
 	struct mx_meta *m = &src->meta;
+	struct mx_ilog *il = &src->ilog;
 	u32 node = p->conf.node_id;
 	struct mx_wire_hello w;
 	struct mx_hello_local l = {
@@ -389,7 +390,7 @@ static int mx_send_hello(struct mx_peer *p, struct mx_hello *h)
 	spin_lock_irq(&m->lock);
 	mx_hello_fill(h, &m->sb, &l);
 	spin_unlock_irq(&m->lock);
-	h->dirty_regions = mx_meta_count(m, node);
+	h->dirty_regions = mx_ilog_count(il, node);
 	mx_hello_encode(&w, h);
 	return mx_conn_send(&p->conn, &hdr, &w, false);
 }
@@ -459,7 +460,7 @@ static int mx_recv_bitmap(struct mx_peer *p)
 		}
 		for (i = 0; i < n; i++)
 			words[i] = be64_to_cpu(buf[i]);
-		mx_meta_or_words(&p->src->meta, p->conf.node_id, h.sector,
+		mx_ilog_or_words(&p->src->ilog, p->conf.node_id, h.sector,
 				 words, n);
 	} while (!(h.flags & MX_BM_LAST));
 out:
@@ -600,6 +601,7 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 {
 	struct mx_source *src = p->src;
 	struct mx_meta *m = &src->meta;
+	struct mx_ilog *il = &src->ilog;
 	u32 node = p->conf.node_id;
 	struct mx_wire_sync_state ws;
 	struct mx_gen_view sv, tv;
@@ -633,12 +635,12 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	 * they are resynced, never wiped.
 	 */
 	if (v == MX_GEN_FULL_SYNC)
-		mx_meta_set_all(m, node);
+		mx_ilog_set_all(il, node);
 	/* The resync set is on disk before the target hears about it. */
-	r = mx_meta_commit(m);
+	r = mx_ilog_commit(il);
 	if (r)
 		return r;
-	n = mx_meta_count(m, node);
+	n = mx_ilog_count(il, node);
 
 	ss.state = n ? MX_SS_RESYNC : MX_SS_IN_SYNC;
 	ss.gen = sv.current_gen;
@@ -666,7 +668,7 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	m->sb.slots[node].flags &= ~(MX_SLOT_FULL_SYNC | MX_SLOT_ASSUME_CLEAN);
 	mx_meta_sb_dirty(m);
 	spin_unlock_irq(&m->lock);
-	r = mx_meta_commit(m);
+	r = mx_ilog_commit(il);
 	if (r)
 		return r;
 
@@ -679,7 +681,7 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 		return -ECONNABORTED;
 	}
 	spin_lock(&m->lock);
-	bitmap_copy(p->oos, m->bits[node], m->nr_regions);
+	bitmap_copy(p->oos, il->bits[node], m->nr_regions);
 	spin_unlock(&m->lock);
 	/*
 	 * Writes wait, but a message ("resync full") may have set bits since

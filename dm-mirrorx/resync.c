@@ -9,7 +9,7 @@
  * wait, see source.c), so a copy never overtakes a newer write. Once the
  * peer acknowledged a region it leaves p->oos; the sweep (source.c) clears
  * its intent-log bit once both nodes flushed, the hot set lets its extent
- * go once no write needs it (metadata.c), and the next metadata commit
+ * go once no write needs it (intent_log.c), and the next metadata commit
  * makes that progress durable, so an interrupted resync continues with
  * what is left, never from zero.
  *
@@ -160,7 +160,7 @@ static void mx_rs_region_done(struct mx_rs_region *reg)
 				p->resync_done++;
 			/* Its bit, cleared after the next flush, must reach disk. */
 			spin_lock(&src->meta.lock);
-			mx_meta_note_copied_locked(&src->meta,
+			mx_ilog_note_copied_locked(&src->ilog,
 						   reg->region + i);
 			spin_unlock(&src->meta.lock);
 		}
@@ -794,10 +794,11 @@ static void mx_rs_announce(struct mx_peer *p)
 static bool mx_rs_bit_on_disk(struct mx_peer *p, u64 r)
 {
 	struct mx_meta *m = &p->src->meta;
+	struct mx_ilog *il = &p->src->ilog;
 	bool ok;
 
 	spin_lock_irq(&m->lock);
-	ok = mx_meta_persisted_locked(m, p->conf.node_id, r, r);
+	ok = mx_ilog_persisted_locked(il, p->conf.node_id, r, r);
 	spin_unlock_irq(&m->lock);
 	return ok;
 }

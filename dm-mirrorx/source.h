@@ -14,7 +14,7 @@
 #include <linux/xarray.h>
 #include <linux/wait.h>
 #include "args.h"
-#include "metadata.h"
+#include "intent_log.h"
 #include "proto.h"
 #include "auth.h"
 #include "conn.h"
@@ -289,6 +289,7 @@ struct mx_source {
 	struct mx_auth_secret *auth;	/* NULL without the auth option */
 	sector_t dev_sectors;
 	struct mx_meta meta;
+	struct mx_ilog ilog;		/* of @meta */
 	struct bio_set bs;
 	/*
 	 * Both WQ_MEM_RECLAIM (held writes complete from the resync), each
@@ -315,6 +316,7 @@ struct mx_source {
 	 * sends run under it. The teardown takes sock_mutex, then send_loop,
 	 * never nested. Never two peers' mutexes at once (postsuspend takes
 	 * each handshake_mutex in turn).
+	 * meta.lock guards the superblock and the intent log's state (@ilog).
 	 * Under @lock nothing else is taken but meta.lock and the leaf locks
 	 * of wake_up() and queue_work() (mx_peer_set_state_locked()).
 	 */

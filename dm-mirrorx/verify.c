@@ -46,7 +46,7 @@ static void mx_vregion_done(struct mx_vregion *vr)
 		p->verify_differ++;
 		__set_bit(vr->region, p->oos);
 		spin_lock(&src->meta.lock);
-		mx_meta_mark_locked(&src->meta, p->conf.node_id, vr->region,
+		mx_ilog_mark_locked(&src->ilog, p->conf.node_id, vr->region,
 				    vr->region);
 		spin_unlock(&src->meta.lock);
 	}
