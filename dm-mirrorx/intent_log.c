@@ -10,6 +10,7 @@
 #include <linux/vmalloc.h>
 #include <linux/device-mapper.h>
 #include "intent_log.h"
+#include "rs_window.h"
 
 #define DM_MSG_PREFIX "mirrorx-ilog"
 #define MX_WORDS_PER_BLOCK	(MX_META_BLOCK_SIZE / sizeof(u64))
@@ -128,6 +129,12 @@ void mx_ilog_exit(struct mx_ilog *il)
 		il->bits[n] = NULL;
 		il->disk_bits[n] = NULL;
 		il->dirty_blocks[n] = NULL;
+	}
+	for (n = 0; n < MX_MAX_NODES; n++) {
+		kvfree(il->oos[n]);
+		kvfree(il->csum[n]);
+		il->oos[n] = NULL;
+		il->csum[n] = NULL;
 	}
 	mx_ilog_hot_free(il);
 	mx_ilog_free_buffers(il);
@@ -832,4 +839,154 @@ int mx_ilog_commit(struct mx_ilog *il)
 	if (r)
 		DMERR_LIMIT("metadata commit failed: %d", r);
 	return r;
+}
+
+int mx_ilog_peer_init(struct mx_ilog *il, u32 node)
+{
+	if (node >= MX_MAX_NODES)
+		return -EINVAL;
+	il->oos[node] = mx_region_bitmap_alloc(il->meta->nr_regions);
+	il->csum[node] = mx_region_bitmap_alloc(il->meta->nr_regions);
+	if (!il->oos[node] || !il->csum[node]) {
+		kvfree(il->oos[node]);
+		kvfree(il->csum[node]);
+		il->oos[node] = NULL;
+		il->csum[node] = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+bool mx_ilog_mark_oos_locked(struct mx_ilog *il, u32 node, u64 r0, u64 r1)
+{
+	bitmap_set(il->oos[node], r0, r1 - r0 + 1);
+	return mx_ilog_mark_locked(il, node, r0, r1);
+}
+
+bool mx_ilog_mark_oos(struct mx_ilog *il, u32 node, u64 r0, u64 r1)
+{
+	unsigned long flags;
+	bool persisted;
+
+	spin_lock_irqsave(&il->meta->lock, flags);
+	persisted = mx_ilog_mark_oos_locked(il, node, r0, r1);
+	spin_unlock_irqrestore(&il->meta->lock, flags);
+	return persisted;
+}
+
+static bool mx_ilog_test(struct mx_ilog *il, unsigned long *map, u64 r)
+{
+	unsigned long flags;
+	bool set;
+
+	spin_lock_irqsave(&il->meta->lock, flags);
+	set = test_bit(r, map);
+	spin_unlock_irqrestore(&il->meta->lock, flags);
+	return set;
+}
+
+bool mx_ilog_oos_test(struct mx_ilog *il, u32 node, u64 r)
+{
+	return mx_ilog_test(il, il->oos[node], r);
+}
+
+bool mx_ilog_csum_test(struct mx_ilog *il, u32 node, u64 r)
+{
+	return mx_ilog_test(il, il->csum[node], r);
+}
+
+u64 mx_ilog_next_oos(struct mx_ilog *il, u32 node, u64 from)
+{
+	unsigned long flags;
+	u64 r;
+
+	spin_lock_irqsave(&il->meta->lock, flags);
+	r = find_next_bit(il->oos[node], il->meta->nr_regions, from);
+	spin_unlock_irqrestore(&il->meta->lock, flags);
+	return r;
+}
+
+u64 mx_ilog_oos_count_locked(struct mx_ilog *il, u32 node)
+{
+	return bitmap_weight(il->oos[node], il->meta->nr_regions);
+}
+
+u64 mx_ilog_oos_count(struct mx_ilog *il, u32 node)
+{
+	unsigned long flags;
+	u64 n;
+
+	spin_lock_irqsave(&il->meta->lock, flags);
+	n = mx_ilog_oos_count_locked(il, node);
+	spin_unlock_irqrestore(&il->meta->lock, flags);
+	return n;
+}
+
+u32 mx_ilog_oos_run(struct mx_ilog *il, u32 node, u64 r, u32 max)
+{
+	unsigned long flags;
+	u32 n;
+
+	spin_lock_irqsave(&il->meta->lock, flags);
+	n = mx_rs_run_len(il->oos[node], il->meta->nr_regions, r, max);
+	spin_unlock_irqrestore(&il->meta->lock, flags);
+	return n;
+}
+
+bool mx_ilog_resync_done_locked(struct mx_ilog *il, u32 node, u64 r)
+{
+	__clear_bit(r, il->csum[node]);
+	/* Its bit, cleared after the next flush, must reach disk. */
+	mx_ilog_note_copied_locked(il, r);
+	return __test_and_clear_bit(r, il->oos[node]);
+}
+
+void mx_ilog_csum_forget(struct mx_ilog *il, u32 node, u64 r0, u64 r1)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&il->meta->lock, flags);
+	bitmap_clear(il->csum[node], r0, r1 - r0 + 1);
+	spin_unlock_irqrestore(&il->meta->lock, flags);
+}
+
+u64 mx_ilog_connect_locked(struct mx_ilog *il, u32 node)
+{
+	bitmap_copy(il->oos[node], il->bits[node], il->meta->nr_regions);
+	return mx_ilog_oos_count_locked(il, node);
+}
+
+void mx_ilog_request_resync_locked(struct mx_ilog *il, u32 node, bool full,
+				   bool csum, bool live)
+{
+	u64 nr = il->meta->nr_regions;
+
+	if (csum)
+		bitmap_fill(il->csum[node], nr);
+	if (full) {
+		mx_ilog_set_all_locked(il, node);
+		il->meta->sb.slots[node].flags |= MX_SLOT_FULL_SYNC;
+		mx_meta_sb_dirty(il->meta);
+	}
+	if (live)
+		bitmap_or(il->oos[node], il->oos[node], il->bits[node], nr);
+}
+
+void mx_ilog_seed_csum_locked(struct mx_ilog *il, u32 node)
+{
+	bitmap_copy(il->csum[node], il->bits[node], il->meta->nr_regions);
+}
+
+void mx_ilog_assume_clean_locked(struct mx_ilog *il, u32 node)
+{
+	mx_ilog_clear_all_locked(il, node);
+	bitmap_zero(il->oos[node], il->meta->nr_regions);
+}
+
+bool mx_ilog_sweep_cand_locked(struct mx_ilog *il, u32 node,
+			       unsigned long *cand)
+{
+	u64 nr = il->meta->nr_regions;
+
+	return bitmap_andnot(cand, il->bits[node], il->oos[node], nr);
 }

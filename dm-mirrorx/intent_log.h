@@ -53,6 +53,16 @@ struct mx_ilog {
 	u64 nr_hot;
 	u64 hot_cap;			/* at most this many hot; 0: no cap */
 	u64 cool_hand;			/* where eviction looks next */
+	/*
+	 * The source's peers (NULL on a target, and for a node that is not
+	 * a peer), under meta->lock: @oos, the regions the peer lacks now
+	 * (what a resync copies), always a subset of its @bits, so a sweep
+	 * never clears a bit the peer still needs (mx_ilog_mark_oos()
+	 * sets both); @csum, the regions a resync compares by checksum
+	 * before it copies them.
+	 */
+	unsigned long *oos[MX_MAX_NODES];
+	unsigned long *csum[MX_MAX_NODES];
 	/* A commit's buffers, under meta->commit_lock. */
 	struct mx_commit_batch *batch;
 	struct page *batch_pages[MX_COMMIT_BATCH];
@@ -186,5 +196,59 @@ void mx_ilog_commit_end_locked(struct mx_ilog *il, u32 node, u64 b,
 int mx_ilog_commit(struct mx_ilog *il);
 /* True when a commit has something to write. */
 bool mx_ilog_needs_commit(struct mx_ilog *il);
+
+/*
+ * The source's view of its peers, by node id (mx_ilog_peer_init() for
+ * each peer at construction). Calls without _locked take meta->lock
+ * themselves (irqsave: any context, with or without src->lock);
+ * _locked ones are called under it.
+ */
+int mx_ilog_peer_init(struct mx_ilog *il, u32 node);
+/*
+ * [@r0, @r1] are out of sync for @node: in @oos and marked in @bits (in
+ * core; true when the bits are on disk already, false when the next
+ * commit must write them before a resync copies the regions).
+ */
+bool mx_ilog_mark_oos_locked(struct mx_ilog *il, u32 node, u64 r0, u64 r1);
+bool mx_ilog_mark_oos(struct mx_ilog *il, u32 node, u64 r0, u64 r1);
+bool mx_ilog_oos_test(struct mx_ilog *il, u32 node, u64 r);
+bool mx_ilog_csum_test(struct mx_ilog *il, u32 node, u64 r);
+/* The first region out of sync for @node at or after @from, or nr_regions. */
+u64 mx_ilog_next_oos(struct mx_ilog *il, u32 node, u64 from);
+/* How many regions are out of sync for @node. */
+u64 mx_ilog_oos_count(struct mx_ilog *il, u32 node);
+u64 mx_ilog_oos_count_locked(struct mx_ilog *il, u32 node);
+/* Out-of-sync regions from @r on, in a row, at most @max. */
+u32 mx_ilog_oos_run(struct mx_ilog *il, u32 node, u64 r, u32 max);
+/*
+ * A resync copied region @r to @node: it leaves @oos and @csum, and the
+ * hot set lets its extent cool. Returns whether it was out of sync.
+ */
+bool mx_ilog_resync_done_locked(struct mx_ilog *il, u32 node, u64 r);
+/* [@r0, @r1] go to @node by copy from now on. */
+void mx_ilog_csum_forget(struct mx_ilog *il, u32 node, u64 r0, u64 r1);
+/* What @node lacks is what its bits say (a handshake). Returns how many. */
+u64 mx_ilog_connect_locked(struct mx_ilog *il, u32 node);
+/*
+ * "resync [full] [csum]": with @full every region is marked (bits, and
+ * the slot's FULL_SYNC flag for the next handshake); with @csum every
+ * region is compared by checksum first; with @live (the peer replicates)
+ * what is marked is out of sync at once.
+ */
+void mx_ilog_request_resync_locked(struct mx_ilog *il, u32 node, bool full,
+				   bool csum, bool live);
+/* Every marked region of @node is compared by checksum first. */
+void mx_ilog_seed_csum_locked(struct mx_ilog *il, u32 node);
+/*
+ * "assume_clean": @node's bits are only what it is known to lack (its
+ * out-of-sync regions); the caller marks its writes in flight.
+ */
+void mx_ilog_assume_clean_locked(struct mx_ilog *il, u32 node);
+/*
+ * The regions a sweep may clear for @node into @cand: marked and not out
+ * of sync. Returns true when there is any.
+ */
+bool mx_ilog_sweep_cand_locked(struct mx_ilog *il, u32 node,
+			       unsigned long *cand);
 
 #endif /* DM_MIRRORX_INTENT_LOG_H */

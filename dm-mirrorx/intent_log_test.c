@@ -290,6 +290,174 @@ static void mx_ilog_or_words_bounds(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, test_bit(5, t->m.bits[T_NODE]));
 }
 
+/* t_log_new() with the source's view of peer T_NODE (oos, csum). */
+static struct t_log *t_log_peer(struct kunit *test)
+{
+	struct t_log *t = t_log_new(test);
+
+	t->m.oos[T_NODE] = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					 sizeof(long), GFP_KERNEL);
+	t->m.csum[T_NODE] = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					  sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->m.oos[T_NODE]);
+	KUNIT_ASSERT_NOT_NULL(test, t->m.csum[T_NODE]);
+	return t;
+}
+
+static bool t_oos(struct t_log *t, u64 r)
+{
+	return test_bit(r, t->m.oos[T_NODE]);
+}
+
+static bool t_bit(struct t_log *t, u64 r)
+{
+	return test_bit(r, t->m.bits[T_NODE]);
+}
+
+/* What a sweep does for a peer that has everything durable. */
+static void t_sweep(struct t_log *t, unsigned long *cand)
+{
+	u64 r;
+
+	if (!mx_ilog_sweep_cand_locked(&t->m, T_NODE, cand))
+		return;
+	for_each_set_bit(r, cand, T_REGIONS)
+		mx_ilog_clear_locked(&t->m, T_NODE, r);
+}
+
+/*
+ * A region a peer lacks is marked too, in core until a commit writes it;
+ * a sweep leaves it; the resync's copy takes it out of oos and csum, and
+ * only then may the sweep clear its bit.
+ */
+static void mx_ilog_oos_marks(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+	unsigned long *cand = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					    sizeof(long), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, cand);
+	KUNIT_EXPECT_FALSE(test, mx_ilog_mark_oos_locked(&t->m, T_NODE, 7, 9));
+	KUNIT_EXPECT_TRUE(test, t_oos(t, 8) && t_bit(t, 8));
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 8));
+	t_commit(t, 0);
+	KUNIT_EXPECT_TRUE(test, mx_ilog_persisted_locked(&t->m, T_NODE, 7, 9));
+	t_sweep(t, cand);
+	KUNIT_EXPECT_TRUE(test, t_bit(t, 7) && t_bit(t, 9));
+	__set_bit(8, t->m.csum[T_NODE]);
+	KUNIT_EXPECT_TRUE(test, mx_ilog_resync_done_locked(&t->m, T_NODE, 8));
+	KUNIT_EXPECT_FALSE(test, mx_ilog_resync_done_locked(&t->m, T_NODE, 8));
+	KUNIT_EXPECT_FALSE(test, t_oos(t, 8));
+	KUNIT_EXPECT_FALSE(test, test_bit(8, t->m.csum[T_NODE]));
+	t_sweep(t, cand);
+	KUNIT_EXPECT_FALSE(test, t_bit(t, 8));
+	KUNIT_EXPECT_TRUE(test, t_bit(t, 7) && t_bit(t, 9));
+	KUNIT_EXPECT_EQ(test, mx_ilog_oos_count_locked(&t->m, T_NODE), 2ULL);
+}
+
+/*
+ * assume_clean while a lost async peer's queue is still being torn down
+ * (review finding B1): the queued writes end with an error after the
+ * bits were cleared. Their regions must come back in the bits, so the
+ * next connect (oos := bits) resyncs them; marking oos alone lost them.
+ */
+static void mx_ilog_assume_clean_then_failed_write(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+
+	mx_ilog_mark_locked(&t->m, T_NODE, 100, 100);
+	mx_ilog_mark_locked(&t->m, T_NODE, 200, 201);
+	mx_ilog_assume_clean_locked(&t->m, T_NODE);
+	KUNIT_EXPECT_EQ(test, mx_ilog_count(&t->m, T_NODE), 0ULL);
+	KUNIT_EXPECT_EQ(test, mx_ilog_oos_count_locked(&t->m, T_NODE), 0ULL);
+	/* The queued write to 200-201 fails (-ENOTCONN) afterwards. */
+	mx_ilog_mark_oos_locked(&t->m, T_NODE, 200, 201);
+	KUNIT_EXPECT_EQ(test, mx_ilog_connect_locked(&t->m, T_NODE), 2ULL);
+	KUNIT_EXPECT_TRUE(test, t_oos(t, 200) && t_oos(t, 201));
+	KUNIT_EXPECT_FALSE(test, t_oos(t, 100));
+}
+
+/* "resync full|csum" on a live peer: every region, in one section. */
+static void mx_ilog_request_resync(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+
+	mx_ilog_mark_locked(&t->m, T_NODE, 3, 3);
+	mx_ilog_request_resync_locked(&t->m, T_NODE, false, false, true);
+	KUNIT_EXPECT_EQ(test, mx_ilog_oos_count_locked(&t->m, T_NODE), 1ULL);
+	mx_ilog_request_resync_locked(&t->m, T_NODE, true, true, false);
+	KUNIT_EXPECT_EQ(test, mx_ilog_count(&t->m, T_NODE), T_REGIONS);
+	KUNIT_EXPECT_EQ(test, mx_ilog_oos_count_locked(&t->m, T_NODE), 1ULL);
+	KUNIT_EXPECT_TRUE(test, t->meta.sb.slots[T_NODE].flags &
+				MX_SLOT_FULL_SYNC);
+	KUNIT_EXPECT_TRUE(test, bitmap_full(t->m.csum[T_NODE], T_REGIONS));
+	KUNIT_EXPECT_EQ(test, mx_ilog_connect_locked(&t->m, T_NODE),
+			T_REGIONS);
+}
+
+/*
+ * oos is a subset of bits after every step of a random mix of what the
+ * write path, the async queue, a handshake, a message, the resync and
+ * the sweep do (a small region range, so steps collide).
+ */
+static void mx_ilog_oos_within_bits(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+	unsigned long *cand = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					    sizeof(long), GFP_KERNEL);
+	unsigned long *out = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					   sizeof(long), GFP_KERNEL);
+	u32 seed = 0x6d78, step;
+
+	KUNIT_ASSERT_NOT_NULL(test, cand);
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	for (step = 0; step < 20000; step++) {
+		u64 r;
+
+		seed = seed * 1103515245 + 12345;
+		r = (seed >> 8) % 256;
+		switch ((seed >> 24) % 8) {
+		case 0:
+		case 1:
+			mx_ilog_mark_locked(&t->m, T_NODE, r, min(r + 2, 255ULL));
+			break;
+		case 2:
+			mx_ilog_mark_oos_locked(&t->m, T_NODE, r, r);
+			break;
+		case 3:
+			mx_ilog_resync_done_locked(&t->m, T_NODE, r);
+			break;
+		case 4:
+			t_sweep(t, cand);
+			break;
+		case 5:
+			if ((seed & 0xff) < 8)
+				mx_ilog_connect_locked(&t->m, T_NODE);
+			else
+				t_commit(t, 0);
+			break;
+		case 6:
+			if ((seed & 0xff) < 4)
+				mx_ilog_assume_clean_locked(&t->m, T_NODE);
+			else
+				mx_ilog_cool_locked(&t->m, 0);
+			break;
+		default:
+			if ((seed & 0xff) < 2)
+				mx_ilog_request_resync_locked(&t->m, T_NODE,
+							      seed & 1, false,
+							      true);
+			break;
+		}
+		if (bitmap_andnot(out, t->m.oos[T_NODE], t->m.bits[T_NODE],
+				  T_REGIONS)) {
+			KUNIT_FAIL(test, "step %u: region %lu out of sync but not marked",
+				   step, find_first_bit(out, T_REGIONS));
+			return;
+		}
+	}
+}
+
 /*
  * Heating an extent marks all its regions on disk with one commit; writes
  * anywhere in it then need none, and clearing their bits writes nothing.
@@ -605,6 +773,10 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_last_block),
 	KUNIT_CASE(mx_ilog_mark_two_blocks),
 	KUNIT_CASE(mx_ilog_or_words_bounds),
+	KUNIT_CASE(mx_ilog_oos_marks),
+	KUNIT_CASE(mx_ilog_assume_clean_then_failed_write),
+	KUNIT_CASE(mx_ilog_request_resync),
+	KUNIT_CASE(mx_ilog_oos_within_bits),
 	KUNIT_CASE(mx_ilog_hot_extent),
 	KUNIT_CASE(mx_ilog_hot_cool),
 	KUNIT_CASE(mx_ilog_hot_cool_races_mark),

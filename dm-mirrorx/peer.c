@@ -681,14 +681,13 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 		return -ECONNABORTED;
 	}
 	spin_lock(&m->lock);
-	bitmap_copy(p->oos, il->bits[node], m->nr_regions);
+	missed = mx_ilog_connect_locked(il, node);
 	spin_unlock(&m->lock);
 	/*
 	 * Writes wait, but a message ("resync full") may have set bits since
-	 * they were counted: what the peer lacks is what p->oos says now,
+	 * they were counted: what the peer lacks is what oos says now,
 	 * and a target told InSync then hears it is Inconsistent first.
 	 */
-	missed = bitmap_weight(p->oos, m->nr_regions);
 	if (missed && !n) {
 		p->resync_announce = true;
 		p->rs_unconfirmed = true;
@@ -1096,9 +1095,8 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	atomic64_set(&p->comp_raw, 0);
 	atomic64_set(&p->comp_wire, 0);
 	p->comp_state = mx_peer_init_comp(p);
-	p->oos = mx_region_bitmap_alloc(src->meta.nr_regions);
-	p->csum = mx_region_bitmap_alloc(src->meta.nr_regions);
-	if (!p->oos || !p->csum || p->comp_state == MX_COMP_ST_MAX) {
+	if (mx_ilog_peer_init(&src->ilog, p->conf.node_id) ||
+	    p->comp_state == MX_COMP_ST_MAX) {
 		mx_peer_free(p);	/* the caller unwinds only the peers before */
 		return -ENOMEM;
 	}
@@ -1147,10 +1145,6 @@ void mx_peer_free(struct mx_peer *p)
 {
 	xa_destroy(&p->inflight);
 	mx_comp_free(&p->comp);
-	kvfree(p->oos);
-	kvfree(p->csum);
-	p->oos = NULL;
-	p->csum = NULL;
 }
 
 static bool mx_peer_connected(struct mx_peer *p)

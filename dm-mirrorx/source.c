@@ -59,15 +59,27 @@ void mx_source_kick_commit(struct mx_source *src)
 	queue_work(src->wq, &src->commit_work);
 }
 
-/* Mark [@r0, @r1] out of sync for @p. Any context. */
+/*
+ * Mark [@r0, @r1] out of sync for @p, and in its bits (a region a peer
+ * lacks stays marked until a resync copied it); a commit writes the bits
+ * if they are not on disk yet. Any context. Under src->lock: a resync
+ * that finds nothing left to copy decides InSync in one section.
+ */
 void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
 			u64 r0, u64 r1)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&src->lock, flags);
-	bitmap_set(p->oos, r0, r1 - r0 + 1);
+	mx_source_mark_oos_locked(src, p, r0, r1);
 	spin_unlock_irqrestore(&src->lock, flags);
+}
+
+void mx_source_mark_oos_locked(struct mx_source *src, struct mx_peer *p,
+			       u64 r0, u64 r1)
+{
+	if (!mx_ilog_mark_oos(&src->ilog, p->conf.node_id, r0, r1))
+		mx_source_kick_commit(src);
 }
 
 static bool mx_ranges_overlap(sector_t a, u32 alen, sector_t b, u32 blen)
@@ -208,7 +220,7 @@ static int mx_source_assume_clean(struct mx_source *src, struct mx_peer *p)
 		       mx_dev_name(src), node, busy);
 		return -EBUSY;
 	}
-	mx_ilog_clear_all_locked(&src->ilog, node);
+	mx_ilog_assume_clean_locked(&src->ilog, node);
 	list_for_each_entry(w, &src->inflight, list)
 		if (w->sectors)
 			mx_ilog_mark_locked(&src->ilog, node, w->r0, w->r1);
@@ -826,7 +838,7 @@ static bool mx_sweep_cand_locked(struct mx_source *src, struct mx_peer *p,
 	struct mx_write *w;
 	u32 i;
 
-	bitmap_andnot(cand, src->ilog.bits[p->conf.node_id], p->oos, nr);
+	mx_ilog_sweep_cand_locked(&src->ilog, p->conf.node_id, cand);
 	list_for_each_entry(w, &src->inflight, list)
 		if (w->sectors)
 			bitmap_clear(cand, w->r0, w->r1 - w->r0 + 1);
@@ -1436,9 +1448,8 @@ static void mx_source_seed_csum(struct mx_source *src)
 	spin_lock_irq(&src->lock);
 	spin_lock(&src->meta.lock);
 	for (i = 0; i < src->nr_peers; i++)
-		bitmap_copy(src->peers[i].csum,
-			    src->ilog.bits[src->peers[i].conf.node_id],
-			    src->meta.nr_regions);
+		mx_ilog_seed_csum_locked(&src->ilog,
+					 src->peers[i].conf.node_id);
 	spin_unlock(&src->meta.lock);
 	spin_unlock_irq(&src->lock);
 }
@@ -1522,7 +1533,7 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			spin_lock_irqsave(&src->lock, flags);
 			cs = p->cstate;
 			rs = p->rstate;
-			oos = bitmap_weight(p->oos, src->meta.nr_regions);
+			oos = mx_ilog_oos_count(&src->ilog, p->conf.node_id);
 			done = p->resync_done;
 			total = p->resync_total;
 			qbytes = p->aq_bytes;
@@ -1592,24 +1603,15 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 	bool live;
 
 	/*
-	 * The bits and p->oos change in one section: a sweep in between
+	 * The bits and oos change in one section: a sweep in between
 	 * would take the new bits for clearable ones (not out of sync). The
 	 * resync copies a region only once its bit is on disk.
 	 */
 	full |= csum;
 	spin_lock_irqsave(&src->lock, flags);
 	live = mx_peer_replicating(p);
-	if (csum)
-		bitmap_fill(p->csum, src->meta.nr_regions);
 	spin_lock(&src->meta.lock);
-	if (full) {
-		mx_ilog_set_all_locked(&src->ilog, node);
-		src->meta.sb.slots[node].flags |= MX_SLOT_FULL_SYNC;
-		mx_meta_sb_dirty(&src->meta);
-	}
-	if (live)
-		bitmap_or(p->oos, p->oos, src->ilog.bits[node],
-			  src->meta.nr_regions);
+	mx_ilog_request_resync_locked(&src->ilog, node, full, csum, live);
 	spin_unlock(&src->meta.lock);
 	/* A refused peer gets another chance: "full" names it the loser. */
 	if (p->cstate == MX_CS_STANDALONE && full)

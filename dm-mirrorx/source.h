@@ -157,14 +157,15 @@ struct mx_peer {
 	bool want_connect;		/* cleared by disconnect / refusal */
 	bool paused;
 	struct list_head sendq;
-	unsigned long *oos;		/* regions needing resync */
 	/*
-	 * Regions to compare by checksum before copying (resync.c): those
-	 * whose bits came from the on-disk intent log when the table took
-	 * the metadata over (a crash left them), or every region after a
-	 * "resync <peer> csum". A region leaves it once resynced.
+	 * The regions this peer lacks, and those to compare by checksum
+	 * before copying (resync.c: the bits a crash left in the intent log
+	 * when the table took the metadata over, or every region after a
+	 * "resync <peer> csum"), are the intent log's: src->ilog.oos and
+	 * .csum of conf.node_id. They change under src->lock and meta.lock
+	 * both (a resync that finds none left decides InSync under
+	 * src->lock), and are read under meta.lock.
 	 */
-	unsigned long *csum;
 	u64 resync_total, resync_done;
 	bool resync_announce;		/* tell the target: Inconsistent */
 	/*
@@ -466,6 +467,8 @@ int mx_fence_peer_outdated(struct mx_peer *p);
 void mx_write_fill_preq(struct mx_write *w, struct mx_peer *p,
 			struct mx_preq *rq);
 void mx_source_event(struct mx_source *src);
+void mx_source_mark_oos_locked(struct mx_source *src, struct mx_peer *p,
+			       u64 r0, u64 r1);
 void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
 			u64 r0, u64 r1);
 void mx_source_kick_commit(struct mx_source *src);
