@@ -676,6 +676,53 @@ static void mx_commit_bio_end(struct bio *bio)
 }
 
 /*
+ * Write the @cb->nr blocks of @cb (bitmap block cb->block[i] of slot
+ * cb->node[i], from @pages[i]) with @opf, all in flight at once, and
+ * wait for them; cb->status[] says how each went. Under commit_lock.
+ */
+static void mx_commit_batch_submit(struct mx_ilog *il,
+				   struct mx_commit_batch *cb,
+				   struct page **pages, blk_opf_t opf)
+{
+	struct blk_plug plug;
+	u32 i;
+
+	atomic_set(&cb->pending, cb->nr);
+	init_completion(&cb->done);
+	blk_start_plug(&plug);
+	for (i = 0; i < cb->nr; i++) {
+		struct bio *bio = cb->bios[i];
+
+		cb->status[i] = BLK_STS_OK;
+		bio_init(bio, il->meta->bdev, bio->bi_inline_vecs, 1, opf);
+		bio->bi_iter.bi_sector =
+			(mx_bitmap_first_block(&il->meta->sb, cb->node[i]) +
+			 cb->block[i]) * MX_META_BLOCK_SECTORS;
+		__bio_add_page(bio, pages[i], MX_META_BLOCK_SIZE, 0);
+		bio->bi_private = cb;
+		bio->bi_end_io = mx_commit_bio_end;
+		submit_bio(bio);
+	}
+	blk_finish_plug(&plug);
+	wait_for_completion_io(&cb->done);
+}
+
+/* The first error of a submitted batch, 0 if none; its bios uninit. */
+static int mx_commit_batch_result(struct mx_commit_batch *cb)
+{
+	int r = 0;
+	u32 i;
+
+	for (i = 0; i < cb->nr; i++) {
+		if (!r)
+			r = blk_status_to_errno(cb->status[i]);
+		bio_uninit(cb->bios[i]);
+	}
+	cb->nr = 0;
+	return r;
+}
+
+/*
  * Write the blocks of @cb: snapshot each under the lock, submit them all
  * (FUA), wait for all, then publish each snapshot that was written as
  * what is on disk. A bit set after a snapshot leaves its block dirty for
@@ -683,8 +730,6 @@ static void mx_commit_bio_end(struct bio *bio)
  */
 static int mx_commit_batch_write(struct mx_ilog *il, struct mx_commit_batch *cb)
 {
-	struct blk_plug plug;
-	int r = 0;
 	u32 i;
 
 	spin_lock_irq(&il->meta->lock);
@@ -698,39 +743,16 @@ static int mx_commit_batch_write(struct mx_ilog *il, struct mx_commit_batch *cb)
 	}
 	spin_unlock_irq(&il->meta->lock);
 
-	atomic_set(&cb->pending, cb->nr);
-	init_completion(&cb->done);
-	blk_start_plug(&plug);
-	for (i = 0; i < cb->nr; i++) {
-		struct bio *bio = cb->bios[i];
-
-		bio_init(bio, il->meta->bdev, bio->bi_inline_vecs, 1,
-			 REQ_OP_WRITE | REQ_SYNC | REQ_FUA);
-		bio->bi_iter.bi_sector =
-			(mx_bitmap_first_block(&il->meta->sb, cb->node[i]) +
-			 cb->block[i]) * MX_META_BLOCK_SECTORS;
-		__bio_add_page(bio, il->batch_pages[i], MX_META_BLOCK_SIZE, 0);
-		bio->bi_private = cb;
-		bio->bi_end_io = mx_commit_bio_end;
-		submit_bio(bio);
-	}
-	blk_finish_plug(&plug);
-	wait_for_completion_io(&cb->done);
+	mx_commit_batch_submit(il, cb, il->batch_pages,
+			       REQ_OP_WRITE | REQ_SYNC | REQ_FUA);
 
 	spin_lock_irq(&il->meta->lock);
-	for (i = 0; i < cb->nr; i++) {
-		int e = blk_status_to_errno(cb->status[i]);
-
-		mx_ilog_commit_end_locked(il, cb->node[i], cb->block[i],
-					  il->batch_snaps[i], !e);
-		if (e && !r)
-			r = e;
-	}
-	spin_unlock_irq(&il->meta->lock);
 	for (i = 0; i < cb->nr; i++)
-		bio_uninit(cb->bios[i]);
-	cb->nr = 0;
-	return r;
+		mx_ilog_commit_end_locked(il, cb->node[i], cb->block[i],
+					  il->batch_snaps[i],
+					  cb->status[i] == BLK_STS_OK);
+	spin_unlock_irq(&il->meta->lock);
+	return mx_commit_batch_result(cb);
 }
 
 /* Write every dirty bitmap block, MX_COMMIT_BATCH at a time. */
@@ -760,51 +782,73 @@ static int mx_commit_blocks(struct mx_ilog *il)
 }
 
 /*
- * A grow's new regions [@il->meta->grow_from, @il->meta->nr_regions) set in the
+ * A grow's new regions [grow_from, nr_regions) set in the
  * bitmap of every slot nobody loaded (a loaded one has them in core and
- * dirty): read-modify-write of the old last block, set blocks past it.
- * Before the superblock with the new size: a crash in between leaves the
- * old size, whose regions these writes did not change. Under commit_lock.
+ * dirty): read-modify-write of the old last block, set blocks past it,
+ * MX_COMMIT_BATCH writes in flight at a time and one flush after them
+ * (not a FUA write each: a large grow writes thousands). Durable before
+ * the superblock with the new size: a crash in between leaves the old
+ * size, whose regions these writes did not change. Under commit_lock.
  */
 static int mx_ilog_grow_unloaded(struct mx_ilog *il)
 {
 	const u64 bpb = MX_META_BLOCK_SIZE * 8;
-	u64 from = il->meta->grow_from, b, first, nbits, old_blocks;
+	struct mx_meta *m = il->meta;
+	struct mx_commit_batch *cb = il->batch;
+	u64 from = m->grow_from, b, lo, nbits, last_bits, first_new;
 	unsigned long *snap = il->batch_snaps[0];
+	struct page *pages[MX_COMMIT_BATCH];
+	struct page *ones = il->batch_pages[0], *last = il->batch_pages[1];
 	bool loaded;
 	u32 n;
-	int r;
+	int r = 0;
 
-	old_blocks = mx_bitmap_blocks(from);
-	for (n = 0; n < MX_MAX_NODES; n++) {
-		spin_lock_irq(&il->meta->lock);
+	/* The new blocks: every region set; the last one up to nr_regions. */
+	first_new = mx_bitmap_blocks(from);
+	last_bits = m->nr_regions - (u64)(m->bitmap_blocks - 1) * bpb;
+	bitmap_fill(snap, bpb);
+	mx_fill_block(ones, snap, bpb);
+	mx_fill_block(last, snap, last_bits);
+	cb->nr = 0;
+	for (n = 0; n < MX_MAX_NODES && !r; n++) {
+		spin_lock_irq(&m->lock);
 		loaded = il->bits[n];
-		spin_unlock_irq(&il->meta->lock);
+		spin_unlock_irq(&m->lock);
 		if (loaded)
 			continue;
-		for (b = from / bpb; b < il->meta->bitmap_blocks; b++) {
-			u64 blk = mx_bitmap_first_block(&il->meta->sb, n) + b;
-			u64 lo = max(from, b * bpb) - b * bpb;
-
-			first = b * bpb;
-			nbits = min_t(u64, bpb, il->meta->nr_regions - first);
-			bitmap_zero(snap, bpb);
-			if (b < old_blocks) {
-				r = mx_meta_io(il->meta, REQ_OP_READ, blk);
-				if (r)
-					return r;
-				mx_read_block(il->meta->io_page, snap);
-			}
+		/* The old last block, if partial: read, set the new part. */
+		if (from % bpb) {
+			b = from / bpb;
+			lo = from - b * bpb;
+			nbits = min_t(u64, bpb, m->nr_regions - b * bpb);
+			r = mx_meta_io(m, REQ_OP_READ,
+				       mx_bitmap_first_block(&m->sb, n) + b);
+			if (r)
+				break;
+			mx_read_block(m->io_page, snap);
 			bitmap_clear(snap, lo, bpb - lo);
 			bitmap_set(snap, lo, nbits - lo);
-			mx_fill_block(il->meta->io_page, snap, nbits);
-			r = mx_meta_io(il->meta, REQ_OP_WRITE | REQ_SYNC | REQ_FUA,
-				       blk);
-			if (r)
-				return r;
+			mx_fill_block(m->io_page, snap, nbits);
+			r = mx_meta_io(m, REQ_OP_WRITE,
+				       mx_bitmap_first_block(&m->sb, n) + b);
+		}
+		for (b = first_new; b < m->bitmap_blocks && !r; b++) {
+			pages[cb->nr] = b + 1 == m->bitmap_blocks ? last : ones;
+			cb->node[cb->nr] = n;
+			cb->block[cb->nr] = b;
+			if (++cb->nr < MX_COMMIT_BATCH)
+				continue;
+			mx_commit_batch_submit(il, cb, pages, REQ_OP_WRITE);
+			r = mx_commit_batch_result(cb);
 		}
 	}
-	return 0;
+	if (!r && cb->nr) {
+		mx_commit_batch_submit(il, cb, pages, REQ_OP_WRITE);
+		r = mx_commit_batch_result(cb);
+	}
+	cb->nr = 0;
+	/* Durable before the superblock that says the new size. */
+	return r ?: blkdev_issue_flush(m->bdev);
 }
 
 int mx_ilog_commit(struct mx_ilog *il)
