@@ -648,7 +648,7 @@ static bool mx_write_admit_locked(struct mx_source *src, struct mx_write *w)
 	list_add_tail(&w->list, &src->inflight);
 	if (!w->sectors)
 		return true;
-	bitmap_set(src->touched, w->r0, w->r1 - w->r0 + 1);
+	src->writes_since_sweep++;
 	bitmap_set(src->unflushed, w->r0, w->r1 - w->r0 + 1);
 	/* Data writes heat their extents; a discard's range stays exact. */
 	if (w->sector == src->seq_next)
@@ -969,7 +969,7 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 	u32 i;
 
 	spin_lock_irqsave(&src->lock, flags);
-	busy = !bitmap_empty(src->touched, nr);
+	busy = src->writes_since_sweep != 0;
 	src->idle_periods = busy ? 0 : src->idle_periods + 1;
 	if (lazy && src->idle_periods < MX_IDLE_PERIODS)
 		limit = src->hot_limit;
@@ -1004,7 +1004,7 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 	}
 	mx_ilog_cool_locked(&src->ilog, limit);
 	spin_unlock(&src->meta.lock);
-	bitmap_zero(src->touched, nr);
+	src->writes_since_sweep = 0;
 	spin_unlock_irqrestore(&src->lock, flags);
 }
 
@@ -1199,10 +1199,9 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	src->seq_next = (sector_t)-1;
 
 	r = -ENOMEM;
-	src->touched = mx_region_bitmap_alloc(src->meta.nr_regions);
 	src->scratch = mx_region_bitmap_alloc(src->meta.nr_regions);
 	src->unflushed = mx_region_bitmap_alloc(src->meta.nr_regions);
-	if (!src->touched || !src->scratch || !src->unflushed) {
+	if (!src->scratch || !src->unflushed) {
 		ti->error = "Cannot allocate bitmaps";
 		goto bad_bitmaps;
 	}
@@ -1265,7 +1264,6 @@ bad_wq:
 bad_bioset:
 	bioset_exit(&src->bs);
 bad_bitmaps:
-	kvfree(src->touched);
 	kvfree(src->scratch);
 	kvfree(src->unflushed);
 bad_meta_open:
@@ -1304,7 +1302,6 @@ static void mirrorx_dtr(struct dm_target *ti)
 		mx_peer_free(&src->peers[i]);
 	destroy_workqueue(src->wq);
 	bioset_exit(&src->bs);
-	kvfree(src->touched);
 	kvfree(src->scratch);
 	kvfree(src->unflushed);
 	mx_ilog_exit(&src->ilog);

@@ -339,7 +339,7 @@ struct mx_source {
 	u64 resync_wanted[MX_MAX_PEERS];
 	u32 nr_resync_wanted;
 	wait_queue_head_t region_wait;	/* an in-flight write ended */
-	unsigned long *touched;		/* written since the last sweep */
+	u64 writes_since_sweep;		/* data writes admitted since */
 	/*
 	 * Regions a sweep's flush may not cover: written or resync-copied
 	 * since it began, or in flight or async-queued then (mx_sweep).
