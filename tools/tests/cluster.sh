@@ -377,7 +377,10 @@ n=$((n + 1))
 agent 0 promote
 h1=$(handler_pid) || fail "no fence-peer handler after promote: $(cat "$tmp/err")"
 pids+=("$h1")
-expect "$tmp/mirrorctl.log" "^fence-handler mx --follow --exec $FENCE fence mx$" "promote: the handler with mirrorx-fence-peer"
+# (The handler logs its command line from the background: waited for.)
+n=$((n + 1))
+wait_for_file "$tmp/mirrorctl.log" "^fence-handler mx --follow --exec $FENCE fence mx$" ||
+	fail "promote: the handler with mirrorx-fence-peer: $(cat "$tmp/mirrorctl.log")"
 # The source loses its in-sync peer: the handler places the constraint and
 # releases the writes.
 echo "source UpToDate 128 0/4096 1 0 Connecting Idle sync 0 0/0 0 0 0 Pending" >"$MX_FAKEDM/status.mirrorx"
@@ -404,7 +407,9 @@ n=$((n + 1))
 agent 0 promote
 h3=$(handler_pid) || fail "no handler after the second promote"
 pids+=("$h3")
-expect "$tmp/mirrorctl.log" "^fence-handler mx --follow$" "promote: the handler with the config's fence_peer"
+n=$((n + 1))
+wait_for_file "$tmp/mirrorctl.log" "^fence-handler mx --follow$" ||
+	fail "promote: the handler with the config's fence_peer: $(cat "$tmp/mirrorctl.log")"
 agent 0 stop
 n=$((n + 1))
 ! kill -0 "$h3" 2>/dev/null && [ ! -e "$FPID" ] || fail "the handler still runs after stop"
