@@ -17,6 +17,13 @@
 #                            peer Connected + InSync (timeout=1: not in
 #                            sync after TIMEOUT s, figures so far)
 #   mx_wait NAME TIMEOUT     wait (untimed) for Connected + InSync
+#   mx_busy NAME PEER RUNTIME RAMP OUT
+#                            fio qd1 on /dev/mapper/NAME (JSON to OUT, a
+#                            guest file) while a full resync of PEER runs
+#                            the whole time: `resync PEER full` before
+#                            fio starts, and again each time it finished
+#                            (kicks=); regions= copied during the job,
+#                            secs= the job's length (ramp included)
 #   drbd_up_wait RES TIMEOUT [primary-force]
 #                            time from `drbdadm up` (or, with
 #                            primary-force, from `drbdadm primary --force`
@@ -68,6 +75,44 @@ mx_wait() {
 		fi
 		sleep 0.05
 	done
+}
+
+# mx_busy NAME PEER RUNTIME RAMP OUT: see the header. The regions copied
+# are summed over the resyncs from the done/todo field (a new resync
+# starts its done count again from 0).
+mx_busy() {
+	local name=$1 peer=$2 rt=$3 ramp=$4 out=$5 t0 pid st d prev sum=0
+	local kicks=1
+	# done/todo still shows the last resync until the new one starts.
+	st=$(dmsetup status "$name") || return 1
+	prev=$(awk '{ split($14, a, "/"); print a[1] }' <<<"$st")
+	dmsetup message "$name" 0 resync "$peer" full || return 1
+	t0=$(now)
+	fio_job qd1 "/dev/mapper/$name" "$rt" "$ramp" >"$out" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		st=$(dmsetup status "$name") || break
+		d=$(awk '{ split($14, a, "/"); print a[1] }' <<<"$st")
+		if [ "$d" -ge "$prev" ]; then
+			sum=$((sum + d - prev))
+		else
+			sum=$((sum + d))
+		fi
+		prev=$d
+		if [ "$(awk '{ print $11 }' <<<"$st")" = InSync ]; then
+			dmsetup message "$name" 0 resync "$peer" full || break
+			kicks=$((kicks + 1))
+			# Until it shows: one kick per finished resync.
+			for _ in $(seq 40); do
+				[ "$(dmsetup status "$name" | awk '{ print $11 }')" = InSync ] || break
+				sleep 0.05
+			done
+		fi
+		# Seldom: the poll costs the guest's one vCPU too.
+		sleep 0.2
+	done
+	wait "$pid" || return 1
+	echo "secs=$(since "$t0") regions=$sum kicks=$kicks region=$(awk '{ print $6 }' <<<"$st")"
 }
 
 drbd_insync() {
@@ -144,6 +189,9 @@ mx_create_wait)
 mx_wait)
 	mx_wait "$@" || exit 1
 	;;
+mx_busy)
+	mx_busy "$@" || exit 1
+	;;
 drbd_up_wait)
 	res=$1 t=$2 how=${3:-up}
 	n0=$(dmesg | wc -l)
@@ -184,7 +232,7 @@ rtt)
 			}'
 	;;
 *)
-	echo "usage: guest.sh setup|fio|mx_create_wait|mx_wait|drbd_up_wait|drbd_wait|wstat|rtt ..." >&2
+	echo "usage: guest.sh setup|fio|mx_create_wait|mx_wait|mx_busy|drbd_up_wait|drbd_wait|wstat|rtt ..." >&2
 	exit 2
 	;;
 esac
