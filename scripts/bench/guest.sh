@@ -41,18 +41,28 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 
 # The fio jobs of every configuration: the only place they are defined.
-# randwrite4k-qd1 / -qd32: 4 KiB random writes; seq1m: 1 MiB sequential
-# writes at QD 8. All O_DIRECT libaio over the whole device, time based.
+# qd1 / qd32: 4 KiB random writes; seq: 1 MiB sequential writes at QD 8;
+# seqc: seq with 2:1 compressible data (the compression row): every
+# 512-byte chunk of every buffer half random, half zeros (fio
+# buffer_compress_percentage=50, buffer_compress_chunk 512, the zero
+# pattern), the buffers refilled for every write so that no two writes
+# repeat each other (refill_buffers). All O_DIRECT libaio over the whole
+# device, time based.
 fio_job() {
 	local job=$1 dev=$2 rt=$3 ramp=$4 rw bs qd
+	local -a data=()
 	case "$job" in
 	qd1) rw=randwrite bs=4k qd=1 ;;
 	qd32) rw=randwrite bs=4k qd=32 ;;
 	seq) rw=write bs=1M qd=8 ;;
+	seqc)
+		rw=write bs=1M qd=8
+		data=(--buffer_compress_percentage=50 --buffer_compress_chunk=512 --refill_buffers)
+		;;
 	*) echo "guest.sh: unknown fio job $job" >&2; return 2 ;;
 	esac
 	fio --name="$job" --filename="$dev" --rw="$rw" --bs="$bs" \
-		--iodepth="$qd" --ioengine=libaio --direct=1 \
+		--iodepth="$qd" --ioengine=libaio --direct=1 "${data[@]}" \
 		--time_based --runtime="$rt" --ramp_time="$ramp" \
 		--randrepeat=0 --norandommap --lat_percentiles=1 \
 		--output-format=json

@@ -48,6 +48,10 @@ METRICS = [
      "(yield)", "us", "lower"),
     ("wan_resync_MBps", "full initial resync, netem delay on the link "
      "(WAN RTT)", "MB/s", "higher"),
+    ("comp_seq_MBps", "1 MiB sequential write QD8, 2:1 compressible data, "
+     "rate-limited link, uncompressed", "MB/s", "higher"),
+    ("comp_lz4_seq_MBps", "1 MiB sequential write QD8, 2:1 compressible "
+     "data, rate-limited link, compress lz4", "MB/s", "higher"),
     ("crash_resync_MiB", "resync after a primary crash: data resynced",
      "MiB", "lower"),
     ("crash_sent_MiB", "resync after a primary crash: data sent over the link",
@@ -66,6 +70,8 @@ RATIOS = [
      "yield_qd1_p50_us", "qd1_p50_us", 3.0, "lower"),
     ("wan_x_link", "full resync at WAN RTT / link (iperf3) at that RTT",
      "wan_resync_MBps", ("floor", "wan_link_MBps"), 0.8, "higher"),
+    ("lz4_x_plain", "seq write on the rate-limited link, lz4 / uncompressed",
+     "comp_lz4_seq_MBps", "comp_seq_MBps", 1.7, "higher"),
 ]
 
 # Configuration -> (kind, mode, DRBD reference defaults, tuned).
@@ -167,6 +173,9 @@ def floors(fl):
     if g("wan_link_MBps") is not None:
         # The link at that RTT (the disks are the same as for resync_MBps).
         d["wan_resync_MBps"] = g("wan_link_MBps")
+    if g("comp_link_MBps") is not None:
+        # Uncompressed, the rate-limited link is the bottleneck.
+        d["comp_seq_MBps"] = g("comp_link_MBps")
     return d
 
 
@@ -283,7 +292,8 @@ def build(meta, samples, na):
         c["zero_speedup"] = ratio(vals.get("zero_resync_MBps"),
                                   vals.get("resync_MBps"))
         # Latency during a resync against idle, resync at WAN RTT
-        # against the link at that RTT.
+        # against the link at that RTT, lz4 against uncompressed on the
+        # rate-limited link.
         c["targets"] = target_ratios(st, values, name)
         if c["load1"]:
             c["notes"]["load1"] = c["load1"]["median"]
@@ -307,7 +317,8 @@ def build(meta, samples, na):
 
 
 def during_resync(c, key):
-    """The table's note after a resync-under-load or WAN figure."""
+    """The table's note after a resync-under-load, WAN or compression
+    figure."""
     n, t = c["notes"], c.get("targets", {})
     if key in ("busy_qd1_p50_us", "yield_qd1_p50_us"):
         p = key.split("_")[0]
@@ -318,6 +329,10 @@ def during_resync(c, key):
     if key == "wan_resync_MBps":
         r = t.get("wan_x_link")
         return "  (%s the link at that RTT)" % fmt_r(r and r["value"])
+    if key == "comp_lz4_seq_MBps":
+        r = t.get("lz4_x_plain")
+        return "  (%s uncompressed; lz4 ratio %s)" % (
+            fmt_r(r and r["value"]), fmt_r(n.get("comp_lz4_ratio")))
     return ""
 
 
@@ -346,12 +361,14 @@ def table(res):
                    fmt(fl.get("rtt_p50_us"), "us"),
                    fmt(fl.get("link_MBps")), fmt(fl.get("local_seq_MBps")),
                    fmt(fl.get("remote_seq_MBps"))))
-    if fl.get("wan_link_MBps") is not None:
-        out.append("At the WAN delay (netem %s each way): RTT p50 %s us, "
-                   "link %s MB/s" % (
-                       s.get("wan_delay_each_way", "?"),
-                       fmt(fl.get("wan_rtt_p50_us"), "us"),
-                       fmt(fl.get("wan_link_MBps"))))
+    for p, what in (("wan_", "the WAN delay (netem %s each way)" %
+                     s.get("wan_delay_each_way", "?")),
+                    ("comp_", "the compression row's link rate (netem rate "
+                     "%s each way)" % s.get("comp_rate_each_way", "?"))):
+        if fl.get(p + "link_MBps") is not None:
+            out.append("At %s: RTT p50 %s us, link %s MB/s" % (
+                what, fmt(fl.get(p + "rtt_p50_us"), "us"),
+                fmt(fl.get(p + "link_MBps"))))
     if "qd1_p50_us" in dv:
         out.append("  sync QD1 p50 floor = local + RTT + remote = %s us "
                    "(%s us if local and remote writes overlap)" % (

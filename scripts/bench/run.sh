@@ -37,7 +37,11 @@
 # size (zero: the crash disks, still zero: run_mx_zero); the full initial
 # resync of random data with BENCH_WAN_DELAY of netem delay each way on
 # the link, 20 ms RTT by default, and the link (ping, iperf3) at that
-# delay (wan: run_mx_wan). Then for BENCH_CRASH: the
+# delay (wan: run_mx_wan); 1 MiB sequential writes of 2:1 compressible
+# data (fio buffer_compress_percentage=50) over the link limited to
+# BENCH_COMP_RATE (netem rate, 16 Mbit/s by default), once without
+# compression and once with `compress lz4` in both tables, and the
+# module's compression ratio (comp: run_mx_comp). Then for BENCH_CRASH: the
 # crash disk created clean on both sides, BENCH_CRASH_SECS of 4 KiB random
 # writes (QD32) over all of it, A killed hard (qemu SIGKILL), rebooted, the
 # device loaded again: data resynced and seconds from load to in sync.
@@ -61,8 +65,9 @@
 #
 # Environment: QUICK=1 (short run, ~6 min), BENCH_REPS, BENCH_CONFIGS, BENCH_CRASH,
 # BENCH_JOBS (fio jobs, default "qd1 qd32 seq"), BENCH_MX_EXTRA (default
-# "busy yield zero wan"; empty: none), BENCH_MIN_RATE (KiB/s, default
+# "busy yield zero wan comp"; empty: none), BENCH_MIN_RATE (KiB/s, default
 # 4096), BENCH_WAN_DELAY (netem delay each way, default 10ms),
+# BENCH_COMP_RATE (netem rate each way for comp, default 16mbit),
 # BENCH_PERF_SIZE, BENCH_CRASH_SIZE, BENCH_RUNTIME, BENCH_RAMP,
 # BENCH_CRASH_SECS, BENCH_IPERF_SECS, BENCH_PINGS, BENCH_OUT (results dir),
 # BENCH_TMPDIR (where the disk images go), BENCH_KEEP=1 (keep the work
@@ -110,9 +115,10 @@ else
 	: "${BENCH_CRASH_TIMEOUT:=900}"
 fi
 : "${BENCH_JOBS=qd1 qd32 seq}"
-: "${BENCH_MX_EXTRA=busy yield zero wan}"
+: "${BENCH_MX_EXTRA=busy yield zero wan comp}"
 : "${BENCH_MIN_RATE:=4096}"
 : "${BENCH_WAN_DELAY:=10ms}"
+: "${BENCH_COMP_RATE:=16mbit}"
 for j in $BENCH_JOBS; do
 	case "$j" in qd1 | qd32 | seq) ;; *)
 		echo "bench: BENCH_JOBS: unknown fio job '$j' (qd1 qd32 seq)" >&2
@@ -121,8 +127,8 @@ for j in $BENCH_JOBS; do
 	esac
 done
 for j in $BENCH_MX_EXTRA; do
-	case "$j" in busy | yield | zero | wan) ;; *)
-		echo "bench: BENCH_MX_EXTRA: unknown measurement '$j' (busy yield zero wan)" >&2
+	case "$j" in busy | yield | zero | wan | comp) ;; *)
+		echo "bench: BENCH_MX_EXTRA: unknown measurement '$j' (busy yield zero wan comp)" >&2
 		exit 1
 		;;
 	esac
@@ -133,6 +139,10 @@ done
 }
 [[ "$BENCH_WAN_DELAY" =~ ^[0-9]+(us|ms)$ ]] || {
 	echo "bench: BENCH_WAN_DELAY must be a netem delay such as 10ms, not '$BENCH_WAN_DELAY'" >&2
+	exit 1
+}
+[[ "$BENCH_COMP_RATE" =~ ^[1-9][0-9]*(kbit|mbit|gbit)$ ]] || {
+	echo "bench: BENCH_COMP_RATE must be a netem rate such as 16mbit, not '$BENCH_COMP_RATE'" >&2
 	exit 1
 }
 [[ "$BENCH_REPS" =~ ^[1-9][0-9]*$ ]] || {
@@ -402,32 +412,39 @@ drbd_prepare() {
 # qd1_iops qd1_p50_us qd1_p99_us qd32_iops seq_MBps under CONFIG (metric
 # names prefixed with PREFIX for the floor's components).
 fio_all() {
-	local cfg=$1 n=$2 dev=$3 p=${4:-} job out w io0 io1
+	local job
 	for job in $BENCH_JOBS; do
-		out=$RUNDIR/fio/$cfg-$n-$job.json
-		say "$cfg: fio $job on $n:$dev (${BENCH_RUNTIME}s)"
-		io0=$(g "$n" wios "$dev" /dev/vdc)
-		if ! g -t $((BENCH_RUNTIME + BENCH_RAMP + 180)) "$n" fio "$job" "$dev" "$BENCH_RUNTIME" "$BENCH_RAMP" >"$out"; then
-			say "$cfg: fio $job failed"
-			na "$cfg" "${p}${job}" "fio failed"
-			return 1
-		fi
-		io1=$(g "$n" wios "$dev" /dev/vdc)
-		# Where time goes: metadata-disk writes per 1000 writes of the job.
-		rec "$cfg" "${p}${job}_meta_writes_per_k" "$(awk -v a="$io0" -v b="$io1" 'BEGIN {
-			split(a, x, " "); split(b, y, " ")
-			if (y[1] > x[1]) printf "%.1f", 1000 * (y[2] - x[2]) / (y[1] - x[1]); else print 0 }')"
-		w='.jobs[0].write'
-		case "$job" in
-		qd1)
-			rec "$cfg" "${p}qd1_iops" "$(jq "$w.iops" "$out")"
-			rec "$cfg" "${p}qd1_p50_us" "$(jq "$w.lat_ns.percentile[\"50.000000\"] / 1000" "$out")"
-			rec "$cfg" "${p}qd1_p99_us" "$(jq "$w.lat_ns.percentile[\"99.000000\"] / 1000" "$out")"
-			;;
-		qd32) rec "$cfg" "${p}qd32_iops" "$(jq "$w.iops" "$out")" ;;
-		seq) rec "$cfg" "${p}seq_MBps" "$(jq "$w.bw_bytes / 1e6" "$out")" ;;
-		esac
+		fio_one "$1" "$2" "$3" "$job" "${4:-}" || return 1
 	done
+}
+
+# fio_one CONFIG GUEST DEV JOB [PREFIX]: one fio job (guest.sh fio_job) and
+# its records (fio_all); seqc (compressible data) records PREFIXseq_MBps.
+fio_one() {
+	local cfg=$1 n=$2 dev=$3 job=$4 p=${5:-} out w io0 io1
+	out=$RUNDIR/fio/$cfg-$n-$p$job.json
+	say "$cfg: fio $job on $n:$dev (${BENCH_RUNTIME}s)"
+	io0=$(g "$n" wios "$dev" /dev/vdc)
+	if ! g -t $((BENCH_RUNTIME + BENCH_RAMP + 180)) "$n" fio "$job" "$dev" "$BENCH_RUNTIME" "$BENCH_RAMP" >"$out"; then
+		say "$cfg: fio $job failed"
+		na "$cfg" "${p}${job}" "fio failed"
+		return 1
+	fi
+	io1=$(g "$n" wios "$dev" /dev/vdc)
+	# Where time goes: metadata-disk writes per 1000 writes of the job.
+	rec "$cfg" "${p}${job}_meta_writes_per_k" "$(awk -v a="$io0" -v b="$io1" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		if (y[1] > x[1]) printf "%.1f", 1000 * (y[2] - x[2]) / (y[1] - x[1]); else print 0 }')"
+	w='.jobs[0].write'
+	case "$job" in
+	qd1)
+		rec "$cfg" "${p}qd1_iops" "$(jq "$w.iops" "$out")"
+		rec "$cfg" "${p}qd1_p50_us" "$(jq "$w.lat_ns.percentile[\"50.000000\"] / 1000" "$out")"
+		rec "$cfg" "${p}qd1_p99_us" "$(jq "$w.lat_ns.percentile[\"99.000000\"] / 1000" "$out")"
+		;;
+	qd32) rec "$cfg" "${p}qd32_iops" "$(jq "$w.iops" "$out")" ;;
+	seq | seqc) rec "$cfg" "${p}seq_MBps" "$(jq "$w.bw_bytes / 1e6" "$out")" ;;
+	esac
 }
 
 run_linear() {
@@ -508,6 +525,9 @@ run_mx() {
 	if have wan "$BENCH_MX_EXTRA"; then
 		run_mx_wan "$cfg" || return 1
 	fi
+	if have comp "$BENCH_MX_EXTRA"; then
+		run_mx_comp "$cfg" || return 1
+	fi
 }
 
 # min_rate KIB: the resync_min_rate module parameter on A (0: no yield).
@@ -562,6 +582,64 @@ run_mx_wan() {
 	say "$cfg: initial full resync of $BENCH_PERF_SIZE at netem delay $BENCH_WAN_DELAY each way"
 	mx_timed_sync "$cfg" /dev/vda wan_ || return 1
 	link_restore A B
+}
+
+# run_mx_comp CONFIG: link compression on a slow link. The link A-B is
+# limited to BENCH_COMP_RATE with netem rate on both ends (the source's
+# egress carries the data, the target's only acknowledgements: limiting
+# both keeps the link symmetric, as a WAN line is), measured at that rate
+# (ping, iperf3: floor comp_*), then fio seqc (1 MiB sequential writes,
+# QD8, 2:1 compressible data: guest.sh fio_job) runs on a sync mirror of
+# the perf disk without compression and on one with `compress lz4` in
+# both tables (the order alternating by round, as busy/yield). Records
+# comp_seq_MBps, comp_lz4_seq_MBps and comp_lz4_ratio (the data bytes
+# the source sent during the job over their bytes on the wire, from its
+# status compress field). The rate is removed after it (run_config
+# removes it on a failure too).
+run_mx_comp() {
+	local cfg=$1 alg
+	say "$cfg: netem rate $BENCH_COMP_RATE each way on the link A-B"
+	link_netem A B rate "$BENCH_COMP_RATE" || return 1
+	link_measure comp_ || return 1
+	for alg in $(round_order_of "$REP" none lz4); do
+		mx_comp_seq "$cfg" "$alg" || return 1
+	done
+	link_restore A B
+}
+
+# mx_comp_field: the compress field of A's mirror's (only) peer,
+# alg:state:data_bytes:wire_bytes (status field 18: no fencing).
+mx_comp_field() { vm_run A "dmsetup status $DM" | awk '{ print $18 }'; }
+
+# mx_comp_seq CONFIG ALG: run_mx_comp's fio seqc on a fresh sync mirror of
+# the perf disk, `compress ALG` in both tables (none: no option). The
+# mirror is created clean (assume_clean, as run_crash_mx's): a full resync
+# over the slow link would take most of an hour, and the job measures
+# replication, not the resync; the disks' old contents are not compared.
+mx_comp_seq() {
+	local cfg=$1 alg=$2 opt="" p=comp_ f0 f1
+	if [ "$alg" != none ]; then
+		opt=" 2 compress $alg"
+		p=comp_${alg}_
+	fi
+	mx_teardown
+	zero_meta || return 1
+	# The source first (its target is not listening yet), then the target.
+	vm_run -t 60 A "dmsetup create $DM --table '$(mx_src_table /dev/vda "$PERF_B" sync)$opt' && dmsetup mknodes $DM && dmsetup message $DM 0 assume_clean 1" || return 1
+	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table /dev/vda "$PERF_B")$opt'" || return 1
+	g -t 300 A mx_wait "$DM" 240 || return 1
+	f0=$(mx_comp_field)
+	fio_one "$cfg" A "/dev/mapper/$DM" seqc "$p" || return 1
+	[ "$alg" != none ] || return 0
+	f1=$(mx_comp_field)
+	say "$cfg: compress field before and after the job: $f0 $f1"
+	if [ "$(cut -d: -f2 <<<"$f1")" != on ]; then
+		na "$cfg" "${p}ratio" "compression not on: $f1"
+		return 1
+	fi
+	rec "$cfg" "${p}ratio" "$(awk -v a="$f0" -v b="$f1" 'BEGIN {
+		split(a, x, ":"); split(b, y, ":")
+		if (y[4] > x[4]) printf "%.3f", (y[3] - x[3]) / (y[4] - x[4]) }')"
 }
 
 # mx_timed_sync CONFIG DISK PREFIX: a sync mirror of the first
@@ -728,7 +806,8 @@ run_config() {
 	esac
 	rc=$?
 	case "$cfg" in linear | mx-*) mx_teardown ;; drbd-*) drbd_teardown ;; esac
-	# A failed mirrorx row may leave the WAN delay or a yield behind.
+	# A failed mirrorx row may leave the WAN delay, the compression
+	# row's rate or a yield behind.
 	case "$cfg" in mx-*) link_restore A B && min_rate 0 ;; esac
 	return $rc
 }
@@ -760,7 +839,7 @@ round_order() {
 main() {
 	say "work dir $MX_WORKDIR, results $RUNDIR"
 	say "configs: $BENCH_CONFIGS; rounds: $BENCH_REPS; crash: $BENCH_CRASH"
-	say "fio jobs: ${BENCH_JOBS:-none}; mirrorx sync rows also: ${BENCH_MX_EXTRA:-nothing} (yield at $BENCH_MIN_RATE KiB/s, WAN delay $BENCH_WAN_DELAY each way)"
+	say "fio jobs: ${BENCH_JOBS:-none}; mirrorx sync rows also: ${BENCH_MX_EXTRA:-nothing} (yield at $BENCH_MIN_RATE KiB/s, WAN delay $BENCH_WAN_DELAY each way, compression on a $BENCH_COMP_RATE link)"
 	LOAD0=$(load1)
 	say "pre-writing disk images ($(numfmt --to=iec $((NEED - (1 << 30)))))"
 	prefill || die "pre-writing the disk images failed"
@@ -854,6 +933,7 @@ main() {
 		--arg accel "${MX_ACCEL:-tcg}" --arg mem "${MX_MEM:-640}" \
 		--arg jobs "$BENCH_JOBS" --arg extra "$BENCH_MX_EXTRA" \
 		--argjson minrate "$BENCH_MIN_RATE" --arg wan "$BENCH_WAN_DELAY" \
+		--arg comprate "$BENCH_COMP_RATE" \
 		--arg mxsrc "$(mx_src_table /dev/vda "$PERF_B" sync)" \
 		--arg mxtgt "$(mx_tgt_table /dev/vda "$PERF_B")" \
 		--arg drbdc "$(drbd_res drbd-C /dev/vda)" \
@@ -868,6 +948,7 @@ main() {
 		    jobs: ($jobs | split(" ") | map(select(. != ""))),
 		    mx_extra: ($extra | split(" ") | map(select(. != ""))),
 		    yield_resync_min_rate_kib: $minrate, wan_delay_each_way: $wan,
+		    comp_rate_each_way: $comprate,
 		    mirrorx_source_table: $mxsrc, mirrorx_target_table: $mxtgt,
 		    drbd_resource_defaults: $drbdc, drbd_resource_tuned: $drbdt}}' >"$RUNDIR/meta.json" ||
 		die "writing meta.json failed"
