@@ -330,9 +330,13 @@ def during_resync(c, key):
         r = t.get("wan_x_link")
         return "  (%s the link at that RTT)" % fmt_r(r and r["value"])
     if key == "comp_lz4_seq_MBps":
-        r = t.get("lz4_x_plain")
-        return "  (%s uncompressed; lz4 ratio %s)" % (
-            fmt_r(r and r["value"]), fmt_r(n.get("comp_lz4_ratio")))
+        # What crossed the link: the data over the module's ratio (to
+        # hold against the link at that rate, as the uncompressed row).
+        r, cr = t.get("lz4_x_plain"), n.get("comp_lz4_ratio")
+        v = c["metrics"].get(key)
+        return "  (%s uncompressed; lz4 ratio %s: %s MB/s on the wire)" % (
+            fmt_r(r and r["value"]), fmt_r(cr),
+            fmt(v / cr if v is not None and cr else None))
     return ""
 
 

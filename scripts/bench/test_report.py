@@ -231,7 +231,7 @@ class ReportTest(unittest.TestCase):
                       "16mbit each way): RTT p50 2600 us, link 1.95 MB/s",
                       txt)
         self.assertRegex(txt, r"\nmx-sync +3\.50 .*\(1\.89x uncompressed; "
-                         r"lz4 ratio 1\.95x\)")
+                         r"lz4 ratio 1\.95x: 1\.79 MB/s on the wire\)")
         self.assertRegex(txt, r"lz4 / uncompressed +1\.89x "
                          r"\(1\.62x\.\.1\.95x\) target >= 1\.70x: met")
         self.assertRegex(txt, r"mx-sync +QD1 p50 during a full resync / idle "
