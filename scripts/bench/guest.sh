@@ -17,6 +17,13 @@
 #                            peer Connected + InSync (timeout=1: not in
 #                            sync after TIMEOUT s, figures so far)
 #   mx_wait NAME TIMEOUT     wait (untimed) for Connected + InSync
+#   mx_busy NAME PEER RUNTIME RAMP OUT
+#                            fio qd1 on /dev/mapper/NAME (JSON to OUT, a
+#                            guest file) while a full resync of PEER runs
+#                            the whole time: `resync PEER full` before
+#                            fio starts, and again each time it finished
+#                            (kicks=); regions= copied during the job,
+#                            secs= the job's length (ramp included)
 #   drbd_up_wait RES TIMEOUT [primary-force]
 #                            time from `drbdadm up` (or, with
 #                            primary-force, from `drbdadm primary --force`
@@ -34,18 +41,28 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 
 # The fio jobs of every configuration: the only place they are defined.
-# randwrite4k-qd1 / -qd32: 4 KiB random writes; seq1m: 1 MiB sequential
-# writes at QD 8. All O_DIRECT libaio over the whole device, time based.
+# qd1 / qd32: 4 KiB random writes; seq: 1 MiB sequential writes at QD 8;
+# seqc: seq with 2:1 compressible data (the compression row): every
+# 512-byte chunk of every buffer half random, half zeros (fio
+# buffer_compress_percentage=50, buffer_compress_chunk 512, the zero
+# pattern), the buffers refilled for every write so that no two writes
+# repeat each other (refill_buffers). All O_DIRECT libaio over the whole
+# device, time based.
 fio_job() {
 	local job=$1 dev=$2 rt=$3 ramp=$4 rw bs qd
+	local -a data=()
 	case "$job" in
 	qd1) rw=randwrite bs=4k qd=1 ;;
 	qd32) rw=randwrite bs=4k qd=32 ;;
 	seq) rw=write bs=1M qd=8 ;;
+	seqc)
+		rw=write bs=1M qd=8
+		data=(--buffer_compress_percentage=50 --buffer_compress_chunk=512 --refill_buffers)
+		;;
 	*) echo "guest.sh: unknown fio job $job" >&2; return 2 ;;
 	esac
 	fio --name="$job" --filename="$dev" --rw="$rw" --bs="$bs" \
-		--iodepth="$qd" --ioengine=libaio --direct=1 \
+		--iodepth="$qd" --ioengine=libaio --direct=1 "${data[@]}" \
 		--time_based --runtime="$rt" --ramp_time="$ramp" \
 		--randrepeat=0 --norandommap --lat_percentiles=1 \
 		--output-format=json
@@ -68,6 +85,44 @@ mx_wait() {
 		fi
 		sleep 0.05
 	done
+}
+
+# mx_busy NAME PEER RUNTIME RAMP OUT: see the header. The regions copied
+# are summed over the resyncs from the done/todo field (a new resync
+# starts its done count again from 0).
+mx_busy() {
+	local name=$1 peer=$2 rt=$3 ramp=$4 out=$5 t0 pid st d prev sum=0
+	local kicks=1
+	# done/todo still shows the last resync until the new one starts.
+	st=$(dmsetup status "$name") || return 1
+	prev=$(awk '{ split($14, a, "/"); print a[1] }' <<<"$st")
+	dmsetup message "$name" 0 resync "$peer" full || return 1
+	t0=$(now)
+	fio_job qd1 "/dev/mapper/$name" "$rt" "$ramp" >"$out" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		st=$(dmsetup status "$name") || break
+		d=$(awk '{ split($14, a, "/"); print a[1] }' <<<"$st")
+		if [ "$d" -ge "$prev" ]; then
+			sum=$((sum + d - prev))
+		else
+			sum=$((sum + d))
+		fi
+		prev=$d
+		if [ "$(awk '{ print $11 }' <<<"$st")" = InSync ]; then
+			dmsetup message "$name" 0 resync "$peer" full || break
+			kicks=$((kicks + 1))
+			# Until it shows: one kick per finished resync.
+			for _ in $(seq 40); do
+				[ "$(dmsetup status "$name" | awk '{ print $11 }')" = InSync ] || break
+				sleep 0.05
+			done
+		fi
+		# Seldom: the poll costs the guest's one vCPU too.
+		sleep 0.2
+	done
+	wait "$pid" || return 1
+	echo "secs=$(since "$t0") regions=$sum kicks=$kicks region=$(awk '{ print $6 }' <<<"$st")"
 }
 
 drbd_insync() {
@@ -144,6 +199,9 @@ mx_create_wait)
 mx_wait)
 	mx_wait "$@" || exit 1
 	;;
+mx_busy)
+	mx_busy "$@" || exit 1
+	;;
 drbd_up_wait)
 	res=$1 t=$2 how=${3:-up}
 	n0=$(dmesg | wc -l)
@@ -184,7 +242,7 @@ rtt)
 			}'
 	;;
 *)
-	echo "usage: guest.sh setup|fio|mx_create_wait|mx_wait|drbd_up_wait|drbd_wait|wstat|rtt ..." >&2
+	echo "usage: guest.sh setup|fio|mx_create_wait|mx_wait|mx_busy|drbd_up_wait|drbd_wait|wstat|rtt ..." >&2
 	exit 2
 	;;
 esac

@@ -42,12 +42,36 @@ METRICS = [
      "MB/s", "higher"),
     ("zero_sent_MiB", "full initial resync of an all-zero device: data "
      "sent over the link", "MiB", "lower"),
+    ("busy_qd1_p50_us", "4 KiB random write QD1 p50 during a full resync "
+     "(no yield)", "us", "lower"),
+    ("yield_qd1_p50_us", "4 KiB random write QD1 p50 during a full resync "
+     "(yield)", "us", "lower"),
+    ("wan_resync_MBps", "full initial resync, netem delay on the link "
+     "(WAN RTT)", "MB/s", "higher"),
+    ("comp_seq_MBps", "1 MiB sequential write QD8, 2:1 compressible data, "
+     "rate-limited link, uncompressed", "MB/s", "higher"),
+    ("comp_lz4_seq_MBps", "1 MiB sequential write QD8, 2:1 compressible "
+     "data, rate-limited link, compress lz4", "MB/s", "higher"),
     ("crash_resync_MiB", "resync after a primary crash: data resynced",
      "MiB", "lower"),
     ("crash_sent_MiB", "resync after a primary crash: data sent over the link",
      "MiB", "lower"),
     ("crash_resync_s", "resync after a primary crash: load to in sync",
      "s", "lower"),
+]
+
+# The ratios the issue's targets are stated in, charted with the target as
+# a dashed line: key, label, numerator (config metric), denominator
+# (config metric, or ("floor", metric)), target, better.
+RATIOS = [
+    ("busy_p50_x_idle", "QD1 p50 during a full resync / idle (no yield)",
+     "busy_qd1_p50_us", "qd1_p50_us", 3.0, "lower"),
+    ("yield_p50_x_idle", "QD1 p50 during a full resync / idle (yield)",
+     "yield_qd1_p50_us", "qd1_p50_us", 3.0, "lower"),
+    ("wan_x_link", "full resync at WAN RTT / link (iperf3) at that RTT",
+     "wan_resync_MBps", ("floor", "wan_link_MBps"), 0.8, "higher"),
+    ("lz4_x_plain", "seq write on the rate-limited link, lz4 / uncompressed",
+     "comp_lz4_seq_MBps", "comp_seq_MBps", 1.7, "higher"),
 ]
 
 # Configuration -> (kind, mode, DRBD reference defaults, tuned).
@@ -146,6 +170,12 @@ def floors(fl):
     r = [v for v in (g("link_MBps"), g("remote_seq_MBps")) if v is not None]
     if r:
         d["resync_MBps"] = min(r)
+    if g("wan_link_MBps") is not None:
+        # The link at that RTT (the disks are the same as for resync_MBps).
+        d["wan_resync_MBps"] = g("wan_link_MBps")
+    if g("comp_link_MBps") is not None:
+        # Uncompressed, the rate-limited link is the bottleneck.
+        d["comp_seq_MBps"] = g("comp_link_MBps")
     return d
 
 
@@ -165,6 +195,33 @@ def ratio(v, ref):
     if v is None or ref is None or ref == 0:
         return None
     return v / ref
+
+
+def round_ratios(num, den):
+    """Per-round ratios of two stats (the rounds both measured)."""
+    if not num or not den:
+        return []
+    d = dict(zip(den["reps"], den["values"]))
+    return [v / d[r] for r, v in zip(num["reps"], num["values"])
+            if d.get(r)]
+
+
+def target_ratios(st, med, name):
+    """RATIOS of configuration @name: {key: {"value": ratio of the
+    medians, "rounds": per-round ratios, "min", "max", "target", "met"}}."""
+    out = {}
+    for key, _, num, den, target, better in RATIOS:
+        dc, dm = ("floor", den[1]) if isinstance(den, tuple) else (name, den)
+        v = ratio(med.get(name, {}).get(num), med.get(dc, {}).get(dm))
+        if v is None:
+            continue
+        rr = round_ratios(st.get(name, {}).get(num), st.get(dc, {}).get(dm))
+        out[key] = {"value": v, "rounds": rr,
+                    "min": min(rr) if rr else v, "max": max(rr) if rr else v,
+                    "target": target,
+                    "met": v <= target if better == "lower" else
+                    v >= target}
+    return out
 
 
 def fmt(v, unit=""):
@@ -234,6 +291,10 @@ def build(meta, samples, na):
         # Same device size: the all-zero sync's speed-up over random data.
         c["zero_speedup"] = ratio(vals.get("zero_resync_MBps"),
                                   vals.get("resync_MBps"))
+        # Latency during a resync against idle, resync at WAN RTT
+        # against the link at that RTT, lz4 against uncompressed on the
+        # rate-limited link.
+        c["targets"] = target_ratios(st, values, name)
         if c["load1"]:
             c["notes"]["load1"] = c["load1"]["median"]
         configs.append(c)
@@ -247,10 +308,36 @@ def build(meta, samples, na):
         "settings": meta.get("settings"),
         "metrics": [{"key": k, "label": lab, "unit": u, "better": b}
                     for k, lab, u, b in METRICS],
+        "targets": [{"key": k, "label": lab, "target": t, "better": b}
+                    for k, lab, _, _, t, b in RATIOS],
         "floor": {"measured": fl, "derived": derived,
                   "stats": st.get("floor", {})},
         "configs": configs,
     }
+
+
+def during_resync(c, key):
+    """The table's note after a resync-under-load, WAN or compression
+    figure."""
+    n, t = c["notes"], c.get("targets", {})
+    if key in ("busy_qd1_p50_us", "yield_qd1_p50_us"):
+        p = key.split("_")[0]
+        r = t.get("%s_p50_x_idle" % p)
+        return "  (%s idle p50; p99 %s us; resync %s MB/s meanwhile)" % (
+            fmt_r(r and r["value"]), fmt(n.get("%s_qd1_p99_us" % p), "us"),
+            fmt(n.get("%s_resync_MBps" % p)))
+    if key == "wan_resync_MBps":
+        r = t.get("wan_x_link")
+        return "  (%s the link at that RTT)" % fmt_r(r and r["value"])
+    if key == "comp_lz4_seq_MBps":
+        # What crossed the link: the data over the module's ratio (to
+        # hold against the link at that rate, as the uncompressed row).
+        r, cr = t.get("lz4_x_plain"), n.get("comp_lz4_ratio")
+        v = c["metrics"].get(key)
+        return "  (%s uncompressed; lz4 ratio %s: %s MB/s on the wire)" % (
+            fmt_r(r and r["value"]), fmt_r(cr),
+            fmt(v / cr if v is not None and cr else None))
+    return ""
 
 
 def table(res):
@@ -278,6 +365,14 @@ def table(res):
                    fmt(fl.get("rtt_p50_us"), "us"),
                    fmt(fl.get("link_MBps")), fmt(fl.get("local_seq_MBps")),
                    fmt(fl.get("remote_seq_MBps"))))
+    for p, what in (("wan_", "the WAN delay (netem %s each way)" %
+                     s.get("wan_delay_each_way", "?")),
+                    ("comp_", "the compression row's link rate (netem rate "
+                     "%s each way)" % s.get("comp_rate_each_way", "?"))):
+        if fl.get(p + "link_MBps") is not None:
+            out.append("At %s: RTT p50 %s us, link %s MB/s" % (
+                what, fmt(fl.get(p + "rtt_p50_us"), "us"),
+                fmt(fl.get(p + "link_MBps"))))
     if "qd1_p50_us" in dv:
         out.append("  sync QD1 p50 floor = local + RTT + remote = %s us "
                    "(%s us if local and remote writes overlap)" % (
@@ -316,6 +411,7 @@ def table(res):
             if key == "zero_resync_MBps" and c.get("zero_speedup"):
                 extra += "  (%s the random-data resync)" % fmt_r(
                     c["zero_speedup"])
+            extra += during_resync(c, key)
             if key == "crash_resync_MiB" and \
                     c["notes"].get("crash_written_MiB") is not None:
                 extra += "  (%s MiB written before the crash)" % fmt(
@@ -341,6 +437,22 @@ def table(res):
                 cells.append("-" if v is None else "%s (%s)" % (
                     fmt(v), fmt_s(c["stats"].get(k))))
             out.append("%-14s %14s %14s %14s" % ((c["name"],) + tuple(cells)))
+    rows = [c for c in res["configs"] if c.get("targets")]
+    if rows:
+        out.append("")
+        out.append("== targets: ratios of medians (min..max of the "
+                   "per-round ratios); no yield: the module's default "
+                   "resync_min_rate 0, yield: resync_min_rate %s KiB/s" %
+                   s.get("yield_resync_min_rate_kib", "?"))
+        for key, label, _, _, target, better in RATIOS:
+            for c in rows:
+                r = c["targets"].get(key)
+                if r is None:
+                    continue
+                out.append("%-14s %-52s %6s (%s..%s) target %s %s: %s" % (
+                    c["name"], label, fmt_r(r["value"]), fmt_r(r["min"]),
+                    fmt_r(r["max"]), "<=" if better == "lower" else ">=",
+                    fmt_r(target), "met" if r["met"] else "NOT met"))
     rows = [c for c in res["configs"] if c.get("load1")]
     if rows:
         out.append("")
@@ -362,17 +474,28 @@ def table(res):
     return "\n".join(out) + "\n"
 
 
+def value_of(c, key, where):
+    """A chart panel's value for configuration @c: a metric or a ratio."""
+    if where == "metrics":
+        return c["metrics"][key]
+    r = c.get("targets", {}).get(key)
+    return r and r["value"]
+
+
 def chart(res, png, workdir):
     gp = shutil.which("gnuplot")
     if not gp:
         print("report: no gnuplot, no chart", file=sys.stderr)
         return False
     names = [c["name"] for c in res["configs"]]
+    panels = [k for k, _, _, _ in METRICS] + [k for k, _, _, _, _, _ in
+                                              RATIOS]
     dat = os.path.join(workdir, "chart.dat")
     with open(dat, "w") as f:
         # Per metric three columns: median, min, max over the rounds.
+        # Then the same for each of RATIOS (min..max of the rounds').
         f.write("# config index " + " ".join(
-            "%s %s_min %s_max" % (k, k, k) for k, _, _, _ in METRICS) + "\n")
+            "%s %s_min %s_max" % (k, k, k) for k in panels) + "\n")
         for i, c in enumerate(res["configs"]):
             row = []
             for k, _, _, _ in METRICS:
@@ -381,10 +504,15 @@ def chart(res, png, workdir):
                     row += [None, None, None]
                 else:
                     row += [v, st["min"], st["max"]]
+            for k, _, _, _, _, _ in RATIOS:
+                r = c.get("targets", {}).get(k)
+                row += [None, None, None] if r is None else [
+                    r["value"], r["min"], r["max"]]
             f.write("%s %d %s\n" % (c["name"], i + 1, " ".join(
                 "NaN" if v is None else repr(float(v)) for v in row)))
     lines = [
-        'set terminal pngcairo size 1800,1400 font "sans,10"',
+        'set terminal pngcairo size 1800,%d font "sans,10"' % (
+            350 * ((len(panels) + 3) // 4)),
         'set output "%s"' % png,
         'set datafile missing "NaN"',
         'set style fill solid 0.8 border -1',
@@ -393,26 +521,29 @@ def chart(res, png, workdir):
         'set xtics rotate by -35 scale 0',
         'set yrange [0:*]',
         'set key off',
-        'set multiplot layout 3,4 title "dm-mirrorx vs dm-linear vs DRBD '
+        'set multiplot layout %d,4 title "dm-mirrorx vs dm-linear vs DRBD '
         '8.4 (%s%s; bars: median of %d rounds, error bars: min..max; n/a '
-        'bars are missing; dashed: physical floor)"' % (
-            res["timestamp"], ", QUICK" if res["quick"] else "",
-            res.get("reps") or 1),
+        'bars are missing; dashed: physical floor, or the target of a '
+        'ratio)"' % (
+            (len(panels) + 3) // 4, res["timestamp"],
+            ", QUICK" if res["quick"] else "", res.get("reps") or 1),
     ]
-    for col, (key, label, unit, better) in enumerate(METRICS):
-        f = res["floor"]["derived"].get(key)
+    items = [(k, lab, u, b, res["floor"]["derived"].get(k), "metrics")
+             for k, lab, u, b in METRICS] + \
+        [(k, lab, "x", b, t, "targets") for k, lab, _, _, t, b in RATIOS]
+    for col, (key, label, unit, better, f, where) in enumerate(items):
+        vals = [value_of(c, key, where) for c in res["configs"]]
         lines.append('set title "%s\\n(%s, %s is better)"' % (
             label, unit, better))
         lines.append('set xrange [0.3:%f]' % (len(names) + 0.7))
-        if all(c["metrics"][key] is None for c in res["configs"]):
+        if all(v is None for v in vals):
             # gnuplot refuses a plot without a single valid point.
             lines.append('set label 1 "no data" at graph 0.5,0.5 center')
             lines.append('plot [0:1] [0:1] -1')
             lines.append('unset label 1')
             continue
-        vals = [c["metrics"][key] for c in res["configs"]
-                if c["metrics"][key]]
-        logy = vals and max(vals) > 20 * min(vals)
+        nz = [v for v in vals if v]
+        logy = nz and max(nz) > 20 * min(nz)
         if logy:
             # dm-linear would flatten every replicated bar.
             lines.append('set logscale y')
@@ -420,8 +551,8 @@ def chart(res, png, workdir):
             lines.append('set title "%s\\n(%s, %s is better; log scale)"' % (
                 label, unit, better))
         labels = []
-        for i, c in enumerate(res["configs"]):
-            if c["metrics"][key] is None:
+        for i, v in enumerate(vals):
+            if v is None:
                 labels.append(10 + i)
                 lines.append('set label %d "n/a" at %d, graph 0.04 center'
                              % (10 + i, i + 1))

@@ -29,9 +29,19 @@
 # Per configuration: full initial resync time of vda (mirrorx: blank target,
 # time from table load to InSync; DRBD: from primary --force to
 # UpToDate/UpToDate), then fio randwrite 4 KiB QD1 and QD32 and 1 MiB
-# sequential writes on the replicated device; mirrorx sync rows then time
-# the full initial resync of an all-zero device of the same size (the
-# crash disks, still zero: run_mx_zero). Then for BENCH_CRASH: the
+# sequential writes on the replicated device (BENCH_JOBS); mirrorx sync
+# rows then measure (BENCH_MX_EXTRA): fio QD1 during a full resync of
+# random data, with no yield (busy: the module's default) and with the
+# resync_min_rate module parameter at BENCH_MIN_RATE KiB/s (yield;
+# run_mx_busy); the full initial resync of an all-zero device of the same
+# size (zero: the crash disks, still zero: run_mx_zero); the full initial
+# resync of random data with BENCH_WAN_DELAY of netem delay each way on
+# the link, 20 ms RTT by default, and the link (ping, iperf3) at that
+# delay (wan: run_mx_wan); 1 MiB sequential writes of 2:1 compressible
+# data (fio buffer_compress_percentage=50) over the link limited to
+# BENCH_COMP_RATE (netem rate, 16 Mbit/s by default), once without
+# compression and once with `compress lz4` in both tables, and the
+# module's compression ratio (comp: run_mx_comp). Then for BENCH_CRASH: the
 # crash disk created clean on both sides, BENCH_CRASH_SECS of 4 KiB random
 # writes (QD32) over all of it, A killed hard (qemu SIGKILL), rebooted, the
 # device loaded again: data resynced and seconds from load to in sync.
@@ -54,6 +64,10 @@
 # and the raw fio JSON under bench/results/<timestamp>/.
 #
 # Environment: QUICK=1 (short run, ~6 min), BENCH_REPS, BENCH_CONFIGS, BENCH_CRASH,
+# BENCH_JOBS (fio jobs, default "qd1 qd32 seq"), BENCH_MX_EXTRA (default
+# "busy yield zero wan comp"; empty: none), BENCH_MIN_RATE (KiB/s, default
+# 4096), BENCH_WAN_DELAY (netem delay each way, default 10ms),
+# BENCH_COMP_RATE (netem rate each way for comp, default 16mbit),
 # BENCH_PERF_SIZE, BENCH_CRASH_SIZE, BENCH_RUNTIME, BENCH_RAMP,
 # BENCH_CRASH_SECS, BENCH_IPERF_SECS, BENCH_PINGS, BENCH_OUT (results dir),
 # BENCH_TMPDIR (where the disk images go), BENCH_KEEP=1 (keep the work
@@ -100,6 +114,37 @@ else
 	: "${BENCH_PINGS:=200}"
 	: "${BENCH_CRASH_TIMEOUT:=900}"
 fi
+: "${BENCH_JOBS=qd1 qd32 seq}"
+: "${BENCH_MX_EXTRA=busy yield zero wan comp}"
+: "${BENCH_MIN_RATE:=4096}"
+: "${BENCH_WAN_DELAY:=10ms}"
+: "${BENCH_COMP_RATE:=16mbit}"
+for j in $BENCH_JOBS; do
+	case "$j" in qd1 | qd32 | seq) ;; *)
+		echo "bench: BENCH_JOBS: unknown fio job '$j' (qd1 qd32 seq)" >&2
+		exit 1
+		;;
+	esac
+done
+for j in $BENCH_MX_EXTRA; do
+	case "$j" in busy | yield | zero | wan | comp) ;; *)
+		echo "bench: BENCH_MX_EXTRA: unknown measurement '$j' (busy yield zero wan comp)" >&2
+		exit 1
+		;;
+	esac
+done
+[[ "$BENCH_MIN_RATE" =~ ^[1-9][0-9]*$ ]] || {
+	echo "bench: BENCH_MIN_RATE must be a positive number of KiB/s, not '$BENCH_MIN_RATE'" >&2
+	exit 1
+}
+[[ "$BENCH_WAN_DELAY" =~ ^[0-9]+(us|ms)$ ]] || {
+	echo "bench: BENCH_WAN_DELAY must be a netem delay such as 10ms, not '$BENCH_WAN_DELAY'" >&2
+	exit 1
+}
+[[ "$BENCH_COMP_RATE" =~ ^[1-9][0-9]*(kbit|mbit|gbit)$ ]] || {
+	echo "bench: BENCH_COMP_RATE must be a netem rate such as 16mbit, not '$BENCH_COMP_RATE'" >&2
+	exit 1
+}
 [[ "$BENCH_REPS" =~ ^[1-9][0-9]*$ ]] || {
 	echo "bench: BENCH_REPS must be a positive integer, not '$BENCH_REPS'" >&2
 	exit 1
@@ -278,6 +323,8 @@ restart_guests() {
 ADDR_A=
 ADDR_B=
 
+have() { grep -qw -- "$1" <<<"$2"; }
+
 # ---- configurations --------------------------------------------------------
 
 # Zero the metadata disk of both guests (64 MiB, O_DIRECT).
@@ -361,36 +408,43 @@ drbd_prepare() {
 	vm_run -t 120 A "for i in \$(seq 1200); do grep -q 'cs:Connected' /proc/drbd && exit 0; sleep 0.1; done; cat /proc/drbd; exit 1"
 }
 
-# fio_all CONFIG GUEST DEV [PREFIX]: the three fio jobs; records
+# fio_all CONFIG GUEST DEV [PREFIX]: the fio jobs (BENCH_JOBS); records
 # qd1_iops qd1_p50_us qd1_p99_us qd32_iops seq_MBps under CONFIG (metric
 # names prefixed with PREFIX for the floor's components).
 fio_all() {
-	local cfg=$1 n=$2 dev=$3 p=${4:-} job out w io0 io1
-	for job in qd1 qd32 seq; do
-		out=$RUNDIR/fio/$cfg-$n-$job.json
-		say "$cfg: fio $job on $n:$dev (${BENCH_RUNTIME}s)"
-		io0=$(g "$n" wios "$dev" /dev/vdc)
-		if ! g -t $((BENCH_RUNTIME + BENCH_RAMP + 180)) "$n" fio "$job" "$dev" "$BENCH_RUNTIME" "$BENCH_RAMP" >"$out"; then
-			say "$cfg: fio $job failed"
-			na "$cfg" "${p}${job}" "fio failed"
-			return 1
-		fi
-		io1=$(g "$n" wios "$dev" /dev/vdc)
-		# Where time goes: metadata-disk writes per 1000 writes of the job.
-		rec "$cfg" "${p}${job}_meta_writes_per_k" "$(awk -v a="$io0" -v b="$io1" 'BEGIN {
-			split(a, x, " "); split(b, y, " ")
-			if (y[1] > x[1]) printf "%.1f", 1000 * (y[2] - x[2]) / (y[1] - x[1]); else print 0 }')"
-		w='.jobs[0].write'
-		case "$job" in
-		qd1)
-			rec "$cfg" "${p}qd1_iops" "$(jq "$w.iops" "$out")"
-			rec "$cfg" "${p}qd1_p50_us" "$(jq "$w.lat_ns.percentile[\"50.000000\"] / 1000" "$out")"
-			rec "$cfg" "${p}qd1_p99_us" "$(jq "$w.lat_ns.percentile[\"99.000000\"] / 1000" "$out")"
-			;;
-		qd32) rec "$cfg" "${p}qd32_iops" "$(jq "$w.iops" "$out")" ;;
-		seq) rec "$cfg" "${p}seq_MBps" "$(jq "$w.bw_bytes / 1e6" "$out")" ;;
-		esac
+	local job
+	for job in $BENCH_JOBS; do
+		fio_one "$1" "$2" "$3" "$job" "${4:-}" || return 1
 	done
+}
+
+# fio_one CONFIG GUEST DEV JOB [PREFIX]: one fio job (guest.sh fio_job) and
+# its records (fio_all); seqc (compressible data) records PREFIXseq_MBps.
+fio_one() {
+	local cfg=$1 n=$2 dev=$3 job=$4 p=${5:-} out w io0 io1
+	out=$RUNDIR/fio/$cfg-$n-$p$job.json
+	say "$cfg: fio $job on $n:$dev (${BENCH_RUNTIME}s)"
+	io0=$(g "$n" wios "$dev" /dev/vdc)
+	if ! g -t $((BENCH_RUNTIME + BENCH_RAMP + 180)) "$n" fio "$job" "$dev" "$BENCH_RUNTIME" "$BENCH_RAMP" >"$out"; then
+		say "$cfg: fio $job failed"
+		na "$cfg" "${p}${job}" "fio failed"
+		return 1
+	fi
+	io1=$(g "$n" wios "$dev" /dev/vdc)
+	# Where time goes: metadata-disk writes per 1000 writes of the job.
+	rec "$cfg" "${p}${job}_meta_writes_per_k" "$(awk -v a="$io0" -v b="$io1" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		if (y[1] > x[1]) printf "%.1f", 1000 * (y[2] - x[2]) / (y[1] - x[1]); else print 0 }')"
+	w='.jobs[0].write'
+	case "$job" in
+	qd1)
+		rec "$cfg" "${p}qd1_iops" "$(jq "$w.iops" "$out")"
+		rec "$cfg" "${p}qd1_p50_us" "$(jq "$w.lat_ns.percentile[\"50.000000\"] / 1000" "$out")"
+		rec "$cfg" "${p}qd1_p99_us" "$(jq "$w.lat_ns.percentile[\"99.000000\"] / 1000" "$out")"
+		;;
+	qd32) rec "$cfg" "${p}qd32_iops" "$(jq "$w.iops" "$out")" ;;
+	seq | seqc) rec "$cfg" "${p}seq_MBps" "$(jq "$w.bw_bytes / 1e6" "$out")" ;;
+	esac
 }
 
 run_linear() {
@@ -407,23 +461,30 @@ run_linear() {
 	done
 }
 
-run_link() {
-	local out
-	say "floor: RTT (4 KiB ping x $BENCH_PINGS) and iperf3 A->B (${BENCH_IPERF_SECS}s)"
+# link_measure PREFIX: RTT (4 KiB pings) and iperf3 A->B over the link as
+# it is now; records floor PREFIXrtt_p50_us, PREFIXrtt_p99_us and
+# PREFIXlink_MBps.
+link_measure() {
+	local p=$1 out
 	out=$(g -t 120 A rtt "$ADDR_B" "$BENCH_PINGS") || return 1
-	rec floor rtt_p50_us "$(kv p50_us "$out")"
-	rec floor rtt_p99_us "$(kv p99_us "$out")"
+	rec floor "${p}rtt_p50_us" "$(kv p50_us "$out")"
+	rec floor "${p}rtt_p99_us" "$(kv p99_us "$out")"
 	vm_run -t 30 B "iperf3 -s -1 -D -B $ADDR_B" || return 1
 	sleep 1
 	out=$(vm_run -t $((BENCH_IPERF_SECS + 60)) A "iperf3 -c $ADDR_B -t $BENCH_IPERF_SECS -J") || return 1
-	echo "$out" >"$RUNDIR/fio/iperf3.json"
-	rec floor link_MBps "$(jq '.end.sum_received.bits_per_second / 8 / 1e6' <<<"$out")"
+	echo "$out" >"$RUNDIR/fio/${p}iperf3-$REP.json"
+	rec floor "${p}link_MBps" "$(jq '.end.sum_received.bits_per_second / 8 / 1e6' <<<"$out")"
+}
+
+run_link() {
+	say "floor: RTT (4 KiB ping x $BENCH_PINGS) and iperf3 A->B (${BENCH_IPERF_SECS}s)"
+	link_measure ""
 }
 
 # A mirrorx row: blank target, source over data; the full initial resync
 # is timed, then the fio jobs.
 run_mx() {
-	local cfg=$1 mode out err secs ndone total
+	local cfg=$1 mode out err secs ndone total x
 	mode=$(mx_mode "$cfg")
 	zero_meta || return 1
 	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table /dev/vda "$PERF_B")'" || return 1
@@ -450,7 +511,149 @@ run_mx() {
 	rec "$cfg" resync_s "$secs"
 	fio_all "$cfg" A "/dev/mapper/$DM" || return 1
 	[ "$mode" = sync ] || return 0
-	run_mx_zero "$cfg"
+	# busy then yield in odd rounds, yield then busy in even ones.
+	for x in $(round_order_of "$REP" busy yield); do
+		have "$x" "$BENCH_MX_EXTRA" || continue
+		case "$x" in
+		busy) run_mx_busy "$cfg" busy 0 ;;
+		yield) run_mx_busy "$cfg" yield "$BENCH_MIN_RATE" ;;
+		esac || return 1
+	done
+	if have zero "$BENCH_MX_EXTRA"; then
+		run_mx_zero "$cfg" || return 1
+	fi
+	if have wan "$BENCH_MX_EXTRA"; then
+		run_mx_wan "$cfg" || return 1
+	fi
+	if have comp "$BENCH_MX_EXTRA"; then
+		run_mx_comp "$cfg" || return 1
+	fi
+}
+
+# min_rate KIB: the resync_min_rate module parameter on A (0: no yield).
+min_rate() {
+	vm_run -t 30 A "echo $1 >/sys/module/dm_mirrorx/parameters/resync_min_rate"
+}
+
+# run_mx_busy CONFIG PREFIX MIN_RATE: the application's QD1 latency during
+# a full resync of random data (resync_rate 0: unlimited), with the
+# resync_min_rate module parameter at MIN_RATE KiB/s (0: the default, no
+# yield). On run_mx's mirror of the perf disk, in sync after the fio jobs:
+# `resync 1 full` starts a full resync and fio qd1 runs BENCH_RUNTIME (+
+# BENCH_RAMP) s, the full resync started again whenever it finished
+# (guest.sh mx_busy), so the whole job runs against one. Records
+# PREFIX_qd1_p50_us and _p99_us (compare with the same row's idle
+# qd1_p50_us), PREFIX_resync_MBps (what the resync copied during the job:
+# the price of yielding) and PREFIX_kicks (resyncs started).
+run_mx_busy() {
+	local cfg=$1 p=$2 rate=$3 out fout w
+	fout=$RUNDIR/fio/$cfg-A-$p.json
+	say "$cfg: fio qd1 during a full resync, resync_min_rate $rate (${BENCH_RUNTIME}s)"
+	min_rate "$rate" || return 1
+	out=$(g -t $((BENCH_RUNTIME + BENCH_RAMP + 180)) A mx_busy "$DM" 1 "$BENCH_RUNTIME" "$BENCH_RAMP" /tmp/mx-busy.json) || {
+		na "$cfg" "${p}_qd1_p50_us" "fio or resync failed"
+		min_rate 0
+		return 1
+	}
+	min_rate 0 || return 1
+	vm_run A "cat /tmp/mx-busy.json" >"$fout" || return 1
+	w='.jobs[0].write'
+	rec "$cfg" "${p}_qd1_p50_us" "$(jq "$w.lat_ns.percentile[\"50.000000\"] / 1000" "$fout")"
+	rec "$cfg" "${p}_qd1_p99_us" "$(jq "$w.lat_ns.percentile[\"99.000000\"] / 1000" "$fout")"
+	rec "$cfg" "${p}_resync_MBps" "$(awk -v n="$(kv regions "$out")" -v r="$(kv region "$out")" -v s="$(kv secs "$out")" 'BEGIN { printf "%.2f", n * r * 512 / s / 1e6 }')"
+	rec "$cfg" "${p}_kicks" "$(kv kicks "$out")"
+	# The next step starts from a mirror in sync.
+	g -t $((SYNC_TIMEOUT + 60)) A mx_wait "$DM" "$SYNC_TIMEOUT"
+}
+
+# run_mx_wan CONFIG: the full initial resync of the perf disk (random data
+# on A) over the link with BENCH_WAN_DELAY of netem delay each way (RTT +
+# twice that: 20 ms by default), timed as run_mx's, and the link at that
+# RTT just before it (ping, iperf3: floor wan_*). Records
+# wan_resync_MBps and wan_resync_s. The delay is removed after it
+# (run_config removes it on a failure too).
+run_mx_wan() {
+	local cfg=$1
+	mx_teardown
+	zero_meta || return 1
+	say "$cfg: netem delay $BENCH_WAN_DELAY each way on the link A-B"
+	link_delay A B "$BENCH_WAN_DELAY" || return 1
+	link_measure wan_ || return 1
+	say "$cfg: initial full resync of $BENCH_PERF_SIZE at netem delay $BENCH_WAN_DELAY each way"
+	mx_timed_sync "$cfg" /dev/vda wan_ || return 1
+	link_restore A B
+}
+
+# run_mx_comp CONFIG: link compression on a slow link. The link A-B is
+# limited to BENCH_COMP_RATE with netem rate on both ends (the source's
+# egress carries the data, the target's only acknowledgements: limiting
+# both keeps the link symmetric, as a WAN line is), measured at that rate
+# (ping, iperf3: floor comp_*), then fio seqc (1 MiB sequential writes,
+# QD8, 2:1 compressible data: guest.sh fio_job) runs on a sync mirror of
+# the perf disk without compression and on one with `compress lz4` in
+# both tables (the order alternating by round, as busy/yield). Records
+# comp_seq_MBps, comp_lz4_seq_MBps and comp_lz4_ratio (the data bytes
+# the source sent during the job over their bytes on the wire, from its
+# status compress field). The rate is removed after it (run_config
+# removes it on a failure too).
+run_mx_comp() {
+	local cfg=$1 alg
+	say "$cfg: netem rate $BENCH_COMP_RATE each way on the link A-B"
+	link_netem A B rate "$BENCH_COMP_RATE" || return 1
+	link_measure comp_ || return 1
+	for alg in $(round_order_of "$REP" none lz4); do
+		mx_comp_seq "$cfg" "$alg" || return 1
+	done
+	link_restore A B
+}
+
+# mx_comp_field: the compress field of A's mirror's (only) peer,
+# alg:state:data_bytes:wire_bytes (status field 18: no fencing).
+mx_comp_field() { vm_run A "dmsetup status $DM" | awk '{ print $18 }'; }
+
+# mx_comp_seq CONFIG ALG: run_mx_comp's fio seqc on a fresh sync mirror of
+# the perf disk, `compress ALG` in both tables (none: no option). The
+# mirror is created clean (assume_clean, as run_crash_mx's): a full resync
+# over the slow link would take most of an hour, and the job measures
+# replication, not the resync; the disks' old contents are not compared.
+mx_comp_seq() {
+	local cfg=$1 alg=$2 opt="" p=comp_ f0 f1
+	if [ "$alg" != none ]; then
+		opt=" 2 compress $alg"
+		p=comp_${alg}_
+	fi
+	mx_teardown
+	zero_meta || return 1
+	# The source first (its target is not listening yet), then the target.
+	vm_run -t 60 A "dmsetup create $DM --table '$(mx_src_table /dev/vda "$PERF_B" sync)$opt' && dmsetup mknodes $DM && dmsetup message $DM 0 assume_clean 1" || return 1
+	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table /dev/vda "$PERF_B")$opt'" || return 1
+	g -t 300 A mx_wait "$DM" 240 || return 1
+	f0=$(mx_comp_field)
+	fio_one "$cfg" A "/dev/mapper/$DM" seqc "$p" || return 1
+	[ "$alg" != none ] || return 0
+	f1=$(mx_comp_field)
+	say "$cfg: compress field before and after the job: $f0 $f1"
+	if [ "$(cut -d: -f2 <<<"$f1")" != on ]; then
+		na "$cfg" "${p}ratio" "compression not on: $f1"
+		return 1
+	fi
+	rec "$cfg" "${p}ratio" "$(awk -v a="$f0" -v b="$f1" 'BEGIN {
+		split(a, x, ":"); split(b, y, ":")
+		if (y[4] > x[4]) printf "%.3f", (y[3] - x[3]) / (y[4] - x[4]) }')"
+}
+
+# mx_timed_sync CONFIG DISK PREFIX: a sync mirror of the first
+# BENCH_PERF_SIZE of DISK on both guests (metadata zeroed, no device up),
+# its full initial resync timed as run_mx's; records PREFIXresync_MBps and
+# PREFIXresync_s.
+mx_timed_sync() {
+	local cfg=$1 disk=$2 p=$3 out secs
+	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table "$disk" "$PERF_B")'" || return 1
+	out=$(g -t $((SYNC_TIMEOUT + 60)) A mx_create_wait "$DM" "'$(mx_src_table "$disk" "$PERF_B" sync)'" "$SYNC_TIMEOUT") || return 1
+	[ "$(kv timeout "$out")" = 0 ] || return 1
+	secs=$(kv secs "$out")
+	rec "$cfg" "${p}resync_MBps" "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
+	rec "$cfg" "${p}resync_s" "$secs"
 }
 
 # rec_sent CONFIG METRIC: record, in MiB, the "bytes sent" of the last
@@ -476,20 +679,15 @@ rec_sent() {
 # resync sends the zero ranges as write-zeroes, no data). Sync rows only:
 # an async peer resyncs the same way.
 run_mx_zero() {
-	local cfg=$1 out secs
+	local cfg=$1
 	if [ "$CRASH_B" -lt "$PERF_B" ]; then
 		na "$cfg" zero_resync_MBps "crash disk smaller than the perf disk"
 		return 0
 	fi
 	mx_teardown
 	zero_meta || return 1
-	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table /dev/vdb "$PERF_B")'" || return 1
 	say "$cfg: initial full resync of an all-zero $BENCH_PERF_SIZE"
-	out=$(g -t $((SYNC_TIMEOUT + 60)) A mx_create_wait "$DM" "'$(mx_src_table /dev/vdb "$PERF_B" sync)'" "$SYNC_TIMEOUT") || return 1
-	[ "$(kv timeout "$out")" = 0 ] || return 1
-	secs=$(kv secs "$out")
-	rec "$cfg" zero_resync_MBps "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
-	rec "$cfg" zero_resync_s "$secs"
+	mx_timed_sync "$cfg" /dev/vdb zero_ || return 1
 	rec_sent "$cfg" zero_sent_MiB >/dev/null
 }
 
@@ -608,20 +806,30 @@ run_config() {
 	esac
 	rc=$?
 	case "$cfg" in linear | mx-*) mx_teardown ;; drbd-*) drbd_teardown ;; esac
+	# A failed mirrorx row may leave the WAN delay, the compression
+	# row's rate or a yield behind.
+	case "$cfg" in mx-*) link_restore A B && min_rate 0 ;; esac
 	return $rc
 }
 
-# round_order N: the configurations of round N, backwards in even rounds.
-round_order() {
-	local c out=
-	for c in $BENCH_CONFIGS; do
-		if [ $(($1 % 2)) = 1 ]; then
+# round_order_of N WORD...: the words, backwards in even rounds.
+round_order_of() {
+	local n=$1 c out=
+	shift
+	for c in "$@"; do
+		if [ $((n % 2)) = 1 ]; then
 			out+="$c "
 		else
 			out="$c $out"
 		fi
 	done
 	echo "${out% }"
+}
+
+# round_order N: the configurations of round N, backwards in even rounds.
+round_order() {
+	# shellcheck disable=SC2086 # a list of words
+	round_order_of "$1" $BENCH_CONFIGS
 }
 
 # ---- main ------------------------------------------------------------------
@@ -631,6 +839,7 @@ round_order() {
 main() {
 	say "work dir $MX_WORKDIR, results $RUNDIR"
 	say "configs: $BENCH_CONFIGS; rounds: $BENCH_REPS; crash: $BENCH_CRASH"
+	say "fio jobs: ${BENCH_JOBS:-none}; mirrorx sync rows also: ${BENCH_MX_EXTRA:-nothing} (yield at $BENCH_MIN_RATE KiB/s, WAN delay $BENCH_WAN_DELAY each way, compression on a $BENCH_COMP_RATE link)"
 	LOAD0=$(load1)
 	say "pre-writing disk images ($(numfmt --to=iec $((NEED - (1 << 30)))))"
 	prefill || die "pre-writing the disk images failed"
@@ -638,8 +847,6 @@ main() {
 	boot_guests || die "guests did not come up"
 	ADDR_A=$(vm_addr A B)
 	ADDR_B=$(vm_addr B A)
-
-	have() { grep -qw -- "$1" <<<"$2"; }
 
 	# Rounds: the link, then every configuration once (linear: dm-linear
 	# on A, the floor's local disk, and on B, its remote disk).
@@ -724,6 +931,9 @@ main() {
 		--argjson rt "$BENCH_RUNTIME" --argjson ramp "$BENCH_RAMP" \
 		--argjson csecs "$BENCH_CRASH_SECS" --arg cache "$MX_DISK_CACHE" \
 		--arg accel "${MX_ACCEL:-tcg}" --arg mem "${MX_MEM:-640}" \
+		--arg jobs "$BENCH_JOBS" --arg extra "$BENCH_MX_EXTRA" \
+		--argjson minrate "$BENCH_MIN_RATE" --arg wan "$BENCH_WAN_DELAY" \
+		--arg comprate "$BENCH_COMP_RATE" \
 		--arg mxsrc "$(mx_src_table /dev/vda "$PERF_B" sync)" \
 		--arg mxtgt "$(mx_tgt_table /dev/vda "$PERF_B")" \
 		--arg drbdc "$(drbd_res drbd-C /dev/vda)" \
@@ -735,6 +945,10 @@ main() {
 		  settings: {accel: $accel, guests: "2 x 1 vCPU, \($mem) MiB", disk_cache: $cache,
 		    perf_device: $perf, crash_device: $crashsz, fio_runtime_s: $rt,
 		    fio_ramp_s: $ramp, crash_write_s: $csecs, fio_jobs: $fio,
+		    jobs: ($jobs | split(" ") | map(select(. != ""))),
+		    mx_extra: ($extra | split(" ") | map(select(. != ""))),
+		    yield_resync_min_rate_kib: $minrate, wan_delay_each_way: $wan,
+		    comp_rate_each_way: $comprate,
 		    mirrorx_source_table: $mxsrc, mirrorx_target_table: $mxtgt,
 		    drbd_resource_defaults: $drbdc, drbd_resource_tuned: $drbdt}}' >"$RUNDIR/meta.json" ||
 		die "writing meta.json failed"

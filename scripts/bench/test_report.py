@@ -5,7 +5,11 @@ utest; no guests, well under a second without gnuplot, about one with).
 
 The run: three rounds of linear, mx-sync, mx-async (refused: n/a) and
 drbd-C, whose round 2 failed; the crash test once, for mx-sync; one record
-without "rep" (an older run's format), which counts as round 1.
+without "rep" (an older run's format), which counts as round 1. mx-sync
+has the latency during a full resync (busy, yield), the resync at the
+WAN delay, whose link figure round 3 lacks, and the compression row
+(sequential writes on the rate-limited link, uncompressed and lz4), whose
+lz4 / uncompressed ratio misses its target in round 3 only.
 """
 import json
 import os
@@ -24,7 +28,9 @@ META = {
     "crash_configs": ["mx-sync"],
     "host": {"nproc": "2", "load_start": "1.00", "load_end": "2.00"},
     "settings": {"accel": "tcg", "guests": "2 x 1 vCPU, 640 MiB",
-                 "disk_cache": "none"},
+                 "disk_cache": "none", "wan_delay_each_way": "10ms",
+                 "comp_rate_each_way": "16mbit",
+                 "yield_resync_min_rate_kib": 4096},
 }
 
 # config -> metric -> value per round (None: no record that round).
@@ -34,12 +40,24 @@ FIGURES = {
     "floor": {"local_qd1_p50_us": [300, 280, 290],
               "remote_qd1_p50_us": [310, 290, 300],
               "rtt_p50_us": [1900, 1700, 1800],
-              "link_MBps": [40, 44, 42]},
+              "link_MBps": [40, 44, 42],
+              "wan_link_MBps": [30, 40, None],
+              "comp_rtt_p50_us": [2500, 2600, 2700],
+              "comp_link_MBps": [1.9, 1.95, 2.0]},
     "mx-sync": {"qd1_iops": [50, 60, 40], "qd1_p50_us": [2100, 2000, 2300],
                 "qd1_meta_writes_per_k": [800, 900, 850],
                 "resync_MBps": [20, 21, 19],
                 "zero_resync_MBps": [300, 250, 190],
                 "zero_sent_MiB": [0.0, 0.0, 0.0],
+                "busy_qd1_p50_us": [8000, 9000, 6900],
+                "busy_qd1_p99_us": [20000, 30000, 25000],
+                "busy_resync_MBps": [18, 19, 20],
+                "yield_qd1_p50_us": [4000, 4200, 4600],
+                "yield_resync_MBps": [4, 4, 4],
+                "wan_resync_MBps": [27, 30, 33],
+                "comp_seq_MBps": [1.8, 1.9, 1.85],
+                "comp_lz4_seq_MBps": [3.5, 3.7, 3.0],
+                "comp_lz4_ratio": [1.95, 1.96, 1.94],
                 "crash_resync_s": [6.0, None, None],
                 "crash_written_MiB": [100.0, None, None]},
     "drbd-C": {"qd1_iops": [20, None, 30], "qd1_p50_us": [4000, None, 4400],
@@ -117,6 +135,46 @@ class ReportTest(unittest.TestCase):
         self.assertAlmostEqual(self.cfg["mx-sync"]["zero_speedup"], 12.5)
         self.assertIsNone(self.cfg["drbd-C"]["zero_speedup"])
 
+    def test_targets(self):
+        t = self.cfg["mx-sync"]["targets"]
+        # Medians: busy 8000, idle 2100; per round 8000/2100,
+        # 9000/2000, 6900/2300.
+        b = t["busy_p50_x_idle"]
+        self.assertAlmostEqual(b["value"], 8000 / 2100)
+        self.assertEqual(len(b["rounds"]), 3)
+        self.assertAlmostEqual(b["min"], 3.0)
+        self.assertAlmostEqual(b["max"], 4.5)
+        self.assertFalse(b["met"])
+        y = t["yield_p50_x_idle"]
+        self.assertAlmostEqual(y["value"], 4200 / 2100)
+        self.assertTrue(y["met"])
+        # WAN: 30 over the WAN link's median 35 (rounds 1 and 2 only).
+        w = t["wan_x_link"]
+        self.assertAlmostEqual(w["value"], 30 / 35)
+        self.assertEqual(w["rounds"], [27 / 30, 30 / 40])
+        self.assertTrue(w["met"])
+        self.assertAlmostEqual(
+            self.cfg["mx-sync"]["ratios"]["wan_resync_MBps"]["floor"],
+            30 / 35)
+        self.assertEqual(self.cfg["mx-sync"]["notes"]["busy_qd1_p99_us"],
+                         25000)
+        # lz4 / uncompressed: medians 3.5 / 1.85; round 3 (3.0 / 1.85)
+        # below the target, the medians' ratio above it.
+        c = t["lz4_x_plain"]
+        self.assertAlmostEqual(c["value"], 3.5 / 1.85)
+        self.assertEqual(c["rounds"], [3.5 / 1.8, 3.7 / 1.9, 3.0 / 1.85])
+        self.assertEqual(c["target"], 1.7)
+        self.assertTrue(c["met"])
+        # Uncompressed, the floor is the rate-limited link (median 1.95).
+        self.assertAlmostEqual(
+            self.cfg["mx-sync"]["ratios"]["comp_seq_MBps"]["floor"],
+            1.85 / 1.95)
+        self.assertEqual(self.cfg["mx-sync"]["notes"]["comp_lz4_ratio"],
+                         1.95)
+        # Rows without the figures have no targets.
+        self.assertEqual(self.cfg["drbd-C"]["targets"], {})
+        self.assertEqual(self.cfg["linear"]["targets"], {})
+
     def test_rep_missing_is_round_1(self):
         st = self.res["floor"]["stats"]["link_MBps"]
         self.assertEqual(st["reps"], [1, 2, 3])
@@ -162,6 +220,25 @@ class ReportTest(unittest.TestCase):
         self.assertRegex(txt, r"\nmx-sync +3\.00 +2\.00 +4\.00 ")
         self.assertRegex(txt, r"\nmx-sync +250\.0 .*\(12\.50x the "
                          r"random-data resync\)")
+        self.assertRegex(txt, r"\nmx-sync +8000 +26% .*\(3\.81x idle p50; "
+                         r"p99 25000 us; resync 19\.00 MB/s meanwhile\)")
+        self.assertRegex(txt, r"\nmx-sync +30\.00 .* 0\.86x +\(0\.86x the "
+                         r"link at that RTT\)")
+        self.assertIn("At the WAN delay (netem 10ms each way): RTT p50 - "
+                      "us, link 35.00 MB/s", txt)
+        self.assertIn("yield: resync_min_rate 4096 KiB/s", txt)
+        self.assertIn("At the compression row's link rate (netem rate "
+                      "16mbit each way): RTT p50 2600 us, link 1.95 MB/s",
+                      txt)
+        self.assertRegex(txt, r"\nmx-sync +3\.50 .*\(1\.89x uncompressed; "
+                         r"lz4 ratio 1\.95x: 1\.79 MB/s on the wire\)")
+        self.assertRegex(txt, r"lz4 / uncompressed +1\.89x "
+                         r"\(1\.62x\.\.1\.95x\) target >= 1\.70x: met")
+        self.assertRegex(txt, r"mx-sync +QD1 p50 during a full resync / idle "
+                         r"\(no yield\) +3\.81x \(3\.00x\.\.4\.50x\) "
+                         r"target <= 3\.00x: NOT met")
+        self.assertRegex(txt, r"WAN RTT / link \(iperf3\) at that RTT +0\.86x "
+                         r"\(0\.75x\.\.0\.90x\) target >= 0\.80x: met")
         with open(out + ".json") as f:
             res = json.load(f)
         self.assertEqual(res["reps"], 3)
@@ -170,7 +247,17 @@ class ReportTest(unittest.TestCase):
             self.assertEqual(res.get("chart"), "out.png")
             self.assertGreater(os.path.getsize(out + ".png"), 1000)
             with open(os.path.join(self.dir, "chart.gp")) as f:
-                self.assertIn("whiskerbars", f.read())
+                gp = f.read()
+            self.assertIn("whiskerbars", gp)
+            # 16 metrics and 4 ratios: 5 rows of 4 panels; the busy
+            # ratio's target is its dashed line (columns 51..53: the
+            # 17th panel).
+            self.assertIn("layout 5,4", gp)
+            self.assertIn("size 1800,1750", gp)
+            self.assertIn("2:51:52:53:51 with candlesticks whiskerbars 0.5 "
+                          'fs empty lc rgb "black", 3.0 with lines dt 2', gp)
+            self.assertIn(", 0.8 with lines dt 2", gp)
+            self.assertIn(", 1.7 with lines dt 2", gp)
 
 
 if __name__ == "__main__":
