@@ -107,3 +107,22 @@ static const struct kernel_param_ops mx_fault_ops = {
 };
 module_param_cb(fault, &mx_fault_ops, NULL, 0600);
 MODULE_PARM_DESC(fault, "fault injection (tests): \"POINT COUNT\" fails the next COUNT passes of POINT");
+
+/*
+ * Workqueues one item at a time: what a WQ_MEM_RECLAIM workqueue is left
+ * with when memory is so short that no worker can be created (its one
+ * rescuer runs the items in turn), made deterministic.
+ */
+static bool mx_fault_serial_wq;
+module_param_named(serial_wq, mx_fault_serial_wq, bool, 0600);
+MODULE_PARM_DESC(serial_wq, "fault injection (tests): workqueues of tables created from now on run one item at a time, as a rescuer does");
+
+/**
+ * mx_fault_wq_max_active() - the max_active of a workqueue created now
+ *
+ * Return: 1 while the parameter serial_wq is set, else 0 (the default).
+ */
+int mx_fault_wq_max_active(void)
+{
+	return READ_ONCE(mx_fault_serial_wq) ? 1 : 0;
+}

@@ -4,8 +4,11 @@
  * CONFIG_DM_MIRRORX_FAULT_INJECTION=y: the module parameter "fault" arms a
  * named point to fail its next N passes ("echo resync_done 1 >
  * /sys/module/dm_mirrorx/parameters/fault"); reading it lists every point
- * with what is still armed and how often it fired. Without the option
- * mx_fault() is a constant false and every hook compiles away.
+ * with what is still armed and how often it fired. The parameter
+ * "serial_wq" makes the workqueues of tables created later run one item
+ * at a time (mx_fault_wq_max_active()), as their rescuer does when no
+ * worker can be created. Without the option mx_fault() is a constant
+ * false and every hook compiles away.
  */
 #ifndef DM_MIRRORX_FAULT_H
 #define DM_MIRRORX_FAULT_H
@@ -27,10 +30,16 @@ bool mx_fault(enum mx_fault_point pt);
 int mx_fault_parse(const char *buf, enum mx_fault_point *pt,
 		   unsigned int *count);
 int mx_fault_arm(const char *val);
+int mx_fault_wq_max_active(void);
 #else
 static inline bool mx_fault(enum mx_fault_point pt)
 {
 	return false;
+}
+
+static inline int mx_fault_wq_max_active(void)
+{
+	return 0;
 }
 #endif
 

@@ -32,6 +32,7 @@
 #include "transport.h"
 #include "objcount.h"
 #include "compat.h"
+#include "fault.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -1210,14 +1211,16 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Cannot allocate bioset";
 		goto bad_bitmaps;
 	}
-	src->wq = alloc_workqueue("mirrorx", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	src->wq = alloc_workqueue("mirrorx", WQ_MEM_RECLAIM | WQ_UNBOUND,
+				  mx_fault_wq_max_active());
 	if (!src->wq) {
 		ti->error = "Cannot allocate workqueue";
 		r = -ENOMEM;
 		goto bad_bioset;
 	}
 	src->rs_wq = alloc_workqueue("mirrorx-rs",
-				     WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+				     WQ_MEM_RECLAIM | WQ_UNBOUND,
+				     mx_fault_wq_max_active());
 	if (!src->rs_wq) {
 		ti->error = "Cannot allocate resync workqueue";
 		r = -ENOMEM;

@@ -22,9 +22,11 @@ CASE:
   stall-ack      full handshake, then on the first request answers 20 bytes
                  of an ACK header and stalls (keepalive pings unanswered)
   ack-early      full handshake, a tiny receive buffer; at the first
-                 write's header acks its sequence number and guesses the
-                 next four, before reading its payload (the source is
-                 still sending it), then reads nothing for 3 s
+                 write's header acks its sequence number, then reads its
+                 payload slowly (4 KiB per 20 ms: the source keeps
+                 sending it for seconds after that ack; a PING_ACK a
+                 second keeps the link up), then acks the next four
+                 sequence numbers, guessed, and reads nothing for 3 s
   uuid, size, region, node-id, version
                  answers with a hello that differs from the source's in
                  that one thing: another mirror's UUID, 8 sectors fewer,
@@ -42,6 +44,7 @@ from mxpeer import ACK, BITMAP, DATA, HDR, HELLO, HELLO_S, SYNC_S, SYNC_STATE, \
     hdr, recv_exact
 
 RS_DATA, FLUSH = 7, 8
+PING_ACK = 11
 VERIFY_REQ = 13
 CSUM_REQ = 15
 BM_LAST = 1
@@ -162,10 +165,23 @@ def main():
                 break
             if h[3]:
                 recv_exact(s, h[3])
+        t1 = time.time()
+        s.sendall(hdr(ACK, seq=h[5]))
+        # Were the request freed at this ack, the source would go on
+        # sending from its freed bio_vec table (KASAN under check-debug).
+        left, beat = h[3], t1
+        while left:
+            left -= len(recv_exact(s, min(left, 4096)))
+            time.sleep(0.02)
+            if time.time() - beat >= 1:
+                # The source's pings wait behind the write: keep it alive.
+                s.sendall(hdr(PING_ACK))
+                beat = time.time()
         t0 = time.time()
-        s.sendall(b"".join(hdr(ACK, seq=h[5] + i) for i in range(5)))
-        sys.stderr.write("acked seq %d..%d at the header of a %d-byte write\n"
-                         % (h[5], h[5] + 4, h[3]))
+        s.sendall(b"".join(hdr(ACK, seq=h[5] + i) for i in range(1, 5)))
+        sys.stderr.write("acked seq %d at the header of a %d-byte write, "
+                         "%d..%d after its payload (%.1f s)\n"
+                         % (h[5], h[3], h[5] + 1, h[5] + 4, t0 - t1))
         time.sleep(3)
         print(wait_close(s, t0, limit))
         return 0
