@@ -44,6 +44,9 @@
  * the regions acknowledged per MX_RS_PERIOD_NS; within MX_RS_WINDOW_MIN
  * and MX_RS_WINDOW_MAX, and at most MX_RESYNC_LOCKS regions
  * (rs_window.c).
+ * A chunk that read as all zeros then holds only its header's bytes of
+ * the window (mx_rs_send_zero_aware()); chunk pages come from a pool
+ * kept for the run (rs_pages.c).
  *
  * Rate: resync_rate (KiB/s) paces the reads as they are issued. Yield:
  * each period the work looks at the mirror device's I/O statistics; when
