@@ -85,7 +85,7 @@ bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w)
 		}
 		if (!mx_peer_replicating(p) || p->behind) {
 			if (w->sectors)
-				bitmap_set(p->oos, w->r0, w->r1 - w->r0 + 1);
+				mx_source_mark_oos_locked(src, p, w->r0, w->r1);
 			continue;
 		}
 		p->aq_bytes += bytes;
@@ -115,7 +115,7 @@ static void mx_aentry_done(struct mx_preq *rq, int error)
 	p->aq_bytes -= e->bytes;
 	p->aq_writes--;
 	if (error && e->sectors)
-		bitmap_set(p->oos, e->r0, e->r1 - e->r0 + 1);
+		mx_source_mark_oos_locked(src, p, e->r0, e->r1);
 	kick = !list_empty(&src->throttled);
 	spin_unlock_irqrestore(&src->lock, flags);
 	/* A write the peer did not apply takes it out of InSync. */
@@ -212,7 +212,7 @@ void mx_async_queue(struct mx_source *src, struct mx_write *w)
 			p->aq_bytes -= bytes;
 			p->aq_writes--;
 			if (w->sectors)
-				bitmap_set(p->oos, w->r0, w->r1 - w->r0 + 1);
+				mx_source_mark_oos_locked(src, p, w->r0, w->r1);
 			spin_unlock_irqrestore(&src->lock, flags);
 			mx_peer_fail(p, -ENOMEM, "cannot queue an async write");
 			continue;

@@ -1,23 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Metadata I/O and the in-core intent log (metadata.c).
- *
- * For every node slot in use there are three bitmaps of one bit per region:
- * @bits says which regions may differ on that node now (written, and not
- * yet known durable there), @disk_bits what is on the meta device,
- * @dirty_blocks which 4 KiB bitmap blocks differ between the two. What a
- * block should hold on disk is its image: @bits, plus every region of the
- * hot extents (the source's activity log, below), for every node.
- * A write may be issued once the bits of its regions are set in @disk_bits;
- * mx_meta_commit() writes every dirty block (FUA, all of a batch in flight
- * together) and the superblock, in one commit for all writers waiting on it.
- *
- * The hot set (source only: @hot is NULL on a target): extents of
- * 1 << @extent_shift regions (4 MiB) written recently stay marked on disk
- * as a whole, so writing into them again costs no metadata write, however
- * often their regions' @bits are cleared. Heating an extent costs one
- * commit (shared); cooling it is written by a later commit. After a crash
- * the regions of the extents that were hot are resynced.
+ * The metadata device (metadata.c): its superblock, its geometry and
+ * 4 KiB block I/O. What the bitmap blocks hold, and when they are
+ * written, is the intent log's business (intent_log.h).
  */
 #ifndef DM_MIRRORX_METADATA_H
 #define DM_MIRRORX_METADATA_H
@@ -27,19 +12,19 @@
 #include <linux/spinlock.h>
 #include "meta.h"
 
-struct mx_commit_batch;
-
-/* Bitmap blocks a commit writes at once. */
-#define MX_COMMIT_BATCH		8
-/* Hot extents a heat looks at for one not written this period. */
-#define MX_EVICT_SCAN		64
-/* Hot extents are this many sectors (or one region, if larger): 4 MiB. */
-#define MX_EXTENT_SECTORS	8192
-
 struct mx_meta {
 	struct block_device *bdev;
-	struct mutex commit_lock;	/* one commit at a time */
-	spinlock_t lock;		/* bitmaps, @sb, @sb_dirty */
+	/*
+	 * One writer of the device at a time: every metadata write (the
+	 * intent log's commits, a format) and @io_page. Taken before @lock.
+	 */
+	struct mutex commit_lock;
+	/*
+	 * @sb, @sb_dirty, @grow_from, and the intent log's in-core state
+	 * (struct mx_ilog: one lock, because a superblock flag and the
+	 * bitmaps it describes change together). Irqs off; a leaf.
+	 */
+	spinlock_t lock;
 	struct mx_sb_info sb;
 	bool sb_dirty;
 	u64 nr_regions;
@@ -51,24 +36,7 @@ struct mx_meta {
 	 * into the slots nobody loaded. Changed under @commit_lock and @lock.
 	 */
 	u64 grow_from;
-	unsigned long *bits[MX_MAX_NODES];
-	unsigned long *disk_bits[MX_MAX_NODES];
-	unsigned long *dirty_blocks[MX_MAX_NODES];
-	/* The hot set; under @lock. */
-	unsigned long *hot;		/* one bit per extent */
-	unsigned long *hot_recent;	/* extents written since the last cool */
-	unsigned long *hot_copied;	/* extents a resync copied into */
-	u32 extent_shift;		/* log2 regions per extent */
-	u64 nr_extents;
-	u64 nr_hot;
-	u64 hot_cap;			/* at most this many hot; 0: no cap */
-	u64 cool_hand;			/* where eviction looks next */
-	/* A commit's buffers, under @commit_lock: I/O pages and snapshots. */
-	struct page *io_page;
-	struct mx_commit_batch *batch;
-	struct page *batch_pages[MX_COMMIT_BATCH];
-	unsigned long *batch_snaps[MX_COMMIT_BATCH];
-	u64 commits;			/* for status / tests */
+	struct page *io_page;		/* one block's I/O, under commit_lock */
 };
 
 /*
@@ -88,117 +56,32 @@ int mx_meta_open(struct mx_meta *m, struct block_device *bdev,
 void mx_meta_close(struct mx_meta *m);
 
 /*
- * Format again with @region_sectors (a blank target adopting the source's
- * region size). Drops every loaded slot.
+ * Metadata block @block to or from @m->io_page (synchronous; @opf says
+ * which, and REQ_FUA where a write must be durable). Under commit_lock.
  */
-int mx_meta_reformat(struct mx_meta *m, u32 region_sectors,
-		     sector_t meta_sectors, const char **err);
+int mx_meta_io(struct mx_meta *m, blk_opf_t opf, u64 block);
+/* Write @sb (FUA). Under commit_lock. */
+int mx_meta_write_sb(struct mx_meta *m, const struct mx_sb_info *sb);
+/*
+ * Zero the blocks of every slot's bitmap that are in use (the room past
+ * them is written when a grow takes it), then write the superblock and
+ * flush. Under commit_lock, or before anyone else uses @m.
+ */
+int mx_meta_format(struct mx_meta *m);
 
 /*
- * A zeroed bitmap of @nbits (a region count: 64 bits, above what
- * kmalloc can give in one piece past 2 TiB with 64 KiB regions); free
- * with kvfree().
+ * A new superblock into @sb for the same data device with
+ * @region_sectors (a blank target adopting the source's region size):
+ * 0, or a negative errno with *@err set when the device cannot hold it.
  */
-unsigned long *mx_region_bitmap_alloc(u64 nbits);
+int mx_meta_reformat_sb(struct mx_meta *m, u32 region_sectors,
+			sector_t meta_sectors, struct mx_sb_info *sb,
+			const char **err);
+/* Take @sb and its geometry in core (no I/O). Under commit_lock and lock. */
+void mx_meta_adopt_sb_locked(struct mx_meta *m, const struct mx_sb_info *sb);
 
-/* Allocate and read node @node's bitmap (idempotent). */
-int mx_meta_load_slot(struct mx_meta *m, u32 node);
-
-/*
- * Turn the hot set on (the source) with extents of @extent_sectors
- * rounded to whole regions. Returns 0 or -ENOMEM.
- */
-int mx_meta_hot_init(struct mx_meta *m, u32 extent_sectors);
-
-/*
- * A write to regions [@r0, @r1]: their extents are recent, and hot from
- * now on; with @ahead, unless the extent after them is hot already, so
- * are the @ahead extents after them (a sequential stream marks ahead in
- * steps of @ahead extents, its next writes then find theirs on disk).
- * Returns true when an extent became hot (a commit is due). No-op without
- * a hot set. Under m->lock.
- */
-bool mx_meta_heat_locked(struct mx_meta *m, u64 r0, u64 r1, u32 ahead);
-
-/*
- * A resync copied region @r: once nobody writes its extent for a period,
- * mx_meta_cool_locked() cools it whatever the limit, so the progress
- * (the region's cleared bit) reaches disk instead of staying marked by
- * the hot set. No-op without a hot set. Under m->lock.
- */
-void mx_meta_note_copied_locked(struct mx_meta *m, u64 r);
-
-/*
- * Cool hot extents: those a resync copied into that were not written
- * since the last call; then, until at most @limit are hot, those not
- * written since the last call, then any. Every call starts a new "recent"
- * period. Only the image changes: the regions' @bits stay. Returns how
- * many were cooled. Under m->lock.
- */
-u64 mx_meta_cool_locked(struct mx_meta *m, u64 limit);
-
-/* Regions per extent: 1 << m->extent_shift. */
-static inline u64 mx_meta_extent_regions(const struct mx_meta *m)
-{
-	return 1ULL << m->extent_shift;
-}
-
-/* OR the regions of every hot extent into @dst. Under m->lock. */
-void mx_meta_or_hot_locked(struct mx_meta *m, unsigned long *dst);
-
-/*
- * Bitmap block @b's image for @node into @out (block-local,
- * MX_META_BLOCK_SIZE * 8 bits, those past the last region clear). Under
- * m->lock.
- */
-void mx_meta_image_locked(struct mx_meta *m, u32 node, u64 b,
-			  unsigned long *out);
-
-/*
- * Set the bits of regions [@r0, @r1] for @node. Returns true when all of
- * them are already on disk, false when a commit must come first.
- * Called under m->lock.
- */
-bool mx_meta_mark_locked(struct mx_meta *m, u32 node, u64 r0, u64 r1);
-/* True when the bits of [@r0, @r1] are on disk. Called under m->lock. */
-bool mx_meta_persisted_locked(struct mx_meta *m, u32 node, u64 r0, u64 r1);
-/* Clear region @r for @node in core; written by the next commit. */
-void mx_meta_clear_locked(struct mx_meta *m, u32 node, u64 r);
-/* Set every region for @node (full resync). */
-int mx_meta_reread(struct mx_meta *m, sector_t meta_sectors,
-		   u64 data_sectors, const char **err);
-void mx_meta_set_all(struct mx_meta *m, u32 node);
-void mx_meta_set_all_locked(struct mx_meta *m, u32 node);
-/* OR @nwords little-endian-free CPU words into @node's bits from @word. */
-void mx_meta_or_words(struct mx_meta *m, u32 node, u64 word,
-		      const u64 *words, u32 nwords);
-/* Clear every region for @node. Under m->lock. */
-void mx_meta_clear_all_locked(struct mx_meta *m, u32 node);
-u64 mx_meta_count(struct mx_meta *m, u32 node);
 /* Mark the superblock dirty (caller changed m->sb under m->lock). */
 void mx_meta_sb_dirty(struct mx_meta *m);
-
-/*
- * One bitmap block's commit, without the I/O (KUnit drives these):
- * begin copies block @b's image for @node into @snap (MX_META_BLOCK_SIZE *
- * 8 bits) and marks it clean; from then until end, a bit of the block counts
- * as on disk only if it is set both in what was on disk and in @snap, so
- * no 1 -> 0 transition being written races a new mark of its region (the
- * mark waits for the next commit). end publishes @snap as on disk when
- * @written, else leaves the block dirty. Called under m->lock.
- */
-void mx_meta_commit_begin_locked(struct mx_meta *m, u32 node, u64 b,
-				 unsigned long *snap);
-void mx_meta_commit_end_locked(struct mx_meta *m, u32 node, u64 b,
-			       const unsigned long *snap, bool written);
-
-/*
- * Write dirty bitmap blocks (up to MX_COMMIT_BATCH in flight at once) and
- * then the superblock.
- */
-int mx_meta_commit(struct mx_meta *m);
-/* True when a commit has something to write. */
-bool mx_meta_needs_commit(struct mx_meta *m);
 
 static inline u64 mx_region_of(const struct mx_meta *m, sector_t sector)
 {

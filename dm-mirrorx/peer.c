@@ -372,6 +372,7 @@ static int mx_send_hello(struct mx_peer *p, struct mx_hello *h)
 {
 	struct mx_source *src = p->src;
 	struct mx_meta *m = &src->meta;
+	struct mx_ilog *il = &src->ilog;
 	u32 node = p->conf.node_id;
 	struct mx_wire_hello w;
 	struct mx_hello_local l = {
@@ -389,7 +390,7 @@ static int mx_send_hello(struct mx_peer *p, struct mx_hello *h)
 	spin_lock_irq(&m->lock);
 	mx_hello_fill(h, &m->sb, &l);
 	spin_unlock_irq(&m->lock);
-	h->dirty_regions = mx_meta_count(m, node);
+	h->dirty_regions = mx_ilog_count(il, node);
 	mx_hello_encode(&w, h);
 	return mx_conn_send(&p->conn, &hdr, &w, false);
 }
@@ -459,7 +460,7 @@ static int mx_recv_bitmap(struct mx_peer *p)
 		}
 		for (i = 0; i < n; i++)
 			words[i] = be64_to_cpu(buf[i]);
-		mx_meta_or_words(&p->src->meta, p->conf.node_id, h.sector,
+		mx_ilog_or_words(&p->src->ilog, p->conf.node_id, h.sector,
 				 words, n);
 	} while (!(h.flags & MX_BM_LAST));
 out:
@@ -600,6 +601,7 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 {
 	struct mx_source *src = p->src;
 	struct mx_meta *m = &src->meta;
+	struct mx_ilog *il = &src->ilog;
 	u32 node = p->conf.node_id;
 	struct mx_wire_sync_state ws;
 	struct mx_gen_view sv, tv;
@@ -633,12 +635,12 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	 * they are resynced, never wiped.
 	 */
 	if (v == MX_GEN_FULL_SYNC)
-		mx_meta_set_all(m, node);
+		mx_ilog_set_all(il, node);
 	/* The resync set is on disk before the target hears about it. */
-	r = mx_meta_commit(m);
+	r = mx_ilog_commit(il);
 	if (r)
 		return r;
-	n = mx_meta_count(m, node);
+	n = mx_ilog_count(il, node);
 
 	ss.state = n ? MX_SS_RESYNC : MX_SS_IN_SYNC;
 	ss.gen = sv.current_gen;
@@ -666,7 +668,7 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 	m->sb.slots[node].flags &= ~(MX_SLOT_FULL_SYNC | MX_SLOT_ASSUME_CLEAN);
 	mx_meta_sb_dirty(m);
 	spin_unlock_irq(&m->lock);
-	r = mx_meta_commit(m);
+	r = mx_ilog_commit(il);
 	if (r)
 		return r;
 
@@ -679,14 +681,13 @@ static int mx_handshake_decide(struct mx_peer *p, const struct mx_hello *th)
 		return -ECONNABORTED;
 	}
 	spin_lock(&m->lock);
-	bitmap_copy(p->oos, m->bits[node], m->nr_regions);
+	missed = mx_ilog_connect_locked(il, node);
 	spin_unlock(&m->lock);
 	/*
 	 * Writes wait, but a message ("resync full") may have set bits since
-	 * they were counted: what the peer lacks is what p->oos says now,
+	 * they were counted: what the peer lacks is what oos says now,
 	 * and a target told InSync then hears it is Inconsistent first.
 	 */
-	missed = bitmap_weight(p->oos, m->nr_regions);
 	if (missed && !n) {
 		p->resync_announce = true;
 		p->rs_unconfirmed = true;
@@ -1094,9 +1095,8 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	atomic64_set(&p->comp_raw, 0);
 	atomic64_set(&p->comp_wire, 0);
 	p->comp_state = mx_peer_init_comp(p);
-	p->oos = mx_region_bitmap_alloc(src->meta.nr_regions);
-	p->csum = mx_region_bitmap_alloc(src->meta.nr_regions);
-	if (!p->oos || !p->csum || p->comp_state == MX_COMP_ST_MAX) {
+	if (mx_ilog_peer_init(&src->ilog, p->conf.node_id) ||
+	    p->comp_state == MX_COMP_ST_MAX) {
 		mx_peer_free(p);	/* the caller unwinds only the peers before */
 		return -ENOMEM;
 	}
@@ -1145,10 +1145,6 @@ void mx_peer_free(struct mx_peer *p)
 {
 	xa_destroy(&p->inflight);
 	mx_comp_free(&p->comp);
-	kvfree(p->oos);
-	kvfree(p->csum);
-	p->oos = NULL;
-	p->csum = NULL;
 }
 
 static bool mx_peer_connected(struct mx_peer *p)

@@ -35,7 +35,7 @@
 #include <linux/bio.h>
 #include <linux/device-mapper.h>
 #include "args.h"
-#include "metadata.h"
+#include "intent_log.h"
 #include "proto.h"
 #include "generation.h"
 #include "transport.h"
@@ -129,6 +129,7 @@ struct mx_recv {
 	struct mx_auth_secret *auth;	/* NULL without the auth option */
 	sector_t dev_sectors;
 	struct mx_meta meta;
+	struct mx_ilog ilog;		/* of @meta */
 	struct workqueue_struct *wq;
 	/*
 	 * Set and cleared only by the table methods (ctr, preresume, resume,
@@ -277,6 +278,7 @@ static int mx_rc_write_failed(struct mx_rconn *c, sector_t sector,
 {
 	struct mx_recv *rv = c->rv;
 	struct mx_meta *m = &rv->meta;
+	struct mx_ilog *il = &rv->ilog;
 	bool first;
 	int r;
 
@@ -291,15 +293,15 @@ static int mx_rc_write_failed(struct mx_rconn *c, sector_t sector,
 		queue_work(rv->wq, &rv->event_work);
 	}
 	if (!sectors)
-		mx_meta_set_all(m, c->source_node);
+		mx_ilog_set_all(il, c->source_node);
 	spin_lock_irq(&m->lock);
 	if (sectors)
-		mx_meta_mark_locked(m, c->source_node, mx_region_of(m, sector),
+		mx_ilog_mark_locked(il, c->source_node, mx_region_of(m, sector),
 				    mx_region_of(m, sector + sectors - 1));
 	m->sb.flags |= MX_SB_INCONSISTENT;
 	mx_meta_sb_dirty(m);
 	spin_unlock_irq(&m->lock);
-	r = mx_meta_commit(m);
+	r = mx_ilog_commit(il);
 	if (r)
 		DMERR("%s: cannot record the failed write in the metadata (%d): dropping the connection unacked",
 		      mx_rv_name(rv), r);
@@ -624,6 +626,7 @@ static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
 {
 	struct mx_recv *rv = c->rv;
 	struct mx_meta *m = &rv->meta;
+	struct mx_ilog *il = &rv->ilog;
 	struct mx_hdr h = { .type = MX_P_ACK, .seq = seq };
 	bool flush;
 	int r;
@@ -666,10 +669,10 @@ static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
 		m->sb.flags &= ~MX_SB_INCONSISTENT;
 	/* The source now owns what our bitmap for it said (sent at connect). */
 	m->sb.slots[c->source_node].bitmap_gen = 0;
-	mx_meta_clear_all_locked(m, c->source_node);
+	mx_ilog_clear_all_locked(il, c->source_node);
 	mx_meta_sb_dirty(m);
 	spin_unlock_irq(&m->lock);
-	r = mx_meta_commit(m);
+	r = mx_ilog_commit(il);
 	if (r)
 		h.flags = MX_ACK_EIO;
 	if (s->state == MX_SS_RESYNC_DONE)
@@ -730,6 +733,7 @@ static int mx_rc_csum(struct mx_rconn *c, const struct mx_hdr *req)
 static int mx_rc_send_bitmap(struct mx_rconn *c)
 {
 	struct mx_meta *m = &c->rv->meta;
+	struct mx_ilog *il = &c->rv->ilog;
 	u64 nwords, w = 0;
 	u32 per = MX_WIRE_BITMAP_MAX / sizeof(u64), i, n;
 	__be64 *buf;
@@ -748,7 +752,7 @@ static int mx_rc_send_bitmap(struct mx_rconn *c)
 
 		while (w < nwords) {
 			spin_lock_irq(&m->lock);
-			bitmap_to_arr64(&v, m->bits[c->source_node] +
+			bitmap_to_arr64(&v, il->bits[c->source_node] +
 					w * (64 / BITS_PER_LONG), 64);
 			spin_unlock_irq(&m->lock);
 			if (v)
@@ -758,7 +762,7 @@ static int mx_rc_send_bitmap(struct mx_rconn *c)
 		h.sector = w;
 		for (n = 0; n < per && w + n < nwords; n++) {
 			spin_lock_irq(&m->lock);
-			bitmap_to_arr64(&v, m->bits[c->source_node] +
+			bitmap_to_arr64(&v, il->bits[c->source_node] +
 					(w + n) * (64 / BITS_PER_LONG), 64);
 			spin_unlock_irq(&m->lock);
 			buf[n] = cpu_to_be64(v);
@@ -857,6 +861,7 @@ static int mx_rc_takeover(struct mx_rconn *c)
 {
 	struct mx_recv *rv = c->rv;
 	struct mx_meta *m = &rv->meta;
+	struct mx_ilog *il = &rv->ilog;
 	const struct mx_hello *sh = &c->hello;
 	struct mx_wire_hello wh;
 	struct mx_wire_sync_state ws;
@@ -879,7 +884,7 @@ static int mx_rc_takeover(struct mx_rconn *c)
 	if ((m->sb.flags & MX_SB_FRESH) &&
 	    !memchr_inv(m->sb.uuid, 0, MX_UUID_LEN) &&
 	    m->sb.region_sectors != sh->region_sectors) {
-		r = mx_meta_reformat(m, sh->region_sectors,
+		r = mx_ilog_reformat(il, sh->region_sectors,
 				     bdev_nr_sectors(rv->meta_dev->bdev), &err);
 		if (r) {
 			DMERR("%s: %s: cannot take the source's region size %u: %s",
@@ -896,11 +901,11 @@ static int mx_rc_takeover(struct mx_rconn *c)
 	spin_unlock_irq(&m->lock);
 	th.features |= mx_rc_offer_comp(c);
 
-	r = mx_meta_load_slot(m, c->source_node);
+	r = mx_ilog_load_slot(il, c->source_node);
 	if (r)
 		return r;
-	th.dirty_regions = mx_meta_count(m, c->source_node);
-	r = mx_meta_commit(m);
+	th.dirty_regions = mx_ilog_count(il, c->source_node);
+	r = mx_ilog_commit(il);
 	if (r)
 		return r;
 	mx_hello_encode(&wh, &th);
@@ -1356,6 +1361,11 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 		ti->error = (char *)err;
 		goto bad_meta;
 	}
+	r = mx_ilog_init(&rv->ilog, &rv->meta);
+	if (r) {
+		ti->error = "Cannot allocate the intent log";
+		goto bad_meta_open;
+	}
 	rv->wq = alloc_workqueue("mirrorx-recv", WQ_MEM_RECLAIM | WQ_UNBOUND,
 				 0);
 	if (!rv->wq) {
@@ -1383,6 +1393,7 @@ static int mirrorx_recv_ctr(struct dm_target *ti, unsigned int argc,
 bad_wq:
 	destroy_workqueue(rv->wq);
 bad_meta_open:
+	mx_ilog_exit(&rv->ilog);
 	mx_meta_close(&rv->meta);
 bad_meta:
 	dm_put_device(ti, rv->meta_dev);
@@ -1414,7 +1425,7 @@ static void mx_rv_quiesce(struct mx_recv *rv)
 	rv->lsock = NULL;
 	flush_workqueue(rv->wq);
 	if (rv->meta_current)
-		mx_meta_commit(&rv->meta);
+		mx_ilog_commit(&rv->ilog);
 }
 
 static void mirrorx_recv_dtr(struct dm_target *ti)
@@ -1423,6 +1434,7 @@ static void mirrorx_recv_dtr(struct dm_target *ti)
 
 	mx_rv_quiesce(rv);
 	destroy_workqueue(rv->wq);
+	mx_ilog_exit(&rv->ilog);
 	mx_meta_close(&rv->meta);
 	dm_put_device(ti, rv->meta_dev);
 	dm_put_device(ti, rv->data_dev);
@@ -1470,7 +1482,7 @@ static int mirrorx_recv_preresume(struct dm_target *ti)
 	int r;
 
 	if (!rv->meta_current) {
-		r = mx_meta_reread(&rv->meta,
+		r = mx_ilog_reread(&rv->ilog,
 				   bdev_nr_sectors(rv->meta_dev->bdev),
 				   rv->dev_sectors, &err);
 		if (r) {
@@ -1518,6 +1530,7 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 {
 	struct mx_recv *rv = ti->private;
 	struct mx_meta *m = &rv->meta;
+	struct mx_ilog *il = &rv->ilog;
 	unsigned int sz = 0;
 	enum mx_data_state ds;
 	char addr[64];
@@ -1543,7 +1556,7 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 		DMEMIT("target %s %u %llu/%llu 1", mx_data_state_name(ds),
 		       m->sb.region_sectors,
 		       (unsigned long long)(connected ?
-					    mx_meta_count(m, node) : 0),
+					    mx_ilog_count(il, node) : 0),
 		       (unsigned long long)m->nr_regions);
 		if (connected)
 			DMEMIT(" %u %s %s - 0 0/0 0 0 0", node,
@@ -1587,6 +1600,7 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 static int mx_rv_outdate(struct mx_recv *rv)
 {
 	struct mx_meta *m = &rv->meta;
+	struct mx_ilog *il = &rv->ilog;
 	enum mx_data_state ds;
 	bool changed, commit = false;
 	int r = 0;
@@ -1622,7 +1636,7 @@ static int mx_rv_outdate(struct mx_recv *rv)
 	}
 	spin_unlock_irq(&m->lock);
 	if (commit)
-		r = mx_meta_commit(m);
+		r = mx_ilog_commit(il);
 	mutex_unlock(&rv->conn_mutex);
 	if (r) {
 		DMERR("%s: outdate: cannot write the metadata (%d)",

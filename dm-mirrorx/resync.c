@@ -3,17 +3,17 @@
  * dm-mirrorx resync: copy every region out of sync for a peer, from the
  * source to that peer, rate limited and pausable.
  *
- * The set to copy is the peer's out-of-sync bitmap (p->oos), seeded from
+ * The set to copy is the peer's out-of-sync bitmap (ilog.oos), seeded from
  * the intent log at connect; a full resync is the same with every bit set.
  * A region is copied while it is locked against application writes (they
  * wait, see source.c), so a copy never overtakes a newer write. Once the
- * peer acknowledged a region it leaves p->oos; the sweep (source.c) clears
+ * peer acknowledged a region it leaves oos; the sweep (source.c) clears
  * its intent-log bit once both nodes flushed, the hot set lets its extent
- * go once no write needs it (metadata.c), and the next metadata commit
+ * go once no write needs it (intent_log.c), and the next metadata commit
  * makes that progress durable, so an interrupted resync continues with
  * what is left, never from zero.
  *
- * Checksum resync: a region in p->csum (bits a crash left in the intent
+ * Checksum resync: a region in ilog.csum (bits a crash left in the intent
  * log, or every region after "resync <peer> csum") is read as for a copy,
  * but each chunk first goes as a CSUM_REQ; the target answers one xxh64
  * per 4 KiB block, and only the runs of blocks that differ follow as
@@ -166,16 +166,13 @@ static void mx_rs_region_done(struct mx_rs_region *reg)
 
 	if (!reg->error) {
 		spin_lock_irqsave(&src->lock, flags);
-		for (i = 0; i < nr; i++) {
-			clear_bit(reg->region + i, p->csum);
-			if (test_and_clear_bit(reg->region + i, p->oos))
+		spin_lock(&src->meta.lock);
+		for (i = 0; i < nr; i++)
+			if (mx_ilog_resync_done_locked(&src->ilog,
+						       p->conf.node_id,
+						       reg->region + i))
 				p->resync_done++;
-			/* Its bit, cleared after the next flush, must reach disk. */
-			spin_lock(&src->meta.lock);
-			mx_meta_note_copied_locked(&src->meta,
-						   reg->region + i);
-			spin_unlock(&src->meta.lock);
-		}
+		spin_unlock(&src->meta.lock);
 		spin_unlock_irqrestore(&src->lock, flags);
 	}
 	for (i = 0; i < nr; i++)
@@ -366,14 +363,11 @@ static void mx_rs_forget_csum(struct mx_rs_chunk *c)
 {
 	struct mx_peer *p = c->reg->peer;
 	struct mx_source *src = p->src;
-	unsigned long flags;
 	u64 r0, r1;
 
 	mx_rs_chunk_regions(c->sector, c->len,
 			    ilog2(src->meta.sb.region_sectors), &r0, &r1);
-	spin_lock_irqsave(&src->lock, flags);
-	bitmap_clear(p->csum, r0, r1 - r0 + 1);
-	spin_unlock_irqrestore(&src->lock, flags);
+	mx_ilog_csum_forget(&src->ilog, p->conf.node_id, r0, r1);
 }
 
 /*
@@ -830,10 +824,11 @@ static void mx_rs_announce(struct mx_peer *p)
 static bool mx_rs_bit_on_disk(struct mx_peer *p, u64 r)
 {
 	struct mx_meta *m = &p->src->meta;
+	struct mx_ilog *il = &p->src->ilog;
 	bool ok;
 
 	spin_lock_irq(&m->lock);
-	ok = mx_meta_persisted_locked(m, p->conf.node_id, r, r);
+	ok = mx_ilog_persisted_locked(il, p->conf.node_id, r, r);
 	spin_unlock_irq(&m->lock);
 	return ok;
 }
@@ -841,9 +836,9 @@ static bool mx_rs_bit_on_disk(struct mx_peer *p, u64 r)
 enum mx_rs_how { MX_RS_SKIP, MX_RS_COPY, MX_RS_CSUM };
 
 /*
- * How region @r, just locked, goes to @p: not at all when it left p->oos
+ * How region @r, just locked, goes to @p: not at all when it left oos
  * meanwhile (its copy was still in flight when the loop started over, and
- * the lock waited for it), by checksum when it is in p->csum and the peer
+ * the lock waited for it), by checksum when it is in csum and the peer
  * answers checksum requests, else by copy.
  */
 static enum mx_rs_how mx_rs_region_how(struct mx_peer *p, u64 r)
@@ -852,9 +847,10 @@ static enum mx_rs_how mx_rs_region_how(struct mx_peer *p, u64 r)
 	enum mx_rs_how how = MX_RS_COPY;
 
 	spin_lock_irq(&src->lock);
-	if (!test_bit(r, p->oos))
+	if (!mx_ilog_oos_test(&src->ilog, p->conf.node_id, r))
 		how = MX_RS_SKIP;
-	else if (READ_ONCE(p->csum_ok) && test_bit(r, p->csum))
+	else if (READ_ONCE(p->csum_ok) &&
+		 mx_ilog_csum_test(&src->ilog, p->conf.node_id, r))
 		how = MX_RS_CSUM;
 	spin_unlock_irq(&src->lock);
 	return how;
@@ -879,7 +875,7 @@ static u32 mx_rs_extend_run(struct mx_peer *p, u64 r, enum mx_rs_how how,
 	u32 n, i;
 
 	spin_lock_irq(&src->lock);
-	n = mx_rs_run_len(p->oos, src->meta.nr_regions, r, max);
+	n = mx_ilog_oos_run(&src->ilog, p->conf.node_id, r, max);
 	spin_unlock_irq(&src->lock);
 	for (i = 1; i < n; i++) {
 		if (!mx_rs_bit_on_disk(p, r + i) ||
@@ -978,7 +974,7 @@ void mx_resync_work(struct work_struct *ws)
 			continue;
 		}
 		spin_lock_irq(&src->lock);
-		r = find_next_bit(p->oos, nr, cursor);
+		r = mx_ilog_next_oos(&src->ilog, p->conf.node_id, cursor);
 		spin_unlock_irq(&src->lock);
 		if (r >= nr) {
 			/*
@@ -1001,7 +997,8 @@ void mx_resync_work(struct work_struct *ws)
 			if (READ_ONCE(p->rstate) != MX_RS_BEHIND)
 				break;	/* nothing left: done */
 			spin_lock_irq(&src->lock);
-			finished = bitmap_empty(p->oos, nr) &&
+			finished = !mx_ilog_oos_count(&src->ilog,
+						      p->conf.node_id) &&
 				   mx_rs_finish_locked(p);
 			spin_unlock_irq(&src->lock);
 			if (finished)
@@ -1047,7 +1044,8 @@ void mx_resync_work(struct work_struct *ws)
 	mx_rs_drain(p, &x);
 	mx_source_kick_commit(src);
 	spin_lock_irq(&src->lock);
-	finished = mx_peer_replicating(p) && bitmap_empty(p->oos, nr) &&
+	finished = mx_peer_replicating(p) &&
+		   !mx_ilog_oos_count(&src->ilog, p->conf.node_id) &&
 		   mx_rs_finish_locked(p);
 	spin_unlock_irq(&src->lock);
 done:
@@ -1092,7 +1090,7 @@ void mx_resync_start_locked(struct mx_peer *p)
 
 	if (p->rstate != MX_RS_IN_SYNC || !mx_peer_replicating(p))
 		return;
-	n = bitmap_weight(p->oos, p->src->meta.nr_regions);
+	n = mx_ilog_oos_count(&p->src->ilog, p->conf.node_id);
 	if (n && !mx_peer_set_repl_locked(p, p->paused ? MX_RS_PAUSED :
 					  MX_RS_RESYNCING)) {
 		p->resync_total = n;

@@ -17,7 +17,7 @@
  *
  * A periodic sweep clears the bits of regions every peer has, durably: it
  * flushes the local data device and every peer before it clears a bit.
- * The hot set (metadata.c) keeps recently written 4 MiB extents marked on
+ * The hot set (intent_log.c) keeps recently written 4 MiB extents marked on
  * disk as a whole meanwhile, so rewriting them costs no commit; the sweep
  * cools it down to the hot_set option, and entirely once the mirror idles.
  */
@@ -59,15 +59,27 @@ void mx_source_kick_commit(struct mx_source *src)
 	queue_work(src->wq, &src->commit_work);
 }
 
-/* Mark [@r0, @r1] out of sync for @p. Any context. */
+/*
+ * Mark [@r0, @r1] out of sync for @p, and in its bits (a region a peer
+ * lacks stays marked until a resync copied it); a commit writes the bits
+ * if they are not on disk yet. Any context. Under src->lock: a resync
+ * that finds nothing left to copy decides InSync in one section.
+ */
 void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
 			u64 r0, u64 r1)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&src->lock, flags);
-	bitmap_set(p->oos, r0, r1 - r0 + 1);
+	mx_source_mark_oos_locked(src, p, r0, r1);
 	spin_unlock_irqrestore(&src->lock, flags);
+}
+
+void mx_source_mark_oos_locked(struct mx_source *src, struct mx_peer *p,
+			       u64 r0, u64 r1)
+{
+	if (!mx_ilog_mark_oos(&src->ilog, p->conf.node_id, r0, r1))
+		mx_source_kick_commit(src);
 }
 
 static bool mx_ranges_overlap(sector_t a, u32 alen, sector_t b, u32 blen)
@@ -208,13 +220,12 @@ static int mx_source_assume_clean(struct mx_source *src, struct mx_peer *p)
 		       mx_dev_name(src), node, busy);
 		return -EBUSY;
 	}
-	bitmap_clear(src->meta.bits[node], 0, src->meta.nr_regions);
-	bitmap_set(src->meta.dirty_blocks[node], 0, src->meta.bitmap_blocks);
+	mx_ilog_assume_clean_locked(&src->ilog, node);
 	list_for_each_entry(w, &src->inflight, list)
 		if (w->sectors)
-			mx_meta_mark_locked(&src->meta, node, w->r0, w->r1);
+			mx_ilog_mark_locked(&src->ilog, node, w->r0, w->r1);
 	list_for_each_entry(w, &src->held, wait_list)
-		mx_meta_mark_locked(&src->meta, node, w->r0, w->r1);
+		mx_ilog_mark_locked(&src->ilog, node, w->r0, w->r1);
 	src->meta.sb.slots[node].flags |= MX_SLOT_ASSUME_CLEAN;
 	mx_meta_sb_dirty(&src->meta);
 	spin_unlock(&src->meta.lock);
@@ -637,7 +648,7 @@ static bool mx_write_admit_locked(struct mx_source *src, struct mx_write *w)
 	list_add_tail(&w->list, &src->inflight);
 	if (!w->sectors)
 		return true;
-	bitmap_set(src->touched, w->r0, w->r1 - w->r0 + 1);
+	src->writes_since_sweep++;
 	bitmap_set(src->unflushed, w->r0, w->r1 - w->r0 + 1);
 	/* Data writes heat their extents; a discard's range stays exact. */
 	if (w->sector == src->seq_next)
@@ -649,11 +660,11 @@ static bool mx_write_admit_locked(struct mx_source *src, struct mx_write *w)
 	spin_lock(&src->meta.lock);
 	mx_rotate_gen_locked(src);
 	if (src->hot_limit && bio_op(w->bio) == REQ_OP_WRITE &&
-	    mx_meta_heat_locked(&src->meta, w->r0, w->r1,
+	    mx_ilog_heat_locked(&src->ilog, w->r0, w->r1,
 				seq ? MX_HEAT_AHEAD : 0))
 		heated = true;
 	for (i = 0; i < src->nr_peers; i++)
-		if (!mx_meta_mark_locked(&src->meta,
+		if (!mx_ilog_mark_locked(&src->ilog,
 					 src->peers[i].conf.node_id,
 					 w->r0, w->r1))
 			persisted = false;
@@ -673,7 +684,7 @@ static bool mx_write_persisted_locked(struct mx_source *src,
 
 	spin_lock(&src->meta.lock);
 	for (i = 0; i < src->nr_peers && ok; i++)
-		ok = mx_meta_persisted_locked(&src->meta,
+		ok = mx_ilog_persisted_locked(&src->ilog,
 					      src->peers[i].conf.node_id,
 					      w->r0, w->r1);
 	spin_unlock(&src->meta.lock);
@@ -722,8 +733,8 @@ static void mx_commit_work(struct work_struct *ws)
 	waiting = !list_empty(&src->commit_wait);
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (gen_seq != src->gen_committed || waiting ||
-	    mx_meta_needs_commit(&src->meta)) {
-		r = mx_meta_commit(&src->meta);
+	    mx_ilog_needs_commit(&src->ilog)) {
+		r = mx_ilog_commit(&src->ilog);
 		spin_lock_irqsave(&src->lock, flags);
 		if (!r) {
 			if (src->gen_committed != gen_seq)
@@ -827,7 +838,7 @@ static bool mx_sweep_cand_locked(struct mx_source *src, struct mx_peer *p,
 	struct mx_write *w;
 	u32 i;
 
-	bitmap_andnot(cand, src->meta.bits[p->conf.node_id], p->oos, nr);
+	mx_ilog_sweep_cand_locked(&src->ilog, p->conf.node_id, cand);
 	list_for_each_entry(w, &src->inflight, list)
 		if (w->sectors)
 			bitmap_clear(cand, w->r0, w->r1 - w->r0 + 1);
@@ -958,7 +969,7 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 	u32 i;
 
 	spin_lock_irqsave(&src->lock, flags);
-	busy = !bitmap_empty(src->touched, nr);
+	busy = src->writes_since_sweep != 0;
 	src->idle_periods = busy ? 0 : src->idle_periods + 1;
 	if (lazy && src->idle_periods < MX_IDLE_PERIODS)
 		limit = src->hot_limit;
@@ -989,11 +1000,11 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 			continue;
 		bitmap_andnot(cand, cand, src->unflushed, nr);
 		for_each_set_bit(r, cand, nr)
-			mx_meta_clear_locked(&src->meta, p->conf.node_id, r);
+			mx_ilog_clear_locked(&src->ilog, p->conf.node_id, r);
 	}
-	mx_meta_cool_locked(&src->meta, limit);
+	mx_ilog_cool_locked(&src->ilog, limit);
 	spin_unlock(&src->meta.lock);
-	bitmap_zero(src->touched, nr);
+	src->writes_since_sweep = 0;
 	spin_unlock_irqrestore(&src->lock, flags);
 }
 
@@ -1003,7 +1014,7 @@ static void mx_sweep_work(struct work_struct *ws)
 					     struct mx_source, sweep_work);
 
 	mx_sweep(src, true);
-	if (mx_meta_needs_commit(&src->meta))
+	if (mx_ilog_needs_commit(&src->ilog))
 		mx_source_kick_commit(src);
 	queue_delayed_work(src->rs_wq, &src->sweep_work, MX_SWEEP_PERIOD);
 }
@@ -1064,7 +1075,7 @@ static int mx_source_init_generation(struct mx_source *src)
 	if (changed)
 		mx_meta_sb_dirty(&src->meta);
 	spin_unlock_irq(&src->meta.lock);
-	return changed ? mx_meta_commit(&src->meta) : 0;
+	return changed ? mx_ilog_commit(&src->ilog) : 0;
 }
 
 static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
@@ -1150,6 +1161,11 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = (char *)err;
 		goto bad_meta;
 	}
+	r = mx_ilog_init(&src->ilog, &src->meta);
+	if (r) {
+		ti->error = "Cannot allocate the intent log";
+		goto bad_meta_open;
+	}
 	why = mx_source_data_refusal(src);
 	if (why) {
 		ti->error = (char *)why;
@@ -1157,14 +1173,14 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad_meta_open;
 	}
 	for (i = 0; i < src->conf.nr_peers; i++) {
-		r = mx_meta_load_slot(&src->meta, src->conf.peers[i].node_id);
+		r = mx_ilog_load_slot(&src->ilog, src->conf.peers[i].node_id);
 		if (r) {
 			ti->error = "Cannot read intent log";
 			goto bad_meta_open;
 		}
 	}
 	/* The generation is started at the first resume (preresume). */
-	if (mx_meta_hot_init(&src->meta, MX_EXTENT_SECTORS)) {
+	if (mx_ilog_hot_init(&src->ilog, MX_EXTENT_SECTORS)) {
 		ti->error = "Cannot allocate the hot set";
 		r = -ENOMEM;
 		goto bad_meta_open;
@@ -1176,17 +1192,16 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	src->hot_limit = div64_u64((u64)src->conf.opts.hot_set <<
 				   (20 - SECTOR_SHIFT),
 				   (u64)src->meta.sb.region_sectors <<
-				   src->meta.extent_shift);
+				   src->ilog.extent_shift);
 	if (src->conf.opts.hot_set && !src->hot_limit)
 		src->hot_limit = 1;
-	src->meta.hot_cap = src->hot_limit;
+	src->ilog.hot_cap = src->hot_limit;
 	src->seq_next = (sector_t)-1;
 
 	r = -ENOMEM;
-	src->touched = mx_region_bitmap_alloc(src->meta.nr_regions);
 	src->scratch = mx_region_bitmap_alloc(src->meta.nr_regions);
 	src->unflushed = mx_region_bitmap_alloc(src->meta.nr_regions);
-	if (!src->touched || !src->scratch || !src->unflushed) {
+	if (!src->scratch || !src->unflushed) {
 		ti->error = "Cannot allocate bitmaps";
 		goto bad_bitmaps;
 	}
@@ -1249,10 +1264,10 @@ bad_wq:
 bad_bioset:
 	bioset_exit(&src->bs);
 bad_bitmaps:
-	kvfree(src->touched);
 	kvfree(src->scratch);
 	kvfree(src->unflushed);
 bad_meta_open:
+	mx_ilog_exit(&src->ilog);
 	mx_meta_close(&src->meta);
 bad_meta:
 	dm_put_device(ti, src->meta_dev);
@@ -1281,15 +1296,15 @@ static void mirrorx_dtr(struct dm_target *ti)
 	flush_workqueue(src->rs_wq);
 	flush_workqueue(src->wq);
 	if (src->meta_current)
-		mx_meta_commit(&src->meta);
+		mx_ilog_commit(&src->ilog);
 	destroy_workqueue(src->rs_wq);
 	for (i = 0; i < src->nr_peers; i++)
 		mx_peer_free(&src->peers[i]);
 	destroy_workqueue(src->wq);
 	bioset_exit(&src->bs);
-	kvfree(src->touched);
 	kvfree(src->scratch);
 	kvfree(src->unflushed);
+	mx_ilog_exit(&src->ilog);
 	mx_meta_close(&src->meta);
 	dm_put_device(ti, src->meta_dev);
 	dm_put_device(ti, src->data_dev);
@@ -1380,7 +1395,7 @@ static void mirrorx_postsuspend(struct dm_target *ti)
 	}
 	/* Quiet now: a clean switchover should leave nothing to resync. */
 	mx_sweep(src, false);
-	mx_meta_commit(&src->meta);
+	mx_ilog_commit(&src->ilog);
 	/*
 	 * Another table may take the metadata over now; should this one be
 	 * resumed instead, it reads it again first (mirrorx_preresume()),
@@ -1401,7 +1416,7 @@ static int mx_source_take_over_meta(struct mx_source *src)
 	const char *err = "Cannot read intent log";
 	int r;
 
-	r = mx_meta_reread(&src->meta, bdev_nr_sectors(src->meta_dev->bdev),
+	r = mx_ilog_reread(&src->ilog, bdev_nr_sectors(src->meta_dev->bdev),
 			   src->dev_sectors, &err);
 	if (!r && mx_source_data_refusal(src)) {
 		err = mx_source_data_refusal(src);
@@ -1430,9 +1445,8 @@ static void mx_source_seed_csum(struct mx_source *src)
 	spin_lock_irq(&src->lock);
 	spin_lock(&src->meta.lock);
 	for (i = 0; i < src->nr_peers; i++)
-		bitmap_copy(src->peers[i].csum,
-			    src->meta.bits[src->peers[i].conf.node_id],
-			    src->meta.nr_regions);
+		mx_ilog_seed_csum_locked(&src->ilog,
+					 src->peers[i].conf.node_id);
 	spin_unlock(&src->meta.lock);
 	spin_unlock_irq(&src->lock);
 }
@@ -1480,8 +1494,8 @@ static u64 mx_dirty_any(struct mx_source *src)
 	bitmap_zero(src->scratch, nr);
 	for (i = 0; i < src->nr_peers; i++)
 		bitmap_or(src->scratch, src->scratch,
-			  src->meta.bits[src->peers[i].conf.node_id], nr);
-	mx_meta_or_hot_locked(&src->meta, src->scratch);
+			  src->ilog.bits[src->peers[i].conf.node_id], nr);
+	mx_ilog_or_hot_locked(&src->ilog, src->scratch);
 	n = bitmap_weight(src->scratch, nr);
 	spin_unlock(&src->meta.lock);
 	spin_unlock_irqrestore(&src->lock, flags);
@@ -1516,7 +1530,7 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			spin_lock_irqsave(&src->lock, flags);
 			cs = p->cstate;
 			rs = p->rstate;
-			oos = bitmap_weight(p->oos, src->meta.nr_regions);
+			oos = mx_ilog_oos_count(&src->ilog, p->conf.node_id);
 			done = p->resync_done;
 			total = p->resync_total;
 			qbytes = p->aq_bytes;
@@ -1525,7 +1539,7 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			fs = p->fence;
 			spin_unlock_irqrestore(&src->lock, flags);
 			if (cs != MX_CS_CONNECTED)
-				oos = mx_meta_count(&src->meta,
+				oos = mx_ilog_count(&src->ilog,
 						    p->conf.node_id);
 			else if (rs == MX_RS_RESYNCING ||
 				 rs == MX_RS_PAUSED || rs == MX_RS_BEHIND)
@@ -1586,31 +1600,22 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 	bool live;
 
 	/*
-	 * The bits and p->oos change in one section: a sweep in between
+	 * The bits and oos change in one section: a sweep in between
 	 * would take the new bits for clearable ones (not out of sync). The
 	 * resync copies a region only once its bit is on disk.
 	 */
 	full |= csum;
 	spin_lock_irqsave(&src->lock, flags);
 	live = mx_peer_replicating(p);
-	if (csum)
-		bitmap_fill(p->csum, src->meta.nr_regions);
 	spin_lock(&src->meta.lock);
-	if (full) {
-		mx_meta_set_all_locked(&src->meta, node);
-		src->meta.sb.slots[node].flags |= MX_SLOT_FULL_SYNC;
-		mx_meta_sb_dirty(&src->meta);
-	}
-	if (live)
-		bitmap_or(p->oos, p->oos, src->meta.bits[node],
-			  src->meta.nr_regions);
+	mx_ilog_request_resync_locked(&src->ilog, node, full, csum, live);
 	spin_unlock(&src->meta.lock);
 	/* A refused peer gets another chance: "full" names it the loser. */
 	if (p->cstate == MX_CS_STANDALONE && full)
 		p->want_connect = true;
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (full)
-		mx_meta_commit(&src->meta);
+		mx_ilog_commit(&src->ilog);
 	/*
 	 * The flag only serves the next handshake; on a live connection the
 	 * bits, already on disk, carry the full resync (and its progress).
@@ -1620,7 +1625,7 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 		src->meta.sb.slots[node].flags &= ~MX_SLOT_FULL_SYNC;
 		mx_meta_sb_dirty(&src->meta);
 		spin_unlock_irq(&src->meta.lock);
-		mx_meta_commit(&src->meta);
+		mx_ilog_commit(&src->ilog);
 	}
 	if (p->want_connect)
 		mx_peer_connect(p);
@@ -1706,7 +1711,7 @@ static int mirrorx_message(struct dm_target *ti, unsigned int argc,
 		break;
 	case MX_MSG_ASSUME_CLEAN:
 		r = mx_source_assume_clean(src, p);
-		return r ?: mx_meta_commit(&src->meta);
+		return r ?: mx_ilog_commit(&src->ilog);
 	case MX_MSG_STATS:
 		return mx_emit_stats(src, result, maxlen);
 	case MX_MSG_PEER_OUTDATED:

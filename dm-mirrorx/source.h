@@ -14,7 +14,7 @@
 #include <linux/xarray.h>
 #include <linux/wait.h>
 #include "args.h"
-#include "metadata.h"
+#include "intent_log.h"
 #include "proto.h"
 #include "auth.h"
 #include "conn.h"
@@ -157,14 +157,15 @@ struct mx_peer {
 	bool want_connect;		/* cleared by disconnect / refusal */
 	bool paused;
 	struct list_head sendq;
-	unsigned long *oos;		/* regions needing resync */
 	/*
-	 * Regions to compare by checksum before copying (resync.c): those
-	 * whose bits came from the on-disk intent log when the table took
-	 * the metadata over (a crash left them), or every region after a
-	 * "resync <peer> csum". A region leaves it once resynced.
+	 * The regions this peer lacks, and those to compare by checksum
+	 * before copying (resync.c: the bits a crash left in the intent log
+	 * when the table took the metadata over, or every region after a
+	 * "resync <peer> csum"), are the intent log's: src->ilog.oos and
+	 * .csum of conf.node_id. They change under src->lock and meta.lock
+	 * both (a resync that finds none left decides InSync under
+	 * src->lock), and are read under meta.lock.
 	 */
-	unsigned long *csum;
 	u64 resync_total, resync_done;
 	bool resync_announce;		/* tell the target: Inconsistent */
 	/*
@@ -289,6 +290,7 @@ struct mx_source {
 	struct mx_auth_secret *auth;	/* NULL without the auth option */
 	sector_t dev_sectors;
 	struct mx_meta meta;
+	struct mx_ilog ilog;		/* of @meta */
 	struct bio_set bs;
 	/*
 	 * Both WQ_MEM_RECLAIM (held writes complete from the resync), each
@@ -315,6 +317,7 @@ struct mx_source {
 	 * sends run under it. The teardown takes sock_mutex, then send_loop,
 	 * never nested. Never two peers' mutexes at once (postsuspend takes
 	 * each handshake_mutex in turn).
+	 * meta.lock guards the superblock and the intent log's state (@ilog).
 	 * Under @lock nothing else is taken but meta.lock and the leaf locks
 	 * of wake_up() and queue_work() (mx_peer_set_state_locked()).
 	 */
@@ -336,7 +339,7 @@ struct mx_source {
 	u64 resync_wanted[MX_MAX_PEERS];
 	u32 nr_resync_wanted;
 	wait_queue_head_t region_wait;	/* an in-flight write ended */
-	unsigned long *touched;		/* written since the last sweep */
+	u64 writes_since_sweep;		/* data writes admitted since */
 	/*
 	 * Regions a sweep's flush may not cover: written or resync-copied
 	 * since it began, or in flight or async-queued then (mx_sweep).
@@ -464,6 +467,8 @@ int mx_fence_peer_outdated(struct mx_peer *p);
 void mx_write_fill_preq(struct mx_write *w, struct mx_peer *p,
 			struct mx_preq *rq);
 void mx_source_event(struct mx_source *src);
+void mx_source_mark_oos_locked(struct mx_source *src, struct mx_peer *p,
+			       u64 r0, u64 r1);
 void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
 			u64 r0, u64 r1);
 void mx_source_kick_commit(struct mx_source *src);

@@ -44,11 +44,7 @@ static void mx_vregion_done(struct mx_vregion *vr)
 		p->resync_done++;
 	if (vr->differs) {
 		p->verify_differ++;
-		__set_bit(vr->region, p->oos);
-		spin_lock(&src->meta.lock);
-		mx_meta_mark_locked(&src->meta, p->conf.node_id, vr->region,
-				    vr->region);
-		spin_unlock(&src->meta.lock);
+		mx_source_mark_oos_locked(src, p, vr->region, vr->region);
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
 	mx_source_unlock_region(src, vr->region);

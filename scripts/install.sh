@@ -17,6 +17,7 @@
 #       OCFDIR, the OCF root, default /usr/lib/ocf)
 #   $DESTDIR$PREFIX/share/doc/dm-mirrorx/{README.md,dm-mirrorx.rst}
 #   $DESTDIR$UNITDIR/mirrorx.service (UNITDIR default /lib/systemd/system)
+#   $DESTDIR$UNITDIR/mirrorx-fence@.service (the fence-peer handler)
 #   $DESTDIR/etc/mirrorx/ (the config directory, empty)
 #
 # PREFIX defaults to /usr/local. KVER is the kernel the module was built
@@ -66,10 +67,12 @@ inst 0644 Documentation/dm-mirrorx.rst \
 	"$PREFIX/share/doc/dm-mirrorx/dm-mirrorx.rst"
 UNITDIR=${UNITDIR:-/lib/systemd/system}
 install -d -m 0755 "$DESTDIR$UNITDIR"
-sed "s|@SBINDIR@|$PREFIX/sbin|g" tools/systemd/mirrorx.service.in \
-	>"$DESTDIR$UNITDIR/mirrorx.service"
-chmod 0644 "$DESTDIR$UNITDIR/mirrorx.service"
-echo "installed $DESTDIR$UNITDIR/mirrorx.service"
+for u in mirrorx.service mirrorx-fence@.service; do
+	sed "s|@SBINDIR@|$PREFIX/sbin|g" "tools/systemd/$u.in" \
+		>"$DESTDIR$UNITDIR/$u"
+	chmod 0644 "$DESTDIR$UNITDIR/$u"
+	echo "installed $DESTDIR$UNITDIR/$u"
+done
 install -d -m 0755 "$DESTDIR/etc/mirrorx"
 echo "installed $DESTDIR/etc/mirrorx/"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 033-install: make install DESTDIR=... PREFIX=... puts every file where README.md says (the OCF agent under the OCF root); dkms.conf builds and installs the module (private dkms trees)
+# 033-install: make install DESTDIR=... PREFIX=... puts every file where README.md says (the OCF agent under the OCF root; mirrorx.service and mirrorx-fence@.service pass systemd-analyze verify); dkms.conf builds and installs the module (private dkms trees)
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirrorctl.sh"
@@ -64,6 +64,20 @@ if command -v systemd-analyze >/dev/null; then
 	SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no "$MX_WORKDIR/unit/mirrorx.service" \
 		>"$MX_WORKDIR/verify.log" 2>&1 || { cat "$MX_WORKDIR/verify.log"; fail "systemd-analyze verify failed"; }
 	! grep -i "mirrorx.service" "$MX_WORKDIR/verify.log" || fail "systemd-analyze: $(cat "$MX_WORKDIR/verify.log")"
+fi
+# The fence-peer handler's template unit: an instance per mirror, a
+# daemon that follows the mirror's role, restarted when it dies.
+funit=$dest/lib/systemd/system/mirrorx-fence@.service
+grep -qx "ExecStart=$prefix/sbin/mirrorctl fence-handler %i --follow" "$funit" ||
+	fail "mirrorx-fence@.service: ExecStart is not $prefix/sbin/mirrorctl fence-handler %i --follow"
+grep -qx "Restart=always" "$funit" || fail "mirrorx-fence@.service is not Restart=always"
+grep -Eq "^After=.*mirrorx\.service" "$funit" || fail "mirrorx-fence@.service is not ordered after mirrorx.service"
+if command -v systemd-analyze >/dev/null; then
+	sed "s|$prefix/sbin/mirrorctl|$m|" "$funit" >"$MX_WORKDIR/unit/mirrorx-fence@.service"
+	ln -sf mirrorx-fence@.service "$MX_WORKDIR/unit/mirrorx-fence@mx.service"
+	SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no "$MX_WORKDIR/unit/mirrorx-fence@mx.service" \
+		>"$MX_WORKDIR/verify.log" 2>&1 || { cat "$MX_WORKDIR/verify.log"; fail "systemd-analyze verify mirrorx-fence@mx.service failed"; }
+	! grep -i "mirrorx-fence@" "$MX_WORKDIR/verify.log" || fail "systemd-analyze: $(cat "$MX_WORKDIR/verify.log")"
 fi
 lk=$dest$prefix/lib/mirrorx/lifekeeper
 for a in restore remove quickCheck recover delete canextend create extend resize; do

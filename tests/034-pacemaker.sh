@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 034-pacemaker: ocf:mirrorx:mirrorx in a live two-node cluster (Debian's corosync and pacemaker in the guests): a promotable clone (fencing resource) with an ext4 Filesystem on top, started and promoted, a planned switchover and back; the replication link cut with corosync up (writes held until mirrorx-fence-peer placed its constraint, the peer Outdated and not promotable); the link restored (resync, constraint gone, promotable again); the source's guest killed hard (failover, every fsync'd file intact); each checked by checksums of files written through the filesystem
+# 034-pacemaker: ocf:mirrorx:mirrorx in a live two-node cluster (Debian's corosync and pacemaker in the guests): a promotable clone (fencing resource) with an ext4 Filesystem on top, started and promoted, a planned switchover and back; the fence-peer handler run by the agent on the promoted node only (restarted by its monitor when killed); the replication link cut with corosync up (writes held until the agent's handler ran mirrorx-fence-peer, which placed its constraint; the peer Outdated and not promotable); the link restored (resync, constraint gone, promotable again); the source's guest killed hard (failover, every fsync'd file intact); each checked by checksums of files written through the filesystem
 # timeout: 2400
 # long: minutes of TCG time (make check-long); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
@@ -188,16 +188,34 @@ port_cut() {
 }
 score() { vm_run -t 30 "$1" "crm_attribute -N $2 -n master-mx -l reboot -G -q 2>/dev/null" || true; }
 
+# handler_pid G: the pid of the fence-peer handler the agent runs on G
+# (fails when none runs; the bracket keeps the pattern from matching the
+# shell that runs pgrep).
+handler_pid() { vm_run -t 30 "$1" "pgrep -f 'fence-handler m[x] --follow'"; }
+_handler_runs() { handler_pid "$1" >/dev/null; }
+_handler_restarted() { local p; p=$(handler_pid "$1") && [ "$p" != "$2" ]; }
+
+step "the agent runs the fence-peer handler on $P only; its Promoted monitor restarts it"
+# Nobody starts it by hand: the agent did at promote (fencing resource in
+# the config, mirrorx-fence-peer as its command), and ended it on $S at
+# the demote of the switchover.
+h=$(handler_pid "$P") || fail "no fence-peer handler on the promoted $P"
+[ "$(wc -l <<<"$h")" = 1 ] || fail "more than one handler on $P: $h"
+! _handler_runs "$S" || fail "a fence-peer handler runs on the unpromoted $S"
+vm_run "$P" "kill -9 $h"
+wait_for 120 _handler_restarted "$P" "$h"
+echo "handler on $P: pid $h killed, now $(handler_pid "$P")"
+
 step "the replication link cut on $P (its TCP port only; corosync stays up): writes held until fenced"
 assert_eq "-" "$(fence_state "$P")" "$P's fencing state while in sync"
-fh=$(vm_run_bg -t 900 "$P" "MIRRORCTL=$MXCTL $MXCTL fence-handler mx --once --timeout 800 --exec '$MX_REPO/tools/ocf/mirrorx-fence-peer fence mx \$MIRRORX_PEER'")
 vm_run "$P" "dmesg -C"
 port_cut "$P" on
 t0=$EPOCHSECONDS
 vm_run -t 600 "$P" "dd if=/dev/urandom of=/srv/data/f3 bs=1M count=4 status=none conv=fsync"
 echo "the write through the filesystem completed $((EPOCHSECONDS - t0))s after the cut"
 sum3=$(vm_run "$P" "sha256sum </srv/data/f3")
-vm_wait "$P" "$fh" || fail "$P's fence-handler failed"
+wait_for 120 _is_fence "$P" PeerOutdated
+vm_run "$P" "cat /run/resource-agents/mirrorx-fence-mx.log" || true
 vm_run "$P" "dmesg" | grep -q "peer 1 lost while in sync: fencing\|peer 0 lost while in sync: fencing" ||
 	fail "no fencing line in $P's log: the writes were not held"
 vm_run "$P" "dmesg" | grep -q "outdated (peer_outdated): fencing done" || fail "no release line in $P's log"
@@ -253,6 +271,7 @@ echo "$mon"
 # source's link to drop instead of refusing while it looked connected.
 ! grep -q "Failed Resource Actions" <<<"$mon" || fail "a failed action during the failover"
 assert_eq source "$(mxctl "$P" role mx)" "$P's role after the failover"
+wait_for 60 _handler_runs "$P"
 res=$(vm_run -t 300 "$P" "ok=0; while read -r n s; do if [ \"\$(sha256sum </srv/data/\$n | cut -d' ' -f1)\" = \"\$s\" ]; then ok=\$((ok + 1)); else echo \"BAD \$n\"; fi; done </mx/spool/acked.txt; echo \"ok \$ok\"")
 echo "$res"
 assert_eq "ok $acked" "$res" "acknowledged files intact on $P after the failover"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 057-outdated-fencing: fencing resource holds writes when the link to an in-sync target is cut, until the target is outdated; an Outdated target is refused promotion (mirrorctl, LifeKeeper restore, table load) until a resync; a fence timeout keeps writes held until the peer is back; a peer lost during a suspend with a write in flight is fenced too
+# 057-outdated-fencing: fencing resource holds writes when the link to an in-sync target is cut, until the target is outdated; an Outdated target is refused promotion (mirrorctl, LifeKeeper restore, table load) until a resync; a fence timeout keeps writes held until the peer is back; a peer lost during a suspend with a write in flight is fenced too; the handler as mirrorx-fence@.service runs it (fence-handler --follow, the command from the config's fence_peer), started on a target, fences each of two link cuts once it is the source
 # timeout: 1200
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -114,6 +114,19 @@ assert_eq Consistent "$(mx_data_state B)" "B's data state after the resync"
 check_pattern B $MX_DATA 057-suspend 1M 52M
 mx_assert_same A B
 
+step "B's fence-peer handler from its config, started as mirrorx-fence@mx.service starts it, while B is a target"
+# The unit's own command line (its ExecStart, for mirror mx): a daemon
+# that waits while B is a target and fences from the config's fence_peer
+# once B is the source. The test never runs a handler after this.
+unit=$(sed -n 's|^ExecStart=@SBINDIR@/mirrorctl ||p' "$MX_REPO/tools/systemd/mirrorx-fence@.service.in" | sed 's/%i/mx/g')
+assert_eq "fence-handler mx --follow" "$unit" "the unit's command"
+mxctl B set mx --fence-peer 'echo "$MIRRORX_NAME $MIRRORX_PEER" >>/tmp/057-fence-log'
+mx_conf B | grep -Fx 'fence_peer = echo "$MIRRORX_NAME $MIRRORX_PEER" >>/tmp/057-fence-log' ||
+	fail "fence_peer not in B's config"
+daemon=$(vm_run_bg -t 1000 B "MIRRORX_CONF_DIR=$(mx_conf_dir B) $MXCTL $unit")
+daemon_out=$MX_WORKDIR/B/spool/out/${daemon#* }.out
+wait_for 60 grep -q "mx: a target here: waiting until it is the source" "$daemon_out"
+
 step "after the resync B's promotion is accepted (switchover)"
 mxctl A demote mx
 mxctl B promote mx
@@ -123,4 +136,21 @@ check_pattern B /dev/mapper/mx 057-timeout 1M 48M
 write_pattern B /dev/mapper/mx 057-on-b 1M 56M
 check_pattern A $MX_DATA 057-on-b 1M 56M
 mx_assert_same A B
+
+step "two link cuts on the source B: its handler (from the config) fences each, no one else acts"
+for i in 1 2; do
+	link_cut B A
+	job=$(vm_run_bg -t 300 B "dd if=$(pattern_file "057-daemon-$i" 1048576) of=/dev/mapper/mx bs=1M seek=$((56 + 2 * i)) oflag=direct status=none && echo written")
+	wait_for 120 _mx_is_fence B PeerOutdated
+	assert_eq written "$(vm_wait B "$job")" "the held write after B's handler fenced (cut $i)"
+	assert_eq "$(printf 'mx 0\n%.0s' $(seq "$i"))" "$(vm_run B "cat /tmp/057-fence-log")" "the config's command runs, once per loss (cut $i)"
+	[ ! -f "$MX_WORKDIR/B/spool/out/${daemon#* }.rc" ] || fail "B's handler ended after cut $i: $(cat "$daemon_out")"
+	link_restore B A
+	mx_wait_insync B 180
+	assert_eq "-" "$(mx_fence B)" "B's fencing state after the reconnect (cut $i)"
+	check_pattern A $MX_DATA "057-daemon-$i" 1M $((56 + 2 * i))M
+	mx_assert_same A B
+done
+cat "$daemon_out"
+grep -q "mx: peer 0 outdated: held writes complete" "$daemon_out" || fail "B's handler did not say it fenced"
 pass

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 072-grow-no-room: a grow beyond what the metadata's layout describes is refused with the metadata size needed; a grow within it works and its new area is written and read back; a shrink is refused
+# 072-grow-no-room: a grow beyond what the metadata's layout describes is refused with the metadata size needed; a grow within it works and its new area is written and read back; a shrink is refused; a grow across bitmap blocks marks the new regions on disk in the slots of nodes that are not peers
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -47,4 +47,20 @@ vm_run -t 60 A "dmsetup remove mx"
 # The superblock says the grown size: a fresh table at the old size fails.
 assert_fail "a new table at the old size" \
 	vm_run -t 60 A "dmsetup create mx --table '$(tbl $((64 << 11)))'"
+
+step "a grow across bitmap blocks: the new regions are set on disk in every slot no peer loaded"
+# 1 + 8 x 4 blocks: room for 4 bitmap blocks per node; 64 MiB of 4 KiB
+# regions use half of the first, 256 MiB the first two.
+dm_linear A meta33 $MX_META 2048 264
+vm_run -t 60 A "dmsetup reload data --table '0 $((64 << 11)) linear $MX_DATA 0' && dmsetup resume data"
+tbl33() { echo "0 $1 mirrorx /dev/mapper/data /dev/mapper/meta33 8 1 1 10.77.99.2:$MX_PORT sync"; }
+vm_run -t 60 A "dmsetup create mx --table '$(tbl33 $((64 << 11)))' && dmsetup mknodes mx"
+vm_run -t 60 A "dmsetup reload data --table '0 $((256 << 11)) linear $MX_DATA 0' && dmsetup resume data"
+vm_run -t 60 A "dmsetup reload mx --table '$(tbl33 $((256 << 11)))' && dmsetup suspend mx && dmsetup resume mx"
+assert_eq 65536 "$(mx_total A)" "total regions after the grow across blocks"
+vm_run -t 60 A "dmsetup remove mx"
+# Slot 7's four blocks (29-32): regions 0-16383 clear (never written),
+# 16384-65535 set (new: node 7 lacks them), the room past them untouched.
+runs=$(vm_run A "dd if=/dev/mapper/meta33 bs=4096 skip=29 count=4 status=none | od -An -v -tx1 | tr -s ' ' '\n' | grep -v '^\$' | uniq -c | awk '{ printf \"%s:%s \", \$1, \$2 }'")
+assert_eq "2048:00 6144:ff 8192:00 " "$runs" "slot 7's bitmap blocks after the grow (bytes:value runs)"
 pass

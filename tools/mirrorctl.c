@@ -56,6 +56,11 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --fencing none|resource  hold writes when an in-sync peer is lost\n"
 	  "                           until it is outdated (default none)\n"
 	  "  --fence-timeout SECS     fencing: Failed after SECS (default 60)\n"
+	  "  --fence-peer CMD         the fence-peer command that\n"
+	  "                           fence-handler runs (config key\n"
+	  "                           fence_peer)\n"
+	  "  --fence-peer-timeout SECS  kill that command after SECS\n"
+	  "                           (default 120)\n"
 	  "  --auth KEYDESC           kernel keyring key holding the secret\n"
 	  "  --data-csum              checksum every data packet\n"
 	  "  --compress lz4|zstd|none compress data on the link (both nodes'\n"
@@ -140,6 +145,9 @@ static const struct mx_verb mx_verbs[] = {
 	  "  --on-disconnect continue|suspend\n"
 	  "  --fencing none|resource  applied by reloading the table\n"
 	  "  --fence-timeout SECS     applied by reloading the table\n"
+	  "  --fence-peer CMD | --no-fence-peer\n"
+	  "                           the fence-handler's command (config only)\n"
+	  "  --fence-peer-timeout SECS  its time limit (config only)\n"
 	  "  --peer ID,HOST:PORT[,sync|async]   add or change a peer\n"
 	  "  --remove-peer ID\n"
 	  "  --listen HOST:PORT\n"
@@ -175,12 +183,16 @@ static const struct mx_verb mx_verbs[] = {
 	  "source: PEER is outdated or fenced, release the writes held for it",
 	  "" },
 	{ "fence-handler", mx_cmd_fence_handler,
-	  "NAME --exec CMD [--once] [--timeout SECS]",
+	  "NAME [--exec CMD] [--follow | --once] [--timeout SECS]",
 	  "source: run CMD when a peer's fencing is Pending, then peer-outdated",
 	  "  --exec CMD               the cluster's fence-peer command (sh -c;\n"
 	  "                           MIRRORX_NAME, MIRRORX_PEER,\n"
 	  "                           MIRRORX_PEER_ADDRESS set): exit 0 only\n"
 	  "                           once the peer cannot be promoted\n"
+	  "                           (default: the config's fence_peer)\n"
+	  "  --follow                 a daemon: also wait while the mirror is\n"
+	  "                           down, a target or without fencing\n"
+	  "                           (mirrorx-fence@.service, the OCF agent)\n"
 	  "  --once                   end after the first fencing (exit 0 when\n"
 	  "                           the peer was outdated, else 1)\n"
 	  "  --timeout SECS           end after SECS (exit 5); default: never\n" },

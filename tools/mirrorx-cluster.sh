@@ -19,7 +19,9 @@ MX_UNPROMOTABLE="Inconsistent Failed Outdated Fresh"
 # into MX_ROLE (source, target or down), MX_DATA (its data state, empty
 # when down), MX_OPEN (open count), MX_PEERS (one "ID CONN REPL ADDRESS"
 # word list per peer the kernel reports with an id: a listening
-# target reports none) and MX_ADDRS (the configured peers' addresses).
+# target reports none), MX_ADDRS (the configured peers' addresses),
+# MX_FENCING (the config's fencing: none or resource) and MX_FENCE_PEER
+# (yes when the config names a fence_peer command, else no).
 # Returns mirrorctl's exit status: 0, 3 for
 # an unknown mirror (no config and no device), 1 for other failures
 # (MX_ERR says why).
@@ -31,6 +33,8 @@ mx_state() {
 	MX_OPEN=0
 	MX_PEERS=()
 	MX_ADDRS=()
+	MX_FENCING=none
+	MX_FENCE_PEER=no
 	MX_ERR=
 	out=$("$MIRRORCTL" status "$1" --json --sample-ms 0 2>/dev/null) || rc=$?
 	if [ $rc -ne 0 ]; then
@@ -43,6 +47,9 @@ mx_state() {
 	while IFS= read -r p; do
 		[ -z "$p" ] || MX_ADDRS+=("$p")
 	done <<<"$list"
+	# The config's fencing (a peer's fencing state is capitalized).
+	! grep -q '"fencing":"resource"' <<<"$out" || MX_FENCING=resource
+	! grep -q '"fence_peer":"' <<<"$out" || MX_FENCE_PEER=yes
 	grep -q '"active":true' <<<"$out" || return 0
 	# The mirror's own keys come before its "config" object's.
 	MX_ROLE=$(grep -o '"role":"[a-z]*"' <<<"$out" | head -n1 | cut -d'"' -f4)

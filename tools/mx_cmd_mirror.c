@@ -20,7 +20,7 @@ enum {
 	O_RATE, O_ALIMIT, O_CONG, O_DISC, O_AUTH, O_NOAUTH, O_CSUM, O_NOCSUM,
 	O_CLEAN, O_KEEP, O_FORCE, O_NOSTART, O_RMPEER, O_WIPE, O_CHECK, O_ALL,
 	O_DRYRUN, O_HOTSET, O_NOHOTSET, O_FENCING, O_FTIMEOUT, O_SRCWAIT,
-	O_COMPRESS,
+	O_COMPRESS, O_FPEER, O_NOFPEER, O_FPTIMEOUT,
 };
 
 #define MX_SETTING_OPTS							\
@@ -33,6 +33,8 @@ enum {
 	{ "on-disconnect", required_argument, NULL, O_DISC },		\
 	{ "fencing", required_argument, NULL, O_FENCING },		\
 	{ "fence-timeout", required_argument, NULL, O_FTIMEOUT },	\
+	{ "fence-peer", required_argument, NULL, O_FPEER },		\
+	{ "fence-peer-timeout", required_argument, NULL, O_FPTIMEOUT },	\
 	{ "auth", required_argument, NULL, O_AUTH },			\
 	{ "data-csum", no_argument, NULL, O_CSUM },			\
 	{ "compress", required_argument, NULL, O_COMPRESS },		\
@@ -64,6 +66,14 @@ static int mx_setting(struct mx_conf *c, int opt, const char *arg)
 		return mx_conf_set(c, "fencing", arg, "--fencing");
 	case O_FTIMEOUT:
 		return mx_conf_set(c, "fence_timeout", arg, "--fence-timeout");
+	case O_FPEER:
+		return mx_conf_set(c, "fence_peer", arg, "--fence-peer");
+	case O_FPTIMEOUT:
+		return mx_conf_set(c, "fence_peer_timeout", arg,
+				   "--fence-peer-timeout");
+	case O_NOFPEER:
+		c->fence_peer[0] = '\0';
+		return 0;
 	case O_COMPRESS:
 		return mx_conf_set(c, "compress", arg, "--compress");
 	case O_AUTH:
@@ -975,6 +985,7 @@ int mx_cmd_set(int argc, char **argv)
 		{ "no-auth", no_argument, NULL, O_NOAUTH },
 		{ "no-data-csum", no_argument, NULL, O_NOCSUM },
 		{ "no-hot-set", no_argument, NULL, O_NOHOTSET },
+		{ "no-fence-peer", no_argument, NULL, O_NOFPEER },
 		MX_SETTING_OPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1019,9 +1030,11 @@ int mx_cmd_set(int argc, char **argv)
 			continue;
 		}
 		mx_setting(&c, opt, optarg);
+		/* fence_peer is not in the table: fence-handler reads it. */
 		if (opt == O_RATE)
 			rate = true;
-		else
+		else if (opt != O_FPEER && opt != O_NOFPEER &&
+			 opt != O_FPTIMEOUT)
 			reload = true;
 	}
 	/* Validate, apply, then save: never a config that cannot load. */

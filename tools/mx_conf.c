@@ -14,6 +14,8 @@
  *   hot_set = 4096
  *   fencing = resource
  *   fence_timeout = 60
+ *   fence_peer = /usr/local/lib/mirrorx/mirrorx-fence-peer fence mx
+ *   fence_peer_timeout = 120
  *   compress = lz4
  */
 #include <ctype.h>
@@ -169,7 +171,7 @@ enum {
 	K_NAME, K_NODE_ID, K_ROLE, K_DATA, K_META, K_REGION, K_LISTEN,
 	K_ASYNC_LIMIT, K_ON_CONGESTION, K_ON_DISCONNECT, K_RESYNC_RATE,
 	K_AUTH, K_DATA_CSUM, K_META_UUID, K_HOT_SET, K_FENCING,
-	K_FENCE_TIMEOUT, K_COMPRESS,
+	K_FENCE_TIMEOUT, K_COMPRESS, K_FENCE_PEER, K_FENCE_PEER_TIMEOUT,
 };
 
 static const char * const mx_keys[] = {
@@ -181,8 +183,32 @@ static const char * const mx_keys[] = {
 	[K_AUTH] = "auth", [K_DATA_CSUM] = "data_csum",
 	[K_META_UUID] = "meta_uuid", [K_HOT_SET] = "hot_set",
 	[K_FENCING] = "fencing", [K_FENCE_TIMEOUT] = "fence_timeout",
-	[K_COMPRESS] = "compress",
+	[K_COMPRESS] = "compress", [K_FENCE_PEER] = "fence_peer",
+	[K_FENCE_PEER_TIMEOUT] = "fence_peer_timeout",
 };
+
+/*
+ * A fence_peer command: one line of the config file as written and read
+ * back, so no control character (a tab excepted) and no '#' where the
+ * file's comments start (first, or after white space).
+ */
+static int mx_check_command(const char *v, const char *what)
+{
+	const char *p;
+
+	if (!*v)
+		return mx_fail("bad %s '': expected a command (run by sh -c); leave the key out for none",
+			       what);
+	for (p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			return mx_fail("bad %s: it contains a control character (one line of text expected)",
+				       what);
+		if (*p == '#' && (p == v || isspace((unsigned char)p[-1])))
+			return mx_fail("bad %s '%s': a '#' first or after a space starts a comment in the config file (quote it)",
+				       what, v);
+	}
+	return 0;
+}
 
 /*
  * Set key @k from @v; messages name the setting @what as the user wrote
@@ -262,6 +288,18 @@ static int mx_conf_key(struct mx_conf *c, int k, const char *v,
 			return mx_fail("bad %s '%s': expected seconds from 1 to %u (0: the kernel's default, 60)",
 				       what, v, MX_MAX_FENCE_TIMEOUT);
 		c->fence_timeout = n;
+		return 0;
+	case K_FENCE_PEER:
+		if (mx_check_command(v, what))
+			return -1;
+		return mx_strlcpy(c->fence_peer, v, sizeof(c->fence_peer),
+				  what);
+	case K_FENCE_PEER_TIMEOUT:
+		if (mx_parse_u64(v, &n) || n > MX_MAX_FENCE_TIMEOUT)
+			return mx_fail("bad %s '%s': expected seconds from 1 to %u (0: the default, %u)",
+				       what, v, MX_MAX_FENCE_TIMEOUT,
+				       MX_DEFAULT_FENCE_PEER_TIMEOUT);
+		c->fence_peer_timeout = n;
 		return 0;
 	case K_COMPRESS:
 		if (strcmp(v, "none") && strcmp(v, "lz4") && strcmp(v, "zstd"))
@@ -458,6 +496,11 @@ int mx_conf_format(const struct mx_conf *c, char *buf, size_t len)
 		mx_bprintf(&b, "fencing = resource\n");
 	if (c->fence_timeout)
 		mx_bprintf(&b, "fence_timeout = %u\n", c->fence_timeout);
+	if (c->fence_peer[0])
+		mx_bprintf(&b, "fence_peer = %s\n", c->fence_peer);
+	if (c->fence_peer_timeout)
+		mx_bprintf(&b, "fence_peer_timeout = %u\n",
+			   c->fence_peer_timeout);
 	if (c->compress[0])
 		mx_bprintf(&b, "compress = %s\n", c->compress);
 	if (c->auth[0])

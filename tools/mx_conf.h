@@ -25,6 +25,9 @@
 #define MX_TABLE_LEN		4096	/* table parameters, as MX_DM_PARAMS_LEN */
 #define MX_MAX_HOT_SET		16777216U	/* MiB (16 TiB), the kernel's bound */
 #define MX_MAX_FENCE_TIMEOUT	86400U		/* s, the kernel's bound */
+#define MX_DEFAULT_FENCE_TIMEOUT 60U		/* s, the kernel's default */
+#define MX_CMD_LEN		1024	/* fence_peer command */
+#define MX_DEFAULT_FENCE_PEER_TIMEOUT 120U	/* s */
 
 enum mx_role {
 	MX_ROLE_NONE,
@@ -67,6 +70,13 @@ struct mx_conf {
 	 */
 	char compress[8];
 	uint32_t fence_timeout;		/* s, 0: the kernel's default (60) */
+	/*
+	 * The fence-peer command ("" none) that mirrorctl fence-handler runs
+	 * (sh -c) when an in-sync peer is lost; not in the table.
+	 */
+	char fence_peer[MX_CMD_LEN];
+	/* s the command may run before it is killed, 0: the default (120) */
+	uint32_t fence_peer_timeout;
 	/*
 	 * Not in the file: promote --force on Outdated or Inconsistent data
 	 * puts force_promote in that one source table line.

@@ -205,6 +205,10 @@ static struct json_object *mx_conf_obj(const struct mx_conf *c)
 						    "none"));
 	mx_put(o, "fence_timeout_s", c->fence_timeout ?
 	       json_object_new_int64(c->fence_timeout) : NULL);
+	mx_put(o, "fence_peer", c->fence_peer[0] ?
+	       mx_json_string(c->fence_peer) : NULL);
+	mx_put(o, "fence_peer_timeout_s", c->fence_peer_timeout ?
+	       json_object_new_int64(c->fence_peer_timeout) : NULL);
 	mx_put(o, "auth", c->auth[0] ? mx_json_string(c->auth) : NULL);
 	mx_put(o, "data_csum", json_object_new_boolean(c->data_csum));
 	mx_put(o, "compress", c->compress[0] ?

@@ -345,6 +345,82 @@ touch "$CIB/no-promoted"
 src UpToDate "Connecting Idle"
 run 0 "$FENCE" fence mx && expect "$CIB/constraint" 'role="Master"' "fence on an old schema"
 
+# ---- the agent runs the fence-peer handler where it is promoted ----
+# fencing resource in the config: promote starts "mirrorctl fence-handler
+# mx --follow" (pid in $HA_RSCTMP), with mirrorx-fence-peer as its command
+# unless the config names fence_peer; a Pending fencing is resolved with
+# nobody else acting; the Promoted monitor restarts a dead handler;
+# demote and stop end it.
+export HA_RSCTMP=$tmp/rsctmp
+FPID=$HA_RSCTMP/mirrorx-fence-mx.pid
+rm -f "$CIB/no-promoted"
+# handler_pid: the pid the agent recorded, when that process lives.
+handler_pid() {
+	local p
+	p=$(cat "$FPID" 2>/dev/null) && kill -0 "$p" 2>/dev/null && echo "$p"
+}
+# wait_for_file FILE PATTERN: up to 20 s.
+wait_for_file() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+mirror target "$closed_port"
+"$CTL" set mx --fencing resource >/dev/null 2>&1 || fail "set --fencing resource"
+echo '<clone id="mx-clone">' >"$CIB/clone.mx"
+agent 0 start
+n=$((n + 1))
+[ ! -e "$FPID" ] || fail "a handler started on an unpromoted instance"
+agent 0 promote
+h1=$(handler_pid) || fail "no fence-peer handler after promote: $(cat "$tmp/err")"
+pids+=("$h1")
+# (The handler logs its command line from the background: waited for.)
+n=$((n + 1))
+wait_for_file "$tmp/mirrorctl.log" "^fence-handler mx --follow --exec $FENCE fence mx$" ||
+	fail "promote: the handler with mirrorx-fence-peer: $(cat "$tmp/mirrorctl.log")"
+# The source loses its in-sync peer: the handler places the constraint and
+# releases the writes.
+echo "source UpToDate 128 0/4096 1 0 Connecting Idle sync 0 0/0 0 0 0 Pending" >"$MX_FAKEDM/status.mirrorx"
+n=$((n + 1))
+wait_for_file "$MX_FAKEDM/mx/messages" "^peer_outdated 0$" ||
+	fail "the agent's handler sent no peer_outdated: $(cat "$HA_RSCTMP/mirrorx-fence-mx.log")"
+expect "$CIB/constraint" 'id="mirrorx-fence-mx"' "the agent's handler placed the constraint"
+expect "$HA_RSCTMP/mirrorx-fence-mx.log" "peer 0 outdated: held writes complete" "the handler's log"
+# A handler that died comes back at the Promoted monitor.
+kill -9 "$h1"
+sleep 0.3
+agent 8 monitor && expect "$tmp/err" "fence-peer handler of mx died: starting it again" "monitor restarts the handler"
+h2=$(handler_pid) || fail "no handler after the monitor"
+pids+=("$h2")
+is "$([ "$h1" != "$h2" ] && echo new)" new "the restarted handler's pid"
+agent 8 monitor
+is "$(handler_pid)" "$h2" "a monitor leaves a live handler alone"
+agent 0 demote
+n=$((n + 1))
+! kill -0 "$h2" 2>/dev/null && [ ! -e "$FPID" ] || fail "the handler still runs after demote"
+# The config's fence_peer: no --exec; stop ends the handler.
+"$CTL" set mx --fence-peer 'echo fenced' >/dev/null 2>&1 || fail "set --fence-peer"
+: >"$tmp/mirrorctl.log"
+agent 0 promote
+h3=$(handler_pid) || fail "no handler after the second promote"
+pids+=("$h3")
+n=$((n + 1))
+wait_for_file "$tmp/mirrorctl.log" "^fence-handler mx --follow$" ||
+	fail "promote: the handler with the config's fence_peer: $(cat "$tmp/mirrorctl.log")"
+agent 0 stop
+n=$((n + 1))
+! kill -0 "$h3" 2>/dev/null && [ ! -e "$FPID" ] || fail "the handler still runs after stop"
+# Without fencing in the config: no handler.
+mirror target "$closed_port"
+agent 0 start
+agent 0 promote
+n=$((n + 1))
+[ ! -e "$FPID" ] || fail "a handler for a mirror without fencing"
+agent 0 stop
+
 # ---- LifeKeeper: create, extend ----
 lk() { # WANT-RC ACTION ARGS...
 	local want=$1 a=$2

@@ -866,5 +866,102 @@ if run 2 fence-handler mx --exec true --once; then
 	expect "$tmp/err" "has no fencing resource" "fence-handler without fencing"
 fi
 
+# The config's fence_peer when there is no --exec; neither: refused.
+if run 2 fence-handler mx --follow; then
+	expect "$tmp/err" "no fence-peer command for mx: give --exec CMD, or set fence_peer" "fence-handler without a command"
+fi
+fline="/dev/a /dev/b 128 1 0 10.0.0.1:7789 sync 4 fencing resource node_id 1"
+pending="source UpToDate 128 3/4096 1 0 Connecting Idle sync 3 0/0 0 0 0 Pending"
+conf mx source 1 /dev/a /dev/b "peer.0 = 10.0.0.1:7789 sync" "fencing = resource" \
+	"fence_peer = echo conf \$MIRRORX_PEER >>$tmp/fenced"
+dev mx mirrorx "$fline" "$pending"
+rm -f "$MX_FAKEDM/mx/messages" "$tmp/fenced"
+if run 0 fence-handler mx --once; then
+	expect "$tmp/fenced" "^conf 0$" "fence-handler runs the config's fence_peer"
+	expect "$MX_FAKEDM/mx/messages" "^peer_outdated 0$" "then sends peer_outdated"
+fi
+# fence_peer_timeout: a command that hangs is killed, nothing is sent.
+conf mx source 1 /dev/a /dev/b "peer.0 = 10.0.0.1:7789 sync" "fencing = resource" \
+	"fence_peer = sleep 60; echo late >$tmp/late" "fence_peer_timeout = 1"
+rm -f "$MX_FAKEDM/mx/messages"
+t0=$EPOCHSECONDS
+if run 1 fence-handler mx --once; then
+	expect "$tmp/out" "still running after fence_peer_timeout 1 s: killed" "a hanging fence command"
+	n=$((n + 1))
+	[ $((EPOCHSECONDS - t0)) -lt 20 ] || fail "the hanging command was not killed at fence_peer_timeout"
+	[ ! -s "$MX_FAKEDM/mx/messages" ] || fail "peer_outdated sent after the command was killed"
+fi
+# --follow (mirrorx-fence@.service, the OCF agent): waits while the
+# mirror is a target or down, fences every loss, never ends by itself.
+conf mx source 1 /dev/a /dev/b "peer.0 = 10.0.0.1:7789 sync" "fencing = resource" \
+	"fence_peer = echo follow \$MIRRORX_PEER >>$tmp/fenced"
+rm -f "$MX_FAKEDM/mx/messages" "$tmp/fenced"
+dev mx mirrorx-recv "$tline" "target Consistent 128 0/4096 1 0 Connected InSync - 0 0/0 0 0 0"
+"$CTL" fence-handler mx --follow >"$tmp/follow.out" 2>"$tmp/follow.err" &
+fpid=$!
+# wait_file FILE PATTERN: up to 20 s.
+wait_file() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+n=$((n + 1))
+wait_file "$tmp/follow.out" "mx: a target here: waiting" || fail "fence-handler --follow on a target: $(cat "$tmp/follow.out" "$tmp/follow.err")"
+dev mx mirrorx "$fline" "$pending"
+n=$((n + 1))
+wait_file "$MX_FAKEDM/mx/messages" "^peer_outdated 0$" || fail "fence-handler --follow: no peer_outdated after the promotion"
+dev mx mirrorx "$fline" "source UpToDate 128 3/4096 1 0 Connected InSync sync 3 0/0 0 0 0 -"
+sleep 1.5
+rm -f "$MX_FAKEDM/mx/messages"
+dev mx mirrorx "$fline" "$pending"
+n=$((n + 1))
+wait_file "$MX_FAKEDM/mx/messages" "^peer_outdated 0$" || fail "fence-handler --follow: the second loss not fenced"
+rm -rf "$MX_FAKEDM/mx"
+n=$((n + 1))
+wait_file "$tmp/follow.out" "mx: not running here: waiting" || fail "fence-handler --follow after down: $(cat "$tmp/follow.out")"
+n=$((n + 1))
+kill -0 "$fpid" 2>/dev/null || fail "fence-handler --follow ended: $(cat "$tmp/follow.err")"
+kill "$fpid" 2>/dev/null
+wait "$fpid" 2>/dev/null
+expect "$tmp/fenced" "^follow 0$" "fence-handler --follow ran the config's command"
+n=$((n + 1))
+[ "$(grep -c . "$tmp/fenced")" = 2 ] || fail "fence-handler --follow: $(grep -c . "$tmp/fenced") commands for two losses"
+! grep -q 'Sanitizer\|runtime error' "$tmp/follow.err" || fail "fence-handler --follow: sanitizer report"
+
+# set --fence-peer: config only (no table reload); bad values refused.
+dev mx mirrorx "$fline" "source UpToDate 128 3/4096 1 0 Connected InSync sync 3 0/0 0 0 0 -"
+cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
+if run 0 set mx --fence-peer '/usr/lib/mirrorx/mirrorx-fence-peer fence mx' --fence-peer-timeout 45; then
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^fence_peer = /usr/lib/mirrorx/mirrorx-fence-peer fence mx$" "set --fence-peer saved"
+	expect "$MIRRORX_CONF_DIR/mx.conf" "^fence_peer_timeout = 45$" "set --fence-peer-timeout saved"
+	n=$((n + 1))
+	cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "set --fence-peer changed the table"
+fi
+cp "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before"
+if run 2 set mx --fence-peer 'echo # x'; then
+	expect "$tmp/err" "bad --fence-peer 'echo # x'" "set --fence-peer with a comment"
+fi
+if run 2 set mx --fence-peer-timeout 0x; then
+	expect "$tmp/err" "bad --fence-peer-timeout '0x'" "set --fence-peer-timeout refused"
+fi
+n=$((n + 1))
+cmp -s "$MIRRORX_CONF_DIR/mx.conf" "$tmp/conf.before" || fail "a refused --fence-peer changed the config"
+if run 0 dump mx --json; then
+	n=$((n + 1))
+	jq -e '.[0].config.fence_peer == "/usr/lib/mirrorx/mirrorx-fence-peer fence mx" and .[0].config.fence_peer_timeout_s == 45' \
+		"$tmp/out" >/dev/null || fail "dump --json fence_peer: $(cat "$tmp/out")"
+fi
+if run 0 set mx --no-fence-peer; then
+	n=$((n + 1))
+	! grep -q "^fence_peer =" "$MIRRORX_CONF_DIR/mx.conf" || fail "--no-fence-peer left fence_peer"
+fi
+printf 'fence_peer = a\nfence_peer = b\n' >>"$MIRRORX_CONF_DIR/mx.conf"
+if run 2 fence-handler mx --once; then
+	expect "$tmp/err" "mx.conf line [0-9]+: duplicate key 'fence_peer'" "fence-handler with a bad config"
+fi
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]

@@ -302,9 +302,75 @@ static void test_conf(void)
 	CHECK(mx_conf_set(&c, "nokey", "1", NULL));
 }
 
-/* hot_set (MiB): 0 is a value, absent is the kernel's default. */
+/* A minimal source config. */
 #define HOT_CONF "name=mx\nnode_id=0\nrole=source\ndata_dev=/a\n" \
 	"meta_dev=/b\npeer.1=10.0.0.2:7789\n"
+
+/*
+ * fence_peer: the fence-handler's command, a line of text kept as
+ * written; not in either table. fence_peer_timeout: its time limit.
+ */
+static void test_conf_fence_peer(void)
+{
+	static const char cmd[] =
+		"/usr/lib/mirrorx/mirrorx-fence-peer fence mx \"$MIRRORX_PEER\"";
+	struct mx_conf c, d;
+	char text[4096], p[1024], big[MX_CMD_LEN + 8];
+
+	CHECK(!mx_conf_parse(HOT_CONF "fencing = resource\n"
+			     "fence_peer = /usr/lib/mirrorx/mirrorx-fence-peer fence mx \"$MIRRORX_PEER\"  # comment\n"
+			     "fence_peer_timeout = 30\n", "f.conf", &c));
+	CHECK_STR(c.fence_peer, cmd);
+	CHECK(c.fence_peer_timeout == 30);
+	CHECK(!mx_conf_format(&c, text, sizeof(text)));
+	CHECK(strstr(text, "\nfence_peer = /usr/lib/mirrorx/mirrorx-fence-peer fence mx \"$MIRRORX_PEER\"\nfence_peer_timeout = 30\n"));
+	CHECK(!mx_conf_parse(text, "rt", &d));
+	CHECK(!memcmp(&c, &d, sizeof(c)));
+	CHECK(!mx_conf_source_params(&c, p, sizeof(p)));
+	CHECK(!strstr(p, "fence_peer") && !strstr(p, "mirrorx-fence-peer"));
+	CHECK(!mx_conf_target_params(&c, p, sizeof(p)));
+	CHECK(!strstr(p, "mirrorx-fence-peer"));
+	/* A '#' inside a word is the command's. */
+	CHECK(!mx_conf_set(&c, "fence_peer", "echo a#b", "--fence-peer"));
+	CHECK_STR(c.fence_peer, "echo a#b");
+	/* Unset: not written. */
+	CHECK(!mx_conf_parse(HOT_CONF, "f.conf", &d));
+	CHECK(!d.fence_peer[0] && !d.fence_peer_timeout);
+	CHECK(!mx_conf_format(&d, text, sizeof(text)));
+	CHECK(!strstr(text, "fence_peer"));
+
+	/* Bad values: refused, naming the key (or option), nothing set. */
+	CHECK(mx_conf_parse(HOT_CONF "fence_peer =\n", "f.conf", &d));
+	CHECK_ERR("f.conf line 7: bad fence_peer '': expected a command");
+	CHECK(mx_conf_parse(HOT_CONF "fence_peer = a\nfence_peer = b\n",
+			    "f.conf", &d));
+	CHECK_ERR("f.conf line 8: duplicate key 'fence_peer'");
+	CHECK(mx_conf_parse(HOT_CONF "fence_peer_timeout = 86401\n", "f.conf",
+			    &d));
+	CHECK_ERR("f.conf line 7: bad fence_peer_timeout '86401': expected seconds from 1 to 86400");
+	CHECK(mx_conf_parse(HOT_CONF "fence_peer_timeout = 2m\n", "f.conf",
+			    &d));
+	CHECK_ERR("bad fence_peer_timeout '2m'");
+	CHECK(mx_conf_set(&c, "fence_peer", "echo a\nrm -rf /", "--fence-peer"));
+	CHECK_ERR("bad --fence-peer: it contains a control character");
+	CHECK(mx_conf_set(&c, "fence_peer", "echo a # b", "--fence-peer"));
+	CHECK_ERR("bad --fence-peer 'echo a # b': a '#' first or after a space starts a comment");
+	CHECK(mx_conf_set(&c, "fence_peer", "#x", "--fence-peer"));
+	CHECK_ERR("starts a comment");
+	CHECK(mx_conf_set(&c, "fence_peer", "", "--fence-peer"));
+	CHECK_ERR("bad --fence-peer '': expected a command");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK(mx_conf_set(&c, "fence_peer", big, "--fence-peer"));
+	CHECK_ERR("--fence-peer is too long");
+	CHECK(mx_conf_set(&c, "fence_peer_timeout", "-1",
+			  "--fence-peer-timeout"));
+	CHECK_ERR("bad --fence-peer-timeout '-1'");
+	CHECK_STR(c.fence_peer, "echo a#b");
+	CHECK(c.fence_peer_timeout == 30);
+}
+
+/* hot_set (MiB): 0 is a value, absent is the kernel's default. */
 
 static void test_conf_hot_set(void)
 {
@@ -916,6 +982,7 @@ int main(void)
 	test_conf();
 	test_conf_user();
 	test_conf_hot_set();
+	test_conf_fence_peer();
 	test_conf_crosscheck();
 	test_meta_room();
 	test_progress();

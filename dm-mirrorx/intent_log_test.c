@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the in-core intent log (metadata.c): mark, clear, the
+ * KUnit tests for the in-core intent log (intent_log.c): mark, clear, the
  * hot set and the commit snapshot, driven without I/O through
- * mx_meta_commit_begin_locked() and mx_meta_commit_end_locked(), so a test
+ * mx_ilog_commit_begin_locked() and mx_ilog_commit_end_locked(), so a test
  * can put a mark in the middle of a commit's block write.
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
 #include <linux/slab.h>
-#include "metadata.h"
+#include "intent_log.h"
 
 #define T_NODE		1
 #define T_REGIONS	40000ULL	/* two bitmap blocks, the last partial */
@@ -18,7 +18,8 @@
 #define T_EXTENTS	(T_REGIONS / T_EXT)	/* 625, the last one full */
 
 struct t_log {
-	struct mx_meta m;
+	struct mx_meta meta;
+	struct mx_ilog m;
 	unsigned long *snap;
 };
 
@@ -26,14 +27,15 @@ struct t_log {
 static struct t_log *t_log_new(struct kunit *test)
 {
 	struct t_log *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	struct mx_meta *m;
+	struct mx_ilog *m;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	m = &t->m;
-	spin_lock_init(&m->lock);
-	mutex_init(&m->commit_lock);
-	m->nr_regions = T_REGIONS;
-	m->bitmap_blocks = mx_bitmap_blocks(T_REGIONS);
+	m->meta = &t->meta;
+	spin_lock_init(&t->meta.lock);
+	mutex_init(&t->meta.commit_lock);
+	t->meta.nr_regions = T_REGIONS;
+	t->meta.bitmap_blocks = mx_bitmap_blocks(T_REGIONS);
 	m->bits[T_NODE] = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
 					sizeof(long), GFP_KERNEL);
 	m->disk_bits[T_NODE] = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
@@ -46,7 +48,7 @@ static struct t_log *t_log_new(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, m->disk_bits[T_NODE]);
 	KUNIT_ASSERT_NOT_NULL(test, m->dirty_blocks[T_NODE]);
 	KUNIT_ASSERT_NOT_NULL(test, t->snap);
-	KUNIT_ASSERT_EQ(test, m->bitmap_blocks, 2U);
+	KUNIT_ASSERT_EQ(test, t->meta.bitmap_blocks, 2U);
 	return t;
 }
 
@@ -54,7 +56,7 @@ static struct t_log *t_log_new(struct kunit *test)
 static struct t_log *t_log_hot(struct kunit *test)
 {
 	struct t_log *t = t_log_new(test);
-	struct mx_meta *m = &t->m;
+	struct mx_ilog *m = &t->m;
 
 	m->extent_shift = T_EXT_SHIFT;
 	m->nr_extents = T_EXTENTS;
@@ -72,17 +74,17 @@ static struct t_log *t_log_hot(struct kunit *test)
 
 static bool t_heat(struct t_log *t, u64 r, u32 ahead)
 {
-	return mx_meta_heat_locked(&t->m, r, r, ahead);
+	return mx_ilog_heat_locked(&t->m, r, r, ahead);
 }
 
 static bool t_mark(struct t_log *t, u64 r)
 {
-	return mx_meta_mark_locked(&t->m, T_NODE, r, r);
+	return mx_ilog_mark_locked(&t->m, T_NODE, r, r);
 }
 
 static bool t_on_disk(struct t_log *t, u64 r)
 {
-	return mx_meta_persisted_locked(&t->m, T_NODE, r, r);
+	return mx_ilog_persisted_locked(&t->m, T_NODE, r, r);
 }
 
 static bool t_dirty(struct t_log *t, u64 b)
@@ -92,12 +94,12 @@ static bool t_dirty(struct t_log *t, u64 b)
 
 static void t_begin(struct t_log *t, u64 b)
 {
-	mx_meta_commit_begin_locked(&t->m, T_NODE, b, t->snap);
+	mx_ilog_commit_begin_locked(&t->m, T_NODE, b, t->snap);
 }
 
 static void t_end(struct t_log *t, u64 b, bool written)
 {
-	mx_meta_commit_end_locked(&t->m, T_NODE, b, t->snap, written);
+	mx_ilog_commit_end_locked(&t->m, T_NODE, b, t->snap, written);
 }
 
 /* A whole commit of block @b, no writer in between. */
@@ -137,7 +139,7 @@ static void mx_ilog_clear_commit_races_mark(struct kunit *test)
 	t_commit(t, 0);
 	KUNIT_ASSERT_TRUE(test, t_on_disk(t, 5));
 
-	mx_meta_clear_locked(&t->m, T_NODE, 5);
+	mx_ilog_clear_locked(&t->m, T_NODE, 5);
 	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
 	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 5));	/* not written yet */
 	t_begin(t, 0);					/* snapshot: bit 5 = 0 */
@@ -151,11 +153,11 @@ static void mx_ilog_clear_commit_races_mark(struct kunit *test)
 	t_end(t, 0, true);				/* disk: bit 5 = 0 */
 	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 5));
 	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
-	KUNIT_EXPECT_TRUE(test, mx_meta_needs_commit(&t->m));
+	KUNIT_EXPECT_TRUE(test, mx_ilog_needs_commit(&t->m));
 
 	t_commit(t, 0);					/* the next commit */
 	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 5));
-	KUNIT_EXPECT_FALSE(test, mx_meta_needs_commit(&t->m));
+	KUNIT_EXPECT_FALSE(test, mx_ilog_needs_commit(&t->m));
 }
 
 /*
@@ -169,7 +171,7 @@ static void mx_ilog_commit_keeps_set_bits(struct kunit *test)
 	t_mark(t, 5);
 	t_mark(t, 6);
 	t_commit(t, 0);
-	mx_meta_clear_locked(&t->m, T_NODE, 5);
+	mx_ilog_clear_locked(&t->m, T_NODE, 5);
 	t_begin(t, 0);
 	KUNIT_EXPECT_TRUE(test, t_mark(t, 6));
 	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 5));
@@ -205,7 +207,7 @@ static void mx_ilog_failed_write(struct kunit *test)
 
 	t_mark(t, 5);
 	t_commit(t, 0);
-	mx_meta_clear_locked(&t->m, T_NODE, 5);
+	mx_ilog_clear_locked(&t->m, T_NODE, 5);
 	t_mark(t, 9);
 	t_begin(t, 0);
 	t_end(t, 0, false);
@@ -231,7 +233,7 @@ static void mx_ilog_last_block(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, t_on_disk(t, last));
 	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 5));
 	t_commit(t, 0);
-	mx_meta_clear_locked(&t->m, T_NODE, last);
+	mx_ilog_clear_locked(&t->m, T_NODE, last);
 	t_begin(t, 1);
 	KUNIT_EXPECT_TRUE(test, t_mark(t, 5));
 	KUNIT_EXPECT_FALSE(test, t_mark(t, last));
@@ -239,6 +241,221 @@ static void mx_ilog_last_block(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, t_on_disk(t, last));
 	t_commit(t, 1);
 	KUNIT_EXPECT_TRUE(test, t_on_disk(t, last));
+}
+
+/*
+ * A write across the boundary of two bitmap blocks (regions 32767 and
+ * 32768) dirties both; it is on disk only once both are written.
+ */
+static void mx_ilog_mark_two_blocks(struct kunit *test)
+{
+	struct t_log *t = t_log_new(test);
+	u64 r0 = T_BLOCK_BITS - 1, r1 = T_BLOCK_BITS;
+
+	KUNIT_EXPECT_FALSE(test,
+			   mx_ilog_mark_locked(&t->m, T_NODE, r0, r1));
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 1));
+	t_commit(t, 0);
+	KUNIT_EXPECT_FALSE(test,
+			   mx_ilog_persisted_locked(&t->m, T_NODE, r0, r1));
+	t_commit(t, 1);
+	KUNIT_EXPECT_TRUE(test,
+			  mx_ilog_persisted_locked(&t->m, T_NODE, r0, r1));
+	KUNIT_EXPECT_TRUE(test, mx_ilog_mark_locked(&t->m, T_NODE, r0, r1));
+}
+
+/*
+ * A peer's bitmap words (the handshake's BITMAP stream) past the last
+ * region, or past the last word, change nothing; the count sees only
+ * real regions.
+ */
+static void mx_ilog_or_words_bounds(struct kunit *test)
+{
+	struct t_log *t = t_log_new(test);
+	u64 last_word = (T_REGIONS - 1) / 64;
+	u64 words[3] = { ~0ULL, ~0ULL, ~0ULL };
+
+	mx_ilog_or_words(&t->m, T_NODE, last_word, words, 3);
+	/* 40000 = 625 * 64: the last word is full, nothing lies past it. */
+	KUNIT_EXPECT_EQ(test, mx_ilog_count(&t->m, T_NODE), 64ULL);
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 1));
+	KUNIT_EXPECT_FALSE(test, t_dirty(t, 0));
+	mx_ilog_or_words(&t->m, T_NODE, last_word + 1, words, 3);
+	mx_ilog_or_words(&t->m, T_NODE, U64_MAX - 1, words, 3);
+	KUNIT_EXPECT_EQ(test, mx_ilog_count(&t->m, T_NODE), 64ULL);
+	words[0] = 1ULL << 5;
+	mx_ilog_or_words(&t->m, T_NODE, 0, words, 1);
+	KUNIT_EXPECT_EQ(test, mx_ilog_count(&t->m, T_NODE), 65ULL);
+	KUNIT_EXPECT_TRUE(test, test_bit(5, t->m.bits[T_NODE]));
+}
+
+/* t_log_new() with the source's view of peer T_NODE (oos, csum). */
+static struct t_log *t_log_peer(struct kunit *test)
+{
+	struct t_log *t = t_log_new(test);
+
+	t->m.oos[T_NODE] = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					 sizeof(long), GFP_KERNEL);
+	t->m.csum[T_NODE] = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					  sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->m.oos[T_NODE]);
+	KUNIT_ASSERT_NOT_NULL(test, t->m.csum[T_NODE]);
+	return t;
+}
+
+static bool t_oos(struct t_log *t, u64 r)
+{
+	return test_bit(r, t->m.oos[T_NODE]);
+}
+
+static bool t_bit(struct t_log *t, u64 r)
+{
+	return test_bit(r, t->m.bits[T_NODE]);
+}
+
+/* What a sweep does for a peer that has everything durable. */
+static void t_sweep(struct t_log *t, unsigned long *cand)
+{
+	u64 r;
+
+	if (!mx_ilog_sweep_cand_locked(&t->m, T_NODE, cand))
+		return;
+	for_each_set_bit(r, cand, T_REGIONS)
+		mx_ilog_clear_locked(&t->m, T_NODE, r);
+}
+
+/*
+ * A region a peer lacks is marked too, in core until a commit writes it;
+ * a sweep leaves it; the resync's copy takes it out of oos and csum, and
+ * only then may the sweep clear its bit.
+ */
+static void mx_ilog_oos_marks(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+	unsigned long *cand = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					    sizeof(long), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, cand);
+	KUNIT_EXPECT_FALSE(test, mx_ilog_mark_oos_locked(&t->m, T_NODE, 7, 9));
+	KUNIT_EXPECT_TRUE(test, t_oos(t, 8) && t_bit(t, 8));
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 8));
+	t_commit(t, 0);
+	KUNIT_EXPECT_TRUE(test, mx_ilog_persisted_locked(&t->m, T_NODE, 7, 9));
+	t_sweep(t, cand);
+	KUNIT_EXPECT_TRUE(test, t_bit(t, 7) && t_bit(t, 9));
+	__set_bit(8, t->m.csum[T_NODE]);
+	KUNIT_EXPECT_TRUE(test, mx_ilog_resync_done_locked(&t->m, T_NODE, 8));
+	KUNIT_EXPECT_FALSE(test, mx_ilog_resync_done_locked(&t->m, T_NODE, 8));
+	KUNIT_EXPECT_FALSE(test, t_oos(t, 8));
+	KUNIT_EXPECT_FALSE(test, test_bit(8, t->m.csum[T_NODE]));
+	t_sweep(t, cand);
+	KUNIT_EXPECT_FALSE(test, t_bit(t, 8));
+	KUNIT_EXPECT_TRUE(test, t_bit(t, 7) && t_bit(t, 9));
+	KUNIT_EXPECT_EQ(test, mx_ilog_oos_count_locked(&t->m, T_NODE), 2ULL);
+}
+
+/*
+ * assume_clean while a lost async peer's queue is still being torn down
+ * (review finding B1): the queued writes end with an error after the
+ * bits were cleared. Their regions must come back in the bits, so the
+ * next connect (oos := bits) resyncs them; marking oos alone lost them.
+ */
+static void mx_ilog_assume_clean_then_failed_write(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+
+	mx_ilog_mark_locked(&t->m, T_NODE, 100, 100);
+	mx_ilog_mark_locked(&t->m, T_NODE, 200, 201);
+	mx_ilog_assume_clean_locked(&t->m, T_NODE);
+	KUNIT_EXPECT_EQ(test, mx_ilog_count(&t->m, T_NODE), 0ULL);
+	KUNIT_EXPECT_EQ(test, mx_ilog_oos_count_locked(&t->m, T_NODE), 0ULL);
+	/* The queued write to 200-201 fails (-ENOTCONN) afterwards. */
+	mx_ilog_mark_oos_locked(&t->m, T_NODE, 200, 201);
+	KUNIT_EXPECT_EQ(test, mx_ilog_connect_locked(&t->m, T_NODE), 2ULL);
+	KUNIT_EXPECT_TRUE(test, t_oos(t, 200) && t_oos(t, 201));
+	KUNIT_EXPECT_FALSE(test, t_oos(t, 100));
+}
+
+/* "resync full|csum" on a live peer: every region, in one section. */
+static void mx_ilog_request_resync(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+
+	mx_ilog_mark_locked(&t->m, T_NODE, 3, 3);
+	mx_ilog_request_resync_locked(&t->m, T_NODE, false, false, true);
+	KUNIT_EXPECT_EQ(test, mx_ilog_oos_count_locked(&t->m, T_NODE), 1ULL);
+	mx_ilog_request_resync_locked(&t->m, T_NODE, true, true, false);
+	KUNIT_EXPECT_EQ(test, mx_ilog_count(&t->m, T_NODE), T_REGIONS);
+	KUNIT_EXPECT_EQ(test, mx_ilog_oos_count_locked(&t->m, T_NODE), 1ULL);
+	KUNIT_EXPECT_TRUE(test, t->meta.sb.slots[T_NODE].flags &
+				MX_SLOT_FULL_SYNC);
+	KUNIT_EXPECT_TRUE(test, bitmap_full(t->m.csum[T_NODE], T_REGIONS));
+	KUNIT_EXPECT_EQ(test, mx_ilog_connect_locked(&t->m, T_NODE),
+			T_REGIONS);
+}
+
+/*
+ * oos is a subset of bits after every step of a random mix of what the
+ * write path, the async queue, a handshake, a message, the resync and
+ * the sweep do (a small region range, so steps collide).
+ */
+static void mx_ilog_oos_within_bits(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+	unsigned long *cand = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					    sizeof(long), GFP_KERNEL);
+	unsigned long *out = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					   sizeof(long), GFP_KERNEL);
+	u32 seed = 0x6d78, step;
+
+	KUNIT_ASSERT_NOT_NULL(test, cand);
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	for (step = 0; step < 20000; step++) {
+		u64 r;
+
+		seed = seed * 1103515245 + 12345;
+		r = (seed >> 8) % 256;
+		switch ((seed >> 24) % 8) {
+		case 0:
+		case 1:
+			mx_ilog_mark_locked(&t->m, T_NODE, r, min(r + 2, 255ULL));
+			break;
+		case 2:
+			mx_ilog_mark_oos_locked(&t->m, T_NODE, r, r);
+			break;
+		case 3:
+			mx_ilog_resync_done_locked(&t->m, T_NODE, r);
+			break;
+		case 4:
+			t_sweep(t, cand);
+			break;
+		case 5:
+			if ((seed & 0xff) < 8)
+				mx_ilog_connect_locked(&t->m, T_NODE);
+			else
+				t_commit(t, 0);
+			break;
+		case 6:
+			if ((seed & 0xff) < 4)
+				mx_ilog_assume_clean_locked(&t->m, T_NODE);
+			else
+				mx_ilog_cool_locked(&t->m, 0);
+			break;
+		default:
+			if ((seed & 0xff) < 2)
+				mx_ilog_request_resync_locked(&t->m, T_NODE,
+							      seed & 1, false,
+							      true);
+			break;
+		}
+		if (bitmap_andnot(out, t->m.oos[T_NODE], t->m.bits[T_NODE],
+				  T_REGIONS)) {
+			KUNIT_FAIL(test, "step %u: region %lu out of sync but not marked",
+				   step, find_first_bit(out, T_REGIONS));
+			return;
+		}
+	}
 }
 
 /*
@@ -261,8 +478,8 @@ static void mx_ilog_hot_extent(struct kunit *test)
 	/* Hot again: no commit; another region of it: on disk already. */
 	KUNIT_EXPECT_FALSE(test, t_heat(t, 9, 0));
 	KUNIT_EXPECT_TRUE(test, t_mark(t, 9));
-	mx_meta_clear_locked(&t->m, T_NODE, 5);
-	mx_meta_clear_locked(&t->m, T_NODE, 9);
+	mx_ilog_clear_locked(&t->m, T_NODE, 5);
+	mx_ilog_clear_locked(&t->m, T_NODE, 9);
 	KUNIT_EXPECT_FALSE(test, t_dirty(t, 0));
 	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 5));
 	KUNIT_EXPECT_EQ(test, t->m.nr_hot, 1ULL);
@@ -281,8 +498,8 @@ static void mx_ilog_hot_cool(struct kunit *test)
 	t_mark(t, 5);
 	t_mark(t, 6);
 	t_commit(t, 0);
-	mx_meta_clear_locked(&t->m, T_NODE, 5);
-	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(&t->m, 0), 1ULL);
+	mx_ilog_clear_locked(&t->m, T_NODE, 5);
+	KUNIT_EXPECT_EQ(test, mx_ilog_cool_locked(&t->m, 0), 1ULL);
 	KUNIT_EXPECT_EQ(test, t->m.nr_hot, 0ULL);
 	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
 	t_commit(t, 0);
@@ -291,7 +508,7 @@ static void mx_ilog_hot_cool(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 7));
 	KUNIT_EXPECT_EQ(test, bitmap_weight(t->snap, T_BLOCK_BITS), 1U);
 	/* Out of the hot set, a clear is a metadata write again. */
-	mx_meta_clear_locked(&t->m, T_NODE, 6);
+	mx_ilog_clear_locked(&t->m, T_NODE, 6);
 	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
 }
 
@@ -307,14 +524,14 @@ static void mx_ilog_hot_cool_races_mark(struct kunit *test)
 	t_heat(t, 7, 0);
 	t_commit(t, 0);
 	KUNIT_ASSERT_TRUE(test, t_on_disk(t, 7));
-	mx_meta_cool_locked(&t->m, 0);
+	mx_ilog_cool_locked(&t->m, 0);
 	t_begin(t, 0);
 	KUNIT_EXPECT_EQ(test, test_bit(7, t->snap), 0);
 	KUNIT_EXPECT_TRUE(test, t_heat(t, 7, 0));
 	KUNIT_EXPECT_FALSE(test, t_mark(t, 7));
 	t_end(t, 0, true);
 	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 7));
-	KUNIT_EXPECT_TRUE(test, mx_meta_needs_commit(&t->m));
+	KUNIT_EXPECT_TRUE(test, mx_ilog_needs_commit(&t->m));
 	t_commit(t, 0);
 	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 7));
 }
@@ -335,7 +552,7 @@ static void mx_ilog_hot_heat_in_flight(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, t_dirty(t, 0));
 	t_end(t, 0, true);
 	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 9));
-	KUNIT_EXPECT_FALSE(test, mx_meta_needs_commit(&t->m));
+	KUNIT_EXPECT_FALSE(test, mx_ilog_needs_commit(&t->m));
 }
 
 /*
@@ -348,7 +565,7 @@ static void mx_ilog_hot_mark_before_cool_commit(struct kunit *test)
 
 	t_heat(t, 3, 0);
 	t_commit(t, 0);
-	mx_meta_cool_locked(&t->m, 0);
+	mx_ilog_cool_locked(&t->m, 0);
 	KUNIT_EXPECT_TRUE(test, t_mark(t, 7));
 	t_begin(t, 0);
 	KUNIT_EXPECT_TRUE(test, test_bit(7, t->snap));
@@ -366,24 +583,24 @@ static void mx_ilog_hot_mark_before_cool_commit(struct kunit *test)
 static void mx_ilog_hot_policy(struct kunit *test)
 {
 	struct t_log *t = t_log_hot(test);
-	struct mx_meta *m = &t->m;
+	struct mx_ilog *m = &t->m;
 
 	t_heat(t, 0 * T_EXT, 0);
 	t_heat(t, 1 * T_EXT, 0);
 	t_heat(t, 2 * T_EXT, 0);
-	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 5), 0ULL);
+	KUNIT_EXPECT_EQ(test, mx_ilog_cool_locked(m, 5), 0ULL);
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 3ULL);
 	t_heat(t, 1 * T_EXT + 3, 0);		/* extent 1 recent */
-	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 1), 2ULL);
+	KUNIT_EXPECT_EQ(test, mx_ilog_cool_locked(m, 1), 2ULL);
 	KUNIT_EXPECT_TRUE(test, test_bit(1, m->hot));
 	KUNIT_EXPECT_FALSE(test, test_bit(0, m->hot));
 	KUNIT_EXPECT_FALSE(test, test_bit(2, m->hot));
 	/* All recent, still over the limit: any go. */
 	t_heat(t, 4 * T_EXT, 0);
 	t_heat(t, 1 * T_EXT, 0);
-	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 1), 1ULL);
+	KUNIT_EXPECT_EQ(test, mx_ilog_cool_locked(m, 1), 1ULL);
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 1ULL);
-	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 0), 1ULL);
+	KUNIT_EXPECT_EQ(test, mx_ilog_cool_locked(m, 0), 1ULL);
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(m->hot, T_EXTENTS));
 }
 
@@ -394,7 +611,7 @@ static void mx_ilog_hot_policy(struct kunit *test)
 static void mx_ilog_hot_ahead(struct kunit *test)
 {
 	struct t_log *t = t_log_hot(test);
-	struct mx_meta *m = &t->m;
+	struct mx_ilog *m = &t->m;
 
 	KUNIT_EXPECT_TRUE(test, t_heat(t, 10 * T_EXT + 5, 2));
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 3ULL);
@@ -408,9 +625,9 @@ static void mx_ilog_hot_ahead(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 5ULL);
 	KUNIT_EXPECT_TRUE(test, test_bit(14, m->hot));
 	/* 13 and 14 (not recent) first, then 10 and 11 in order: 12 left. */
-	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 1), 4ULL);
+	KUNIT_EXPECT_EQ(test, mx_ilog_cool_locked(m, 1), 4ULL);
 	KUNIT_EXPECT_TRUE(test, test_bit(12, m->hot));
-	mx_meta_cool_locked(m, 0);
+	mx_ilog_cool_locked(m, 0);
 
 	KUNIT_EXPECT_TRUE(test, t_heat(t, T_REGIONS - 1, 2));
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 1ULL);
@@ -425,26 +642,26 @@ static void mx_ilog_hot_ahead(struct kunit *test)
 static void mx_ilog_hot_copied(struct kunit *test)
 {
 	struct t_log *t = t_log_hot(test);
-	struct mx_meta *m = &t->m;
+	struct mx_ilog *m = &t->m;
 
 	t_heat(t, 0, 0);
 	t_heat(t, T_EXT, 0);
 	t_mark(t, 5);
 	t_mark(t, T_EXT + 5);
 	t_commit(t, 0);
-	mx_meta_cool_locked(m, 100);		/* a period: none recent */
+	mx_ilog_cool_locked(m, 100);		/* a period: none recent */
 	t_heat(t, T_EXT + 5, 0);		/* extent 1 written again */
-	mx_meta_note_copied_locked(m, 5);
-	mx_meta_note_copied_locked(m, T_EXT + 5);
-	mx_meta_clear_locked(m, T_NODE, 5);	/* copied and flushed */
-	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 100), 1ULL);
+	mx_ilog_note_copied_locked(m, 5);
+	mx_ilog_note_copied_locked(m, T_EXT + 5);
+	mx_ilog_clear_locked(m, T_NODE, 5);	/* copied and flushed */
+	KUNIT_EXPECT_EQ(test, mx_ilog_cool_locked(m, 100), 1ULL);
 	KUNIT_EXPECT_FALSE(test, test_bit(0, m->hot));
 	KUNIT_EXPECT_TRUE(test, test_bit(1, m->hot));
 	t_commit(t, 0);
 	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 5));
 	KUNIT_EXPECT_TRUE(test, t_on_disk(t, T_EXT + 6));
 	/* Extent 1 not written for a period: it cools too. */
-	KUNIT_EXPECT_EQ(test, mx_meta_cool_locked(m, 100), 1ULL);
+	KUNIT_EXPECT_EQ(test, mx_ilog_cool_locked(m, 100), 1ULL);
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 0ULL);
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(m->hot_copied, T_EXTENTS));
 }
@@ -457,7 +674,7 @@ static void mx_ilog_hot_copied(struct kunit *test)
 static void mx_ilog_hot_cap(struct kunit *test)
 {
 	struct t_log *t = t_log_hot(test);
-	struct mx_meta *m = &t->m;
+	struct mx_ilog *m = &t->m;
 
 	m->hot_cap = 2;
 	t_heat(t, 0, 0);
@@ -467,7 +684,7 @@ static void mx_ilog_hot_cap(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_bit(0, m->hot));
 	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
 
-	mx_meta_cool_locked(m, 100);		/* a new period, none recent */
+	mx_ilog_cool_locked(m, 100);		/* a new period, none recent */
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 2ULL);
 	KUNIT_EXPECT_FALSE(test, t_heat(t, T_EXT, 0));
 	KUNIT_EXPECT_TRUE(test, t_heat(t, 3 * T_EXT, 0));
@@ -491,7 +708,7 @@ static void mx_ilog_hot_last_block(struct kunit *test)
 	t_heat(t, T_REGIONS - 1, 0);
 	KUNIT_EXPECT_FALSE(test, t_dirty(t, 0));
 	KUNIT_EXPECT_TRUE(test, t_dirty(t, 1));
-	mx_meta_image_locked(&t->m, T_NODE, 1, t->snap);
+	mx_ilog_image_locked(&t->m, T_NODE, 1, t->snap);
 	KUNIT_EXPECT_EQ(test, bitmap_weight(t->snap, T_BLOCK_BITS), T_EXT);
 	KUNIT_EXPECT_TRUE(test, test_bit(nbits - 1, t->snap));
 	KUNIT_EXPECT_FALSE(test, test_bit(nbits - T_EXT - 1, t->snap));
@@ -503,27 +720,27 @@ static void mx_ilog_hot_last_block(struct kunit *test)
 }
 
 /*
- * mx_meta_hot_init(): extents of 4 MiB in regions, at least one region;
+ * mx_ilog_hot_init(): extents of 4 MiB in regions, at least one region;
  * a device whose last extent is short (40001 regions: 626 extents, the
  * last one region) and whose last block ends inside a word.
  */
-static void mx_ilog_hot_init(struct kunit *test)
+static void mx_ilog_hot_init_sizes(struct kunit *test)
 {
 	struct t_log *t = t_log_new(test);
-	struct mx_meta *m = &t->m;
+	struct mx_ilog *m = &t->m;
 	u64 last = 40000, nbits = 40001 - T_BLOCK_BITS;
 
-	m->nr_regions = 40001;
-	m->sb.region_sectors = 16384;		/* 8 MiB regions */
-	KUNIT_ASSERT_EQ(test, mx_meta_hot_init(m, MX_EXTENT_SECTORS), 0);
+	t->meta.nr_regions = 40001;
+	t->meta.sb.region_sectors = 16384;		/* 8 MiB regions */
+	KUNIT_ASSERT_EQ(test, mx_ilog_hot_init(m, MX_EXTENT_SECTORS), 0);
 	KUNIT_EXPECT_EQ(test, m->extent_shift, 0U);
 	KUNIT_EXPECT_EQ(test, m->nr_extents, 40001ULL);
 	kvfree(m->hot);
 	kvfree(m->hot_recent);
 	kvfree(m->hot_copied);
 
-	m->sb.region_sectors = 128;
-	KUNIT_ASSERT_EQ(test, mx_meta_hot_init(m, MX_EXTENT_SECTORS), 0);
+	t->meta.sb.region_sectors = 128;
+	KUNIT_ASSERT_EQ(test, mx_ilog_hot_init(m, MX_EXTENT_SECTORS), 0);
 	KUNIT_EXPECT_EQ(test, m->extent_shift, 6U);
 	KUNIT_EXPECT_EQ(test, m->nr_extents, 626ULL);
 	m->bits[T_NODE] = kunit_kcalloc(test, BITS_TO_LONGS(40001),
@@ -534,9 +751,9 @@ static void mx_ilog_hot_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, m->disk_bits[T_NODE]);
 
 	memset(t->snap, 0xff, MX_META_BLOCK_SIZE);
-	KUNIT_EXPECT_TRUE(test, mx_meta_heat_locked(m, last, last, 2));
+	KUNIT_EXPECT_TRUE(test, mx_ilog_heat_locked(m, last, last, 2));
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 1ULL);
-	mx_meta_image_locked(m, T_NODE, 1, t->snap);
+	mx_ilog_image_locked(m, T_NODE, 1, t->snap);
 	KUNIT_EXPECT_EQ(test, bitmap_weight(t->snap, T_BLOCK_BITS), 1U);
 	KUNIT_EXPECT_TRUE(test, test_bit(nbits - 1, t->snap));
 	t_commit(t, 1);
@@ -554,6 +771,12 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_mark_after_snapshot),
 	KUNIT_CASE(mx_ilog_failed_write),
 	KUNIT_CASE(mx_ilog_last_block),
+	KUNIT_CASE(mx_ilog_mark_two_blocks),
+	KUNIT_CASE(mx_ilog_or_words_bounds),
+	KUNIT_CASE(mx_ilog_oos_marks),
+	KUNIT_CASE(mx_ilog_assume_clean_then_failed_write),
+	KUNIT_CASE(mx_ilog_request_resync),
+	KUNIT_CASE(mx_ilog_oos_within_bits),
 	KUNIT_CASE(mx_ilog_hot_extent),
 	KUNIT_CASE(mx_ilog_hot_cool),
 	KUNIT_CASE(mx_ilog_hot_cool_races_mark),
@@ -564,7 +787,7 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_hot_copied),
 	KUNIT_CASE(mx_ilog_hot_cap),
 	KUNIT_CASE(mx_ilog_hot_last_block),
-	KUNIT_CASE(mx_ilog_hot_init),
+	KUNIT_CASE(mx_ilog_hot_init_sizes),
 	{}
 };
 
