@@ -44,6 +44,9 @@
  * the regions acknowledged per MX_RS_PERIOD_NS; within MX_RS_WINDOW_MIN
  * and MX_RS_WINDOW_MAX, and at most MX_RESYNC_LOCKS regions
  * (rs_window.c).
+ * A chunk that read as all zeros then holds only its header's bytes of
+ * the window (mx_rs_send_zero_aware()); chunk pages come from a pool
+ * kept for the run (rs_pages.c).
  *
  * Rate: resync_rate (KiB/s) paces the reads as they are issued. Yield:
  * each period the work looks at the mirror device's I/O statistics; when
@@ -64,6 +67,7 @@
 #include "source.h"
 #include "range_io.h"
 #include "rs_window.h"
+#include "rs_pages.h"
 #include "objcount.h"
 #include "fault.h"
 
@@ -81,6 +85,12 @@ MODULE_PARM_DESC(resync_min_rate,
  */
 #define MX_RS_ZERO_MIN_BLOCKS	8
 #define MX_RS_CHUNK_BLOCKS	(MX_WIRE_MAX_DATA / MX_CSUM_BLOCK)
+/*
+ * Pages the pool keeps: what the window lets be read at once, and the
+ * chunk read past it.
+ */
+#define MX_RS_POOL_PAGES	((MX_RS_WINDOW_MAX + MX_WIRE_MAX_DATA) >> \
+				 PAGE_SHIFT)
 
 /*
  * The resync work's pipeline state (one run of the work, on its stack: it
@@ -89,6 +99,7 @@ MODULE_PARM_DESC(resync_min_rate,
  */
 struct mx_rs_ctx {
 	atomic64_t inflight_bytes;	/* chunks read or being read, unacked */
+	struct mx_rs_pages pages;	/* what chunks read into (own lock) */
 	u64 window;			/* bytes allowed in flight */
 	u64 period_start;		/* ns */
 	u64 done_at_start;		/* p->resync_done then */
@@ -129,6 +140,7 @@ struct mx_rs_chunk {
 	int read_error;
 	sector_t sector;
 	u32 len;
+	u32 charge;			/* its bytes in x->inflight_bytes */
 	atomic_t refs;
 	__be64 *hashes;
 	u32 nr_pages;
@@ -179,7 +191,7 @@ static void mx_rs_region_put(struct mx_rs_region *reg)
 
 static void mx_rs_chunk_free(struct mx_rs_chunk *c)
 {
-	mx_bvecs_free(c->bvecs, c->nr_pages);
+	mx_rs_pages_put(&c->reg->x->pages, c->bvecs, c->nr_pages);
 	kfree(c->hashes);
 	kfree(c);
 }
@@ -195,7 +207,7 @@ static void mx_rs_chunk_put(struct mx_rs_chunk *c)
 
 	if (!atomic_dec_and_test(&c->refs))
 		return;
-	atomic64_sub(c->len, &reg->x->inflight_bytes);
+	atomic64_sub(c->charge, &reg->x->inflight_bytes);
 	mx_rs_chunk_free(c);
 	/* Before the run may end: then the work, and @x, may be gone. */
 	wake_up(&p->resync_wait);
@@ -301,25 +313,47 @@ static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
  * read as zeros, data in between. Returns false, nothing sent, when the
  * chunk has no such run: the caller sends c->rq whole. Else the runs hold
  * the chunk, and its own reference is dropped here.
+ *
+ * A chunk all zero gives its pages back at once and then holds of the
+ * window only its packet's header (mx_rs_chunk_charge()): the window is
+ * a bandwidth-delay product of the link, and a write-zeroes costs the
+ * link a header, so zero ranges are in flight as far as the region locks
+ * (MX_RESYNC_LOCKS) allow, not four at a time.
  */
 static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c)
 {
 	DECLARE_BITMAP(zero, MX_RS_CHUNK_BLOCKS);
+	struct mx_rs_ctx *x = c->reg->x;
 	u32 n = mx_csum_nr_blocks(c->rq.hdr.size), pos = 0, len;
+	u32 zero_bytes = 0, packets = 0, charge;
 	bool is_zero;
 
+	BUILD_BUG_ON(sizeof(struct mx_wire_hdr) != MX_RS_PACKET_BYTES);
 	mx_bvecs_zero_blocks(c->bvecs, c->rq.hdr.size, zero);
 	if (!mx_zero_next_run(zero, n, MX_RS_ZERO_MIN_BLOCKS, &pos, &len,
 			      &is_zero) || (!is_zero && len == n))
 		return false;
+	if (is_zero && len == n) {
+		/* A write-zeroes has no payload: no part reads the pages. */
+		mx_rs_pages_put(&x->pages, c->bvecs, c->nr_pages);
+		c->nr_pages = 0;
+	}
 	do {
 		if (mx_rs_send_part(c, pos, len, is_zero)) {
 			c->reg->error = -ENOMEM;
 			break;
 		}
+		packets++;
+		if (is_zero)
+			zero_bytes += min(len * MX_CSUM_BLOCK,
+					  c->rq.hdr.size - pos * MX_CSUM_BLOCK);
 		pos += len;
 	} while (mx_zero_next_run(zero, n, MX_RS_ZERO_MIN_BLOCKS, &pos, &len,
 				  &is_zero));
+	/* Our reference keeps @c: no put reads c->charge before ours. */
+	charge = mx_rs_chunk_charge(c->len, zero_bytes, packets);
+	atomic64_sub(c->charge - charge, &x->inflight_bytes);
+	c->charge = charge;
 	mx_rs_chunk_put(c);
 	return true;
 }
@@ -414,7 +448,7 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 	struct bio *bio;
 
 	c = kzalloc(struct_size(c, bvecs, nr), GFP_NOIO);
-	if (c && mx_bvecs_alloc(c->bvecs, len, GFP_NOIO)) {
+	if (c && mx_rs_pages_get(&x->pages, c->bvecs, len, GFP_NOIO)) {
 		kfree(c);
 		c = NULL;
 	}
@@ -428,6 +462,7 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 	c->reg = reg;
 	c->sector = x->next;
 	c->len = len;
+	c->charge = len;
 	atomic_set(&c->refs, 1);
 	atomic_inc(&reg->pending);
 	atomic64_add(len, &x->inflight_bytes);
@@ -588,6 +623,7 @@ static void mx_rs_ctx_init(struct mx_peer *p, struct mx_rs_ctx *x)
 {
 	memset(x, 0, sizeof(*x));
 	atomic64_set(&x->inflight_bytes, 0);
+	mx_rs_pages_init(&x->pages, MX_RS_POOL_PAGES);
 	x->window = MX_RS_WINDOW_MIN;
 	x->period_start = ktime_get_ns();
 	x->pace_next = x->period_start;
@@ -1013,6 +1049,8 @@ void mx_resync_work(struct work_struct *ws)
 		   mx_rs_finish_locked(p);
 	spin_unlock_irq(&src->lock);
 done:
+	/* Every chunk is gone: each one's put ends before its run does. */
+	mx_rs_pages_destroy(&x.pages);
 	if (finished) {
 		mx_source_kick_commit(src);
 		mx_send_sync_state(p, MX_SS_RESYNC_DONE);

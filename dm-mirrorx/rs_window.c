@@ -86,3 +86,10 @@ void mx_rs_chunk_regions(sector_t sector, u32 bytes, unsigned int shift,
 	*r0 = sector >> shift;
 	*r1 = (sector + (bytes >> 9) - 1) >> shift;	/* 512-byte sectors */
 }
+
+u32 mx_rs_chunk_charge(u32 len, u32 zero_bytes, u32 packets)
+{
+	if (zero_bytes < len)
+		return len;
+	return min_t(u64, (u64)packets * MX_RS_PACKET_BYTES, len);
+}

@@ -28,6 +28,9 @@
 /* Once application I/O was seen, the resync yields this long (ns). */
 #define MX_RS_YIELD_HOLD_NS	NSEC_PER_SEC
 
+/* What one packet costs the link besides its data: its header. */
+#define MX_RS_PACKET_BYTES	32
+
 /*
  * In-flight window in bytes: twice the bandwidth-delay product of
  * @rate_bps (bytes/s achieved) and @rtt_us, within @floor..@cap.
@@ -89,5 +92,14 @@ u64 mx_rs_pace_rerate(u64 now, u64 next, u32 *charged_kib, u32 rate_kib);
  */
 void mx_rs_chunk_regions(sector_t sector, u32 bytes, unsigned int shift,
 			 u64 *r0, u64 *r1);
+
+/*
+ * Bytes of the window a chunk read as @len bytes holds once it is known
+ * to go as @packets packets, @zero_bytes of them as write-zeroes (no
+ * payload). All zero, it gives its pages back and holds what crosses the
+ * link, MX_RS_PACKET_BYTES a packet (never more than @len); else it keeps
+ * its pages till the last packet is acknowledged, and @len.
+ */
+u32 mx_rs_chunk_charge(u32 len, u32 zero_bytes, u32 packets);
 
 #endif /* DM_MIRRORX_RS_WINDOW_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for the resync pipeline arithmetic (rs_window.c): window
- * sizing, rate estimate, run coalescing, pacing and the yield rule.
+ * sizing, rate estimate, run coalescing, pacing, the yield rule and what
+ * a zero-aware chunk holds of the window.
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
@@ -183,7 +184,27 @@ static void mx_rs_pacing(struct kunit *test)
 			NSEC_PER_MSEC * 1000 / 1024);
 }
 
+/*
+ * An all-zero chunk holds of the window what crosses the link for it; one
+ * with data keeps its pages, and its whole size.
+ */
+static void mx_rs_charge_zero(struct kunit *test)
+{
+	/* All zero: one write-zeroes, its header. */
+	KUNIT_EXPECT_EQ(test, mx_rs_chunk_charge(MIB, MIB, 1),
+			(u32)MX_RS_PACKET_BYTES);
+	/* 64 KiB of data between two zero runs: all of it. */
+	KUNIT_EXPECT_EQ(test, mx_rs_chunk_charge(MIB, MIB - 65536, 3),
+			(u32)MIB);
+	KUNIT_EXPECT_EQ(test, mx_rs_chunk_charge(MIB, 0, 1), (u32)MIB);
+	/* Never more than the chunk held while read. */
+	KUNIT_EXPECT_EQ(test, mx_rs_chunk_charge(4096, 4096, U32_MAX), 4096U);
+	/* A failure before the first packet: nothing crosses the link. */
+	KUNIT_EXPECT_EQ(test, mx_rs_chunk_charge(MIB, MIB, 0), 0U);
+}
+
 static struct kunit_case mx_rs_window_cases[] = {
+	KUNIT_CASE(mx_rs_charge_zero),
 	KUNIT_CASE(mx_rs_pace_new_rate),
 	KUNIT_CASE(mx_rs_chunk_cover),
 	KUNIT_CASE(mx_rs_window_bdp),
