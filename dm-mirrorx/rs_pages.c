@@ -58,14 +58,31 @@ int mx_rs_pages_get(struct mx_rs_pages *pool, struct bio_vec *bv, u32 len,
 void mx_rs_pages_put(struct mx_rs_pages *pool, struct bio_vec *bv, u32 nr)
 {
 	unsigned long flags;
-	u32 i = 0;
+	u32 i;
 
 	spin_lock_irqsave(&pool->lock, flags);
-	for (; i < nr && pool->nr < pool->max; i++, pool->nr++)
-		list_add(&bv[i].bv_page->lru, &pool->pages);
+	for (i = 0; i < nr; i++) {
+		struct page *pg = bv[i].bv_page;
+
+		/*
+		 * Only a page nobody else holds: one sent zero copy may still
+		 * be referenced by a socket being torn down (its queue can
+		 * retransmit it), and must keep its content until that
+		 * reference goes: freed, not reused.
+		 */
+		if (pool->nr < pool->max && page_count(pg) == 1) {
+			list_add(&pg->lru, &pool->pages);
+			pool->nr++;
+			bv[i].bv_page = NULL;
+		}
+	}
 	spin_unlock_irqrestore(&pool->lock, flags);
-	if (i < nr)
-		mx_bvecs_free(bv + i, nr - i);
+	for (i = 0; i < nr; i++) {
+		if (bv[i].bv_page) {
+			__free_page(bv[i].bv_page);
+			mx_obj_sub(MX_OBJ_PAGE, 1);
+		}
+	}
 }
 
 void mx_rs_pages_destroy(struct mx_rs_pages *pool)

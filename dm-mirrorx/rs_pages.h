@@ -5,7 +5,8 @@
  * costs a clear on kernels with init_on_alloc (Debian's default): for a
  * resync that reads the whole device, as much CPU as scanning it for
  * zeros. A page coming back is kept while the pool holds fewer than its
- * cap, else freed; the run's end frees what is left.
+ * cap and nobody else holds it (a socket may still hold one it sent zero
+ * copy), else freed; the run's end frees what is left.
  */
 #ifndef DM_MIRRORX_RS_PAGES_H
 #define DM_MIRRORX_RS_PAGES_H
