@@ -161,11 +161,8 @@ int mx_ilog_reread(struct mx_ilog *il, sector_t meta_sectors,
 			 m->sb.region_sectors, &formatted, err);
 	if (r)
 		goto out_free;
-	r = mx_ilog_init(&t->ilog, &t->meta);
-	if (r) {
-		*err = "Cannot allocate metadata";
-		goto out_close;
-	}
+	/* Only slots are loaded into it: no commit buffers. */
+	t->ilog.meta = &t->meta;
 	if (formatted || t->meta.nr_regions != m->nr_regions) {
 		*err = "Metadata changed shape since the table was loaded: load it again";
 		r = -EINVAL;
@@ -205,7 +202,6 @@ int mx_ilog_reread(struct mx_ilog *il, sector_t meta_sectors,
 	r = 0;
 out_exit:
 	mx_ilog_exit(&t->ilog);	/* the old bitmaps, after a swap */
-out_close:
 	mx_meta_close(&t->meta);
 out_free:
 	kfree(t);
@@ -808,6 +804,8 @@ static int mx_ilog_grow_unloaded(struct mx_ilog *il)
 	last_bits = m->nr_regions - (u64)(m->bitmap_blocks - 1) * bpb;
 	bitmap_fill(snap, bpb);
 	mx_fill_block(ones, snap, bpb);
+	/* Whole words are copied: nothing set past the last region. */
+	bitmap_clear(snap, last_bits, bpb - last_bits);
 	mx_fill_block(last, snap, last_bits);
 	cb->nr = 0;
 	for (n = 0; n < MX_MAX_NODES && !r; n++) {

@@ -733,8 +733,15 @@ static void mx_commit_work(struct work_struct *ws)
 	spin_lock_irqsave(&src->lock, flags);
 	waiting = !list_empty(&src->commit_wait);
 	spin_unlock_irqrestore(&src->lock, flags);
-	if (gen_seq != src->gen_committed || waiting ||
-	    mx_ilog_needs_commit(&src->ilog)) {
+	/*
+	 * Not after postsuspend handed the metadata over (another table may
+	 * own it now; this one re-reads it if resumed): a late mark, say an
+	 * async write failing after the drain gave up, stays in core. No
+	 * writer waits then: suspend waited for every mapped write.
+	 */
+	if (READ_ONCE(src->meta_current) &&
+	    (gen_seq != src->gen_committed || waiting ||
+	     mx_ilog_needs_commit(&src->ilog))) {
 		r = mx_ilog_commit(&src->ilog);
 		spin_lock_irqsave(&src->lock, flags);
 		if (!r) {
@@ -1404,7 +1411,7 @@ static void mirrorx_postsuspend(struct dm_target *ti)
 	 * resumed instead, it reads it again first (mirrorx_preresume()),
 	 * and its destructor writes nothing it did not read back.
 	 */
-	src->meta_current = false;
+	WRITE_ONCE(src->meta_current, false);
 }
 
 /*
@@ -1463,7 +1470,7 @@ static int mirrorx_preresume(struct dm_target *ti)
 		return 0;
 	r = mx_source_take_over_meta(src);
 	if (!r) {
-		src->meta_current = true;
+		WRITE_ONCE(src->meta_current, true);
 		mx_source_seed_csum(src);
 	}
 	return r;

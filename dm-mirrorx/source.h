@@ -162,9 +162,9 @@ struct mx_peer {
 	 * before copying (resync.c: the bits a crash left in the intent log
 	 * when the table took the metadata over, or every region after a
 	 * "resync <peer> csum"), are the intent log's: src->ilog.oos and
-	 * .csum of conf.node_id. They change under src->lock and meta.lock
-	 * both (a resync that finds none left decides InSync under
-	 * src->lock), and are read under meta.lock.
+	 * .csum of conf.node_id, under meta.lock. oos changes under
+	 * src->lock too (a resync that finds none left decides InSync under
+	 * src->lock); csum is only a hint for how to copy.
 	 */
 	u64 resync_total, resync_done;
 	bool resync_announce;		/* tell the target: Inconsistent */
@@ -358,8 +358,8 @@ struct mx_source {
 	bool suspending;
 	/*
 	 * The metadata was read again at the first resume, this table owns
-	 * it now (mirrorx_preresume()). Table methods only, which
-	 * device-mapper serialises.
+	 * it now (mirrorx_preresume()). Written by table methods only,
+	 * which device-mapper serialises; commit_work reads it.
 	 */
 	bool meta_current;
 	wait_queue_head_t rs_wake;	/* wakes throttle sleeps on suspend */
