@@ -27,7 +27,7 @@ static struct t_args *t_split(struct kunit *test, const char *line)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, a);
 	s = kunit_kzalloc(test, strlen(line) + 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
-	strcpy(s, line);
+	strscpy(s, line, strlen(line) + 1);
 	while ((w = strsep(&s, " ")) != NULL) {
 		if (!*w)
 			continue;
@@ -121,6 +121,10 @@ static u32 t_ip4(const struct sockaddr_storage *ss)
 
 /* A valid line to break one argument at a time. */
 #define T_DEVS		"/dev/vdb /dev/vdc"
+/* Every source option once: 22 words. */
+#define T_ALL_OPTS1	"fencing RESOURCE fence_timeout 86400 force_promote data_csum "
+#define T_ALL_OPTS2	"async_limit 1048576 on_congestion behind on_disconnect suspend "
+#define T_ALL_OPTS3	"resync_rate 1 auth k hot_set 1 node_id 2 compress ZSTD"
 #define T_PEER1		"1 10.0.0.2:7789 sync"
 
 static void mx_args_u64(struct kunit *test)
@@ -304,7 +308,8 @@ static void mx_args_src_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->opts.hot_set, MX_DEFAULT_HOT_SET);
 
 	/* Every option at once: 22 words. */
-	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1 " 22 fencing RESOURCE fence_timeout 86400 force_promote data_csum async_limit 1048576 on_congestion behind on_disconnect suspend resync_rate 1 auth k hot_set 1 node_id 2 compress ZSTD");
+	c = t_src_ok(test, T_DEVS " 8 1 " T_PEER1 " 22 " T_ALL_OPTS1
+		     T_ALL_OPTS2 T_ALL_OPTS3);
 	KUNIT_EXPECT_EQ(test, c->opts.compress, (u32)MX_COMP_ZSTD);
 	KUNIT_EXPECT_TRUE(test, c->opts.fencing);
 	KUNIT_EXPECT_EQ(test, c->opts.fence_timeout, MX_MAX_FENCE_TIMEOUT);

@@ -7,10 +7,13 @@
 #  2. bash -n (sh -n for busybox/POSIX scripts) over the project's scripts
 #     (the LifeKeeper kit and the OCF agent included).
 #
-# checkpatch.pl is not in Debian's linux-headers packages; it is taken from
-# an unpacked kernel tree when one is around, else extracted once (with
-# spelling.txt and const_structs.checkpatch) from the linux-source-6.1
-# tarball into ${XDG_CACHE_HOME:-$HOME/.cache}/dm-mirrorx/checkpatch/.
+# checkpatch.pl is not in Debian's linux-headers packages; it is extracted
+# (with spelling.txt and const_structs.checkpatch) from the newest
+# linux-source tarball (linux-source-6.12) into
+# ${XDG_CACHE_HOME:-$HOME/.cache}/dm-mirrorx/checkpatch/, again whenever
+# that tarball changes. Always that one, never a kernel tree unpacked for
+# KUnit: checkpatch's rules differ between versions, and the verdict must
+# not depend on what this machine happened to unpack first.
 #
 # Ignored checkpatch types (they misfire out of the kernel tree only):
 #   FILE_PATH_CHANGES  "added, moved or deleted file(s), does MAINTAINERS
@@ -28,24 +31,20 @@ IGNORE=FILE_PATH_CHANGES
 fails=0
 
 find_checkpatch() {
-	local c tarball top
+	local tarball top from
 	if [ -n "${CHECKPATCH:-}" ]; then
 		echo "$CHECKPATCH"
 		return 0
 	fi
-	for c in /usr/src/linux-headers-*/scripts/checkpatch.pl \
-		/usr/src/linux-source-*/scripts/checkpatch.pl \
-		"${XDG_CACHE_HOME:-$HOME/.cache}"/dm-mirrorx/linux-source-*/scripts/checkpatch.pl \
-		"$CACHE/scripts/checkpatch.pl"; do
-		if [ -f "$c" ] && [ -f "$(dirname "$c")/spelling.txt" ]; then
-			echo "$c"
-			return 0
-		fi
-	done
 	tarball=$(ls /usr/src/linux-source-*.tar.* 2>/dev/null | sort -V | tail -n1)
 	if [ -z "$tarball" ]; then
-		echo "style: no checkpatch.pl and no /usr/src/linux-source-*.tar.* (scripts/deps.sh installs linux-source-6.1)" >&2
+		echo "style: no /usr/src/linux-source-*.tar.* (scripts/deps.sh installs linux-source-6.12)" >&2
 		return 1
+	fi
+	from=$(stat -c '%n %s %Y' "$tarball")
+	if [ -f "$CACHE/scripts/checkpatch.pl" ] && [ "$(cat "$CACHE/.from" 2>/dev/null)" = "$from" ]; then
+		echo "$CACHE/scripts/checkpatch.pl"
+		return 0
 	fi
 	top=$(basename "$tarball")
 	top=${top%.tar.*}
@@ -58,6 +57,7 @@ find_checkpatch() {
 		echo "style: extracting checkpatch.pl failed" >&2
 		return 1
 	fi
+	echo "$from" >"$CACHE.tmp.$$/.from"
 	rm -rf "$CACHE"
 	mv "$CACHE.tmp.$$" "$CACHE"
 	echo "$CACHE/scripts/checkpatch.pl"
