@@ -6,6 +6,8 @@
 #ifndef DM_MIRRORX_ARGS_H
 #define DM_MIRRORX_ARGS_H
 
+#include <linux/bits.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/socket.h>
 #include "meta_format.h"
@@ -13,7 +15,7 @@
 #define MX_MAX_PEERS		(MX_MAX_NODES - 1)
 #define MX_AUTH_KEY_MAX		128
 #define MX_DEFAULT_ASYNC_LIMIT	(64ULL << 20)
-#define MX_MIN_ASYNC_LIMIT	(1ULL << 20)
+#define MX_MIN_ASYNC_LIMIT	SZ_1M
 #define MX_MAX_ASYNC_LIMIT	(16ULL << 30)
 #define MX_MAX_RESYNC_RATE	(16U << 20)	/* KiB/s: 16 GiB/s */
 /* hot_set, MiB: what may stay marked while busy (a crash resyncs it). */
@@ -30,18 +32,18 @@ struct mx_peer_conf {
 };
 
 /* Optional arguments; a flag in @given per option named in the table. */
-#define MX_OPT_ASYNC_LIMIT	(1U << 0)
-#define MX_OPT_ON_CONGESTION	(1U << 1)
-#define MX_OPT_ON_DISCONNECT	(1U << 2)
-#define MX_OPT_RESYNC_RATE	(1U << 3)
-#define MX_OPT_AUTH		(1U << 4)
-#define MX_OPT_DATA_CSUM	(1U << 5)
-#define MX_OPT_NODE_ID		(1U << 6)
-#define MX_OPT_HOT_SET		(1U << 7)
-#define MX_OPT_FENCING		(1U << 8)
-#define MX_OPT_FENCE_TIMEOUT	(1U << 9)
-#define MX_OPT_FORCE_PROMOTE	(1U << 10)
-#define MX_OPT_COMPRESS		(1U << 11)
+#define MX_OPT_ASYNC_LIMIT	BIT(0)
+#define MX_OPT_ON_CONGESTION	BIT(1)
+#define MX_OPT_ON_DISCONNECT	BIT(2)
+#define MX_OPT_RESYNC_RATE	BIT(3)
+#define MX_OPT_AUTH		BIT(4)
+#define MX_OPT_DATA_CSUM	BIT(5)
+#define MX_OPT_NODE_ID		BIT(6)
+#define MX_OPT_HOT_SET		BIT(7)
+#define MX_OPT_FENCING		BIT(8)
+#define MX_OPT_FENCE_TIMEOUT	BIT(9)
+#define MX_OPT_FORCE_PROMOTE	BIT(10)
+#define MX_OPT_COMPRESS		BIT(11)
 /* Options the receiver accepts; the rest are source-only. */
 #define MX_OPT_RECV_MASK	(MX_OPT_AUTH | MX_OPT_DATA_CSUM | \
 				 MX_OPT_NODE_ID | MX_OPT_COMPRESS)

@@ -26,11 +26,11 @@ static int mx_auth_copy(struct key *key, struct mx_auth_secret *s)
 
 	down_read(&key->sem);
 	up = user_key_payload_locked(key);
-	if (!up)
+	if (!up) {
 		r = -EKEYREVOKED;
-	else if (!up->datalen || up->datalen > MX_AUTH_SECRET_MAX)
+	} else if (!up->datalen || up->datalen > MX_AUTH_SECRET_MAX) {
 		r = -EINVAL;
-	else {
+	} else {
 		s->len = up->datalen;
 		memcpy(s->data, up->data, up->datalen);
 	}

@@ -16,8 +16,13 @@
 #include "transport.h"
 
 #define mx_conn_log(lvl, c, fmt, ...)					\
-	lvl(DM_NAME ": %s: %s: %s: " fmt "\n", (c)->ops->prefix,	\
-	    dm_table_device_name((c)->ti->table), (c)->name, ##__VA_ARGS__)
+do {									\
+	const struct mx_conn *__c = (c);				\
+									\
+	lvl(DM_NAME ": %s: %s: %s: " fmt "\n", __c->ops->prefix,	\
+	    dm_table_device_name(__c->ti->table), __c->name,		\
+	    ##__VA_ARGS__);						\
+} while (0)
 
 const char *mx_recv_error_name(int r)
 {

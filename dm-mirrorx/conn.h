@@ -94,7 +94,7 @@ struct mx_conn {
 	const char *name;
 	u64 dev_sectors;
 	struct socket *sock;
-	struct mutex send_mutex;
+	struct mutex send_mutex;	/* one sender at a time on @sock */
 	unsigned long last_rx;
 	int dead;
 	int error;

@@ -33,7 +33,6 @@ unsigned long *mx_region_bitmap_alloc(u64 nbits)
 			GFP_KERNEL);
 }
 
-
 /*
  * Copy @nbits of a block-local bitmap (a commit's snapshot) into @page as
  * __le64 words, zeros past them.
@@ -329,7 +328,7 @@ int mx_ilog_hot_init(struct mx_ilog *il, u32 extent_sectors)
 	il->extent_shift = extent_sectors > rs ? ilog2(extent_sectors / rs) : 0;
 	/* An extent never straddles two bitmap blocks (mx_extent_changed()). */
 	il->extent_shift = min_t(u32, il->extent_shift,
-				ilog2(MX_META_BLOCK_SIZE * 8));
+				 ilog2(MX_META_BLOCK_SIZE * 8));
 	il->nr_extents = (il->meta->nr_regions + mx_ilog_extent_regions(il) - 1) >>
 			il->extent_shift;
 	il->nr_hot = 0;
@@ -575,7 +574,6 @@ void mx_ilog_clear_all_locked(struct mx_ilog *il, u32 node)
 	bitmap_clear(il->bits[node], 0, il->meta->nr_regions);
 	bitmap_set(il->dirty_blocks[node], 0, il->meta->bitmap_blocks);
 }
-
 
 void mx_ilog_or_words(struct mx_ilog *il, u32 node, u64 word,
 		      const u64 *words, u32 nwords)

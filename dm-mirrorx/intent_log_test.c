@@ -14,7 +14,7 @@
 #define T_REGIONS	40000ULL	/* two bitmap blocks, the last partial */
 #define T_BLOCK_BITS	(MX_META_BLOCK_SIZE * 8)
 #define T_EXT_SHIFT	6		/* 64 regions: 4 MiB of 64 KiB */
-#define T_EXT		(1ULL << T_EXT_SHIFT)
+#define T_EXT		BIT_ULL(T_EXT_SHIFT)
 #define T_EXTENTS	(T_REGIONS / T_EXT)	/* 625, the last one full */
 
 struct t_log {

@@ -14,6 +14,8 @@
 #ifndef DM_MIRRORX_META_FORMAT_H
 #define DM_MIRRORX_META_FORMAT_H
 
+#include <linux/bits.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/build_bug.h>
 #include "wire.h"
@@ -26,23 +28,23 @@
 
 /* Regions: power of two, 4 KiB .. 1 GiB. */
 #define MX_MIN_REGION_SECTORS	8
-#define MX_MAX_REGION_SECTORS	(1U << 21)
+#define MX_MAX_REGION_SECTORS	(SZ_1G >> 9)
 
 /* struct mx_disk_sb.flags */
-#define MX_SB_FRESH		(1U << 0)	/* never held mirrored data */
-#define MX_SB_INCONSISTENT	(1U << 1)	/* target mid-resync */
+#define MX_SB_FRESH		BIT(0)	/* never held mirrored data */
+#define MX_SB_INCONSISTENT	BIT(1)	/* target mid-resync */
 /*
  * Target known to lack writes its source made (outdate message); cleared
  * when a source connects and the target adopts its sync state. A module
  * that predates it refuses the superblock ("Unknown superblock flags"):
  * never promotes such data. Older superblocks lack it: no version bump.
  */
-#define MX_SB_OUTDATED		(1U << 2)
+#define MX_SB_OUTDATED		BIT(2)
 
 /* struct mx_disk_slot.flags */
-#define MX_SLOT_FULL_SYNC	(1U << 0)	/* next connect: full resync */
-#define MX_SLOT_ASSUME_CLEAN	(1U << 1)	/* first connect: no resync */
-#define MX_SLOT_RESYNCING	(1U << 2)	/* resync_cursor is valid */
+#define MX_SLOT_FULL_SYNC	BIT(0)	/* next connect: full resync */
+#define MX_SLOT_ASSUME_CLEAN	BIT(1)	/* first connect: no resync */
+#define MX_SLOT_RESYNCING	BIT(2)	/* resync_cursor is valid */
 #define MX_SLOT_ALL		(MX_SLOT_FULL_SYNC | MX_SLOT_ASSUME_CLEAN | \
 				 MX_SLOT_RESYNCING)
 

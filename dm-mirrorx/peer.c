@@ -469,20 +469,30 @@ out:
 	return r;
 }
 
+/* The hints too long for a return line, each kept whole (grep-able). */
+#define MX_HINT_SPLIT_BRAIN \
+	" (both nodes changed the data: on the node whose data wins, as source, send 'resync <peer> full')"
+#define MX_HINT_TARGET_NEWER \
+	" (the target has newer data: make it the source, or discard its data with 'resync <peer> full')"
+#define MX_HINT_BLOCK_SIZE \
+	" (give the target a device with the source's logical block size or smaller)"
+#define MX_HINT_SIZE \
+	" (grow it: extend the target's data device and reload its table with the new length; we retry)"
+
 /* What the admin can do about a refusal, for the log line. */
 static const char *mx_refuse_hint(u32 reason)
 {
 	switch (reason) {
 	case MX_REFUSE_SPLIT_BRAIN:
-		return " (both nodes changed the data: on the node whose data wins, as source, send 'resync <peer> full')";
+		return MX_HINT_SPLIT_BRAIN;
 	case MX_REFUSE_TARGET_NEWER:
-		return " (the target has newer data: make it the source, or discard its data with 'resync <peer> full')";
+		return MX_HINT_TARGET_NEWER;
 	case MX_REFUSE_BLOCK_SIZE:
-		return " (give the target a device with the source's logical block size or smaller)";
+		return MX_HINT_BLOCK_SIZE;
 	case MX_REFUSE_UUID:
 		return " (the target belongs to another mirror: zero its metadata to reuse it)";
 	case MX_REFUSE_SIZE:
-		return " (grow it: extend the target's data device and reload its table with the new length; we retry)";
+		return MX_HINT_SIZE;
 	default:
 		return "";
 	}

@@ -203,13 +203,19 @@ bool mx_data_transition_valid(enum mx_data_state old, enum mx_data_state new)
 	return mx_next_valid(mx_data_next, MX_DS_NR, old, new);
 }
 
+/* The refusals too long for a return line, each kept whole (grep-able). */
+#define MX_REFUSAL_INCONSISTENT \
+	"Data is inconsistent (interrupted resync or failed write as target): refusing the source role (force_promote overrides)"
+#define MX_REFUSAL_OUTDATED \
+	"Data is Outdated (it lacks writes its source made): refusing the source role (force_promote overrides)"
+
 const char *mx_data_source_refusal(enum mx_data_state ds)
 {
 	switch (ds) {
 	case MX_DS_INCONSISTENT:
-		return "Data is inconsistent (interrupted resync or failed write as target): refusing the source role (force_promote overrides)";
+		return MX_REFUSAL_INCONSISTENT;
 	case MX_DS_OUTDATED:
-		return "Data is Outdated (it lacks writes its source made): refusing the source role (force_promote overrides)";
+		return MX_REFUSAL_OUTDATED;
 	case MX_DS_FAILED:
 		return "Data device failed a write: refusing the source role";
 	case MX_DS_UP_TO_DATE:

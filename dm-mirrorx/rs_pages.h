@@ -20,7 +20,7 @@
  * init. Pages in the pool count as MX_OBJ_PAGE until freed.
  */
 struct mx_rs_pages {
-	spinlock_t lock;
+	spinlock_t lock;		/* guards @pages and @nr */
 	struct list_head pages;
 	u32 nr;
 	u32 max;

@@ -6,10 +6,11 @@
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
+#include <linux/sizes.h>
 #include <linux/time64.h>
 #include "rs_window.h"
 
-#define MIB	(1ULL << 20)
+#define MIB	((u64)SZ_1M)
 
 static void mx_rs_window_bdp(struct kunit *test)
 {

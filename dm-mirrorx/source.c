@@ -13,7 +13,7 @@
  *     all writers waiting at that moment share;
  *  3. dispatch: submit the local write and queue a copy to every connected
  *     peer; a peer that cannot take it gets the regions marked out of sync;
- *  4. complete: when the local write and every peer acknowledgement are in.
+ *  4. complete: when the local write and every peer acknowledgment are in.
  *
  * A periodic sweep clears the bits of regions every peer has, durably: it
  * flushes the local data device and every peer before it clears a bit.

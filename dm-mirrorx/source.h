@@ -24,7 +24,7 @@
 /* Keepalive: ping after this much silence, drop after MX_PING_TIMEOUT. */
 #define MX_PING_INTERVAL	(2 * HZ)
 #define MX_PING_TIMEOUT		(6 * HZ)
-/* An acknowledgement later than this drops the connection. */
+/* An acknowledgment later than this drops the connection. */
 #define MX_REQ_TIMEOUT		(30 * HZ)
 #define MX_RECONNECT_MIN	(HZ / 2)
 #define MX_RECONNECT_MAX	(4 * HZ)
@@ -67,7 +67,7 @@
  */
 #define MX_MAX_IO_SECTORS	(MX_WIRE_MAX_DATA >> SECTOR_SHIFT)
 /* Largest discard / write-zeroes in one packet (size is 32 bits). */
-#define MX_MAX_OP_SECTORS	(1U << 22)
+#define MX_MAX_OP_SECTORS	(SZ_2G >> SECTOR_SHIFT)
 /* Longest wait at suspend for async queues to drain. */
 #define MX_DRAIN_TIMEOUT	(30 * HZ)
 /* Shortest stay in Behind before an async peer queues again. */
@@ -242,8 +242,8 @@ struct mx_peer {
 	 * is at mx_source.lock).
 	 */
 	struct mx_conn conn;
-	struct mutex sock_mutex;
-	struct mutex handshake_mutex;
+	struct mutex sock_mutex;	/* guards @conn.sock (see above) */
+	struct mutex handshake_mutex;	/* held from connect to handshake end */
 	struct task_struct *conn_thread;
 	/*
 	 * The sender thread (peer.c) drains @sendq onto the socket, woken by
@@ -260,7 +260,7 @@ struct mx_peer {
 	struct task_struct *sender;
 	wait_queue_head_t send_wait;
 	unsigned long send_flags;
-	struct mutex send_loop;
+	struct mutex send_loop;		/* held while the sender drains @sendq */
 	struct work_struct resync_work;
 	struct xarray inflight;		/* seq -> struct mx_preq */
 	atomic64_t next_seq;

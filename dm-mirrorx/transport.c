@@ -151,7 +151,7 @@ int mx_send_buf(struct socket *sock, const void *buf, size_t len, bool more)
 /*
  * Send part of a page that zero-copy must not take: a slab page (a
  * filesystem's sub-page metadata buffer, say) or one without a reference.
- * TCP would hold on to it past our acknowledgement (nvme-tcp has the same
+ * TCP would hold on to it past our acknowledgment (nvme-tcp has the same
  * rule), so copy it through a kernel mapping instead.
  */
 static int mx_send_page_copy(struct socket *sock, struct page *page,

@@ -9,6 +9,8 @@
 #ifndef DM_MIRRORX_WIRE_H
 #define DM_MIRRORX_WIRE_H
 
+#include <linux/bits.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/build_bug.h>
 
@@ -33,7 +35,7 @@
 #define MX_PROTO_COMPRESS	5
 
 /* Largest payload of any packet: one data write of up to 1 MiB. */
-#define MX_WIRE_MAX_DATA	(1U << 20)
+#define MX_WIRE_MAX_DATA	SZ_1M
 
 enum mx_wire_type {
 	MX_P_HELLO = 1,		/* handshake, payload struct mx_wire_hello */
@@ -56,19 +58,19 @@ enum mx_wire_type {
 };
 
 /* Header flags for MX_P_DATA / MX_P_RS_DATA / MX_P_FLUSH. */
-#define MX_WF_FUA		(1U << 0)
-#define MX_WF_PREFLUSH		(1U << 1)
-#define MX_WF_DISCARD		(1U << 2)	/* no payload, @size bytes */
-#define MX_WF_WRITE_ZEROES	(1U << 3)	/* no payload, @size bytes */
+#define MX_WF_FUA		BIT(0)
+#define MX_WF_PREFLUSH		BIT(1)
+#define MX_WF_DISCARD		BIT(2)	/* no payload, @size bytes */
+#define MX_WF_WRITE_ZEROES	BIT(3)	/* no payload, @size bytes */
 /* Payload = data + MX_CSUM_LEN bytes: __be32 crc32c (seed ~0) of data. */
-#define MX_WF_CSUM		(1U << 4)
+#define MX_WF_CSUM		BIT(4)
 /*
  * MX_P_DATA / MX_P_RS_DATA (MX_PROTO_COMPRESS, only to a target that
  * offered the algorithm): the payload is the data compressed with the
  * connection's algorithm, fewer bytes than @size, which it decompresses to
  * exactly; with MX_WF_CSUM the crc32c trailer covers the uncompressed data.
  */
-#define MX_WF_COMPRESSED	(1U << 5)
+#define MX_WF_COMPRESSED	BIT(5)
 #define MX_WF_ALL		(MX_WF_FUA | MX_WF_PREFLUSH | \
 				 MX_WF_DISCARD | MX_WF_WRITE_ZEROES | \
 				 MX_WF_CSUM | MX_WF_COMPRESSED)
@@ -79,7 +81,7 @@ enum mx_wire_type {
  * payload up to MX_WIRE_BITMAP_MAX bytes of __be64 words; MX_BM_LAST in
  * @flags marks the final packet (which may carry no words).
  */
-#define MX_BM_LAST		(1U << 0)
+#define MX_BM_LAST		BIT(0)
 #define MX_WIRE_BITMAP_MAX	4096
 
 /*
@@ -141,21 +143,21 @@ struct mx_wire_hdr {
 #define MX_ROLE_TARGET		2
 
 /* struct mx_wire_hello.features */
-#define MX_FEAT_AUTH		(1U << 0)
-#define MX_FEAT_DATA_CSUM	(1U << 1)
+#define MX_FEAT_AUTH		BIT(0)
+#define MX_FEAT_DATA_CSUM	BIT(1)
 /*
  * A target's hello (MX_PROTO_COMPRESS): it accepts data compressed with
  * this algorithm (its table has "compress lz4" or "compress zstd" and its
  * kernel the algorithm). A source never sets them.
  */
-#define MX_FEAT_COMPRESS_LZ4	(1U << 2)
-#define MX_FEAT_COMPRESS_ZSTD	(1U << 3)
+#define MX_FEAT_COMPRESS_LZ4	BIT(2)
+#define MX_FEAT_COMPRESS_ZSTD	BIT(3)
 #define MX_FEAT_COMPRESS	(MX_FEAT_COMPRESS_LZ4 | MX_FEAT_COMPRESS_ZSTD)
 #define MX_FEAT_ALL		(MX_FEAT_AUTH | MX_FEAT_DATA_CSUM | \
 				 MX_FEAT_COMPRESS)
 
 /* struct mx_wire_hello.flags */
-#define MX_HELLO_FRESH		(1U << 0)	/* never held mirrored data */
+#define MX_HELLO_FRESH		BIT(0)	/* never held mirrored data */
 
 /**
  * struct mx_wire_hello - handshake, sent by both sides first

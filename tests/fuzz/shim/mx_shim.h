@@ -32,6 +32,10 @@ typedef uint64_t __le64;
 
 #define BUILD_BUG_ON(c)	_Static_assert(!(c), #c)
 
+#define BIT(nr)		(1UL << (nr))
+#define SZ_1M		0x00100000
+#define SZ_1G		0x40000000
+
 #define U32_MAX		((u32)~0U)
 #define U64_MAX		((u64)~0ULL)
 
