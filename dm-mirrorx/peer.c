@@ -109,9 +109,21 @@ int mx_peer_set_state_locked(struct mx_peer *p, enum mx_conn_state cs,
 	return 0;
 }
 
+static void mx_peer_kick_sender(struct mx_peer *p);
+
 /* Complete @rq: its done callback may free it. */
 static void mx_preq_end(struct mx_preq *rq, int error)
 {
+	struct mx_peer *p = rq->peer;
+	unsigned long flags;
+
+	if (rq->bulk_bytes) {
+		spin_lock_irqsave(&p->src->lock, flags);
+		p->bulk_sent -= rq->bulk_bytes;
+		spin_unlock_irqrestore(&p->src->lock, flags);
+		rq->bulk_bytes = 0;
+		mx_peer_kick_sender(p);
+	}
 	mx_obj_sub(MX_OBJ_PEER_REQ, 1);
 	rq->done(rq, error);
 }
@@ -158,12 +170,13 @@ void mx_peer_queue_prep(struct mx_peer *p, struct mx_preq *rq,
 	bool ok;
 
 	mx_obj_add(MX_OBJ_PEER_REQ, 1);
+	rq->bulk_bytes = 0;
 	spin_lock_irqsave(&src->lock, flags);
 	ok = mx_peer_replicating(p);
 	if (ok) {
 		if (prep)
 			prep(rq);
-		list_add_tail(&rq->list, &p->sendq);
+		mx_sendq_add(&p->sendq, &rq->sq, rq->hdr.type, jiffies);
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
 	if (ok)
@@ -273,10 +286,20 @@ static int mx_send_rq(struct mx_peer *p, struct mx_preq *rq, bool more)
 	return r;
 }
 
-/* Send what @sendq holds, until it is empty or the connection fails. */
+/* May the sender send a bulk packet now? Under src->lock. */
+static bool mx_peer_bulk_ok(const struct mx_peer *p)
+{
+	return !p->bulk_limit || p->bulk_sent < p->bulk_limit;
+}
+
+/*
+ * Send what @sendq holds, until it is empty (or holds only bulk packets
+ * the limit holds back) or the connection fails.
+ */
 static void mx_send_queued(struct mx_peer *p)
 {
 	struct mx_source *src = p->src;
+	struct mx_sendq_entry *e;
 	struct mx_preq *rq;
 	unsigned long flags;
 	bool more, acked;
@@ -290,13 +313,20 @@ static void mx_send_queued(struct mx_peer *p)
 			mx_peer_fail(p, 0, "disconnect requested");
 			return;
 		}
-		if (p->conn.dead || list_empty(&p->sendq)) {
+		e = p->conn.dead ? NULL :
+		    mx_sendq_pop(&p->sendq, mx_peer_bulk_ok(p));
+		if (!e) {
+			/* A completing bulk packet kicks us again. */
 			spin_unlock_irqrestore(&src->lock, flags);
 			return;
 		}
-		rq = list_first_entry(&p->sendq, struct mx_preq, list);
-		list_del_init(&rq->list);
-		more = !list_empty(&p->sendq);
+		rq = container_of(e, struct mx_preq, sq);
+		if (mx_sendq_is_bulk(rq->hdr.type)) {
+			rq->bulk_bytes = sizeof(struct mx_wire_hdr) +
+					 rq->hdr.length;
+			p->bulk_sent += rq->bulk_bytes;
+		}
+		more = mx_sendq_more(&p->sendq, mx_peer_bulk_ok(p));
 		spin_unlock_irqrestore(&src->lock, flags);
 
 		rq->hdr.seq = atomic64_inc_return(&p->next_seq);
@@ -956,7 +986,7 @@ static void mx_conn_teardown(struct mx_peer *p)
 	mutex_unlock(&p->send_loop);
 
 	spin_lock_irq(&src->lock);
-	list_splice_init(&p->sendq, &failed);
+	mx_sendq_take_all(&p->sendq, &failed);
 	spin_unlock_irq(&src->lock);
 	list_for_each_entry_safe(rq, tmp, &failed, list) {
 		list_del_init(&rq->list);
@@ -1083,7 +1113,7 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	p->cstate = MX_CS_CONNECTING;
 	p->rstate = MX_RS_IDLE;
 	p->want_connect = true;
-	INIT_LIST_HEAD(&p->sendq);
+	mx_sendq_init(&p->sendq);
 	INIT_LIST_HEAD(&p->aq_list);
 	INIT_WORK(&p->behind_work, mx_async_behind_work);
 	INIT_WORK(&p->verify_work, mx_verify_work);

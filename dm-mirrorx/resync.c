@@ -48,6 +48,15 @@
  * the window (mx_rs_send_zero_aware()); chunk pages come from a pool
  * kept for the run (rs_pages.c).
  *
+ * Application writes first: resync data goes in packets of at most
+ * MX_RS_PACKET_MAX, which wait in the bulk list of the peer's send queue
+ * while any application packet waits (sendq.h, with its bound on the
+ * wait); and the peer holds at most p->bulk_limit of them sent and not
+ * acknowledged (mx_rs_set_sent_limit()). So a write during a resync waits
+ * for about that much resync data, not for the window's megabytes in the
+ * socket buffers and the target's receive queue; the resync gets the
+ * link's remaining capacity.
+ *
  * Rate: resync_rate (KiB/s) paces the reads as they are issued. Yield:
  * each period the work looks at the mirror device's I/O statistics; when
  * the application read or wrote through it, the resync runs for MX_RS_YIELD_HOLD_NS at most at the
@@ -64,6 +73,7 @@
 #include <linux/llist.h>
 #include <linux/part_stat.h>
 #include <linux/tcp.h>
+#include <net/tcp.h>
 #include "source.h"
 #include "range_io.h"
 #include "rs_window.h"
@@ -84,6 +94,11 @@ MODULE_PARM_DESC(resync_min_rate,
  * they save.
  */
 #define MX_RS_ZERO_MIN_BLOCKS	8
+/*
+ * Largest resync data packet: chunks are read up to MX_WIRE_MAX_DATA and
+ * sent in parts of this size (mx_rs_send_part()).
+ */
+#define MX_RS_PACKET_MAX	(128U << 10)
 #define MX_RS_CHUNK_BLOCKS	(MX_WIRE_MAX_DATA / MX_CSUM_BLOCK)
 /*
  * Pages the pool keeps: what the window lets be read at once, and the
@@ -105,6 +120,7 @@ struct mx_rs_ctx {
 	u64 done_at_start;		/* p->resync_done then */
 	u64 rate_bps;			/* regions acknowledged, bytes/s */
 	u32 rtt_us;
+	u32 min_rtt_us;
 	bool app_busy;			/* other I/O lately: yield */
 	u64 busy_until;			/* ns: yield till then */
 	s64 app_prev;			/* see mx_rs_app_busy() */
@@ -279,8 +295,8 @@ static void mx_rs_fill_data(struct mx_preq *rq, struct mx_peer *p,
  * range) from its pages, or as write-zeroes with @zeroes. A run lies
  * inside the chunk, so it fits one packet.
  */
-static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
-			   bool zeroes)
+static int mx_rs_send_one(struct mx_rs_chunk *c, u32 blk, u32 nblk,
+			  bool zeroes)
 {
 	u32 off = blk * MX_CSUM_BLOCK;
 	u32 len = min(nblk * MX_CSUM_BLOCK, c->rq.hdr.size - off);
@@ -305,6 +321,30 @@ static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
 	}
 	mx_peer_queue(p, &part->rq);
 	return 0;
+}
+
+/*
+ * Send blocks @blk..@blk + @nblk - 1 of chunk @c as mx_rs_send_one()
+ * does, data in packets of at most MX_RS_PACKET_MAX bytes: the sender
+ * cannot interleave an application write into a packet it is sending,
+ * so that write waits for one such packet (and what the peer's bulk_limit
+ * lets be in flight), not for a 1 MiB one. Write-zeroes carry no data:
+ * one packet.
+ */
+static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
+			   bool zeroes)
+{
+	u32 step = zeroes ? nblk : MX_RS_PACKET_MAX / MX_CSUM_BLOCK;
+	int r = 0;
+
+	while (nblk && !r) {
+		u32 len = min(nblk, step);
+
+		r = mx_rs_send_one(c, blk, len, zeroes);
+		blk += len;
+		nblk -= len;
+	}
+	return r;
 }
 
 /*
@@ -519,8 +559,16 @@ static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
 		mx_rs_chunk_put(c);
 		return;
 	}
-	if (reg->csum || !READ_ONCE(p->zero_ok) || !mx_rs_send_zero_aware(c))
+	if (!reg->csum && READ_ONCE(p->zero_ok) && mx_rs_send_zero_aware(c))
+		return;
+	if (reg->csum || c->len <= MX_RS_PACKET_MAX) {
 		mx_peer_queue(p, &c->rq);
+		return;
+	}
+	/* A copy larger than a packet goes in parts; ours is dropped. */
+	if (mx_rs_send_part(c, 0, mx_csum_nr_blocks(c->len), false))
+		reg->error = -ENOMEM;
+	mx_rs_chunk_put(c);
 }
 
 static bool mx_rs_may_run(struct mx_peer *p)
@@ -563,20 +611,46 @@ static void mx_rs_wait(struct mx_peer *p, struct mx_rs_ctx *x, long timeout)
 			   max(timeout, 1L));
 }
 
-/* TCP's smoothed round trip of @p's connection (us), 0 if unknown. */
-static u32 mx_rs_link_rtt_us(struct mx_peer *p)
+/*
+ * TCP's smoothed round trip of @p's connection (us), 0 if unknown, and
+ * in @min_us the least it measured (the path without its queues).
+ */
+static u32 mx_rs_link_rtt_us(struct mx_peer *p, u32 *min_us)
 {
 	struct sock *sk;
 	u32 rtt = 0;
 
+	*min_us = 0;
 	/* A connection being set up or torn down: ask again later. */
 	if (!mutex_trylock(&p->sock_mutex))
 		return 0;
 	sk = p->conn.sock ? p->conn.sock->sk : NULL;
-	if (sk && sk->sk_protocol == IPPROTO_TCP)
+	if (sk && sk->sk_protocol == IPPROTO_TCP) {
 		rtt = READ_ONCE(tcp_sk(sk)->srtt_us) >> 3;
+		*min_us = tcp_min_rtt(tcp_sk(sk));
+		if (*min_us == ~0U)
+			*min_us = 0;
+	}
 	mutex_unlock(&p->sock_mutex);
 	return rtt;
+}
+
+/*
+ * What @p may hold of bulk packets sent and not acknowledged (peer.c):
+ * twice the product of the achieved rate and the path's least round trip,
+ * at least MX_RS_SENT_MIN, at most the window. The least round trip, not
+ * the smoothed one: a backlog in the socket or at the target inflates the
+ * latter, and the limit must not grow with the queue it is there to keep
+ * short.
+ */
+static void mx_rs_set_sent_limit(struct mx_peer *p, struct mx_rs_ctx *x)
+{
+	u64 limit = mx_rs_window_bytes(x->rate_bps, x->min_rtt_us,
+				       MX_RS_SENT_MIN, x->window);
+
+	spin_lock_irq(&p->src->lock);
+	p->bulk_limit = limit;
+	spin_unlock_irq(&p->src->lock);
 }
 
 /*
@@ -599,7 +673,7 @@ static void mx_rs_period(struct mx_peer *p, struct mx_rs_ctx *x, u64 now)
 	struct mx_source *src = p->src;
 	u64 region_bytes = (u64)src->meta.sb.region_sectors << SECTOR_SHIFT;
 	u64 done = READ_ONCE(p->resync_done), bytes = 0;
-	u32 rtt;
+	u32 rtt, min_rtt;
 
 	if (now - x->period_start < MX_RS_PERIOD_NS)
 		return;
@@ -609,11 +683,14 @@ static void mx_rs_period(struct mx_peer *p, struct mx_rs_ctx *x, u64 now)
 					now - x->period_start);
 	x->period_start = now;
 	x->done_at_start = done;
-	rtt = mx_rs_link_rtt_us(p);
+	rtt = mx_rs_link_rtt_us(p, &min_rtt);
 	if (rtt)
 		x->rtt_us = rtt;
+	if (min_rtt)
+		x->min_rtt_us = min_rtt;
 	x->window = mx_rs_window_bytes(x->rate_bps, x->rtt_us,
 				       MX_RS_WINDOW_MIN, MX_RS_WINDOW_MAX);
+	mx_rs_set_sent_limit(p, x);
 	if (mx_rs_app_busy(&x->app_prev, mx_rs_app_sectors(src)))
 		x->busy_until = now + MX_RS_YIELD_HOLD_NS;
 	x->app_busy = READ_ONCE(resync_min_rate) && now < x->busy_until;
@@ -625,6 +702,7 @@ static void mx_rs_ctx_init(struct mx_peer *p, struct mx_rs_ctx *x)
 	atomic64_set(&x->inflight_bytes, 0);
 	mx_rs_pages_init(&x->pages, MX_RS_POOL_PAGES);
 	x->window = MX_RS_WINDOW_MIN;
+	mx_rs_set_sent_limit(p, x);
 	x->period_start = ktime_get_ns();
 	x->pace_next = x->period_start;
 	x->done_at_start = READ_ONCE(p->resync_done);

@@ -19,6 +19,12 @@
  */
 #define MX_RS_WINDOW_MIN	(4U << 20)
 #define MX_RS_WINDOW_MAX	(16U << 20)
+/*
+ * Least the peer may hold of resync packets sent and not acknowledged
+ * (peer.c: bulk_limit): a few 128 KiB packets, enough to keep a LAN link
+ * busy across the target's write and the ack.
+ */
+#define MX_RS_SENT_MIN		(512U << 10)
 /* Resync I/O rates are re-measured at this period (ns). */
 #define MX_RS_PERIOD_NS		(100 * NSEC_PER_MSEC)
 /* Rate credit the pacing keeps after an idle spell (ns). */

@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "compress.h"
 #include "peer_state.h"
+#include "sendq.h"
 
 /* Keepalive: ping after this much silence, drop after MX_PING_TIMEOUT. */
 #define MX_PING_INTERVAL	(2 * HZ)
@@ -81,11 +82,16 @@ struct mx_peer;
  * struct mx_write; resync, flush, ping and control requests are allocated.
  */
 struct mx_preq {
-	struct list_head list;
+	/* @list: the send queue's (sq), or a list of failed requests */
+	union {
+		struct list_head list;
+		struct mx_sendq_entry sq;
+	};
 	struct mx_peer *peer;
 	struct mx_hdr hdr;
 	struct bio_vec *bvecs;		/* data, with @iter */
 	struct bvec_iter iter;
+	u32 bulk_bytes;			/* counted in peer->bulk_sent */
 	const void *payload;		/* small linear payload (hdr.length) */
 	unsigned long sent_at;
 	__be32 reply_crc;		/* MX_P_VERIFY_REPLY payload */
@@ -156,7 +162,17 @@ struct mx_peer {
 	u32 refuse_reason;
 	bool want_connect;		/* cleared by disconnect / refusal */
 	bool paused;
-	struct list_head sendq;
+	struct mx_sendq sendq;		/* sendq.h: application first */
+	/*
+	 * Bytes of bulk packets (resync data, checksum requests) sent and
+	 * not yet completed; the sender sends no more bulk packets while
+	 * @bulk_sent is at least @bulk_limit (0: none), which the resync
+	 * sets each period. So the resync's backlog waits in @sendq, where
+	 * application writes overtake it, not in the socket buffers and the
+	 * target's receive queue, where they would wait behind it.
+	 */
+	u64 bulk_sent;
+	u64 bulk_limit;
 	/*
 	 * The regions this peer lacks, and those to compare by checksum
 	 * before copying (resync.c: the bits a crash left in the intent log
@@ -246,7 +262,8 @@ struct mx_peer {
 	struct mutex handshake_mutex;	/* held from connect to handshake end */
 	struct task_struct *conn_thread;
 	/*
-	 * The sender thread (peer.c) drains @sendq onto the socket, woken by
+	 * The sender thread (peer.c) drains @sendq onto the socket (resync
+	 * data only while nothing else waits: sendq.h), woken by
 	 * mx_peer_kick_sender() (bit MX_SEND_KICK of @send_flags, then
 	 * @send_wait). It holds @send_loop while it drains, so that the
 	 * teardown can wait for a drain in progress (which then finds the

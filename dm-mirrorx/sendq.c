@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-mirrorx: a peer's send queue (sendq.h has the rule and why it is
+ * safe). Pure list operations, no locking: KUnit tests them
+ * (sendq_test.c).
+ */
+#include "sendq.h"
+#include "wire.h"
+
+/* Resync traffic that application packets may overtake. */
+bool mx_sendq_is_bulk(u16 type)
+{
+	return type == MX_P_RS_DATA || type == MX_P_CSUM_REQ;
+}
+
+void mx_sendq_init(struct mx_sendq *q)
+{
+	INIT_LIST_HEAD(&q->main);
+	INIT_LIST_HEAD(&q->bulk);
+}
+
+/* Queue @e, a packet of @type, at its list's tail, at time @now. */
+void mx_sendq_add(struct mx_sendq *q, struct mx_sendq_entry *e, u16 type,
+		  unsigned long now)
+{
+	e->queued = now;
+	list_add_tail(&e->list, mx_sendq_is_bulk(type) ? &q->bulk : &q->main);
+}
+
+/*
+ * The next packet to send, taken off the queue, or NULL when none may go
+ * (empty, or only bulk packets and not @bulk_ok).
+ */
+struct mx_sendq_entry *mx_sendq_pop(struct mx_sendq *q, bool bulk_ok)
+{
+	struct mx_sendq_entry *m, *b = NULL, *e;
+
+	m = list_first_entry_or_null(&q->main, struct mx_sendq_entry, list);
+	if (bulk_ok)
+		b = list_first_entry_or_null(&q->bulk, struct mx_sendq_entry,
+					     list);
+	if (m && b)
+		e = time_before(b->queued + MX_SENDQ_BULK_WAIT, m->queued) ?
+			b : m;
+	else
+		e = m ?: b;
+	if (e)
+		list_del_init(&e->list);
+	return e;
+}
+
+/*
+ * Will a packet follow at once (the send's MSG_MORE)? Only one the sender
+ * may take now: a held-back bulk packet must not keep the last one sent
+ * corked in TCP.
+ */
+bool mx_sendq_more(const struct mx_sendq *q, bool bulk_ok)
+{
+	return !list_empty(&q->main) || (bulk_ok && !list_empty(&q->bulk));
+}
+
+bool mx_sendq_empty(const struct mx_sendq *q)
+{
+	return list_empty(&q->main) && list_empty(&q->bulk);
+}
+
+/* Move every packet to the tail of @to: @main's first, then @bulk's. */
+void mx_sendq_take_all(struct mx_sendq *q, struct list_head *to)
+{
+	list_splice_tail_init(&q->main, to);
+	list_splice_tail_init(&q->bulk, to);
+}

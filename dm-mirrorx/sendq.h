@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dm-mirrorx: a peer's send queue, two FIFO lists.
+ *
+ * Resync data (RS_DATA) and checksum requests (CSUM_REQ) wait in @bulk;
+ * everything else (application writes, flushes, sync states, verify
+ * requests, pings) in @main. The sender takes the head of @main, and the
+ * head of @bulk when @main is empty or when that bulk packet's deadline
+ * (its queueing time + MX_SENDQ_BULK_WAIT) came before the @main head was
+ * queued. So a packet of @main may overtake bulk packets queued before
+ * it, a bulk packet is never sent before a @main packet queued before it,
+ * each list keeps its order, and a bulk packet waits at most
+ * MX_SENDQ_BULK_WAIT more than first-come, first-served would make it
+ * wait: application writes that keep @main busy still leave the resync
+ * its share, and a write that waits for a region the resync holds waits
+ * a bounded time. With @bulk_ok false (the peer holds as much bulk data
+ * sent and not acknowledged as it may: peer.c), only @main is taken.
+ *
+ * Why overtaking is safe: a region is locked against application writes
+ * while a resync copies or compares it (resync.c), so an application write
+ * and a bulk packet of the same region are never both queued; a FLUSH or a
+ * sync state that overtakes bulk packets does not speak for them (the
+ * sweep never clears a region a resync holds, and a resync announces
+ * InSync only after every copy was acknowledged). A sync state that tells
+ * the target it is Inconsistent is never overtaken by the copies queued
+ * after it.
+ *
+ * The caller serialises every call (peer.c: src->lock) and passes the
+ * time (jiffies).
+ */
+#ifndef DM_MIRRORX_SENDQ_H
+#define DM_MIRRORX_SENDQ_H
+
+#include <linux/typecheck.h>
+#include <linux/jiffies.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+#define MX_SENDQ_BULK_WAIT	(HZ / 10)
+
+/* What a queued packet embeds (struct mx_preq). */
+struct mx_sendq_entry {
+	struct list_head list;
+	unsigned long queued;		/* jiffies, set by mx_sendq_add() */
+};
+
+struct mx_sendq {
+	struct list_head main;
+	struct list_head bulk;
+};
+
+bool mx_sendq_is_bulk(u16 type);
+void mx_sendq_init(struct mx_sendq *q);
+void mx_sendq_add(struct mx_sendq *q, struct mx_sendq_entry *e, u16 type,
+		  unsigned long now);
+struct mx_sendq_entry *mx_sendq_pop(struct mx_sendq *q, bool bulk_ok);
+bool mx_sendq_more(const struct mx_sendq *q, bool bulk_ok);
+bool mx_sendq_empty(const struct mx_sendq *q);
+void mx_sendq_take_all(struct mx_sendq *q, struct list_head *to);
+
+#endif

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the send queue (sendq.c): which packets are bulk, and
+ * the order the sender takes them in.
+ */
+#include <kunit/test.h>
+#include "sendq.h"
+#include "wire.h"
+
+#define T_PACKETS	4000
+
+struct t_pkt {
+	struct mx_sendq_entry e;
+	u16 type;
+	u32 n;				/* order of queueing */
+	bool queued;
+};
+
+static void mx_sendq_bulk_types(struct kunit *test)
+{
+	u16 t;
+
+	KUNIT_EXPECT_TRUE(test, mx_sendq_is_bulk(MX_P_RS_DATA));
+	KUNIT_EXPECT_TRUE(test, mx_sendq_is_bulk(MX_P_CSUM_REQ));
+	for (t = 0; t < MX_P_TYPE_MAX + 2; t++)
+		if (t != MX_P_RS_DATA && t != MX_P_CSUM_REQ)
+			KUNIT_EXPECT_FALSE_MSG(test, mx_sendq_is_bulk(t),
+					       "type %u", t);
+}
+
+/* An application write overtakes a resync copy queued before it. */
+static void mx_sendq_main_first(struct kunit *test)
+{
+	struct t_pkt rs = { .type = MX_P_RS_DATA };
+	struct t_pkt data = { .type = MX_P_DATA };
+	struct t_pkt flush = { .type = MX_P_FLUSH };
+	unsigned long now = jiffies;
+	struct mx_sendq q;
+
+	mx_sendq_init(&q);
+	KUNIT_EXPECT_TRUE(test, mx_sendq_empty(&q));
+	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, true));
+	mx_sendq_add(&q, &rs.e, rs.type, now);
+	mx_sendq_add(&q, &data.e, data.type, now + 1);
+	mx_sendq_add(&q, &flush.e, flush.type, now + 2);
+	KUNIT_EXPECT_FALSE(test, mx_sendq_empty(&q));
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &data.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &flush.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &rs.e);
+	KUNIT_EXPECT_TRUE(test, mx_sendq_empty(&q));
+	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, true));
+}
+
+/*
+ * A copy that waited MX_SENDQ_BULK_WAIT goes before application writes
+ * queued after that, never before one queued earlier (jiffies wrap too).
+ */
+static void mx_sendq_bulk_not_starved(struct kunit *test)
+{
+	struct t_pkt rs = { .type = MX_P_CSUM_REQ };
+	struct t_pkt early = { .type = MX_P_SYNC_STATE };
+	struct t_pkt late = { .type = MX_P_DATA };
+	struct t_pkt later = { .type = MX_P_DATA };
+	unsigned long now = (unsigned long)-3;
+	struct mx_sendq q;
+
+	mx_sendq_init(&q);
+	mx_sendq_add(&q, &early.e, early.type, now);
+	mx_sendq_add(&q, &rs.e, rs.type, now);
+	mx_sendq_add(&q, &late.e, late.type, now + MX_SENDQ_BULK_WAIT);
+	mx_sendq_add(&q, &later.e, later.type, now + MX_SENDQ_BULK_WAIT + 1);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &early.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &late.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &rs.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &later.e);
+	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, true));
+}
+
+/* While the peer holds its limit of bulk data, only @main is taken. */
+static void mx_sendq_bulk_held(struct kunit *test)
+{
+	struct t_pkt rs = { .type = MX_P_RS_DATA };
+	struct t_pkt data = { .type = MX_P_DATA };
+	struct mx_sendq q;
+
+	mx_sendq_init(&q);
+	mx_sendq_add(&q, &rs.e, rs.type, 0);
+	mx_sendq_add(&q, &data.e, data.type, 10 * MX_SENDQ_BULK_WAIT);
+	KUNIT_EXPECT_TRUE(test, mx_sendq_more(&q, false));
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, false), &data.e);
+	/* Nothing follows the write at once: it must not be corked. */
+	KUNIT_EXPECT_FALSE(test, mx_sendq_more(&q, false));
+	KUNIT_EXPECT_TRUE(test, mx_sendq_more(&q, true));
+	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, false));
+	KUNIT_EXPECT_FALSE(test, mx_sendq_empty(&q));
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &rs.e);
+	KUNIT_EXPECT_TRUE(test, mx_sendq_empty(&q));
+}
+
+static const u16 t_types[] = {
+	MX_P_DATA, MX_P_FLUSH, MX_P_SYNC_STATE, MX_P_VERIFY_REQ, MX_P_PING,
+	MX_P_BYE, MX_P_RS_DATA, MX_P_RS_DATA, MX_P_CSUM_REQ,
+};
+
+/*
+ * A random mix of queueing and sending, the clock moving 0 to 9 jiffies a
+ * step: each list keeps its order; a bulk packet is never sent while a
+ * packet of @main queued before it waits (a sync state is never sent
+ * after a copy queued after it); no bulk packet waits more than
+ * MX_SENDQ_BULK_WAIT past the first @main packet queued after it.
+ */
+static void mx_sendq_order(struct kunit *test)
+{
+	struct t_pkt *pkts = kunit_kcalloc(test, T_PACKETS, sizeof(*pkts),
+					   GFP_KERNEL);
+	u32 added = 0, sent = 0, seed = 0x5e4d, i;
+	s64 last_main = -1, last_bulk = -1;
+	unsigned long now = (unsigned long)-5000;
+	struct mx_sendq q;
+
+	KUNIT_ASSERT_NOT_NULL(test, pkts);
+	mx_sendq_init(&q);
+	while (sent < T_PACKETS) {
+		struct mx_sendq_entry *e;
+		struct t_pkt *p;
+
+		seed = seed * 1103515245 + 12345;
+		now += (seed >> 4) % 10;
+		if (added < T_PACKETS && (seed >> 16) % 3) {
+			p = &pkts[added];
+			p->type = t_types[(seed >> 8) % ARRAY_SIZE(t_types)];
+			p->n = added++;
+			p->queued = true;
+			mx_sendq_add(&q, &p->e, p->type, now);
+			continue;
+		}
+		e = mx_sendq_pop(&q, true);
+		if (!e) {
+			KUNIT_ASSERT_TRUE(test, mx_sendq_empty(&q));
+			continue;
+		}
+		p = container_of(e, struct t_pkt, e);
+		KUNIT_ASSERT_TRUE(test, p->queued);
+		p->queued = false;
+		sent++;
+		if (!mx_sendq_is_bulk(p->type)) {
+			KUNIT_ASSERT_GT(test, (s64)p->n, last_main);
+			last_main = p->n;
+			/* A bulk packet waiting past its deadline goes first. */
+			for (i = 0; i < p->n; i++)
+				KUNIT_ASSERT_FALSE_MSG(test, pkts[i].queued &&
+						       mx_sendq_is_bulk(pkts[i].type) &&
+						       time_before(pkts[i].e.queued +
+								   MX_SENDQ_BULK_WAIT,
+								   p->e.queued),
+						       "bulk packet %u starved by %u",
+						       i, p->n);
+			continue;
+		}
+		KUNIT_ASSERT_GT(test, (s64)p->n, last_bulk);
+		last_bulk = p->n;
+		for (i = 0; i < p->n; i++)
+			KUNIT_ASSERT_FALSE_MSG(test, pkts[i].queued &&
+					       !mx_sendq_is_bulk(pkts[i].type),
+					       "packet %u (type %u) sent after bulk packet %u",
+					       i, pkts[i].type, p->n);
+	}
+	KUNIT_EXPECT_TRUE(test, mx_sendq_empty(&q));
+}
+
+/* A teardown takes every packet: those of @main first, each list in order. */
+static void mx_sendq_take_all_order(struct kunit *test)
+{
+	struct t_pkt pkts[6] = {
+		{ .type = MX_P_RS_DATA }, { .type = MX_P_DATA },
+		{ .type = MX_P_CSUM_REQ }, { .type = MX_P_FLUSH },
+		{ .type = MX_P_RS_DATA }, { .type = MX_P_SYNC_STATE },
+	};
+	static const u32 want[] = { 1, 3, 5, 0, 2, 4 };
+	struct mx_sendq q;
+	struct t_pkt *p;
+	LIST_HEAD(out);
+	u32 i = 0;
+
+	mx_sendq_init(&q);
+	for (i = 0; i < ARRAY_SIZE(pkts); i++) {
+		pkts[i].n = i;
+		mx_sendq_add(&q, &pkts[i].e, pkts[i].type, jiffies);
+	}
+	mx_sendq_take_all(&q, &out);
+	KUNIT_EXPECT_TRUE(test, mx_sendq_empty(&q));
+	i = 0;
+	list_for_each_entry(p, &out, e.list) {
+		KUNIT_ASSERT_LT(test, i, (u32)ARRAY_SIZE(want));
+		KUNIT_EXPECT_EQ(test, p->n, want[i]);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, (u32)ARRAY_SIZE(want));
+}
+
+static struct kunit_case mx_sendq_cases[] = {
+	KUNIT_CASE(mx_sendq_bulk_types),
+	KUNIT_CASE(mx_sendq_main_first),
+	KUNIT_CASE(mx_sendq_bulk_not_starved),
+	KUNIT_CASE(mx_sendq_bulk_held),
+	KUNIT_CASE(mx_sendq_order),
+	KUNIT_CASE(mx_sendq_take_all_order),
+	{}
+};
+
+static struct kunit_suite mx_sendq_suite = {
+	.name = "dm_mirrorx_sendq",
+	.test_cases = mx_sendq_cases,
+};
+
+kunit_test_suite(mx_sendq_suite);
