@@ -38,7 +38,7 @@ cd "$TOP" || exit 1
 # Core integration tests run on the second kernel(s): initial sync, fio
 # verify async, link cut and partial resync, source crash, remove
 # under load, hostile packets, link compression (README.md, "Kernels").
-MX_CORE_TESTS=${MX_CORE_TESTS:-010 013 014 017 021 027 065}
+MX_CORE_TESTS=${MX_CORE_TESTS:-010 013 065}
 MX_CORE_KILLS=${MX_CORE_KILLS:-3}
 
 passn=0

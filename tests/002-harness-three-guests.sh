@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 002-harness-three-guests: 3 guests at once reach each other on every link; concurrent jobs in one guest
 # timeout: 300
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 
 step "boot A, B, C concurrently"

@@ -22,7 +22,9 @@ mx_assert_partial_resync A 16M
 mx_assert_same A B
 
 step "make 160 MiB out of sync with B away, then resync slowly"
-vm_run A "dmsetup message mx 0 resync_rate 4096"
+# 2 MiB/s: 80 s for all of it, so that B dies in its middle even when
+# a loaded host makes the 12 s below take 30 s or more.
+vm_run A "dmsetup message mx 0 resync_rate 2048"
 vm_run A "dmsetup message mx 0 disconnect 1"
 mx_wait_conn A StandAlone 30
 write_pattern A /dev/mapper/mx 015-bulk 160M 64M

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 017-remove-under-load: dmsetup remove on both sides while writes flow (the source's table by remove --force under fio): no hang, no leaked threads, sockets, module references, bios, pages or requests
 # timeout: 600
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

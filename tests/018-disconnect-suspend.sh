@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 018-disconnect-suspend: with on_disconnect suspend no write completes without a remote copy until the peer is back or the admin releases it
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

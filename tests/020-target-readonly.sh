@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 020-target-readonly: a target serves local reads of the replica and refuses local writes
 # timeout: 600
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 022-async-latency: behind a 100 ms round trip, an async write completes at local speed while a sync write waits for the ack
 # timeout: 600
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 # serial: timing-sensitive (latency or rate measured)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"

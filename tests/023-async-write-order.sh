@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 023-async-write-order: the source or the target dies at random moments while the source writes dependent records (1 or 4 in flight); the target always holds a prefix without gaps
 # timeout: 1800
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

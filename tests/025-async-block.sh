@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 025-async-block: with on_congestion block a full queue throttles writers to the link speed; nothing is lost
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 # serial: timing-sensitive (latency or rate measured)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 028-resync-control: resync pause/resume/rate and "resync full" work as documented, and state changes wake "dmsetup wait"
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 # serial: timing-sensitive (latency or rate measured)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 029-two-targets: one source mirrors to a sync target and an async target; one link is cut, only that peer resyncs, all three end identical; then a double failure (the async target, then the source, killed) loses no write the sync target acknowledged
 # timeout: 1200
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 031-mirrorctl-verbs: every mirrorctl verb exercised; bad arguments (unknown mirror, wrong device, bad size, bad number) give one-line errors and non-zero exits
 # timeout: 1500
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 . "$(dirname "$0")/mirrorctl.sh"

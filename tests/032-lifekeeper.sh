@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 032-lifekeeper: the LifeKeeper actions driven as LifeKeeper would: restore, quickCheck (a target away is no failure), link cut + recover, switchover with a partial resync back, stale restore refused, failover with no wait for a dead peer
 # timeout: 1500
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 . "$(dirname "$0")/mirrorctl.sh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 041-ipv6: a mirror over IPv6 ([addr]:port in both tables): full sync, writes, a link cut and a partial resync, both nodes identical
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

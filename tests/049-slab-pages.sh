@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 049-slab-pages: XFS writes its sub-page metadata buffers from slab memory; those pages are copied, not sent zero-copy (no kernel warning), and both nodes end identical
 # timeout: 600
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

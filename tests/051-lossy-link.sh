@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 051-lossy-link: sync then async writes through a link that loses, duplicates, reorders and corrupts packets, and through a one-way partition: no oops, the connection recovers by itself, nodes identical
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 052-target-suspend-reload: a suspended target stops writing (data and metadata), its table can be reloaded on the same address, and the source catches up after the resume; nodes identical
 # timeout: 600
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

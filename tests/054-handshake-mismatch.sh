@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 054-handshake-mismatch: real nodes that do not belong together are refused one mismatch at a time (device size, node id, mirror UUID), with the reason in the source's status and both logs; the refused target's data is untouched
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

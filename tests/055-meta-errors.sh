@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 055-meta-errors: the metadata device failing under either role: a source write that needs an intent-log commit fails with EIO instead of being written without its bit, a target that cannot record its state drops the connection; an outdate whose commit failed is written by its retry; no oops, no hang, nothing acknowledged is lost, and both nodes end identical once repaired
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

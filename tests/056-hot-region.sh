@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 056-hot-region: a verify and a full resync finish while one region is written without pause (16 writers, each on its own 4 KiB of that region, behind a jittery 100 ms round trip): the copy gets its turn instead of starving until the load stops; both nodes end identical
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 057-outdated-fencing: fencing resource holds writes when the link to an in-sync target is cut, until the target is outdated; an Outdated target is refused promotion (mirrorctl, LifeKeeper restore, table load) until a resync; a fence timeout keeps writes held until the peer is back; a peer lost during a suspend with a write in flight is fenced too; the handler as mirrorx-fence@.service runs it (fence-handler --follow, the command from the config's fence_peer), started on a target, fences each of two link cuts once it is the source
 # timeout: 1200
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 . "$(dirname "$0")/mirrorctl.sh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 059-async-catchup-crash: the target is killed hard while an async peer catches up (Behind); after its reboot the resync covers what it lacks and nothing more, and the nodes end identical
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 061-clear-after-flush: intent-log bits are cleared, and a resynced target says Consistent, only after the data devices flushed
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

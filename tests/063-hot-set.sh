@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 063-hot-set: the intent log's hot set: a sequential stream marks its 4 MiB extents ahead (a metadata write per 8 MiB, not per write), random writes inside hot extents need no metadata write, and a reconnect resyncs only what the peer missed, not the hot set; both nodes end identical
 # timeout: 600
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

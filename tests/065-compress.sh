@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 065-compress: "compress lz4" (with data_csum) on both nodes: 2:1 compressible fio writes (verify) cross the link compressed (wire bytes well below data bytes on both ends), resync data too; a hand-written source's valid compressed write is applied, garbage, a wrong size or a payload that did not shrink drop the connection with nothing written; a target without the option: the connection works uncompressed, the refusal and its reason in status and the log; mirrorctl status shows the ratio; both nodes identical each time
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 . "$(dirname "$0")/mirrorctl.sh"

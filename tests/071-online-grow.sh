@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 071-online-grow: both data devices (dm-linear) grow under a sync mirror in use (fio verify running): target first, then source (only the new area resynced, writes into it replicate); then source first (refused as "peer smaller" until the target grew); identical checksums; a shrink is refused
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 072-grow-no-room: a grow beyond what the metadata's layout describes is refused with the metadata size needed; a grow within it works and its new area is written and read back; a shrink is refused; a grow across bitmap blocks marks the new regions on disk in the slots of nodes that are not peers
 # timeout: 600
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_module

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 073-promote-dead-source: mirrorctl promote on a target whose source was killed hard (still seen connected until 10 s of silence drops it) waits for that and promotes, with every acknowledged write on it; a live source keeps the refusal (after the wait, or at once with --source-wait 0)
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 . "$(dirname "$0")/mirrorctl.sh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 074-serial-workqueue: with the source's workqueues running one item at a time (fault module, serial_wq: what a WQ_MEM_RECLAIM workqueue's rescuer does when memory is too short for a worker), a write to a clean region gets its intent-log commit at once while the send of an async backlog over a slow link takes many seconds; nothing is lost (issue 9 #15: fails while the sends were a work item on that workqueue)
 # timeout: 900
+# long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 # serial: timing-sensitive (latency or rate measured)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
