@@ -59,10 +59,10 @@
  *
  * Rate: resync_rate (KiB/s) paces the reads as they are issued. Yield:
  * each period the work looks at the mirror device's I/O statistics; when
- * the application read or wrote through it, the resync runs for MX_RS_YIELD_HOLD_NS at most at the
- * resync_min_rate module parameter (KiB/s, default 0: never yield; not
- * yet verified by a guest test) and reads one
- * region at a time, as DRBD's c-min-rate does.
+ * the application read or wrote through it, the resync runs for
+ * MX_RS_YIELD_HOLD_NS at most at the resync_min_rate module parameter
+ * (KiB/s, default MX_RS_MIN_RATE_DEFAULT; 0: never yield) and reads one
+ * region at a time, as DRBD's c-min-rate does (test 068).
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -83,10 +83,10 @@
 
 #define DM_MSG_PREFIX "mirrorx"
 
-static unsigned int resync_min_rate;
+static unsigned int resync_min_rate = MX_RS_MIN_RATE_DEFAULT;
 module_param(resync_min_rate, uint, 0644);
 MODULE_PARM_DESC(resync_min_rate,
-		 "Resync rate (KiB/s) while the application uses the data device, 0: no yield");
+		 "Resync rate (KiB/s) while the application uses the mirror device (default 4096), 0: no yield");
 
 /*
  * Shorter runs of zero blocks go with the data around them: a packet, an

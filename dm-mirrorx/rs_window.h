@@ -31,6 +31,13 @@
 #define MX_RS_PACE_SLACK_NS	(100 * NSEC_PER_MSEC)
 /* Sectors of application I/O in a period that make the resync yield. */
 #define MX_RS_APP_SECTORS	0
+/*
+ * Default of the resync_min_rate module parameter (KiB/s): the resync's
+ * rate while the application uses the mirror device. 4 MiB/s keeps a
+ * resync going (a 1 TiB device in three days at worst) while leaving a
+ * LAN link and the disks to the application.
+ */
+#define MX_RS_MIN_RATE_DEFAULT	4096
 /* Once application I/O was seen, the resync yields this long (ns). */
 #define MX_RS_YIELD_HOLD_NS	NSEC_PER_SEC
 

@@ -441,8 +441,9 @@ def table(res):
     if rows:
         out.append("")
         out.append("== targets: ratios of medians (min..max of the "
-                   "per-round ratios); no yield: the module's default "
-                   "resync_min_rate 0, yield: resync_min_rate %s KiB/s" %
+                   "per-round ratios); no yield: resync_min_rate 0, "
+                   "yield: resync_min_rate %s KiB/s (the module's "
+                   "default: 4096)" %
                    s.get("yield_resync_min_rate_kib", "?"))
         for key, label, _, _, target, better in RATIOS:
             for c in rows:

@@ -31,8 +31,9 @@
 # UpToDate/UpToDate), then fio randwrite 4 KiB QD1 and QD32 and 1 MiB
 # sequential writes on the replicated device (BENCH_JOBS); mirrorx sync
 # rows then measure (BENCH_MX_EXTRA): fio QD1 during a full resync of
-# random data, with no yield (busy: the module's default) and with the
-# resync_min_rate module parameter at BENCH_MIN_RATE KiB/s (yield;
+# random data, with no yield (busy: resync_min_rate 0) and with the
+# resync_min_rate module parameter at BENCH_MIN_RATE KiB/s (yield, the
+# module's default 4096;
 # run_mx_busy); the full initial resync of an all-zero device of the same
 # size (zero: the crash disks, still zero: run_mx_zero); the full initial
 # resync of random data with BENCH_WAN_DELAY of netem delay each way on
@@ -537,8 +538,8 @@ min_rate() {
 
 # run_mx_busy CONFIG PREFIX MIN_RATE: the application's QD1 latency during
 # a full resync of random data (resync_rate 0: unlimited), with the
-# resync_min_rate module parameter at MIN_RATE KiB/s (0: the default, no
-# yield). On run_mx's mirror of the perf disk, in sync after the fio jobs:
+# resync_min_rate module parameter at MIN_RATE KiB/s (0: no yield; the
+# module's value is restored after). On run_mx's mirror of the perf disk, in sync after the fio jobs:
 # `resync 1 full` starts a full resync and fio qd1 runs BENCH_RUNTIME (+
 # BENCH_RAMP) s, the full resync started again whenever it finished
 # (guest.sh mx_busy), so the whole job runs against one. Records
@@ -546,16 +547,17 @@ min_rate() {
 # qd1_p50_us), PREFIX_resync_MBps (what the resync copied during the job:
 # the price of yielding) and PREFIX_kicks (resyncs started).
 run_mx_busy() {
-	local cfg=$1 p=$2 rate=$3 out fout w
+	local cfg=$1 p=$2 rate=$3 out fout w old
 	fout=$RUNDIR/fio/$cfg-A-$p.json
 	say "$cfg: fio qd1 during a full resync, resync_min_rate $rate (${BENCH_RUNTIME}s)"
+	old=$(vm_run -t 30 A "cat /sys/module/dm_mirrorx/parameters/resync_min_rate") || return 1
 	min_rate "$rate" || return 1
 	out=$(g -t $((BENCH_RUNTIME + BENCH_RAMP + 180)) A mx_busy "$DM" 1 "$BENCH_RUNTIME" "$BENCH_RAMP" /tmp/mx-busy.json) || {
 		na "$cfg" "${p}_qd1_p50_us" "fio or resync failed"
-		min_rate 0
+		min_rate "$old"
 		return 1
 	}
-	min_rate 0 || return 1
+	min_rate "$old" || return 1
 	vm_run A "cat /tmp/mx-busy.json" >"$fout" || return 1
 	w='.jobs[0].write'
 	rec "$cfg" "${p}_qd1_p50_us" "$(jq "$w.lat_ns.percentile[\"50.000000\"] / 1000" "$fout")"
