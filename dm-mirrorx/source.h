@@ -36,7 +36,11 @@
  * durable on every node are cleared; the hot set keeps up to the hot_set
  * option's worth of 4 MiB extents marked on disk while the mirror is
  * written (MX_DEFAULT_HOT_SET, args.h), and cools all of them after
- * MX_IDLE_PERIODS periods without writes. A write that continues a
+ * MX_IDLE_PERIODS periods without writes: a minute, so that a workload
+ * with pauses (bursts, a benchmark's jobs one after the other) does not
+ * pay a commit per extent again after each, as DRBD's activity log never
+ * cools while idle; an idle mirror still has nothing to resync after a
+ * crash once the minute passed. A write that continues a
  * sequential stream (the MX_SEQ_RUN-th in a row or later to start where
  * the one before ended, i.e. the 4th write of a run: a random write does
  * that once by chance) marks
@@ -44,7 +48,7 @@
  * theirs on disk.
  */
 #define MX_SWEEP_PERIOD		(HZ)
-#define MX_IDLE_PERIODS		3
+#define MX_IDLE_PERIODS		60
 #define MX_HEAT_AHEAD		2
 #define MX_SEQ_RUN		3
 /* A sweep waits this long for its FLUSH acks: past MX_REQ_TIMEOUT. */

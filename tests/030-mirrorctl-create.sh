@@ -112,7 +112,8 @@ evb=$(evj B)
 wait_for 60 eval '[ "$(evout A "$eva" | tail -n1)" = "exists -" ] && [ "$(evout B "$evb" | tail -n1)" = "exists -" ]'
 # The previous step's regions must have left the intent log (lazy sweep):
 # still dirty at the cut, they would be resynced too (64 + 128 regions).
-wait_for 60 eval '[ "$(mx_dirty A)" = 0 ]'
+# The hot set cools after 60 s without writes.
+wait_for 120 eval '[ "$(mx_dirty A)" = 0 ]'
 link_cut A B
 write_pattern A /dev/mapper/mx 32 4M 96M
 mx_wait_conn A Connecting 120
