@@ -19,7 +19,8 @@
  * flushes the local data device and every peer before it clears a bit.
  * The hot set (intent_log.c) keeps recently written 4 MiB extents marked on
  * disk as a whole meanwhile, so rewriting them costs no commit; the sweep
- * cools it down to the hot_set option, and entirely once the mirror idles.
+ * cools it down to the hot_set option, and entirely after a minute without
+ * writes.
  */
 #include <linux/module.h>
 #include <linux/slab.h>

@@ -22,7 +22,7 @@ first=$(mx_oos A)
 echo "B lacks $first regions after the burst"
 _copied_some() { [ "$(mx_oos A)" -le $((first - 64)) ]; }
 wait_for 60 _copied_some
-# A writes nothing now.
+# A writes nothing now: the sweeps clear the bits of what B flushed.
 sleep 5
 mx_status A
 left=$(mx_oos A)

@@ -539,7 +539,8 @@ min_rate() {
 # run_mx_busy CONFIG PREFIX MIN_RATE: the application's QD1 latency during
 # a full resync of random data (resync_rate 0: unlimited), with the
 # resync_min_rate module parameter at MIN_RATE KiB/s (0: no yield; the
-# module's value is restored after). On run_mx's mirror of the perf disk, in sync after the fio jobs:
+# module's value is restored after). On run_mx's mirror of the perf disk,
+# in sync after the fio jobs:
 # `resync 1 full` starts a full resync and fio qd1 runs BENCH_RUNTIME (+
 # BENCH_RAMP) s, the full resync started again whenever it finished
 # (guest.sh mx_busy), so the whole job runs against one. Records
