@@ -86,7 +86,8 @@
 static unsigned int resync_min_rate = MX_RS_MIN_RATE_DEFAULT;
 module_param(resync_min_rate, uint, 0644);
 MODULE_PARM_DESC(resync_min_rate,
-		 "Resync rate (KiB/s) while the application uses the mirror device (default 4096), 0: no yield");
+		 "Resync rate (KiB/s) while the application uses the mirror device (default "
+		 __stringify(MX_RS_MIN_RATE_DEFAULT) "), 0: no yield");
 
 /*
  * Shorter runs of zero blocks go with the data around them: a packet, an
