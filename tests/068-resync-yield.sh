@@ -40,7 +40,11 @@ vm_run A "dmsetup message mx 0 resync_rate 4096"
 mx_wait_state A Resyncing 120
 
 step "the application writes (4 KiB QD1 in the first MiB): the resync yields"
-job=$(vm_run_bg -t 300 A "fio --name=app --filename=/dev/mapper/mx --rw=randwrite --bs=4k --ioengine=psync --direct=1 --size=1M --time_based --runtime=30 --output=/dev/null")
+# fio runs until the test stops it (a loaded host takes tens of seconds
+# between fio's start and the end of the look below: a fixed runtime ran
+# out before it in CI); stopped by a signal, fio exits 128, its report
+# says whether a write failed.
+job=$(vm_run_bg -t 400 A "fio --name=app --filename=/dev/mapper/mx --rw=randwrite --bs=4k --ioengine=psync --direct=1 --size=1M --time_based --runtime=300 --output-format=json --output=/tmp/app.json; grep -q '\"error\" : 0,' /tmp/app.json")
 # fio writing (TCG guests take seconds to start it), then a period or
 # two for the resync to notice and its window of reads ahead to drain.
 wait_for 60 _fio_writing
@@ -56,7 +60,7 @@ echo "resync during application writes: $busy regions/s"
 step "the writes stopped: the resync runs at full speed again"
 # Looked at in the guest as soon as fio ended, 2 s later: the yield holds
 # a second after the last write. The resync must still be running then.
-idle=$(rate_over A 4 "dmsetup status mx | grep -q Resyncing" "while pgrep -x fio >/dev/null; do sleep 0.2; done; sleep 2") ||
+idle=$(rate_over A 4 "dmsetup status mx | grep -q Resyncing" "pkill -x fio; while pgrep -x fio >/dev/null; do sleep 0.2; done; sleep 2") ||
 	fail "the resync ended before the look at it after the application stopped: nothing to compare"
 vm_wait A "$job" >/dev/null || fail "the application's fio failed"
 echo "resync without application I/O: $idle regions/s"
