@@ -21,7 +21,7 @@ for g in A B; do
 done
 
 step "idle: every bit cleared"
-wait_for 60 _mx_is_clean A || fail "A's intent log not cleared when idle"
+wait_for -m "A's intent log not cleared when idle" 60 _mx_is_clean A
 mx_status A
 
 step "sweep: 1 MiB of O_DIRECT writes without fsync, then idle"
@@ -33,7 +33,7 @@ echo "dirty right after the writes: $d (flushes A $fa B $fb)"
 [ "$d" -gt 0 ] || fail "the writes left no bit set"
 # Bits clear at the sweeps after the flushes; the hot extents after 60 s
 # without writes.
-wait_for 120 _mx_is_clean A || fail "A's intent log not cleared after the writes"
+wait_for -m "A's intent log not cleared after the writes" 120 _mx_is_clean A
 fa2=$(flushes A)
 fb2=$(flushes B)
 echo "flushes once the bits were cleared: A $fa -> $fa2, B $fb -> $fb2"
@@ -48,14 +48,14 @@ vm_run -t 60 A "dd if=/dev/urandom of=/dev/mapper/mx bs=64k count=16 seek=512 of
 fb=$(flushes B)
 link_restore A B
 mx_wait_insync A 120
-wait_for 60 _mx_is_data B Consistent || fail "B not Consistent after the resync"
+wait_for -m "B not Consistent after the resync" 60 _mx_is_data B Consistent
 fb2=$(flushes B)
 mx_status A
 mx_status B
 echo "B flushes from the resync to Consistent: $fb -> $fb2"
 [ "$fb2" -gt "$fb" ] || fail "B became Consistent without flushing its data device"
 
-wait_for 60 _mx_is_clean A || fail "A's intent log not cleared after the resync"
+wait_for -m "A's intent log not cleared after the resync" 60 _mx_is_clean A
 mx_assert_same A B
 mx_assert_no_leaks A B
 pass

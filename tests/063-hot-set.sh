@@ -12,7 +12,7 @@ meta_writes() { dev_writes "$1" "$MX_META"; }
 _mx_is_clean() { [ "$(mx_dirty "$1")" = 0 ]; }
 
 mx_start_pair A B
-wait_for 60 _mx_is_clean A || fail "A's intent log not clean when idle"
+wait_for -m "A's intent log not clean when idle" 60 _mx_is_clean A
 
 # meta_cost WHAT CMD: run CMD on A, print the metadata writes it cost.
 meta_cost() {
@@ -69,7 +69,7 @@ vm_kill_job A "$job"
 vm_wait A "$job" >/dev/null 2>&1 || true
 
 # The hot set cools after 60 s without writes.
-wait_for 120 _mx_is_clean A || fail "A's intent log not cleared once idle"
+wait_for -m "A's intent log not cleared once idle" 120 _mx_is_clean A
 mx_assert_same A B
 mx_assert_no_leaks A B
 pass

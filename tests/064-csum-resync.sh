@@ -44,7 +44,7 @@ assert_ne "$(mx_data_sha A)" "$(mx_data_sha B)" "checksums after changing B"
 before=$(vm_run A "dmesg | grep -c 'resync finished'")
 vm_run A "dmsetup message mx 0 resync 1 csum"
 _rs_more() { [ "$(vm_run A "dmesg | grep -c 'resync finished'")" -gt "$before" ]; }
-wait_for 120 _rs_more || fail "no resync finished after 'resync 1 csum'"
+wait_for -m "no resync finished after 'resync 1 csum'" 120 _rs_more
 mx_wait_insync A 60
 line=$(rs_line A)
 echo "A: $line"

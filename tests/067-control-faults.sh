@@ -29,8 +29,7 @@ dirty_resync() {
 # the connection for it (logged WHAT).
 converge() {
 	local deadline
-	wait_for 120 eval '[ "$(mx_fault_hits A '"$1"')" = 1 ]' ||
-		fail "the fault at $1 never fired"
+	wait_for -m "the fault at $1 never fired" 120 eval '[ "$(mx_fault_hits A '"$1"')" = 1 ]'
 	# The reconnect and its handshake take seconds (a minute at worst on
 	# a loaded host); a lost state change stays diverged forever.
 	deadline=$((EPOCHSECONDS + 90 * ${MX_TIMEOUT_SCALE:-1}))

@@ -80,7 +80,7 @@ grow_base A
 grow_mx A "$new"
 assert_eq "$((new / 128))" "$(mx_total A)" "A's regions after the grow"
 _rs_more() { [ "$(finished)" -gt "$before" ]; }
-wait_for 300 _rs_more || fail "no resync after the grow: $(mx_status A)"
+wait_for -m "no resync after the grow" 300 _rs_more
 mx_wait_insync A 120
 check_resynced "$new_regions" "target first"
 
@@ -103,7 +103,7 @@ vm_run A "dmesg" | grep -q "connection refused: size_mismatch (grow it" ||
 	fail "no 'size_mismatch (grow it' in A's log: $(vm_run A dmesg | tail -n 5)"
 grow_base B "$top"
 grow_mx B "$top"
-wait_for 300 _rs_more || fail "no resync after B grew: $(mx_status A)"
+wait_for -m "no resync after B grew" 300 _rs_more
 mx_wait_insync A 120
 check_resynced $(((top - new) / 128)) "source first"
 write_pattern A /dev/mapper/mx 071-top 4M $((250 << 20))

@@ -235,14 +235,20 @@ assert_fail() {
 	return 0
 }
 
-# wait_for SECS CMD...: retry CMD (every 0.5 s, slower after 10 s) until it succeeds; fail after SECS.
+# wait_for [-m MSG] SECS CMD...: retry CMD (every 0.5 s, slower after 10 s)
+# until it succeeds; fail after SECS, with MSG (what did not happen) first.
 wait_for() {
-	local t=$1 start deadline
+	local t start deadline msg=
+	if [ "$1" = -m ]; then
+		msg="$2: "
+		shift 2
+	fi
+	t=$1
 	shift
 	start=$EPOCHSECONDS
 	deadline=$((start + t))
 	until "$@" >/dev/null 2>&1; do
-		[ "$EPOCHSECONDS" -lt "$deadline" ] || fail "timed out after ${t}s waiting for: $*"
+		[ "$EPOCHSECONDS" -lt "$deadline" ] || fail "${msg}timed out after ${t}s waiting for: $*"
 		# Every look is usually a command in a guest (~0.1 CPU s under
 		# TCG): twice a second at first, then every 1 s, 2 s after a minute.
 		case $((EPOCHSECONDS - start)) in
