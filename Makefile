@@ -14,7 +14,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 
 DEPS_STAMP := .deps-ok
 
-.PHONY: all deps module tools clean check check-long style docs sparse kunit utest \
+.PHONY: all deps module tools clean check check-long style cocci docs sparse kunit utest \
 	integration demo bench install check-debug
 
 all: module tools
@@ -36,6 +36,9 @@ sparse: deps
 
 style: deps
 	scripts/style.sh
+
+cocci: deps
+	scripts/cocci.sh
 
 docs: deps
 	scripts/doccheck.sh

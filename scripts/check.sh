@@ -7,6 +7,7 @@
 #   deps    scripts/deps.sh (installs what is missing)
 #   build   make all
 #   style   scripts/style.sh (checkpatch --strict, bash -n)
+#   cocci   scripts/cocci.sh (Coccinelle rules, e.g. no sleep under a spinlock)
 #   docs    scripts/doccheck.sh (docutils and groff lint of Documentation/)
 #   sparse  make sparse
 #   kunit   scripts/kunit.sh (missing script = failed)
@@ -160,6 +161,7 @@ echo "===== check: kernels: $KVER (all steps) ${KVER2:+and $KVER2 (build, sparse
 on_kernel "$KVER"
 kstep build make all
 step style scripts/style.sh
+step cocci scripts/cocci.sh
 step docs scripts/doccheck.sh
 kstep sparse make sparse
 kstep kunit kunit

@@ -26,7 +26,7 @@ PKGS=(
 	busybox-static
 	libdevmapper-dev dmsetup libjson-c-dev python3-jsonschema
 	fio drbd-utils iperf3 iproute2 iptables e2fsprogs xfsprogs keyutils
-	sparse gnuplot-nox jq openssl dkms
+	sparse coccinelle gnuplot-nox jq openssl dkms
 	python3-docutils groff-base
 	resource-agents libxml2-utils pacemaker-cli-utils pacemaker corosync
 )

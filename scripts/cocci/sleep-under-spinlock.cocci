@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/// A call that may sleep while a spinlock is held: a sleep in atomic
+/// context (with interrupts off, a hang), which only a
+/// CONFIG_DEBUG_ATOMIC_SLEEP kernel reports at run time.
+//
+// Reported: the call, the lock and its line. Matched on every path from
+// a spin_lock*() of L that reaches the call without an unlock of L, in
+// the same function: a helper that sleeps, called under the lock, is not
+// followed (CONFIG_DEBUG_ATOMIC_SLEEP in make check-debug catches those
+// it runs into).
+//
+// Options: --no-includes --include-headers
+
+virtual report
+
+@r exists@
+expression L, E;
+identifier slp =~ "^(kvfree|vfree|kvmalloc|kvzalloc|kvcalloc|kvmalloc_array|vmalloc|vzalloc|bitmap_zalloc|bitmap_alloc|mutex_lock|mutex_lock_interruptible|down_read|down_write|msleep|msleep_interruptible|ssleep|usleep_range|schedule|schedule_timeout|wait_for_completion|wait_for_completion_timeout|wait_for_completion_interruptible|submit_bio_wait|flush_work|flush_workqueue|cancel_work_sync|cancel_delayed_work_sync|kthread_stop|kernel_sendmsg|kernel_recvmsg|kernel_sendpage|sock_sendmsg|crypto_alloc_shash|crypto_shash_setkey|synchronize_rcu|blkdev_issue_flush|dm_get_device|dm_put_device)$";
+position p1, p2;
+@@
+(
+spin_lock@p1(L);
+|
+spin_lock_irq@p1(L);
+|
+spin_lock_bh@p1(L);
+|
+spin_lock_irqsave@p1(L, E);
+)
+... when != spin_unlock(L)
+    when != spin_unlock_irq(L)
+    when != spin_unlock_bh(L)
+    when != spin_unlock_irqrestore(L, E)
+slp@p2(...)
+
+@g exists@
+expression L, E;
+identifier f;
+position p1, p2;
+@@
+(
+spin_lock@p1(L);
+|
+spin_lock_irq@p1(L);
+|
+spin_lock_bh@p1(L);
+|
+spin_lock_irqsave@p1(L, E);
+)
+... when != spin_unlock(L)
+    when != spin_unlock_irq(L)
+    when != spin_unlock_bh(L)
+    when != spin_unlock_irqrestore(L, E)
+f@p2(..., \(GFP_KERNEL\|GFP_NOIO\|GFP_NOFS\), ...)
+
+@script:python depends on report@
+slp << r.slp;
+L << r.L;
+p1 << r.p1;
+p2 << r.p2;
+@@
+coccilib.report.print_report(p2[0], "%s() may sleep: called with spinlock %s held (taken on line %s): call it after the unlock" % (slp, L, p1[0].line))
+
+@script:python depends on report@
+f << g.f;
+L << g.L;
+p1 << g.p1;
+p2 << g.p2;
+@@
+coccilib.report.print_report(p2[0], "%s() with GFP_KERNEL, GFP_NOIO or GFP_NOFS may sleep: called with spinlock %s held (taken on line %s): allocate before the lock or use GFP_ATOMIC" % (f, L, p1[0].line))
