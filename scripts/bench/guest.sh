@@ -37,8 +37,28 @@
 #   rtt ADDR COUNT           median and p99 RTT (us) of 4 KiB pings
 set -uo pipefail
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+# Waits must not load the guest: its one vCPU is what a resync or a fio
+# job measures, and under TCG every process a poll starts costs 0.1-0.4
+# s of it (a loop of dmsetup status, two awk and a sleep every 50 ms took
+# 95% of a guest's CPU). So a wait starts no process while it waits: the
+# mirrorx ones block in `dmsetup wait` for the device's next event (the
+# module raises one at every connection or replication state change),
+# the DRBD ones read /proc/drbd with bash builtins; times come from
+# bash's EPOCHREALTIME, naps from read -t on a FIFO only we hold open
+# (the guests have no /dev/fd for a process substitution).
+NAP_FIFO=$(mktemp -u /tmp/guest-nap.XXXXXX)
+mkfifo "$NAP_FIFO" || exit 1
+exec {NAP_FD}<>"$NAP_FIFO"
+rm -f "$NAP_FIFO"
+nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
+# now_us: microseconds since the epoch, in REPLY.
+now_us() { REPLY=${EPOCHREALTIME//[!0-9]/}; }
+# secs_from T0_US [T1_US]: seconds (3 decimals) from T0 to T1 or now, in REPLY.
+secs_from() {
+	local t1=${2:-}
+	[ -n "$t1" ] || { now_us; t1=$REPLY; }
+	printf -v REPLY '%d.%03d' $(((t1 - $1) / 1000000)) $(((t1 - $1) % 1000000 / 1000))
+}
 
 # The fio jobs of every configuration: the only place they are defined.
 # qd1 / qd32: 4 KiB random writes; seq: 1 MiB sequential writes at QD 8;
@@ -75,79 +95,135 @@ mx_insync() {
 		awk '$10 == "Connected" && $11 == "InSync" { ok = 1 } END { exit !ok }'
 }
 
+# mx_events NAME: the device's event count.
+mx_events() { dmsetup info -c --noheadings -o events "$1" 2>/dev/null; }
+
+# mx_wait NAME TIMEOUT: wait for Connected + InSync, blocked on the
+# device's events; REPLY is the time it was seen (us): the wake-up that
+# found it, or, when another event came while looking, the end of the
+# look. Returns 3 after TIMEOUT s.
 mx_wait() {
-	local name=$1 t=$2 t0
-	t0=$(now)
-	until mx_insync "$name"; do
-		if awk -v s="$(since "$t0")" -v t="$t" 'BEGIN { exit !(s > t) }'; then
+	local name=$1 t=$2 start ev ev2 woke
+	now_us
+	start=$REPLY woke=$REPLY
+	ev=$(mx_events "$name") || return 1
+	while :; do
+		if mx_insync "$name"; then
+			ev2=$(mx_events "$name")
+			if [ "$ev2" != "$ev" ]; then
+				now_us
+				woke=$REPLY
+			fi
+			REPLY=$woke
+			return 0
+		fi
+		now_us
+		if [ $((REPLY - start)) -gt $((t * 1000000)) ]; then
 			echo "guest.sh: $name not InSync after ${t}s: $(dmsetup status "$name")" >&2
 			return 3
 		fi
-		sleep 0.05
+		# Bounded: a lost wake-up costs 10 s, never the run.
+		timeout 10 dmsetup wait "$name" "$ev" >/dev/null 2>&1 || nap 0.5
+		now_us
+		woke=$REPLY
+		ev=$(mx_events "$name") || return 1
 	done
 }
 
 # mx_busy NAME PEER RUNTIME RAMP OUT: see the header. The regions copied
 # are summed over the resyncs from the done/todo field (a new resync
-# starts its done count again from 0).
+# starts its done count again from 0), looked at when an event comes (a
+# resync that finished: kicked again) and when fio ends; in between the
+# loop blocks in `dmsetup wait` and `wait -n`, so that it takes none of
+# the CPU the QD1 job's latency depends on.
 mx_busy() {
-	local name=$1 peer=$2 rt=$3 ramp=$4 out=$5 t0 pid st d prev sum=0
-	local kicks=1
-	# done/todo still shows the last resync until the new one starts.
+	local name=$1 peer=$2 rt=$3 ramp=$4 out=$5 t0 tend="" pid wpid who rc
+	local st d prev sum=0 ev kicks=1 fio_rc=""
+	local -a f
 	st=$(dmsetup status "$name") || return 1
-	prev=$(awk '{ split($14, a, "/"); print a[1] }' <<<"$st")
+	read -r -a f <<<"$st"
+	# done/todo still shows the last resync until the new one starts.
+	prev=${f[13]%/*}
 	dmsetup message "$name" 0 resync "$peer" full || return 1
-	t0=$(now)
+	now_us
+	t0=$REPLY
 	fio_job qd1 "/dev/mapper/$name" "$rt" "$ramp" >"$out" &
 	pid=$!
-	while kill -0 "$pid" 2>/dev/null; do
+	while :; do
+		ev=$(mx_events "$name") || break
 		st=$(dmsetup status "$name") || break
-		d=$(awk '{ split($14, a, "/"); print a[1] }' <<<"$st")
+		read -r -a f <<<"$st"
+		d=${f[13]%/*}
 		if [ "$d" -ge "$prev" ]; then
 			sum=$((sum + d - prev))
 		else
 			sum=$((sum + d))
 		fi
 		prev=$d
-		if [ "$(awk '{ print $11 }' <<<"$st")" = InSync ]; then
+		[ -z "$fio_rc" ] || break
+		if [ "${f[10]}" = InSync ]; then
 			dmsetup message "$name" 0 resync "$peer" full || break
 			kicks=$((kicks + 1))
 			# Until it shows: one kick per finished resync.
-			for _ in $(seq 40); do
-				[ "$(dmsetup status "$name" | awk '{ print $11 }')" = InSync ] || break
-				sleep 0.05
+			for _ in {1..40}; do
+				st=$(dmsetup status "$name") || break
+				read -r -a f <<<"$st"
+				[ "${f[10]}" = InSync ] || break
+				nap 0.05
 			done
+			continue
 		fi
-		# Seldom: the poll costs the guest's one vCPU too.
-		sleep 0.2
+		dmsetup wait "$name" "$ev" >/dev/null 2>&1 &
+		wpid=$!
+		wait -n -p who "$pid" "$wpid"
+		rc=$?
+		if [ "$who" = "$pid" ]; then
+			now_us
+			tend=$REPLY
+			fio_rc=$rc
+			kill "$wpid" 2>/dev/null
+			wait "$wpid" 2>/dev/null
+		elif [ "$rc" -ne 0 ]; then
+			nap 0.5
+		fi
 	done
-	wait "$pid" || return 1
-	echo "secs=$(since "$t0") regions=$sum kicks=$kicks region=$(awk '{ print $6 }' <<<"$st")"
+	if [ -z "$fio_rc" ]; then
+		wait "$pid"
+		fio_rc=$?
+	fi
+	[ "$fio_rc" = 0 ] || return 1
+	secs_from "$t0" "$tend"
+	echo "secs=$REPLY regions=$sum kicks=$kicks region=${f[5]}"
 }
+
+# DRBD_PROC: /proc/drbd, read with a builtin (no process).
+drbd_read() { DRBD_PROC=; read -r -d '' DRBD_PROC </proc/drbd || true; }
 
 drbd_insync() {
-	grep -Eq 'cs:Connected .*ds:UpToDate/UpToDate' /proc/drbd
+	drbd_read
+	[[ $DRBD_PROC =~ cs:Connected[^[:cntrl:]]*ds:UpToDate/UpToDate ]]
 }
 
-# Largest "oos:" figure (KiB) in /proc/drbd.
-drbd_oos() {
-	sed -n 's/.*oos:\([0-9]*\).*/\1/p' /proc/drbd | head -n1
-}
-
+# drbd_wait RES TIMEOUT: wait for Connected UpToDate/UpToDate, looking
+# every 50 ms without a process; prints the largest oos seen (KiB), REPLY
+# the time it was seen (us). Returns 3 after TIMEOUT s.
 drbd_wait() {
-	local t=$2 t0 oos max=0
-	t0=$(now)
+	local t=$2 start max=0
+	now_us
+	start=$REPLY
 	until drbd_insync; do
-		oos=$(drbd_oos)
-		[ -z "$oos" ] || [ "$oos" -le "$max" ] || max=$oos
-		if awk -v s="$(since "$t0")" -v t="$t" 'BEGIN { exit !(s > t) }'; then
+		[[ $DRBD_PROC =~ oos:([0-9]+) ]] &&
+			[ "${BASH_REMATCH[1]}" -gt "$max" ] && max=${BASH_REMATCH[1]}
+		now_us
+		if [ $((REPLY - start)) -gt $((t * 1000000)) ]; then
 			echo "guest.sh: DRBD not in sync after ${t}s:" >&2
 			cat /proc/drbd >&2
 			echo "$max"
 			return 3
 		fi
-		sleep 0.05
+		nap 0.05
 	done
+	now_us
 	echo "$max"
 }
 
@@ -182,7 +258,8 @@ fio)
 	;;
 mx_create_wait)
 	name=$1 table=$2 t=$3 msg=${4:-}
-	t0=$(now)
+	now_us
+	t0=$REPLY
 	dmsetup create "$name" --table "$table" || exit 1
 	dmsetup mknodes "$name"
 	if [ -n "$msg" ]; then
@@ -191,7 +268,8 @@ mx_create_wait)
 	mx_wait "$name" "$t"
 	rc=$?
 	[ $rc -eq 0 ] || [ $rc -eq 3 ] || exit 1
-	secs=$(since "$t0")
+	secs_from "$t0" "$REPLY"
+	secs=$REPLY
 	st=$(dmsetup status "$name")
 	echo "secs=$secs timeout=$((rc / 3)) region=$(awk '{ print $6 }' <<<"$st") total=$(awk '{ split($7, a, "/"); print a[2] }' <<<"$st") done=$(awk '{ split($14, a, "/"); print a[1] }' <<<"$st") todo=$(awk '{ split($14, a, "/"); print a[2] }' <<<"$st")"
 	echo "status=$(tr ' ' , <<<"$st")"
@@ -205,16 +283,20 @@ mx_busy)
 drbd_up_wait)
 	res=$1 t=$2 how=${3:-up}
 	n0=$(dmesg | wc -l)
-	t0=$(now)
+	now_us
+	t0=$REPLY
 	if [ "$how" = primary-force ]; then
 		drbdadm primary --force "$res" || exit 1
 	else
 		drbdadm up "$res" || exit 1
 	fi
-	max=$(drbd_wait "$res" "$t")
+	# Not in a $(...): REPLY must survive. The largest oos goes to a file.
+	drbd_wait "$res" "$t" >/tmp/drbd_wait.max
 	rc=$?
 	[ $rc -eq 0 ] || [ $rc -eq 3 ] || exit 1
-	secs=$(since "$t0")
+	secs_from "$t0" "$REPLY"
+	secs=$REPLY
+	max=$(cat /tmp/drbd_wait.max)
 	will=$(dmesg | tail -n +$((n0 + 1)) | sed -n 's/.*will sync \([0-9]*\) KB.*/\1/p' | tail -n1)
 	echo "secs=$secs timeout=$((rc / 3)) oos_max_kib=$max will_sync_kib=${will:-0}"
 	;;
