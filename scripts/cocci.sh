@@ -24,11 +24,23 @@ command -v "$SPATCH" >/dev/null || {
 }
 fails=0
 
-# run RULE DIR: the reports, "file:line: message", sorted.
+# run RULE DIR: the reports, "file:line: message", sorted; spatch's own
+# messages (warnings) go to stderr, and a failed spatch fails the rule.
 run() {
-	"$SPATCH" --very-quiet --no-includes --include-headers -D report \
-		--sp-file "$1" --dir "$2" 2>&1 |
-		sed -E 's/^([^:]+):([0-9]+):[0-9]+-[0-9]+: /\1:\2: /' | sort -u
+	local out err r
+	err=$(mktemp)
+	out=$("$SPATCH" --very-quiet --no-includes --include-headers -D report \
+		--sp-file "$1" --dir "$2" 2>"$err")
+	r=$?
+	if [ "$r" -ne 0 ]; then
+		echo "cocci: spatch failed ($r) on $1:" >&2
+		cat "$err" >&2
+		rm -f "$err"
+		return 1
+	fi
+	rm -f "$err"
+	[ -z "$out" ] ||
+		sed -E 's/^([^:]+):([0-9]+):[0-9]+-[0-9]+: /\1:\2: /' <<<"$out" | sort -u
 }
 
 for rule in scripts/cocci/*.cocci; do
@@ -41,16 +53,22 @@ for rule in scripts/cocci/*.cocci; do
 	fi
 	tmp=$(mktemp -d)
 	cp "$self" "$tmp/"
-	want=$(grep -n 'expect \*/' "$self" | cut -d: -f1 | sort -n | tr '\n' ' ')
-	got=$(run "$rule" "$tmp" | cut -d: -f2 | sort -n | tr '\n' ' ')
+	want=$(grep -n 'expect \*/' "$self" | cut -d: -f1 | sort -nu | tr '\n' ' ')
+	got=$(run "$rule" "$tmp") || {
+		rm -rf "$tmp"
+		fails=$((fails + 1))
+		continue
+	}
+	got=$(cut -d: -f2 <<<"$got" | sort -nu | tr '\n' ' ')
 	rm -rf "$tmp"
 	if [ "$want" != "$got" ]; then
 		echo "cocci: $name self-test: expected reports on lines [ $want], got [ $got]" >&2
 		fails=$((fails + 1))
 		continue
 	fi
-	out=$(run "$rule" dm-mirrorx)
-	if [ -n "$out" ]; then
+	if ! out=$(run "$rule" dm-mirrorx); then
+		fails=$((fails + 1))
+	elif [ -n "$out" ]; then
 		echo "$out" >&2
 		fails=$((fails + 1))
 	fi

@@ -103,7 +103,7 @@ mx_events() { dmsetup info -c --noheadings -o events "$1" 2>/dev/null; }
 # found it, or, when another event came while looking, the end of the
 # look. Returns 3 after TIMEOUT s.
 mx_wait() {
-	local name=$1 t=$2 start ev ev2 woke
+	local name=$1 t=$2 start ev ev2 woke rc
 	now_us
 	start=$REPLY woke=$REPLY
 	ev=$(mx_events "$name") || return 1
@@ -122,8 +122,11 @@ mx_wait() {
 			echo "guest.sh: $name not InSync after ${t}s: $(dmsetup status "$name")" >&2
 			return 3
 		fi
-		# Bounded: a lost wake-up costs 10 s, never the run.
-		timeout 10 dmsetup wait "$name" "$ev" >/dev/null 2>&1 || nap 0.5
+		# Bounded: a lost wake-up costs 10 s, never the run. Only a
+		# failed wait (not its timeout, 124) naps before looking again.
+		timeout -k 5 10 dmsetup wait "$name" "$ev" >/dev/null 2>&1
+		rc=$?
+		[ "$rc" -eq 0 ] || [ "$rc" -eq 124 ] || nap 0.5
 		now_us
 		woke=$REPLY
 		ev=$(mx_events "$name") || return 1
@@ -133,9 +136,10 @@ mx_wait() {
 # mx_busy NAME PEER RUNTIME RAMP OUT: see the header. The regions copied
 # are summed over the resyncs from the done/todo field (a new resync
 # starts its done count again from 0), looked at when an event comes (a
-# resync that finished: kicked again) and when fio ends; in between the
-# loop blocks in `dmsetup wait` and `wait -n`, so that it takes none of
-# the CPU the QD1 job's latency depends on.
+# resync that finished: kicked again, then looked at every 50 ms until the
+# new one shows, 2 s at most) and when fio ends; in between the loop
+# blocks in `dmsetup wait` and `wait -n`, so that it takes none of the
+# CPU the QD1 job's latency depends on.
 mx_busy() {
 	local name=$1 peer=$2 rt=$3 ramp=$4 out=$5 t0 tend="" pid wpid who rc
 	local st d prev sum=0 ev kicks=1 fio_rc=""
@@ -150,6 +154,13 @@ mx_busy() {
 	fio_job qd1 "/dev/mapper/$name" "$rt" "$ramp" >"$out" &
 	pid=$!
 	while :; do
+		# fio's end, however the last look ended (a kick loops back here).
+		if [ -z "$fio_rc" ] && ! kill -0 "$pid" 2>/dev/null; then
+			now_us
+			tend=$REPLY
+			wait "$pid"
+			fio_rc=$?
+		fi
 		ev=$(mx_events "$name") || break
 		st=$(dmsetup status "$name") || break
 		read -r -a f <<<"$st"
@@ -177,7 +188,7 @@ mx_busy() {
 		wpid=$!
 		wait -n -p who "$pid" "$wpid"
 		rc=$?
-		if [ "$who" = "$pid" ]; then
+		if [ "${who:-}" = "$pid" ]; then
 			now_us
 			tend=$REPLY
 			fio_rc=$rc

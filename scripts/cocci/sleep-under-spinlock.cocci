@@ -15,7 +15,7 @@ virtual report
 
 @r exists@
 expression L, E;
-identifier slp =~ "^(kvfree|vfree|kvmalloc|kvzalloc|kvcalloc|kvmalloc_array|vmalloc|vzalloc|bitmap_zalloc|bitmap_alloc|mutex_lock|mutex_lock_interruptible|down_read|down_write|msleep|msleep_interruptible|ssleep|usleep_range|schedule|schedule_timeout|wait_for_completion|wait_for_completion_timeout|wait_for_completion_interruptible|submit_bio_wait|flush_work|flush_workqueue|cancel_work_sync|cancel_delayed_work_sync|kthread_stop|kernel_sendmsg|kernel_recvmsg|kernel_sendpage|sock_sendmsg|crypto_alloc_shash|crypto_shash_setkey|synchronize_rcu|blkdev_issue_flush|dm_get_device|dm_put_device)$";
+identifier slp =~ "^(kvfree|vfree|kvmalloc|kvzalloc|kvcalloc|kvmalloc_array|vmalloc|vzalloc|bitmap_zalloc|bitmap_alloc|mutex_lock|mutex_lock_nested|mutex_lock_interruptible|down_read|down_write|lock_sock|msleep|msleep_interruptible|ssleep|usleep_range|cond_resched|schedule|schedule_timeout|schedule_timeout_interruptible|schedule_timeout_uninterruptible|wait_event.*|wait_for_completion.*|submit_bio|submit_bio_wait|blkdev_issue_flush|blkdev_issue_zeroout|bioset_init|flush_work|flush_workqueue|cancel_work_sync|cancel_delayed_work_sync|alloc_workqueue|destroy_workqueue|kthread_create_on_node|kthread_create|kthread_run|kthread_stop|sock_create_kern|sock_release|kernel_sendmsg|kernel_recvmsg|kernel_sendpage|kernel_accept|kernel_connect|kernel_bind|kernel_listen|kernel_sock_shutdown|tcp_sock_set_.*|sock_sendmsg|crypto_alloc_shash|crypto_alloc_comp|crypto_shash_setkey|synchronize_rcu|dm_get_device|dm_put_device)$";
 position p1, p2;
 @@
 (
@@ -30,7 +30,7 @@ spin_lock_irqsave@p1(L, E);
 ... when != spin_unlock(L)
     when != spin_unlock_irq(L)
     when != spin_unlock_bh(L)
-    when != spin_unlock_irqrestore(L, E)
+    when != spin_unlock_irqrestore(L, ...)
 slp@p2(...)
 
 @g exists@
@@ -50,8 +50,8 @@ spin_lock_irqsave@p1(L, E);
 ... when != spin_unlock(L)
     when != spin_unlock_irq(L)
     when != spin_unlock_bh(L)
-    when != spin_unlock_irqrestore(L, E)
-f@p2(..., \(GFP_KERNEL\|GFP_NOIO\|GFP_NOFS\), ...)
+    when != spin_unlock_irqrestore(L, ...)
+f@p2(..., <+... \(GFP_KERNEL\|GFP_NOIO\|GFP_NOFS\) ...+>, ...)
 
 @script:python depends on report@
 slp << r.slp;

@@ -48,3 +48,25 @@ static void waits_under_lock(struct peer *p)
 	mutex_lock(&p->sock_mutex);
 	mutex_unlock(&p->sock_mutex);
 }
+
+static void waits_for_event_under_lock(struct peer *p)
+{
+	spin_lock_irq(&p->lock);
+	wait_event_timeout(p->wait, p->done, HZ);	/* expect */
+	spin_unlock_irq(&p->lock);
+	wait_event(p->wait, p->done);
+}
+
+static void combined_gfp_under_lock(struct peer *p)
+{
+	unsigned long flags, other;
+
+	spin_lock_irqsave(&p->lock, flags);
+	p->buf = kmalloc(64, GFP_NOIO | __GFP_NOWARN);	/* expect */
+	p->atomic_buf = kmalloc(64, GFP_ATOMIC);
+	spin_unlock_irqrestore(&p->lock, flags);
+	spin_lock_irqsave(&p->lock, other);
+	p->x = 1;
+	spin_unlock_irqrestore(&p->lock, other);
+	msleep(1);
+}
