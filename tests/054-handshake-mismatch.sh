@@ -15,8 +15,7 @@ sectors=$(mx_sectors B)
 # line matching SRC_RE (and B logs TGT_RE when given).
 expect_refusal() {
 	local what=$1 repl=$2 sre=$3 tre=${4:-}
-	mx_wait_state A "$repl" 60 ||
-		fail "$what: A's replication state is $(mx_repl A), not $repl"
+	mx_wait_state -m "$what: A's replication state is not $repl" A "$repl" 60
 	vm_run A "dmesg" | grep -E -q "$sre" ||
 		fail "$what: no line matching '$sre' in A's log: $(vm_run A dmesg | tail -n 5)"
 	[ -z "$tre" ] || vm_run B "dmesg" | grep -E -q "$tre" ||

@@ -98,7 +98,7 @@ step "A (source) grows first: B is refused as smaller until it grew"
 before=$(finished)
 grow_base A "$top"
 grow_mx A "$top"
-mx_wait_state A Refused 120 || fail "A's peer is $(mx_repl A), not Refused, while B is smaller"
+mx_wait_state -m "A's peer is not Refused while B is smaller" A Refused 120
 vm_run A "dmesg" | grep -q "connection refused: size_mismatch (grow it" ||
 	fail "no 'size_mismatch (grow it' in A's log: $(vm_run A dmesg | tail -n 5)"
 grow_base B "$top"

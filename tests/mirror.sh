@@ -113,16 +113,28 @@ mx_oos() { mx_field "$1" 13; }
 
 _mx_is_insync() { [ "$(mx_conn "$1")/$(mx_repl "$1")" = Connected/InSync ]; }
 
-# mx_wait_insync SRC [SECS]: until the peer is Connected and InSync.
-mx_wait_insync() { wait_for "${2:-120}" _mx_is_insync "$1"; }
+# mx_wait_insync [-m MSG] SRC [SECS]: until the peer is Connected and InSync.
+mx_wait_insync() {
+	local m=()
+	[ "$1" != -m ] || { m=(-m "$2"); shift 2; }
+	wait_for "${m[@]}" "${2:-120}" _mx_is_insync "$1"
+}
 
 _mx_is_state() { [ "$(mx_repl "$1")" = "$2" ]; }
-# mx_wait_state SRC STATE [SECS]
-mx_wait_state() { wait_for "${3:-60}" _mx_is_state "$1" "$2"; }
+# mx_wait_state [-m MSG] SRC STATE [SECS]
+mx_wait_state() {
+	local m=()
+	[ "$1" != -m ] || { m=(-m "$2"); shift 2; }
+	wait_for "${m[@]}" "${3:-60}" _mx_is_state "$1" "$2"
+}
 
 _mx_is_conn() { [ "$(mx_conn "$1")" = "$2" ]; }
-# mx_wait_conn SRC STATE [SECS]
-mx_wait_conn() { wait_for "${3:-60}" _mx_is_conn "$1" "$2"; }
+# mx_wait_conn [-m MSG] SRC STATE [SECS]
+mx_wait_conn() {
+	local m=()
+	[ "$1" != -m ] || { m=(-m "$2"); shift 2; }
+	wait_for "${m[@]}" "${3:-60}" _mx_is_conn "$1" "$2"
+}
 
 # mx_data_sha NAME: sha256 of the whole data disk (read below dm, O_DIRECT).
 mx_data_sha() { dev_sha256 "$1" "$MX_DATA"; }
