@@ -45,11 +45,15 @@ set -uo pipefail
 # module raises one at every connection or replication state change),
 # the DRBD ones read /proc/drbd with bash builtins; times come from
 # bash's EPOCHREALTIME, naps from read -t on a FIFO only we hold open
-# (the guests have no /dev/fd for a process substitution).
-NAP_FIFO=$(mktemp -u /tmp/guest-nap.XXXXXX)
-mkfifo "$NAP_FIFO" || exit 1
-exec {NAP_FD}<>"$NAP_FIFO"
-rm -f "$NAP_FIFO"
+# (the guests have no /dev/fd for a process substitution). nap_init
+# makes the FIFO (a process): the verbs that wait call it first, before
+# they take a time; the others (fio, wstat, rtt...) do not pay for it.
+nap_init() {
+	local f=/tmp/guest-nap.$$
+	mkfifo "$f" || exit 1
+	exec {NAP_FD}<>"$f"
+	rm -f "$f"
+}
 nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
 # now_us: microseconds since the epoch, in REPLY.
 now_us() { REPLY=${EPOCHREALTIME//[!0-9]/}; }
@@ -250,6 +254,9 @@ dev_stat() {
 
 verb=${1:-}
 shift || true
+case "$verb" in
+mx_create_wait | mx_wait | mx_busy | drbd_up_wait | drbd_wait) nap_init ;;
+esac
 case "$verb" in
 setup)
 	ko=$1
