@@ -161,14 +161,3 @@ u32 mx_bvecs_zero_blocks(struct bio_vec *bv, u32 len, unsigned long *zero)
 	}
 	return nr;
 }
-
-static void mx_range_xxh64_fn(struct bio_vec *bv, u32 len, void *arg)
-{
-	mx_bvecs_xxh64(bv, len, arg);
-}
-
-int mx_range_xxh64(struct block_device *bdev, sector_t sector, u32 len,
-		   __be64 *out)
-{
-	return mx_range_read_apply(bdev, sector, len, mx_range_xxh64_fn, out);
-}

@@ -42,10 +42,6 @@ int mx_range_crc32c(struct block_device *bdev, sector_t sector, u32 len,
  */
 void mx_bvecs_xxh64(struct bio_vec *bv, u32 len, __be64 *out);
 
-/* The same of @len bytes at @sector of @bdev. */
-int mx_range_xxh64(struct block_device *bdev, sector_t sector, u32 len,
-		   __be64 *out);
-
 /*
  * Bit i of @zero (DIV_ROUND_UP(@len, MX_CSUM_BLOCK) bits) set when block i
  * of the @len bytes in @bv holds only zeros; returns how many do.

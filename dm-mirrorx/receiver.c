@@ -44,6 +44,7 @@
 #include "handshake.h"
 #include "peer_state.h"
 #include "range_io.h"
+#include "rs_pages.h"
 #include "objcount.h"
 #include "mirrorx.h"
 #include "compat.h"
@@ -57,6 +58,12 @@
 #define MX_RECV_MAX_INFLIGHT	256
 /* Connections authenticating or saying hello at once; more are closed. */
 #define MX_RECV_MAX_PENDING	4
+/*
+ * Pages a connection keeps for its next incoming writes: 4 MiB, what the
+ * writes being applied hold at once while the source resyncs at its
+ * least window (rs_window.h); a burst beyond allocates.
+ */
+#define MX_RECV_POOL_PAGES	(SZ_4M >> PAGE_SHIFT)
 /* Time a new connection has, in all, to authenticate and say hello. */
 #define MX_RECV_GREET_TIMEOUT	(10 * HZ)
 /*
@@ -103,9 +110,19 @@ struct mx_rconn {
 	 */
 	bool comp_on;
 	struct mx_comp comp;
+	/*
+	 * The pages incoming writes are received into, kept for the next
+	 * (rs_pages.h: no clear per fresh page); up to MX_RECV_POOL_PAGES
+	 * stay while connected. Own lock; emptied once @inflight is zero.
+	 */
+	struct mx_rs_pages pages;
 };
 
-/* One write (or flush) being applied for the source. */
+/*
+ * One write (or flush) being applied for the source, or one checksum
+ * request's read (@type MX_P_CSUM_REQ): it is on c->active while its bio
+ * runs, so writes that overlap it wait, and answered from the ack work.
+ */
 struct mx_rwrite {
 	struct list_head list;		/* c->active, then c->acks */
 	struct mx_rconn *conn;
@@ -221,7 +238,7 @@ static int mx_rc_send(struct mx_rconn *c, const struct mx_hdr *h,
 
 static void mx_rwrite_free(struct mx_rwrite *rw)
 {
-	mx_bvecs_free(rw->bvecs, rw->nr_pages);
+	mx_rs_pages_put(&rw->conn->pages, rw->bvecs, rw->nr_pages);
 	kfree(rw);
 	mx_obj_sub(MX_OBJ_RECV_WRITE, 1);
 }
@@ -308,6 +325,32 @@ static int mx_rc_write_failed(struct mx_rconn *c, sector_t sector,
 	return r;
 }
 
+/*
+ * Answer a checksum request whose read completed: one xxh64 per 4 KiB
+ * block of what was read, or all zero and MX_ACK_EIO after a read error.
+ */
+static int mx_rc_csum_reply(struct mx_rconn *c, struct mx_rwrite *rw,
+			    bool more)
+{
+	u32 size = rw->sectors << SECTOR_SHIFT;
+	struct mx_hdr h = { .type = MX_P_CSUM_REPLY, .seq = rw->seq,
+			    .length = mx_csum_reply_len(size),
+			    .flags = rw->status };
+	__be64 *hashes;
+	int r;
+
+	hashes = kzalloc(h.length, GFP_NOIO);
+	if (!hashes)
+		return -ENOMEM;
+	if (rw->status == MX_ACK_OK)
+		mx_bvecs_xxh64(rw->bvecs, size, hashes);
+	else
+		h.flags = MX_ACK_EIO;
+	r = mx_rc_send(c, &h, hashes, more);
+	kfree(hashes);
+	return r;
+}
+
 static void mx_ack_work(struct work_struct *ws)
 {
 	struct mx_rconn *c = container_of(ws, struct mx_rconn, ack_work);
@@ -333,7 +376,9 @@ static void mx_ack_work(struct work_struct *ws)
 				mx_rc_kill(c);
 		}
 		if (!READ_ONCE(c->conn.dead) &&
-		    mx_rc_send(c, &h, NULL, !list_empty(&acks)))
+		    (rw->type == MX_P_CSUM_REQ ?
+		     mx_rc_csum_reply(c, rw, !list_empty(&acks)) :
+		     mx_rc_send(c, &h, NULL, !list_empty(&acks))))
 			mx_rc_kill(c);
 		mx_rwrite_free(rw);
 		atomic_dec(&c->inflight);
@@ -365,8 +410,10 @@ static void mx_rwrite_endio(struct bio *bio)
 
 	rw->status = mx_ack_status(bio->bi_status);
 	if (bio->bi_status)
-		DMERR_LIMIT("%s: write error %d at sector %llu",
-			    mx_rv_name(c->rv), bio->bi_status,
+		DMERR_LIMIT("%s: %s error %d at sector %llu",
+			    mx_rv_name(c->rv),
+			    rw->type == MX_P_CSUM_REQ ? "read" : "write",
+			    bio->bi_status,
 			    (unsigned long long)bio->bi_iter.bi_sector);
 	bio_put(bio);
 	mx_obj_sub(MX_OBJ_BIO, 1);
@@ -509,6 +556,50 @@ static int mx_rc_recv_compressed(struct mx_rconn *c, const struct mx_hdr *h,
 	return r;
 }
 
+/*
+ * Wait for room and for the writes (and checksum reads) overlapping @rw to
+ * complete, then count @rw as being applied: its bio may be submitted.
+ */
+static void mx_rc_start(struct mx_rconn *c, struct mx_rwrite *rw)
+{
+	wait_event(c->inflight_wait,
+		   atomic_read(&c->inflight) < MX_RECV_MAX_INFLIGHT &&
+		   !mx_rc_overlaps(c, rw->sector, rw->sectors));
+	spin_lock_irq(&c->ack_lock);
+	list_add_tail(&rw->list, &c->active);
+	spin_unlock_irq(&c->ack_lock);
+	atomic_inc(&c->inflight);
+}
+
+/*
+ * A new mx_rwrite for packet @h, with pool pages for @len bytes; NULL
+ * when out of memory.
+ */
+static struct mx_rwrite *mx_rwrite_new(struct mx_rconn *c,
+				       const struct mx_hdr *h, u32 len)
+{
+	u32 nr = mx_pages_for(len);
+	struct mx_rwrite *rw;
+
+	rw = kzalloc(struct_size(rw, bvecs, nr), GFP_NOIO);
+	if (!rw)
+		return NULL;
+	mx_obj_add(MX_OBJ_RECV_WRITE, 1);
+	INIT_LIST_HEAD(&rw->list);
+	rw->conn = c;
+	rw->seq = h->seq;
+	rw->type = h->type;
+	rw->preflush = h->flags & MX_WF_PREFLUSH;
+	rw->sector = h->sector;
+	rw->sectors = h->size >> SECTOR_SHIFT;
+	if (mx_rs_pages_get(&c->pages, rw->bvecs, len, GFP_NOIO)) {
+		mx_rwrite_free(rw);	/* nr_pages is 0 */
+		return NULL;
+	}
+	rw->nr_pages = nr;
+	return rw;
+}
+
 /* Receive the payload of @h and submit it; the ack follows completion. */
 static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 {
@@ -539,22 +630,9 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 		      mx_rv_name(rv), c->addr);
 		return -EPROTO;
 	}
-	rw = kzalloc(struct_size(rw, bvecs, nr), GFP_NOIO);
+	rw = mx_rwrite_new(c, h, len);
 	if (!rw)
 		return -ENOMEM;
-	mx_obj_add(MX_OBJ_RECV_WRITE, 1);
-	INIT_LIST_HEAD(&rw->list);
-	rw->conn = c;
-	rw->seq = h->seq;
-	rw->type = h->type;
-	rw->preflush = h->flags & MX_WF_PREFLUSH;
-	rw->sector = h->sector;
-	rw->sectors = h->size >> SECTOR_SHIFT;
-	if (mx_bvecs_alloc(rw->bvecs, len, GFP_NOIO)) {
-		mx_rwrite_free(rw);	/* nr_pages is 0 */
-		return -ENOMEM;
-	}
-	rw->nr_pages = nr;
 	if (comp) {
 		r = mx_rc_recv_compressed(c, h, wire, rw->bvecs, nr);
 		if (r) {
@@ -562,9 +640,8 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 			return r;
 		}
 	}
-	for (i = 0; !comp && i < nr; i++) {
-		r = mx_recv_page(c->conn.sock, rw->bvecs[i].bv_page, 0,
-				 rw->bvecs[i].bv_len);
+	if (!comp && len) {
+		r = mx_recv_bvecs(c->conn.sock, rw->bvecs, nr, len);
 		if (r) {
 			mx_rwrite_free(rw);
 			return r;
@@ -603,13 +680,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	bio->bi_end_io = mx_rwrite_endio;
 
 	/* The payload is in: now wait for room and for overlapping writes. */
-	wait_event(c->inflight_wait,
-		   atomic_read(&c->inflight) < MX_RECV_MAX_INFLIGHT &&
-		   !mx_rc_overlaps(c, rw->sector, rw->sectors));
-	spin_lock_irq(&c->ack_lock);
-	list_add_tail(&rw->list, &c->active);
-	spin_unlock_irq(&c->ack_lock);
-	atomic_inc(&c->inflight);
+	mx_rc_start(c, rw);
 	spin_lock_irq(&rv->lock);
 	rv->writes++;
 	rv->bytes += h->size;
@@ -697,17 +768,19 @@ static int mx_rc_verify(struct mx_rconn *c, const struct mx_hdr *req)
 }
 
 /*
- * Answer a checksum request (resync.c) with one xxh64 per 4 KiB block of
- * the range, which mx_hdr_decode() checked is inside our device. Only on
- * a connection that negotiated it: a source speaking an older protocol
+ * A checksum request (resync.c): read the range, which mx_hdr_decode()
+ * checked is inside our device, into pool pages with an asynchronous bio
+ * and go on with the next packet; the ack work answers with one xxh64 per
+ * 4 KiB block once the read completed (mx_rc_csum_reply()), so the reads
+ * of several requests overlap each other and the hashing. Only on a
+ * connection that negotiated it: a source speaking an older protocol
  * never sends one.
  */
 static int mx_rc_csum(struct mx_rconn *c, const struct mx_hdr *req)
 {
-	struct mx_hdr h = { .type = MX_P_CSUM_REPLY, .seq = req->seq,
-			    .length = mx_csum_reply_len(req->size) };
-	__be64 *hashes;
-	int r;
+	u32 nr = mx_pages_for(req->size), i;
+	struct mx_rwrite *rw;
+	struct bio *bio;
 
 	if (mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, c->hello.proto_min,
 			       c->hello.proto_max) < MX_PROTO_CSUM) {
@@ -715,17 +788,20 @@ static int mx_rc_csum(struct mx_rconn *c, const struct mx_hdr *req)
 			    mx_rv_name(c->rv), c->addr);
 		return -EPROTO;
 	}
-	hashes = kzalloc(h.length, GFP_NOIO);
-	if (!hashes)
+	rw = mx_rwrite_new(c, req, req->size);
+	if (!rw)
 		return -ENOMEM;
-	if (mx_range_xxh64(c->rv->data_dev->bdev, req->sector, req->size,
-			   hashes)) {
-		memset(hashes, 0, h.length);
-		h.flags = MX_ACK_EIO;
-	}
-	r = mx_rc_send(c, &h, hashes, false);
-	kfree(hashes);
-	return r;
+	bio = bio_alloc(c->rv->data_dev->bdev, nr, REQ_OP_READ, GFP_NOIO);
+	mx_obj_add(MX_OBJ_BIO, 1);
+	for (i = 0; i < nr; i++)
+		__bio_add_page(bio, rw->bvecs[i].bv_page, rw->bvecs[i].bv_len,
+			       0);
+	bio->bi_iter.bi_sector = req->sector;
+	bio->bi_private = rw;
+	bio->bi_end_io = mx_rwrite_endio;
+	mx_rc_start(c, rw);
+	submit_bio_noacct(bio);
+	return 0;
 }
 
 /* --- handshake ---------------------------------------------------------- */
@@ -1051,6 +1127,7 @@ static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
 	INIT_DELAYED_WORK(&c->keepalive, mx_rc_keepalive);
 	atomic_set(&c->inflight, 0);
 	init_waitqueue_head(&c->inflight_wait);
+	mx_rs_pages_init(&c->pages, MX_RECV_POOL_PAGES);
 	if (kernel_getpeername(sock, (struct sockaddr *)&addr) > 0)
 		mx_addr_str(&addr, c->addr, sizeof(c->addr));
 	else
@@ -1068,6 +1145,7 @@ static void mx_rconn_free(struct mx_rconn *c)
 	flush_work(&c->ack_work);
 	mx_sock_release(c->conn.sock);
 	mx_comp_free(&c->comp);
+	mx_rs_pages_destroy(&c->pages);
 	kfree(c);
 }
 

@@ -117,6 +117,7 @@ struct mx_rs_ctx {
 	atomic64_t inflight_bytes;	/* chunks read or being read, unacked */
 	struct mx_rs_pages pages;	/* what chunks read into (own lock) */
 	u64 window;			/* bytes allowed in flight */
+	bool compare;			/* the last run started compares */
 	u64 period_start;		/* ns */
 	u64 done_at_start;		/* p->resync_done then */
 	u64 rate_bps;			/* regions acknowledged, bytes/s */
@@ -711,6 +712,19 @@ static void mx_rs_ctx_init(struct mx_peer *p, struct mx_rs_ctx *x)
 }
 
 /*
+ * The bytes the reads in flight may hold. The window is for copies: what
+ * they read crosses the link. A compare's cycle is a read and a hash on
+ * each node, much longer than the link's round trip the window is sized
+ * by, and only its hashes cross the link: compares read ahead up to the
+ * cap. The kind is the current run's, else the last one's (a copy after
+ * compares waits for the window once the run started).
+ */
+static u64 mx_rs_read_window(const struct mx_rs_ctx *x)
+{
+	return x->compare ? MX_RS_WINDOW_MAX : x->window;
+}
+
+/*
  * May the next read start now (the next chunk of x->cur, or a new run,
  * which then reads at once)? Returns 0, or how long (jiffies) to wait:
  * for room in the window, or for the rate. With @charge, a chunk of
@@ -724,7 +738,7 @@ static long mx_rs_may_read(struct mx_peer *p, struct mx_rs_ctx *x, u64 now,
 					 x->app_busy);
 	s64 inflight = atomic64_read(&x->inflight_bytes);
 
-	if (inflight && inflight + MX_WIRE_MAX_DATA > x->window)
+	if (inflight && inflight + MX_WIRE_MAX_DATA > mx_rs_read_window(x))
 		return HZ / 10;
 	if (!rate) {
 		x->pace_next = now;
@@ -985,6 +999,7 @@ static int mx_rs_start_run(struct mx_peer *p, struct mx_rs_ctx *x, u64 r,
 	reg->region = r;
 	reg->nr = n;
 	reg->csum = csum;
+	x->compare = csum;
 	atomic_set(&reg->pending, 1);	/* the work's, till the last read */
 	atomic_add(n, &p->resync_inflight);
 	x->cur = reg;

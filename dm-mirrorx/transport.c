@@ -4,7 +4,8 @@
  *
  * The source connects, the receiver listens. Both sides run one receive
  * thread per connection that blocks in kernel_recvmsg() with a receive
- * timeout (used for keepalive), and serialise sends with a mutex. Data pages
+ * timeout (used for keepalive), and serialise sends with a mutex. A
+ * payload is received with one call over all of its pages. Data pages
  * go out with kernel_sendpage() (zero copy): the caller keeps the pages
  * alive until the peer acknowledged them; pages zero copy must not take
  * (slab) are copied. A receive that began a packet waits at most
@@ -233,24 +234,22 @@ static bool mx_recv_should_stop(void)
 }
 
 /*
- * Inside a packet, a receive timeout is not "nothing to read": the rest is
- * owed, so keep waiting, but only MX_RECV_STALL_TIMEOUT without a byte
- * (a link cut mid-packet, a peer that stalls) and never past a stop.
+ * Receive what @msg's iterator covers. Inside a packet, a receive timeout
+ * is not "nothing to read": the rest is owed, so keep waiting, but only
+ * MX_RECV_STALL_TIMEOUT without a byte (a link cut mid-packet, a peer
+ * that stalls) and never past a stop. sock_recvmsg() advances the
+ * iterator by what it copied, so a partial receive resumes where it ended.
  */
-int mx_recv_buf(struct socket *sock, void *buf, size_t len)
+static int mx_recv_iter(struct socket *sock, struct msghdr *msg)
 {
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 	unsigned long progress = jiffies;
-	struct kvec iov;
 	bool started = false;
 	unsigned int noio;
 	int r = 0;
 
 	noio = memalloc_noio_save();
-	while (len) {
-		iov.iov_base = buf;
-		iov.iov_len = len;
-		r = kernel_recvmsg(sock, &msg, &iov, 1, len, MSG_WAITALL);
+	while (msg_data_left(msg)) {
+		r = sock_recvmsg(sock, msg, MSG_WAITALL);
 		if (r == -EAGAIN && started) {
 			if (mx_recv_should_stop()) {
 				r = -EINTR;
@@ -269,23 +268,28 @@ int mx_recv_buf(struct socket *sock, void *buf, size_t len)
 		}
 		started = true;
 		progress = jiffies;
-		buf += r;
-		len -= r;
 		r = 0;
 	}
 	memalloc_noio_restore(noio);
 	return r;
 }
 
-int mx_recv_page(struct socket *sock, struct page *page, size_t off,
-		 size_t len)
+int mx_recv_buf(struct socket *sock, void *buf, size_t len)
 {
-	void *p = kmap_local_page(page);
-	int r;
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
 
-	r = mx_recv_buf(sock, p + off, len);
-	kunmap_local(p);
-	return r;
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &iov, 1, len);
+	return mx_recv_iter(sock, &msg);
+}
+
+int mx_recv_bvecs(struct socket *sock, struct bio_vec *bvecs, u32 nr,
+		  size_t len)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+
+	iov_iter_bvec(&msg.msg_iter, ITER_DEST, bvecs, nr, len);
+	return mx_recv_iter(sock, &msg);
 }
 
 int mx_recv_hdr(struct socket *sock, struct mx_hdr *h, u64 dev_sectors,

@@ -44,9 +44,12 @@ int mx_send_hdr(struct socket *sock, const struct mx_hdr *h,
  * is told to stop meanwhile, or another error (peer closed: -ECONNRESET).
  */
 int mx_recv_buf(struct socket *sock, void *buf, size_t len);
-/* Receive exactly @len bytes into a page (for payloads). */
-int mx_recv_page(struct socket *sock, struct page *page, size_t off,
-		 size_t len);
+/*
+ * Receive exactly @len bytes into the pages of @bvecs (@nr entries, whose
+ * lengths add up to at least @len), as mx_recv_buf().
+ */
+int mx_recv_bvecs(struct socket *sock, struct bio_vec *bvecs, u32 nr,
+		  size_t len);
 /* Receive and validate one header; see mx_hdr_decode(). */
 int mx_recv_hdr(struct socket *sock, struct mx_hdr *h, u64 dev_sectors,
 		const char **err);
