@@ -44,7 +44,6 @@
 #include "handshake.h"
 #include "peer_state.h"
 #include "range_io.h"
-#include "rs_pages.h"
 #include "objcount.h"
 #include "mirrorx.h"
 #include "compat.h"
@@ -54,16 +53,10 @@
 
 /* Silence from the source longer than this drops the connection. */
 #define MX_RECV_TIMEOUT		(10 * HZ)
-/* Writes being applied at once per connection. */
+/* Writes and checksum reads being applied at once per connection. */
 #define MX_RECV_MAX_INFLIGHT	256
 /* Connections authenticating or saying hello at once; more are closed. */
 #define MX_RECV_MAX_PENDING	4
-/*
- * Pages a connection keeps for its next incoming writes: 4 MiB, what the
- * writes being applied hold at once while the source resyncs at its
- * least window (rs_window.h); a burst beyond allocates.
- */
-#define MX_RECV_POOL_PAGES	(SZ_4M >> PAGE_SHIFT)
 /* Time a new connection has, in all, to authenticate and say hello. */
 #define MX_RECV_GREET_TIMEOUT	(10 * HZ)
 /*
@@ -96,10 +89,18 @@ struct mx_rconn {
 	struct mx_hello hello;		/* the source's; own thread only */
 	spinlock_t ack_lock;		/* @acks and @active */
 	struct list_head acks;		/* struct mx_rwrite done, to ack */
-	struct list_head active;	/* struct mx_rwrite being written */
+	struct list_head active;	/* struct mx_rwrite being applied */
 	struct work_struct ack_work;
 	struct delayed_work keepalive;	/* pings while connected */
+	/*
+	 * @inflight: mx_rwrites started and not yet answered (room, and what
+	 * the teardown waits for); @writes: those of them that are writes or
+	 * flushes, not checksum reads (what a FLUSH waits for). Both are
+	 * decremented by the ack work after the answer; waiters on
+	 * @inflight_wait.
+	 */
 	atomic_t inflight;
+	atomic_t writes;
 	wait_queue_head_t inflight_wait;
 	u32 source_node;		/* set by own thread before install */
 	char addr[64];			/* set once at accept */
@@ -110,12 +111,6 @@ struct mx_rconn {
 	 */
 	bool comp_on;
 	struct mx_comp comp;
-	/*
-	 * The pages incoming writes are received into, kept for the next
-	 * (rs_pages.h: no clear per fresh page); up to MX_RECV_POOL_PAGES
-	 * stay while connected. Own lock; emptied once @inflight is zero.
-	 */
-	struct mx_rs_pages pages;
 };
 
 /*
@@ -238,7 +233,7 @@ static int mx_rc_send(struct mx_rconn *c, const struct mx_hdr *h,
 
 static void mx_rwrite_free(struct mx_rwrite *rw)
 {
-	mx_rs_pages_put(&rw->conn->pages, rw->bvecs, rw->nr_pages);
+	mx_bvecs_free(rw->bvecs, rw->nr_pages);
 	kfree(rw);
 	mx_obj_sub(MX_OBJ_RECV_WRITE, 1);
 }
@@ -365,6 +360,7 @@ static void mx_ack_work(struct work_struct *ws)
 	list_for_each_entry_safe(rw, tmp, &acks, list) {
 		struct mx_hdr h = { .type = MX_P_ACK, .seq = rw->seq,
 				    .flags = rw->status };
+		bool write = rw->type != MX_P_CSUM_REQ;
 
 		list_del(&rw->list);
 		if (mx_ack_is_write_failure(rw->type,
@@ -376,11 +372,12 @@ static void mx_ack_work(struct work_struct *ws)
 				mx_rc_kill(c);
 		}
 		if (!READ_ONCE(c->conn.dead) &&
-		    (rw->type == MX_P_CSUM_REQ ?
-		     mx_rc_csum_reply(c, rw, !list_empty(&acks)) :
-		     mx_rc_send(c, &h, NULL, !list_empty(&acks))))
+		    (write ? mx_rc_send(c, &h, NULL, !list_empty(&acks)) :
+		     mx_rc_csum_reply(c, rw, !list_empty(&acks))))
 			mx_rc_kill(c);
 		mx_rwrite_free(rw);
+		if (write)
+			atomic_dec(&c->writes);
 		atomic_dec(&c->inflight);
 		wake_up(&c->inflight_wait);
 	}
@@ -417,11 +414,16 @@ static void mx_rwrite_endio(struct bio *bio)
 			    (unsigned long long)bio->bi_iter.bi_sector);
 	bio_put(bio);
 	mx_obj_sub(MX_OBJ_BIO, 1);
+	/*
+	 * Wake and queue before the unlock: once it is on c->acks, an ack
+	 * work already running may answer it, and the last answer lets
+	 * mx_rconn_free() free @c.
+	 */
 	spin_lock_irqsave(&c->ack_lock, flags);
 	list_move_tail(&rw->list, &c->acks);
-	spin_unlock_irqrestore(&c->ack_lock, flags);
 	wake_up(&c->inflight_wait);
 	queue_work(c->rv->wq, &c->ack_work);
+	spin_unlock_irqrestore(&c->ack_lock, flags);
 }
 
 /* Does [@sector, +@sectors) overlap a write being applied? */
@@ -441,14 +443,18 @@ static bool mx_rc_overlaps(struct mx_rconn *c, sector_t sector, u32 sectors)
 	return hit;
 }
 
-/* An epoch barrier: earlier writes complete, then the device flushes. */
+/*
+ * An epoch barrier: earlier writes complete, then the device flushes.
+ * Checksum reads in flight are not waited for: a read a failing disk
+ * retries for long fails its compare, not the flush.
+ */
 static int mx_rc_flush(struct mx_rconn *c, const struct mx_hdr *h)
 {
 	struct mx_hdr ack = { .type = MX_P_ACK, .seq = h->seq };
 	int r;
 
 	/* Bounded: a disk that never completes is a failed disk. */
-	if (!wait_event_timeout(c->inflight_wait, !atomic_read(&c->inflight),
+	if (!wait_event_timeout(c->inflight_wait, !atomic_read(&c->writes),
 				MX_RECV_FLUSH_WAIT)) {
 		DMERR("%s: writes still in flight after %u s: the data device does not complete them",
 		      mx_rv_name(c->rv), MX_RECV_FLUSH_WAIT / HZ);
@@ -568,11 +574,13 @@ static void mx_rc_start(struct mx_rconn *c, struct mx_rwrite *rw)
 	spin_lock_irq(&c->ack_lock);
 	list_add_tail(&rw->list, &c->active);
 	spin_unlock_irq(&c->ack_lock);
+	if (rw->type != MX_P_CSUM_REQ)
+		atomic_inc(&c->writes);
 	atomic_inc(&c->inflight);
 }
 
 /*
- * A new mx_rwrite for packet @h, with pool pages for @len bytes; NULL
+ * A new mx_rwrite for packet @h, with pages for @len bytes; NULL
  * when out of memory.
  */
 static struct mx_rwrite *mx_rwrite_new(struct mx_rconn *c,
@@ -592,7 +600,7 @@ static struct mx_rwrite *mx_rwrite_new(struct mx_rconn *c,
 	rw->preflush = h->flags & MX_WF_PREFLUSH;
 	rw->sector = h->sector;
 	rw->sectors = h->size >> SECTOR_SHIFT;
-	if (mx_rs_pages_get(&c->pages, rw->bvecs, len, GFP_NOIO)) {
+	if (mx_bvecs_alloc(rw->bvecs, len, GFP_NOIO)) {
 		mx_rwrite_free(rw);	/* nr_pages is 0 */
 		return NULL;
 	}
@@ -769,7 +777,7 @@ static int mx_rc_verify(struct mx_rconn *c, const struct mx_hdr *req)
 
 /*
  * A checksum request (resync.c): read the range, which mx_hdr_decode()
- * checked is inside our device, into pool pages with an asynchronous bio
+ * checked is inside our device, with an asynchronous bio
  * and go on with the next packet; the ack work answers with one xxh64 per
  * 4 KiB block once the read completed (mx_rc_csum_reply()), so the reads
  * of several requests overlap each other and the hashing. Only on a
@@ -1126,8 +1134,8 @@ static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
 	INIT_WORK(&c->ack_work, mx_ack_work);
 	INIT_DELAYED_WORK(&c->keepalive, mx_rc_keepalive);
 	atomic_set(&c->inflight, 0);
+	atomic_set(&c->writes, 0);
 	init_waitqueue_head(&c->inflight_wait);
-	mx_rs_pages_init(&c->pages, MX_RECV_POOL_PAGES);
 	if (kernel_getpeername(sock, (struct sockaddr *)&addr) > 0)
 		mx_addr_str(&addr, c->addr, sizeof(c->addr));
 	else
@@ -1145,7 +1153,6 @@ static void mx_rconn_free(struct mx_rconn *c)
 	flush_work(&c->ack_work);
 	mx_sock_release(c->conn.sock);
 	mx_comp_free(&c->comp);
-	mx_rs_pages_destroy(&c->pages);
 	kfree(c);
 }
 

@@ -3,7 +3,7 @@
  * dm-mirrorx in-kernel TCP transport: blocking socket helpers.
  *
  * The source connects, the receiver listens. Both sides run one receive
- * thread per connection that blocks in kernel_recvmsg() with a receive
+ * thread per connection that blocks in sock_recvmsg() with a receive
  * timeout (used for keepalive), and serialise sends with a mutex. A
  * payload is received with one call over all of its pages. Data pages
  * go out with kernel_sendpage() (zero copy): the caller keeps the pages
@@ -234,16 +234,17 @@ static bool mx_recv_should_stop(void)
 }
 
 /*
- * Receive what @msg's iterator covers. Inside a packet, a receive timeout
+ * Receive what @msg's iterator covers; @started: it is the rest of a
+ * packet whose header came (a payload). Inside a packet, a receive timeout
  * is not "nothing to read": the rest is owed, so keep waiting, but only
  * MX_RECV_STALL_TIMEOUT without a byte (a link cut mid-packet, a peer
  * that stalls) and never past a stop. sock_recvmsg() advances the
  * iterator by what it copied, so a partial receive resumes where it ended.
  */
-static int mx_recv_iter(struct socket *sock, struct msghdr *msg)
+static int mx_recv_iter(struct socket *sock, struct msghdr *msg,
+			bool started)
 {
 	unsigned long progress = jiffies;
-	bool started = false;
 	unsigned int noio;
 	int r = 0;
 
@@ -280,7 +281,7 @@ int mx_recv_buf(struct socket *sock, void *buf, size_t len)
 	struct kvec iov = { .iov_base = buf, .iov_len = len };
 
 	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &iov, 1, len);
-	return mx_recv_iter(sock, &msg);
+	return mx_recv_iter(sock, &msg, false);
 }
 
 int mx_recv_bvecs(struct socket *sock, struct bio_vec *bvecs, u32 nr,
@@ -289,7 +290,7 @@ int mx_recv_bvecs(struct socket *sock, struct bio_vec *bvecs, u32 nr,
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 
 	iov_iter_bvec(&msg.msg_iter, ITER_DEST, bvecs, nr, len);
-	return mx_recv_iter(sock, &msg);
+	return mx_recv_iter(sock, &msg, true);
 }
 
 int mx_recv_hdr(struct socket *sock, struct mx_hdr *h, u64 dev_sectors,

@@ -45,8 +45,10 @@ int mx_send_hdr(struct socket *sock, const struct mx_hdr *h,
  */
 int mx_recv_buf(struct socket *sock, void *buf, size_t len);
 /*
- * Receive exactly @len bytes into the pages of @bvecs (@nr entries, whose
- * lengths add up to at least @len), as mx_recv_buf().
+ * Receive exactly @len bytes of a payload into the pages of @bvecs (@nr
+ * entries, whose lengths add up to at least @len), as mx_recv_buf(); the
+ * payload is owed, so no receive timeout ends it before its first byte:
+ * only MX_RECV_STALL_TIMEOUT without a byte, a stop, or an error.
  */
 int mx_recv_bvecs(struct socket *sock, struct bio_vec *bvecs, u32 nr,
 		  size_t len);

@@ -7,24 +7,14 @@ requires_module
 
 # connects NAME: "connected" lines of the source in NAME's kernel log.
 connects() { vm_run "$1" "dmesg | grep -c 'peer 1 .*connected:' || true"; }
-# slow_table MS: B's data disk under dm-delay, flushes delayed MS ms.
-slow_table() {
-	local s
-	s=$(mx_sectors B)
-	echo "0 $s delay $MX_DATA 0 0 $MX_DATA 0 0 $MX_DATA 0 $1"
-}
 
-mx_boot A B
 step "B: a target on dm-delay over its data disk (no delay yet)"
-vm_run B "modprobe dm-delay && dmsetup create slow --table '$(slow_table 0)' && dmsetup mknodes slow"
-mx_create B "0 $(mx_sectors B) mirrorx-recv /dev/mapper/slow $MX_META $(vm_addr B A):$MX_PORT"
-mx_create_source A B
-mx_wait_insync A 300
+mx_start_slow_target A B
 before=$(connects A)
 echo "source connects before: $before"
 
 step "flushes on B's data disk now take 9 s"
-vm_run B "dmsetup suspend slow && dmsetup load slow --table '$(slow_table 9000)' && dmsetup resume slow && dmsetup table slow"
+mx_slow_disk B 0 9000
 
 step "4 x (4 MiB O_DIRECT write + fsync) on A: each fsync a 9 s flush on B"
 t0=$(date +%s)
@@ -44,7 +34,7 @@ assert_eq Connected/InSync "$(mx_conn A)/$(mx_repl A)" "A's peer after the slow 
 [ "$took" -ge 30 ] || fail "the writes took ${took}s: B's flushes were not slow"
 
 step "a flush that hangs 60 s still ends the link by the source's 30 s request timeout"
-vm_run B "dmsetup suspend slow && dmsetup load slow --table '$(slow_table 60000)' && dmsetup resume slow"
+mx_slow_disk B 0 60000
 f=$(pattern_file 044-stuck 4M)
 job=$(vm_run_bg -t 200 A "dd if='$f' of=/dev/mapper/mx bs=1M oflag=direct seek=48 conv=fsync,notrunc status=none")
 t0=$(date +%s)
@@ -56,7 +46,7 @@ if vm_run A "dmesg" | grep -q "ping timeout"; then
 fi
 
 step "B's disk fast again: reconnect, data identical on both, nothing leaked"
-vm_run B "dmsetup suspend slow && dmsetup load slow --table '$(slow_table 0)' && dmsetup resume slow"
+mx_slow_disk B 0 0
 vm_wait A "$job" || fail "the write during the hung flush failed on A"
 mx_wait_insync A 120
 check_pattern B $MX_DATA 044-stuck 4M 48M

@@ -10,8 +10,6 @@ requires_module
 # (/sys/block/vda/stat field 16): the writes below are O_DIRECT without
 # fsync, so nothing but the mirror's own durability rules flushes vda.
 flushes() { vm_run "$1" "awk '{ print \$16 }' /sys/block/vda/stat"; }
-mx_dirty() { mx_field "$1" 7 | cut -d/ -f1; }
-_mx_is_clean() { [ "$(mx_dirty "$1")" = 0 ]; }
 _mx_is_data() { [ "$(mx_field "$1" 5)" = "$2" ]; }
 
 mx_start_pair A B
@@ -21,7 +19,7 @@ for g in A B; do
 done
 
 step "idle: every bit cleared"
-wait_for -m "A's intent log not cleared when idle" 60 _mx_is_clean A
+wait_for -m "A's intent log not cleared when idle" 60 mx_is_clean A
 mx_status A
 
 step "sweep: 1 MiB of O_DIRECT writes without fsync, then idle"
@@ -33,7 +31,7 @@ echo "dirty right after the writes: $d (flushes A $fa B $fb)"
 [ "$d" -gt 0 ] || fail "the writes left no bit set"
 # Bits clear at the sweeps after the flushes; the hot extents after 60 s
 # without writes.
-wait_for -m "A's intent log not cleared after the writes" 120 _mx_is_clean A
+wait_for -m "A's intent log not cleared after the writes" 120 mx_is_clean A
 fa2=$(flushes A)
 fb2=$(flushes B)
 echo "flushes once the bits were cleared: A $fa -> $fa2, B $fb -> $fb2"
@@ -55,7 +53,7 @@ mx_status B
 echo "B flushes from the resync to Consistent: $fb -> $fb2"
 [ "$fb2" -gt "$fb" ] || fail "B became Consistent without flushing its data device"
 
-wait_for -m "A's intent log not cleared after the resync" 60 _mx_is_clean A
+wait_for -m "A's intent log not cleared after the resync" 60 mx_is_clean A
 mx_assert_same A B
 mx_assert_no_leaks A B
 pass

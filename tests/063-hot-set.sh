@@ -9,10 +9,9 @@ requires_module
 # Writes to the metadata disk (vdb) are the intent log's commits: one
 # 4 KiB bitmap block (one peer) each, plus the superblock when it changed.
 meta_writes() { dev_writes "$1" "$MX_META"; }
-_mx_is_clean() { [ "$(mx_dirty "$1")" = 0 ]; }
 
 mx_start_pair A B
-wait_for -m "A's intent log not clean when idle" 60 _mx_is_clean A
+wait_for -m "A's intent log not clean when idle" 60 mx_is_clean A
 
 # meta_cost WHAT CMD: run CMD on A, print the metadata writes it cost.
 meta_cost() {
@@ -69,7 +68,7 @@ vm_kill_job A "$job"
 vm_wait A "$job" >/dev/null 2>&1 || true
 
 # The hot set cools after 60 s without writes.
-wait_for -m "A's intent log not cleared once idle" 120 _mx_is_clean A
+wait_for -m "A's intent log not cleared once idle" 120 mx_is_clean A
 mx_assert_same A B
 mx_assert_no_leaks A B
 pass

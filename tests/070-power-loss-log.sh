@@ -30,9 +30,6 @@ LOG_IMG=$MX_WORKDIR/A/disk2.img
 # fail, for bisecting an old module: mxplog.py then fails once one passes).
 export MX_PLOG_XFAIL=${MX_PLOG_XFAIL-}
 
-# _clean NAME: no region of NAME's mirror is marked.
-_clean() { [ "$(mx_dirty "$1")" = 0 ]; }
-
 vm_boot A 256M 8M 1G
 vm_boot B 256M 8M
 vm_wait_ready A B
@@ -100,7 +97,7 @@ step "phase 3: writes without flushes, then idle until the sweep clears them"
 job=$(mx_fio_bg A /dev/mapper/mx 16M 128M 8)
 vm_wait A "$job"
 # The hot set cools after 60 s without writes.
-wait_for 120 _clean A
+wait_for -m "A's intent log not cleared after phase 3's writes" 120 mx_is_clean A
 mx_status A
 
 step "phase 4: async mode (table reload), writes without flushes, then idle"
@@ -109,7 +106,7 @@ mx_wait_insync A 120
 job=$(mx_fio_bg A /dev/mapper/mx 16M 192M 8)
 vm_wait A "$job"
 # The hot set cools after 60 s without writes.
-wait_for 120 _clean A
+wait_for -m "A's intent log not cleared after phase 4's async writes" 120 mx_is_clean A
 mx_status A
 
 step "stop: remove mx, dump the trace, remove the log-writes stack (log super written)"

@@ -228,9 +228,32 @@ dev_writes() {
 		awk '{ print $5 }'
 }
 
-# mx_sum_dirty NAME: the dirty regions count (field 7 "dirty/total").
+# A target on a slow disk: mx_start_slow_target SRC TGT boots both, puts
+# dm-delay "slow" over TGT's data disk (no delay yet), makes TGT a target
+# on it and SRC a source, and waits until InSync; mx_slow_disk TGT
+# READ_MS FLUSH_MS then delays TGT's reads and flushes (writes never).
+mx_slow_table() {
+	local s
+	s=$(mx_sectors "$1")
+	echo "0 $s delay $MX_DATA 0 $2 $MX_DATA 0 0 $MX_DATA 0 $3"
+}
+mx_start_slow_target() {
+	mx_boot "$1" "$2"
+	vm_run "$2" "modprobe dm-delay && dmsetup create slow --table '$(mx_slow_table "$2" 0 0)' && dmsetup mknodes slow"
+	mx_create "$2" "0 $(mx_sectors "$2") mirrorx-recv /dev/mapper/slow $MX_META $(vm_addr "$2" "$1"):$MX_PORT"
+	mx_create_source "$1" "$2"
+	mx_wait_insync "$1" 300
+}
+mx_slow_disk() {
+	vm_run "$1" "dmsetup suspend slow && dmsetup load slow --table '$(mx_slow_table "$1" "$2" "$3")' && dmsetup resume slow && dmsetup table slow"
+}
+
+# mx_dirty NAME: the dirty regions count (field 7 "dirty/total");
+# mx_total NAME: the regions; mx_is_clean NAME: no region is marked (a
+# condition for wait_for).
 mx_dirty() { mx_field "$1" 7 | cut -d/ -f1; }
 mx_total() { mx_field "$1" 7 | cut -d/ -f2; }
+mx_is_clean() { [ "$(mx_dirty "$1")" = 0 ]; }
 
 # mx_sectors_written NAME: sectors written to mx since it was created.
 mx_sectors_written() {
