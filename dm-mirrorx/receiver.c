@@ -94,10 +94,10 @@ struct mx_rconn {
 	struct delayed_work keepalive;	/* pings while connected */
 	/*
 	 * @inflight: mx_rwrites started and not yet answered (room, and what
-	 * the teardown waits for); @writes: those of them that are writes or
-	 * flushes, not checksum reads (what a FLUSH waits for). Both are
-	 * decremented by the ack work after the answer; waiters on
-	 * @inflight_wait.
+	 * the teardown waits for); @writes: those of them that are writes
+	 * (with or without PREFLUSH/FUA), not checksum reads (what a FLUSH
+	 * waits for). Both are decremented by the ack work after the answer;
+	 * waiters on @inflight_wait.
 	 */
 	atomic_t inflight;
 	atomic_t writes;

@@ -10,7 +10,6 @@ requires_module
 # (/sys/block/vda/stat field 16): the writes below are O_DIRECT without
 # fsync, so nothing but the mirror's own durability rules flushes vda.
 flushes() { vm_run "$1" "awk '{ print \$16 }' /sys/block/vda/stat"; }
-_mx_is_data() { [ "$(mx_field "$1" 5)" = "$2" ]; }
 
 mx_start_pair A B
 for g in A B; do
@@ -46,7 +45,7 @@ vm_run -t 60 A "dd if=/dev/urandom of=/dev/mapper/mx bs=64k count=16 seek=512 of
 fb=$(flushes B)
 link_restore A B
 mx_wait_insync A 120
-wait_for -m "B not Consistent after the resync" 60 _mx_is_data B Consistent
+wait_for -m "B not Consistent after the resync" 60 mx_is_data B Consistent
 fb2=$(flushes B)
 mx_status A
 mx_status B

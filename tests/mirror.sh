@@ -254,6 +254,8 @@ mx_slow_disk() {
 mx_dirty() { mx_field "$1" 7 | cut -d/ -f1; }
 mx_total() { mx_field "$1" 7 | cut -d/ -f2; }
 mx_is_clean() { [ "$(mx_dirty "$1")" = 0 ]; }
+# mx_is_data NAME STATE: NAME's data state (field 5) is STATE.
+mx_is_data() { [ "$(mx_field "$1" 5)" = "$2" ]; }
 
 # mx_sectors_written NAME: sectors written to mx since it was created.
 mx_sectors_written() {
