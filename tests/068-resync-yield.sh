@@ -36,7 +36,10 @@ mx_create_source A B
 # are not done before the application stopped (a loaded host takes 15 s
 # and more to start fio: 1000 regions; 250 while it writes): 40 s of
 # resync are left.
-vm_run A "dmsetup message mx 0 resync_rate 4096"
+# 1 MiB/s until the application stopped (a loaded host may take a minute
+# to start fio: 4 MiB/s would have copied the whole 256 MiB by the idle
+# look), 4 MiB/s for that look.
+vm_run A "dmsetup message mx 0 resync_rate 1024"
 mx_wait_state A Resyncing 120
 
 step "the application writes (4 KiB QD1 in the first MiB): the resync yields"
@@ -60,7 +63,7 @@ echo "resync during application writes: $busy regions/s"
 step "the writes stopped: the resync runs at full speed again"
 # Looked at in the guest as soon as fio ended, 2 s later: the yield holds
 # a second after the last write. The resync must still be running then.
-idle=$(rate_over A 4 "dmsetup status mx | grep -q Resyncing" "pkill -x fio; while pgrep -x fio >/dev/null; do sleep 0.2; done; sleep 2") ||
+idle=$(rate_over A 4 "dmsetup status mx | grep -q Resyncing" "pkill -x fio; while pgrep -x fio >/dev/null; do sleep 0.2; done; dmsetup message mx 0 resync_rate 4096; sleep 2") ||
 	fail "the resync ended before the look at it after the application stopped: nothing to compare"
 vm_wait A "$job" >/dev/null || fail "the application's fio failed"
 echo "resync without application I/O: $idle regions/s"
