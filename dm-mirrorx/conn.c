@@ -208,6 +208,8 @@ int mx_conn_recv_loop(struct mx_conn *c)
 			mx_conn_fail(c, r, "cannot handle a packet");
 			return r;
 		}
+		/* A body that came late is news from the peer too. */
+		WRITE_ONCE(c->last_rx, jiffies);
 	}
 	return 0;
 }

@@ -879,7 +879,7 @@ static int mx_peer_h_reply(struct mx_conn *c, const struct mx_hdr *h)
 			mx_preq_taken(rq, -EPROTO);
 		return -EPROTO;
 	}
-	r = mx_recv_buf(c->sock, rq->reply, rq->reply_len);
+	r = mx_recv_owed(c->sock, rq->reply, rq->reply_len);
 	mx_preq_taken(rq, r ?: (h->flags == MX_ACK_OK ? 0 : -EIO));
 	if (r)
 		mx_peer_fail(p, r, "receive failed");

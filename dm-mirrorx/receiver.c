@@ -55,6 +55,14 @@
 #define MX_RECV_TIMEOUT		(10 * HZ)
 /* Writes and checksum reads being applied at once per connection. */
 #define MX_RECV_MAX_INFLIGHT	256
+/*
+ * Data pages a connection may hold (received or being read, not yet
+ * answered): 32 MiB. The count of packets alone would let 256 writes of
+ * 1 MiB take 256 MiB of a small target's memory while its disk is slow;
+ * at this bound the receive thread stops reading the socket until writes
+ * complete (the source's sends then wait), as DRBD's max-buffers does.
+ */
+#define MX_RECV_MAX_PAGES	((32U << 20) >> PAGE_SHIFT)
 /* Connections authenticating or saying hello at once; more are closed. */
 #define MX_RECV_MAX_PENDING	4
 /* Time a new connection has, in all, to authenticate and say hello. */
@@ -66,8 +74,10 @@
  */
 #define MX_RECV_KEEPALIVE	(3 * HZ)
 /*
- * A FLUSH waits this long for the writes before it to complete; a data
- * device that takes longer is treated as failed (detach).
+ * A FLUSH waits this long for the writes before it to complete, and a
+ * packet this long for room (MX_RECV_MAX_INFLIGHT, MX_RECV_MAX_PAGES) and
+ * for the writes it overlaps; a data device that takes longer is treated
+ * as failed (detach).
  */
 #define MX_RECV_FLUSH_WAIT	(30 * HZ)
 
@@ -97,10 +107,14 @@ struct mx_rconn {
 	 * the teardown waits for); @writes: those of them that are writes
 	 * (with or without PREFLUSH/FUA), not checksum reads (what a FLUSH
 	 * waits for). Both are decremented by the ack work after the answer;
-	 * waiters on @inflight_wait.
+	 * waiters on @inflight_wait. @pages: data pages of the mx_rwrites
+	 * allocated and not yet freed (at most about MX_RECV_MAX_PAGES: the
+	 * receive thread waits for room before it allocates), also waited
+	 * for on @inflight_wait.
 	 */
 	atomic_t inflight;
 	atomic_t writes;
+	atomic_t pages;
 	wait_queue_head_t inflight_wait;
 	u32 source_node;		/* set by own thread before install */
 	char addr[64];			/* set once at accept */
@@ -233,7 +247,13 @@ static int mx_rc_send(struct mx_rconn *c, const struct mx_hdr *h,
 
 static void mx_rwrite_free(struct mx_rwrite *rw)
 {
+	struct mx_rconn *c = rw->conn;
+
 	mx_bvecs_free(rw->bvecs, rw->nr_pages);
+	if (rw->nr_pages) {
+		atomic_sub(rw->nr_pages, &c->pages);
+		wake_up(&c->inflight_wait);
+	}
 	kfree(rw);
 	mx_obj_sub(MX_OBJ_RECV_WRITE, 1);
 }
@@ -444,6 +464,24 @@ static bool mx_rc_overlaps(struct mx_rconn *c, sector_t sector, u32 sectors)
 }
 
 /*
+ * End of a wait of the receive thread for writes of our data device to
+ * complete (MX_RECV_FLUSH_WAIT at most, or until the thread is told to
+ * stop), which wait_event_timeout() left with @left: 0, -EINTR to stop,
+ * or -ETIMEDOUT (logged, the device treated as failed: the caller drops
+ * the connection unacked).
+ */
+static int mx_rc_disk_wait_end(struct mx_rconn *c, long left)
+{
+	if (!left) {
+		DMERR("%s: writes still in flight after %u s: the data device does not complete them",
+		      mx_rv_name(c->rv), MX_RECV_FLUSH_WAIT / HZ);
+		mx_rc_write_failed(c, 0, 0);
+		return -ETIMEDOUT;
+	}
+	return mx_should_stop() ? -EINTR : 0;
+}
+
+/*
  * An epoch barrier: earlier writes complete, then the device flushes.
  * Checksum reads in flight are not waited for: a read a failing disk
  * retries for long fails its compare, not the flush.
@@ -451,16 +489,16 @@ static bool mx_rc_overlaps(struct mx_rconn *c, sector_t sector, u32 sectors)
 static int mx_rc_flush(struct mx_rconn *c, const struct mx_hdr *h)
 {
 	struct mx_hdr ack = { .type = MX_P_ACK, .seq = h->seq };
+	long left;
 	int r;
 
 	/* Bounded: a disk that never completes is a failed disk. */
-	if (!wait_event_timeout(c->inflight_wait, !atomic_read(&c->writes),
-				MX_RECV_FLUSH_WAIT)) {
-		DMERR("%s: writes still in flight after %u s: the data device does not complete them",
-		      mx_rv_name(c->rv), MX_RECV_FLUSH_WAIT / HZ);
-		mx_rc_write_failed(c, h->sector, 0);
-		return -ETIMEDOUT;	/* drop the connection unacked */
-	}
+	left = wait_event_timeout(c->inflight_wait,
+				  !atomic_read(&c->writes) || mx_should_stop(),
+				  MX_RECV_FLUSH_WAIT);
+	r = mx_rc_disk_wait_end(c, left);
+	if (r)
+		return r;
 	r = blkdev_issue_flush(c->rv->data_dev->bdev);
 	if (r) {
 		DMERR_LIMIT("%s: flush failed: %d", mx_rv_name(c->rv), r);
@@ -550,7 +588,7 @@ static int mx_rc_recv_compressed(struct mx_rconn *c, const struct mx_hdr *h,
 {
 	int r;
 
-	r = mx_recv_buf(c->conn.sock, c->comp.in, wire);
+	r = mx_recv_owed(c->conn.sock, c->comp.in, wire);
 	if (r)
 		return r;
 	r = mx_decomp_bvecs(&c->comp, wire, bvecs, nr, h->size);
@@ -565,33 +603,56 @@ static int mx_rc_recv_compressed(struct mx_rconn *c, const struct mx_hdr *h,
 /*
  * Wait for room and for the writes (and checksum reads) overlapping @rw to
  * complete, then count @rw as being applied: its bio may be submitted.
+ * Bounded (mx_rc_disk_wait_end()); on an error @rw is not counted.
  */
-static void mx_rc_start(struct mx_rconn *c, struct mx_rwrite *rw)
+static int mx_rc_start(struct mx_rconn *c, struct mx_rwrite *rw)
 {
-	wait_event(c->inflight_wait,
-		   atomic_read(&c->inflight) < MX_RECV_MAX_INFLIGHT &&
-		   !mx_rc_overlaps(c, rw->sector, rw->sectors));
+	long left;
+	int r;
+
+	left = wait_event_timeout(c->inflight_wait,
+				  (atomic_read(&c->inflight) <
+				   MX_RECV_MAX_INFLIGHT &&
+				   !mx_rc_overlaps(c, rw->sector, rw->sectors)) ||
+				  mx_should_stop(), MX_RECV_FLUSH_WAIT);
+	r = mx_rc_disk_wait_end(c, left);
+	if (r)
+		return r;
 	spin_lock_irq(&c->ack_lock);
 	list_add_tail(&rw->list, &c->active);
 	spin_unlock_irq(&c->ack_lock);
 	if (rw->type != MX_P_CSUM_REQ)
 		atomic_inc(&c->writes);
 	atomic_inc(&c->inflight);
+	return 0;
 }
 
 /*
- * A new mx_rwrite for packet @h, with pages for @len bytes; NULL
- * when out of memory.
+ * A new mx_rwrite for packet @h, with pages for @len bytes, once the
+ * connection holds few enough pages (MX_RECV_MAX_PAGES; bounded as
+ * mx_rc_disk_wait_end()); an ERR_PTR() when out of memory or that wait
+ * failed.
  */
 static struct mx_rwrite *mx_rwrite_new(struct mx_rconn *c,
 				       const struct mx_hdr *h, u32 len)
 {
 	u32 nr = mx_pages_for(len);
 	struct mx_rwrite *rw;
+	long left;
+	int r;
 
+	/* Nothing else held: a packet larger than the bound still goes. */
+	left = wait_event_timeout(c->inflight_wait,
+				  atomic_read(&c->pages) + nr <=
+				  MX_RECV_MAX_PAGES ||
+				  !atomic_read(&c->pages) ||
+				  mx_should_stop(), MX_RECV_FLUSH_WAIT);
+	r = mx_rc_disk_wait_end(c, left);
+	if (r)
+		return ERR_PTR(r);
 	rw = kzalloc(struct_size(rw, bvecs, nr), GFP_NOIO);
 	if (!rw)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	mx_obj_add(MX_OBJ_RECV_WRITE, 1);
 	INIT_LIST_HEAD(&rw->list);
 	rw->conn = c;
@@ -602,10 +663,37 @@ static struct mx_rwrite *mx_rwrite_new(struct mx_rconn *c,
 	rw->sectors = h->size >> SECTOR_SHIFT;
 	if (mx_bvecs_alloc(rw->bvecs, len, GFP_NOIO)) {
 		mx_rwrite_free(rw);	/* nr_pages is 0 */
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	rw->nr_pages = nr;
+	atomic_add(nr, &c->pages);
 	return rw;
+}
+
+/* A bio of @opf on our data device over all of @rw's pages. */
+static struct bio *mx_rwrite_bio(struct mx_rconn *c, struct mx_rwrite *rw,
+				 blk_opf_t opf)
+{
+	struct bio *bio;
+	u32 i;
+
+	bio = bio_alloc(c->rv->data_dev->bdev, rw->nr_pages, opf, GFP_NOIO);
+	for (i = 0; i < rw->nr_pages; i++)
+		__bio_add_page(bio, rw->bvecs[i].bv_page, rw->bvecs[i].bv_len,
+			       0);
+	return bio;
+}
+
+/*
+ * @bio does @rw's I/O at @rw's sector: it completes in mx_rwrite_endio(),
+ * which answers @rw. Counted as a live bio until then.
+ */
+static void mx_rwrite_bio_own(struct mx_rwrite *rw, struct bio *bio)
+{
+	mx_obj_add(MX_OBJ_BIO, 1);
+	bio->bi_iter.bi_sector = rw->sector;
+	bio->bi_private = rw;
+	bio->bi_end_io = mx_rwrite_endio;
 }
 
 /* Receive the payload of @h and submit it; the ack follows completion. */
@@ -617,7 +705,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	u32 wire = csum ? h->length - MX_CSUM_LEN : h->length;
 	/* Compressed: mx_hdr_decode() checked 0 < wire < size <= 1 MiB. */
 	u32 len = comp ? h->size : wire;
-	u32 nr = mx_pages_for(len), i;
+	u32 nr = mx_pages_for(len);
 	struct bvec_iter iter;
 	struct mx_rwrite *rw;
 	struct bio *bio;
@@ -639,56 +727,40 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 		return -EPROTO;
 	}
 	rw = mx_rwrite_new(c, h, len);
-	if (!rw)
-		return -ENOMEM;
-	if (comp) {
+	if (IS_ERR(rw))
+		return PTR_ERR(rw);
+	if (comp)
 		r = mx_rc_recv_compressed(c, h, wire, rw->bvecs, nr);
-		if (r) {
-			mx_rwrite_free(rw);
-			return r;
-		}
-	}
-	if (!comp && len) {
+	else if (len)
 		r = mx_recv_bvecs(c->conn.sock, rw->bvecs, nr, len);
-		if (r) {
-			mx_rwrite_free(rw);
-			return r;
-		}
-	}
-	if (csum) {
-		r = mx_recv_buf(c->conn.sock, &crc, sizeof(crc));
-		if (r) {
-			mx_rwrite_free(rw);
-			return r;
-		}
+	else
+		r = 0;
+	if (!r && csum) {
+		r = mx_recv_owed(c->conn.sock, &crc, sizeof(crc));
 		iter = (struct bvec_iter){ .bi_size = len };
-		if (be32_to_cpu(crc) != mx_bvec_crc32c(rw->bvecs, iter)) {
+		if (!r && be32_to_cpu(crc) != mx_bvec_crc32c(rw->bvecs, iter)) {
 			DMERR_LIMIT("%s: %s: data checksum mismatch at sector %llu",
 				    mx_rv_name(rv), c->addr,
 				    (unsigned long long)h->sector);
-			mx_rwrite_free(rw);
-			return -EBADMSG;
+			r = -EBADMSG;
 		}
+	}
+	/* The payload is in: now wait for room and for overlapping writes. */
+	if (!r)
+		r = mx_rc_start(c, rw);
+	if (r) {
+		mx_rwrite_free(rw);
+		return r;
 	}
 
 	if (mx_rc_zero_pages(c, h)) {
 		bio = mx_rc_zero_bio(c, h);
 	} else {
-		bio = bio_alloc(rv->data_dev->bdev, nr, mx_write_opf(h),
-				GFP_NOIO);
-		for (i = 0; i < nr; i++)
-			__bio_add_page(bio, rw->bvecs[i].bv_page,
-				       rw->bvecs[i].bv_len, 0);
+		bio = mx_rwrite_bio(c, rw, mx_write_opf(h));
 		if (!len)
 			bio->bi_iter.bi_size = h->size;	/* discard, zeroes */
 	}
-	mx_obj_add(MX_OBJ_BIO, 1);
-	bio->bi_iter.bi_sector = h->sector;
-	bio->bi_private = rw;
-	bio->bi_end_io = mx_rwrite_endio;
-
-	/* The payload is in: now wait for room and for overlapping writes. */
-	mx_rc_start(c, rw);
+	mx_rwrite_bio_own(rw, bio);
 	spin_lock_irq(&rv->lock);
 	rv->writes++;
 	rv->bytes += h->size;
@@ -786,9 +858,9 @@ static int mx_rc_verify(struct mx_rconn *c, const struct mx_hdr *req)
  */
 static int mx_rc_csum(struct mx_rconn *c, const struct mx_hdr *req)
 {
-	u32 nr = mx_pages_for(req->size), i;
 	struct mx_rwrite *rw;
 	struct bio *bio;
+	int r;
 
 	if (mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, c->hello.proto_min,
 			       c->hello.proto_max) < MX_PROTO_CSUM) {
@@ -797,17 +869,15 @@ static int mx_rc_csum(struct mx_rconn *c, const struct mx_hdr *req)
 		return -EPROTO;
 	}
 	rw = mx_rwrite_new(c, req, req->size);
-	if (!rw)
-		return -ENOMEM;
-	bio = bio_alloc(c->rv->data_dev->bdev, nr, REQ_OP_READ, GFP_NOIO);
-	mx_obj_add(MX_OBJ_BIO, 1);
-	for (i = 0; i < nr; i++)
-		__bio_add_page(bio, rw->bvecs[i].bv_page, rw->bvecs[i].bv_len,
-			       0);
-	bio->bi_iter.bi_sector = req->sector;
-	bio->bi_private = rw;
-	bio->bi_end_io = mx_rwrite_endio;
-	mx_rc_start(c, rw);
+	if (IS_ERR(rw))
+		return PTR_ERR(rw);
+	r = mx_rc_start(c, rw);
+	if (r) {
+		mx_rwrite_free(rw);
+		return r;
+	}
+	bio = mx_rwrite_bio(c, rw, REQ_OP_READ);
+	mx_rwrite_bio_own(rw, bio);
 	submit_bio_noacct(bio);
 	return 0;
 }
@@ -1053,7 +1123,7 @@ static int mx_rc_h_sync_state(struct mx_conn *conn, const struct mx_hdr *h)
 	const char *err = NULL;
 	int r;
 
-	r = mx_recv_buf(conn->sock, &ws, sizeof(ws));
+	r = mx_recv_owed(conn->sock, &ws, sizeof(ws));
 	if (!r)
 		r = mx_sync_state_decode(&ws, &ss, &err);
 	if (!r && ss.state == MX_SS_REFUSED)
@@ -1135,6 +1205,7 @@ static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
 	INIT_DELAYED_WORK(&c->keepalive, mx_rc_keepalive);
 	atomic_set(&c->inflight, 0);
 	atomic_set(&c->writes, 0);
+	atomic_set(&c->pages, 0);
 	init_waitqueue_head(&c->inflight_wait);
 	if (kernel_getpeername(sock, (struct sockaddr *)&addr) > 0)
 		mx_addr_str(&addr, c->addr, sizeof(c->addr));

@@ -227,8 +227,7 @@ int mx_send_hdr(struct socket *sock, const struct mx_hdr *h,
 	return mx_send_buf(sock, payload, h->length, more);
 }
 
-/* A kthread told to stop gives up a receive; a work item never does. */
-static bool mx_recv_should_stop(void)
+bool mx_should_stop(void)
 {
 	return (current->flags & PF_KTHREAD) && kthread_should_stop();
 }
@@ -252,7 +251,7 @@ static int mx_recv_iter(struct socket *sock, struct msghdr *msg,
 	while (msg_data_left(msg)) {
 		r = sock_recvmsg(sock, msg, MSG_WAITALL);
 		if (r == -EAGAIN && started) {
-			if (mx_recv_should_stop()) {
+			if (mx_should_stop()) {
 				r = -EINTR;
 				break;
 			}
@@ -282,6 +281,15 @@ int mx_recv_buf(struct socket *sock, void *buf, size_t len)
 
 	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &iov, 1, len);
 	return mx_recv_iter(sock, &msg, false);
+}
+
+int mx_recv_owed(struct socket *sock, void *buf, size_t len)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &iov, 1, len);
+	return mx_recv_iter(sock, &msg, true);
 }
 
 int mx_recv_bvecs(struct socket *sock, struct bio_vec *bvecs, u32 nr,

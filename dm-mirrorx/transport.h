@@ -45,10 +45,21 @@ int mx_send_hdr(struct socket *sock, const struct mx_hdr *h,
  */
 int mx_recv_buf(struct socket *sock, void *buf, size_t len);
 /*
+ * Receive exactly @len bytes of a packet's body (after its header), as
+ * mx_recv_buf(), but the body is owed, so no receive timeout ends it
+ * before its first byte: only MX_RECV_STALL_TIMEOUT without a byte, a
+ * stop, or an error. Not for handshake packets, whose wait the
+ * handshake's receive timeout bounds.
+ */
+int mx_recv_owed(struct socket *sock, void *buf, size_t len);
+/*
+ * Is the calling kthread told to stop? It then gives up a receive or a
+ * wait; a work item never is.
+ */
+bool mx_should_stop(void);
+/*
  * Receive exactly @len bytes of a payload into the pages of @bvecs (@nr
- * entries, whose lengths add up to at least @len), as mx_recv_buf(); the
- * payload is owed, so no receive timeout ends it before its first byte:
- * only MX_RECV_STALL_TIMEOUT without a byte, a stop, or an error.
+ * entries, whose lengths add up to at least @len), as mx_recv_owed().
  */
 int mx_recv_bvecs(struct socket *sock, struct bio_vec *bvecs, u32 nr,
 		  size_t len);

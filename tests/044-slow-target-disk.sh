@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 044-slow-target-disk: 9 s flushes on the target's disk do not drop the link (target keepalive); a hung one still ends it by request timeout; data identical
+# 044-slow-target-disk: 9 s flushes on the target's disk do not drop the link (target keepalive); a hung one still ends it by request timeout; a target whose disk holds its writes takes at most 32 MiB of them off the link; data identical
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -53,6 +53,28 @@ check_pattern B $MX_DATA 044-stuck 4M 48M
 for i in 1 2 3 4; do
 	check_pattern B $MX_DATA "044-$i" 4M "$((i * 8))M"
 done
+# B's disk completes nothing for a few seconds while A writes 96 MiB at
+# QD 96 (packets of 512 KiB to 1 MiB): B must stop taking writes off the
+# link at 32 MiB of their pages (MX_RECV_MAX_PAGES), not hold all of them
+# (the count of 256 packets alone let it take 96 MiB here), and A's
+# writes all complete once the disk does.
+step "B's disk holds its writes: B takes at most 32 MiB of them off the link"
+connected=$(connects A)
+vm_run B "dmsetup suspend --noflush slow"
+job=$(vm_run_bg -t 300 A "fio --name=burst --filename=/dev/mapper/mx --rw=write --bs=1M --offset=128M --size=96M --iodepth=96 --ioengine=libaio --direct=1 --output=/dev/null")
+# The peak once it stopped growing for 2 s (B stopped reading: A's sends
+# wait, at most 10 s before A drops the link), then the disk resumes.
+peak=$(vm_run -t 120 B "$MX_REPO/tests/tools/objpeak.sh pages 2 20; r=\$?; dmsetup resume slow; exit \$r") ||
+	fail "B's module held no data pages while its disk was suspended: $peak"
+echo "B's peak of data pages held: $peak (bound $(((32 << 20) / 4096)))"
+vm_wait A "$job" || fail "A's writes did not complete after B's disk resumed"
+[ "$peak" -le $(((32 << 20) / 4096)) ] ||
+	fail "B held $peak pages of received writes, above its 32 MiB bound"
+[ "$peak" -ge $(((24 << 20) / 4096)) ] ||
+	fail "B held only $peak pages: the burst did not reach the bound, the step proves nothing"
+mx_wait_insync A 120
+assert_eq "$connected" "$(connects A)" "source connects during the held burst"
+
 mx_assert_same A B
 mx_assert_no_leaks A B
 pass

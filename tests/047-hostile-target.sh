@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 047-hostile-target: a target that stalls mid-packet, floods bitmaps, lies about its role, mismatches the handshake, acks unknown requests or acks a write before it was sent is dropped with a log line (refusals with their reason); writes complete, remove returns, the source's data is intact
+# 047-hostile-target: a target that stalls mid-packet, floods bitmaps, lies about its role, mismatches the handshake, acks unknown requests or acks a write before it was sent is dropped with a log line (refusals with their reason); one whose reply body comes 5 s after its header is kept; writes complete, remove returns, the source's data is intact
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -59,6 +59,25 @@ hostile bitmap-back "bad bitmap stream" 20
 hostile bitmap-endless "bad bitmap stream" 20
 hostile ack-unknown "ack for unknown request" 20
 hostile stall-ack "packet stalled midway" 40
+
+# A late body is not a dead link: the source's 2 s receive timeout used to
+# end a checksum reply whose body came after it (a retransmission on a
+# lossy link), and drop a target that was only slow.
+step "serving target: a checksum reply's body 5 s after its header"
+vm_run A "dmesg -C"
+job=$(vm_run_bg -t 200 B "$TGT $baddr $MX_PORT slow-reply 30")
+sleep 2
+mx_create_source A B
+# The first checksum request may come before this: the regions stall-ack
+# left marked are compared at the connect.
+mx_wait_insync -m "A did not reach InSync with the serving fake target (dropped for a late reply body? A's log tells)" A 60
+vm_run A "dmsetup message mx 0 resync 1 csum"
+out=$(vm_wait B "$job") || fail "slow-reply: fake target: $out"
+echo "fake target: $out"
+[ "$out" = "still open" ] ||
+	fail "slow-reply: the source did not keep a target whose reply body came 5 s late ($out): $(vm_run A dmesg | tail -n 5)"
+vm_run -t 30 A "timeout 20 dmsetup remove mx" ||
+	fail "slow-reply: dmsetup remove did not return within 20 s"
 # Handshake mismatches, one at a time: each refused, with its reason.
 hostile uuid "connection refused: uuid_mismatch" 20 Refused
 hostile size "connection refused: size_mismatch" 20 Refused

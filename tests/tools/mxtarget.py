@@ -33,6 +33,14 @@ CASE:
                  twice the region size, another node id, protocol 9 only
   refused        answers the hello with SYNC_STATE refused (node id), as
                  a real target whose checks failed
+  slow-reply     full handshake, then serves the source (acks its writes
+                 and flushes, answers pings and checksum requests, with
+                 hashes that never match); the first checksum reply's
+                 body comes 5 s after its header (a retransmission late
+                 on a lossy link). Prints "still open" when the source
+                 kept the connection for SECONDS after that header,
+                 "closed after N s" when it dropped it (the first
+                 checksum request may take 120 s to come)
 """
 import socket
 import struct
@@ -44,9 +52,10 @@ from mxpeer import ACK, BITMAP, DATA, HDR, HELLO, HELLO_S, SYNC_S, SYNC_STATE, \
     hdr, recv_exact
 
 RS_DATA, FLUSH = 7, 8
-PING_ACK = 11
+PING, PING_ACK = 10, 11
 VERIFY_REQ = 13
-CSUM_REQ = 15
+CSUM_REQ, CSUM_REPLY = 15, 16
+CSUM_BLOCK, CSUM_HASH_LEN = 4096, 8
 BM_LAST = 1
 ROLE_SOURCE, ROLE_TARGET = 1, 2
 MISMATCH = ("uuid", "size", "region", "node-id", "version")
@@ -89,6 +98,41 @@ def wait_close(s, t0, limit):
             continue
         except (ConnectionResetError, BrokenPipeError):
             return "closed after %d s" % (time.time() - t0)
+    return "still open"
+
+
+def serve_slow_reply(s, limit):
+    """Serve the source; the first checksum reply's body comes 5 s after
+    its header. Returns what main() prints. The first checksum request
+    may take up to 120 s to come (the source resyncs first, then the
+    test asks for the checksum resync); @limit counts from it."""
+    start, t0 = time.time(), None
+    answered = 0
+    try:
+        while time.time() - (t0 or start) < (limit if t0 else 120):
+            h, _ = recv_pkt(s)
+            if h[1] == PING:
+                s.sendall(hdr(PING_ACK))
+            elif h[1] in (DATA, RS_DATA, FLUSH, SYNC_STATE):
+                s.sendall(hdr(ACK, seq=h[5]))
+            elif h[1] == CSUM_REQ:
+                n = (h[4] + CSUM_BLOCK - 1) // CSUM_BLOCK * CSUM_HASH_LEN
+                s.sendall(hdr(CSUM_REPLY, length=n, seq=h[5]))
+                if t0 is None:
+                    t0 = time.time()
+                    time.sleep(5)
+                s.sendall(b"\xa5" * n)
+                answered += 1
+        if t0 is None:
+            return "no checksum request came"
+    except (EOFError, ConnectionResetError, BrokenPipeError):
+        if t0 is None:
+            return "closed before the first checksum request"
+        return "closed after %d s" % (time.time() - t0)
+    except socket.timeout:
+        return "the source sent nothing for 30 s"
+    finally:
+        sys.stderr.write("checksum requests answered: %d\n" % answered)
     return "still open"
 
 
@@ -184,6 +228,9 @@ def main():
                          % (h[5], h[3], h[5] + 1, h[5] + 4, t0 - t1))
         time.sleep(3)
         print(wait_close(s, t0, limit))
+        return 0
+    if case == "slow-reply":
+        print(serve_slow_reply(s, limit))
         return 0
     if case == "stall-ack":
         while True:
