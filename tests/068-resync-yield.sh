@@ -32,13 +32,10 @@ vm_run A "echo 512 > /sys/module/dm_mirrorx/parameters/resync_min_rate"
 assert_eq 512 "$(vm_run A "cat /sys/module/dm_mirrorx/parameters/resync_min_rate")" "resync_min_rate"
 mx_create_target B A
 mx_create_source A B
-# Full speed capped at 4 MiB/s (64 regions/s), so that the 4096 regions
-# are not done before the application stopped (a loaded host takes 15 s
-# and more to start fio: 1000 regions; 250 while it writes): 40 s of
-# resync are left.
-# 1 MiB/s until the application stopped (a loaded host may take a minute
-# to start fio: 4 MiB/s would have copied the whole 256 MiB by the idle
-# look), 4 MiB/s for that look.
+# Full speed capped, so that the 4096 regions are not done before the
+# look after the application stopped: 1 MiB/s (16 regions/s) until then
+# (a loaded host may take a minute to start fio: 4 MiB/s copied the whole
+# 256 MiB before that look in a CI dry run), 4 MiB/s for the look.
 vm_run A "dmsetup message mx 0 resync_rate 1024"
 mx_wait_state A Resyncing 120
 
