@@ -314,7 +314,7 @@ static void mx_send_queued(struct mx_peer *p)
 			return;
 		}
 		e = p->conn.dead ? NULL :
-		    mx_sendq_pop(&p->sendq, mx_peer_bulk_ok(p));
+		    mx_sendq_pop(&p->sendq, mx_peer_bulk_ok(p), jiffies);
 		if (!e) {
 			/* A completing bulk packet kicks us again. */
 			spin_unlock_irqrestore(&src->lock, flags);

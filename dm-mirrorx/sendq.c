@@ -17,6 +17,7 @@ void mx_sendq_init(struct mx_sendq *q)
 {
 	INIT_LIST_HEAD(&q->main);
 	INIT_LIST_HEAD(&q->bulk);
+	q->bulk_may_go = false;
 }
 
 /* Queue @e, a packet of @type, at its list's tail, at time @now. */
@@ -27,11 +28,20 @@ void mx_sendq_add(struct mx_sendq *q, struct mx_sendq_entry *e, u16 type,
 	list_add_tail(&e->list, mx_sendq_is_bulk(type) ? &q->bulk : &q->main);
 }
 
+/* When bulk packet @b could first have been sent (sendq.h). */
+static unsigned long mx_sendq_bulk_from(const struct mx_sendq *q,
+					const struct mx_sendq_entry *b)
+{
+	return time_after(q->bulk_since, b->queued) ? q->bulk_since :
+						      b->queued;
+}
+
 /*
- * The next packet to send, taken off the queue, or NULL when none may go
- * (empty, or only bulk packets and not @bulk_ok).
+ * The next packet to send at @now, taken off the queue, or NULL when none
+ * may go (empty, or only bulk packets and not @bulk_ok).
  */
-struct mx_sendq_entry *mx_sendq_pop(struct mx_sendq *q, bool bulk_ok)
+struct mx_sendq_entry *mx_sendq_pop(struct mx_sendq *q, bool bulk_ok,
+				    unsigned long now)
 {
 	struct mx_sendq_entry *m, *b = NULL, *e;
 
@@ -39,9 +49,15 @@ struct mx_sendq_entry *mx_sendq_pop(struct mx_sendq *q, bool bulk_ok)
 	if (bulk_ok)
 		b = list_first_entry_or_null(&q->bulk, struct mx_sendq_entry,
 					     list);
+	if (!b) {
+		q->bulk_may_go = false;
+	} else if (!q->bulk_may_go) {
+		q->bulk_may_go = true;
+		q->bulk_since = now;
+	}
 	if (m && b)
-		e = time_before(b->queued + MX_SENDQ_BULK_WAIT, m->queued) ?
-			b : m;
+		e = time_before(mx_sendq_bulk_from(q, b) + MX_SENDQ_BULK_WAIT,
+				m->queued) ? b : m;
 	else
 		e = m ?: b;
 	if (e)
@@ -69,4 +85,5 @@ void mx_sendq_take_all(struct mx_sendq *q, struct list_head *to)
 {
 	list_splice_tail_init(&q->main, to);
 	list_splice_tail_init(&q->bulk, to);
+	q->bulk_may_go = false;
 }

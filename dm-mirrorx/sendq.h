@@ -6,15 +6,23 @@
  * everything else (application writes, flushes, sync states, verify
  * requests, pings) in @main. The sender takes the head of @main, and the
  * head of @bulk when @main is empty or when that bulk packet's deadline
- * (its queueing time + MX_SENDQ_BULK_WAIT) came before the @main head was
- * queued. So a packet of @main may overtake bulk packets queued before
- * it, a bulk packet is never sent before a @main packet queued before it,
- * each list keeps its order, and a bulk packet waits at most
- * MX_SENDQ_BULK_WAIT more than first-come, first-served would make it
- * wait: application writes that keep @main busy still leave the resync
- * its share, and a write that waits for a region the resync holds waits
- * a bounded time. With @bulk_ok false (the peer holds as much bulk data
- * sent and not acknowledged as it may: peer.c), only @main is taken.
+ * came before the @main head was queued. A bulk packet's deadline is
+ * MX_SENDQ_BULK_WAIT after it could first have been sent: after its
+ * queueing time, or after the moment the sender was last allowed bulk
+ * packets again (@bulk_since), whichever is later. So a packet of @main
+ * may overtake bulk packets queued before it, a bulk packet is never
+ * sent before a @main packet queued before it, each list keeps its
+ * order, and a bulk packet waits at most MX_SENDQ_BULK_WAIT more than
+ * first-come, first-served would make it wait once it may go:
+ * application writes that keep @main busy still leave the resync its
+ * share, and a write that waits for a region the resync holds waits a
+ * bounded time. With @bulk_ok false (the peer holds as much bulk data
+ * sent and not acknowledged as it may: peer.c), only @main is taken, and
+ * the time bulk packets wait for that limit does not count towards
+ * their deadline: otherwise every packet the limit held back would be
+ * "late" when room opens, and each opening would send bulk packets
+ * before a write that came meanwhile (a write's latency during a resync
+ * would be the time the link takes for the whole limit).
  *
  * Why overtaking is safe: a region is locked against application writes
  * while a resync copies or compares it (resync.c), so an application write
@@ -26,7 +34,7 @@
  * after it.
  *
  * The caller serialises every call (peer.c: src->lock) and passes the
- * time (jiffies).
+ * time (jiffies) to mx_sendq_add() and mx_sendq_pop().
  */
 #ifndef DM_MIRRORX_SENDQ_H
 #define DM_MIRRORX_SENDQ_H
@@ -47,13 +55,20 @@ struct mx_sendq_entry {
 struct mx_sendq {
 	struct list_head main;
 	struct list_head bulk;
+	/*
+	 * When @bulk_may_go: since when the sender may take bulk packets
+	 * (@bulk non-empty and the caller's bulk_ok true, without a break).
+	 */
+	unsigned long bulk_since;
+	bool bulk_may_go;
 };
 
 bool mx_sendq_is_bulk(u16 type);
 void mx_sendq_init(struct mx_sendq *q);
 void mx_sendq_add(struct mx_sendq *q, struct mx_sendq_entry *e, u16 type,
 		  unsigned long now);
-struct mx_sendq_entry *mx_sendq_pop(struct mx_sendq *q, bool bulk_ok);
+struct mx_sendq_entry *mx_sendq_pop(struct mx_sendq *q, bool bulk_ok,
+				    unsigned long now);
 bool mx_sendq_more(const struct mx_sendq *q, bool bulk_ok);
 bool mx_sendq_empty(const struct mx_sendq *q);
 void mx_sendq_take_all(struct mx_sendq *q, struct list_head *to);

@@ -39,16 +39,16 @@ static void mx_sendq_main_first(struct kunit *test)
 
 	mx_sendq_init(&q);
 	KUNIT_EXPECT_TRUE(test, mx_sendq_empty(&q));
-	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, true));
+	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, true, now));
 	mx_sendq_add(&q, &rs.e, rs.type, now);
 	mx_sendq_add(&q, &data.e, data.type, now + 1);
 	mx_sendq_add(&q, &flush.e, flush.type, now + 2);
 	KUNIT_EXPECT_FALSE(test, mx_sendq_empty(&q));
-	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &data.e);
-	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &flush.e);
-	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &rs.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, now + 3), &data.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, now + 3), &flush.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, now + 3), &rs.e);
 	KUNIT_EXPECT_TRUE(test, mx_sendq_empty(&q));
-	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, true));
+	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, true, now + 3));
 }
 
 /*
@@ -69,11 +69,12 @@ static void mx_sendq_bulk_not_starved(struct kunit *test)
 	mx_sendq_add(&q, &rs.e, rs.type, now);
 	mx_sendq_add(&q, &late.e, late.type, now + MX_SENDQ_BULK_WAIT);
 	mx_sendq_add(&q, &later.e, later.type, now + MX_SENDQ_BULK_WAIT + 1);
-	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &early.e);
-	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &late.e);
-	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &rs.e);
-	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &later.e);
-	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, true));
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, now), &early.e);
+	now += MX_SENDQ_BULK_WAIT + 1;
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, now), &late.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, now), &rs.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, now), &later.e);
+	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, true, now));
 }
 
 /* While the peer holds its limit of bulk data, only @main is taken. */
@@ -87,13 +88,59 @@ static void mx_sendq_bulk_held(struct kunit *test)
 	mx_sendq_add(&q, &rs.e, rs.type, 0);
 	mx_sendq_add(&q, &data.e, data.type, 10 * MX_SENDQ_BULK_WAIT);
 	KUNIT_EXPECT_TRUE(test, mx_sendq_more(&q, false));
-	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, false), &data.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, false, 0), &data.e);
 	/* Nothing follows the write at once: it must not be corked. */
 	KUNIT_EXPECT_FALSE(test, mx_sendq_more(&q, false));
 	KUNIT_EXPECT_TRUE(test, mx_sendq_more(&q, true));
-	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, false));
+	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, false, 0));
 	KUNIT_EXPECT_FALSE(test, mx_sendq_empty(&q));
-	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true), &rs.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, 0), &rs.e);
+	KUNIT_EXPECT_TRUE(test, mx_sendq_empty(&q));
+}
+
+/*
+ * Bulk packets the limit held back for long are not late when room opens:
+ * a write queued meanwhile goes first, and so does one queued within
+ * MX_SENDQ_BULK_WAIT of the opening; one queued later than that does not.
+ * (Counting the held time made every opening send bulk packets before
+ * the waiting write: a write during a resync waited for the whole limit.)
+ */
+static void mx_sendq_held_not_late(struct kunit *test)
+{
+	struct t_pkt rs1 = { .type = MX_P_RS_DATA };
+	struct t_pkt rs2 = { .type = MX_P_RS_DATA };
+	struct t_pkt rs3 = { .type = MX_P_RS_DATA };
+	struct t_pkt w1 = { .type = MX_P_DATA };
+	struct t_pkt w2 = { .type = MX_P_DATA };
+	struct t_pkt w3 = { .type = MX_P_DATA };
+	unsigned long open = (unsigned long)-2 + 10 * MX_SENDQ_BULK_WAIT;
+	struct mx_sendq q;
+
+	mx_sendq_init(&q);
+	mx_sendq_add(&q, &rs1.e, rs1.type, (unsigned long)-2);
+	mx_sendq_add(&q, &rs2.e, rs2.type, (unsigned long)-1);
+	mx_sendq_add(&q, &rs3.e, rs3.type, (unsigned long)-1);
+	/* Held back by the limit, long after they were queued. */
+	KUNIT_EXPECT_NULL(test, mx_sendq_pop(&q, false, open - 5));
+	mx_sendq_add(&q, &w1.e, w1.type, open - 1);
+	/* Room opens: the write that waited goes first. */
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, open), &w1.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, open), &rs1.e);
+	mx_sendq_add(&q, &w2.e, w2.type, open + MX_SENDQ_BULK_WAIT);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, open + 200),
+			    &w2.e);
+	/* Still allowed since @open: now that copy is late. */
+	mx_sendq_add(&q, &w3.e, w3.type, open + MX_SENDQ_BULK_WAIT + 1);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, open + 300),
+			    &rs2.e);
+	/* Held again, then allowed: the time held does not count. */
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, false, open + 400),
+			    &w3.e);
+	mx_sendq_add(&q, &w1.e, w1.type, open + 500);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, open + 501),
+			    &w1.e);
+	KUNIT_EXPECT_PTR_EQ(test, mx_sendq_pop(&q, true, open + 501),
+			    &rs3.e);
 	KUNIT_EXPECT_TRUE(test, mx_sendq_empty(&q));
 }
 
@@ -134,7 +181,7 @@ static void mx_sendq_order(struct kunit *test)
 			mx_sendq_add(&q, &p->e, p->type, now);
 			continue;
 		}
-		e = mx_sendq_pop(&q, true);
+		e = mx_sendq_pop(&q, true, now);
 		if (!e) {
 			KUNIT_ASSERT_TRUE(test, mx_sendq_empty(&q));
 			continue;
@@ -146,15 +193,25 @@ static void mx_sendq_order(struct kunit *test)
 		if (!mx_sendq_is_bulk(p->type)) {
 			KUNIT_ASSERT_GT(test, (s64)p->n, last_main);
 			last_main = p->n;
-			/* A bulk packet waiting past its deadline goes first. */
-			for (i = 0; i < p->n; i++)
-				KUNIT_ASSERT_FALSE_MSG(test, pkts[i].queued &&
-						       mx_sendq_is_bulk(pkts[i].type) &&
-						       time_before(pkts[i].e.queued +
-								   MX_SENDQ_BULK_WAIT,
+			/*
+			 * A bulk packet waiting past its deadline goes first:
+			 * bulk packets were allowed since q.bulk_since.
+			 */
+			for (i = 0; i < p->n; i++) {
+				unsigned long from = pkts[i].e.queued;
+
+				if (!pkts[i].queued ||
+				    !mx_sendq_is_bulk(pkts[i].type))
+					continue;
+				KUNIT_ASSERT_TRUE(test, q.bulk_may_go);
+				if (time_before(from, q.bulk_since))
+					from = q.bulk_since;
+				KUNIT_ASSERT_FALSE_MSG(test,
+						       time_before(from + MX_SENDQ_BULK_WAIT,
 								   p->e.queued),
 						       "bulk packet %u starved by %u",
 						       i, p->n);
+			}
 			continue;
 		}
 		KUNIT_ASSERT_GT(test, (s64)p->n, last_bulk);
@@ -203,6 +260,7 @@ static struct kunit_case mx_sendq_cases[] = {
 	KUNIT_CASE(mx_sendq_main_first),
 	KUNIT_CASE(mx_sendq_bulk_not_starved),
 	KUNIT_CASE(mx_sendq_bulk_held),
+	KUNIT_CASE(mx_sendq_held_not_late),
 	KUNIT_CASE(mx_sendq_order),
 	KUNIT_CASE(mx_sendq_take_all_order),
 	{}
