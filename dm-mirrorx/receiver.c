@@ -1219,8 +1219,16 @@ static void mx_rconn_free(struct mx_rconn *c)
 	WRITE_ONCE(c->conn.dead, true);
 	mx_sock_shutdown(c->conn.sock);
 	cancel_delayed_work_sync(&c->keepalive);
-	/* Writes being applied finish; their acks are dropped. */
-	wait_event(c->inflight_wait, !atomic_read(&c->inflight));
+	/*
+	 * Writes being applied finish; their acks are dropped. Their bios
+	 * use @c's pages and lists, so this wait has no bound but the data
+	 * device's (as DRBD's): say so while it lasts, so that a hung
+	 * device is not a silent hang of the table's removal.
+	 */
+	while (!wait_event_timeout(c->inflight_wait, !atomic_read(&c->inflight),
+				   MX_RECV_FLUSH_WAIT))
+		DMERR("%s: connection teardown still waits for %d write(s) of the data device, which does not complete them",
+		      mx_rv_name(c->rv), atomic_read(&c->inflight));
 	flush_work(&c->ack_work);
 	mx_sock_release(c->conn.sock);
 	mx_comp_free(&c->comp);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 044-slow-target-disk: 9 s flushes on the target's disk do not drop the link (target keepalive); a hung one still ends it by request timeout; a target whose disk holds its writes takes at most 32 MiB of them off the link; data identical
+# 044-slow-target-disk: 9 s flushes on the target's disk do not drop the link (target keepalive); a hung one still ends it by request timeout; a target whose disk holds its writes takes at most 32 MiB of them off the link, and its removal logs the wait for them; data identical
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -76,5 +76,23 @@ mx_wait_insync A 120
 assert_eq "$connected" "$(connects A)" "source connects during the held burst"
 
 mx_assert_same A B
+mx_assert_no_leaks A B
+
+# The teardown of B's connection must wait for the bios it submitted (they
+# use its pages): with B's disk holding them, that wait lasts as long as
+# the disk does, and it must say so in B's log, not hang silently.
+step "B's table removed while its disk holds writes: B logs what the removal waits for, and ends when the disk does"
+vm_run B "dmsetup suspend --noflush slow"
+job=$(vm_run_bg -t 200 A "dd if=/dev/urandom of=/dev/mapper/mx bs=1M count=4 seek=240 oflag=direct status=none")
+_b_holds() { [ "$(mx_live_objects B | awk '$1 == "pages" { print $2 }')" -gt 0 ]; }
+wait_for 60 _b_holds
+rm_job=$(vm_run_bg -t 200 B "dmsetup remove mx")
+_teardown_says() { vm_run B "dmesg" | grep -q "connection teardown still waits for"; }
+wait_for 60 _teardown_says
+vm_run B "dmesg | grep 'connection teardown still waits for' | tail -n 1"
+vm_run B "pgrep -x dmsetup >/dev/null" || fail "B's table removal ended while its disk still holds its writes"
+vm_run B "dmsetup resume slow"
+vm_wait B "$rm_job" || fail "B's table removal failed once its disk completed the writes"
+vm_wait A "$job" || fail "A's write failed when its target went away"
 mx_assert_no_leaks A B
 pass
