@@ -31,6 +31,7 @@
  */
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/completion.h>
 #include <linux/kthread.h>
 #include <linux/bio.h>
 #include <linux/device-mapper.h>
@@ -94,6 +95,8 @@ struct mx_rconn {
 	/* socket, send lock, failure: conn.h; @conn.name is @addr */
 	struct mx_conn conn;
 	struct task_struct *thread;
+	/* @thread left its loop and only waits for kthread_stop() */
+	struct completion thread_left;
 	struct list_head pending;	/* on rv->pending; rv->conn_mutex */
 	unsigned long deadline;		/* end of the greeting; set once */
 	struct mx_hello hello;		/* the source's; own thread only */
@@ -464,11 +467,21 @@ static bool mx_rc_overlaps(struct mx_rconn *c, sector_t sector, u32 sectors)
 }
 
 /*
+ * Should the receive thread leave its waits for the disk? Told to stop,
+ * or the connection is being torn down (mx_rconn_stop() sets @dead and
+ * wakes c->inflight_wait before it waits for the thread).
+ */
+static bool mx_rc_stopping(struct mx_rconn *c)
+{
+	return mx_should_stop() || READ_ONCE(c->conn.dead);
+}
+
+/*
  * End of a wait of the receive thread for writes of our data device to
- * complete (MX_RECV_FLUSH_WAIT at most, or until the thread is told to
- * stop), which wait_event_timeout() left with @left: 0, -EINTR to stop,
- * or -ETIMEDOUT (logged, the device treated as failed: the caller drops
- * the connection unacked).
+ * complete (MX_RECV_FLUSH_WAIT at most, or until mx_rc_stopping()),
+ * which wait_event_timeout() left with @left: 0, -EINTR to stop, or
+ * -ETIMEDOUT (logged, the device treated as failed: the caller drops the
+ * connection unacked).
  */
 static int mx_rc_disk_wait_end(struct mx_rconn *c, long left)
 {
@@ -478,7 +491,7 @@ static int mx_rc_disk_wait_end(struct mx_rconn *c, long left)
 		mx_rc_write_failed(c, 0, 0);
 		return -ETIMEDOUT;
 	}
-	return mx_should_stop() ? -EINTR : 0;
+	return mx_rc_stopping(c) ? -EINTR : 0;
 }
 
 /*
@@ -494,7 +507,7 @@ static int mx_rc_flush(struct mx_rconn *c, const struct mx_hdr *h)
 
 	/* Bounded: a disk that never completes is a failed disk. */
 	left = wait_event_timeout(c->inflight_wait,
-				  !atomic_read(&c->writes) || mx_should_stop(),
+				  !atomic_read(&c->writes) || mx_rc_stopping(c),
 				  MX_RECV_FLUSH_WAIT);
 	r = mx_rc_disk_wait_end(c, left);
 	if (r)
@@ -614,7 +627,7 @@ static int mx_rc_start(struct mx_rconn *c, struct mx_rwrite *rw)
 				  (atomic_read(&c->inflight) <
 				   MX_RECV_MAX_INFLIGHT &&
 				   !mx_rc_overlaps(c, rw->sector, rw->sectors)) ||
-				  mx_should_stop(), MX_RECV_FLUSH_WAIT);
+				  mx_rc_stopping(c), MX_RECV_FLUSH_WAIT);
 	r = mx_rc_disk_wait_end(c, left);
 	if (r)
 		return r;
@@ -646,7 +659,7 @@ static struct mx_rwrite *mx_rwrite_new(struct mx_rconn *c,
 				  atomic_read(&c->pages) + nr <=
 				  MX_RECV_MAX_PAGES ||
 				  !atomic_read(&c->pages) ||
-				  mx_should_stop(), MX_RECV_FLUSH_WAIT);
+				  mx_rc_stopping(c), MX_RECV_FLUSH_WAIT);
 	r = mx_rc_disk_wait_end(c, left);
 	if (r)
 		return ERR_PTR(r);
@@ -1207,6 +1220,7 @@ static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
 	atomic_set(&c->writes, 0);
 	atomic_set(&c->pages, 0);
 	init_waitqueue_head(&c->inflight_wait);
+	init_completion(&c->thread_left);
 	if (kernel_getpeername(sock, (struct sockaddr *)&addr) > 0)
 		mx_addr_str(&addr, c->addr, sizeof(c->addr));
 	else
@@ -1227,7 +1241,7 @@ static void mx_rconn_free(struct mx_rconn *c)
 	 */
 	while (!wait_event_timeout(c->inflight_wait, !atomic_read(&c->inflight),
 				   MX_RECV_FLUSH_WAIT))
-		DMERR("%s: connection teardown still waits for %d write(s) of the data device, which does not complete them",
+		DMERR("%s: connection teardown still waits for %d request(s) to the data device, which has not completed them",
 		      mx_rv_name(c->rv), atomic_read(&c->inflight));
 	flush_work(&c->ack_work);
 	mx_sock_release(c->conn.sock);
@@ -1240,6 +1254,16 @@ static void mx_rconn_stop(struct mx_rconn *c)
 {
 	WRITE_ONCE(c->conn.dead, true);
 	mx_sock_shutdown(c->conn.sock);
+	/*
+	 * Its socket reads and waits for the disk end now; a request it
+	 * made itself (a flush, a verify read) only when the disk answers.
+	 * Say so while that lasts, then stop it (it waits for that alone).
+	 */
+	wake_up(&c->inflight_wait);
+	while (!wait_for_completion_timeout(&c->thread_left,
+					    MX_RECV_FLUSH_WAIT))
+		DMERR("%s: connection teardown still waits for its receive thread, in a request to the data device that has not completed",
+		      mx_rv_name(c->rv));
 	kthread_stop(c->thread);
 	mx_rconn_free(c);
 }
@@ -1317,6 +1341,7 @@ static int mx_rconn_thread(void *arg)
 	/* Shut down first: a keepalive blocked in a send returns at once. */
 	mx_sock_shutdown(c->conn.sock);
 	cancel_delayed_work_sync(&c->keepalive);
+	complete(&c->thread_left);
 	/* Wait to be reaped by the listener, a newer connection or the dtr. */
 	while (!kthread_should_stop()) {
 		set_current_state(TASK_INTERRUPTIBLE);

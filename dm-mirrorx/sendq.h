@@ -22,7 +22,10 @@
  * their deadline: otherwise every packet the limit held back would be
  * "late" when room opens, and each opening would send bulk packets
  * before a write that came meanwhile (a write's latency during a resync
- * would be the time the link takes for the whole limit).
+ * would be the time the link takes for the whole limit). The price: while
+ * @main never empties, each opening of the limit starts a new
+ * MX_SENDQ_BULK_WAIT, so the resync gets about the limit plus one packet
+ * per MX_SENDQ_BULK_WAIT and acknowledgment (5 MiB/s at 512 KiB).
  *
  * Why overtaking is safe: a region is locked against application writes
  * while a resync copies or compares it (resync.c), so an application write

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 044-slow-target-disk: 9 s flushes on the target's disk do not drop the link (target keepalive); a hung one still ends it by request timeout; a target whose disk holds its writes takes at most 32 MiB of them off the link, and its removal logs the wait for them; data identical
+# 044-slow-target-disk: 9 s flushes on the target's disk do not drop the link (target keepalive); a hung one still ends it by request timeout; a target whose disk holds its writes takes at most 32 MiB of them off the link, and its removal logs the wait for them and for a flush; data identical
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -81,18 +81,44 @@ mx_assert_no_leaks A B
 # The teardown of B's connection must wait for the bios it submitted (they
 # use its pages): with B's disk holding them, that wait lasts as long as
 # the disk does, and it must say so in B's log, not hang silently.
+# logged NAME TEXT: how many lines of NAME's kernel log hold TEXT.
+logged() { vm_run "$1" "dmesg | grep -c '$2' || true"; }
+# removing: B's "dmsetup remove mx" has not ended.
+removing() { vm_run B "pgrep -f 'dmsetup remove mx' >/dev/null"; }
 step "B's table removed while its disk holds writes: B logs what the removal waits for, and ends when the disk does"
 vm_run B "dmsetup suspend --noflush slow"
+n0=$(logged B "teardown still waits for [0-9]* request")
 job=$(vm_run_bg -t 200 A "dd if=/dev/urandom of=/dev/mapper/mx bs=1M count=4 seek=240 oflag=direct status=none")
-_b_holds() { [ "$(mx_live_objects B | awk '$1 == "pages" { print $2 }')" -gt 0 ]; }
+_b_holds() { [ "$(mx_live_objects B | awk '$1 == "bios" { print $2 }')" -gt 0 ]; }
 wait_for 60 _b_holds
 rm_job=$(vm_run_bg -t 200 B "dmsetup remove mx")
-_teardown_says() { vm_run B "dmesg" | grep -q "connection teardown still waits for"; }
-wait_for 60 _teardown_says
-vm_run B "dmesg | grep 'connection teardown still waits for' | tail -n 1"
-vm_run B "pgrep -x dmsetup >/dev/null" || fail "B's table removal ended while its disk still holds its writes"
+_says_requests() { [ "$(logged B "teardown still waits for [0-9]* request")" -gt "$n0" ]; }
+wait_for 60 _says_requests
+vm_run B "dmesg | grep 'teardown still waits for' | tail -n 1"
+removing || fail "B's table removal ended while its disk still holds its writes"
 vm_run B "dmsetup resume slow"
 vm_wait B "$rm_job" || fail "B's table removal failed once its disk completed the writes"
 vm_wait A "$job" || fail "A's write failed when its target went away"
+mx_assert_no_leaks A B
+
+# A flush of B's disk is a request of B's receive thread itself: the
+# teardown first waits for that thread, and must say so too.
+step "B's table removed while its receive thread waits in a flush of its disk: B logs that wait, and the removal ends when the disk answers"
+mx_create B "0 $(mx_sectors B) mirrorx-recv /dev/mapper/slow $MX_META $(vm_addr B A):$MX_PORT"
+mx_wait_insync A 120
+write_pattern A /dev/mapper/mx 044-flush 1M 200M
+vm_run B "dmsetup suspend --noflush slow"
+n0=$(logged B "teardown still waits for its receive thread")
+job=$(vm_run_bg -t 200 A "sync /dev/mapper/mx")
+_b_flushing() { vm_run B "for p in \$(pgrep -x mirrorx-rx); do grep -q blkdev_issue_flush /proc/\$p/stack && exit 0; done; exit 1"; }
+wait_for 60 _b_flushing
+rm_job=$(vm_run_bg -t 200 B "dmsetup remove mx")
+_says_thread() { [ "$(logged B "teardown still waits for its receive thread")" -gt "$n0" ]; }
+wait_for 60 _says_thread
+vm_run B "dmesg | grep 'teardown still waits for' | tail -n 1"
+removing || fail "B's table removal ended while its receive thread waits for its disk"
+vm_run B "dmsetup resume slow"
+vm_wait B "$rm_job" || fail "B's table removal failed once its disk completed the flush"
+vm_wait A "$job" || fail "A's flush failed when its target went away"
 mx_assert_no_leaks A B
 pass
