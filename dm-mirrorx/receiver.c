@@ -1262,7 +1262,7 @@ static void mx_rconn_stop(struct mx_rconn *c)
 	wake_up(&c->inflight_wait);
 	while (!wait_for_completion_timeout(&c->thread_left,
 					    MX_RECV_FLUSH_WAIT))
-		DMERR("%s: connection teardown still waits for its receive thread, in a request to the data device that has not completed",
+		DMERR("%s: connection teardown still waits for its receive thread, in a request to its data or metadata device that has not completed",
 		      mx_rv_name(c->rv));
 	kthread_stop(c->thread);
 	mx_rconn_free(c);
