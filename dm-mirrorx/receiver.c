@@ -97,6 +97,7 @@ struct mx_rconn {
 	struct task_struct *thread;
 	/* @thread left its loop and only waits for kthread_stop() */
 	struct completion thread_left;
+	bool stopping;			/* set once by mx_rconn_stop() */
 	struct list_head pending;	/* on rv->pending; rv->conn_mutex */
 	unsigned long deadline;		/* end of the greeting; set once */
 	struct mx_hello hello;		/* the source's; own thread only */
@@ -468,12 +469,14 @@ static bool mx_rc_overlaps(struct mx_rconn *c, sector_t sector, u32 sectors)
 
 /*
  * Should the receive thread leave its waits for the disk? Told to stop,
- * or the connection is being torn down (mx_rconn_stop() sets @dead and
- * wakes c->inflight_wait before it waits for the thread).
+ * or the connection is being torn down (mx_rconn_stop() sets @stopping
+ * and wakes c->inflight_wait before it waits for the thread). Not merely
+ * because the connection died (mx_rc_kill()): the wait then still ends
+ * by its timeout, which detaches a disk that did not answer in time.
  */
 static bool mx_rc_stopping(struct mx_rconn *c)
 {
-	return mx_should_stop() || READ_ONCE(c->conn.dead);
+	return mx_should_stop() || READ_ONCE(c->stopping);
 }
 
 /*
@@ -1259,6 +1262,7 @@ static void mx_rconn_stop(struct mx_rconn *c)
 	 * made itself (a flush, a verify read) only when the disk answers.
 	 * Say so while that lasts, then stop it (it waits for that alone).
 	 */
+	WRITE_ONCE(c->stopping, true);
 	wake_up(&c->inflight_wait);
 	while (!wait_for_completion_timeout(&c->thread_left,
 					    MX_RECV_FLUSH_WAIT))
