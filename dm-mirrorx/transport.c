@@ -274,22 +274,25 @@ static int mx_recv_iter(struct socket *sock, struct msghdr *msg,
 	return r;
 }
 
-int mx_recv_buf(struct socket *sock, void *buf, size_t len)
+/* Receive exactly @len bytes into @buf; @started: as mx_recv_iter(). */
+static int mx_recv_kvec(struct socket *sock, void *buf, size_t len,
+			bool started)
 {
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 	struct kvec iov = { .iov_base = buf, .iov_len = len };
 
 	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &iov, 1, len);
-	return mx_recv_iter(sock, &msg, false);
+	return mx_recv_iter(sock, &msg, started);
+}
+
+int mx_recv_buf(struct socket *sock, void *buf, size_t len)
+{
+	return mx_recv_kvec(sock, buf, len, false);
 }
 
 int mx_recv_owed(struct socket *sock, void *buf, size_t len)
 {
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	struct kvec iov = { .iov_base = buf, .iov_len = len };
-
-	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &iov, 1, len);
-	return mx_recv_iter(sock, &msg, true);
+	return mx_recv_kvec(sock, buf, len, true);
 }
 
 int mx_recv_bvecs(struct socket *sock, struct bio_vec *bvecs, u32 nr,

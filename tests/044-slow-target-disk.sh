@@ -5,8 +5,10 @@
 . "$(dirname "$0")/mirror.sh"
 requires_module
 
+# logged NAME TEXT: how many lines of NAME's kernel log hold TEXT.
+logged() { vm_run "$1" "dmesg | grep -c '$2' || true"; }
 # connects NAME: "connected" lines of the source in NAME's kernel log.
-connects() { vm_run "$1" "dmesg | grep -c 'peer 1 .*connected:' || true"; }
+connects() { logged "$1" 'peer 1 .*connected:'; }
 
 step "B: a target on dm-delay over its data disk (no delay yet)"
 mx_start_slow_target A B
@@ -81,8 +83,6 @@ mx_assert_no_leaks A B
 # The teardown of B's connection must wait for the bios it submitted (they
 # use its pages): with B's disk holding them, that wait lasts as long as
 # the disk does, and it must say so in B's log, not hang silently.
-# logged NAME TEXT: how many lines of NAME's kernel log hold TEXT.
-logged() { vm_run "$1" "dmesg | grep -c '$2' || true"; }
 # removing: B's "dmsetup remove mx" has not ended.
 removing() { vm_run B "pgrep -f 'dmsetup remove mx' >/dev/null"; }
 step "B's table removed while its disk holds writes: B logs what the removal waits for, and ends when the disk does"
