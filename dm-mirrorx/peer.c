@@ -287,9 +287,25 @@ static int mx_send_rq(struct mx_peer *p, struct mx_preq *rq, bool more)
 }
 
 /* May the sender send a bulk packet now? Under src->lock. */
-static bool mx_peer_bulk_ok(const struct mx_peer *p)
+static bool mx_peer_bulk_ok(struct mx_peer *p)
 {
-	return !p->bulk_limit || p->bulk_sent < p->bulk_limit;
+	u64 limit = mx_sendq_app_idle(&p->sendq, jiffies) ?
+		    p->bulk_limit_idle : p->bulk_limit;
+
+	return !limit || p->bulk_sent < limit;
+}
+
+/* Is the link @p's resync's alone? (sendq.h: application idle) */
+bool mx_peer_app_idle(struct mx_peer *p)
+{
+	struct mx_source *src = p->src;
+	unsigned long flags;
+	bool idle;
+
+	spin_lock_irqsave(&src->lock, flags);
+	idle = mx_sendq_app_idle(&p->sendq, jiffies);
+	spin_unlock_irqrestore(&src->lock, flags);
+	return idle;
 }
 
 /*

@@ -55,7 +55,15 @@
  * acknowledged (mx_rs_set_sent_limit()). So a write during a resync waits
  * for about that much resync data, not for the window's megabytes in the
  * socket buffers and the target's receive queue; the resync gets the
- * link's remaining capacity.
+ * link's remaining capacity. While no application write was queued to
+ * the peer for MX_SENDQ_APP_IDLE (sendq.h), the link is the resync's
+ * alone: its chunks go whole, in packets of up to MX_WIRE_MAX_DATA (an
+ * eighth of the packets, bios and acks on both nodes), and the peer may
+ * hold the window sent and not acknowledged (p->bulk_limit_idle), so that
+ * the target's writes and the acks of many packets overlap. The first
+ * write after such a spell waits for what was sent before it (the window
+ * and a packet at most); a FLUSH does not end a spell (the sweep's are
+ * not the application's) and waits for that too.
  *
  * Rate: resync_rate (KiB/s) paces the reads as they are issued. Yield:
  * each period the work looks at the mirror device's I/O statistics; when
@@ -96,8 +104,9 @@ MODULE_PARM_DESC(resync_min_rate,
  */
 #define MX_RS_ZERO_MIN_BLOCKS	8
 /*
- * Largest resync data packet: chunks are read up to MX_WIRE_MAX_DATA and
- * sent in parts of this size (mx_rs_send_part()).
+ * Largest resync data packet while the application writes: chunks are
+ * read up to MX_WIRE_MAX_DATA and then sent in parts of this size
+ * (mx_rs_packet_max(), mx_rs_send_part()).
  */
 #define MX_RS_PACKET_MAX	(128U << 10)
 #define MX_RS_CHUNK_BLOCKS	(MX_WIRE_MAX_DATA / MX_CSUM_BLOCK)
@@ -326,17 +335,27 @@ static int mx_rs_send_one(struct mx_rs_chunk *c, u32 blk, u32 nblk,
 }
 
 /*
+ * Largest resync data packet to @p now: MX_RS_PACKET_MAX while the
+ * application writes (the sender cannot interleave a write into a packet
+ * it is sending, so that write waits for one such packet and what the
+ * peer's bulk_limit lets be in flight, not for a 1 MiB one), a whole
+ * chunk while it does not (resync.c: application writes first).
+ */
+static u32 mx_rs_packet_max(struct mx_peer *p)
+{
+	return mx_peer_app_idle(p) ? MX_WIRE_MAX_DATA : MX_RS_PACKET_MAX;
+}
+
+/*
  * Send blocks @blk..@blk + @nblk - 1 of chunk @c as mx_rs_send_one()
- * does, data in packets of at most MX_RS_PACKET_MAX bytes: the sender
- * cannot interleave an application write into a packet it is sending,
- * so that write waits for one such packet (and what the peer's bulk_limit
- * lets be in flight), not for a 1 MiB one. Write-zeroes carry no data:
- * one packet.
+ * does, data in packets of at most mx_rs_packet_max() bytes.
+ * Write-zeroes carry no data: one packet.
  */
 static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
 			   bool zeroes)
 {
-	u32 step = zeroes ? nblk : MX_RS_PACKET_MAX / MX_CSUM_BLOCK;
+	u32 step = zeroes ? nblk :
+		   mx_rs_packet_max(c->reg->peer) / MX_CSUM_BLOCK;
 	int r = 0;
 
 	while (nblk && !r) {
@@ -563,7 +582,7 @@ static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
 	}
 	if (!reg->csum && READ_ONCE(p->zero_ok) && mx_rs_send_zero_aware(c))
 		return;
-	if (reg->csum || c->len <= MX_RS_PACKET_MAX) {
+	if (reg->csum || c->len <= mx_rs_packet_max(p)) {
 		mx_peer_queue(p, &c->rq);
 		return;
 	}
@@ -643,7 +662,7 @@ static u32 mx_rs_link_rtt_us(struct mx_peer *p, u32 *min_us)
  * at least MX_RS_SENT_MIN, at most the window. The least round trip, not
  * the smoothed one: a backlog in the socket or at the target inflates the
  * latter, and the limit must not grow with the queue it is there to keep
- * short.
+ * short. While the application does not write, the window.
  */
 static void mx_rs_set_sent_limit(struct mx_peer *p, struct mx_rs_ctx *x)
 {
@@ -652,6 +671,7 @@ static void mx_rs_set_sent_limit(struct mx_peer *p, struct mx_rs_ctx *x)
 
 	spin_lock_irq(&p->src->lock);
 	p->bulk_limit = limit;
+	p->bulk_limit_idle = x->window;
 	spin_unlock_irq(&p->src->lock);
 }
 

@@ -18,6 +18,7 @@ void mx_sendq_init(struct mx_sendq *q)
 	INIT_LIST_HEAD(&q->main);
 	INIT_LIST_HEAD(&q->bulk);
 	q->bulk_may_go = false;
+	q->app_seen = false;
 }
 
 /* Queue @e, a packet of @type, at its list's tail, at time @now. */
@@ -25,6 +26,10 @@ void mx_sendq_add(struct mx_sendq *q, struct mx_sendq_entry *e, u16 type,
 		  unsigned long now)
 {
 	e->queued = now;
+	if (type == MX_P_DATA) {
+		q->app_at = now;
+		q->app_seen = true;
+	}
 	list_add_tail(&e->list, mx_sendq_is_bulk(type) ? &q->bulk : &q->main);
 }
 
@@ -80,10 +85,26 @@ bool mx_sendq_empty(const struct mx_sendq *q)
 	return list_empty(&q->main) && list_empty(&q->bulk);
 }
 
-/* Move every packet to the tail of @to: @main's first, then @bulk's. */
+/*
+ * Was no application write queued for MX_SENDQ_APP_IDLE up to @now?
+ * (sendq.h). Once it says so it forgets the last write, so that a spell
+ * longer than half the range of jiffies does not look recent again.
+ */
+bool mx_sendq_app_idle(struct mx_sendq *q, unsigned long now)
+{
+	if (q->app_seen && time_after_eq(now, q->app_at + MX_SENDQ_APP_IDLE))
+		q->app_seen = false;
+	return !q->app_seen;
+}
+
+/*
+ * Move every packet to the tail of @to: @main's first, then @bulk's (the
+ * connection is gone); the next one starts with no write seen.
+ */
 void mx_sendq_take_all(struct mx_sendq *q, struct list_head *to)
 {
 	list_splice_tail_init(&q->main, to);
 	list_splice_tail_init(&q->bulk, to);
 	q->bulk_may_go = false;
+	q->app_seen = false;
 }

@@ -36,8 +36,19 @@
  * the target it is Inconsistent is never overtaken by the copies queued
  * after it.
  *
+ * Application idle: the queue also remembers when the last application
+ * write (DATA) was queued. While none was for MX_SENDQ_APP_IDLE, the
+ * link carries only the resync, and the resync may use it as a bulk
+ * transfer: 1 MiB packets and a window's worth sent and not acknowledged
+ * (resync.c, peer.c) instead of the small packets and the short limit
+ * that keep a write's wait short. The first write after such a spell
+ * waits for what was sent before it (at most the resync window); the
+ * writes after it find the short limit again, and the resync's packets
+ * queued from then on are small.
+ *
  * The caller serialises every call (peer.c: src->lock) and passes the
- * time (jiffies) to mx_sendq_add() and mx_sendq_pop().
+ * time (jiffies) to mx_sendq_add(), mx_sendq_pop() and
+ * mx_sendq_app_idle().
  */
 #ifndef DM_MIRRORX_SENDQ_H
 #define DM_MIRRORX_SENDQ_H
@@ -48,6 +59,8 @@
 #include <linux/types.h>
 
 #define MX_SENDQ_BULK_WAIT	(HZ / 10)
+/* No application write queued for this long: the link is the resync's. */
+#define MX_SENDQ_APP_IDLE	HZ
 
 /* What a queued packet embeds (struct mx_preq). */
 struct mx_sendq_entry {
@@ -64,6 +77,9 @@ struct mx_sendq {
 	 */
 	unsigned long bulk_since;
 	bool bulk_may_go;
+	/* When @app_seen: when the last application write was queued. */
+	unsigned long app_at;
+	bool app_seen;
 };
 
 bool mx_sendq_is_bulk(u16 type);
@@ -74,6 +90,7 @@ struct mx_sendq_entry *mx_sendq_pop(struct mx_sendq *q, bool bulk_ok,
 				    unsigned long now);
 bool mx_sendq_more(const struct mx_sendq *q, bool bulk_ok);
 bool mx_sendq_empty(const struct mx_sendq *q);
+bool mx_sendq_app_idle(struct mx_sendq *q, unsigned long now);
 void mx_sendq_take_all(struct mx_sendq *q, struct list_head *to);
 
 #endif

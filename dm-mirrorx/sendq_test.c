@@ -271,6 +271,56 @@ static void mx_sendq_take_all_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, i, (u32)ARRAY_SIZE(want));
 }
 
+/*
+ * The link is the resync's only after MX_SENDQ_APP_IDLE without an
+ * application write: other packets do not count, a new write ends the
+ * spell at once, and the answer holds across a jiffies wrap.
+ */
+static void mx_sendq_app_idle_spell(struct kunit *test)
+{
+	struct t_pkt pkts[] = {
+		{ .type = MX_P_DATA }, { .type = MX_P_RS_DATA },
+		{ .type = MX_P_FLUSH }, { .type = MX_P_PING },
+		{ .type = MX_P_SYNC_STATE }, { .type = MX_P_DATA },
+	};
+	unsigned long starts[] = { 0, ULONG_MAX - MX_SENDQ_APP_IDLE / 2 };
+	unsigned long now;
+	struct mx_sendq q;
+	u32 i, k;
+
+	for (k = 0; k < ARRAY_SIZE(starts); k++) {
+		now = starts[k];
+		mx_sendq_init(&q);
+		KUNIT_EXPECT_TRUE(test, mx_sendq_app_idle(&q, now));
+		mx_sendq_add(&q, &pkts[0].e, pkts[0].type, now);
+		KUNIT_EXPECT_FALSE(test, mx_sendq_app_idle(&q, now));
+		/* Not the resync, a flush, a ping or a sync state. */
+		for (i = 1; i < 5; i++)
+			mx_sendq_add(&q, &pkts[i].e, pkts[i].type, now + i);
+		KUNIT_EXPECT_FALSE(test,
+				   mx_sendq_app_idle(&q, now + MX_SENDQ_APP_IDLE - 1));
+		KUNIT_EXPECT_TRUE(test,
+				  mx_sendq_app_idle(&q, now + MX_SENDQ_APP_IDLE));
+		/* Sending does not end it; a write queued does. */
+		while (mx_sendq_pop(&q, true, now + MX_SENDQ_APP_IDLE))
+			;
+		KUNIT_EXPECT_TRUE(test,
+				  mx_sendq_app_idle(&q, now + MX_SENDQ_APP_IDLE + 1));
+		now += 2 * MX_SENDQ_APP_IDLE;
+		mx_sendq_add(&q, &pkts[5].e, pkts[5].type, now);
+		KUNIT_EXPECT_FALSE(test, mx_sendq_app_idle(&q, now + 1));
+		/* Forgotten once idle: never recent again, however long. */
+		KUNIT_EXPECT_TRUE(test,
+				  mx_sendq_app_idle(&q, now + MX_SENDQ_APP_IDLE));
+		KUNIT_EXPECT_TRUE(test,
+				  mx_sendq_app_idle(&q, now + MX_SENDQ_APP_IDLE +
+						    ULONG_MAX / 2 + 1));
+		KUNIT_EXPECT_TRUE(test, mx_sendq_app_idle(&q, now));
+		while (mx_sendq_pop(&q, true, now))
+			;
+	}
+}
+
 static struct kunit_case mx_sendq_cases[] = {
 	KUNIT_CASE(mx_sendq_bulk_types),
 	KUNIT_CASE(mx_sendq_main_first),
@@ -279,6 +329,7 @@ static struct kunit_case mx_sendq_cases[] = {
 	KUNIT_CASE(mx_sendq_held_not_late),
 	KUNIT_CASE(mx_sendq_order),
 	KUNIT_CASE(mx_sendq_take_all_order),
+	KUNIT_CASE(mx_sendq_app_idle_spell),
 	{}
 };
 

@@ -954,6 +954,19 @@ static unsigned long mx_sweep_flush(struct mx_source *src, unsigned long mask)
 }
 
 /*
+ * Does this sweep leave @p out? With @lazy, while @p resyncs, all but one
+ * in MX_SWEEP_RESYNC_PERIODS sweeps do. Under src->lock.
+ */
+static bool mx_sweep_skips(struct mx_peer *p, bool lazy)
+{
+	if (lazy && p->rstate == MX_RS_RESYNCING &&
+	    ++p->sweep_skipped < MX_SWEEP_RESYNC_PERIODS)
+		return true;
+	p->sweep_skipped = 0;
+	return false;
+}
+
+/*
  * Clear the bits of regions whose data every replicating peer has (not out
  * of sync, nothing in flight or queued), then cool the hot set. A bit is
  * cleared only once its region's data is durable on both nodes: the
@@ -961,6 +974,9 @@ static unsigned long mx_sweep_flush(struct mx_source *src, unsigned long mask)
  * (mx_sweep_flush()), and only the candidates that no write or resync
  * copy touched since the flush began are cleared. In a hot extent that
  * costs no metadata write (the extent stays marked on disk as a whole).
+ *
+ * A peer that resyncs is flushed and cleared every
+ * MX_SWEEP_RESYNC_PERIODS sweeps only (mx_sweep_skips()).
  *
  * Cooling, with @lazy: while the mirror is being written, at most the
  * hot_set option's worth of extents stay hot, those not written in the
@@ -986,7 +1002,7 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 	for (i = 0; i < src->nr_peers; i++) {
 		struct mx_peer *p = &src->peers[i];
 
-		if (mx_peer_replicating(p) &&
+		if (mx_peer_replicating(p) && !mx_sweep_skips(p, lazy) &&
 		    mx_sweep_cand_locked(src, p, cand))
 			__set_bit(i, &mask);
 	}

@@ -49,6 +49,15 @@
  */
 #define MX_SWEEP_PERIOD		(HZ)
 #define MX_IDLE_PERIODS		60
+/*
+ * While a peer resyncs, the sweep flushes it and clears its bits only
+ * every this many periods: each flush makes the target finish the writes
+ * it holds before it reads on (receiver.c), a gap in the resync's stream.
+ * The price: an interrupted resync redoes up to this many seconds more of
+ * its work (copies again after a link cut or a target crash; compares
+ * after a crash of the source, resync.c).
+ */
+#define MX_SWEEP_RESYNC_PERIODS	5
 #define MX_HEAT_AHEAD		2
 #define MX_SEQ_RUN		3
 /* A sweep waits this long for its FLUSH acks: past MX_REQ_TIMEOUT. */
@@ -173,10 +182,15 @@ struct mx_peer {
 	 * @bulk_sent is at least @bulk_limit (0: none), which the resync
 	 * sets each period. So the resync's backlog waits in @sendq, where
 	 * application writes overtake it, not in the socket buffers and the
-	 * target's receive queue, where they would wait behind it.
+	 * target's receive queue, where they would wait behind it. While
+	 * no application write was queued lately (mx_sendq_app_idle()),
+	 * @bulk_limit_idle applies instead: the resync's window.
 	 */
 	u64 bulk_sent;
 	u64 bulk_limit;
+	u64 bulk_limit_idle;
+	/* The sweep's: periods it left us out of during our resync. */
+	u32 sweep_skipped;
 	/*
 	 * The regions this peer lacks, and those to compare by checksum
 	 * before copying (resync.c: the bits a crash left in the intent log
@@ -404,6 +418,7 @@ void mx_peer_start(struct mx_peer *p);
 void mx_peer_stop(struct mx_peer *p);
 void mx_peer_free(struct mx_peer *p);
 void mx_peer_queue(struct mx_peer *p, struct mx_preq *rq);
+bool mx_peer_app_idle(struct mx_peer *p);
 void mx_peer_queue_prep(struct mx_peer *p, struct mx_preq *rq,
 			void (*prep)(struct mx_preq *rq));
 /* Make the live connection fail (process context); logs @why once. */
