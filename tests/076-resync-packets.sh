@@ -45,9 +45,10 @@ vm_run -t 300 A "fio --name=fill --filename=$MX_DATA --rw=write --bs=1M --ioengi
 # reads one region at a time.
 vm_run A "echo 0 > /sys/module/dm_mirrorx/parameters/resync_min_rate"
 mx_create_target B A
-# 4 MiB/s from the start: the 256 MiB take a minute, long enough for
-# both looks.
-mx_create_source A B 128 resync_rate 4096
+# 2 MiB/s from the start: the 256 MiB take two minutes, long enough for
+# both looks on a loaded host too (where each command in a guest takes
+# seconds).
+mx_create_source A B 128 resync_rate 2048
 mx_wait_state A Resyncing 120
 
 step "no application I/O: whole chunks, and one flush of the target in five seconds"
@@ -68,9 +69,9 @@ if [ "$(vm_run B "cat /sys/block/${MX_DATA#/dev/}/queue/write_cache")" = "write 
 fi
 
 step "the application writes (4 KiB QD4 in the first MiB): resync packets of 128 KiB at most"
-# 2 MiB/s: what is left must outlast fio's start (seconds on TCG guests)
+# 1 MiB/s: what is left must outlast fio's start (seconds on TCG guests)
 # and both waits below.
-vm_run A "dmsetup message mx 0 resync_rate 2048"
+vm_run A "dmsetup message mx 0 resync_rate 1024"
 job=$(vm_run_bg -t 400 A "fio --name=app --filename=/dev/mapper/mx --rw=randwrite --bs=4k --ioengine=libaio --iodepth=4 --direct=1 --size=1M --time_based --runtime=300 --output-format=json --output=/tmp/app.json; grep -q '\"error\" : 0,' /tmp/app.json")
 wait_for 60 _fio_writing
 echo "resync progress: $(mx_field A 14)"
@@ -81,10 +82,10 @@ read -r flushes small mid big <<<"$(trace_count 8)" || fail "tracing B's data di
 echo "resync progress: $(mx_field A 14)"
 echo "8 s of B's data disk during application writes: $flushes flushes, $small writes of 4 KiB, $mid over that up to 128 KiB, $big larger"
 vm_run A "pgrep -x fio >/dev/null" || fail "fio ended before the look at the resync during its writes ended"
-_mx_is_state A Resyncing || fail "the resync ended during the look: nothing to compare"
 [ "$small" -gt 100 ] || fail "only $small application writes on B in 8 s"
-# 2 MiB/s: 16 MiB in 8 s, 128 packets of 128 KiB. A guest that stalls
-# for a second between two writes may let a chunk or two go whole.
+# 1 MiB/s: 8 MiB in 8 s, 64 packets of 128 KiB (at least 16 of them: the
+# resync ran during the look). A guest that stalls for a second between
+# two writes may let a chunk or two go whole.
 [ "$mid" -ge 16 ] && [ "$big" -le 2 ] && [ $((10 * big)) -le "$mid" ] ||
 	fail "resync writes on B while the application writes: $big over 128 KiB, $mid up to 128 KiB; they must be split"
 vm_run A "pkill -x fio; while pgrep -x fio >/dev/null; do sleep 0.2; done"
