@@ -15,7 +15,7 @@
 #include <linux/atomic.h>
 
 enum mx_obj {
-	MX_OBJ_BIO,		/* bios we allocate: clones, receiver writes, reads */
+	MX_OBJ_BIO,		/* bios we submit: clones, receiver writes, reads */
 	MX_OBJ_PAGE,		/* data pages: async copies, resync, receiver */
 	MX_OBJ_PEER_REQ,	/* requests queued to a peer and not yet done */
 	MX_OBJ_RECV_WRITE,	/* writes received and not yet acked or dropped */

@@ -479,6 +479,19 @@ u32 mx_csum_reply_len(u32 size)
 	return mx_csum_nr_blocks(size) * MX_CSUM_HASH_LEN;
 }
 
+bool mx_mem_is_zero(const void *p, size_t n)
+{
+	const u64 *w = p;
+	size_t lines = n / 64, i;
+
+	if ((unsigned long)p % sizeof(u64))
+		return !memchr_inv(p, 0, n);
+	for (i = 0; i < lines; i++, w += 8)
+		if (w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7])
+			return false;
+	return !memchr_inv(w, 0, n % 64);
+}
+
 bool mx_zero_next_run(const unsigned long *zero, u32 n, u32 min, u32 *pos,
 		      u32 *len, bool *is_zero)
 {

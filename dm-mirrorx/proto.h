@@ -120,6 +120,16 @@ bool mx_csum_next_run(const __be64 *a, const __be64 *b, u32 n, u32 *pos,
 		      u32 *len);
 
 /*
+ * Do the @n bytes at @p hold only zeros? As !memchr_inv(@p, 0, @n), which
+ * it falls back to for an unaligned @p or the tail past whole 64-byte
+ * lines, but for the bulk of a block one test per line: eight words ORed,
+ * not a compare and a branch per word. The zero-aware resync scans every
+ * byte of a device that reads as zeros; under QEMU's TCG this halved the
+ * scan of 1 GiB (0.43-0.68 s to 0.27-0.30 s).
+ */
+bool mx_mem_is_zero(const void *p, size_t n);
+
+/*
  * Split blocks *@pos..@n - 1 of a resync chunk, bit i of @zero set when
  * block i reads as zeros, into the runs sent as one packet each: a run of
  * at least @min zero blocks, or a chunk all zero (*@is_zero true, sent as

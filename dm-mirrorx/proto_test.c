@@ -587,6 +587,44 @@ static void mx_proto_csum_runs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, len, 8U);
 }
 
+/*
+ * mx_mem_is_zero() at aligned and unaligned starts, over lengths around
+ * its 64-byte lines: true for zeros, whatever lies just outside the
+ * range; false for a single non-zero byte anywhere inside it.
+ */
+static void mx_proto_mem_is_zero(struct kunit *test)
+{
+	static const u32 offs[] = { 0, 8, 1, 5 };
+	static const u32 lens[] = { 0, 1, 7, 8, 63, 64, 65, 127, 512, 4095,
+				    4096 };
+	u8 *buf = kunit_kzalloc(test, 4096 + 64, GFP_KERNEL);
+	u32 o, l, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (o = 0; o < ARRAY_SIZE(offs); o++) {
+		for (l = 0; l < ARRAY_SIZE(lens); l++) {
+			u8 *p = buf + 16 + offs[o];
+			u32 n = lens[l];
+
+			p[-1] = 0xff;
+			p[n] = 0x01;
+			KUNIT_EXPECT_TRUE_MSG(test, mx_mem_is_zero(p, n),
+					      "zeros, offset %u, %u bytes",
+					      offs[o], n);
+			p[-1] = 0;
+			p[n] = 0;
+			for (i = 0; i < n; i++) {
+				p[i] = i % 2 ? 0x80 : 0x01;
+				KUNIT_EXPECT_FALSE_MSG(test,
+						       mx_mem_is_zero(p, n),
+						       "byte %u of %u set, offset %u",
+						       i, n, offs[o]);
+				p[i] = 0;
+			}
+		}
+	}
+}
+
 /* Expected runs: first block, length, zero (1) or data (0). */
 struct t_zero_want {
 	u32 pos, len, zero;
@@ -959,6 +997,7 @@ static struct kunit_case mx_proto_cases[] = {
 	KUNIT_CASE(mx_proto_hdr_csum_reply),
 	KUNIT_CASE(mx_proto_csum_lengths),
 	KUNIT_CASE(mx_proto_csum_runs),
+	KUNIT_CASE(mx_proto_mem_is_zero),
 	KUNIT_CASE(mx_proto_zero_runs),
 	KUNIT_CASE(mx_proto_hello_round_trip),
 	KUNIT_CASE(mx_proto_hello_rejects),

@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/xxhash.h>
 #include "range_io.h"
+#include "proto.h"
 #include "objcount.h"
 
 int mx_bvecs_alloc(struct bio_vec *bv, u32 len, gfp_t gfp)
@@ -139,8 +140,8 @@ void mx_bvecs_xxh64(struct bio_vec *bv, u32 len, __be64 *out)
  * Set bit i of @zero for each MX_CSUM_BLOCK block i of the @len bytes in
  * @bv (whole pages from mx_bvecs_alloc()) that holds only zero bytes, the
  * last one maybe short; clear it for the others. Returns the number of
- * zero blocks. Cheap on data: memchr_inv() stops at the first non-zero
- * byte.
+ * zero blocks. Cheap on data: mx_mem_is_zero() stops at the first
+ * 64-byte line with a non-zero byte.
  */
 u32 mx_bvecs_zero_blocks(struct bio_vec *bv, u32 len, unsigned long *zero)
 {
@@ -151,7 +152,7 @@ u32 mx_bvecs_zero_blocks(struct bio_vec *bv, u32 len, unsigned long *zero)
 		u32 n = min_t(u32, MX_CSUM_BLOCK, len - off);
 		void *p = kmap_local_page(bv[off / PAGE_SIZE].bv_page);
 
-		if (memchr_inv(p + off % PAGE_SIZE, 0, n)) {
+		if (!mx_mem_is_zero(p + off % PAGE_SIZE, n)) {
 			__clear_bit(i, zero);
 		} else {
 			__set_bit(i, zero);
