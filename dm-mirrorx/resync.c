@@ -426,24 +426,15 @@ static u32 mx_rs_packet_max(struct mx_peer *p)
 
 /*
  * Send blocks @blk..@blk + @nblk - 1 of chunk @c as mx_rs_send_one()
- * does, data in packets of at most *@packet_max bytes: mx_rs_packet_max()
- * taken by the first part with data and kept by the caller for the rest
- * of the chunk or reply (0: not yet taken). Write-zeroes carry no data:
- * one packet.
+ * does, data in packets of at most @packet_max bytes (mx_rs_packet_max(),
+ * taken once by the caller for the chunk or the reply). Write-zeroes
+ * carry no data: one packet.
  */
 static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
-			   bool zeroes, u32 *packet_max)
+			   bool zeroes, u32 packet_max)
 {
-	u32 step;
+	u32 step = zeroes ? nblk : packet_max / MX_CSUM_BLOCK;
 	int r = 0;
-
-	if (zeroes) {
-		step = nblk;
-	} else {
-		if (!*packet_max)
-			*packet_max = mx_rs_packet_max(c->reg->peer);
-		step = *packet_max / MX_CSUM_BLOCK;
-	}
 
 	while (nblk && !r) {
 		u32 len = min(nblk, step);
@@ -458,7 +449,7 @@ static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
 /*
  * Copied chunk @c (c->rq its RS_DATA write, not queued) as runs: zeroes
  * where at least MX_RS_ZERO_MIN_BLOCKS blocks in a row (or all of them)
- * read as zeros, data in between (*@packet_max as mx_rs_send_part()).
+ * read as zeros, data in between (@packet_max as mx_rs_send_part()).
  * Returns false, nothing sent, when the
  * chunk has no such run: the caller sends c->rq whole. Else the runs hold
  * the chunk, and its own reference is dropped here.
@@ -469,7 +460,7 @@ static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
  * link a header, so zero ranges are in flight as far as the region locks
  * (MX_RESYNC_LOCKS) allow, not four at a time.
  */
-static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 *packet_max)
+static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max)
 {
 	DECLARE_BITMAP(zero, MX_RS_CHUNK_BLOCKS);
 	struct mx_rs_ctx *x = c->reg->x;
@@ -529,7 +520,7 @@ static void mx_rs_csum_done(struct mx_preq *rq, int error)
 	struct mx_rs_chunk *c = container_of(rq, struct mx_rs_chunk, rq);
 	u32 n = mx_csum_nr_blocks(rq->hdr.size), pos = 0, len;
 	struct mx_rs_region *reg = c->reg;
-	u32 packet_max = 0;
+	u32 packet_max;
 
 	if (error) {
 		reg->error = error;
@@ -542,9 +533,10 @@ static void mx_rs_csum_done(struct mx_preq *rq, int error)
 			mx_rs_forget_csum(c);
 	} else {
 		atomic64_add(rq->hdr.size, &reg->peer->rs_compared);
+		packet_max = mx_rs_packet_max(reg->peer);
 		while (mx_csum_next_run(c->hashes, c->hashes + n, n, &pos,
 					&len)) {
-			if (mx_rs_send_part(c, pos, len, false, &packet_max)) {
+			if (mx_rs_send_part(c, pos, len, false, packet_max)) {
 				reg->error = -ENOMEM;
 				break;
 			}
@@ -644,7 +636,7 @@ static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
 	struct mx_rs_region *reg = c->reg;
 	struct mx_peer *p = reg->peer;
 	struct mx_source *src = p->src;
-	u32 packet_max = 0;
+	u32 packet_max;
 
 	if (c->read_error) {
 		reg->error = c->read_error;
@@ -674,17 +666,16 @@ static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
 		mx_peer_queue(p, &c->rq);
 		return;
 	}
-	if (READ_ONCE(p->zero_ok) && mx_rs_send_zero_aware(c, &packet_max))
+	packet_max = mx_rs_packet_max(p);
+	if (READ_ONCE(p->zero_ok) && mx_rs_send_zero_aware(c, packet_max))
 		return;
-	if (!packet_max)
-		packet_max = mx_rs_packet_max(p);
 	if (c->len <= packet_max) {
 		mx_peer_queue(p, &c->rq);
 		return;
 	}
 	/* A copy larger than a packet goes in parts; ours is dropped. */
 	if (mx_rs_send_part(c, 0, mx_csum_nr_blocks(c->len), false,
-			    &packet_max))
+			    packet_max))
 		reg->error = -ENOMEM;
 	mx_rs_chunk_put(c);
 }
