@@ -49,6 +49,7 @@ kunit: deps
 utest: tools
 	$(MAKE) -C tools test
 	python3 scripts/bench/test_report.py
+	bash scripts/bench/test_guest.sh
 
 integration: all
 	tests/run.sh $(TESTS)

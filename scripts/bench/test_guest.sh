@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests of guest.sh's timed wait (mx_create_wait), on the host, against a
+# fake dmsetup (first in PATH) whose device goes InSync when the test
+# says: the time it reports must never be earlier than the state change,
+# and must be the wake-up's when that is exact.
+#
+# Fake device state, in $FAKE: "insync" (present: Connected InSync),
+# "events" (the event count), "slow_look" (seconds a status or info call
+# takes), "wait_plan" (what `dmsetup wait` does: "bump N": after 1 s, go
+# InSync and add N events; "none": time out).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+FAKE=$T/state
+mkdir -p "$FAKE" "$T/bin"
+export FAKE
+
+cat >"$T/bin/dmsetup" <<'EOF'
+#!/usr/bin/env bash
+look() { [ -f "$FAKE/slow_look" ] && sleep "$(cat "$FAKE/slow_look")"; }
+case "$1" in
+create | mknodes | message) ;;
+status)
+	look
+	if [ -f "$FAKE/insync" ]; then
+		echo "0 2048 mirrorx source UpToDate 128 0/16 1 1 Connected InSync sync 0 16/16 0 0 0"
+	else
+		echo "0 2048 mirrorx source UpToDate 128 16/16 1 1 Connected Resyncing sync 16 3/16 0 0 0"
+	fi
+	;;
+info)
+	look
+	cat "$FAKE/events"
+	;;
+wait)
+	read -r how n <"$FAKE/wait_plan"
+	case "$how" in
+	bump)
+		sleep 1
+		touch "$FAKE/insync"
+		echo $(($(cat "$FAKE/events") + n)) >"$FAKE/events"
+		;;
+	*) sleep 20 ;;
+	esac
+	;;
+*) echo "fake dmsetup: $*" >&2; exit 1 ;;
+esac
+EOF
+chmod +x "$T/bin/dmsetup"
+
+fails=0
+# run DESC MIN MAX: mx_create_wait's secs must lie in [MIN, MAX).
+run() {
+	local out secs
+	out=$(PATH=$T/bin:$PATH bash "$HERE/guest.sh" mx_create_wait mx 'table' 60 2>&1)
+	secs=$(sed -n 's/^secs=\([0-9.]*\) .*/\1/p' <<<"$out")
+	if [ -n "$secs" ] && awk -v s="$secs" -v a="$2" -v b="$3" 'BEGIN { exit !(s >= a && s < b) }'; then
+		echo "ok: $1: secs=$secs"
+	else
+		echo "FAIL: $1: secs=${secs:-none}, expected [$2, $3): $out"
+		fails=$((fails + 1))
+	fi
+}
+
+reset() {
+	rm -f "$FAKE"/*
+	echo 3 >"$FAKE/events"
+	echo "$1" >"$FAKE/wait_plan"
+}
+
+# In sync while the first look runs (a slow events read: the state changed
+# after the wait began): the end of that look, not the wait's start.
+reset "none 0"
+echo 1 >"$FAKE/slow_look"
+touch "$FAKE/insync"
+run "in sync at the first look" 1.9 4
+
+# The one event since the wait began is what woke it: the wake-up's time
+# (1 s), not the end of the slow look after it (3 s).
+reset "bump 1"
+echo 0 >"$FAKE/slow_look"
+(sleep 0.5 && echo 1 >"$FAKE/slow_look") &
+run "woken by the state change" 1 1.9
+wait
+
+# Two events since the wait began: which one was the state change is not
+# known, so the end of the look that found it.
+reset "bump 2"
+echo 0 >"$FAKE/slow_look"
+(sleep 0.5 && echo 1 >"$FAKE/slow_look") &
+run "woken, more events since" 2.9 6
+wait
+
+[ "$fails" -eq 0 ] || { echo "test_guest: $fails failed"; exit 1; }
+echo "test_guest: all passed"
