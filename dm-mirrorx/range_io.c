@@ -41,6 +41,29 @@ void mx_bvecs_free(struct bio_vec *bv, u32 nr)
 	mx_obj_sub(MX_OBJ_PAGE, nr);
 }
 
+u32 mx_bvecs_merge(const struct bio_vec *bv, u32 nr, struct bio_vec *out,
+		   u32 max)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct bio_vec *o = n ? &out[n - 1] : NULL;
+		u32 end = o ? o->bv_offset + o->bv_len : 0;
+
+		/* @o ends at a page's end, and @bv[i] is the page after. */
+		if (o && !bv[i].bv_offset && !offset_in_page(end) &&
+		    page_to_pfn(bv[i].bv_page) ==
+		    page_to_pfn(o->bv_page) + (end >> PAGE_SHIFT)) {
+			o->bv_len += bv[i].bv_len;
+			continue;
+		}
+		if (n == max)
+			return 0;
+		out[n++] = bv[i];
+	}
+	return n;
+}
+
 int mx_bvecs_read(struct block_device *bdev, sector_t sector,
 		  struct bio_vec *bv, u32 nr)
 {

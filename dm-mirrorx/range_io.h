@@ -24,6 +24,16 @@ static inline u32 mx_pages_for(u32 len)
 int mx_bvecs_alloc(struct bio_vec *bv, u32 len, gfp_t gfp);
 void mx_bvecs_free(struct bio_vec *bv, u32 nr);
 
+/*
+ * Copy @bv (@nr entries of one page each, every one whole but maybe the
+ * last) into @out as multi-page entries, one per run of physically
+ * contiguous pages: a bio over @out has as many segments as runs, not as
+ * pages. Returns the entries of @out used, or 0 when more than @max would
+ * be (the caller uses @bv as it is).
+ */
+u32 mx_bvecs_merge(const struct bio_vec *bv, u32 nr, struct bio_vec *out,
+		   u32 max);
+
 /* Read @bv's bytes from @sector of @bdev, synchronously. */
 int mx_bvecs_read(struct block_device *bdev, sector_t sector,
 		  struct bio_vec *bv, u32 nr);

@@ -111,6 +111,12 @@ MODULE_PARM_DESC(resync_min_rate,
  */
 #define MX_RS_PACKET_MAX	(128U << 10)
 #define MX_RS_CHUNK_BLOCKS	(MX_WIRE_MAX_DATA / MX_CSUM_BLOCK)
+/*
+ * Segments of a chunk's read over its runs of contiguous pages: twice the
+ * blocks of fresh pages (rs_pages.h) a whole chunk takes; a chunk in more
+ * pieces is read page by page.
+ */
+#define MX_RS_READ_SEGS		(2 * MX_WIRE_MAX_DATA / SZ_64K)
 #define MX_RS_CHUNK_PAGES	(MX_WIRE_MAX_DATA >> PAGE_SHIFT)
 /*
  * Whole chunks kept for reuse: those the window lets be read at once, and
@@ -178,8 +184,8 @@ struct mx_rs_region {
 
 /*
  * One chunk (at most MX_WIRE_MAX_DATA bytes) of a run, with room for
- * @room pages (mx_rs_chunk_new()); its read's bio uses @bvecs as its
- * table. Copied, @rq is its RS_DATA write. Compared, @rq is its CSUM_REQ
+ * @room pages (mx_rs_chunk_new()); its read's bio uses @read_bvecs (or
+ * @bvecs) as its table. Copied, @rq is its RS_DATA write. Compared, @rq is its CSUM_REQ
  * and @hashes holds our hashes then the target's (@rq.reply); @refs
  * counts @rq and the parts (struct mx_rs_part) sent from its pages, the
  * last one ends it (mx_rs_chunk_free()).
@@ -188,7 +194,9 @@ struct mx_rs_chunk {
 	struct mx_preq rq;
 	struct mx_rs_region *reg;
 	struct llist_node rnode;	/* p->rs_reads once read; free_chunks */
-	struct bio bio;			/* its read, over @bvecs */
+	struct bio bio;			/* its read, over @read_bvecs or @bvecs */
+	/* @bvecs' runs of contiguous pages, for the read (mx_bvecs_merge()) */
+	struct bio_vec read_bvecs[MX_RS_READ_SEGS];
 	int read_error;
 	sector_t sector;
 	u32 len;
@@ -585,7 +593,7 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 	struct mx_rs_region *reg = x->cur;
 	u32 len = min_t(u64, MX_WIRE_MAX_DATA,
 			(x->end - x->next) << SECTOR_SHIFT);
-	u32 nr = mx_pages_for(len);
+	u32 nr = mx_pages_for(len), segs;
 	struct mx_rs_chunk *c;
 	struct bio *bio;
 
@@ -609,10 +617,19 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 	atomic_inc(&reg->pending);
 	atomic64_add(len, &x->inflight_bytes);
 
-	/* The read's table is the chunk's own: the pages are in it. */
+	/*
+	 * The read's table is the chunk's own: its runs of pages, or the
+	 * pages one by one when there are too many runs.
+	 */
 	bio = &c->bio;
-	bio_init(bio, src->data_dev->bdev, c->bvecs, nr, REQ_OP_READ);
-	bio->bi_vcnt = nr;
+	segs = mx_bvecs_merge(c->bvecs, nr, c->read_bvecs,
+			      ARRAY_SIZE(c->read_bvecs));
+	if (segs)
+		bio_init(bio, src->data_dev->bdev, c->read_bvecs, segs,
+			 REQ_OP_READ);
+	else
+		bio_init(bio, src->data_dev->bdev, c->bvecs, nr, REQ_OP_READ);
+	bio->bi_vcnt = segs ?: nr;
 	bio->bi_iter.bi_size = len;
 	bio->bi_iter.bi_sector = c->sector;
 	bio->bi_end_io = mx_rs_read_end;

@@ -32,23 +32,55 @@ static struct page *mx_rs_pages_take(struct mx_rs_pages *pool)
 	return pg;
 }
 
+/*
+ * Fresh pages for @bv[@i...] (@nr entries in all): a block of
+ * MX_RS_PAGES_BLOCK pages split into single ones, in address order, when
+ * that many are still wanted and one is free at once; else one page.
+ * Returns how many entries it filled (0: no memory).
+ */
+static u32 mx_rs_pages_fresh(struct bio_vec *bv, u32 i, u32 nr, gfp_t gfp)
+{
+	struct page *pg = NULL;
+	u32 n = 1, k;
+
+	if (nr - i >= MX_RS_PAGES_BLOCK) {
+		pg = alloc_pages(gfp | __GFP_NORETRY | __GFP_NOWARN,
+				 ilog2(MX_RS_PAGES_BLOCK));
+		if (pg) {
+			split_page(pg, ilog2(MX_RS_PAGES_BLOCK));
+			n = MX_RS_PAGES_BLOCK;
+		}
+	}
+	if (!pg)
+		pg = alloc_page(gfp);
+	if (!pg)
+		return 0;
+	mx_obj_add(MX_OBJ_PAGE, n);
+	for (k = 0; k < n; k++)
+		bv[i + k].bv_page = pg + k;
+	return n;
+}
+
 int mx_rs_pages_get(struct mx_rs_pages *pool, struct bio_vec *bv, u32 len,
 		    gfp_t gfp)
 {
-	u32 nr = mx_pages_for(len), i;
+	u32 nr = mx_pages_for(len), i, n;
 
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr; i += n) {
 		struct page *pg = mx_rs_pages_take(pool);
 
-		if (!pg) {
-			pg = alloc_page(gfp);
-			if (!pg) {
+		n = 1;
+		if (pg) {
+			bv[i].bv_page = pg;
+		} else {
+			n = mx_rs_pages_fresh(bv, i, nr, gfp);
+			if (!n) {
 				mx_rs_pages_put(pool, bv, i);
 				return -ENOMEM;
 			}
-			mx_obj_add(MX_OBJ_PAGE, 1);
 		}
-		bv[i].bv_page = pg;
+	}
+	for (i = 0; i < nr; i++) {
 		bv[i].bv_offset = 0;
 		bv[i].bv_len = min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE);
 	}
@@ -61,7 +93,11 @@ void mx_rs_pages_put(struct mx_rs_pages *pool, struct bio_vec *bv, u32 nr)
 	u32 i;
 
 	spin_lock_irqsave(&pool->lock, flags);
-	for (i = 0; i < nr; i++) {
+	/*
+	 * Last page first: the pool hands them out again from its head in
+	 * the order they came, so the runs of a block stay runs.
+	 */
+	for (i = nr; i-- > 0;) {
 		struct page *pg = bv[i].bv_page;
 
 		/*

@@ -7,12 +7,21 @@
  * zeros. A page coming back is kept while the pool holds fewer than its
  * cap and nobody else holds it (a socket may still hold one it sent zero
  * copy), else freed; the run's end frees what is left.
+ *
+ * Fresh pages come MX_RS_PAGES_BLOCK at a time (one allocation split into
+ * single pages, when memory allows) and leave and return in address
+ * order, so a chunk's pages are mostly runs of physically contiguous
+ * ones: its read goes as a few large segments (mx_bvecs_merge()), not one
+ * per page. A 1 MiB read of single pages is 256 segments, two requests
+ * under virtio-blk's 254 per request, and 256 scatterlist entries to map
+ * in the guest and iovecs in the host.
  */
 #ifndef DM_MIRRORX_RS_PAGES_H
 #define DM_MIRRORX_RS_PAGES_H
 
 #include <linux/bvec.h>
 #include <linux/list.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 
 /*
@@ -25,6 +34,9 @@ struct mx_rs_pages {
 	u32 nr;
 	u32 max;
 };
+
+/* Pages per fresh allocation (64 KiB with 4 KiB pages): a power of 2. */
+#define MX_RS_PAGES_BLOCK	(SZ_64K >> PAGE_SHIFT)
 
 void mx_rs_pages_init(struct mx_rs_pages *pool, u32 max);
 
