@@ -46,12 +46,20 @@ u32 mx_bvecs_merge(const struct bio_vec *bv, u32 nr, struct bio_vec *out,
 {
 	u32 i, n = 0;
 
+	/* KMSAN keeps its shadow per page: no entry across pages there. */
+	if (IS_ENABLED(CONFIG_KMSAN))
+		return 0;
 	for (i = 0; i < nr; i++) {
 		struct bio_vec *o = n ? &out[n - 1] : NULL;
 		u32 end = o ? o->bv_offset + o->bv_len : 0;
 
-		/* @o ends at a page's end, and @bv[i] is the page after. */
+		/*
+		 * @o ends at a page's end, and @bv[i] is the page after, by
+		 * address and as a struct page (the block layer walks a
+		 * multi-page entry as bv_page + n).
+		 */
 		if (o && !bv[i].bv_offset && !offset_in_page(end) &&
+		    bv[i].bv_page == o->bv_page + (end >> PAGE_SHIFT) &&
 		    page_to_pfn(bv[i].bv_page) ==
 		    page_to_pfn(o->bv_page) + (end >> PAGE_SHIFT)) {
 			o->bv_len += bv[i].bv_len;

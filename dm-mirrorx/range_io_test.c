@@ -34,8 +34,14 @@ static void mx_range_io_merge(struct kunit *test)
 	struct bio_vec bv[5], out[5];
 	u32 i;
 
-	KUNIT_ASSERT_NOT_NULL(test, pg);
-	KUNIT_ASSERT_NOT_NULL(test, other);
+	if (!pg || !other) {
+		if (pg)
+			__free_pages(pg, MX_TEST_BLOCK_ORDER);
+		if (other)
+			__free_page(other);
+		KUNIT_FAIL(test, "no memory for the test's pages");
+		return;
+	}
 	split_page(pg, MX_TEST_BLOCK_ORDER);
 
 	/* A whole block: one entry, its pages' bytes, the last one short. */
@@ -59,6 +65,14 @@ static void mx_range_io_merge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mx_bvecs_merge(bv, 2, out, 2), 2U);
 	KUNIT_EXPECT_PTR_EQ(test, out[0].bv_page, pg + 1);
 	KUNIT_EXPECT_PTR_EQ(test, out[1].bv_page, pg);
+
+	/* The next page, but its bytes start inside it: not a run. */
+	mx_test_fill(bv, pg, in_order, 2, PAGE_SIZE);
+	bv[1].bv_offset = 512;
+	bv[1].bv_len = PAGE_SIZE - 512;
+	KUNIT_EXPECT_EQ(test, mx_bvecs_merge(bv, 2, out, 2), 2U);
+	KUNIT_EXPECT_EQ(test, out[0].bv_len, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, out[1].bv_offset, 512U);
 
 	/* A page from elsewhere between two runs; the sum stays. */
 	mx_test_fill(bv, pg, in_order, 4, PAGE_SIZE);

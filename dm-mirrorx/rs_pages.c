@@ -3,6 +3,7 @@
  * dm-mirrorx resync page pool: see rs_pages.h.
  */
 #include <linux/gfp.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include "range_io.h"
 #include "objcount.h"
@@ -35,20 +36,25 @@ static struct page *mx_rs_pages_take(struct mx_rs_pages *pool)
 /*
  * Fresh pages for @bv[@i...] (@nr entries in all): a block of
  * MX_RS_PAGES_BLOCK pages split into single ones, in address order, when
- * that many are still wanted and one is free at once; else one page.
+ * that many are still wanted, *@blocks, and one is free without reclaim
+ * (else *@blocks goes false for the caller's other pages); else one page.
  * Returns how many entries it filled (0: no memory).
  */
-static u32 mx_rs_pages_fresh(struct bio_vec *bv, u32 i, u32 nr, gfp_t gfp)
+static u32 mx_rs_pages_fresh(struct bio_vec *bv, u32 i, u32 nr, gfp_t gfp,
+			     bool *blocks)
 {
 	struct page *pg = NULL;
 	u32 n = 1, k;
 
-	if (nr - i >= MX_RS_PAGES_BLOCK) {
-		pg = alloc_pages(gfp | __GFP_NORETRY | __GFP_NOWARN,
-				 ilog2(MX_RS_PAGES_BLOCK));
+	BUILD_BUG_ON(!is_power_of_2(MX_RS_PAGES_BLOCK));
+	if (MX_RS_PAGES_BLOCK > 1 && *blocks && nr - i >= MX_RS_PAGES_BLOCK) {
+		pg = alloc_pages((gfp & ~__GFP_RECLAIM) | __GFP_NORETRY |
+				 __GFP_NOWARN, ilog2(MX_RS_PAGES_BLOCK));
 		if (pg) {
 			split_page(pg, ilog2(MX_RS_PAGES_BLOCK));
 			n = MX_RS_PAGES_BLOCK;
+		} else {
+			*blocks = false;
 		}
 	}
 	if (!pg)
@@ -65,6 +71,7 @@ int mx_rs_pages_get(struct mx_rs_pages *pool, struct bio_vec *bv, u32 len,
 		    gfp_t gfp)
 {
 	u32 nr = mx_pages_for(len), i, n;
+	bool blocks = true;
 
 	for (i = 0; i < nr; i += n) {
 		struct page *pg = mx_rs_pages_take(pool);
@@ -73,7 +80,7 @@ int mx_rs_pages_get(struct mx_rs_pages *pool, struct bio_vec *bv, u32 len,
 		if (pg) {
 			bv[i].bv_page = pg;
 		} else {
-			n = mx_rs_pages_fresh(bv, i, nr, gfp);
+			n = mx_rs_pages_fresh(bv, i, nr, gfp, &blocks);
 			if (!n) {
 				mx_rs_pages_put(pool, bv, i);
 				return -ENOMEM;

@@ -35,8 +35,15 @@ struct mx_rs_pages {
 	u32 max;
 };
 
-/* Pages per fresh allocation (64 KiB with 4 KiB pages): a power of 2. */
+/*
+ * Pages per fresh allocation (64 KiB with 4 KiB pages): a power of 2, 1
+ * with pages of 64 KiB or more.
+ */
+#if PAGE_SHIFT >= 16
+#define MX_RS_PAGES_BLOCK	1U
+#else
 #define MX_RS_PAGES_BLOCK	(SZ_64K >> PAGE_SHIFT)
+#endif
 
 void mx_rs_pages_init(struct mx_rs_pages *pool, u32 max);
 

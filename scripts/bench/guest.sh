@@ -102,27 +102,27 @@ mx_insync() {
 }
 
 # mx_events NAME: the device's event count.
-mx_events() { dmsetup info -c --noheadings -o events "$1" 2>/dev/null; }
+# (columns are padded: the spaces go).
+mx_events() {
+	local e
+	e=$(dmsetup info -c --noheadings -o events "$1" 2>/dev/null) || return 1
+	echo "${e// /}"
+}
 
 # mx_wait NAME TIMEOUT: wait for Connected + InSync, blocked on the
-# device's events; REPLY is a time (us) no earlier than when it became
-# InSync: the wake-up that found it when the one event since the wait
-# began is what woke it (InSync's: the look before the wait did not see
-# it), else the end of the look that found it (the first look, a wait
-# that timed out, or other events since). Returns 3 after TIMEOUT s.
+# device's events; REPLY is the end of the look that found it (us), a
+# time no earlier than the state change. Not the wake-up's: the module
+# raises the event from a work item after the state changed, so a look
+# after a wake-up for another event may see InSync before its event is
+# counted. Returns 3 after TIMEOUT s.
 mx_wait() {
-	local name=$1 t=$2 start ev evw="" ev2 woke="" rc
+	local name=$1 t=$2 start ev rc
 	now_us
 	start=$REPLY
 	ev=$(mx_events "$name") || return 1
 	while :; do
 		if mx_insync "$name"; then
-			ev2=$(mx_events "$name")
-			if [ -n "$evw" ] && [ "$ev2" = $((evw + 1)) ]; then
-				REPLY=$woke
-			else
-				now_us
-			fi
+			now_us
 			return 0
 		fi
 		now_us
@@ -134,12 +134,7 @@ mx_wait() {
 		# failed wait (not its timeout, 124) naps before looking again.
 		timeout -k 5 10 dmsetup wait "$name" "$ev" >/dev/null 2>&1
 		rc=$?
-		now_us
-		woke=$REPLY evw=$ev
-		if [ "$rc" -ne 0 ]; then
-			evw=""
-			[ "$rc" -eq 124 ] || nap 0.5
-		fi
+		[ "$rc" -eq 0 ] || [ "$rc" -eq 124 ] || nap 0.5
 		ev=$(mx_events "$name") || return 1
 	done
 }
