@@ -111,13 +111,13 @@ MODULE_PARM_DESC(resync_min_rate,
  */
 #define MX_RS_PACKET_MAX	(128U << 10)
 #define MX_RS_CHUNK_BLOCKS	(MX_WIRE_MAX_DATA / MX_CSUM_BLOCK)
+#define MX_RS_CHUNK_PAGES	(MX_WIRE_MAX_DATA >> PAGE_SHIFT)
 /*
  * Segments of a chunk's read over its runs of contiguous pages: twice the
- * blocks of fresh pages (rs_pages.h) a whole chunk takes; a chunk in more
- * pieces is read page by page.
+ * blocks of fresh pages (MX_RS_PAGES_BLOCK) a whole chunk takes; a chunk
+ * in more pieces is read page by page.
  */
-#define MX_RS_READ_SEGS		(2 * MX_WIRE_MAX_DATA / SZ_64K)
-#define MX_RS_CHUNK_PAGES	(MX_WIRE_MAX_DATA >> PAGE_SHIFT)
+#define MX_RS_READ_SEGS		(2 * MX_RS_CHUNK_PAGES / MX_RS_PAGES_BLOCK)
 /*
  * Whole chunks kept for reuse: those the window lets be read at once, and
  * as many again that read as zeros and wait for their acknowledgment.
@@ -185,10 +185,10 @@ struct mx_rs_region {
 /*
  * One chunk (at most MX_WIRE_MAX_DATA bytes) of a run, with room for
  * @room pages (mx_rs_chunk_new()); its read's bio uses @read_bvecs (or
- * @bvecs) as its table. Copied, @rq is its RS_DATA write. Compared, @rq is its CSUM_REQ
- * and @hashes holds our hashes then the target's (@rq.reply); @refs
- * counts @rq and the parts (struct mx_rs_part) sent from its pages, the
- * last one ends it (mx_rs_chunk_free()).
+ * @bvecs) as its table. Copied, @rq is its RS_DATA write. Compared, @rq
+ * is its CSUM_REQ and @hashes holds our hashes then the target's
+ * (@rq.reply); @refs counts @rq and the parts (struct mx_rs_part) sent
+ * from its pages, the last one ends it (mx_rs_chunk_free()).
  */
 struct mx_rs_chunk {
 	struct mx_preq rq;
