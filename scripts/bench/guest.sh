@@ -35,6 +35,10 @@
 #   wstat DEV                sectors written to DEV since it appeared
 #   wios DEV...              write I/Os completed on each DEV so far
 #   rtt ADDR COUNT           median and p99 RTT (us) of 4 KiB pings
+#   cpu                      where the guest's CPU went so far: /proc/stat's
+#                            "cpu" line, then "TID TICKS COMM" (user +
+#                            system clock ticks) of every thread that ran;
+#                            bash builtins only, so it costs no process
 set -uo pipefail
 
 # Waits must not load the guest: its one vCPU is what a resync or a fio
@@ -341,6 +345,20 @@ wios)
 	done
 	echo
 	;;
+cpu)
+	read -r line </proc/stat
+	echo "$line"
+	for f in /proc/[0-9]*/task/[0-9]*/stat; do
+		read -r line 2>/dev/null <"$f" || continue
+		comm=${line#*\(}
+		comm=${comm%\)*}
+		comm=${comm// /_}
+		# Fields after the comm: state is field 3, utime 14, stime 15.
+		read -r -a x <<<"${line##*\) }"
+		t=$((x[11] + x[12]))
+		[ "$t" = 0 ] || echo "${line%% *} $t $comm"
+	done
+	;;
 rtt)
 	busybox ping -c "$2" -i 0.02 -s 4096 "$1" |
 		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
@@ -353,7 +371,7 @@ rtt)
 			}'
 	;;
 *)
-	echo "usage: guest.sh setup|fio|mx_create_wait|mx_wait|mx_busy|drbd_up_wait|drbd_wait|wstat|rtt ..." >&2
+	echo "usage: guest.sh setup|fio|mx_create_wait|mx_wait|mx_busy|drbd_up_wait|drbd_wait|wstat|wios|rtt|cpu ..." >&2
 	exit 2
 	;;
 esac

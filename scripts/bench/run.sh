@@ -212,7 +212,7 @@ avail=$(df --output=avail -B1 "$MX_WORKDIR" | tail -n1)
 vm_init || die "vm_init failed"
 
 RUNDIR=$BENCH_OUT/$TS
-mkdir -p "$RUNDIR/fio" || die "cannot create $RUNDIR"
+mkdir -p "$RUNDIR/fio" "$RUNDIR/cpu" || die "cannot create $RUNDIR"
 RAW=$RUNDIR/measurements.jsonl
 : >"$RAW"
 
@@ -260,6 +260,97 @@ na() {
 kv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | head -n1; }
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# host_cpu: one line of the host's CPU clock ticks so far: busy and total
+# (/proc/stat's "cpu" line), then each guest's QEMU process (utime +
+# stime), and the time now in seconds.
+host_cpu() {
+	local n pid line
+	local -a x
+	read -r -a x </proc/stat
+	printf '%d %d ' $((x[1] + x[2] + x[3] + x[6] + x[7] + x[8])) \
+		$((x[1] + x[2] + x[3] + x[4] + x[5] + x[6] + x[7] + x[8]))
+	for n in A B; do
+		pid=$(_mx_pid "$n")
+		line=
+		[ -z "$pid" ] || read -r line 2>/dev/null <"/proc/$pid/stat"
+		read -r -a x <<<"${line##*) }"
+		printf '%d ' $((${x[11]:-0} + ${x[12]:-0}))
+	done
+	echo "$EPOCHREALTIME"
+}
+
+# cpu_report CFG JOB H0 H1: where the CPU went during a job, from
+# host_cpu before (H0) and after (H1) it and from guest.sh cpu on A and B
+# before and after ($RUNDIR/cpu/.A.0 .A.1 .B.0 .B.1). Writes
+# $RUNDIR/cpu/CFG-JOB-REP.txt (the figures, and each guest's busiest
+# threads: those that ended during the job are missing there, their
+# ticks are in the guest's total) and records JOB_host_busy_pct (all the
+# host's cores), JOB_qemu_A_pct and JOB_qemu_B_pct (each guest's QEMU
+# process: its vCPU and its devices' emulation), JOB_guest_A_pct and
+# JOB_guest_B_pct (the guest's one vCPU not idle), in percent of one core.
+cpu_report() {
+	local cfg=$1 job=$2 out vals n f k v
+	out=$RUNDIR/cpu/$cfg-$job-$REP.txt
+	vals=$(awk -v h0="$3" -v h1="$4" -v nproc="$(nproc)" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		split(h0, x, " "); split(h1, y, " ")
+		wall = y[5] - x[5]
+		if (wall <= 0 || y[2] <= x[2]) exit 1
+		printf "host_busy=%.0f qemu_A=%.0f qemu_B=%.0f wall=%.1f\n",
+			100 * nproc * (y[1] - x[1]) / (y[2] - x[2]),
+			100 * (y[3] - x[3]) / hz / wall,
+			100 * (y[4] - x[4]) / hz / wall, wall
+	}')
+	{
+		echo "$cfg $job round $REP: ${vals:-(host figures missing)}"
+		for n in A B; do
+			f=$RUNDIR/cpu/.$n
+			[ -s "$f.0" ] && [ -s "$f.1" ] || continue
+			cat "$f.0" "$f.1" | awk -v n="$n" '
+				$1 == "cpu" {
+					if (!seen++) { for (i = 2; i <= 9; i++) c0[i] = $i; next }
+					for (i = 2; i <= 9; i++) { c[i] = $i - c0[i]; tot += c[i] }
+					next
+				}
+				seen == 1 { t0[$1 " " $3] = $2; next }
+				{ k = $1 " " $3; d[k] = $2 - t0[k] }
+				END {
+					if (tot <= 0) exit 1
+					# cpu user nice system idle iowait irq softirq steal
+					printf "guest_%s=%.0f (user %.0f, system %.0f, irq+softirq %.0f, iowait %.0f)\n", n,
+						100 * (tot - c[5] - c[6]) / tot, 100 * (c[2] + c[3]) / tot,
+						100 * c[4] / tot, 100 * (c[7] + c[8]) / tot, 100 * c[6] / tot
+					for (k in d)
+						if (d[k] > 0)
+							printf "  %6.1f%% %s\n", 100 * d[k] / tot, k | "sort -rn | head -n 12"
+				}'
+		done
+	} >"$out"
+	for k in host_busy qemu_A qemu_B; do
+		v=$(kv "$k" "$vals")
+		[ -z "$v" ] || rec "$cfg" "${job}_${k}_pct" "$v"
+	done
+	for n in A B; do
+		v=$(sed -n "s/^guest_$n=\([0-9]*\).*/\1/p" "$out")
+		[ -z "$v" ] || rec "$cfg" "${job}_guest_${n}_pct" "$v"
+	done
+	rm -f "$RUNDIR"/cpu/.[AB].[01]
+}
+
+# cpu_begin; ...; cpu_end CFG JOB: cpu_report over what ran in between.
+cpu_begin() {
+	g A cpu >"$RUNDIR/cpu/.A.0"
+	g B cpu >"$RUNDIR/cpu/.B.0"
+	CPU_H0=$(host_cpu)
+}
+
+cpu_end() {
+	local h1
+	h1=$(host_cpu)
+	g A cpu >"$RUNDIR/cpu/.A.1"
+	g B cpu >"$RUNDIR/cpu/.B.1"
+	cpu_report "$1" "$2" "$CPU_H0" "$h1"
+}
 
 # ---- guests ----------------------------------------------------------------
 
@@ -426,11 +517,13 @@ fio_one() {
 	out=$RUNDIR/fio/$cfg-$n-$p$job.json
 	say "$cfg: fio $job on $n:$dev (${BENCH_RUNTIME}s)"
 	io0=$(g "$n" wios "$dev" /dev/vdc)
+	cpu_begin
 	if ! g -t $((BENCH_RUNTIME + BENCH_RAMP + 180)) "$n" fio "$job" "$dev" "$BENCH_RUNTIME" "$BENCH_RAMP" >"$out"; then
 		say "$cfg: fio $job failed"
 		na "$cfg" "${p}${job}" "fio failed"
 		return 1
 	fi
+	cpu_end "$cfg" "$p$job"
 	io1=$(g "$n" wios "$dev" /dev/vdc)
 	# Where time goes: metadata-disk writes per 1000 writes of the job.
 	rec "$cfg" "${p}${job}_meta_writes_per_k" "$(awk -v a="$io0" -v b="$io1" 'BEGIN {
@@ -491,6 +584,7 @@ run_mx() {
 	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table /dev/vda "$PERF_B")'" || return 1
 	say "$cfg: initial full resync of $BENCH_PERF_SIZE"
 	err=$MX_WORKDIR/err.$$
+	cpu_begin
 	if ! out=$(g -t $((SYNC_TIMEOUT + 60)) A mx_create_wait "$DM" "'$(mx_src_table /dev/vda "$PERF_B" "$mode")'" "$SYNC_TIMEOUT" 2>"$err"); then
 		cat "$err" >&2
 		rm -f "$err"
@@ -503,6 +597,7 @@ run_mx() {
 		return 1
 	fi
 	rm -f "$err"
+	cpu_end "$cfg" resync
 	[ "$(kv timeout "$out")" = 0 ] || return 1
 	secs=$(kv secs "$out")
 	ndone=$(kv "done" "$out")
@@ -652,7 +747,9 @@ mx_comp_seq() {
 mx_timed_sync() {
 	local cfg=$1 disk=$2 p=$3 out secs
 	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table "$disk" "$PERF_B")'" || return 1
+	cpu_begin
 	out=$(g -t $((SYNC_TIMEOUT + 60)) A mx_create_wait "$DM" "'$(mx_src_table "$disk" "$PERF_B" sync)'" "$SYNC_TIMEOUT") || return 1
+	cpu_end "$cfg" "${p}resync"
 	[ "$(kv timeout "$out")" = 0 ] || return 1
 	secs=$(kv secs "$out")
 	rec "$cfg" "${p}resync_MBps" "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
@@ -698,7 +795,9 @@ run_drbd() {
 	local cfg=$1 out secs
 	drbd_prepare "$cfg" /dev/vda || return 1
 	say "$cfg: initial full resync of $BENCH_PERF_SIZE"
+	cpu_begin
 	out=$(g -t $((SYNC_TIMEOUT + 60)) A drbd_up_wait r0 "$SYNC_TIMEOUT" primary-force) || return 1
+	cpu_end "$cfg" resync
 	[ "$(kv timeout "$out")" = 0 ] || return 1
 	vm_run A "/lib/drbd/drbdsetup-84 show r0 --show-defaults" >"$RUNDIR/fio/$cfg-drbdsetup-show.txt" 2>&1
 	secs=$(kv secs "$out")

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Tests of guest.sh's timed wait (mx_create_wait), on the host, against a
-# fake dmsetup (first in PATH) whose device goes InSync when the test
+# Tests of guest.sh on the host: its per-thread CPU list (cpu), and its
+# timed wait (mx_create_wait) against a fake dmsetup (first in PATH) whose device goes InSync when the test
 # says: the time it reports must never be earlier than the state change
 # (the end of the look that found it).
 #
@@ -85,6 +85,28 @@ run "in sync at the first look" 1.9 8
 # wake-up's time is not taken (2 s, not 1 s).
 reset "bump 1"
 run "woken by the state change" 1.9 8
+
+# cpu: /proc/stat's cpu line first, then "TID TICKS COMM" of every
+# thread that ran, the comm whole even with a space and a ')' in it (the
+# fields after it are counted from its last ')').
+(
+	printf 'mx t) x' >/proc/self/comm
+	end=$((SECONDS + 20))
+	while [ "$SECONDS" -lt "$end" ] && [ ! -f "$T/stop" ]; do :; done
+) &
+spin=$!
+sleep 2
+out=$(bash "$HERE/guest.sh" cpu)
+touch "$T/stop"
+wait "$spin"
+ticks=$(awk -v t="$spin" '$1 == t && $3 == "mx_t)_x" { print $2 }' <<<"$out")
+if [[ "$out" =~ ^cpu\  ]] && [ "${ticks:-0}" -ge 50 ] && [ "${ticks:-0}" -le 2000 ] &&
+	! grep -Evq '^(cpu .*|[0-9]+ [0-9]+ [^ ]+)$' <<<"$out"; then
+	echo "ok: cpu: the spinning thread has $ticks ticks"
+else
+	echo "FAIL: cpu: ticks=${ticks:-none} for thread $spin: $(head -n 3 <<<"$out")"
+	fails=$((fails + 1))
+fi
 
 [ "$fails" -eq 0 ] || { echo "test_guest: $fails failed"; exit 1; }
 echo "test_guest: all passed"

@@ -59,7 +59,13 @@ FIGURES = {
                 "comp_lz4_seq_MBps": [3.5, 3.7, 3.0],
                 "comp_lz4_ratio": [1.95, 1.96, 1.94],
                 "crash_resync_s": [6.0, None, None],
-                "crash_written_MiB": [100.0, None, None]},
+                "crash_written_MiB": [100.0, None, None],
+                "qd1_host_busy_pct": [150, 170, 160],
+                "qd1_qemu_A_pct": [80, 90, 70],
+                "qd1_qemu_B_pct": [40, 45, 50],
+                "qd1_guest_A_pct": [97, 99, 98],
+                "zero_resync_host_busy_pct": [190, 180, 185],
+                "zero_resync_guest_A_pct": [100, 100, 99]},
     "drbd-C": {"qd1_iops": [20, None, 30], "qd1_p50_us": [4000, None, 4400],
                "qd1_meta_writes_per_k": [70, None, 72],
                "resync_MBps": [7, None, 6]},
@@ -216,6 +222,10 @@ class ReportTest(unittest.TestCase):
         self.assertRegex(txt, r"\nmx-sync +50 +40% +0\.45x +2\.00x")
         self.assertRegex(txt, r"\ndrbd-C +25 +40% .*\(n=2\)")
         self.assertIn("850.0 (12%)", txt)
+        # guest B's share was not recorded: a dash, not a 0.
+        self.assertRegex(txt, r"\nmx-sync +qd1 +160 +80 +45 +98 +-\n")
+        self.assertRegex(txt, r"\nmx-sync +zero_resync +185 +- +- +100 +-\n")
+        self.assertNotRegex(txt, r"\ndrbd-C +qd1 ")
         self.assertRegex(txt, r"drbd-C +round 2: error")
         self.assertRegex(txt, r"\nmx-sync +3\.00 +2\.00 +4\.00 ")
         self.assertRegex(txt, r"\nmx-sync +250\.0 .*\(12\.50x the "
