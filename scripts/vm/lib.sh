@@ -27,6 +27,10 @@
 #   MX_MAX_VMS      guests per work dir (default 4)
 #   MX_BOOT_TIMEOUT seconds to wait for a guest agent (default 180)
 #   MX_RUN_TIMEOUT  default seconds for vm_run (default 300)
+#   MX_RUN_QUIET    set (to anything): the job is "quiet": while only quiet
+#                   jobs run, the guest agent polls for new jobs once a
+#                   second instead of every 100 ms (scripts/vm/agent.sh);
+#                   for jobs that are measured (the benchmark's)
 #   MX_DISK_CACHE   qemu cache= for data disks (default unsafe: kill -9 of
 #                   qemu still keeps every write qemu made, like a power
 #                   loss of the guest only; use none for benchmarks)
@@ -351,7 +355,7 @@ vm_cleanup() {
 
 # vm_run_bg [-t SECS] NAME CMD...: queue CMD (joined by spaces, run by bash
 # in the guest, cwd /) and print a job id for vm_wait. The guest kills it
-# after SECS (default MX_RUN_TIMEOUT, 300).
+# after SECS (default MX_RUN_TIMEOUT, 300). MX_RUN_QUIET marks it quiet.
 vm_run_bg() {
 	local t=${MX_RUN_TIMEOUT:-300} name id sp
 	if [ "${1:-}" = -t ]; then
@@ -365,7 +369,7 @@ vm_run_bg() {
 	[ -d "$sp/q" ] || { _mx_err "guest $name is not up"; return 1; }
 	id=${EPOCHREALTIME/./}.$RANDOM
 	{
-		echo "#mx timeout=$t"
+		echo "#mx timeout=$t${MX_RUN_QUIET:+ quiet}"
 		echo "export MX_REPO='$MX_REPO' MX_WORKDIR='$MX_WORKDIR'"
 		echo "$*"
 	} >"$sp/q/.$id.tmp"
