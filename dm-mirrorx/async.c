@@ -188,7 +188,8 @@ static struct mx_aentry *mx_aentry_alloc(struct mx_write *w, u32 bytes)
 
 /*
  * Queue @w to every peer of w->async_mask (reserved by
- * mx_async_reserve_locked()). Called before the local write is submitted.
+ * mx_async_reserve_locked()). Called once its local write is submitted,
+ * and before its dispatch reference is dropped: @w cannot have completed.
  */
 void mx_async_queue(struct mx_source *src, struct mx_write *w)
 {

@@ -511,9 +511,14 @@ void mx_write_fill_preq(struct mx_write *w, struct mx_peer *p,
 }
 
 /*
- * Queue the peers' copies of an admitted write whose async queue room is
- * reserved, then submit the local write. Sync peers hold a reference until
- * they acknowledge; async peers got a copy.
+ * Queue the sync peers' copies of an admitted write whose async queue room
+ * is reserved, submit the local write, then queue the async peers' copies.
+ * Sync peers hold a reference until they acknowledge: their send goes
+ * first, the longer leg. An async write waits only for the local one, so
+ * that goes first: the sender the queueing wakes (on a small machine it
+ * runs at once, on this CPU) then sends while the local write is under
+ * way. The dispatch reference, held until the copies are queued, keeps
+ * the write from completing before, as the stream order needs (async.c).
  */
 static void mx_write_issue(struct mx_write *w)
 {
@@ -531,7 +536,6 @@ static void mx_write_issue(struct mx_write *w)
 		atomic_inc(&w->pending);
 		mx_peer_queue(p, &w->preq[i]);
 	}
-	mx_async_queue(src, w);
 
 	clone = bio_alloc_clone(src->data_dev->bdev, w->bio, GFP_NOIO,
 				&src->bs);
@@ -545,6 +549,7 @@ static void mx_write_issue(struct mx_write *w)
 		clone->bi_private = w;
 		submit_bio_noacct(clone);
 	}
+	mx_async_queue(src, w);
 	mx_write_put(w);
 }
 
