@@ -5,10 +5,12 @@
  * A write completes after the local write; a copy of its data goes into the
  * peer's send queue, in submission order, and its regions stay out of the
  * sweep's clearing until the peer acknowledged it. Because a write is queued
- * before its local completion, any write or flush that depends on it (was
- * submitted after it completed) is queued after it: the stream order
- * respects every dependency, and the target applies it so that its device
- * is a state the source's device could have had (see receiver.c).
+ * before it completes (its local write may have ended already: its dispatch
+ * reference holds the completion back until it is queued, source.c), any
+ * write or flush that depends on it (was submitted after it completed) is
+ * queued after it: the stream order respects every dependency, and the
+ * target applies it so that its device is a state the source's device could
+ * have had (see receiver.c).
  *
  * A full queue (async_limit bytes queued and not yet acknowledged) either
  * throttles writers (on_congestion block: the write is not issued until
@@ -188,8 +190,9 @@ static struct mx_aentry *mx_aentry_alloc(struct mx_write *w, u32 bytes)
 
 /*
  * Queue @w to every peer of w->async_mask (reserved by
- * mx_async_reserve_locked()). Called once its local write is submitted,
- * and before its dispatch reference is dropped: @w cannot have completed.
+ * mx_async_reserve_locked()). Called after its local write was submitted
+ * (or could not be), before its dispatch reference is dropped: @w cannot
+ * have completed.
  */
 void mx_async_queue(struct mx_source *src, struct mx_write *w)
 {

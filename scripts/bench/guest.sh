@@ -35,10 +35,13 @@
 #   wstat DEV                sectors written to DEV since it appeared
 #   wios DEV...              write I/Os completed on each DEV so far
 #   rtt ADDR COUNT           median and p99 RTT (us) of 4 KiB pings
-#   cpu                      where the guest's CPU went so far: /proc/stat's
+#   cpu begin|end            where the guest's CPU went so far: /proc/stat's
 #                            "cpu" line, then "TID TICKS COMM" (user +
 #                            system clock ticks) of every thread that ran;
-#                            bash builtins only, so it costs no process
+#                            bash builtins only, so it costs no process.
+#                            /proc/stat is read after the threads at
+#                            begin, before them at end: the walk falls
+#                            outside the window between the two
 set -uo pipefail
 
 # Waits must not load the guest: its one vCPU is what a resync or a fio
@@ -346,8 +349,9 @@ wios)
 	echo
 	;;
 cpu)
-	read -r line </proc/stat
-	echo "$line"
+	stat=
+	[ "${1:-}" != end ] || read -r stat </proc/stat
+	threads=
 	for f in /proc/[0-9]*/task/[0-9]*/stat; do
 		read -r line 2>/dev/null <"$f" || continue
 		comm=${line#*\(}
@@ -356,8 +360,10 @@ cpu)
 		# Fields after the comm: state is field 3, utime 14, stime 15.
 		read -r -a x <<<"${line##*\) }"
 		t=$((x[11] + x[12]))
-		[ "$t" = 0 ] || echo "${line%% *} $t $comm"
+		[ "$t" = 0 ] || threads+="${line%% *} $t $comm"$'\n'
 	done
+	[ -n "$stat" ] || read -r stat </proc/stat
+	printf '%s\n%s' "$stat" "$threads"
 	;;
 rtt)
 	busybox ping -c "$2" -i 0.02 -s 4096 "$1" |

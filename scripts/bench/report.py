@@ -438,27 +438,32 @@ def table(res):
                     fmt(v), fmt_s(c["stats"].get(k))))
             out.append("%-14s %14s %14s %14s" % ((c["name"],) + tuple(cells)))
     parts = ("host_busy", "qemu_A", "qemu_B", "guest_A", "guest_B")
-    rows = [(c, j) for c in res["configs"] if c["status"] == "ok"
-            for j in ("resync", "zero_resync", "wan_resync") + jobs
-            if "%s_host_busy_pct" % j in c["notes"]]
+    tail = "_host_busy_pct"
+    fm = (res.get("floor") or {}).get("measured") or {}
+    rows = [(c["name"], c["notes"], k[:-len(tail)])
+            for c in res["configs"] if c["status"] == "ok"
+            for k in sorted(c["notes"]) if k.endswith(tail)]
+    rows += [("floor", fm, k[:-len(tail)]) for k in sorted(fm)
+             if k.endswith(tail)]
     if rows:
         out.append("")
-        out.append("== where CPU goes during the jobs (a resync: from the "
-                   "host's call to create the device to its return after "
-                   "in sync): percent of one "
+        out.append("== where CPU goes during the jobs (the fio jobs, "
+                   "the floor's remote ones on B, the timed resyncs: from "
+                   "the host's call to create the device to its return "
+                   "after in sync): percent of one "
                    "core, median; host: all its %s cores; QEMU A/B: each "
                    "guest's QEMU process (vCPU and device emulation); "
                    "guest A/B: the guest's one vCPU not idle (the run's "
                    "cpu/ directory has each guest's busiest threads)" %
                    h.get("nproc"))
-        out.append("%-14s %-11s %6s %7s %7s %8s %8s" % (
+        out.append("%-14s %-13s %6s %7s %7s %8s %8s" % (
             "config", "job", "host", "QEMU A", "QEMU B", "guest A",
             "guest B"))
-        for c, j in rows:
-            cells = [c["notes"].get("%s_%s_pct" % (j, k)) for k in parts]
-            out.append("%-14s %-11s %6s %7s %7s %8s %8s" % (
-                (c["name"], j) + tuple("-" if v is None else "%.0f" % v
-                                       for v in cells)))
+        for name, notes, j in rows:
+            cells = [notes.get("%s_%s_pct" % (j, k)) for k in parts]
+            out.append("%-14s %-13s %6s %7s %7s %8s %8s" % (
+                (name, j) + tuple("-" if v is None else "%.0f" % v
+                                  for v in cells)))
     rows = [c for c in res["configs"] if c.get("targets")]
     if rows:
         out.append("")

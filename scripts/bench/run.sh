@@ -277,7 +277,7 @@ host_cpu() {
 		read -r -a x <<<"${line##*) }"
 		printf '%d ' $((${x[11]:-0} + ${x[12]:-0}))
 	done
-	echo "$EPOCHREALTIME"
+	echo "${EPOCHREALTIME/,/.}"
 }
 
 # cpu_report CFG JOB H0 H1: where the CPU went during a job, from
@@ -340,16 +340,16 @@ cpu_report() {
 
 # cpu_begin; ...; cpu_end CFG JOB: cpu_report over what ran in between.
 cpu_begin() {
-	g A cpu >"$RUNDIR/cpu/.A.0"
-	g B cpu >"$RUNDIR/cpu/.B.0"
+	g A cpu begin >"$RUNDIR/cpu/.A.0"
+	g B cpu begin >"$RUNDIR/cpu/.B.0"
 	CPU_H0=$(host_cpu)
 }
 
 cpu_end() {
 	local h1
 	h1=$(host_cpu)
-	g A cpu >"$RUNDIR/cpu/.A.1"
-	g B cpu >"$RUNDIR/cpu/.B.1"
+	g A cpu end >"$RUNDIR/cpu/.A.1"
+	g B cpu end >"$RUNDIR/cpu/.B.1"
 	cpu_report "$1" "$2" "$CPU_H0" "$h1"
 }
 
@@ -600,8 +600,8 @@ run_mx() {
 		return 1
 	fi
 	rm -f "$err"
-	cpu_end "$cfg" resync
 	[ "$(kv timeout "$out")" = 0 ] || return 1
+	cpu_end "$cfg" resync
 	secs=$(kv secs "$out")
 	ndone=$(kv "done" "$out")
 	total=$(kv total "$out")
@@ -752,8 +752,8 @@ mx_timed_sync() {
 	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table "$disk" "$PERF_B")'" || return 1
 	cpu_begin
 	out=$(g -t $((SYNC_TIMEOUT + 60)) A mx_create_wait "$DM" "'$(mx_src_table "$disk" "$PERF_B" sync)'" "$SYNC_TIMEOUT") || return 1
-	cpu_end "$cfg" "${p}resync"
 	[ "$(kv timeout "$out")" = 0 ] || return 1
+	cpu_end "$cfg" "${p}resync"
 	secs=$(kv secs "$out")
 	rec "$cfg" "${p}resync_MBps" "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
 	rec "$cfg" "${p}resync_s" "$secs"
@@ -800,8 +800,8 @@ run_drbd() {
 	say "$cfg: initial full resync of $BENCH_PERF_SIZE"
 	cpu_begin
 	out=$(g -t $((SYNC_TIMEOUT + 60)) A drbd_up_wait r0 "$SYNC_TIMEOUT" primary-force) || return 1
-	cpu_end "$cfg" resync
 	[ "$(kv timeout "$out")" = 0 ] || return 1
+	cpu_end "$cfg" resync
 	vm_run A "/lib/drbd/drbdsetup-84 show r0 --show-defaults" >"$RUNDIR/fio/$cfg-drbdsetup-show.txt" 2>&1
 	secs=$(kv secs "$out")
 	rec "$cfg" resync_MBps "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"

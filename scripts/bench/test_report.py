@@ -43,7 +43,9 @@ FIGURES = {
               "link_MBps": [40, 44, 42],
               "wan_link_MBps": [30, 40, None],
               "comp_rtt_p50_us": [2500, 2600, 2700],
-              "comp_link_MBps": [1.9, 1.95, 2.0]},
+              "comp_link_MBps": [1.9, 1.95, 2.0],
+              "remote_qd1_host_busy_pct": [100, 110, 120],
+              "remote_qd1_guest_B_pct": [50, 40, 45]},
     "mx-sync": {"qd1_iops": [50, 60, 40], "qd1_p50_us": [2100, 2000, 2300],
                 "qd1_meta_writes_per_k": [800, 900, 850],
                 "resync_MBps": [20, 21, 19],
@@ -225,6 +227,7 @@ class ReportTest(unittest.TestCase):
         # guest B's share was not recorded: a dash, not a 0.
         self.assertRegex(txt, r"\nmx-sync +qd1 +160 +80 +45 +98 +-\n")
         self.assertRegex(txt, r"\nmx-sync +zero_resync +185 +- +- +100 +-\n")
+        self.assertRegex(txt, r"\nfloor +remote_qd1 +110 +- +- +- +45\n")
         self.assertNotRegex(txt, r"\ndrbd-C +qd1 ")
         self.assertRegex(txt, r"drbd-C +round 2: error")
         self.assertRegex(txt, r"\nmx-sync +3\.00 +2\.00 +4\.00 ")

@@ -27,7 +27,7 @@
 #   MX_MAX_VMS      guests per work dir (default 4)
 #   MX_BOOT_TIMEOUT seconds to wait for a guest agent (default 180)
 #   MX_RUN_TIMEOUT  default seconds for vm_run (default 300)
-#   MX_RUN_QUIET    set (to anything): the job is "quiet": while only quiet
+#   MX_RUN_QUIET    non-empty: the job is "quiet": while only quiet
 #                   jobs run, the guest agent polls for new jobs once a
 #                   second instead of every 100 ms (scripts/vm/agent.sh);
 #                   for jobs that are measured (the benchmark's)
