@@ -79,8 +79,8 @@ start_job() {
 	mv "$SPOOL/q/$id" "$SPOOL/run/$id" 2>/dev/null || return 0
 	read -r mark t quiet <"$SPOOL/run/$id"
 	t=${t#timeout=}
-	case "$mark $t" in '#mx '[0-9]*) ;; *) t=600 ;; esac
-	case "$t" in *[!0-9]*) t=600 ;; esac
+	[ "$mark" = '#mx' ] || t=
+	case "$t" in '' | *[!0-9]*) t=600 ;; esac
 	(
 		timeout -k 5 "$t" /bin/bash "$SPOOL/run/$id" \
 			>"$SPOOL/out/$id.out" 2>"$SPOOL/out/$id.err" </dev/null 9>&- &
