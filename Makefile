@@ -50,6 +50,7 @@ utest: tools
 	$(MAKE) -C tools test
 	python3 scripts/bench/test_report.py
 	bash scripts/bench/test_guest.sh
+	bash scripts/vm/test_agent.sh
 
 integration: all
 	tests/run.sh $(TESTS)

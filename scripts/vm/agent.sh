@@ -19,6 +19,62 @@
 #
 # Jobs run concurrently, each in its own process group, under timeout(1).
 # bash reaps every child (also orphans reparented to PID 1).
+#
+# Sourced (scripts/vm/test_agent.sh), it only defines the two functions
+# below, which hold the poll's policy.
+
+# Poll the spool every 20 ms for 2 s after a job came or ended while none
+# runs, every 100 ms while one runs or up to 10 s, then every 500 ms: each
+# poll reads two 9p directories, and a guest polling at 10/s when idle
+# cost ~10% of a host core under TCG (idle guests of waiting tests are
+# most of make check's guest time). Not every 20 ms while a job runs: the
+# job is what a test or the benchmark measures, and this loop took 0.73 s
+# of the guest's one vCPU while the benchmark timed a 1.7 s all-zero
+# resync, all CPU work, that had just started as a job. While only
+# "quiet" jobs run (the benchmark's timed ones), every second: at 100 ms
+# the poll still took 10-12% of the vCPU of a guest running a fio job
+# (2026-12-02, the benchmark's per-thread figures); a job sent meanwhile
+# waits up to a second to start, and a job's end still wakes it at once.
+# While none runs and the last one that came or ended was quiet, every
+# 500 ms from the start: the benchmark's other guest idles while one guest
+# runs a measured job, and its 20 ms, then 100 ms polls took 7-8% of its
+# vCPU during a fio job and 16% during an all-zero resync (2026-12-02,
+# guest pid 1), time that guest's replication work waits for.
+#
+# agent_nap RUNNING LOUD IDLE: set NAP, the seconds the poll sleeps, from
+# RUNNING (1: a job runs), LOUD (1: a loud one does), LAST_KIND (quiet or
+# loud: the last job that came or ended) and IDLE (seconds since a job
+# came or ended). No subshell: the loop runs it at every poll.
+agent_nap() {
+	local running=$1 loud=$2 idle=$3
+
+	if [ "$running" = 0 ] && [ "$LAST_KIND" = quiet ]; then
+		NAP=0.5
+	elif [ "$running" = 0 ] && [ "$idle" -lt 2 ]; then
+		NAP=0.02
+	elif [ "$loud" = 1 ] || { [ "$running" = 0 ] && [ "$idle" -lt 10 ]; }; then
+		NAP=0.1
+	elif [ "$running" = 1 ]; then
+		NAP=1
+	else
+		NAP=0.5
+	fi
+}
+
+# The jobs running: the pid of each job's subshell (start_job()), until it
+# reported its end on the tick fifo (fd 9) or is gone; its kind (quiet or
+# loud).
+declare -A JOBS=()
+LAST_KIND=loud
+
+# job_gone PID: forget job PID, whose end was seen; LAST_KIND becomes its
+# kind (a pid no longer known leaves it as it is).
+job_gone() {
+	LAST_KIND=${JOBS[$1]:-$LAST_KIND}
+	unset "JOBS[$1]"
+}
+
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C LC_ALL=C TERM=dumb
@@ -70,10 +126,6 @@ ip -force -batch - <<<"$ipcmds" >/dev/console 2>&1 || log "network setup: some i
 sysctl -qw kernel.hung_task_timeout_secs=120 2>/dev/null
 sysctl -qw kernel.panic_on_oops=0 2>/dev/null
 
-# The jobs running: the pid of each job's subshell (start_job()), until it
-# reported its end on the tick fifo (fd 9) or is gone.
-declare -A JOBS=()
-
 start_job() {
 	local id=$1 mark t quiet
 	mv "$SPOOL/q/$id" "$SPOOL/run/$id" 2>/dev/null || return 0
@@ -92,7 +144,9 @@ start_job() {
 		echo "$BASHPID" >&9
 	) &
 	JOBS[$!]=${quiet:-loud}
+	LAST_KIND=${quiet:-loud}
 }
+
 
 kill_job() {
 	local id=$1 pid
@@ -115,18 +169,6 @@ log "ready (boot $BOOTID)"
 mkfifo /run/mx-tick 2>/dev/null
 exec 9<>/run/mx-tick
 shopt -s nullglob
-# Poll the spool every 20 ms for 2 s after a job came or ended while none
-# runs, every 100 ms while one runs or up to 10 s, then every 500 ms: each
-# poll reads two 9p directories, and a guest polling at 10/s when idle
-# cost ~10% of a host core under TCG (idle guests of waiting tests are
-# most of make check's guest time). Not every 20 ms while a job runs: the
-# job is what a test or the benchmark measures, and this loop took 0.73 s
-# of the guest's one vCPU while the benchmark timed a 1.7 s all-zero
-# resync, all CPU work, that had just started as a job. While only
-# "quiet" jobs run (the benchmark's timed ones), every second: at 100 ms
-# the poll still took 10-12% of the vCPU of a guest running a fio job
-# (2026-12-02, the benchmark's per-thread figures); a job sent meanwhile
-# waits up to a second to start, and a job's end still wakes it at once.
 last=$SECONDS
 while :; do
 	busy=0
@@ -147,20 +189,12 @@ while :; do
 			running=1
 			[ "${JOBS[$pid]}" = quiet ] || loud=1
 		else
-			unset "JOBS[$pid]"
+			job_gone "$pid"
 		fi
 	done
-	if [ $running = 0 ] && [ $((SECONDS - last)) -lt 2 ]; then
-		nap=0.02
-	elif [ $loud = 1 ] || { [ $running = 0 ] && [ $((SECONDS - last)) -lt 10 ]; }; then
-		nap=0.1
-	elif [ $running = 1 ]; then
-		nap=1
-	else
-		nap=0.5
-	fi
-	if read -r -t $nap -u 9 ended; then
-		case "$ended" in '' | *[!0-9]*) ;; *) unset "JOBS[$ended]" ;; esac
+	agent_nap $running $loud $((SECONDS - last))
+	if read -r -t $NAP -u 9 ended; then
+		case "$ended" in '' | *[!0-9]*) ;; *) job_gone "$ended" ;; esac
 		last=$SECONDS
 	fi
 done

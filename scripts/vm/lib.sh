@@ -29,8 +29,10 @@
 #   MX_RUN_TIMEOUT  default seconds for vm_run (default 300)
 #   MX_RUN_QUIET    non-empty: the job is "quiet": while only quiet
 #                   jobs run, the guest agent polls for new jobs once a
-#                   second instead of every 100 ms (scripts/vm/agent.sh);
-#                   for jobs that are measured (the benchmark's)
+#                   second instead of every 100 ms, and after a quiet
+#                   one ended, every 500 ms instead of every 20 ms
+#                   (scripts/vm/agent.sh); for the benchmark, whose
+#                   guests' CPU is measured
 #   MX_DISK_CACHE   qemu cache= for data disks (default unsafe: kill -9 of
 #                   qemu still keeps every write qemu made, like a power
 #                   loss of the guest only; use none for benchmarks)
