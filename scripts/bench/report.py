@@ -350,6 +350,10 @@ def table(res):
                    res["timestamp"], "QUICK" if res["quick"] else "full",
                    s.get("accel"), s.get("guests"), s.get("disk_cache"),
                    h.get("nproc"), h.get("load_start"), h.get("load_end")))
+    if s.get("link_socket_rcvbuf"):
+        out.append("Guest links: UDP on the host's loopback, each socket's "
+                   "receive buffer %d KiB (README: Where the time goes)" %
+                   (s["link_socket_rcvbuf"] // 1024))
     out.append("%d round%s, every configuration once per round (interleaved); "
                "figures are medians over the rounds, spread = (max - min) / "
                "median." % (reps, "" if reps == 1 else "s"))

@@ -216,10 +216,36 @@ mkdir -p "$RUNDIR/fio" "$RUNDIR/cpu" || die "cannot create $RUNDIR"
 RAW=$RUNDIR/measurements.jsonl
 : >"$RAW"
 
+# BENCH_LINK_RMEM: the host's default socket receive buffer while the
+# guests run (README "Where the time goes": the links' UDP sockets take
+# it, and at the default one the receiving QEMU drops datagrams under bulk
+# load); the host's own value comes back at the end.
+RMEM_SYSCTL=/proc/sys/net/core/rmem_default
+RMEM_SAVED=
+link_rmem_set() {
+	[ -n "${BENCH_LINK_RMEM:-}" ] || return 0
+	case "$BENCH_LINK_RMEM" in '' | *[!0-9]*)
+		echo "bench: BENCH_LINK_RMEM: '$BENCH_LINK_RMEM' is not a byte count (e.g. 4194304)" >&2
+		return 1
+		;;
+	esac
+	RMEM_SAVED=$(cat "$RMEM_SYSCTL") || return 1
+	echo "$BENCH_LINK_RMEM" >"$RMEM_SYSCTL" || {
+		echo "bench: cannot set $RMEM_SYSCTL (root needed)" >&2
+		RMEM_SAVED=
+		return 1
+	}
+}
+link_rmem_restore() {
+	[ -z "$RMEM_SAVED" ] || echo "$RMEM_SAVED" >"$RMEM_SYSCTL"
+	RMEM_SAVED=
+}
+
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	vm_cleanup
+	link_rmem_restore
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
 		say "work dir kept: $MX_WORKDIR"
 	else
@@ -955,7 +981,9 @@ main() {
 	LOAD0=$(load1)
 	say "pre-writing disk images ($(numfmt --to=iec $((NEED - (1 << 30)))))"
 	prefill || die "pre-writing the disk images failed"
-	say "booting guests A and B (${MX_ACCEL:-tcg}, disks cache=$MX_DISK_CACHE)"
+	link_rmem_set || die "BENCH_LINK_RMEM"
+	LINK_RMEM=$(cat "$RMEM_SYSCTL")
+	say "booting guests A and B (${MX_ACCEL:-tcg}, disks cache=$MX_DISK_CACHE, link sockets' receive buffer $LINK_RMEM bytes)"
 	boot_guests || die "guests did not come up"
 	ADDR_A=$(vm_addr A B)
 	ADDR_B=$(vm_addr B A)
@@ -1045,7 +1073,7 @@ main() {
 		--arg accel "${MX_ACCEL:-tcg}" --arg mem "${MX_MEM:-640}" \
 		--arg jobs "$BENCH_JOBS" --arg extra "$BENCH_MX_EXTRA" \
 		--argjson minrate "$BENCH_MIN_RATE" --arg wan "$BENCH_WAN_DELAY" \
-		--arg comprate "$BENCH_COMP_RATE" \
+		--arg comprate "$BENCH_COMP_RATE" --argjson rmem "$LINK_RMEM" \
 		--arg mxsrc "$(mx_src_table /dev/vda "$PERF_B" sync)" \
 		--arg mxtgt "$(mx_tgt_table /dev/vda "$PERF_B")" \
 		--arg drbdc "$(drbd_res drbd-C /dev/vda)" \
@@ -1060,7 +1088,7 @@ main() {
 		    jobs: ($jobs | split(" ") | map(select(. != ""))),
 		    mx_extra: ($extra | split(" ") | map(select(. != ""))),
 		    yield_resync_min_rate_kib: $minrate, wan_delay_each_way: $wan,
-		    comp_rate_each_way: $comprate,
+		    comp_rate_each_way: $comprate, link_socket_rcvbuf: $rmem,
 		    mirrorx_source_table: $mxsrc, mirrorx_target_table: $mxtgt,
 		    drbd_resource_defaults: $drbdc, drbd_resource_tuned: $drbdt}}' >"$RUNDIR/meta.json" ||
 		die "writing meta.json failed"

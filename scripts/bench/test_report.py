@@ -30,7 +30,8 @@ META = {
     "settings": {"accel": "tcg", "guests": "2 x 1 vCPU, 640 MiB",
                  "disk_cache": "none", "wan_delay_each_way": "10ms",
                  "comp_rate_each_way": "16mbit",
-                 "yield_resync_min_rate_kib": 4096},
+                 "yield_resync_min_rate_kib": 4096,
+                 "link_socket_rcvbuf": 4194304},
 }
 
 # config -> metric -> value per round (None: no record that round).
@@ -209,6 +210,15 @@ class ReportTest(unittest.TestCase):
         self.assertEqual((ld["min"], ld["max"]), (2.0, 4.0))
         self.assertEqual(self.cfg["mx-sync"]["notes"]["load1"], 3.0)
 
+    def test_table_without_link_buffer(self):
+        # Runs before 2026-12-02 did not record it: no line, no error.
+        res = dict(self.res)
+        res["settings"] = dict(res["settings"])
+        del res["settings"]["link_socket_rcvbuf"]
+        txt = report.table(res)
+        self.assertIn("3 rounds", txt)
+        self.assertNotIn("receive buffer", txt)
+
     def test_table_json_chart(self):
         out = os.path.join(self.dir, "out")
         with open(os.devnull, "w") as null:
@@ -221,6 +231,7 @@ class ReportTest(unittest.TestCase):
         with open(out + ".txt") as f:
             txt = f.read()
         self.assertIn("3 rounds", txt)
+        self.assertIn("receive buffer 4096 KiB", txt)
         self.assertRegex(txt, r"\nmx-sync +50 +40% +0\.45x +2\.00x")
         self.assertRegex(txt, r"\ndrbd-C +25 +40% .*\(n=2\)")
         self.assertIn("850.0 (12%)", txt)
