@@ -20,8 +20,9 @@
 # Jobs run concurrently, each in its own process group, under timeout(1).
 # bash reaps every child (also orphans reparented to PID 1).
 #
-# Sourced (scripts/vm/test_agent.sh), it only defines the two functions
-# below, which hold the poll's policy.
+# Sourced with MX_AGENT_SOURCED=1 (scripts/vm/test_agent.sh), it only
+# defines the poll's policy below (two functions and their state) and
+# returns; both guards must fail for it to go on.
 
 # Poll the spool every 20 ms for 2 s after a job came or ended while none
 # runs, every 100 ms while one runs or up to 10 s, then every 500 ms: each
@@ -74,7 +75,9 @@ job_gone() {
 	unset "JOBS[$1]"
 }
 
-[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+if [ "${BASH_SOURCE[0]}" != "$0" ] || [ -n "${MX_AGENT_SOURCED:-}" ]; then
+	return 0
+fi
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C LC_ALL=C TERM=dumb
@@ -140,13 +143,13 @@ start_job() {
 		wait $!
 		echo $? >"$SPOOL/out/$id.rc.tmp"
 		mv "$SPOOL/out/$id.rc.tmp" "$SPOOL/out/$id.rc"
-		# Wakes the poll below at once: the host's next job comes soon.
+		# Wakes the poll below at once: the host's next job may come
+		# soon (after a quiet job, the poll then looks every 500 ms).
 		echo "$BASHPID" >&9
 	) &
 	JOBS[$!]=${quiet:-loud}
 	LAST_KIND=${quiet:-loud}
 }
-
 
 kill_job() {
 	local id=$1 pid

@@ -7,8 +7,11 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# Both guards: never the agent's body (hostname, network, its loop) here.
+MX_AGENT_SOURCED=1
 # shellcheck source=scripts/vm/agent.sh
-. "$HERE/agent.sh"
+. "$HERE/agent.sh" || exit 1
+declare -F agent_nap job_gone >/dev/null || { echo "FAIL: agent.sh defines no poll policy"; exit 1; }
 
 fails=0
 
