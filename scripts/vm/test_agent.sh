@@ -8,12 +8,17 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 # Both guards: never the agent's body (hostname, network, its loop) here.
+# shellcheck disable=SC2034 # read by agent.sh, sourced below
 MX_AGENT_SOURCED=1
 # shellcheck source=scripts/vm/agent.sh
 . "$HERE/agent.sh" || exit 1
 declare -F agent_nap job_gone >/dev/null || { echo "FAIL: agent.sh defines no poll policy"; exit 1; }
 
 fails=0
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
 
 # expect WANT RUNNING LOUD LAST_KIND IDLE: agent_nap's NAP.
 expect() {
@@ -21,10 +26,7 @@ expect() {
 	LAST_KIND=$4
 	NAP=
 	agent_nap "$2" "$3" "$5"
-	if [ "$NAP" != "$want" ]; then
-		echo "FAIL: running=$2 loud=$3 last=$4 idle=$5: nap $NAP, want $want"
-		fails=$((fails + 1))
-	fi
+	[ "$NAP" = "$want" ] || fail "running=$2 loud=$3 last=$4 idle=$5: nap $NAP, want $want"
 }
 
 # A loud job came or ended: quick looks while the test's next one is due.
@@ -51,14 +53,14 @@ expect 0.5 0 0 quiet 600
 JOBS=([101]=quiet [102]=loud)
 LAST_KIND=loud
 job_gone 101
-[ "$LAST_KIND" = quiet ] || { echo "FAIL: a quiet job ended: LAST_KIND $LAST_KIND"; fails=$((fails + 1)); }
-[ -z "${JOBS[101]:-}" ] || { echo "FAIL: job 101 still listed"; fails=$((fails + 1)); }
+[ "$LAST_KIND" = quiet ] || fail "a quiet job ended: LAST_KIND $LAST_KIND"
+[ -z "${JOBS[101]:-}" ] || fail "job 101 still listed"
 # Seen twice (the poll's kill -0, then its tick): the second changes nothing.
 job_gone 101
-[ "$LAST_KIND" = quiet ] || { echo "FAIL: an unknown pid changed LAST_KIND to $LAST_KIND"; fails=$((fails + 1)); }
+[ "$LAST_KIND" = quiet ] || fail "an unknown pid changed LAST_KIND to $LAST_KIND"
 job_gone 102
-[ "$LAST_KIND" = loud ] || { echo "FAIL: a loud job ended: LAST_KIND $LAST_KIND"; fails=$((fails + 1)); }
-[ "${#JOBS[@]}" = 0 ] || { echo "FAIL: jobs left: ${!JOBS[*]}"; fails=$((fails + 1)); }
+[ "$LAST_KIND" = loud ] || fail "a loud job ended: LAST_KIND $LAST_KIND"
+[ "${#JOBS[@]}" = 0 ] || fail "jobs left: ${!JOBS[*]}"
 
 if [ "$fails" -ne 0 ]; then
 	echo "test_agent: $fails failure(s)"
