@@ -195,6 +195,7 @@ int mx_ilog_reread(struct mx_ilog *il, sector_t meta_sectors,
 		bitmap_zero(il->hot_recent, il->nr_extents);
 		bitmap_zero(il->hot_copied, il->nr_extents);
 		il->nr_hot = 0;
+		il->period_heats = 0;
 	}
 	spin_unlock_irq(&m->lock);
 	mutex_unlock(&m->commit_lock);
@@ -410,9 +411,47 @@ static bool mx_ilog_evict_locked(struct mx_ilog *il, u64 lo, u64 hi)
 	return true;
 }
 
+static bool mx_ilog_heat_one(struct mx_ilog *il, u64 e)
+{
+	if (il->hot_cap && il->nr_hot >= il->hot_cap)
+		return false;
+	__set_bit(e, il->hot);
+	il->nr_hot++;
+	mx_extent_changed(il, e);
+	return true;
+}
+
+/*
+ * Heat the cold extents of @e's bitmap block, from @e on and then from
+ * the block's first, until the cap is reached; none is evicted for them.
+ */
+static void mx_ilog_spread_locked(struct mx_ilog *il, u64 e)
+{
+	u64 per_block = (MX_META_BLOCK_SIZE * 8) >> il->extent_shift;
+	u64 first = round_down(e, per_block);	/* a power of 2 */
+	u64 end = min(first + per_block, il->nr_extents);
+	u64 x = e;
+
+	for (;;) {
+		x = find_next_zero_bit(il->hot, end, x);
+		if (x >= end) {
+			if (e == first)
+				return;
+			/* The part before @e, once. */
+			end = e;
+			e = first;
+			x = first;
+			continue;
+		}
+		if (!mx_ilog_heat_one(il, x))
+			return;
+		x++;
+	}
+}
+
 bool mx_ilog_heat_locked(struct mx_ilog *il, u64 r0, u64 r1, u32 ahead)
 {
-	u64 e, e0, e1, end;
+	u64 e, e0, e1, end, last_own = U64_MAX;
 	bool heated = false;
 
 	if (!il->hot)
@@ -432,11 +471,17 @@ bool mx_ilog_heat_locked(struct mx_ilog *il, u64 r0, u64 r1, u32 ahead)
 		if (il->hot_cap && il->nr_hot >= il->hot_cap &&
 		    (e > e1 || !mx_ilog_evict_locked(il, e0, end)))
 			continue;
-		__set_bit(e, il->hot);
-		il->nr_hot++;
-		mx_extent_changed(il, e);
+		if (!mx_ilog_heat_one(il, e))
+			continue;
 		heated = true;
+		if (e <= e1) {
+			il->period_heats++;
+			last_own = e;
+		}
 	}
+	/* The block of the last extent the write heated: its commit's. */
+	if (last_own != U64_MAX && il->period_heats >= MX_SPREAD_HEATS)
+		mx_ilog_spread_locked(il, last_own);
 	return heated;
 }
 
@@ -485,6 +530,7 @@ u64 mx_ilog_cool_locked(struct mx_ilog *il, u64 limit)
 		cooled++;
 	}
 	bitmap_zero(il->hot_recent, il->nr_extents);
+	il->period_heats /= 2;
 	return cooled;
 }
 

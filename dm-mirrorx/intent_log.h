@@ -37,6 +37,13 @@ struct mx_commit_batch;
 #define MX_EVICT_SCAN		64
 /* Hot extents are this many sectors (or one region, if larger): 4 MiB. */
 #define MX_EXTENT_SECTORS	8192
+/*
+ * Writes that heated this many extents lately (the heats of the current
+ * period, a sweep's second, plus half the previous count) are spreading
+ * over the device: a write that heats an extent then heats the other cold
+ * extents of its bitmap block too (mx_ilog_heat_locked()).
+ */
+#define MX_SPREAD_HEATS		16
 
 struct mx_ilog {
 	struct mx_meta *meta;		/* superblock, geometry, block I/O */
@@ -53,6 +60,7 @@ struct mx_ilog {
 	u64 nr_hot;
 	u64 hot_cap;			/* at most this many hot; 0: no cap */
 	u64 cool_hand;			/* where eviction looks next */
+	u32 period_heats;		/* extents writes heated lately */
 	/*
 	 * The source's peers (NULL on a target, and for a node that is not
 	 * a peer), under meta->lock: @oos, the regions the peer lacks now
@@ -107,6 +115,12 @@ int mx_ilog_hot_init(struct mx_ilog *il, u32 extent_sectors);
  * now on; with @ahead, unless the extent after them is hot already, so
  * are the @ahead extents after them (a sequential stream marks ahead in
  * steps of @ahead extents, its next writes then find theirs on disk).
+ * Once writes heated MX_SPREAD_HEATS extents lately, a write that
+ * heats one also heats the cold extents of its bitmap block, from its
+ * own on (wrapping), while the cap allows: the commit it waits for
+ * writes that block anyway, and writes that keep entering cold extents
+ * would fill the hot set to its cap one commit at a time. Neither the
+ * extents ahead nor these are recent, and neither evicts.
  * Returns true when an extent became hot (a commit is due). No-op without
  * a hot set. Under meta->lock.
  */
@@ -124,8 +138,9 @@ void mx_ilog_note_copied_locked(struct mx_ilog *il, u64 r);
  * Cool hot extents: those a resync copied into that were not written
  * since the last call; then, until at most @limit are hot, those not
  * written since the last call, then any. Every call starts a new "recent"
- * period. Only the image changes: the regions' @bits stay. Returns how
- * many were cooled. Under meta->lock.
+ * period, and halves the count of heats (MX_SPREAD_HEATS). Only the image
+ * changes: the regions' @bits stay. Returns how many were cooled. Under
+ * meta->lock.
  */
 u64 mx_ilog_cool_locked(struct mx_ilog *il, u64 limit);
 

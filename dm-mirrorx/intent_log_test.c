@@ -698,6 +698,72 @@ static void mx_ilog_hot_cap(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_bit(6, m->hot));
 }
 
+/*
+ * Writes that keep entering cold extents: once the heats of recent periods
+ * (halved every period) reach MX_SPREAD_HEATS, a heat heats the rest of
+ * its bitmap block too (not recent), from its own extent on and wrapping,
+ * up to the cap, evicting nothing.
+ */
+static void mx_ilog_hot_spread(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+	struct mx_ilog *m = &t->m;
+	u64 per_block = T_BLOCK_BITS / T_EXT, e, left, nr;
+
+	m->hot_cap = per_block + 8;
+	for (e = 100; e < 100 + MX_SPREAD_HEATS - 1; e++)
+		t_heat(t, e * T_EXT, 0);
+	KUNIT_EXPECT_EQ(test, m->nr_hot, MX_SPREAD_HEATS - 1ULL);
+	mx_ilog_cool_locked(m, m->hot_cap);	/* a new period: halved */
+	KUNIT_EXPECT_EQ(test, m->period_heats, (MX_SPREAD_HEATS - 1) / 2U);
+	left = MX_SPREAD_HEATS - 2 - m->period_heats;
+	for (e = 200; e < 200 + left; e++)
+		t_heat(t, e * T_EXT, 0);
+	/* Heating an extent ahead does not count. */
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 300 * T_EXT, 1));
+	KUNIT_EXPECT_EQ(test, m->period_heats, MX_SPREAD_HEATS - 1U);
+	KUNIT_EXPECT_EQ(test, m->nr_hot, MX_SPREAD_HEATS - 1ULL + left + 2);
+	KUNIT_EXPECT_TRUE(test, test_bit(301, m->hot));
+	KUNIT_EXPECT_FALSE(test, test_bit(302, m->hot));
+	/* The next heat spreads: its whole block, only its block. */
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 400 * T_EXT, 0));
+	KUNIT_EXPECT_EQ(test, bitmap_weight(m->hot, per_block),
+			(unsigned int)per_block);
+	KUNIT_EXPECT_EQ(test, m->nr_hot, per_block);
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
+	KUNIT_EXPECT_FALSE(test, t_dirty(t, 1));
+	nr = bitmap_weight(m->hot_recent, T_EXTENTS);
+	KUNIT_EXPECT_EQ(test, nr, left + 2);
+	KUNIT_EXPECT_FALSE(test, test_bit(0, m->hot_recent));
+	t_commit(t, 0);
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, 0));
+	KUNIT_EXPECT_TRUE(test, t_on_disk(t, T_BLOCK_BITS - 1));
+
+	/* The next block, from extent 600 on, up to the cap: no eviction. */
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 600 * T_EXT, 0));
+	KUNIT_EXPECT_EQ(test, m->nr_hot, m->hot_cap);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(m->hot, per_block),
+			(unsigned int)per_block);
+	for (e = 600; e < 608; e++)
+		KUNIT_EXPECT_TRUE(test, test_bit(e, m->hot));
+	KUNIT_EXPECT_FALSE(test, test_bit(608, m->hot));
+	KUNIT_EXPECT_FALSE(test, test_bit(per_block, m->hot));
+
+	/* Room again: the rest of the block, wrapping to its first extent. */
+	m->hot_cap = 0;
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 610 * T_EXT, 0));
+	KUNIT_EXPECT_EQ(test, m->nr_hot, T_EXTENTS);
+	KUNIT_EXPECT_TRUE(test, test_bit(per_block, m->hot));
+	KUNIT_EXPECT_TRUE(test, test_bit(T_EXTENTS - 1, m->hot));
+
+	/* Periods without heats: the count decays below the threshold. */
+	mx_ilog_cool_locked(m, 0);
+	KUNIT_EXPECT_EQ(test, m->period_heats, (MX_SPREAD_HEATS + 2) / 2U);
+	mx_ilog_cool_locked(m, 0);
+	KUNIT_EXPECT_TRUE(test, t_heat(t, 5 * T_EXT, 0));
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 1ULL);
+}
+
 /* The last block's image: the hot extent, nothing past the last region. */
 static void mx_ilog_hot_last_block(struct kunit *test)
 {
@@ -786,6 +852,7 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_hot_ahead),
 	KUNIT_CASE(mx_ilog_hot_copied),
 	KUNIT_CASE(mx_ilog_hot_cap),
+	KUNIT_CASE(mx_ilog_hot_spread),
 	KUNIT_CASE(mx_ilog_hot_last_block),
 	KUNIT_CASE(mx_ilog_hot_init_sizes),
 	{}

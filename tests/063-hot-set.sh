@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 063-hot-set: the intent log's hot set: a sequential stream marks its 4 MiB extents ahead (a metadata write per 8 MiB, not per write), random writes inside hot extents need no metadata write, and a reconnect resyncs only what the peer missed, not the hot set; both nodes end identical
+# 063-hot-set: the intent log's hot set: a sequential stream marks its 4 MiB extents ahead (a metadata write per 8 MiB, not per write), random writes inside hot extents need no metadata write, writes that keep entering cold extents heat the whole bitmap block at once, and a reconnect resyncs only what the peer missed, not the hot set; both nodes end identical
 # timeout: 600
 # long: outside make check on the slower CI machine of 2026-12-01 (make check-long runs it); see README "How long it takes"
 . "$(dirname "$0")/lib.sh"
@@ -44,16 +44,32 @@ n=$(meta_cost "256 random writes in the 4 extents after a pause" "fio --name=aga
 # commit at most.
 [ "$n" -le 1 ] || fail "$n metadata writes for writes into hot extents after a 10 s pause: the pause cooled them"
 
+step "one 4 KiB write into each 4 MiB extent at queue depth 1: the cold ones heat in a few commits"
+# 21 of the 64 extents are hot (16-19, 32-48); the writes go through 0-63
+# in order, not sequentially (a 4 MiB stride). Each of the first 16 cold
+# extents (0-15) costs a commit, and the 16th heats the rest of the
+# bitmap block (the whole device) in the same commit: 16 in all, up to
+# 24 if a sweep halved the count in the middle (30 leaves room for a
+# superblock write or two). One per cold extent (43) means the writes
+# never spread the hot set.
+n=$(meta_cost "64 writes, one per extent" "fio --name=spread --filename=/dev/mapper/mx --rw=write:4092k --bs=4k --iodepth=1 --ioengine=psync --direct=1 --size=256M --number_ios=64 --output=/dev/null")
+[ "$n" -le 30 ] || fail "$n metadata writes for 64 writes one per extent (43 cold): the hot set did not spread (at most 30 expected)"
+[ "$n" -ge 8 ] || fail "only $n metadata writes for 43 cold extents: they were hot already?"
+d=$(mx_dirty A)
+echo "marked on disk after the spread: $d regions"
+[ "$d" -ge 4096 ] || fail "after the spread only $d of the 4096 regions are marked on disk"
+
 step "reconnect after a link cut resyncs what B missed, not the hot set"
 # A slow writer on one region keeps the mirror busy (no idle cooling), so
-# the 16 MiB written next stay hot; their bits are cleared by the sweeps
-# after the flushes (1 s periods), well within the 8 s wait.
+# the hot set (the whole device since the spread) stays, the 16 MiB
+# written next with it; their bits are cleared by the sweeps after the
+# flushes (1 s periods), well within the 8 s wait.
 job=$(vm_run_bg -t 300 A "fio --name=slow --filename=/dev/mapper/mx --rw=randwrite --bs=4k --ioengine=psync --direct=1 --offset=32M --size=64k --rate_iops=20 --time_based --runtime=200 --output=/dev/null")
 vm_run -t 120 A "dd if=/dev/urandom of=/dev/mapper/mx bs=1M count=16 seek=96 oflag=direct status=none"
 sleep 8
 d=$(mx_dirty A)
 echo "marked on disk while busy (the hot set): $d regions"
-[ "$d" -ge 256 ] || fail "the 16 MiB just written left the hot set while the mirror was busy ($d regions marked)"
+[ "$d" -ge 4096 ] || fail "the hot set shrank while the mirror was busy ($d of 4096 regions marked)"
 link_cut A B
 mx_wait_conn A Connecting 30
 vm_run -t 60 A "dd if=/dev/urandom of=/dev/mapper/mx bs=64k count=16 seek=3200 oflag=direct status=none"
@@ -62,7 +78,7 @@ mx_wait_insync A 120
 n=$(mx_resync_count A)
 echo "resynced $n regions (16 written during the cut, plus the slow writer's one)"
 # The 16 regions, the slow writer's region and at most a few in flight at
-# the cut; the hot set (over 256 regions) must not be in it.
+# the cut; the hot set (4096 regions) must not be in it.
 [ "$n" -ge 16 ] && [ "$n" -le 40 ] || fail "reconnect resynced $n regions: expected the 17 B missed (at most 40)"
 vm_kill_job A "$job"
 vm_wait A "$job" >/dev/null 2>&1 || true
