@@ -69,7 +69,8 @@
 # "busy yield zero wan comp"; empty: none), BENCH_MIN_RATE (KiB/s, default
 # 4096), BENCH_WAN_DELAY (netem delay each way, default 10ms),
 # BENCH_COMP_RATE (netem rate each way for comp, default 16mbit),
-# BENCH_PERF_SIZE, BENCH_CRASH_SIZE, BENCH_RUNTIME, BENCH_RAMP,
+# BENCH_LINK_RMEM (guest links' socket buffer, bytes, default 4194304;
+# empty: the host's), BENCH_PERF_SIZE, BENCH_CRASH_SIZE, BENCH_RUNTIME, BENCH_RAMP,
 # BENCH_CRASH_SECS, BENCH_IPERF_SECS, BENCH_PINGS, BENCH_OUT (results dir),
 # BENCH_TMPDIR (where the disk images go), BENCH_KEEP=1 (keep the work
 # dir), MX_DISK_CACHE (none; directsync also makes every write durable),
@@ -120,6 +121,8 @@ fi
 : "${BENCH_MIN_RATE:=4096}"
 : "${BENCH_WAN_DELAY:=10ms}"
 : "${BENCH_COMP_RATE:=16mbit}"
+# The guest links' socket buffer (bytes; set but empty: the host's own).
+: "${BENCH_LINK_RMEM=4194304}"
 for j in $BENCH_JOBS; do
 	case "$j" in qd1 | qd32 | seq) ;; *)
 		echo "bench: BENCH_JOBS: unknown fio job '$j' (qd1 qd32 seq)" >&2
@@ -220,11 +223,12 @@ mkdir -p "$RUNDIR/fio" "$RUNDIR/cpu" || die "cannot create $RUNDIR"
 RAW=$RUNDIR/measurements.jsonl
 : >"$RAW"
 
-# BENCH_LINK_RMEM (checked above): the host's default socket receive
-# buffer while the guests run (README "Where the time goes": the links'
-# UDP sockets take it, and at the default one the receiving QEMU drops
-# datagrams under bulk load). Host-wide: every socket made meanwhile gets
-# it. The host's own value comes back at the end.
+# BENCH_LINK_RMEM (checked above; 4 MiB unless set, empty: leave the
+# host's): the host's default socket receive buffer while the guests run
+# (README "Where the time goes": the links' UDP sockets take it, and at
+# the host's default of 208 KiB the receiving QEMU drops datagrams under
+# bulk load). Host-wide: every socket made meanwhile gets it. The host's
+# own value comes back at the end.
 RMEM_SYSCTL=/proc/sys/net/core/rmem_default
 RMEM_SAVED=
 link_rmem_set() {
