@@ -49,11 +49,11 @@ step "one 4 KiB write into each 4 MiB extent at queue depth 1: the cold ones hea
 # in order, not sequentially (a 4 MiB stride). Each of the first 16 cold
 # extents (0-15) costs a commit, and the 16th heats the rest of the
 # bitmap block (the whole device) in the same commit: 16 in all, up to
-# 24 if a sweep halved the count in the middle (30 leaves room for a
-# superblock write or two). One per cold extent (43) means the writes
-# never spread the hot set.
+# 24 if a sweep halved the count in the middle, 32 if two did (a slow
+# host; 36 leaves room for a superblock write or two). One per cold
+# extent (43) means the writes never spread the hot set.
 n=$(meta_cost "64 writes, one per extent" "fio --name=spread --filename=/dev/mapper/mx --rw=write:4092k --bs=4k --iodepth=1 --ioengine=psync --direct=1 --size=256M --number_ios=64 --output=/dev/null")
-[ "$n" -le 30 ] || fail "$n metadata writes for 64 writes one per extent (43 cold): the hot set did not spread (at most 30 expected)"
+[ "$n" -le 36 ] || fail "$n metadata writes for 64 writes one per extent (43 cold): the hot set did not spread (at most 36 expected)"
 [ "$n" -ge 8 ] || fail "only $n metadata writes for 43 cold extents: they were hot already?"
 d=$(mx_dirty A)
 echo "marked on disk after the spread: $d regions"

@@ -984,6 +984,9 @@ main() {
 	say "fio jobs: ${BENCH_JOBS:-none}; mirrorx sync rows also: ${BENCH_MX_EXTRA:-nothing} (yield at $BENCH_MIN_RATE KiB/s, WAN delay $BENCH_WAN_DELAY each way, compression on a $BENCH_COMP_RATE link)"
 	LOAD0=$(load1)
 	say "pre-writing disk images ($(numfmt --to=iec $((NEED - (1 << 30)))))"
+	# Setting the buffer needs root: find out before the images.
+	[ -z "${BENCH_LINK_RMEM:-}" ] || [ -w "$RMEM_SYSCTL" ] ||
+		die "BENCH_LINK_RMEM: cannot write $RMEM_SYSCTL (needs root); BENCH_LINK_RMEM= keeps the host's buffer"
 	prefill || die "pre-writing the disk images failed"
 	link_rmem_set || die "BENCH_LINK_RMEM"
 	LINK_RMEM=$(cat "$RMEM_SYSCTL" 2>/dev/null)
