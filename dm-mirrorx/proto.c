@@ -188,7 +188,8 @@ int mx_hdr_decode(const struct mx_wire_hdr *w, struct mx_hdr *h,
 	case MX_P_RS_DATA:
 		return mx_hdr_check_io(h, dev_sectors, err);
 	case MX_P_FLUSH:
-		if (h->flags & ~(MX_WF_PREFLUSH | MX_WF_FUA)) {
+		if (h->flags & ~(MX_WF_PREFLUSH | MX_WF_FUA |
+				 MX_WF_ACKED_ONLY)) {
 			*err = "Unknown flags on a flush packet";
 			return -EPROTO;
 		}

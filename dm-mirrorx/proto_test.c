@@ -171,7 +171,10 @@ static void mx_proto_hdr_data(struct kunit *test)
 	t_hdr_ok(test, &h);
 	h.flags = MX_WF_FUA | MX_WF_PREFLUSH;
 	t_hdr_ok(test, &h);
-	h.flags = 1U << 6;
+	/* A flush's flag only. */
+	h.flags = MX_WF_ACKED_ONLY;
+	t_hdr_bad(test, &h, "Unknown flags on a write packet");
+	h.flags = 1U << 7;
 	t_hdr_bad(test, &h, "Unknown flags on a write packet");
 	/* A checksummed payload carries the crc32c after the data. */
 	h.flags = MX_WF_CSUM | MX_WF_FUA;
@@ -427,7 +430,12 @@ static void mx_proto_hdr_flush_ack(struct kunit *test)
 	t_hdr_ok(test, &h);
 	h.flags = MX_WF_PREFLUSH | MX_WF_FUA;
 	t_hdr_ok(test, &h);
+	/* The sweep's flush, not a barrier (MX_PROTO_ACKED_FLUSH). */
+	h.flags = MX_WF_ACKED_ONLY;
+	t_hdr_ok(test, &h);
 	h.flags = MX_WF_DISCARD;
+	t_hdr_bad(test, &h, "Unknown flags on a flush packet");
+	h.flags = MX_WF_ACKED_ONLY | BIT(7);
 	t_hdr_bad(test, &h, "Unknown flags on a flush packet");
 	h.flags = 0;
 	h.length = 512;

@@ -433,7 +433,8 @@ static void mx_rwrite_endio(struct bio *bio)
 	if (bio->bi_status)
 		DMERR_LIMIT("%s: %s error %d at sector %llu",
 			    mx_rv_name(c->rv),
-			    rw->type == MX_P_CSUM_REQ ? "read" : "write",
+			    rw->type == MX_P_CSUM_REQ ? "read" :
+			    rw->type == MX_P_FLUSH ? "flush" : "write",
 			    bio->bi_status,
 			    (unsigned long long)bio->bi_iter.bi_sector);
 	bio_put(bio);
@@ -498,7 +499,8 @@ static int mx_rc_disk_wait_end(struct mx_rconn *c, long left)
 }
 
 /*
- * An epoch barrier: earlier writes complete, then the device flushes.
+ * An epoch barrier (an application's flush; the sweep's is
+ * mx_rc_flush_acked()): earlier writes complete, then the device flushes.
  * Checksum reads in flight are not waited for: a read a failing disk
  * retries for long fails its compare, not the flush.
  */
@@ -712,6 +714,39 @@ static void mx_rwrite_bio_own(struct mx_rwrite *rw, struct bio *bio)
 	bio->bi_end_io = mx_rwrite_endio;
 }
 
+/*
+ * The source's sweep FLUSH (MX_WF_ACKED_ONLY): only the writes we
+ * acknowledged before it came need be durable, and each of those had
+ * completed before its ack was sent, so a flush of our device issued now
+ * covers them. Unlike mx_rc_flush(), the receive thread does not wait for
+ * it and goes on reading: it is applied as an empty write with PREFLUSH,
+ * answered from the ack work after it completed (mx_rwrite_endio()); a
+ * failure detaches us as a failed barrier flush does (every region
+ * marked). A barrier FLUSH that comes meanwhile waits for it as for any
+ * earlier write.
+ */
+static int mx_rc_flush_acked(struct mx_rconn *c, const struct mx_hdr *h)
+{
+	struct mx_rwrite *rw;
+	struct bio *bio;
+	int r;
+
+	rw = mx_rwrite_new(c, h, 0);
+	if (IS_ERR(rw))
+		return PTR_ERR(rw);
+	rw->preflush = true;
+	r = mx_rc_start(c, rw);
+	if (r) {
+		mx_rwrite_free(rw);
+		return r;
+	}
+	bio = bio_alloc(c->rv->data_dev->bdev, 0,
+			REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC, GFP_NOIO);
+	mx_rwrite_bio_own(rw, bio);
+	submit_bio_noacct(bio);
+	return 0;
+}
+
 /* Receive the payload of @h and submit it; the ack follows completion. */
 static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 {
@@ -729,7 +764,8 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	int r;
 
 	if (h->type == MX_P_FLUSH)
-		return mx_rc_flush(c, h);
+		return h->flags & MX_WF_ACKED_ONLY ? mx_rc_flush_acked(c, h) :
+						     mx_rc_flush(c, h);
 	if (!mx_rc_lbs_ok(c, h))
 		return -EPROTO;
 	if (len && !csum && rv->conf.opts.data_csum) {

@@ -916,11 +916,19 @@ static void mx_sweep_flush_done(struct mx_preq *rq, int error)
 
 /*
  * Make the data of every completed write durable on this node and on the
- * peers in @mask: flush the local data device, send each peer a FLUSH
- * (the target acknowledges it once every earlier write completed and its
- * data device flushed). Returns the peers of @mask for which both
- * succeeded; none if the local flush failed or a peer did not answer in
- * MX_SWEEP_FLUSH_TIMEOUT (its connection is dropped by then).
+ * peers in @mask: flush the local data device, send each peer a FLUSH.
+ * Returns the peers of @mask for which both succeeded; none if the local
+ * flush failed or a peer did not answer in MX_SWEEP_FLUSH_TIMEOUT (its
+ * connection is dropped by then).
+ *
+ * The FLUSH need not be a barrier: the sweep clears only regions whose
+ * writes, resync copies and async copies every peer had acknowledged
+ * before it picked them (mx_sweep_cand_locked()), and a target
+ * acknowledges a write once it completed. So a peer that speaks
+ * MX_PROTO_ACKED_FLUSH gets MX_WF_ACKED_ONLY: it flushes at once and
+ * keeps reading, where a barrier would stop its receive thread until
+ * every write it holds completed, a gap in a stream of writes at each
+ * sweep. An older peer gets the barrier.
  */
 static unsigned long mx_sweep_flush(struct mx_source *src, unsigned long mask)
 {
@@ -941,6 +949,8 @@ static unsigned long mx_sweep_flush(struct mx_source *src, unsigned long mask)
 		INIT_LIST_HEAD(&rq->list);
 		rq->peer = &src->peers[i];
 		rq->hdr.type = MX_P_FLUSH;
+		if (READ_ONCE(rq->peer->acked_flush_ok))
+			rq->hdr.flags = MX_WF_ACKED_ONLY;
 		rq->done = mx_sweep_flush_done;
 		mx_peer_queue(rq->peer, rq);
 	}

@@ -51,9 +51,10 @@
 #define MX_IDLE_PERIODS		60
 /*
  * While a peer resyncs, the sweep flushes it and clears its bits only
- * every this many periods: each flush makes the target finish the writes
- * it holds before it reads on (receiver.c), a gap in the resync's stream.
- * The price: an interrupted resync redoes up to this many seconds more of
+ * every this many periods: each flush costs the target's disk a cache
+ * flush, and a target older than MX_PROTO_ACKED_FLUSH finishes the
+ * writes it holds before it reads on (receiver.c), a gap in the
+ * resync's stream. The price: an interrupted resync redoes up to this many seconds more of
  * its work (copies again after a link cut or a target crash; compares
  * after a crash of the source, resync.c).
  */
@@ -225,9 +226,12 @@ struct mx_peer {
 	 * and our blocks are no larger than MX_CSUM_BLOCK: set by the
 	 * connection thread before Connected; the resync clears zero_ok
 	 * when the target refuses a write-zeroes (resync.c).
+	 * @acked_flush_ok: the peer speaks MX_PROTO_ACKED_FLUSH (the
+	 * sweep's FLUSH need not be a barrier there); set with them.
 	 */
 	bool csum_ok;
 	bool zero_ok;
+	bool acked_flush_ok;
 	/*
 	 * Link compression (compress.h), with the compress option: @comp is
 	 * set up at the constructor (left unset when the kernel lacks the

@@ -16,7 +16,7 @@
 
 #define MX_WIRE_MAGIC		0x4d58524dU	/* "MXRM" */
 #define MX_PROTO_MIN		2
-#define MX_PROTO_MAX		5
+#define MX_PROTO_MAX		6
 /* First version with MX_P_CSUM_REQ / MX_P_CSUM_REPLY (checksum resync). */
 #define MX_PROTO_CSUM		3
 /*
@@ -33,6 +33,11 @@
  * packets with MX_WF_COMPRESSED.
  */
 #define MX_PROTO_COMPRESS	5
+/*
+ * First version whose target takes MX_WF_ACKED_ONLY on a FLUSH (the
+ * source's sweep sends it only to a target that speaks it).
+ */
+#define MX_PROTO_ACKED_FLUSH	6
 
 /* Largest payload of any packet: one data write of up to 1 MiB. */
 #define MX_WIRE_MAX_DATA	SZ_1M
@@ -71,6 +76,15 @@ enum mx_wire_type {
  * exactly; with MX_WF_CSUM the crc32c trailer covers the uncompressed data.
  */
 #define MX_WF_COMPRESSED	BIT(5)
+/*
+ * MX_P_FLUSH (MX_PROTO_ACKED_FLUSH): not a barrier. Only the writes the
+ * target acknowledged before this packet came need be durable when it is
+ * acknowledged: the target flushes its device at once, without waiting for
+ * the writes it is applying, and goes on reading. Without the flag a
+ * FLUSH is a barrier: acknowledged once every earlier write completed and
+ * the device flushed after them (an application's flush).
+ */
+#define MX_WF_ACKED_ONLY	BIT(6)
 #define MX_WF_ALL		(MX_WF_FUA | MX_WF_PREFLUSH | \
 				 MX_WF_DISCARD | MX_WF_WRITE_ZEROES | \
 				 MX_WF_CSUM | MX_WF_COMPRESSED)

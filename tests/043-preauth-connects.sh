@@ -6,8 +6,6 @@
 requires_module
 FLOOD="python3 $MX_REPO/tests/tools/mxflood.py"
 
-# connects NAME: "connected" lines of the source in NAME's kernel log.
-connects() { vm_run "$1" "dmesg | grep -c 'peer 1 .*connected:' || true"; }
 
 mx_boot A B
 step "an authenticated pair in sync"
@@ -16,7 +14,7 @@ vm_run B "keyctl add logon mirrorx:k1 'correct horse battery staple' @u"
 mx_create_target B A auth mirrorx:k1
 mx_create_source A B 128 auth mirrorx:k1
 mx_wait_insync A 300
-before=$(connects A)
+before=$(mx_connects A)
 echo "source connects before: $before"
 
 step "fio on A's mirror; 24 raw connects to B's port every 2 s for 20 s"
@@ -31,7 +29,7 @@ done
 out=$(vm_wait A "$flood") || fail "the flood tool failed: $out"
 echo "$out"
 vm_wait A "$job" >/dev/null || fail "fio on A failed"
-after=$(connects A)
+after=$(mx_connects A)
 echo "source connects after: $after"
 vm_run B "dmesg | grep -E 'mirrorx-recv.*(pending|authentication|within|connected)' | sed -E 's/^.*mirrorx-recv: [^ ]+ //; s/[0-9.]+:[0-9]+:? ?//g' | sort | uniq -c | sort -rn" || true
 assert_eq "$before" "$after" "source connects during the flood"

@@ -7,12 +7,10 @@ requires_module
 
 # logged NAME TEXT: how many lines of NAME's kernel log hold TEXT.
 logged() { vm_run "$1" "dmesg | grep -c '$2' || true"; }
-# connects NAME: "connected" lines of the source in NAME's kernel log.
-connects() { logged "$1" 'peer 1 .*connected:'; }
 
 step "B: a target on dm-delay over its data disk (no delay yet)"
 mx_start_slow_target A B
-before=$(connects A)
+before=$(mx_connects A)
 echo "source connects before: $before"
 
 step "flushes on B's data disk now take 9 s"
@@ -25,7 +23,7 @@ for i in 1 2 3 4; do
 done
 took=$(($(date +%s) - t0))
 echo "writes took ${took}s"
-after=$(connects A)
+after=$(mx_connects A)
 echo "source connects after: $after"
 vm_run A "dmesg | grep -E 'ping timeout|request timeout|disconnect' | tail -n 5" || true
 if vm_run A "dmesg" | grep -q "ping timeout"; then
@@ -61,7 +59,7 @@ done
 # (the count of 256 packets alone let it take 96 MiB here), and A's
 # writes all complete once the disk does.
 step "B's disk holds its writes: B takes at most 32 MiB of them off the link"
-connected=$(connects A)
+connected=$(mx_connects A)
 vm_run B "dmsetup suspend --noflush slow"
 job=$(vm_run_bg -t 300 A "fio --name=burst --filename=/dev/mapper/mx --rw=write --bs=1M --offset=128M --size=96M --iodepth=96 --ioengine=libaio --direct=1 --output=/dev/null")
 # The peak once it stopped growing for 3 s (B stopped reading: A's sends
@@ -75,7 +73,7 @@ vm_wait A "$job" || fail "A's writes did not complete after B's disk resumed"
 [ "$peak" -ge $(((16 << 20) / 4096)) ] ||
 	fail "B held only $peak pages: the burst did not reach the bound, the step proves nothing"
 mx_wait_insync A 120
-assert_eq "$connected" "$(connects A)" "source connects during the held burst"
+assert_eq "$connected" "$(mx_connects A)" "source connects during the held burst"
 
 mx_assert_same A B
 mx_assert_no_leaks A B

@@ -7,9 +7,7 @@
 requires_module
 
 # The evidence is the block layer's flush counter of each data disk
-# (/sys/block/vda/stat field 16): the writes below are O_DIRECT without
-# fsync, so nothing but the mirror's own durability rules flushes vda.
-flushes() { vm_run "$1" "awk '{ print \$16 }' /sys/block/vda/stat"; }
+# (mx_disk_flushes): the writes below are O_DIRECT without fsync.
 
 mx_start_pair A B
 for g in A B; do
@@ -22,8 +20,8 @@ wait_for -m "A's intent log not cleared when idle" 60 mx_is_clean A
 mx_status A
 
 step "sweep: 1 MiB of O_DIRECT writes without fsync, then idle"
-fa=$(flushes A)
-fb=$(flushes B)
+fa=$(mx_disk_flushes A)
+fb=$(mx_disk_flushes B)
 vm_run -t 60 A "dd if=/dev/urandom of=/dev/mapper/mx bs=64k count=16 seek=128 oflag=direct status=none"
 d=$(mx_dirty A)
 echo "dirty right after the writes: $d (flushes A $fa B $fb)"
@@ -31,8 +29,8 @@ echo "dirty right after the writes: $d (flushes A $fa B $fb)"
 # Bits clear at the sweeps after the flushes; the hot extents after 60 s
 # without writes.
 wait_for -m "A's intent log not cleared after the writes" 120 mx_is_clean A
-fa2=$(flushes A)
-fb2=$(flushes B)
+fa2=$(mx_disk_flushes A)
+fb2=$(mx_disk_flushes B)
 echo "flushes once the bits were cleared: A $fa -> $fa2, B $fb -> $fb2"
 [ "$fa2" -gt "$fa" ] || fail "bits cleared without a flush of the source's data device"
 [ "$fb2" -gt "$fb" ] || fail "bits cleared without a flush of the target's data device"
@@ -42,11 +40,11 @@ link_cut A B
 mx_wait_conn A Connecting 30
 vm_run -t 60 A "dd if=/dev/urandom of=/dev/mapper/mx bs=64k count=16 seek=512 oflag=direct status=none"
 [ "$(mx_oos A)" -gt 0 ] || fail "no region out of sync with the link cut"
-fb=$(flushes B)
+fb=$(mx_disk_flushes B)
 link_restore A B
 mx_wait_insync A 120
 wait_for -m "B not Consistent after the resync" 60 mx_is_data B Consistent
-fb2=$(flushes B)
+fb2=$(mx_disk_flushes B)
 mx_status A
 mx_status B
 echo "B flushes from the resync to Consistent: $fb -> $fb2"

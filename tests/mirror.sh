@@ -254,6 +254,13 @@ mx_slow_disk() {
 mx_dirty() { mx_field "$1" 7 | cut -d/ -f1; }
 mx_total() { mx_field "$1" 7 | cut -d/ -f2; }
 mx_is_clean() { [ "$(mx_dirty "$1")" = 0 ]; }
+# mx_disk_flushes NAME: flushes NAME's data disk completed (/sys/block/vda/stat
+# field 16): with O_DIRECT writes and no fsync, only the mirror's own
+# durability rules flush it.
+mx_disk_flushes() { vm_run "$1" "awk '{ print \$16 }' /sys/block/vda/stat"; }
+# mx_connects NAME: the lines of NAME's kernel log that say its source
+# connected to peer 1 (unchanged across a step: the link never dropped).
+mx_connects() { vm_run "$1" "dmesg | grep -c 'peer 1 .*connected:' || true"; }
 # mx_is_data NAME STATE: NAME's data state (field 5) is STATE.
 mx_is_data() { [ "$(mx_field "$1" 5)" = "$2" ]; }
 

@@ -123,6 +123,10 @@ fi
 : "${BENCH_COMP_RATE:=16mbit}"
 # The guest links' socket buffer (bytes; set but empty: the host's own).
 : "${BENCH_LINK_RMEM=4194304}"
+# Sampling rate (Hz) of a perf profile of both guests during each fio job
+# (perf/ in the run's directory); empty: none. A diagnostic: the sampling
+# costs the guests' vCPU, so a profiled run's figures are not comparable.
+: "${BENCH_PROFILE=}"
 for j in $BENCH_JOBS; do
 	case "$j" in qd1 | qd32 | seq) ;; *)
 		echo "bench: BENCH_JOBS: unknown fio job '$j' (qd1 qd32 seq)" >&2
@@ -139,6 +143,10 @@ for j in $BENCH_MX_EXTRA; do
 done
 [ -z "${BENCH_LINK_RMEM:-}" ] || [[ "$BENCH_LINK_RMEM" =~ ^[1-9][0-9]{3,9}$ ]] || {
 	echo "bench: BENCH_LINK_RMEM must be a socket buffer size in bytes (e.g. 4194304), not '$BENCH_LINK_RMEM'" >&2
+	exit 1
+}
+[ -z "$BENCH_PROFILE" ] || [[ "$BENCH_PROFILE" =~ ^[1-9][0-9]{0,3}$ ]] || {
+	echo "bench: BENCH_PROFILE must be a perf sampling rate in Hz (e.g. 499), not '$BENCH_PROFILE'" >&2
 	exit 1
 }
 [[ "$BENCH_MIN_RATE" =~ ^[1-9][0-9]*$ ]] || {
@@ -383,6 +391,31 @@ cpu_end() {
 	cpu_report "$1" "$2" "$CPU_H0" "$h1"
 }
 
+# profile_begin, profile_end CONFIG JOB: with BENCH_PROFILE, perf samples
+# both guests (every CPU, kernel and user, call graphs) for the job's ramp
+# and runtime; the report, by command and symbol, goes to
+# perf/CONFIG-JOB-GUEST.txt.
+profile_begin() {
+	[ -n "$BENCH_PROFILE" ] || return 0
+	local n
+	for n in A B; do
+		PROFILE_JOB[$n]=$(vm_run_bg -t $((BENCH_RUNTIME + BENCH_RAMP + 120)) "$n" \
+			"perf record -q -a -g -e cpu-clock -F $BENCH_PROFILE -o /tmp/bench-perf.data -- sleep $((BENCH_RAMP + BENCH_RUNTIME))")
+	done
+}
+
+profile_end() {
+	[ -n "$BENCH_PROFILE" ] || return 0
+	local n
+	mkdir -p "$RUNDIR/perf"
+	for n in A B; do
+		vm_wait "$n" "${PROFILE_JOB[$n]}" >/dev/null 2>&1 || say "$1: perf record on $n failed"
+		vm_run -t 300 "$n" "perf report -i /tmp/bench-perf.data --stdio --no-children --sort comm,sym --percent-limit 0.5 -g none 2>/dev/null; rm -f /tmp/bench-perf.data" \
+			>"$RUNDIR/perf/$1-$2-$n.txt" || say "$1: perf report on $n failed"
+	done
+}
+declare -A PROFILE_JOB
+
 # ---- guests ----------------------------------------------------------------
 
 # Every job of the benchmark is quiet (scripts/vm/lib.sh): while it runs,
@@ -555,13 +588,16 @@ fio_one() {
 	out=$RUNDIR/fio/$cfg-$n-$p$job.json
 	say "$cfg: fio $job on $n:$dev (${BENCH_RUNTIME}s)"
 	io0=$(g "$n" wios "$dev" /dev/vdc)
+	profile_begin
 	cpu_begin
 	if ! g -t $((BENCH_RUNTIME + BENCH_RAMP + 180)) "$n" fio "$job" "$dev" "$BENCH_RUNTIME" "$BENCH_RAMP" >"$out"; then
 		say "$cfg: fio $job failed"
 		na "$cfg" "${p}${job}" "fio failed"
+		profile_end "$cfg" "$p$job"
 		return 1
 	fi
 	cpu_end "$cfg" "$p$job"
+	profile_end "$cfg" "$p$job"
 	io1=$(g "$n" wios "$dev" /dev/vdc)
 	# Where time goes: metadata-disk writes per 1000 writes of the job.
 	rec "$cfg" "${p}${job}_meta_writes_per_k" "$(awk -v a="$io0" -v b="$io1" 'BEGIN {
