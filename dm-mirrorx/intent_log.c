@@ -1076,3 +1076,11 @@ bool mx_ilog_sweep_cand_locked(struct mx_ilog *il, u32 node,
 
 	return bitmap_andnot(cand, il->bits[node], il->oos[node], nr);
 }
+
+bool mx_sweep_due(u32 *skipped, bool spaced, u32 every)
+{
+	if (spaced && ++*skipped < every)
+		return false;
+	*skipped = 0;
+	return true;
+}

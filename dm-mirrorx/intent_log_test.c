@@ -764,6 +764,33 @@ static void mx_ilog_hot_spread(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 1ULL);
 }
 
+/*
+ * The sweep's cadence: every sweep while idle; one in five while writes
+ * come in or the peer resyncs, counted across both; the first idle sweep
+ * after a busy spell is due at once.
+ */
+static void mx_ilog_sweep_due(struct kunit *test)
+{
+	u32 skipped = 0;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_TRUE(test, mx_sweep_due(&skipped, false, 5));
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_FALSE(test, mx_sweep_due(&skipped, true, 5));
+	KUNIT_EXPECT_TRUE(test, mx_sweep_due(&skipped, true, 5));
+	KUNIT_EXPECT_EQ(test, skipped, 0U);
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_FALSE(test, mx_sweep_due(&skipped, true, 5));
+	/* Idle now: due, and the count starts over. */
+	KUNIT_EXPECT_TRUE(test, mx_sweep_due(&skipped, false, 5));
+	KUNIT_EXPECT_FALSE(test, mx_sweep_due(&skipped, true, 5));
+	/* Every 1: never spaced. */
+	skipped = 0;
+	KUNIT_EXPECT_TRUE(test, mx_sweep_due(&skipped, true, 1));
+	KUNIT_EXPECT_TRUE(test, mx_sweep_due(&skipped, true, 1));
+}
+
 /* The last block's image: the hot extent, nothing past the last region. */
 static void mx_ilog_hot_last_block(struct kunit *test)
 {
@@ -853,6 +880,7 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_hot_copied),
 	KUNIT_CASE(mx_ilog_hot_cap),
 	KUNIT_CASE(mx_ilog_hot_spread),
+	KUNIT_CASE(mx_ilog_sweep_due),
 	KUNIT_CASE(mx_ilog_hot_last_block),
 	KUNIT_CASE(mx_ilog_hot_init_sizes),
 	{}

@@ -22,8 +22,11 @@
  * verify read does not look like a dead link to the source.
  *
  * Write order: a write overlapping one still being applied waits for it,
- * so overlapping writes land in stream order; a FLUSH waits for every
- * earlier write, flushes, and only then lets later writes through. The
+ * so overlapping writes land in stream order; a barrier FLUSH (an
+ * application's) waits for every earlier write, flushes, and only then
+ * lets later writes through; the sweep's (MX_WF_ACKED_ONLY) is a flush
+ * applied beside the writes, which speaks only for those already
+ * acknowledged (mx_rc_flush_acked()). The
  * stream of an async peer lists every write after the writes it depends
  * on (async.c), so the device always holds a state the source's device
  * could have had: a prefix of the stream up to the last flush, plus some
@@ -430,6 +433,9 @@ static void mx_rwrite_endio(struct bio *bio)
 	unsigned long flags;
 
 	rw->status = mx_ack_status(bio->bi_status);
+	/* A flush the device refuses is a failed one, as in mx_rc_flush(). */
+	if (rw->type == MX_P_FLUSH && rw->status != MX_ACK_OK)
+		rw->status = MX_ACK_EIO;
 	if (bio->bi_status)
 		DMERR_LIMIT("%s: %s error %d at sector %llu",
 			    mx_rv_name(c->rv),
@@ -496,6 +502,13 @@ static int mx_rc_disk_wait_end(struct mx_rconn *c, long left)
 		return -ETIMEDOUT;
 	}
 	return mx_rc_stopping(c) ? -EINTR : 0;
+}
+
+/* The protocol version this connection speaks (the source's hello). */
+static int mx_rc_proto(struct mx_rconn *c)
+{
+	return mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX,
+				  c->hello.proto_min, c->hello.proto_max);
 }
 
 /*
@@ -731,17 +744,23 @@ static int mx_rc_flush_acked(struct mx_rconn *c, const struct mx_hdr *h)
 	struct bio *bio;
 	int r;
 
+	if (mx_rc_proto(c) < MX_PROTO_ACKED_FLUSH) {
+		DMERR_LIMIT("%s: %s: bad packet: an acked-only flush on protocol %d",
+			    mx_rv_name(c->rv), c->addr, mx_rc_proto(c));
+		return -EPROTO;
+	}
 	rw = mx_rwrite_new(c, h, 0);
 	if (IS_ERR(rw))
 		return PTR_ERR(rw);
+	/* Ours, not the packet's: a flush covers no range. */
+	rw->sector = 0;
 	rw->preflush = true;
 	r = mx_rc_start(c, rw);
 	if (r) {
 		mx_rwrite_free(rw);
 		return r;
 	}
-	bio = bio_alloc(c->rv->data_dev->bdev, 0,
-			REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC, GFP_NOIO);
+	bio = bio_alloc(c->rv->data_dev->bdev, 0, mx_write_opf(h), GFP_NOIO);
 	mx_rwrite_bio_own(rw, bio);
 	submit_bio_noacct(bio);
 	return 0;
@@ -914,8 +933,7 @@ static int mx_rc_csum(struct mx_rconn *c, const struct mx_hdr *req)
 	struct bio *bio;
 	int r;
 
-	if (mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX, c->hello.proto_min,
-			       c->hello.proto_max) < MX_PROTO_CSUM) {
+	if (mx_rc_proto(c) < MX_PROTO_CSUM) {
 		DMERR_LIMIT("%s: %s: checksum request on a protocol without it",
 			    mx_rv_name(c->rv), c->addr);
 		return -EPROTO;
@@ -1039,12 +1057,9 @@ static u32 mx_rc_offer_comp(struct mx_rconn *c)
 {
 	struct mx_recv *rv = c->rv;
 	u32 alg = rv->conf.opts.compress;
-	int proto;
 	u32 st;
 
-	proto = mx_proto_negotiate(MX_PROTO_MIN, MX_PROTO_MAX,
-				   c->hello.proto_min, c->hello.proto_max);
-	st = mx_comp_offer(alg, rv->comp_have, proto);
+	st = mx_comp_offer(alg, rv->comp_have, mx_rc_proto(c));
 	if (st == MX_COMP_ST_ON && mx_comp_alloc(&c->comp, alg))
 		st = MX_COMP_ST_NO_KERNEL;
 	c->comp_on = st == MX_COMP_ST_ON;

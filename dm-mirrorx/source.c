@@ -969,16 +969,23 @@ static unsigned long mx_sweep_flush(struct mx_source *src, unsigned long mask)
 }
 
 /*
- * Does this sweep leave @p out? With @lazy, while @p resyncs, all but one
- * in MX_SWEEP_RESYNC_PERIODS sweeps do. Under src->lock.
+ * Does this sweep flush and clear? With @lazy, while writes come in
+ * (@busy: one came since the last sweep) or a peer resyncs, one in
+ * MX_SWEEP_SPACED_PERIODS sweeps does: for all peers at once, so each
+ * disk gets one flush per spell however many peers there are. Under
+ * src->lock.
  */
-static bool mx_sweep_skips(struct mx_peer *p, bool lazy)
+static bool mx_sweep_flushes(struct mx_source *src, bool lazy, bool busy)
 {
-	if (lazy && p->rstate == MX_RS_RESYNCING &&
-	    ++p->sweep_skipped < MX_SWEEP_RESYNC_PERIODS)
-		return true;
-	p->sweep_skipped = 0;
-	return false;
+	bool resyncing = false;
+	u32 i;
+
+	for (i = 0; i < src->nr_peers; i++)
+		resyncing |= mx_peer_replicating(&src->peers[i]) &&
+			     src->peers[i].rstate == MX_RS_RESYNCING;
+	return mx_sweep_due(&src->sweep_skipped,
+			    lazy && (busy || resyncing),
+			    MX_SWEEP_SPACED_PERIODS);
 }
 
 /*
@@ -990,8 +997,10 @@ static bool mx_sweep_skips(struct mx_peer *p, bool lazy)
  * copy touched since the flush began are cleared. In a hot extent that
  * costs no metadata write (the extent stays marked on disk as a whole).
  *
- * A peer that resyncs is flushed and cleared every
- * MX_SWEEP_RESYNC_PERIODS sweeps only (mx_sweep_skips()).
+ * While writes come in, or while a peer resyncs, the sweep flushes and
+ * clears every MX_SWEEP_SPACED_PERIODS periods only (mx_sweep_flushes()):
+ * a flush stalls the disks' writes, and the clearing matters once the
+ * writes pause (cooling) or the link fails (what a reconnect resyncs).
  *
  * Cooling, with @lazy: while the mirror is being written, at most the
  * hot_set option's worth of extents stay hot, those not written in the
@@ -1005,19 +1014,22 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 	unsigned long *cand = src->scratch;
 	u64 nr = src->meta.nr_regions, limit = 0;
 	unsigned long flags, mask = 0;
-	bool busy;
+	bool busy, flushes;
 	u32 i;
 
 	spin_lock_irqsave(&src->lock, flags);
+	/* Writes admitted during this sweep's flush count for the next. */
 	busy = src->writes_since_sweep != 0;
+	src->writes_since_sweep = 0;
 	src->idle_periods = busy ? 0 : src->idle_periods + 1;
 	if (lazy && src->idle_periods < MX_IDLE_PERIODS)
 		limit = src->hot_limit;
+	flushes = mx_sweep_flushes(src, lazy, busy);
 	spin_lock(&src->meta.lock);
-	for (i = 0; i < src->nr_peers; i++) {
+	for (i = 0; i < src->nr_peers && flushes; i++) {
 		struct mx_peer *p = &src->peers[i];
 
-		if (mx_peer_replicating(p) && !mx_sweep_skips(p, lazy) &&
+		if (mx_peer_replicating(p) &&
 		    mx_sweep_cand_locked(src, p, cand))
 			__set_bit(i, &mask);
 	}
@@ -1044,7 +1056,6 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 	}
 	mx_ilog_cool_locked(&src->ilog, limit);
 	spin_unlock(&src->meta.lock);
-	src->writes_since_sweep = 0;
 	spin_unlock_irqrestore(&src->lock, flags);
 }
 

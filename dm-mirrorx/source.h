@@ -32,8 +32,9 @@
 /* The disconnect message waits this long at most for the connection to go. */
 #define MX_DISCONNECT_WAIT	(10 * HZ)
 /*
- * Clearing (source.c, mx_sweep): every sweep period, the bits of regions
- * durable on every node are cleared; the hot set keeps up to the hot_set
+ * Clearing (source.c, mx_sweep): every sweep period (every
+ * MX_SWEEP_SPACED_PERIODS while writes come in or a peer resyncs), the
+ * bits of regions durable on every node are cleared; the hot set keeps up to the hot_set
  * option's worth of 4 MiB extents marked on disk while the mirror is
  * written (MX_DEFAULT_HOT_SET, args.h), and cools all of them after
  * MX_IDLE_PERIODS periods without writes: a minute, so that a workload
@@ -50,15 +51,19 @@
 #define MX_SWEEP_PERIOD		(HZ)
 #define MX_IDLE_PERIODS		60
 /*
- * While a peer resyncs, the sweep flushes it and clears its bits only
- * every this many periods: each flush costs the target's disk a cache
- * flush, and a target older than MX_PROTO_ACKED_FLUSH finishes the
- * writes it holds before it reads on (receiver.c), a gap in the
- * resync's stream. The price: an interrupted resync redoes up to this many seconds more of
- * its work (copies again after a link cut or a target crash; compares
- * after a crash of the source, resync.c).
+ * While writes come in, or while a peer resyncs, the sweep flushes the
+ * data devices and clears a peer's bits only every this many periods
+ * (mx_sweep_due()); the first sweep after a period without writes does
+ * at once. Each flush costs both disks a cache flush (tens of ms on a
+ * disk without a protected cache, during which its writes wait) and, on
+ * a target older than MX_PROTO_ACKED_FLUSH, a gap in the stream of
+ * writes (receiver.c). The price: a link cut or a crash of either node
+ * resyncs the regions written up to this many seconds before it, and an
+ * interrupted resync redoes up to this many seconds more of its work
+ * (copies again after a link cut or a target crash; compares after a
+ * crash of the source, resync.c).
  */
-#define MX_SWEEP_RESYNC_PERIODS	5
+#define MX_SWEEP_SPACED_PERIODS	5
 #define MX_HEAT_AHEAD		2
 #define MX_SEQ_RUN		3
 /* A sweep waits this long for its FLUSH acks: past MX_REQ_TIMEOUT. */
@@ -190,8 +195,6 @@ struct mx_peer {
 	u64 bulk_sent;
 	u64 bulk_limit;
 	u64 bulk_limit_idle;
-	/* The sweep's: periods it left us out of during our resync. */
-	u32 sweep_skipped;
 	/*
 	 * The regions this peer lacks, and those to compare by checksum
 	 * before copying (resync.c: the bits a crash left in the intent log
@@ -379,6 +382,11 @@ struct mx_source {
 	u32 nr_resync_wanted;
 	wait_queue_head_t region_wait;	/* an in-flight write ended */
 	u64 writes_since_sweep;		/* data writes admitted since */
+	/*
+	 * Sweeps since the last one that flushed and cleared
+	 * (mx_sweep_due()); the sweep's own (one runs at a time).
+	 */
+	u32 sweep_skipped;
 	/*
 	 * Regions a sweep's flush may not cover: written or resync-copied
 	 * since it began, or in flight or async-queued then (mx_sweep).

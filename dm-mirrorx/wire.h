@@ -85,6 +85,7 @@ enum mx_wire_type {
  * the device flushed after them (an application's flush).
  */
 #define MX_WF_ACKED_ONLY	BIT(6)
+/* The flags a DATA or RS_DATA packet may carry. */
 #define MX_WF_ALL		(MX_WF_FUA | MX_WF_PREFLUSH | \
 				 MX_WF_DISCARD | MX_WF_WRITE_ZEROES | \
 				 MX_WF_CSUM | MX_WF_COMPRESSED)

@@ -65,7 +65,7 @@ mx_wait_state A Resyncing 60
 second=$(mx_resync_count A)
 # What was left (first - done1), the 4 MiB written while cut (64 regions),
 # the copies not yet flushed on B and cleared (the sweep does that for a
-# resyncing peer every MX_SWEEP_RESYNC_PERIODS = 5 s, the cut comes up to
+# resyncing peer every MX_SWEEP_SPACED_PERIODS = 5 s, the cut comes up to
 # 6 s after the resync started; 1 MiB/s: 16 regions a second, 112 for
 # 7 s), one region at each end. A restart would be all 4096.
 max=$((first - done1 + 64 + 112 + 2))

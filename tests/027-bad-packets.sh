@@ -21,7 +21,11 @@ got=$(dev_sha256 B $MX_DATA 4096 4096)
 assert_eq "$want" "$got" "the valid write landed at sector 8 on B"
 before=$(mx_data_sha B)
 
-for c in beyond overflow badlen huge magic type csum unaligned bitmap; do
+step "a sweep's flush (acked-only) on protocol 6 is acknowledged"
+out=$(vm_run A "$PEER $ADDR aflush6")
+assert_eq "acked flush" "$out" "acked-only flush on protocol 6"
+
+for c in beyond overflow badlen huge magic type csum unaligned bitmap aflush; do
 	step "malformed: $c"
 	vm_run B "dmesg -C"
 	out=$(vm_run A "$PEER $ADDR $c")

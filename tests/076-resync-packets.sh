@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 076-resync-packets: while the application does not write, a resync sends its chunks whole (the target writes them as bios over 128 KiB) and the sweep flushes the target once in MX_SWEEP_RESYNC_PERIODS (5) seconds, not every second; once the application writes, the resync's packets are 128 KiB at most again; both nodes end identical
+# 076-resync-packets: while the application does not write, a resync sends its chunks whole (the target writes them as bios over 128 KiB) and the sweep flushes the target once in MX_SWEEP_SPACED_PERIODS (5) seconds, not every second; once the application writes, the resync's packets are 128 KiB at most again; both nodes end identical
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -58,7 +58,7 @@ echo "12 s of B's data disk: $flushes flushes, $((small + mid)) writes of at mos
 _mx_is_state A Resyncing || fail "the resync ended during the look: nothing to compare"
 [ "$big" -ge 4 ] && [ "$big" -gt $((small + mid)) ] ||
 	fail "an idle resync's writes on B: $big over 128 KiB, $((small + mid)) up to 128 KiB; chunks must go whole (up to 1 MiB)"
-# One sweep of this peer in MX_SWEEP_RESYNC_PERIODS = 5: 2 or 3 in 12 s
+# One sweep of this peer in MX_SWEEP_SPACED_PERIODS = 5: 2 or 3 in 12 s
 # (a flush per sweep period, 12, without the spacing). A disk without a
 # write cache (MX_DISK_CACHE=writethrough, directsync) gets no flushes.
 if [ "$(vm_run B "cat /sys/block/${MX_DATA#/dev/}/queue/write_cache")" = "write back" ]; then

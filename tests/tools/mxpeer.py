@@ -23,6 +23,9 @@ a fixed generation), then runs CASE:
   zgarbage     a compressed write whose payload is not lz4 data
   zsize        valid lz4 data of 4 KiB in a write whose size says 8 KiB
   zlong        a compressed payload as long as its size (never compressed)
+  aflush       a FLUSH with the acked-only flag on protocol 2 (a sweep's
+               flush of protocol 6)
+  aflush6      the same on protocol 6; expects its ACK ("acked flush")
 The z cases speak protocol 5 and print "no-offer" when the target's hello
 does not offer lz4 (zwrite then sends anyway: a target that did not offer
 must drop it).
@@ -36,9 +39,10 @@ import struct
 import sys
 
 MAGIC = 0x4D58524D
-HELLO, BITMAP, SYNC_STATE, DATA, ACK = 1, 4, 5, 6, 9
+HELLO, BITMAP, SYNC_STATE, DATA, FLUSH, ACK = 1, 4, 5, 6, 8, 9
 WF_CSUM = 1 << 4
 WF_COMPRESSED = 1 << 5
+WF_ACKED_ONLY = 1 << 6
 FEAT_COMPRESS_LZ4 = 1 << 2
 HDR = struct.Struct(">IHHIIQQ")
 HELLO_S = struct.Struct(">8IQ16sQQ4QQII")
@@ -110,7 +114,8 @@ def main():
     host, port, sectors, case = sys.argv[1], int(sys.argv[2]), \
         int(sys.argv[3]), sys.argv[4]
     s = socket.create_connection((host, port), timeout=20)
-    features = handshake(s, sectors, 5 if case.startswith("z") else 2)
+    proto = 5 if case.startswith("z") else 6 if case == "aflush6" else 2
+    features = handshake(s, sectors, proto)
     if case.startswith("z") and not features & FEAT_COMPRESS_LZ4:
         print("no-offer", end=" ")
     data = os.urandom(4096)
@@ -133,6 +138,8 @@ def main():
         "unaligned": hdr(DATA, 0, 100, 100, 2, 8) + data[:100],
         "bitmap": hdr(BITMAP, 1, 8, 0, 2, 0) + bytes(8),
         "misaligned": hdr(DATA, 0, 4096, 4096, 2, 9) + data,
+        "aflush": hdr(FLUSH, WF_ACKED_ONLY, 0, 0, 2, 0),
+        "aflush6": hdr(FLUSH, WF_ACKED_ONLY, 0, 0, 2, 0),
     }
     if case.startswith("z"):
         zf = WF_COMPRESSED | WF_CSUM
@@ -154,7 +161,8 @@ def main():
         return 1
     h = HDR.unpack(h)
     if h[1] == ACK and h[5] == 2 and h[2] == 0:
-        print("acked", hashlib.sha256(data).hexdigest())
+        print("acked", "flush" if case == "aflush6" else
+              hashlib.sha256(data).hexdigest())
         return 0
     print("unexpected", h)
     return 1
