@@ -267,10 +267,10 @@ bool mx_ilog_sweep_cand_locked(struct mx_ilog *il, u32 node,
 			       unsigned long *cand);
 
 /*
- * Does this sweep flush a peer and clear its bits? With @spaced (writes
- * came in since the last sweep, or the peer resyncs) one sweep in @every
- * does, else every sweep; @skipped is the peer's count of sweeps that
- * left it out since the last one that did not.
+ * Does this sweep flush and clear bits? With @spaced (writes came in
+ * since the last sweep, or a peer resyncs) one sweep in @every does, else
+ * every sweep; @skipped is the source's count of sweeps since the last
+ * due one.
  */
 bool mx_sweep_due(u32 *skipped, bool spaced, u32 every);
 

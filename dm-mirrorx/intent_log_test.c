@@ -766,7 +766,7 @@ static void mx_ilog_hot_spread(struct kunit *test)
 
 /*
  * The sweep's cadence: every sweep while idle; one in five while writes
- * come in or the peer resyncs, counted across both; the first idle sweep
+ * come in or a peer resyncs, counted across both; the first idle sweep
  * after a busy spell is due at once.
  */
 static void mx_ilog_sweep_due(struct kunit *test)

@@ -29,7 +29,8 @@
  * acknowledged (mx_rc_flush_acked()). The
  * stream of an async peer lists every write after the writes it depends
  * on (async.c), so the device always holds a state the source's device
- * could have had: a prefix of the stream up to the last flush, plus some
+ * could have had: a prefix of the stream up to the last barrier flush,
+ * plus some
  * of the writes after it.
  */
 #include <linux/module.h>

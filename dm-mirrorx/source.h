@@ -34,34 +34,33 @@
 /*
  * Clearing (source.c, mx_sweep): every sweep period (every
  * MX_SWEEP_SPACED_PERIODS while writes come in or a peer resyncs), the
- * bits of regions durable on every node are cleared; the hot set keeps up to the hot_set
- * option's worth of 4 MiB extents marked on disk while the mirror is
- * written (MX_DEFAULT_HOT_SET, args.h), and cools all of them after
- * MX_IDLE_PERIODS periods without writes: a minute, so that a workload
- * with pauses (bursts, a benchmark's jobs one after the other) does not
- * pay a commit per extent again after each, as DRBD's activity log never
- * cools while idle; an idle mirror still has nothing to resync after a
- * crash once the minute passed. A write that continues a
+ * bits of regions durable on every node are cleared; the hot set keeps up
+ * to the hot_set option's worth of 4 MiB extents marked on disk while the
+ * mirror is written (MX_DEFAULT_HOT_SET, args.h), and cools all of them
+ * after MX_IDLE_PERIODS periods without writes: a minute, so that a
+ * workload with pauses (bursts, a benchmark's jobs one after the other)
+ * does not pay a commit per extent again after each, as DRBD's activity
+ * log never cools while idle; an idle mirror still has nothing to resync
+ * after a crash once the minute passed. A write that continues a
  * sequential stream (the MX_SEQ_RUN-th in a row or later to start where
  * the one before ended, i.e. the 4th write of a run: a random write does
- * that once by chance) marks
- * MX_HEAT_AHEAD extents past its own, so the stream's next writes find
- * theirs on disk.
+ * that once by chance) marks MX_HEAT_AHEAD extents past its own, so the
+ * stream's next writes find theirs on disk.
  */
 #define MX_SWEEP_PERIOD		(HZ)
 #define MX_IDLE_PERIODS		60
 /*
  * While writes come in, or while a peer resyncs, the sweep flushes the
  * data devices and clears a peer's bits only every this many periods
- * (mx_sweep_due()); the first sweep after a period without writes does
- * at once. Each flush costs both disks a cache flush (tens of ms on a
- * disk without a protected cache, during which its writes wait) and, on
- * a target older than MX_PROTO_ACKED_FLUSH, a gap in the stream of
- * writes (receiver.c). The price: a link cut or a crash of either node
- * resyncs the regions written up to this many seconds before it, and an
- * interrupted resync redoes up to this many seconds more of its work
- * (copies again after a link cut or a target crash; compares after a
- * crash of the source, resync.c).
+ * (mx_sweep_due()); the first sweep after a period without writes (and
+ * with no peer resyncing) does at once. Each flush costs both disks a
+ * cache flush (tens of ms on a disk without a protected cache, during
+ * which its writes wait) and, on a target older than MX_PROTO_ACKED_FLUSH,
+ * a gap in the stream of writes (receiver.c). The price: a link cut or a
+ * crash of either node resyncs the regions written up to this many seconds
+ * before it, and an interrupted resync redoes up to this many seconds more
+ * of its work (copies again after a link cut or a target crash; compares
+ * after a crash of the source, resync.c).
  */
 #define MX_SWEEP_SPACED_PERIODS	5
 #define MX_HEAT_AHEAD		2

@@ -104,7 +104,19 @@ mx_assert_no_leaks A B
 step "B's table removed while its receive thread waits in a flush of its disk: B logs that wait, and the removal ends when the disk answers"
 mx_create B "0 $(mx_sectors B) mirrorx-recv /dev/mapper/slow $MX_META $(vm_addr B A):$MX_PORT"
 mx_wait_insync A 120
+f0=$(mx_disk_flushes B)
 write_pattern A /dev/mapper/mx 044-flush 1M 200M
+# The sweep's flush of B for these writes (protocol 6: applied beside the
+# receive thread, not by it) must be over before B's disk is held, or
+# the barrier flush below waits for it instead of flushing: its fsync is
+# one flush of B's disk, the sweep's comes a second or two later, and
+# then none while A is idle.
+_swept() {
+	local n
+	n=$(mx_disk_flushes B)
+	[ "$n" -ge $((f0 + 2)) ] && sleep 3 && [ "$(mx_disk_flushes B)" = "$n" ]
+}
+wait_for -m "the sweep did not flush B after the writes" 60 _swept
 vm_run B "dmsetup suspend --noflush slow"
 n0=$(logged B "teardown still waits for its receive thread")
 job=$(vm_run_bg -t 200 A "sync /dev/mapper/mx")

@@ -62,11 +62,12 @@ echo "marked on disk after the spread: $d regions"
 step "reconnect after a link cut resyncs what B missed, not the hot set"
 # A slow writer on one region keeps the mirror busy (no idle cooling), so
 # the hot set (the whole device since the spread) stays, the 16 MiB
-# written next with it; their bits are cleared by the sweeps after the
-# flushes (1 s periods), well within the 8 s wait.
+# written next with it; their bits are cleared by the next sweep that
+# flushes (every MX_SWEEP_SPACED_PERIODS = 5 s while the writer runs),
+# within the 12 s wait.
 job=$(vm_run_bg -t 300 A "fio --name=slow --filename=/dev/mapper/mx --rw=randwrite --bs=4k --ioengine=psync --direct=1 --offset=32M --size=64k --rate_iops=20 --time_based --runtime=200 --output=/dev/null")
 vm_run -t 120 A "dd if=/dev/urandom of=/dev/mapper/mx bs=1M count=16 seek=96 oflag=direct status=none"
-sleep 8
+sleep 12
 d=$(mx_dirty A)
 echo "marked on disk while busy (the hot set): $d regions"
 [ "$d" -ge 4096 ] || fail "the hot set shrank while the mirror was busy ($d of 4096 regions marked)"

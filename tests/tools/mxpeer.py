@@ -139,7 +139,8 @@ def main():
         "bitmap": hdr(BITMAP, 1, 8, 0, 2, 0) + bytes(8),
         "misaligned": hdr(DATA, 0, 4096, 4096, 2, 9) + data,
         "aflush": hdr(FLUSH, WF_ACKED_ONLY, 0, 0, 2, 0),
-        "aflush6": hdr(FLUSH, WF_ACKED_ONLY, 0, 0, 2, 0),
+        # A flush covers no range: the target ignores its sector.
+        "aflush6": hdr(FLUSH, WF_ACKED_ONLY, 0, 0, 2, 1 << 40),
     }
     if case.startswith("z"):
         zf = WF_COMPRESSED | WF_CSUM
