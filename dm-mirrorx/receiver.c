@@ -26,12 +26,11 @@
  * application's) waits for every earlier write, flushes, and only then
  * lets later writes through; the sweep's (MX_WF_ACKED_ONLY) is a flush
  * applied beside the writes, which speaks only for those already
- * acknowledged (mx_rc_flush_acked()). The
- * stream of an async peer lists every write after the writes it depends
- * on (async.c), so the device always holds a state the source's device
- * could have had: a prefix of the stream up to the last barrier flush,
- * plus some
- * of the writes after it.
+ * acknowledged (mx_rc_flush_acked()). The stream of an async peer lists
+ * every write after the writes it depends on (async.c), so the device
+ * always holds a state the source's device could have had: a prefix of
+ * the stream up to the last barrier flush, plus some of the writes after
+ * it.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
