@@ -27,8 +27,10 @@
 #   drbd-C-tuned  the same with tcp-cork no; disk-flushes no; md-flushes no
 #   drbd-A-tuned
 # Per configuration: full initial resync time of vda (mirrorx: blank target,
-# time from table load to InSync; DRBD: from primary --force to
-# UpToDate/UpToDate), then fio randwrite 4 KiB QD1 and QD32 and 1 MiB
+# time from table load to InSync, by the guest's kernel log: a mark before
+# the load, the module's "resync finished" line, resync_wait_s the wait's
+# own; DRBD: from primary --force to UpToDate/UpToDate, seen within 50 ms
+# by a wait that starts no process), then fio randwrite 4 KiB QD1 and QD32 and 1 MiB
 # sequential writes on the replicated device (BENCH_JOBS); mirrorx sync
 # rows then measure (BENCH_MX_EXTRA): fio QD1 during a full resync of
 # random data, with no yield (busy: resync_min_rate 0) and with the
@@ -166,6 +168,11 @@ done
 	exit 1
 }
 export MX_DISK_CACHE=${MX_DISK_CACHE:-none}
+# Per-task delay accounting from boot (cpu/: the threads that waited for
+# I/O): a task gets it only if it started with the accounting on, and the
+# kworkers that run mirrorx's work (intent-log commits among it) start at
+# boot.
+export MX_KERNEL_ARGS="${MX_KERNEL_ARGS:+$MX_KERNEL_ARGS }delayacct"
 META_SIZE=64M
 REGION=128 # mirrorx region: 128 sectors = 64 KiB, the default
 MX_PORT=7789
@@ -351,8 +358,8 @@ cpu_report() {
 					next
 				}
 				# By thread id: a kworker'\''s name changes with its work.
-				seen == 1 { t0[$1] = $2; next }
-				{ d[$1 " " $3] = $2 - t0[$1] }
+				seen == 1 { t0[$1] = $2; w0[$1] = $4; next }
+				{ d[$1 " " $3] = $2 - t0[$1]; w[$1 " " $3] = $4 - w0[$1] }
 				END {
 					if (tot <= 0) exit 1
 					# cpu user nice system idle iowait irq softirq steal
@@ -362,6 +369,17 @@ cpu_report() {
 					for (k in d)
 						if (d[k] > 0)
 							printf "  %6.1f%% %s\n", 100 * d[k] / tot, k | "sort -rn | head -n 12"
+					close("sort -rn | head -n 12")
+					# Asleep waiting for I/O (io_schedule), as a share
+					# of the same clock: threads overlap, so the lines
+					# may add up past iowait (which counts idle time only).
+					printf "waited for I/O, by thread:\n"
+					nw = 0
+					for (k in w)
+						if (w[k] > 0 && ++nw)
+							printf "  %6.1f%% %s\n", 100 * w[k] / tot, k | "sort -rn | head -n 6"
+					if (!nw)
+						printf "  none for a clock tick (10 ms) or more\n"
 				}'
 		done
 	} >"$out"
@@ -459,6 +477,18 @@ prefill() {
 	done
 	for i in "${pids[@]}"; do
 		wait "$i" || return 1
+	done
+	# Then what the timed syncs read on A, once: its perf disk (every
+	# full resync) and the head of its crash disk (the all-zero sync).
+	# This host's storage serves a block read for the first time at a
+	# fraction of the speed of the reads after (400 MiB with O_DIRECT:
+	# 288 MB/s cold, 1-2 GB/s again; 2026-12-03), and round 1's all-zero
+	# sync took 1.5-2.6x the time of the rounds after in every full run
+	# before this read (most likely its zeros read cold; a random-data
+	# sync, at about 115 MB/s, is bound elsewhere).
+	for i in 0 1; do
+		dd if="$MX_WORKDIR/A/disk$i.img" of=/dev/null bs=4M \
+			count=$((PERF_B / 4194304)) iflag=direct status=none || return 1
 	done
 }
 
@@ -679,6 +709,7 @@ run_mx() {
 	[ "$ndone" = "$total" ] || say "WARNING: $cfg: initial resync copied $ndone of $total regions"
 	rec "$cfg" resync_MBps "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
 	rec "$cfg" resync_s "$secs"
+	rec "$cfg" resync_wait_s "$(kv wsecs "$out")"
 	fio_all "$cfg" A "/dev/mapper/$DM" || return 1
 	[ "$mode" = sync ] || return 0
 	# busy then yield in odd rounds, yield then busy in even ones.
@@ -828,6 +859,7 @@ mx_timed_sync() {
 	secs=$(kv secs "$out")
 	rec "$cfg" "${p}resync_MBps" "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
 	rec "$cfg" "${p}resync_s" "$secs"
+	rec "$cfg" "${p}resync_wait_s" "$(kv wsecs "$out")"
 }
 
 # rec_sent CONFIG METRIC: record, in MiB, the "bytes sent" of the last

@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Tests of guest.sh on the host: its per-thread CPU list (cpu), and
-# its timed wait (mx_create_wait) against a fake dmsetup (first in PATH) whose device goes InSync when the test
-# says: the time it reports must never be earlier than the state change
-# (the end of the look that found it).
+# its timed wait (mx_create_wait) against a fake dmsetup and dmesg (first
+# in PATH; the mark goes to a file, MX_BENCH_KMSG) whose device goes
+# InSync when the test says: without the module's "resync finished" line
+# after this call's mark, the time it reports must never be earlier than
+# the state change (the end of the look that found it); with it, it is
+# the line's time from the mark.
 #
 # Fake device state, in $FAKE: "insync" (present: Connected InSync),
 # "events" (the event count), "slow_look" (seconds a status or info call
@@ -53,6 +56,23 @@ esac
 EOF
 chmod +x "$T/bin/dmsetup"
 
+# The kernel log: an earlier call's mark and its "resync finished" line,
+# then what this call wrote to MX_BENCH_KMSG (the level prefix dropped)
+# at 100 s, then, with "finished" (seconds after the mark), the module's
+# line.
+export MX_BENCH_KMSG=$T/kmsg
+cat >"$T/bin/dmesg" <<'EOF'
+#!/usr/bin/env bash
+echo "[   50.000000] mx-bench: sync of mx starts at 1"
+echo "[   50.500000] device-mapper: mirrorx: 253:0: peer 1: resync finished: 1 regions"
+[ -f "$MX_BENCH_KMSG" ] && sed 's/^<[0-9]>//; s/^/[  100.000000] /' "$MX_BENCH_KMSG"
+echo "[  100.100000] device-mapper: mirrorx: 253:0: peer 1 (10.0.0.2:7789): connected"
+if [ -f "$FAKE/finished" ]; then
+	awk -v d="$(cat "$FAKE/finished")" 'BEGIN { printf "[%12.6f] device-mapper: mirrorx: 253:0: peer 1: resync finished: 16 regions\n", 100 + d }'
+fi
+EOF
+chmod +x "$T/bin/dmesg"
+
 fails=0
 # run DESC MIN MAX: mx_create_wait's secs must lie in [MIN, MAX).
 run() {
@@ -68,7 +88,7 @@ run() {
 }
 
 reset() {
-	rm -f "$FAKE"/*
+	rm -f "$FAKE"/* "$MX_BENCH_KMSG"
 	echo 3 >"$FAKE/events"
 	echo "$1" >"$FAKE/wait_plan"
 }
@@ -86,9 +106,26 @@ run "in sync at the first look" 1.9 8
 reset "bump 1"
 run "woken by the state change" 1.9 8
 
-# cpu: /proc/stat's cpu line first, then "TID TICKS COMM" of every
-# thread that ran, the comm whole even with a space and a ')' in it (the
-# fields after it are counted from its last ')').
+# By the kernel log: the module's line 0.8 s after the mark, the wait
+# seeing InSync after 2 s: 0.8 s exactly, and the wait's own time kept.
+reset "bump 1"
+echo 0.8 >"$FAKE/finished"
+run "by the kernel log" 0.8 0.8005
+reset "bump 1"
+echo 0.8 >"$FAKE/finished"
+wsecs=$(PATH=$T/bin:$PATH bash "$HERE/guest.sh" mx_create_wait mx 'table' 60 2>&1 |
+	sed -n 's/^secs=[0-9.]* wsecs=\([0-9.]*\) .*/\1/p')
+if awk -v s="${wsecs:-0}" 'BEGIN { exit !(s >= 1.9 && s < 8) }'; then
+	echo "ok: the wait's own time is kept: wsecs=$wsecs"
+else
+	echo "FAIL: wsecs=${wsecs:-none}, expected [1.9, 8)"
+	fails=$((fails + 1))
+fi
+
+# cpu: /proc/stat's cpu line first, then "TID TICKS COMM IOTICKS" of
+# every thread that ran, the comm whole even with a space and a ')' in it
+# (the fields after it are counted from its last ')'), IOTICKS a number
+# (0 where the host's task_delayacct is off).
 (
 	printf 'mx t) x' >/proc/self/comm
 	end=$((SECONDS + 20))
@@ -102,7 +139,7 @@ for when in begin end; do
 	# (ticks: at least one, so a loaded host cannot fail it.)
 	if [[ "$out" =~ ^cpu\  ]] && [ "${ticks:-0}" -ge 1 ] && [ "${ticks:-0}" -le 2000 ] &&
 		[ "$(grep -c '^cpu ' <<<"$out")" = 1 ] &&
-		! grep -Evq '^(cpu .*|[0-9]+ [0-9]+ [^ ]*)$' <<<"$out"; then
+		! grep -Evq '^(cpu .*|[0-9]+ [0-9]+ [^ ]* [0-9]+)$' <<<"$out"; then
 		echo "ok: cpu $when: the spinning thread has $ticks ticks"
 	else
 		echo "FAIL: cpu $when: ticks=${ticks:-none} for thread $spin: $(head -n 3 <<<"$out")"
