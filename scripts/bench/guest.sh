@@ -18,7 +18,9 @@
 #                            sync after TIMEOUT s, figures so far): secs=
 #                            by the kernel log (a mark before the create,
 #                            the module's "resync finished" line), wsecs=
-#                            the wait's own (to the look that saw it)
+#                            the wait's own (to the look that saw it);
+#                            the mark goes to MX_BENCH_KMSG (default
+#                            /dev/kmsg: the tests point it at a file)
 #   mx_wait NAME TIMEOUT     wait (untimed) for Connected + InSync
 #   mx_busy NAME PEER RUNTIME RAMP OUT
 #                            fio qd1 on /dev/mapper/NAME (JSON to OUT, a
@@ -285,7 +287,7 @@ setup)
 	# Per thread, the time it waited for I/O (cpu's IOTICKS): on from
 	# boot (run.sh's delayacct), else for the tasks started from now.
 	sysctl -q -w kernel.task_delayacct=1 ||
-		echo "guest.sh: no per-task delay accounting: cpu's IOTICKS stay 0" >&2
+		echo "guest.sh: cannot turn per-task delay accounting on: cpu's IOTICKS are 0 unless the kernel booted with delayacct" >&2
 	# The host wrote the disk images after boot: drop cached blocks.
 	for d in /dev/vd?; do blockdev --flushbufs "$d"; done
 	;;
@@ -383,7 +385,9 @@ cpu)
 		comm=${comm%\)*}
 		comm=${comm// /_}
 		# Fields after the comm: state is field 3, utime 14, stime 15,
-		# delayacct_blkio_ticks 42 (setup turns the accounting on).
+		# delayacct_blkio_ticks 42 (the accounting is on from boot:
+		# run.sh's delayacct; else from setup's sysctl, for the tasks
+		# started after it).
 		read -r -a x <<<"${line##*\) }"
 		t=$((x[11] + x[12]))
 		[ "$t" = 0 ] && [ "${x[39]:-0}" = 0 ] ||

@@ -30,8 +30,9 @@
 # time from table load to InSync, by the guest's kernel log: a mark before
 # the load, the module's "resync finished" line, resync_wait_s the wait's
 # own; DRBD: from primary --force to UpToDate/UpToDate, seen within 50 ms
-# by a wait that starts no process), then fio randwrite 4 KiB QD1 and QD32 and 1 MiB
-# sequential writes on the replicated device (BENCH_JOBS); mirrorx sync
+# by a wait that starts no process), then fio randwrite 4 KiB QD1 and
+# QD32 and 1 MiB sequential writes on the replicated device (BENCH_JOBS);
+# mirrorx sync
 # rows then measure (BENCH_MX_EXTRA): fio QD1 during a full resync of
 # random data, with no yield (busy: resync_min_rate 0) and with the
 # resync_min_rate module parameter at BENCH_MIN_RATE KiB/s (yield, the
@@ -773,7 +774,7 @@ run_mx_busy() {
 # on A) over the link with BENCH_WAN_DELAY of netem delay each way (RTT +
 # twice that: 20 ms by default), timed as run_mx's, and the link at that
 # RTT just before it (ping, iperf3: floor wan_*). Records
-# wan_resync_MBps and wan_resync_s. The delay is removed after it
+# wan_resync_MBps, wan_resync_s and wan_resync_wait_s. The delay is removed after it
 # (run_config removes it on a failure too).
 run_mx_wan() {
 	local cfg=$1
@@ -847,8 +848,8 @@ mx_comp_seq() {
 
 # mx_timed_sync CONFIG DISK PREFIX: a sync mirror of the first
 # BENCH_PERF_SIZE of DISK on both guests (metadata zeroed, no device up),
-# its full initial resync timed as run_mx's; records PREFIXresync_MBps and
-# PREFIXresync_s.
+# its full initial resync timed as run_mx's; records PREFIXresync_MBps,
+# PREFIXresync_s and PREFIXresync_wait_s.
 mx_timed_sync() {
 	local cfg=$1 disk=$2 p=$3 out secs
 	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table "$disk" "$PERF_B")'" || return 1
@@ -942,6 +943,8 @@ crash_secs() {
 		say "$1: not in sync after ${BENCH_CRASH_TIMEOUT}s"
 	else
 		rec "$1" crash_resync_s "$(kv secs "$2")"
+		# mirrorx's: the wait's own time beside the kernel log's
+		[ -z "$(kv wsecs "$2")" ] || rec "$1" crash_resync_wait_s "$(kv wsecs "$2")"
 	fi
 }
 
