@@ -32,9 +32,8 @@
 # own; DRBD: from primary --force to UpToDate/UpToDate, seen within 50 ms
 # by a wait that starts no process), then fio randwrite 4 KiB QD1 and
 # QD32 and 1 MiB sequential writes on the replicated device (BENCH_JOBS);
-# mirrorx sync
-# rows then measure (BENCH_MX_EXTRA): fio QD1 during a full resync of
-# random data, with no yield (busy: resync_min_rate 0) and with the
+# mirrorx sync rows then measure (BENCH_MX_EXTRA): fio QD1 during a full
+# resync of random data, with no yield (busy: resync_min_rate 0) and with the
 # resync_min_rate module parameter at BENCH_MIN_RATE KiB/s (yield, the
 # module's default 4096;
 # run_mx_busy); the full initial resync of an all-zero device of the same
@@ -683,7 +682,7 @@ run_link() {
 # A mirrorx row: blank target, source over data; the full initial resync
 # is timed, then the fio jobs.
 run_mx() {
-	local cfg=$1 mode out err secs ndone total x
+	local cfg=$1 mode out err ndone total x
 	mode=$(mx_mode "$cfg")
 	zero_meta || return 1
 	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table /dev/vda "$PERF_B")'" || return 1
@@ -704,13 +703,10 @@ run_mx() {
 	rm -f "$err"
 	[ "$(kv timeout "$out")" = 0 ] || return 1
 	cpu_end "$cfg" resync
-	secs=$(kv secs "$out")
 	ndone=$(kv "done" "$out")
 	total=$(kv total "$out")
 	[ "$ndone" = "$total" ] || say "WARNING: $cfg: initial resync copied $ndone of $total regions"
-	rec "$cfg" resync_MBps "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
-	rec "$cfg" resync_s "$secs"
-	rec "$cfg" resync_wait_s "$(kv wsecs "$out")"
+	rec_sync "$cfg" "" "$out"
 	fio_all "$cfg" A "/dev/mapper/$DM" || return 1
 	[ "$mode" = sync ] || return 0
 	# busy then yield in odd rounds, yield then busy in even ones.
@@ -774,8 +770,8 @@ run_mx_busy() {
 # on A) over the link with BENCH_WAN_DELAY of netem delay each way (RTT +
 # twice that: 20 ms by default), timed as run_mx's, and the link at that
 # RTT just before it (ping, iperf3: floor wan_*). Records
-# wan_resync_MBps, wan_resync_s and wan_resync_wait_s. The delay is removed after it
-# (run_config removes it on a failure too).
+# wan_resync_MBps, wan_resync_s and wan_resync_wait_s. The delay is
+# removed after it (run_config removes it on a failure too).
 run_mx_wan() {
 	local cfg=$1
 	mx_teardown
@@ -851,16 +847,25 @@ mx_comp_seq() {
 # its full initial resync timed as run_mx's; records PREFIXresync_MBps,
 # PREFIXresync_s and PREFIXresync_wait_s.
 mx_timed_sync() {
-	local cfg=$1 disk=$2 p=$3 out secs
+	local cfg=$1 disk=$2 p=$3 out
 	vm_run -t 60 B "dmsetup create $DM --table '$(mx_tgt_table "$disk" "$PERF_B")'" || return 1
 	cpu_begin
 	out=$(g -t $((SYNC_TIMEOUT + 60)) A mx_create_wait "$DM" "'$(mx_src_table "$disk" "$PERF_B" sync)'" "$SYNC_TIMEOUT") || return 1
 	[ "$(kv timeout "$out")" = 0 ] || return 1
 	cpu_end "$cfg" "${p}resync"
-	secs=$(kv secs "$out")
-	rec "$cfg" "${p}resync_MBps" "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
-	rec "$cfg" "${p}resync_s" "$secs"
-	rec "$cfg" "${p}resync_wait_s" "$(kv wsecs "$out")"
+	rec_sync "$cfg" "$p" "$out"
+}
+
+# rec_sync CONFIG PREFIX OUT: record a timed sync of BENCH_PERF_SIZE from
+# its wait's output: PREFIXresync_MBps, PREFIXresync_s and, for mirrorx's
+# (timed by the kernel log), PREFIXresync_wait_s, the wait's own.
+rec_sync() {
+	local secs wsecs
+	secs=$(kv secs "$3")
+	wsecs=$(kv wsecs "$3")
+	rec "$1" "${2}resync_MBps" "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
+	rec "$1" "${2}resync_s" "$secs"
+	[ -z "$wsecs" ] || rec "$1" "${2}resync_wait_s" "$wsecs"
 }
 
 # rec_sent CONFIG METRIC: record, in MiB, the "bytes sent" of the last
@@ -899,7 +904,7 @@ run_mx_zero() {
 }
 
 run_drbd() {
-	local cfg=$1 out secs
+	local cfg=$1 out
 	drbd_prepare "$cfg" /dev/vda || return 1
 	say "$cfg: initial full resync of $BENCH_PERF_SIZE"
 	cpu_begin
@@ -907,9 +912,7 @@ run_drbd() {
 	[ "$(kv timeout "$out")" = 0 ] || return 1
 	cpu_end "$cfg" resync
 	vm_run A "/lib/drbd/drbdsetup-84 show r0 --show-defaults" >"$RUNDIR/fio/$cfg-drbdsetup-show.txt" 2>&1
-	secs=$(kv secs "$out")
-	rec "$cfg" resync_MBps "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
-	rec "$cfg" resync_s "$secs"
+	rec_sync "$cfg" "" "$out"
 	fio_all "$cfg" A /dev/drbd0
 }
 
@@ -938,13 +941,15 @@ crash_reboot() {
 
 # crash_secs CONFIG OUT: record the seconds to in sync, or why not.
 crash_secs() {
+	local w
 	if [ "$(kv timeout "$2")" = 1 ]; then
 		na "$1" crash_resync_s "not in sync after ${BENCH_CRASH_TIMEOUT}s"
 		say "$1: not in sync after ${BENCH_CRASH_TIMEOUT}s"
 	else
 		rec "$1" crash_resync_s "$(kv secs "$2")"
 		# mirrorx's: the wait's own time beside the kernel log's
-		[ -z "$(kv wsecs "$2")" ] || rec "$1" crash_resync_wait_s "$(kv wsecs "$2")"
+		w=$(kv wsecs "$2")
+		[ -z "$w" ] || rec "$1" crash_resync_wait_s "$w"
 	fi
 }
 
