@@ -42,8 +42,8 @@
  * bandwidth-delay product of the link: the round trip is TCP's smoothed
  * RTT of the connection (pings only keep an idle link alive), the rate
  * the regions acknowledged per MX_RS_PERIOD_NS; within MX_RS_WINDOW_MIN
- * and MX_RS_WINDOW_MAX, and at most MX_RESYNC_LOCKS regions
- * (rs_window.c).
+ * and MX_RS_WINDOW_MAX, and at most MX_RESYNC_LOCKS regions and
+ * MX_RS_ZERO_CHUNKS_MAX chunks read as zeros (rs_window.h).
  * A chunk that read as all zeros then holds only its header's bytes of
  * the window (mx_rs_send_zero_aware()); chunk pages come from a pool
  * kept for the run (rs_pages.c), and ended chunks are kept for the next
@@ -119,10 +119,11 @@ MODULE_PARM_DESC(resync_min_rate,
  */
 #define MX_RS_READ_SEGS		(2 * MX_RS_CHUNK_PAGES / MX_RS_PAGES_BLOCK)
 /*
- * Whole chunks kept for reuse: those the window lets be read at once, and
- * as many again that read as zeros and wait for their acknowledgment.
+ * Whole chunks kept for reuse: as many as may be in flight, those the
+ * window lets be read at once and those that read as zeros.
  */
-#define MX_RS_FREE_CHUNKS	(2 * MX_RS_WINDOW_MAX / MX_WIRE_MAX_DATA)
+#define MX_RS_FREE_CHUNKS	(MX_RS_WINDOW_MAX / MX_WIRE_MAX_DATA + \
+				 MX_RS_ZERO_CHUNKS_MAX)
 /*
  * Pages the pool keeps: what the window lets be read at once, and the
  * chunk read past it.
@@ -138,6 +139,7 @@ MODULE_PARM_DESC(resync_min_rate,
  */
 struct mx_rs_ctx {
 	atomic64_t inflight_bytes;	/* chunks read or being read, unacked */
+	atomic_t nr_zero_chunks;	/* of those, all zero (zero_held) */
 	struct mx_rs_pages pages;	/* what chunks read into (own lock) */
 	/*
 	 * Whole chunks (room for MX_RS_CHUNK_PAGES pages) ended, kept for
@@ -201,6 +203,7 @@ struct mx_rs_chunk {
 	sector_t sector;
 	u32 len;
 	u32 charge;			/* its bytes in x->inflight_bytes */
+	bool zero_held;			/* in x->nr_zero_chunks */
 	atomic_t refs;
 	__be64 *hashes;
 	u32 nr_pages;
@@ -321,6 +324,8 @@ static void mx_rs_chunk_put(struct mx_rs_chunk *c)
 	if (!atomic_dec_and_test(&c->refs))
 		return;
 	atomic64_sub(c->charge, &reg->x->inflight_bytes);
+	if (c->zero_held)
+		atomic_dec(&reg->x->nr_zero_chunks);
 	mx_rs_chunk_free(c);
 	/* Before the run may end: then the work, and @x, may be gone. */
 	wake_up(&p->resync_wait);
@@ -466,7 +471,8 @@ static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
  * window only its packet's header (mx_rs_chunk_charge()): the window is
  * a bandwidth-delay product of the link, and a write-zeroes costs the
  * link a header, so zero ranges are in flight as far as the region locks
- * (MX_RESYNC_LOCKS) allow, not four at a time.
+ * (MX_RESYNC_LOCKS) and MX_RS_ZERO_CHUNKS_MAX allow, not four at a
+ * time.
  */
 static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max)
 {
@@ -502,6 +508,11 @@ static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max)
 	charge = mx_rs_chunk_charge(c->len, zero_bytes, packets);
 	atomic64_sub(c->charge - charge, &x->inflight_bytes);
 	c->charge = charge;
+	if (charge < c->len) {
+		/* Before our put: the last one reads it. */
+		c->zero_held = true;
+		atomic_inc(&x->nr_zero_chunks);
+	}
 	mx_rs_chunk_put(c);
 	return true;
 }
@@ -827,6 +838,7 @@ static void mx_rs_ctx_init(struct mx_peer *p, struct mx_rs_ctx *x)
 {
 	memset(x, 0, sizeof(*x));
 	atomic64_set(&x->inflight_bytes, 0);
+	atomic_set(&x->nr_zero_chunks, 0);
 	init_llist_head(&x->free_chunks);
 	atomic_set(&x->nr_free_chunks, 0);
 	mx_rs_pages_init(&x->pages, MX_RS_POOL_PAGES);
@@ -854,7 +866,8 @@ static u64 mx_rs_read_window(const struct mx_rs_ctx *x)
 /*
  * May the next read start now (the next chunk of x->cur, or a new run,
  * which then reads at once)? Returns 0, or how long (jiffies) to wait:
- * for room in the window, or for the rate. With @charge, a chunk of
+ * for room in the window or for a zero chunk to end
+ * (MX_RS_ZERO_CHUNKS_MAX), or for the rate. With @charge, a chunk of
  * x->cur is read: its bytes count against the rate.
  */
 static long mx_rs_may_read(struct mx_peer *p, struct mx_rs_ctx *x, u64 now,
@@ -866,6 +879,8 @@ static long mx_rs_may_read(struct mx_peer *p, struct mx_rs_ctx *x, u64 now,
 	s64 inflight = atomic64_read(&x->inflight_bytes);
 
 	if (inflight && inflight + MX_WIRE_MAX_DATA > mx_rs_read_window(x))
+		return HZ / 10;
+	if (atomic_read(&x->nr_zero_chunks) >= MX_RS_ZERO_CHUNKS_MAX)
 		return HZ / 10;
 	if (!rate) {
 		x->pace_next = now;

@@ -89,7 +89,7 @@ static bool mx_ranges_overlap(sector_t a, u32 alen, sector_t b, u32 blen)
 	return a < b + blen && b < a + alen;
 }
 
-/* Does a region array (resync_locked, resync_wanted) hold one of r0..r1? */
+/* Does the region array resync_wanted hold one of r0..r1? */
 static bool mx_region_array_has(const u64 *arr, u32 nr, u64 r0, u64 r1)
 {
 	u32 i;
@@ -100,10 +100,11 @@ static bool mx_region_array_has(const u64 *arr, u32 nr, u64 r0, u64 r1)
 	return false;
 }
 
+/* Does a resync or verify hold one of regions r0..r1? Under src->lock. */
 static bool mx_region_resync_locked(struct mx_source *src, u64 r0, u64 r1)
 {
-	return mx_region_array_has(src->resync_locked, src->nr_resync_locked,
-				   r0, r1);
+	return src->nr_resync_locked &&
+	       find_next_bit(src->resync_locked, r1 + 1, r0) <= r1;
 }
 
 static bool mx_region_resync_wanted(struct mx_source *src, u64 r0, u64 r1)
@@ -161,9 +162,9 @@ bool mx_source_try_lock_region(struct mx_source *src, u64 r)
 	bool ok = false;
 
 	spin_lock_irqsave(&src->lock, flags);
-	if (!mx_region_busy(src, r) &&
-	    src->nr_resync_locked < ARRAY_SIZE(src->resync_locked)) {
-		src->resync_locked[src->nr_resync_locked++] = r;
+	if (!mx_region_busy(src, r)) {
+		__set_bit(r, src->resync_locked);
+		src->nr_resync_locked++;
 		__set_bit(r, src->unflushed);
 		ok = true;
 	}
@@ -236,7 +237,7 @@ static int mx_source_assume_clean(struct mx_source *src, struct mx_peer *p)
 	return 0;
 }
 
-/* Drop @r from a region array (unordered); false if it was not there. */
+/* Drop @r from resync_wanted (unordered); false if it was not there. */
 static bool mx_region_array_del(u64 *arr, u32 *nr, u64 r)
 {
 	u32 i;
@@ -261,12 +262,13 @@ static void mx_source_release_region(struct mx_source *src, u64 r,
 	bool kick;
 
 	spin_lock_irqsave(&src->lock, flags);
-	if (locked)
-		mx_region_array_del(src->resync_locked, &src->nr_resync_locked,
-				    r);
-	else
+	if (locked) {
+		if (__test_and_clear_bit(r, src->resync_locked))
+			src->nr_resync_locked--;
+	} else {
 		mx_region_array_del(src->resync_wanted, &src->nr_resync_wanted,
 				    r);
+	}
 	kick = !list_empty(&src->blocked);
 	spin_unlock_irqrestore(&src->lock, flags);
 	/* Another copy may wait for this region. */
@@ -299,7 +301,7 @@ bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
 		return true;
 	/*
 	 * Hold new writes back only when writes are what keeps the region
-	 * busy (not another copy, or a full lock array). Two peers may want
+	 * busy (not another copy). Two peers may want
 	 * the same region: one entry each.
 	 */
 	spin_lock_irqsave(&src->lock, flags);
@@ -850,14 +852,13 @@ static bool mx_sweep_cand_locked(struct mx_source *src, struct mx_peer *p,
 {
 	u64 nr = src->meta.nr_regions;
 	struct mx_write *w;
-	u32 i;
 
 	mx_ilog_sweep_cand_locked(&src->ilog, p->conf.node_id, cand);
 	list_for_each_entry(w, &src->inflight, list)
 		if (w->sectors)
 			bitmap_clear(cand, w->r0, w->r1 - w->r0 + 1);
-	for (i = 0; i < src->nr_resync_locked; i++)
-		__clear_bit(src->resync_locked[i], cand);
+	if (src->nr_resync_locked)
+		bitmap_andnot(cand, cand, src->resync_locked, nr);
 	mx_async_exclude_locked(p, cand);
 	return !bitmap_empty(cand, nr);
 }
@@ -881,8 +882,9 @@ static void mx_flush_epoch_begin_locked(struct mx_source *src)
 	list_for_each_entry(w, &src->inflight, list)
 		if (w->sectors)
 			bitmap_set(src->unflushed, w->r0, w->r1 - w->r0 + 1);
-	for (i = 0; i < src->nr_resync_locked; i++)
-		__set_bit(src->resync_locked[i], src->unflushed);
+	if (src->nr_resync_locked)
+		bitmap_or(src->unflushed, src->unflushed, src->resync_locked,
+			  src->meta.nr_regions);
 	for (i = 0; i < src->nr_peers; i++)
 		mx_async_include_locked(&src->peers[i], src->unflushed);
 }
@@ -1252,7 +1254,8 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = -ENOMEM;
 	src->scratch = mx_region_bitmap_alloc(src->meta.nr_regions);
 	src->unflushed = mx_region_bitmap_alloc(src->meta.nr_regions);
-	if (!src->scratch || !src->unflushed) {
+	src->resync_locked = mx_region_bitmap_alloc(src->meta.nr_regions);
+	if (!src->scratch || !src->unflushed || !src->resync_locked) {
 		ti->error = "Cannot allocate bitmaps";
 		goto bad_bitmaps;
 	}
@@ -1319,6 +1322,7 @@ bad_bioset:
 bad_bitmaps:
 	kvfree(src->scratch);
 	kvfree(src->unflushed);
+	kvfree(src->resync_locked);
 bad_meta_open:
 	mx_ilog_exit(&src->ilog);
 	mx_meta_close(&src->meta);
@@ -1357,6 +1361,7 @@ static void mirrorx_dtr(struct dm_target *ti)
 	bioset_exit(&src->bs);
 	kvfree(src->scratch);
 	kvfree(src->unflushed);
+	kvfree(src->resync_locked);
 	mx_ilog_exit(&src->ilog);
 	mx_meta_close(&src->meta);
 	dm_put_device(ti, src->meta_dev);

@@ -370,7 +370,14 @@ struct mx_source {
 	struct list_head held;		/* on_disconnect suspend: written
 					 * locally, waiting for a peer
 					 */
-	u64 resync_locked[MX_MAX_PEERS * MX_RESYNC_LOCKS];
+	/*
+	 * Regions a resync or verify holds locked (one holder at a time: a
+	 * lock is taken only where none is, mx_source_try_lock_region()),
+	 * one bit per region, and how many are set. A bitmap, so that a
+	 * write during a resync looks its regions up in a time that does not
+	 * grow with how many a resync holds.
+	 */
+	unsigned long *resync_locked;
 	u32 nr_resync_locked;
 	/*
 	 * Regions a resync or verify waits to lock (one per peer at most):
