@@ -740,10 +740,12 @@ static void mx_rs_wait(struct mx_peer *p, struct mx_rs_ctx *x, long timeout)
 {
 	s64 bytes = atomic64_read(&x->inflight_bytes);
 	int regions = atomic_read(&p->resync_inflight);
+	int zeros = atomic_read(&x->nr_zero_chunks);
 
 	wait_event_timeout(p->resync_wait,
 			   !llist_empty(&p->rs_reads) ||
 			   atomic64_read(&x->inflight_bytes) < bytes ||
+			   atomic_read(&x->nr_zero_chunks) < zeros ||
 			   atomic_read(&p->resync_inflight) < regions,
 			   max(timeout, 1L));
 }
