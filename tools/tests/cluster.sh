@@ -160,12 +160,19 @@ score() { tail -n1 "$tmp/crm.log" 2>/dev/null | sed -e 's/.* -v //' -e 's/.* -D$
 
 # The kernel's status of every target / source (fakedm's status.TARGET).
 # A listening target names no peer ("-"), a connected one its source.
+# put_status TARGET LINE replaces the file in one rename: a fence-peer
+# handler that follows the status from the background never reads it
+# half written (an empty status once made it exit, a flaky check).
+put_status() {
+	echo "$2" >"$MX_FAKEDM/status.$1.new" &&
+		mv -f "$MX_FAKEDM/status.$1.new" "$MX_FAKEDM/status.$1"
+}
 tgt() {
 	local id=0
 	[[ $2 != Listening* ]] || id=-
-	echo "target $1 128 0/4096 1 $id $2 - 0 0/0 0 0 0" >"$MX_FAKEDM/status.mirrorx-recv"
+	put_status mirrorx-recv "target $1 128 0/4096 1 $id $2 - 0 0/0 0 0 0"
 }
-src() { echo "source $1 128 0/4096 1 0 $2 sync 0 0/0 0 0 0" >"$MX_FAKEDM/status.mirrorx"; }
+src() { put_status mirrorx "source $1 128 0/4096 1 0 $2 sync 0 0/0 0 0 0"; }
 
 role() { "$CTL" role mx 2>/dev/null; }
 
@@ -383,7 +390,7 @@ wait_for_file "$tmp/mirrorctl.log" "^fence-handler mx --follow --exec $FENCE fen
 	fail "promote: the handler with mirrorx-fence-peer: $(cat "$tmp/mirrorctl.log")"
 # The source loses its in-sync peer: the handler places the constraint and
 # releases the writes.
-echo "source UpToDate 128 0/4096 1 0 Connecting Idle sync 0 0/0 0 0 0 Pending" >"$MX_FAKEDM/status.mirrorx"
+put_status mirrorx "source UpToDate 128 0/4096 1 0 Connecting Idle sync 0 0/0 0 0 0 Pending"
 n=$((n + 1))
 wait_for_file "$MX_FAKEDM/mx/messages" "^peer_outdated 0$" ||
 	fail "the agent's handler sent no peer_outdated: $(cat "$HA_RSCTMP/mirrorx-fence-mx.log")"

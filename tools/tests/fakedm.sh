@@ -75,10 +75,14 @@ conf() { # NAME ROLE NODE DATA META [LINE...]: write NAME.conf
 }
 
 # A running device in the stand-in: TABLE-TARGET PARAMS [STATUS].
+# Each file is replaced in one rename: a fence-handler --follow reading it
+# from the background never sees it half written.
 dev() { # NAME TARGET PARAMS [STATUS]
 	mkdir -p "$MX_FAKEDM/$1"
-	echo "0 2048 $2 $3" >"$MX_FAKEDM/$1/table"
-	[ $# -lt 4 ] || echo "$4" >"$MX_FAKEDM/$1/status"
+	echo "0 2048 $2 $3" >"$MX_FAKEDM/$1/table.new" &&
+		mv -f "$MX_FAKEDM/$1/table.new" "$MX_FAKEDM/$1/table"
+	[ $# -lt 4 ] || { echo "$4" >"$MX_FAKEDM/$1/status.new" &&
+		mv -f "$MX_FAKEDM/$1/status.new" "$MX_FAKEDM/$1/status"; }
 }
 
 have_loop() {
