@@ -74,15 +74,16 @@ conf() { # NAME ROLE NODE DATA META [LINE...]: write NAME.conf
 	} >"$MIRRORX_CONF_DIR/$name.conf"
 }
 
+# put_file FILE LINE: FILE replaced in one rename, so that a
+# fence-handler --follow reading it from the background never sees it
+# half written.
+put_file() { echo "$2" >"$1.new" && mv -f "$1.new" "$1"; }
+
 # A running device in the stand-in: TABLE-TARGET PARAMS [STATUS].
-# Each file is replaced in one rename: a fence-handler --follow reading it
-# from the background never sees it half written.
 dev() { # NAME TARGET PARAMS [STATUS]
 	mkdir -p "$MX_FAKEDM/$1"
-	echo "0 2048 $2 $3" >"$MX_FAKEDM/$1/table.new" &&
-		mv -f "$MX_FAKEDM/$1/table.new" "$MX_FAKEDM/$1/table"
-	[ $# -lt 4 ] || { echo "$4" >"$MX_FAKEDM/$1/status.new" &&
-		mv -f "$MX_FAKEDM/$1/status.new" "$MX_FAKEDM/$1/status"; }
+	put_file "$MX_FAKEDM/$1/table" "0 2048 $2 $3"
+	[ $# -lt 4 ] || put_file "$MX_FAKEDM/$1/status" "$4"
 }
 
 have_loop() {
