@@ -12,7 +12,8 @@
  * target applies it so that its device is a state the source's device could
  * have had (see receiver.c).
  *
- * A full queue (async_limit bytes queued and not yet acknowledged) either
+ * A full queue (async_limit bytes, or async_limit / 4 KiB entries, queued
+ * and not yet acknowledged: async_bound.h) either
  * throttles writers (on_congestion block: the write is not issued until
  * there is room) or makes the peer fall Behind (on_congestion behind:
  * writes only mark the intent log, the resync catches up, and queueing
@@ -26,6 +27,7 @@
 #include <linux/device-mapper.h>
 #include "source.h"
 #include "range_io.h"
+#include "async_bound.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -67,7 +69,7 @@ bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w)
 
 		if (!mx_is_async(p) || !mx_peer_replicating(p) || p->behind)
 			continue;
-		if (p->aq_bytes && p->aq_bytes + bytes > limit &&
+		if (mx_aq_full(p->aq_bytes, p->aq_writes, bytes, limit) &&
 		    !src->conf.opts.congestion_behind)
 			return false;
 	}
@@ -77,7 +79,7 @@ bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w)
 		if (!mx_is_async(p))
 			continue;
 		if (mx_peer_replicating(p) && !p->behind &&
-		    p->aq_bytes && p->aq_bytes + bytes > limit &&
+		    mx_aq_full(p->aq_bytes, p->aq_writes, bytes, limit) &&
 		    !mx_peer_set_repl_locked(p, MX_RS_BEHIND)) {
 			/* on_congestion behind: fall behind, catch up later. */
 			p->behind = true;
@@ -272,7 +274,8 @@ u64 mx_async_lag_ms_locked(struct mx_peer *p)
 bool mx_async_may_leave_behind_locked(struct mx_peer *p)
 {
 	return time_after(jiffies, p->behind_since + MX_BEHIND_MIN) &&
-	       p->aq_bytes <= p->src->conf.opts.async_limit / 2;
+	       mx_aq_half_empty(p->aq_bytes, p->aq_writes,
+				p->src->conf.opts.async_limit);
 }
 
 /* A peer fell Behind: its target is inconsistent until the catch-up ends. */

@@ -301,8 +301,8 @@ bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
 		return true;
 	/*
 	 * Hold new writes back only when writes are what keeps the region
-	 * busy (not another copy). Two peers may want
-	 * the same region: one entry each.
+	 * busy (not another copy). Two peers may want the same region: one
+	 * entry each.
 	 */
 	spin_lock_irqsave(&src->lock, flags);
 	if (mx_region_writing(src, r) &&

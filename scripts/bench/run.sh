@@ -860,12 +860,19 @@ mx_timed_sync() {
 # its wait's output: PREFIXresync_MBps, PREFIXresync_s and, for mirrorx's
 # (timed by the kernel log), PREFIXresync_wait_s, the wait's own.
 rec_sync() {
-	local secs wsecs
+	local secs
 	secs=$(kv secs "$3")
-	wsecs=$(kv wsecs "$3")
 	rec "$1" "${2}resync_MBps" "$(awk -v b="$PERF_B" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1e6 }')"
-	rec "$1" "${2}resync_s" "$secs"
-	[ -z "$wsecs" ] || rec "$1" "${2}resync_wait_s" "$wsecs"
+	rec_secs "$1" "${2}resync" "$3"
+}
+
+# rec_secs CONFIG NAME OUT: record NAME_s, the seconds of a wait's output,
+# and for mirrorx's (timed by the kernel log) NAME_wait_s, the wait's own.
+rec_secs() {
+	local wsecs
+	wsecs=$(kv wsecs "$3")
+	rec "$1" "${2}_s" "$(kv secs "$3")"
+	[ -z "$wsecs" ] || rec "$1" "${2}_wait_s" "$wsecs"
 }
 
 # rec_sent CONFIG METRIC: record, in MiB, the "bytes sent" of the last
@@ -941,15 +948,11 @@ crash_reboot() {
 
 # crash_secs CONFIG OUT: record the seconds to in sync, or why not.
 crash_secs() {
-	local w
 	if [ "$(kv timeout "$2")" = 1 ]; then
 		na "$1" crash_resync_s "not in sync after ${BENCH_CRASH_TIMEOUT}s"
 		say "$1: not in sync after ${BENCH_CRASH_TIMEOUT}s"
 	else
-		rec "$1" crash_resync_s "$(kv secs "$2")"
-		# mirrorx's: the wait's own time beside the kernel log's
-		w=$(kv wsecs "$2")
-		[ -z "$w" ] || rec "$1" crash_resync_wait_s "$w"
+		rec_secs "$1" crash_resync "$2"
 	fi
 }
 
