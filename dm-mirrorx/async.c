@@ -201,6 +201,7 @@ void mx_async_queue(struct mx_source *src, struct mx_write *w)
 	u32 bytes = bio_op(w->bio) == REQ_OP_WRITE ?
 		    w->sectors << SECTOR_SHIFT : 0;
 	unsigned long flags;
+	bool kick;
 	u32 i;
 
 	for_each_set_bit(i, &w->async_mask, src->nr_peers) {
@@ -219,8 +220,12 @@ void mx_async_queue(struct mx_source *src, struct mx_write *w)
 			p->aq_writes--;
 			if (w->sectors)
 				mx_source_mark_oos_locked(src, p, w->r0, w->r1);
+			kick = !list_empty(&src->throttled);
 			spin_unlock_irqrestore(&src->lock, flags);
 			mx_peer_fail(p, -ENOMEM, "cannot queue an async write");
+			/* The room it held may be what throttled writes wait for. */
+			if (kick)
+				mx_source_kick_commit(src);
 			continue;
 		}
 		mx_write_fill_preq(w, p, &e->rq);

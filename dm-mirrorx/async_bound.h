@@ -10,7 +10,7 @@
  * at least a page for a write's data) and a step of the sweep's scan of
  * the queue. 4 KiB writes reach both bounds together; smaller ones reach
  * the count first, which is also where the pages they hold add up to
- * async_limit.
+ * async_limit (with 4 KiB pages; larger pages hold more).
  *
  * An empty queue takes anything, so that one write larger than the limit
  * still goes (device-mapper splits writes at 1 MiB, the least limit).

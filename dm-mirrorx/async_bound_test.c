@@ -21,7 +21,7 @@ static void mx_aq_bytes_bound(struct kunit *test)
 {
 	u64 bytes = 0, n = 0;
 
-	while (!mx_aq_full(bytes, n, SZ_64K, T_LIMIT)) {
+	while (!mx_aq_full(bytes, n, SZ_64K, T_LIMIT) && n <= T_LIMIT) {
 		bytes += SZ_64K;
 		n++;
 	}
@@ -48,17 +48,19 @@ static void mx_aq_count_bound(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mx_aq_entries_max(SZ_1M), 256ULL);
 	/* 512-byte writes: the count first, at 8 MiB of data. */
 	n = 0;
-	while (!mx_aq_full(n * 512, n, 512, T_LIMIT))
+	while (!mx_aq_full(n * 512, n, 512, T_LIMIT) && n <= T_LIMIT)
 		n++;
 	KUNIT_EXPECT_EQ(test, n, T_LIMIT / 4096);
-	/* 4 KiB writes reach both bounds together. */
-	n = 0;
-	while (!mx_aq_full(n * 4096, n, 4096, T_LIMIT))
-		n++;
-	KUNIT_EXPECT_EQ(test, n * 4096, T_LIMIT);
-	/* The largest limit: no overflow of the sums. */
-	KUNIT_EXPECT_FALSE(test, mx_aq_full(SZ_1M, 1, U32_MAX, 16ULL << 30));
-	KUNIT_EXPECT_TRUE(test, mx_aq_full(16ULL << 30, 1, 1, 16ULL << 30));
+	/* 4 KiB writes reach both bounds together: either alone stops them. */
+	KUNIT_EXPECT_TRUE(test, mx_aq_full(T_LIMIT - 4096, T_LIMIT / 4096, 0,
+					   T_LIMIT));
+	KUNIT_EXPECT_TRUE(test, mx_aq_full(T_LIMIT, 1, 4096, T_LIMIT));
+	/* The largest limit (16 GiB): 4 Mi entries, a u32 in status. */
+	KUNIT_EXPECT_EQ(test, mx_aq_entries_max(16ULL << 30), 4ULL << 20);
+	KUNIT_EXPECT_FALSE(test, mx_aq_full(16ULL << 30, (4ULL << 20) - 1, 0,
+					    16ULL << 30));
+	KUNIT_EXPECT_TRUE(test, mx_aq_full(16ULL << 30, 4ULL << 20, 0,
+					   16ULL << 30));
 }
 
 /* A Behind peer queues again once both bounds are half empty. */
