@@ -7,8 +7,9 @@
  *
  * Every receive is bounded: the socket's receive timeout before the first
  * byte of a packet (the roles set it: MX_HANDSHAKE_TIMEOUT while greeting,
- * their idle interval after), MX_RECV_STALL_TIMEOUT inside one, and a stop
- * of the calling kthread (transport.c).
+ * their idle interval after), MX_RECV_STALL_TIMEOUT inside one, a time
+ * limit for the whole of one (MX_RECV_MIN_RATE), and a stop of the
+ * calling kthread (transport.c).
  */
 #include <linux/kthread.h>
 #include <linux/device-mapper.h>
@@ -30,7 +31,7 @@ const char *mx_recv_error_name(int r)
 	case -EAGAIN:
 		return "no answer";
 	case -ETIMEDOUT:
-		return "packet stalled midway";
+		return "packet stalled midway (or came too slowly)";
 	case -EINTR:
 		return "stopped";
 	default:

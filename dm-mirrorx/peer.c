@@ -23,25 +23,15 @@
 
 #define DM_MSG_PREFIX "mirrorx"
 
-/* Bit of mx_peer::send_flags: the sender has something to do. */
-#define MX_SEND_KICK	0
+/* Bits of mx_peer::send_flags: the sender has something to do; the
+ * answer to a ping is queued (p->ping_ack).
+ */
+#define MX_SEND_KICK		0
+#define MX_SEND_PING_ACK	1
 
 static const char *mx_name(struct mx_peer *p)
 {
 	return dm_table_device_name(p->src->ti->table);
-}
-
-static bool mx_needs_ack(u16 type)
-{
-	return type == MX_P_DATA || type == MX_P_RS_DATA ||
-	       type == MX_P_FLUSH || type == MX_P_SYNC_STATE ||
-	       type == MX_P_VERIFY_REQ || type == MX_P_CSUM_REQ;
-}
-
-/* The request a reply with a payload answers. */
-static u16 mx_reply_request(u16 type)
-{
-	return type == MX_P_CSUM_REPLY ? MX_P_CSUM_REQ : MX_P_VERIFY_REQ;
 }
 
 bool mx_peer_replicating(struct mx_peer *p)
@@ -235,6 +225,31 @@ static void mx_peer_shutdown(struct mx_conn *c)
 	mutex_unlock(&p->sock_mutex);
 }
 
+/**
+ * mx_peer_end_handshake() - make a handshake in progress end now
+ * @p: the peer
+ *
+ * For a suspend, which waits for it (p->handshake_mutex): a handshake
+ * lasts as long as the peer makes its packets last (each is bounded,
+ * their number is not: a bitmap of up to 2^19 packets). Its socket is
+ * shut down, so that its next send or receive fails; the connection
+ * thread reconnects after the resume. The thread checks
+ * src->suspending under p->sock_mutex when it sets the socket, so a
+ * connect that ends after this call does not start a handshake.
+ */
+void mx_peer_end_handshake(struct mx_peer *p)
+{
+	bool handshaking;
+
+	mutex_lock(&p->sock_mutex);
+	spin_lock_irq(&p->src->lock);
+	handshaking = p->cstate != MX_CS_CONNECTED;
+	spin_unlock_irq(&p->src->lock);
+	if (handshaking && p->conn.sock)
+		mx_sock_shutdown(p->conn.sock);
+	mutex_unlock(&p->sock_mutex);
+}
+
 /*
  * Compress the data of @rq when the connection negotiated it: returns the
  * compressed length (in p->comp.out), or 0 to send it raw. Counts both.
@@ -351,7 +366,7 @@ static void mx_send_queued(struct mx_peer *p)
 		 * Once in p->inflight, the receive thread may take @rq (its
 		 * ack): it stays ours too until the send returned.
 		 */
-		acked = mx_needs_ack(rq->hdr.type);
+		acked = mx_answer_type(rq->hdr.type) != 0;
 		if (acked) {
 			atomic_set(&rq->owners, 2);
 			rq->ack_error = 0;
@@ -636,7 +651,8 @@ static int mx_authenticate(struct mx_peer *p)
 	if (!src->auth)
 		return 0;
 	r = mx_conn_authenticate(&p->conn, src->auth);
-	if (r) {
+	/* A suspend cuts an authentication short: not a refusal. */
+	if (r && !READ_ONCE(src->suspending)) {
 		spin_lock_irq(&src->lock);
 		p->refuse_reason = MX_REFUSE_AUTH;
 		mx_peer_set_repl_locked(p, MX_RS_REFUSED);
@@ -871,6 +887,16 @@ static int mx_peer_h_ack(struct mx_conn *c, const struct mx_hdr *h)
 		mx_peer_fail(p, -EPROTO, "ack for unknown request");
 		return -EPROTO;
 	}
+	/*
+	 * A checksum or verify request is answered by its reply: a plain ACK
+	 * would end it with a reply buffer never written, compared as if it
+	 * held the target's hashes.
+	 */
+	if (mx_answer_type(rq->hdr.type) != MX_P_ACK) {
+		mx_peer_fail(p, -EPROTO, "plain ack for a request that needs a reply");
+		mx_preq_taken(rq, -EPROTO);
+		return -EPROTO;
+	}
 	detach = mx_ack_is_write_failure(rq->hdr.type, rq->hdr.size, h->flags);
 	mx_preq_taken(rq, mx_ack_errno(h->flags));
 	if (detach) {
@@ -889,7 +915,7 @@ static int mx_peer_h_reply(struct mx_conn *c, const struct mx_hdr *h)
 	int r;
 
 	rq = xa_erase(&p->inflight, h->seq);
-	if (!rq || rq->hdr.type != mx_reply_request(h->type) ||
+	if (!rq || mx_answer_type(rq->hdr.type) != h->type ||
 	    h->length != rq->reply_len) {
 		mx_peer_fail(p, -EPROTO, "unexpected reply");
 		if (rq)
@@ -899,13 +925,33 @@ static int mx_peer_h_reply(struct mx_conn *c, const struct mx_hdr *h)
 	r = mx_recv_owed(c->sock, rq->reply, rq->reply_len);
 	mx_preq_taken(rq, r ?: (h->flags == MX_ACK_OK ? 0 : -EIO));
 	if (r)
-		mx_peer_fail(p, r, "receive failed");
+		mx_peer_fail(p, r, mx_recv_error_name(r));
 	return r;
 }
 
+static void mx_ping_ack_done(struct mx_preq *rq, int error)
+{
+	clear_bit_unlock(MX_SEND_PING_ACK, &rq->peer->send_flags);
+}
+
+/*
+ * Answer a ping. One answer queued and not yet sent answers every ping
+ * that comes meanwhile: a target that pings and does not read makes us
+ * queue nothing more (each answer used to be a new allocation).
+ */
 static int mx_peer_h_ping(struct mx_conn *c, const struct mx_hdr *h)
 {
-	mx_send_simple(mx_peer_of(c), MX_P_PING_ACK);
+	struct mx_peer *p = mx_peer_of(c);
+	struct mx_preq *rq = &p->ping_ack;
+
+	if (test_and_set_bit_lock(MX_SEND_PING_ACK, &p->send_flags))
+		return 0;
+	memset(rq, 0, sizeof(*rq));
+	INIT_LIST_HEAD(&rq->list);
+	rq->peer = p;
+	rq->hdr.type = MX_P_PING_ACK;
+	rq->done = mx_ping_ack_done;
+	mx_peer_queue(p, rq);
 	return 0;
 }
 
@@ -1077,11 +1123,21 @@ static int mx_conn_thread(void *arg)
 		if (!r) {
 			mutex_lock(&p->sock_mutex);
 			p->conn.sock = sock;
+			/*
+			 * A suspend that began meanwhile either finds this
+			 * socket (and shuts it down) or is seen here.
+			 */
+			if (READ_ONCE(p->src->suspending))
+				r = -EAGAIN;
 			mutex_unlock(&p->sock_mutex);
-			r = mx_authenticate(p);
+			if (!r)
+				r = mx_authenticate(p);
 			if (!r)
 				r = mx_handshake(p);
 			mutex_unlock(&p->handshake_mutex);
+			if (r && READ_ONCE(p->src->suspending))
+				DMINFO("%s: peer %u: handshake ended by a suspend (the peer reconnects after the resume)",
+				       mx_name(p), p->conf.node_id);
 			if (!r) {
 				backoff = MX_RECONNECT_MIN;
 				mx_recv_loop(p);

@@ -447,6 +447,23 @@ const char *mx_refuse_reason_name(u32 reason)
 			  reason);
 }
 
+u16 mx_answer_type(u16 type)
+{
+	switch (type) {
+	case MX_P_DATA:
+	case MX_P_RS_DATA:
+	case MX_P_FLUSH:
+	case MX_P_SYNC_STATE:
+		return MX_P_ACK;
+	case MX_P_CSUM_REQ:
+		return MX_P_CSUM_REPLY;
+	case MX_P_VERIFY_REQ:
+		return MX_P_VERIFY_REPLY;
+	default:
+		return 0;
+	}
+}
+
 bool mx_ack_is_write_failure(u16 type, u32 size, u8 status)
 {
 	if (status == MX_ACK_OK || status == MX_ACK_EOPNOTSUPP)
@@ -468,6 +485,11 @@ int mx_ack_errno(u8 status)
 	default:
 		return -EIO;
 	}
+}
+
+u32 mx_recv_rate_secs(u64 len)
+{
+	return (len + MX_RECV_MIN_RATE - 1) / MX_RECV_MIN_RATE;
 }
 
 u32 mx_csum_nr_blocks(u32 size)

@@ -93,6 +93,14 @@ int mx_sync_state_decode(const struct mx_wire_sync_state *w,
 const char *mx_refuse_reason_name(u32 reason);
 
 /*
+ * The packet a target answers a source's packet of @type with: MX_P_ACK
+ * for a write, flush or sync state, MX_P_CSUM_REPLY or MX_P_VERIFY_REPLY
+ * for a checksum or verify request (the reply carries what the request
+ * asked for), 0 for a packet that is not answered.
+ */
+u16 mx_answer_type(u16 type);
+
+/*
  * Does an ack with MX_ACK_* @status for a packet of @type carrying @size
  * bytes of operation mean the target's data device failed a write or a
  * flush, so the target detaches (receiver.c) and the source drops it
@@ -105,6 +113,18 @@ bool mx_ack_is_write_failure(u16 type, u32 size, u8 status);
  * -EOPNOTSUPP (the target's device cannot do the operation), else -EIO.
  */
 int mx_ack_errno(u8 status);
+
+/*
+ * Least average rate a packet that began to arrive must keep (bytes per
+ * second): 16 KiB/s, about 131 kbit/s. A receive of @len bytes gets
+ * MX_RECV_STALL_TIMEOUT (transport.h) plus mx_recv_rate_secs(@len)
+ * seconds (a 1 MiB payload: 74 s), from its first byte (a payload: from
+ * the end of its header), before it fails: without it, a peer that sends
+ * a byte every few seconds would hold a receive, and whatever waits for
+ * that thread, for hours.
+ */
+#define MX_RECV_MIN_RATE	(16U << 10)
+u32 mx_recv_rate_secs(u64 len);
 
 /* Hashes in a checksum reply for a request of @size bytes. */
 u32 mx_csum_nr_blocks(u32 size);

@@ -986,7 +986,44 @@ static void mx_proto_ack_write_failure(struct kunit *test)
 				    cases[i].failure, "case %d", i);
 }
 
+/* The time a receive that began gets: one second per 16 KiB, rounded up. */
+static void mx_proto_recv_rate(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mx_recv_rate_secs(0), 0U);
+	KUNIT_EXPECT_EQ(test, mx_recv_rate_secs(1), 1U);
+	KUNIT_EXPECT_EQ(test, mx_recv_rate_secs(32), 1U);
+	KUNIT_EXPECT_EQ(test, mx_recv_rate_secs(16384), 1U);
+	KUNIT_EXPECT_EQ(test, mx_recv_rate_secs(16385), 2U);
+	KUNIT_EXPECT_EQ(test, mx_recv_rate_secs(MX_WIRE_MAX_DATA), 64U);
+	/* The largest length a header may announce (32 bits). */
+	KUNIT_EXPECT_EQ(test, mx_recv_rate_secs(U32_MAX), 262144U);
+}
+
+/* Which packets the source waits an answer for, and which answer. */
+static void mx_proto_answer_type(struct kunit *test)
+{
+	u16 t;
+
+	KUNIT_EXPECT_EQ(test, mx_answer_type(MX_P_DATA), MX_P_ACK);
+	KUNIT_EXPECT_EQ(test, mx_answer_type(MX_P_RS_DATA), MX_P_ACK);
+	KUNIT_EXPECT_EQ(test, mx_answer_type(MX_P_FLUSH), MX_P_ACK);
+	KUNIT_EXPECT_EQ(test, mx_answer_type(MX_P_SYNC_STATE), MX_P_ACK);
+	KUNIT_EXPECT_EQ(test, mx_answer_type(MX_P_CSUM_REQ), MX_P_CSUM_REPLY);
+	KUNIT_EXPECT_EQ(test, mx_answer_type(MX_P_VERIFY_REQ),
+			MX_P_VERIFY_REPLY);
+	/* Answers, pings (answered by a PING_ACK, not tracked) and the rest. */
+	for (t = 0; t < MX_P_TYPE_MAX + 2; t++) {
+		if (t == MX_P_DATA || t == MX_P_RS_DATA || t == MX_P_FLUSH ||
+		    t == MX_P_SYNC_STATE || t == MX_P_CSUM_REQ ||
+		    t == MX_P_VERIFY_REQ)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, mx_answer_type(t), 0, "type %u", t);
+	}
+}
+
 static struct kunit_case mx_proto_cases[] = {
+	KUNIT_CASE(mx_proto_answer_type),
+	KUNIT_CASE(mx_proto_recv_rate),
 	KUNIT_CASE(mx_proto_hdr_layout),
 	KUNIT_CASE(mx_proto_hdr_round_trip),
 	KUNIT_CASE(mx_proto_hdr_magic),

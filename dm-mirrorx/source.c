@@ -1444,10 +1444,12 @@ static void mirrorx_postsuspend(struct dm_target *ti)
 	flush_workqueue(src->rs_wq);
 	flush_workqueue(src->wq);
 	/*
-	 * No handshake starts while suspending; wait for one in progress, so
-	 * nothing but this commit writes the metadata from now on.
+	 * No handshake starts while suspending; end one in progress (its
+	 * socket shut down) and wait for it, so nothing but this commit
+	 * writes the metadata from now on.
 	 */
 	for (i = 0; i < src->nr_peers; i++) {
+		mx_peer_end_handshake(&src->peers[i]);
 		mutex_lock(&src->peers[i].handshake_mutex);
 		mutex_unlock(&src->peers[i].handshake_mutex);
 	}

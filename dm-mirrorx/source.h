@@ -273,7 +273,8 @@ struct mx_peer {
 	/*
 	 * The connection (conn.h). @conn.sock is set and released by the
 	 * connection thread under @sock_mutex, which mx_peer_fail() holds to
-	 * shut it down. @conn.dead (the connection failing, no new sends) is
+	 * shut it down, and mx_peer_end_handshake() (postsuspend) to shut a
+	 * handshake's down. @conn.dead (the connection failing, no new sends) is
 	 * set by mx_peer_fail() and cleared by the teardown, both under
 	 * src->lock. @handshake_mutex is held by the connection thread from
 	 * connect to the end of the handshake (metadata writes): postsuspend
@@ -301,6 +302,12 @@ struct mx_peer {
 	struct task_struct *sender;
 	wait_queue_head_t send_wait;
 	unsigned long send_flags;
+	/*
+	 * The answer to the target's pings: one at a time, queued while bit
+	 * MX_SEND_PING_ACK of @send_flags is set (peer.c), so that a target
+	 * pinging faster than it reads makes us queue nothing more.
+	 */
+	struct mx_preq ping_ack;
 	struct mutex send_loop;		/* held while the sender drains @sendq */
 	struct work_struct resync_work;
 	struct xarray inflight;		/* seq -> struct mx_preq */
@@ -441,6 +448,7 @@ void mx_peer_queue_prep(struct mx_peer *p, struct mx_preq *rq,
 			void (*prep)(struct mx_preq *rq));
 /* Make the live connection fail (process context); logs @why once. */
 void mx_peer_fail(struct mx_peer *p, int error, const char *why);
+void mx_peer_end_handshake(struct mx_peer *p);
 bool mx_peer_replicating(struct mx_peer *p);
 void mx_peer_disconnect(struct mx_peer *p);
 void mx_peer_connect(struct mx_peer *p);

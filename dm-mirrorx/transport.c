@@ -9,7 +9,8 @@
  * go out with kernel_sendpage() (zero copy): the caller keeps the pages
  * alive until the peer acknowledged them; pages zero copy must not take
  * (slab) are copied. A receive that began a packet waits at most
- * MX_RECV_STALL_TIMEOUT without progress for the rest.
+ * MX_RECV_STALL_TIMEOUT without progress for the rest, and all of it at
+ * least at MX_RECV_MIN_RATE (proto.h) on average.
  */
 #include <linux/module.h>
 #include <linux/net.h>
@@ -237,24 +238,39 @@ bool mx_should_stop(void)
  * packet whose header came (a payload). Inside a packet, a receive timeout
  * is not "nothing to read": the rest is owed, so keep waiting, but only
  * MX_RECV_STALL_TIMEOUT without a byte (a link cut mid-packet, a peer
- * that stalls) and never past a stop. sock_recvmsg() advances the
- * iterator by what it copied, so a partial receive resumes where it ended.
+ * that stalls), never past a stop, and never longer in all than
+ * MX_RECV_STALL_TIMEOUT plus a second per MX_RECV_MIN_RATE bytes (a peer
+ * that trickles a byte at a time; checked between receives, so up to one
+ * receive timeout later). sock_recvmsg() advances the iterator by what it
+ * copied (what came before the socket's receive timeout, when not all
+ * did), so a partial receive resumes where it ended.
  */
 static int mx_recv_iter(struct socket *sock, struct msghdr *msg,
 			bool started)
 {
-	unsigned long progress = jiffies;
+	unsigned long progress = jiffies, deadline = 0;
+	size_t len = msg_data_left(msg);
+	bool timed = false;
 	unsigned int noio;
 	int r = 0;
 
 	noio = memalloc_noio_save();
 	while (msg_data_left(msg)) {
+		if (started && !timed) {
+			deadline = jiffies + MX_RECV_STALL_TIMEOUT +
+				   (unsigned long)mx_recv_rate_secs(len) * HZ;
+			timed = true;
+		}
+		if (started && mx_should_stop()) {
+			r = -EINTR;
+			break;
+		}
+		if (started && time_after(jiffies, deadline)) {
+			r = -ETIMEDOUT;
+			break;
+		}
 		r = sock_recvmsg(sock, msg, MSG_WAITALL);
 		if (r == -EAGAIN && started) {
-			if (mx_should_stop()) {
-				r = -EINTR;
-				break;
-			}
 			if (time_after(jiffies,
 				       progress + MX_RECV_STALL_TIMEOUT)) {
 				r = -ETIMEDOUT;

@@ -40,16 +40,18 @@ int mx_send_hdr(struct socket *sock, const struct mx_hdr *h,
 /*
  * Receive exactly @len bytes. Returns 0, -EAGAIN when the receive timeout
  * expired before the first byte, -ETIMEDOUT when no byte came for
- * MX_RECV_STALL_TIMEOUT after the first, -EINTR when the calling kthread
- * is told to stop meanwhile, or another error (peer closed: -ECONNRESET).
+ * MX_RECV_STALL_TIMEOUT after the first or all did not come within
+ * MX_RECV_STALL_TIMEOUT plus mx_recv_rate_secs(@len) (proto.h) of it,
+ * -EINTR when the calling kthread is told to stop meanwhile, or another
+ * error (peer closed: -ECONNRESET).
  */
 int mx_recv_buf(struct socket *sock, void *buf, size_t len);
 /*
  * Receive exactly @len bytes of a packet's body (after its header), as
  * mx_recv_buf(), but the body is owed, so no receive timeout ends it
- * before its first byte: only MX_RECV_STALL_TIMEOUT without a byte, a
- * stop, or an error. Not for handshake packets, whose wait the
- * handshake's receive timeout bounds.
+ * before its first byte: only MX_RECV_STALL_TIMEOUT without a byte, the
+ * time limit counted from the call, a stop, or an error. Not for
+ * handshake packets, whose wait the handshake's receive timeout bounds.
  */
 int mx_recv_owed(struct socket *sock, void *buf, size_t len);
 /*

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 047-hostile-target: a target that stalls mid-packet, floods bitmaps, lies about its role, mismatches the handshake, acks unknown requests or acks a write before it was sent is dropped with a log line (refusals with their reason); one whose reply body comes 5 s after its header is kept; writes complete, remove returns, the source's data is intact
+# 047-hostile-target: a target that stalls mid-packet, floods bitmaps, lies about its role, mismatches the handshake, acks unknown requests, acks a write before it was sent, acks a checksum request without its hashes or trickles a reply is dropped; a suspend ends a slow handshake; a ping flood queues one answer at a time with a log line (refusals with their reason); one whose reply body comes 5 s after its header is kept; writes complete, remove returns, the source's data is intact
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -30,6 +30,24 @@ hostile() {
 		vm_run -t 90 A "dd if=/dev/urandom of=/tmp/w2 bs=1M count=1 status=none && dd if=/tmp/w2 of=/dev/mapper/mx bs=1M seek=8 oflag=direct conv=fsync status=none" ||
 			fail "$c: a write on A did not complete with the target acking early"
 	fi
+	if [ "$c" = ack-csum ] || [ "$c" = trickle-reply ]; then
+		# Every region to compare by checksum (before the connect or
+		# during it; refused while a compare runs, which serves too).
+		vm_run A "dmsetup message mx 0 resync 1 csum" || true
+	fi
+	if [ "$c" = bitmap-slow ]; then
+		# A suspend ends a handshake in progress rather than wait for it
+		# (each packet is bounded, a bitmap's count of them is not:
+		# here about 8 s each for 64 of them).
+		sleep 4
+		t=$(date +%s)
+		vm_run -t 120 A "timeout 100 dmsetup suspend mx" ||
+			fail "$c: dmsetup suspend did not return"
+		t=$(($(date +%s) - t))
+		echo "suspend took ${t}s"
+		[ "$t" -le 15 ] || fail "$c: the suspend waited ${t}s for the handshake"
+		vm_run -t 60 A "dmsetup resume mx"
+	fi
 	out=$(vm_wait B "$job") || fail "$c: fake target: $out"
 	echo "fake target: $out"
 	case $out in
@@ -43,6 +61,26 @@ hostile() {
 	vm_run -t 30 A "timeout 20 dmsetup remove mx" ||
 		fail "$c: dmsetup remove did not return within 20 s"
 }
+
+# A target that pings and reads nothing: one answer queued at a time (each
+# ping allocated an answer before; with A's send buffer at 64 KiB the
+# answers to 100000 pings filled the queue).
+step "hostile target: ping-flood"
+wmem=$(vm_run A "sysctl -n net.ipv4.tcp_wmem")
+vm_run A "dmesg -C; sysctl -q -w net.ipv4.tcp_wmem='4096 16384 65536'"
+job=$(vm_run_bg -t 200 B "$TGT $baddr $MX_PORT ping-flood 40")
+sampler=$(vm_run_bg -t 120 A "end=\$((SECONDS + 30)); while [ \$SECONDS -lt \$end ]; do awk '\$1 == \"peer_requests\" { print \$2 }' /sys/kernel/debug/dm_mirrorx/objects; sleep 0.05; done > /tmp/047-reqs")
+sleep 2
+mx_create_source A B
+out=$(vm_wait B "$job") || fail "ping-flood: fake target: $out"
+echo "fake target: $out"
+vm_wait A "$sampler" || fail "ping-flood: the sampler on A failed"
+vm_run A "sysctl -q -w net.ipv4.tcp_wmem='$wmem'"
+peak=$(vm_run A "sort -n /tmp/047-reqs | tail -n1")
+echo "most requests queued to the peer at once: $peak"
+[ "$peak" -le 16 ] || fail "ping-flood: $peak requests queued at once"
+vm_run -t 30 A "timeout 20 dmsetup remove mx" ||
+	fail "ping-flood: dmsetup remove did not return within 20 s"
 
 write_pattern A $MX_DATA 047-base 8M
 tail_sha=$(dev_sha256 A $MX_DATA $((3 << 20)) $((5 << 20)))
@@ -59,6 +97,7 @@ hostile bitmap-back "bad bitmap stream" 20
 hostile bitmap-endless "bad bitmap stream" 20
 hostile ack-unknown "ack for unknown request" 20
 hostile stall-ack "packet stalled midway" 40
+hostile bitmap-slow "handshake ended by a suspend" 30
 
 # A late body is not a dead link: the source's 2 s receive timeout used to
 # end a checksum reply whose body came after it (a retransmission on a
@@ -78,6 +117,16 @@ echo "fake target: $out"
 	fail "slow-reply: the source did not keep a target whose reply body came 5 s late ($out): $(vm_run A dmesg | tail -n 5)"
 vm_run -t 30 A "timeout 20 dmsetup remove mx" ||
 	fail "slow-reply: dmsetup remove did not return within 20 s"
+# A checksum request acked without its hashes: compared as if the reply
+# buffer (never written) held them, the region could leave the resync
+# with data that differs (without the check, the fake target is dropped
+# only by the request timeout of the requests after it, about 30 s).
+hostile ack-csum "plain ack for a request that needs a reply" 20
+# A reply whose body trickles (a byte every 2 s: each wait below the 10 s
+# stall timeout) is dropped after 10 s plus a second per 16 KiB (and one
+# receive timeout, 2 s), not kept for the minutes its hashes would take
+# (8 bytes per 4 KiB compared: 2 KiB for a 1 MiB request).
+hostile trickle-reply "packet stalled midway" 30
 # Handshake mismatches, one at a time: each refused, with its reason.
 hostile uuid "connection refused: uuid_mismatch" 20 Refused
 hostile size "connection refused: size_mismatch" 20 Refused

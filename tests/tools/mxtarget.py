@@ -33,6 +33,17 @@ CASE:
                  twice the region size, another node id, protocol 9 only
   refused        answers the hello with SYNC_STATE refused (node id), as
                  a real target whose checks failed
+  ack-csum       full handshake, then serves the source (acks its writes,
+                 flushes and sync states, answers pings) until its first
+                 checksum or verify request, which it answers with a plain
+                 ACK instead of the reply with the hashes (at most 120 s
+                 for that request to come)
+  trickle-reply  as ack-csum, but answers that request with its reply's
+                 header, then the body a byte every 2 s
+  ping-flood     full handshake, then 100000 PINGs as fast as the source
+                 takes them, reading nothing
+  bitmap-slow    handshake, then BITMAP packets of one word each, the
+                 word index going up, one every 8 s (never the last)
   slow-reply     full handshake, then serves the source (acks its writes
                  and flushes, answers pings and checksum requests, with
                  hashes that never match); the first checksum reply's
@@ -136,6 +147,51 @@ def serve_slow_reply(s, limit):
     return "still open"
 
 
+def serve_ack_csum(s, limit, trickle=False):
+    """Serve the source until its first checksum or verify request, and
+    answer that with a plain ACK, or (@trickle) with a checksum reply
+    whose body comes a byte every 2 s. Returns what main() prints."""
+    start = time.time()
+    try:
+        while time.time() - start < 120:
+            h, _ = recv_pkt(s)
+            if h[1] == PING:
+                s.sendall(hdr(PING_ACK))
+            elif h[1] in (DATA, RS_DATA, FLUSH, SYNC_STATE):
+                s.sendall(hdr(ACK, seq=h[5]))
+            elif h[1] == CSUM_REQ and trickle:
+                n = (h[4] + CSUM_BLOCK - 1) // CSUM_BLOCK * CSUM_HASH_LEN
+                t0 = time.time()
+                s.sendall(hdr(CSUM_REPLY, length=n, seq=h[5]))
+                sys.stderr.write("checksum reply seq %d: %d bytes, a byte "
+                                 "every 2 s\n" % (h[5], n))
+                s.settimeout(0)
+                for _ in range(n):
+                    if time.time() - t0 >= limit:
+                        return "still open"
+                    try:
+                        s.sendall(b"\xa5")
+                        if not s.recv(65536):
+                            break
+                    except BlockingIOError:
+                        pass
+                    except (ConnectionResetError, BrokenPipeError):
+                        break
+                    time.sleep(2)
+                return wait_close(s, t0, limit)
+            elif h[1] in (CSUM_REQ, VERIFY_REQ) and not trickle:
+                t0 = time.time()
+                s.sendall(hdr(ACK, seq=h[5]))
+                sys.stderr.write("type %d request seq %d answered with a "
+                                 "plain ACK\n" % (h[1], h[5]))
+                return wait_close(s, t0, limit)
+    except (EOFError, ConnectionResetError, BrokenPipeError):
+        return "closed before the first checksum request"
+    except socket.timeout:
+        return "the source sent nothing for 30 s"
+    return "no checksum request came"
+
+
 def main():
     host, port, case = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     limit = int(sys.argv[4]) if len(sys.argv) > 4 else 120
@@ -186,6 +242,24 @@ def main():
               if time.time() - t0 < limit else "still open")
         sys.stderr.write("bitmap packets sent: %d\n" % sent)
         return 0
+    if case == "bitmap-slow":
+        word = 0
+        try:
+            while time.time() - t0 < limit:
+                s.sendall(hdr(BITMAP, length=8, sector=word) + bytes(8))
+                word += 1
+                s.settimeout(8)
+                try:
+                    if not s.recv(65536):
+                        break
+                except socket.timeout:
+                    pass
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        sys.stderr.write("bitmap packets sent: %d\n" % word)
+        print("closed after %d s" % (time.time() - t0)
+              if time.time() - t0 < limit else "still open")
+        return 0
     if case == "bitmap-back":
         s.sendall(hdr(BITMAP, length=8, sector=1) + struct.pack(">Q", 1))
         s.sendall(hdr(BITMAP, length=8, sector=0) + struct.pack(">Q", 1))
@@ -231,6 +305,23 @@ def main():
         return 0
     if case == "slow-reply":
         print(serve_slow_reply(s, limit))
+        return 0
+    if case in ("ack-csum", "trickle-reply"):
+        print(serve_ack_csum(s, limit, case == "trickle-reply"))
+        return 0
+    if case == "ping-flood":
+        t0 = time.time()
+        burst = hdr(PING) * 1000
+        sent = 0
+        try:
+            while sent < 100000 and time.time() - t0 < limit:
+                s.sendall(burst)
+                sent += 1000
+        except (ConnectionResetError, BrokenPipeError, socket.timeout):
+            pass
+        sys.stderr.write("pings sent: %d in %.1f s\n"
+                         % (sent, time.time() - t0))
+        print(wait_close(s, t0, limit))
         return 0
     if case == "stall-ack":
         while True:
