@@ -413,17 +413,23 @@ static void mx_free_rq(struct mx_preq *rq, int error)
 	kfree(rq);
 }
 
+/* Queue @rq (zeroed) as a packet of @type without payload. */
+static void mx_queue_simple(struct mx_peer *p, struct mx_preq *rq, u16 type,
+			    void (*done)(struct mx_preq *rq, int error))
+{
+	INIT_LIST_HEAD(&rq->list);
+	rq->peer = p;
+	rq->hdr.type = type;
+	rq->done = done;
+	mx_peer_queue(p, rq);
+}
+
 static void mx_send_simple(struct mx_peer *p, u16 type)
 {
 	struct mx_preq *rq = kzalloc(sizeof(*rq), GFP_NOIO);
 
-	if (!rq)
-		return;
-	INIT_LIST_HEAD(&rq->list);
-	rq->peer = p;
-	rq->hdr.type = type;
-	rq->done = mx_free_rq;
-	mx_peer_queue(p, rq);
+	if (rq)
+		mx_queue_simple(p, rq, type, mx_free_rq);
 }
 
 /* --- handshake ---------------------------------------------------------- */
@@ -947,11 +953,7 @@ static int mx_peer_h_ping(struct mx_conn *c, const struct mx_hdr *h)
 	if (test_and_set_bit_lock(MX_SEND_PING_ACK, &p->send_flags))
 		return 0;
 	memset(rq, 0, sizeof(*rq));
-	INIT_LIST_HEAD(&rq->list);
-	rq->peer = p;
-	rq->hdr.type = MX_P_PING_ACK;
-	rq->done = mx_ping_ack_done;
-	mx_peer_queue(p, rq);
+	mx_queue_simple(p, rq, MX_P_PING_ACK, mx_ping_ack_done);
 	return 0;
 }
 

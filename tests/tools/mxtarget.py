@@ -112,6 +112,23 @@ def wait_close(s, t0, limit):
     return "still open"
 
 
+def csum_reply_len(size):
+    """Bytes of the reply to a checksum request of @size bytes."""
+    return (size + CSUM_BLOCK - 1) // CSUM_BLOCK * CSUM_HASH_LEN
+
+
+def answer_routine(s, h):
+    """Answer @h as a target would when it is a ping, a write, a flush or
+    a sync state; returns whether it was one of them."""
+    if h[1] == PING:
+        s.sendall(hdr(PING_ACK))
+    elif h[1] in (DATA, RS_DATA, FLUSH, SYNC_STATE):
+        s.sendall(hdr(ACK, seq=h[5]))
+    else:
+        return False
+    return True
+
+
 def serve_slow_reply(s, limit):
     """Serve the source; the first checksum reply's body comes 5 s after
     its header. Returns what main() prints. The first checksum request
@@ -122,12 +139,10 @@ def serve_slow_reply(s, limit):
     try:
         while time.time() - (t0 or start) < (limit if t0 else 120):
             h, _ = recv_pkt(s)
-            if h[1] == PING:
-                s.sendall(hdr(PING_ACK))
-            elif h[1] in (DATA, RS_DATA, FLUSH, SYNC_STATE):
-                s.sendall(hdr(ACK, seq=h[5]))
-            elif h[1] == CSUM_REQ:
-                n = (h[4] + CSUM_BLOCK - 1) // CSUM_BLOCK * CSUM_HASH_LEN
+            if answer_routine(s, h):
+                continue
+            if h[1] == CSUM_REQ:
+                n = csum_reply_len(h[4])
                 s.sendall(hdr(CSUM_REPLY, length=n, seq=h[5]))
                 if t0 is None:
                     t0 = time.time()
@@ -155,12 +170,10 @@ def serve_ack_csum(s, limit, trickle=False):
     try:
         while time.time() - start < 120:
             h, _ = recv_pkt(s)
-            if h[1] == PING:
-                s.sendall(hdr(PING_ACK))
-            elif h[1] in (DATA, RS_DATA, FLUSH, SYNC_STATE):
-                s.sendall(hdr(ACK, seq=h[5]))
-            elif h[1] == CSUM_REQ and trickle:
-                n = (h[4] + CSUM_BLOCK - 1) // CSUM_BLOCK * CSUM_HASH_LEN
+            if answer_routine(s, h):
+                continue
+            if h[1] == CSUM_REQ and trickle:
+                n = csum_reply_len(h[4])
                 t0 = time.time()
                 s.sendall(hdr(CSUM_REPLY, length=n, seq=h[5]))
                 sys.stderr.write("checksum reply seq %d: %d bytes, a byte "
