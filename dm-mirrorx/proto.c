@@ -65,6 +65,14 @@ static int mx_hdr_check_io(const struct mx_hdr *h, u64 dev_sectors,
 			*err = "Payload on a discard or write-zeroes packet";
 			return -EPROTO;
 		}
+		/*
+		 * No source sends these, and the block layer refuses them
+		 * (6.12 warns and fails the bio: the target would detach).
+		 */
+		if (h->flags & (MX_WF_FUA | MX_WF_PREFLUSH)) {
+			*err = "FUA or flush on a discard or write-zeroes packet";
+			return -EPROTO;
+		}
 		if (h->type != MX_P_RS_DATA) {
 			/* Replicated: as large as the application's bio. */
 		} else if (nonpayload == MX_WF_DISCARD) {

@@ -364,8 +364,17 @@ static void mx_proto_hdr_discard(struct kunit *test)
 			    .size = 1 << 20 };
 
 	t_hdr_ok(test, &h);
-	h.flags = MX_WF_WRITE_ZEROES | MX_WF_FUA;
+	h.flags = MX_WF_WRITE_ZEROES;
 	t_hdr_ok(test, &h);
+	h.type = MX_P_RS_DATA;
+	t_hdr_ok(test, &h);
+	/* The block layer takes FUA and flush on writes only. */
+	h.flags = MX_WF_WRITE_ZEROES | MX_WF_FUA;
+	t_hdr_bad(test, &h, "FUA or flush on a discard or write-zeroes packet");
+	h.type = MX_P_DATA;
+	t_hdr_bad(test, &h, "FUA or flush on a discard or write-zeroes packet");
+	h.flags = MX_WF_DISCARD | MX_WF_PREFLUSH;
+	t_hdr_bad(test, &h, "FUA or flush on a discard or write-zeroes packet");
 	h.flags = MX_WF_DISCARD | MX_WF_WRITE_ZEROES;
 	t_hdr_bad(test, &h, "Write packet is both discard and write-zeroes");
 	h.flags = MX_WF_DISCARD;

@@ -25,7 +25,7 @@ step "a sweep's flush (acked-only) on protocol 6 is acknowledged"
 out=$(vm_run A "$PEER $ADDR aflush6")
 assert_eq "acked flush" "$out" "acked-only flush on protocol 6"
 
-for c in beyond overflow badlen huge magic type csum unaligned bitmap aflush; do
+for c in beyond overflow badlen huge magic type csum unaligned bitmap aflush dfua dzflush; do
 	step "malformed: $c"
 	vm_run B "dmesg -C"
 	out=$(vm_run A "$PEER $ADDR $c")

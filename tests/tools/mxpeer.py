@@ -18,6 +18,8 @@ a fixed generation), then runs CASE:
   unaligned    a 100-byte write
   bitmap       a BITMAP packet in the data phase
   misaligned   a 4 KiB write at sector 9 (whole 512-byte blocks only)
+  dfua         a discard with FUA, dzflush a write-zeroes with PREFLUSH (the
+               block layer takes neither: 6.12 warns and fails the bio)
   zwrite       a valid lz4-compressed 4 KiB write at sector 8 (protocol 5;
                the target must have offered lz4); expects ACK
   zgarbage     a compressed write whose payload is not lz4 data
@@ -40,6 +42,8 @@ import sys
 
 MAGIC = 0x4D58524D
 HELLO, BITMAP, SYNC_STATE, DATA, FLUSH, ACK = 1, 4, 5, 6, 8, 9
+WF_FUA, WF_PREFLUSH = 1 << 0, 1 << 1
+WF_DISCARD, WF_WRITE_ZEROES = 1 << 2, 1 << 3
 WF_CSUM = 1 << 4
 WF_COMPRESSED = 1 << 5
 WF_ACKED_ONLY = 1 << 6
@@ -138,6 +142,8 @@ def main():
         "unaligned": hdr(DATA, 0, 100, 100, 2, 8) + data[:100],
         "bitmap": hdr(BITMAP, 1, 8, 0, 2, 0) + bytes(8),
         "misaligned": hdr(DATA, 0, 4096, 4096, 2, 9) + data,
+        "dfua": hdr(DATA, WF_DISCARD | WF_FUA, 0, 4096, 2, 8),
+        "dzflush": hdr(DATA, WF_WRITE_ZEROES | WF_PREFLUSH, 0, 4096, 2, 8),
         "aflush": hdr(FLUSH, WF_ACKED_ONLY, 0, 0, 2, 0),
         # A flush covers no range: the target ignores its sector.
         "aflush6": hdr(FLUSH, WF_ACKED_ONLY, 0, 0, 2, 1 << 40),
