@@ -315,9 +315,11 @@ out:
 	return r;
 }
 
+#define MX_BLOCK_BITS	(MX_META_BLOCK_SIZE * 8)	/* regions per block */
+
 static u64 mx_block_of(u64 region)
 {
-	return region / (MX_META_BLOCK_SIZE * 8);
+	return region / MX_BLOCK_BITS;
 }
 
 int mx_ilog_hot_init(struct mx_ilog *il, u32 extent_sectors)
@@ -615,10 +617,30 @@ void mx_ilog_set_all(struct mx_ilog *il, u32 node)
 	spin_unlock_irq(&il->meta->lock);
 }
 
+/* Mark dirty each bitmap block of @node that holds a set bit of @map. */
+static void mx_dirty_blocks_with_bits(struct mx_ilog *il, u32 node,
+				      const unsigned long *map)
+{
+	u64 n = il->meta->nr_regions;
+	u64 r;
+
+	for (r = find_first_bit(map, n); r < n;
+	     r = find_next_bit(map, n, (mx_block_of(r) + 1) * MX_BLOCK_BITS))
+		__set_bit(mx_block_of(r), il->dirty_blocks[node]);
+}
+
 void mx_ilog_clear_all_locked(struct mx_ilog *il, u32 node)
 {
+	/*
+	 * Only the blocks with a set bit, in core or on disk, change: a
+	 * clear bitmap is not written again (every handshake clears the
+	 * target's; a large one is thousands of blocks). A block in a
+	 * commit's flight is written from bits it had at the begin, so it
+	 * is dirty already (cleared since) or has them still (seen here).
+	 */
+	mx_dirty_blocks_with_bits(il, node, il->bits[node]);
+	mx_dirty_blocks_with_bits(il, node, il->disk_bits[node]);
 	bitmap_clear(il->bits[node], 0, il->meta->nr_regions);
-	bitmap_set(il->dirty_blocks[node], 0, il->meta->bitmap_blocks);
 }
 
 void mx_ilog_or_words(struct mx_ilog *il, u32 node, u64 word,

@@ -244,6 +244,49 @@ static void mx_ilog_last_block(struct kunit *test)
 }
 
 /*
+ * Clearing all (every handshake on a target, assume_clean on a source)
+ * dirties only the blocks that held a set bit, in core or on disk: a
+ * clear bitmap is not written again. After the commit nothing is marked.
+ */
+static void mx_ilog_clear_all_dirty(struct kunit *test)
+{
+	struct t_log *t = t_log_new(test);
+	u64 last = T_REGIONS - 1;
+
+	mx_ilog_clear_all_locked(&t->m, T_NODE);
+	KUNIT_EXPECT_FALSE(test, t_dirty(t, 0));
+	KUNIT_EXPECT_FALSE(test, t_dirty(t, 1));
+
+	/* A bit on disk only, as loaded from disk: its block changes. */
+	__set_bit(last, t->m.disk_bits[T_NODE]);
+	mx_ilog_clear_all_locked(&t->m, T_NODE);
+	KUNIT_EXPECT_FALSE(test, t_dirty(t, 0));
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 1));
+	t_commit(t, 1);
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, last));
+
+	/* Marked and on disk. */
+	t_mark(t, 5);
+	t_commit(t, 0);
+	mx_ilog_clear_all_locked(&t->m, T_NODE);
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
+	KUNIT_EXPECT_FALSE(test, t_dirty(t, 1));
+	t_commit(t, 0);
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 5));
+	KUNIT_EXPECT_EQ(test, mx_ilog_count(&t->m, T_NODE), 0ULL);
+
+	/* A commit in flight with a bit that the clear removes. */
+	t_mark(t, 9);
+	t_begin(t, 0);
+	mx_ilog_clear_all_locked(&t->m, T_NODE);
+	t_end(t, 0, true);
+	KUNIT_EXPECT_TRUE(test, t_dirty(t, 0));
+	KUNIT_EXPECT_FALSE(test, t_dirty(t, 1));
+	t_commit(t, 0);
+	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 9));
+}
+
+/*
  * A write across the boundary of two bitmap blocks (regions 32767 and
  * 32768) dirties both; it is on disk only once both are written.
  */
@@ -865,6 +908,7 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_failed_write),
 	KUNIT_CASE(mx_ilog_last_block),
 	KUNIT_CASE(mx_ilog_mark_two_blocks),
+	KUNIT_CASE(mx_ilog_clear_all_dirty),
 	KUNIT_CASE(mx_ilog_or_words_bounds),
 	KUNIT_CASE(mx_ilog_oos_marks),
 	KUNIT_CASE(mx_ilog_assume_clean_then_failed_write),
