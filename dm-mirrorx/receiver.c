@@ -11,11 +11,14 @@
  * A new connection starts pending, in its own kthread: it has
  * MX_RECV_GREET_TIMEOUT in all to authenticate (with the auth option) and
  * to send a valid source hello, and at most MX_RECV_MAX_PENDING connections
- * are pending at once (the listener closes further ones at once). A
- * pending connection touches no metadata and no state. Only one that passed
- * is installed as the connection: it replaces an older one then, so a
- * source that restarted is not locked out by its own stale connection,
- * while a stranger can never displace a live source.
+ * are pending at once, one per host; a connection from the host the
+ * installed one last came from gets a slot even when they are all taken,
+ * by closing one that did not authenticate (greet_admit.h); the listener
+ * closes the others at once. A pending connection touches no metadata and
+ * no state. Only one that passed is installed as the connection: it
+ * replaces an older one then, so a source that restarted is not locked out
+ * by its own stale connection, while a stranger can never displace a live
+ * source.
  *
  * While connected, a keepalive work item pings the source every
  * MX_RECV_KEEPALIVE, so that a receive thread blocked in a slow flush or
@@ -52,6 +55,7 @@
 #include "mirrorx.h"
 #include "compat.h"
 #include "compress.h"
+#include "greet_admit.h"
 
 #define DM_MSG_PREFIX "mirrorx-recv"
 
@@ -102,6 +106,7 @@ struct mx_rconn {
 	struct completion thread_left;
 	bool stopping;			/* set once by mx_rconn_stop() */
 	struct list_head pending;	/* on rv->pending; rv->conn_mutex */
+	bool authed;			/* authenticated; rv->conn_mutex */
 	unsigned long deadline;		/* end of the greeting; set once */
 	struct mx_hello hello;		/* the source's; own thread only */
 	spinlock_t ack_lock;		/* @acks and @active */
@@ -124,7 +129,8 @@ struct mx_rconn {
 	atomic_t pages;
 	wait_queue_head_t inflight_wait;
 	u32 source_node;		/* set by own thread before install */
-	char addr[64];			/* set once at accept */
+	struct sockaddr_storage peer;	/* set once at accept; 0: unknown */
+	char addr[64];			/* @peer as text, set once at accept */
 	/*
 	 * Link compression: @comp_on, we offered the algorithm in our hello
 	 * (only then may a packet be MX_WF_COMPRESSED), and @comp, set up
@@ -175,11 +181,14 @@ struct mx_recv {
 	struct task_struct *listener;
 	bool meta_current;
 
-	struct mutex conn_mutex;	/* @conn, @pending, @nr_pending, @closing */
+	/* @conn, @pending, @nr_pending, @closing, @source_host */
+	struct mutex conn_mutex;
 	struct mx_rconn *conn;		/* the installed connection */
 	struct list_head pending;	/* struct mx_rconn still greeting */
 	unsigned int nr_pending;
 	bool closing;			/* suspended or dtr: install nothing */
+	/* the host the last installed connection came from (greet_admit.h) */
+	struct sockaddr_storage source_host;
 	/*
 	 * The status fields below. Taken under conn_mutex (never the other
 	 * way round). @state (Listening or Connected, peer_state.h) changes
@@ -897,9 +906,10 @@ static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
 	r = mx_ilog_commit(il);
 	if (r)
 		h.flags = MX_ACK_EIO;
+	/* Rate-limited: a buggy or hostile source may repeat the state. */
 	if (s->state == MX_SS_RESYNC_DONE)
-		DMINFO("%s: resync from node %u complete", mx_rv_name(rv),
-		       c->source_node);
+		DMINFO_LIMIT("%s: resync from node %u complete",
+			     mx_rv_name(rv), c->source_node);
 	queue_work(rv->wq, &rv->event_work);
 	return mx_rc_send(c, &h, NULL, false) ?: r;
 }
@@ -1025,6 +1035,10 @@ static int mx_rc_greet(struct mx_rconn *c)
 		r = mx_conn_authenticate(&c->conn, rv->auth);
 		if (r)
 			return r;
+		/* No longer to be closed for another (greet_admit.h). */
+		mutex_lock(&rv->conn_mutex);
+		c->authed = true;
+		mutex_unlock(&rv->conn_mutex);
 	}
 	mx_sock_set_rcvtimeo(c->conn.sock, MX_RECV_GREET_TIMEOUT);
 	r = mx_conn_expect(&c->conn, MX_P_HELLO, &wh, sizeof(wh), sizeof(wh), &h);
@@ -1253,7 +1267,6 @@ static int mx_rc_loop(struct mx_rconn *c)
 static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
 				       struct socket *sock)
 {
-	struct sockaddr_storage addr;
 	struct mx_rconn *c;
 
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
@@ -1275,10 +1288,12 @@ static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
 	atomic_set(&c->pages, 0);
 	init_waitqueue_head(&c->inflight_wait);
 	init_completion(&c->thread_left);
-	if (kernel_getpeername(sock, (struct sockaddr *)&addr) > 0)
-		mx_addr_str(&addr, c->addr, sizeof(c->addr));
-	else
+	if (kernel_getpeername(sock, (struct sockaddr *)&c->peer) > 0) {
+		mx_addr_str(&c->peer, c->addr, sizeof(c->addr));
+	} else {
+		memset(&c->peer, 0, sizeof(c->peer));
 		strscpy(c->addr, "?", sizeof(c->addr));
+	}
 	return c;
 }
 
@@ -1362,6 +1377,7 @@ static int mx_rv_install(struct mx_rconn *c)
 			       mx_rv_name(rv), c->addr, rv->conn->addr);
 		mx_rv_drop_conn(rv);
 		rv->conn = c;
+		rv->source_host = c->peer;
 	}
 	mutex_unlock(&rv->conn_mutex);
 	return r;
@@ -1452,31 +1468,92 @@ static void mx_rv_reap(struct mx_recv *rv)
 	mx_rconn_stop_list(&gone);
 }
 
-/* Start a pending connection on @sock, if a slot is free. */
+/*
+ * Under conn_mutex: give @c a greeting slot by the rule of greet_admit.h,
+ * moving a pending connection it replaces (and any dead or out of time)
+ * to @gone, shut down, for mx_rconn_stop() outside the mutex. Returns
+ * false when @c must be closed.
+ */
+static bool mx_rv_admit_locked(struct mx_recv *rv, struct mx_rconn *c,
+			       struct list_head *gone)
+{
+	struct mx_greet_view v = { .max = MX_RECV_MAX_PENDING };
+	struct mx_rconn *host = NULL, *oldest = NULL, *p, *old;
+
+	mx_rv_collect_pending(rv, gone);
+	list_for_each_entry(p, &rv->pending, pending) {
+		if (!host && mx_same_host(&p->peer, &c->peer, true))
+			host = p;
+		if (!oldest && !p->authed)
+			oldest = p;
+	}
+	v.nr_pending = rv->nr_pending;
+	v.host_pending = !!host;
+	v.host_authed = host && host->authed;
+	v.unauthed = !!oldest;
+	v.known = mx_same_host(&rv->source_host, &c->peer, false);
+	switch (mx_greet_admit(&v)) {
+	case MX_GREET_ADMIT:
+		return true;
+	case MX_GREET_REFUSE_HOST:
+		DMERR_LIMIT("%s: %s already has a connection greeting: closing the new one",
+			    mx_rv_name(rv), c->addr);
+		return false;
+	case MX_GREET_REFUSE:
+		DMERR_LIMIT("%s: too many pending connections (%u): closing a new one from %s",
+			    mx_rv_name(rv), MX_RECV_MAX_PENDING, c->addr);
+		return false;
+	case MX_GREET_REPLACE_HOST:
+		old = host;
+		DMINFO_LIMIT("%s: the source's host %s connected again while still greeting: closing its older connection",
+			     mx_rv_name(rv), c->addr);
+		break;
+	case MX_GREET_EVICT_OLDEST:
+	default:
+		old = oldest;
+		DMINFO_LIMIT("%s: too many pending connections (%u): the source's host %s closes the oldest, from %s",
+			     mx_rv_name(rv), MX_RECV_MAX_PENDING, c->addr,
+			     old->addr);
+		break;
+	}
+	mx_rc_kill(old);
+	list_move_tail(&old->pending, gone);
+	rv->nr_pending--;
+	return true;
+}
+
+/* Start a pending connection on @sock, if it may have a slot. */
 static void mx_rv_accept(struct mx_recv *rv, struct socket *sock)
 {
 	struct task_struct *t;
 	struct mx_rconn *c;
-	bool full;
+	LIST_HEAD(gone);
+	bool admit;
 
-	mutex_lock(&rv->conn_mutex);
-	full = rv->nr_pending >= MX_RECV_MAX_PENDING;
-	mutex_unlock(&rv->conn_mutex);
-	c = full ? NULL : mx_rconn_alloc(rv, sock);
+	c = mx_rconn_alloc(rv, sock);
 	if (!c) {
-		if (full)
-			DMERR_LIMIT("%s: too many pending connections (%u): closing a new one",
-				    mx_rv_name(rv), MX_RECV_MAX_PENDING);
 		mx_sock_release(sock);
+		return;
+	}
+	mutex_lock(&rv->conn_mutex);
+	admit = mx_rv_admit_locked(rv, c, &gone);
+	mutex_unlock(&rv->conn_mutex);
+	mx_rconn_stop_list(&gone);
+	if (!admit) {
+		mx_sock_release(sock);
+		kfree(c);
 		return;
 	}
 	t = kthread_create(mx_rconn_thread, c, "mirrorx-rx");
 	if (IS_ERR(t)) {
+		DMERR_LIMIT("%s: cannot start a thread for a connection from %s (%ld): closing it",
+			    mx_rv_name(rv), c->addr, PTR_ERR(t));
 		mx_sock_release(sock);
 		kfree(c);
 		return;
 	}
 	c->thread = t;
+	/* Only this thread adds: the slot admitted above is still free. */
 	mutex_lock(&rv->conn_mutex);
 	list_add_tail(&c->pending, &rv->pending);
 	rv->nr_pending++;
