@@ -636,7 +636,9 @@ void mx_ilog_clear_all_locked(struct mx_ilog *il, u32 node)
 	 * clear bitmap is not written again (every handshake clears the
 	 * target's; a large one is thousands of blocks). A block in a
 	 * commit's flight is written from bits it had at the begin, so it
-	 * is dirty already (cleared since) or has them still (seen here).
+	 * is dirty already (cleared since) or has them still (seen here);
+	 * a bit of a hot extent stays in its image anyway, and cooling the
+	 * extent dirties the block.
 	 */
 	mx_dirty_blocks_with_bits(il, node, il->bits[node]);
 	mx_dirty_blocks_with_bits(il, node, il->disk_bits[node]);

@@ -54,8 +54,8 @@ void mx_hdr_encode(struct mx_wire_hdr *w, const struct mx_hdr *h);
  * RS_DATA length == size (+ MX_CSUM_LEN with MX_WF_CSUM; with
  * MX_WF_COMPRESSED a compressed payload of 1 to size - 1 bytes), size a
  * non-zero multiple of 512 up to MX_WIRE_MAX_DATA, DISCARD / WRITE_ZEROES
- * no payload and a non-zero multiple of 512 size (RS_DATA: write-zeroes
- * only, up to MX_WIRE_MAX_DATA), FLUSH / ACK / PING / BYE no payload, BITMAP
+ * no payload, no FUA or PREFLUSH and a non-zero multiple of 512 size
+ * (RS_DATA: write-zeroes only, up to MX_WIRE_MAX_DATA), FLUSH / ACK / PING / BYE no payload, BITMAP
  * a multiple of 8 up to MX_WIRE_BITMAP_MAX, AUTH_* exact, CSUM_REQ 4 KiB
  * aligned, CSUM_REPLY a whole number of hashes), and for I/O types
  * sector + size inside the device (no overflow). Returns 0 or -EPROTO with

@@ -62,7 +62,11 @@ enum mx_wire_type {
 	MX_P_TYPE_MAX,
 };
 
-/* Header flags for MX_P_DATA / MX_P_RS_DATA / MX_P_FLUSH. */
+/*
+ * Header flags for MX_P_DATA / MX_P_RS_DATA / MX_P_FLUSH. FUA and PREFLUSH
+ * only on a write with a payload (or a FLUSH), never with DISCARD or
+ * WRITE_ZEROES (the block layer takes them on writes only).
+ */
 #define MX_WF_FUA		BIT(0)
 #define MX_WF_PREFLUSH		BIT(1)
 #define MX_WF_DISCARD		BIT(2)	/* no payload, @size bytes */

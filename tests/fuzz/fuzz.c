@@ -149,6 +149,19 @@ static void fuzz_hdr(void)
 							     MX_CSUM_LEN + 1) :
 				   interesting();
 		}
+		/*
+		 * Discards and write-zeroes (a resync's zero runs too): no
+		 * payload, and FUA or flush now and then, which is refused.
+		 */
+		if (!rnd_below(8)) {
+			h.type = rnd() & 1 ? MX_P_DATA : MX_P_RS_DATA;
+			h.flags = rnd() & 1 ? MX_WF_WRITE_ZEROES : MX_WF_DISCARD;
+			if (!rnd_below(4))
+				h.flags |= rnd() & 1 ? MX_WF_FUA :
+						       MX_WF_PREFLUSH;
+			h.size = 512 * (1 + rnd_below(2048));
+			h.length = rnd_below(8) ? 0 : interesting();
+		}
 		h.seq = rnd();
 		h.sector = rnd_below(2) ? rnd_below(dev + 1) : interesting();
 		if (rnd_below(2) && h.type != MX_P_DATA &&
@@ -199,8 +212,9 @@ static void fuzz_hdr(void)
 	}
 	if (h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES))
 		CHECK(!h.length &&
-		      !(h.flags & (MX_WF_CSUM | MX_WF_COMPRESSED)),
-		      "no payload on discard/write-zeroes");
+		      !(h.flags & (MX_WF_CSUM | MX_WF_COMPRESSED |
+				   MX_WF_FUA | MX_WF_PREFLUSH)),
+		      "no payload, FUA or flush on discard/write-zeroes");
 	if (h.type != MX_P_DATA && h.type != MX_P_RS_DATA &&
 	    h.type != MX_P_ACK && h.type != MX_P_VERIFY_REPLY &&
 	    h.type != MX_P_CSUM_REPLY && h.type != MX_P_BITMAP)
