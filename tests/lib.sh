@@ -79,10 +79,22 @@ _mx_on_err() {
 	fi
 }
 
+# On a failure, each live guest's requests in flight per disk and its
+# blocked tasks (sysrq w) go to its kernel log, which the cleanup keeps:
+# a guest disk that stopped completing requests (seen twice on 2026-12-03,
+# on the target's data disk) then shows there.
+_mx_blocked_state() {
+	local n
+	for n in $(vm_list); do
+		vm_run -t 20 "$n" 'for f in /sys/block/vd*/inflight; do echo "mx: in flight (reads writes) $f: $(cat "$f")" >/dev/kmsg; done; echo w >/proc/sysrq-trigger' >/dev/null 2>&1 || true
+	done
+}
+
 _mx_on_exit() {
 	local rc=$?
 	trap - EXIT ERR INT TERM
 	set +eE
+	[ $rc -eq 0 ] || [ $rc -eq 77 ] || _mx_blocked_state
 	[ "${MX_KMEMLEAK:-0}" != 1 ] || [ $rc -eq 77 ] || kmemleak_collect
 	vm_cleanup
 	if [ $rc -eq 77 ]; then
