@@ -136,7 +136,7 @@ def hog_on(end):
 
 
 def hog(k):
-    """Keep one idle connection open until the end, reopening at once."""
+    """Keep one idle connection open until the end, reopening it 0.1 s after it closed."""
     end = time.monotonic() + secs
     i = k
     while hog_on(end):
