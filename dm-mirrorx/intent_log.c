@@ -668,6 +668,82 @@ void mx_ilog_or_words(struct mx_ilog *il, u32 node, u64 word,
 	spin_unlock_irq(&il->meta->lock);
 }
 
+static unsigned long *mx_ilog_map_locked(struct mx_ilog *il,
+					 enum mx_ilog_map map, u32 node)
+{
+	return map == MX_MAP_OOS ? il->oos[node] : il->bits[node];
+}
+
+/*
+ * OR the regions of the hot extents in [@first, @first + @nbits) into
+ * @dst, whose bit 0 is region @first. Under meta->lock.
+ */
+static void mx_ilog_or_hot_range_locked(struct mx_ilog *il,
+					unsigned long *dst, u64 first,
+					u64 nbits)
+{
+	u64 e, end, ef, el, s, t;
+
+	if (!il->hot || !nbits)
+		return;
+	e = first >> il->extent_shift;
+	end = min(((first + nbits - 1) >> il->extent_shift) + 1,
+		  il->nr_extents);
+	for_each_set_bit_from(e, il->hot, end) {
+		mx_extent_span(il, e, &ef, &el);
+		s = max(ef, first);
+		t = min(el, first + nbits - 1);
+		bitmap_set(dst, s - first, t - s + 1);
+	}
+}
+
+/*
+ * mx_ilog_weight() of regions [@first, @first + @nbits), @first a
+ * multiple of BITS_PER_LONG, @nbits at most MX_WEIGHT_CHUNK. Under
+ * meta->lock.
+ */
+static u64 mx_ilog_weight_chunk_locked(struct mx_ilog *il,
+				       unsigned long nodes,
+				       enum mx_ilog_map map, bool hot,
+				       u64 first, u32 nbits)
+{
+	DECLARE_BITMAP(acc, MX_WEIGHT_CHUNK);
+	unsigned long *m;
+	u32 node;
+
+	bitmap_zero(acc, nbits);
+	for_each_set_bit(node, &nodes, MX_MAX_NODES) {
+		m = mx_ilog_map_locked(il, map, node);
+		if (m)
+			bitmap_or(acc, acc, m + first / BITS_PER_LONG, nbits);
+	}
+	if (hot)
+		mx_ilog_or_hot_range_locked(il, acc, first, nbits);
+	return bitmap_weight(acc, nbits);
+}
+
+u64 mx_ilog_weight(struct mx_ilog *il, unsigned long nodes,
+		   enum mx_ilog_map map, bool hot)
+{
+	u64 first, nr, n = 0;
+
+	for (first = 0; ; first += MX_WEIGHT_CHUNK) {
+		/* Read each time: a reformat may change it meanwhile. */
+		spin_lock_irq(&il->meta->lock);
+		nr = il->meta->nr_regions;
+		if (first >= nr) {
+			spin_unlock_irq(&il->meta->lock);
+			break;
+		}
+		n += mx_ilog_weight_chunk_locked(il, nodes, map, hot, first,
+						 min_t(u64, nr - first,
+						       MX_WEIGHT_CHUNK));
+		spin_unlock_irq(&il->meta->lock);
+		cond_resched();
+	}
+	return n;
+}
+
 u64 mx_ilog_count(struct mx_ilog *il, u32 node)
 {
 	u64 n = 0;

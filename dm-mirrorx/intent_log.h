@@ -188,7 +188,34 @@ void mx_ilog_or_words(struct mx_ilog *il, u32 node, u64 word,
 		      const u64 *words, u32 nwords);
 /* Clear every region for @node. Under meta->lock. */
 void mx_ilog_clear_all_locked(struct mx_ilog *il, u32 node);
+/*
+ * Regions marked for @node: one snapshot, the whole map scanned under
+ * meta->lock (a decision's input; a status takes mx_ilog_weight()).
+ */
 u64 mx_ilog_count(struct mx_ilog *il, u32 node);
+
+/* Which of a node's region maps mx_ilog_weight() counts. */
+enum mx_ilog_map {
+	MX_MAP_BITS,		/* @bits: marked */
+	MX_MAP_OOS,		/* @oos: lacked by a peer (source only) */
+};
+
+/* Regions mx_ilog_weight() counts under one hold of meta->lock. */
+#define MX_WEIGHT_CHUNK		4096
+
+/*
+ * For a status: how many regions are set in the union of @map of the
+ * nodes in @nodes (a mask of node slots; a slot without that map counts
+ * none) and, with @hot, of the hot extents. Counted MX_WEIGHT_CHUNK
+ * regions at a time under meta->lock, with a chance to reschedule in
+ * between: on a multi-TiB device a map is megabytes (32 MiB at 16 TiB
+ * with 64 KiB regions), which one hold would scan with interrupts off and
+ * the write path waiting. So the count is no snapshot, a figure of the
+ * moment, never the input of a decision (mx_ilog_count() and
+ * mx_ilog_oos_count() are one). Process context.
+ */
+u64 mx_ilog_weight(struct mx_ilog *il, unsigned long nodes,
+		   enum mx_ilog_map map, bool hot);
 
 /*
  * One bitmap block's commit, without the I/O (KUnit drives these):

@@ -900,6 +900,77 @@ static void mx_ilog_hot_init_sizes(struct kunit *test)
 	kvfree(m->hot_copied);
 }
 
+/*
+ * mx_ilog_weight(), a status's count, a chunk at a time: the weight of
+ * the union of the nodes' maps and of the hot extents, with bits on both
+ * sides of a chunk's edges, hot extents at them, a node without the map,
+ * and a region count inside a word (the bits past it not counted).
+ */
+static void mx_ilog_weight_chunks(struct kunit *test)
+{
+	struct t_log *t = t_log_hot(test);
+	struct mx_ilog *m = &t->m;
+	unsigned long both = BIT(0) | BIT(T_NODE), *u;
+	u64 r, before, edges[] = { 0, MX_WEIGHT_CHUNK - 1, MX_WEIGHT_CHUNK,
+			   2 * MX_WEIGHT_CHUNK - 1, T_REGIONS - 1 };
+	u32 i;
+
+	m->bits[0] = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+				   sizeof(long), GFP_KERNEL);
+	m->disk_bits[0] = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					sizeof(long), GFP_KERNEL);
+	m->dirty_blocks[0] = kunit_kcalloc(test, 1, sizeof(long), GFP_KERNEL);
+	u = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS), sizeof(long),
+			  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->bits[0]);
+	KUNIT_ASSERT_NOT_NULL(test, m->disk_bits[0]);
+	KUNIT_ASSERT_NOT_NULL(test, m->dirty_blocks[0]);
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	KUNIT_ASSERT_LT(test, 2ULL * MX_WEIGHT_CHUNK, T_REGIONS);
+
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, MX_MAP_BITS, true), 0ULL);
+	for (i = 0; i < ARRAY_SIZE(edges); i++)
+		__set_bit(edges[i], m->bits[T_NODE]);
+	for (r = 0; r < T_REGIONS; r++) {
+		if (r * 2654435761ULL % 11 == 0)
+			__set_bit(r, m->bits[T_NODE]);
+		if (r * 40503ULL % 13 == 0)
+			__set_bit(r, m->bits[0]);
+	}
+	__set_bit(MX_WEIGHT_CHUNK, m->bits[0]);	/* in both maps */
+	bitmap_or(u, m->bits[0], m->bits[T_NODE], T_REGIONS);
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, MX_MAP_BITS, false),
+			(u64)bitmap_weight(u, T_REGIONS));
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, BIT(T_NODE), MX_MAP_BITS,
+					     false),
+			(u64)bitmap_weight(m->bits[T_NODE], T_REGIONS));
+	/* Node 2 has no map; nobody has an oos map here. */
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, BIT(2), MX_MAP_BITS, false),
+			0ULL);
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, MX_MAP_OOS, false),
+			0ULL);
+
+	/* Hot extents at a chunk's last region, its first, and the end. */
+	t_heat(t, MX_WEIGHT_CHUNK - 1, 0);
+	t_heat(t, MX_WEIGHT_CHUNK, 0);
+	t_heat(t, T_REGIONS - 1, 0);
+	KUNIT_EXPECT_EQ(test, m->nr_hot, 3ULL);
+	before = bitmap_weight(u, T_REGIONS);
+	mx_ilog_or_hot_locked(m, u);
+	KUNIT_EXPECT_GT(test, (u64)bitmap_weight(u, T_REGIONS), before);
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, MX_MAP_BITS, true),
+			(u64)bitmap_weight(u, T_REGIONS));
+
+	/* Three regions fewer: the bits past the end are not counted. */
+	t->meta.nr_regions = T_REGIONS - 3;
+	__set_bit(T_REGIONS - 2, m->bits[0]);
+	__set_bit(T_REGIONS - 2, u);
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, MX_MAP_BITS, true),
+			(u64)bitmap_weight(u, T_REGIONS - 3));
+	KUNIT_EXPECT_LT(test, (u64)bitmap_weight(u, T_REGIONS - 3),
+			(u64)bitmap_weight(u, T_REGIONS));
+}
+
 static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_mark_commit),
 	KUNIT_CASE(mx_ilog_clear_commit_races_mark),
@@ -927,6 +998,7 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_sweep_due),
 	KUNIT_CASE(mx_ilog_hot_last_block),
 	KUNIT_CASE(mx_ilog_hot_init_sizes),
+	KUNIT_CASE(mx_ilog_weight_chunks),
 	{}
 };
 

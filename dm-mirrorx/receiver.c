@@ -1877,7 +1877,9 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 		DMEMIT("target %s %u %llu/%llu 1", mx_data_state_name(ds),
 		       m->sb.region_sectors,
 		       (unsigned long long)(connected ?
-					    mx_ilog_count(il, node) : 0),
+					    mx_ilog_weight(il, BIT(node),
+							   MX_MAP_BITS,
+							   false) : 0),
 		       (unsigned long long)m->nr_regions);
 		if (connected)
 			DMEMIT(" %u %s %s - 0 0/0 0 0 0", node,

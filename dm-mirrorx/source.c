@@ -1541,25 +1541,17 @@ static void mirrorx_resume(struct dm_target *ti)
 
 /*
  * Regions marked on disk for at least one peer (its bits, or a hot
- * extent): what a crash now would resync.
+ * extent): what a crash now would resync. A status figure
+ * (mx_ilog_weight()).
  */
 static u64 mx_dirty_any(struct mx_source *src)
 {
-	u64 nr = src->meta.nr_regions, n;
-	unsigned long flags;
+	unsigned long nodes = 0;
 	u32 i;
 
-	spin_lock_irqsave(&src->lock, flags);
-	spin_lock(&src->meta.lock);
-	bitmap_zero(src->scratch, nr);
 	for (i = 0; i < src->nr_peers; i++)
-		bitmap_or(src->scratch, src->scratch,
-			  src->ilog.bits[src->peers[i].conf.node_id], nr);
-	mx_ilog_or_hot_locked(&src->ilog, src->scratch);
-	n = bitmap_weight(src->scratch, nr);
-	spin_unlock(&src->meta.lock);
-	spin_unlock_irqrestore(&src->lock, flags);
-	return n;
+		__set_bit(src->peers[i].conf.node_id, &nodes);
+	return mx_ilog_weight(&src->ilog, nodes, MX_MAP_BITS, true);
 }
 
 static void mirrorx_status(struct dm_target *ti, status_type_t type,
@@ -1590,7 +1582,6 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			spin_lock_irqsave(&src->lock, flags);
 			cs = p->cstate;
 			rs = p->rstate;
-			oos = mx_ilog_oos_count(&src->ilog, p->conf.node_id);
 			done = p->resync_done;
 			total = p->resync_total;
 			qbytes = p->aq_bytes;
@@ -1598,11 +1589,14 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			lag = mx_async_lag_ms_locked(p);
 			fs = p->fence;
 			spin_unlock_irqrestore(&src->lock, flags);
-			if (cs != MX_CS_CONNECTED)
-				oos = mx_ilog_count(&src->ilog,
-						    p->conf.node_id);
-			else if (rs == MX_RS_RESYNCING ||
-				 rs == MX_RS_PAUSED || rs == MX_RS_BEHIND)
+			/* Disconnected: what it will lack at the connect. */
+			oos = mx_ilog_weight(&src->ilog,
+					     BIT(p->conf.node_id),
+					     cs == MX_CS_CONNECTED ?
+					     MX_MAP_OOS : MX_MAP_BITS, false);
+			if (cs == MX_CS_CONNECTED &&
+			    (rs == MX_RS_RESYNCING || rs == MX_RS_PAUSED ||
+			     rs == MX_RS_BEHIND))
 				total = done + oos;
 			/* While Verifying, done/total count regions compared. */
 			DMEMIT(" %u %s %s %s %llu %llu/%llu %llu %u %llu",
