@@ -134,6 +134,7 @@ void mx_ilog_exit(struct mx_ilog *il)
 		kvfree(il->csum[n]);
 		il->oos[n] = NULL;
 		il->csum[n] = NULL;
+		il->oos_tally[n] = 0;
 	}
 	mx_ilog_hot_free(il);
 	mx_ilog_free_buffers(il);
@@ -668,15 +669,11 @@ void mx_ilog_or_words(struct mx_ilog *il, u32 node, u64 word,
 	spin_unlock_irq(&il->meta->lock);
 }
 
-static unsigned long *mx_ilog_map_locked(struct mx_ilog *il,
-					 enum mx_ilog_map map, u32 node)
-{
-	return map == MX_MAP_OOS ? il->oos[node] : il->bits[node];
-}
-
 /*
  * OR the regions of the hot extents in [@first, @first + @nbits) into
- * @dst, whose bit 0 is region @first. Under meta->lock.
+ * @dst, whose bit 0 is region @first. An extent that reaches past either
+ * end counts its part inside (mx_ilog_weight()'s chunks hold whole
+ * extents: at most 1024 regions, a power of two). Under meta->lock.
  */
 static void mx_ilog_or_hot_range_locked(struct mx_ilog *il,
 					unsigned long *dst, u64 first,
@@ -703,8 +700,7 @@ static void mx_ilog_or_hot_range_locked(struct mx_ilog *il,
  * meta->lock.
  */
 static u64 mx_ilog_weight_chunk_locked(struct mx_ilog *il,
-				       unsigned long nodes,
-				       enum mx_ilog_map map, bool hot,
+				       unsigned long nodes, bool hot,
 				       u64 first, u32 nbits)
 {
 	DECLARE_BITMAP(acc, MX_WEIGHT_CHUNK);
@@ -713,7 +709,7 @@ static u64 mx_ilog_weight_chunk_locked(struct mx_ilog *il,
 
 	bitmap_zero(acc, nbits);
 	for_each_set_bit(node, &nodes, MX_MAX_NODES) {
-		m = mx_ilog_map_locked(il, map, node);
+		m = il->bits[node];
 		if (m)
 			bitmap_or(acc, acc, m + first / BITS_PER_LONG, nbits);
 	}
@@ -722,11 +718,11 @@ static u64 mx_ilog_weight_chunk_locked(struct mx_ilog *il,
 	return bitmap_weight(acc, nbits);
 }
 
-u64 mx_ilog_weight(struct mx_ilog *il, unsigned long nodes,
-		   enum mx_ilog_map map, bool hot)
+u64 mx_ilog_weight(struct mx_ilog *il, unsigned long nodes, bool hot)
 {
 	u64 first, nr, n = 0;
 
+	might_sleep();
 	for (first = 0; ; first += MX_WEIGHT_CHUNK) {
 		/* Read each time: a reformat may change it meanwhile. */
 		spin_lock_irq(&il->meta->lock);
@@ -735,7 +731,7 @@ u64 mx_ilog_weight(struct mx_ilog *il, unsigned long nodes,
 			spin_unlock_irq(&il->meta->lock);
 			break;
 		}
-		n += mx_ilog_weight_chunk_locked(il, nodes, map, hot, first,
+		n += mx_ilog_weight_chunk_locked(il, nodes, hot, first,
 						 min_t(u64, nr - first,
 						       MX_WEIGHT_CHUNK));
 		spin_unlock_irq(&il->meta->lock);
@@ -1033,6 +1029,7 @@ int mx_ilog_peer_init(struct mx_ilog *il, u32 node)
 		return -EINVAL;
 	il->oos[node] = mx_region_bitmap_alloc(il->meta->nr_regions);
 	il->csum[node] = mx_region_bitmap_alloc(il->meta->nr_regions);
+	il->oos_tally[node] = 0;
 	if (!il->oos[node] || !il->csum[node]) {
 		kvfree(il->oos[node]);
 		kvfree(il->csum[node]);
@@ -1043,9 +1040,26 @@ int mx_ilog_peer_init(struct mx_ilog *il, u32 node)
 	return 0;
 }
 
+/* Set bits of @map in [@start, @start + @len). */
+static u64 mx_weight_range(const unsigned long *map, u64 start, u64 len)
+{
+	u64 end = start + len, n = 0;
+
+	for (; start < end && start % BITS_PER_LONG; start++)
+		n += test_bit(start, map);
+	for (; end - start >= BITS_PER_LONG; start += BITS_PER_LONG)
+		n += hweight_long(map[start / BITS_PER_LONG]);
+	for (; start < end; start++)
+		n += test_bit(start, map);
+	return n;
+}
+
 bool mx_ilog_mark_oos_locked(struct mx_ilog *il, u32 node, u64 r0, u64 r1)
 {
-	bitmap_set(il->oos[node], r0, r1 - r0 + 1);
+	u64 len = r1 - r0 + 1;
+
+	il->oos_tally[node] += len - mx_weight_range(il->oos[node], r0, len);
+	bitmap_set(il->oos[node], r0, len);
 	return mx_ilog_mark_locked(il, node, r0, r1);
 }
 
@@ -1097,6 +1111,17 @@ u64 mx_ilog_oos_count_locked(struct mx_ilog *il, u32 node)
 	return bitmap_weight(il->oos[node], il->meta->nr_regions);
 }
 
+u64 mx_ilog_oos_tally(struct mx_ilog *il, u32 node)
+{
+	unsigned long flags;
+	u64 n;
+
+	spin_lock_irqsave(&il->meta->lock, flags);
+	n = il->oos_tally[node];
+	spin_unlock_irqrestore(&il->meta->lock, flags);
+	return n;
+}
+
 u64 mx_ilog_oos_count(struct mx_ilog *il, u32 node)
 {
 	unsigned long flags;
@@ -1124,7 +1149,10 @@ bool mx_ilog_resync_done_locked(struct mx_ilog *il, u32 node, u64 r)
 	__clear_bit(r, il->csum[node]);
 	/* Its bit, cleared after the next flush, must reach disk. */
 	mx_ilog_note_copied_locked(il, r);
-	return __test_and_clear_bit(r, il->oos[node]);
+	if (!__test_and_clear_bit(r, il->oos[node]))
+		return false;
+	il->oos_tally[node]--;
+	return true;
 }
 
 void mx_ilog_csum_forget(struct mx_ilog *il, u32 node, u64 r0, u64 r1)
@@ -1139,7 +1167,8 @@ void mx_ilog_csum_forget(struct mx_ilog *il, u32 node, u64 r0, u64 r1)
 u64 mx_ilog_connect_locked(struct mx_ilog *il, u32 node)
 {
 	bitmap_copy(il->oos[node], il->bits[node], il->meta->nr_regions);
-	return mx_ilog_oos_count_locked(il, node);
+	il->oos_tally[node] = mx_ilog_oos_count_locked(il, node);
+	return il->oos_tally[node];
 }
 
 void mx_ilog_request_resync_locked(struct mx_ilog *il, u32 node, bool full,
@@ -1154,8 +1183,10 @@ void mx_ilog_request_resync_locked(struct mx_ilog *il, u32 node, bool full,
 		il->meta->sb.slots[node].flags |= MX_SLOT_FULL_SYNC;
 		mx_meta_sb_dirty(il->meta);
 	}
-	if (live)
+	if (live) {
 		bitmap_or(il->oos[node], il->oos[node], il->bits[node], nr);
+		il->oos_tally[node] = mx_ilog_oos_count_locked(il, node);
+	}
 }
 
 void mx_ilog_seed_csum_locked(struct mx_ilog *il, u32 node)
@@ -1167,6 +1198,7 @@ void mx_ilog_assume_clean_locked(struct mx_ilog *il, u32 node)
 {
 	mx_ilog_clear_all_locked(il, node);
 	bitmap_zero(il->oos[node], il->meta->nr_regions);
+	il->oos_tally[node] = 0;
 }
 
 bool mx_ilog_sweep_cand_locked(struct mx_ilog *il, u32 node,

@@ -71,6 +71,8 @@ struct mx_ilog {
 	 */
 	unsigned long *oos[MX_MAX_NODES];
 	unsigned long *csum[MX_MAX_NODES];
+	/* Bits set in @oos[n], kept with every change; under meta->lock. */
+	u64 oos_tally[MX_MAX_NODES];
 	/* A commit's buffers, under meta->commit_lock. */
 	struct mx_commit_batch *batch;
 	struct page *batch_pages[MX_COMMIT_BATCH];
@@ -194,28 +196,22 @@ void mx_ilog_clear_all_locked(struct mx_ilog *il, u32 node);
  */
 u64 mx_ilog_count(struct mx_ilog *il, u32 node);
 
-/* Which of a node's region maps mx_ilog_weight() counts. */
-enum mx_ilog_map {
-	MX_MAP_BITS,		/* @bits: marked */
-	MX_MAP_OOS,		/* @oos: lacked by a peer (source only) */
-};
-
 /* Regions mx_ilog_weight() counts under one hold of meta->lock. */
 #define MX_WEIGHT_CHUNK		4096
 
 /*
- * For a status: how many regions are set in the union of @map of the
- * nodes in @nodes (a mask of node slots; a slot without that map counts
- * none) and, with @hot, of the hot extents. Counted MX_WEIGHT_CHUNK
+ * For a status: how many regions are marked (@bits) for any of the
+ * nodes in @nodes (a mask of node slots; a slot not loaded counts none)
+ * or, with @hot, lie in a hot extent. Counted MX_WEIGHT_CHUNK
  * regions at a time under meta->lock, with a chance to reschedule in
  * between: on a multi-TiB device a map is megabytes (32 MiB at 16 TiB
  * with 64 KiB regions), which one hold would scan with interrupts off and
  * the write path waiting. So the count is no snapshot, a figure of the
  * moment, never the input of a decision (mx_ilog_count() and
- * mx_ilog_oos_count() are one). Process context.
+ * mx_ilog_oos_count() are one). Takes meta->lock itself and may sleep:
+ * process context, no spinlock held (src->lock neither).
  */
-u64 mx_ilog_weight(struct mx_ilog *il, unsigned long nodes,
-		   enum mx_ilog_map map, bool hot);
+u64 mx_ilog_weight(struct mx_ilog *il, unsigned long nodes, bool hot);
 
 /*
  * One bitmap block's commit, without the I/O (KUnit drives these):
@@ -257,9 +253,15 @@ bool mx_ilog_oos_test(struct mx_ilog *il, u32 node, u64 r);
 bool mx_ilog_csum_test(struct mx_ilog *il, u32 node, u64 r);
 /* The first region out of sync for @node at or after @from, or nr_regions. */
 u64 mx_ilog_next_oos(struct mx_ilog *il, u32 node, u64 from);
-/* How many regions are out of sync for @node. */
+/* How many regions are out of sync for @node (counted: a decision's). */
 u64 mx_ilog_oos_count(struct mx_ilog *il, u32 node);
 u64 mx_ilog_oos_count_locked(struct mx_ilog *il, u32 node);
+/*
+ * The same from @oos_tally, at no cost: for a status, read together
+ * with the peer's state and resync progress under src->lock, so that
+ * done + out of sync stays the resync's total while it runs.
+ */
+u64 mx_ilog_oos_tally(struct mx_ilog *il, u32 node);
 /* Out-of-sync regions from @r on, in a row, at most @max. */
 u32 mx_ilog_oos_run(struct mx_ilog *il, u32 node, u64 r, u32 max);
 /*

@@ -902,19 +902,21 @@ static void mx_ilog_hot_init_sizes(struct kunit *test)
 
 /*
  * mx_ilog_weight(), a status's count, a chunk at a time: the weight of
- * the union of the nodes' maps and of the hot extents, with bits on both
- * sides of a chunk's edges, hot extents at them, a node without the map,
- * and a region count inside a word (the bits past it not counted).
+ * the union of the nodes' bits and of the hot extents, with bits on both
+ * sides of a chunk's edges, hot extents beside them and across them, a
+ * node not loaded, and a region count inside a word (the bits past it
+ * not counted).
  */
 static void mx_ilog_weight_chunks(struct kunit *test)
 {
 	struct t_log *t = t_log_hot(test);
 	struct mx_ilog *m = &t->m;
 	unsigned long both = BIT(0) | BIT(T_NODE), *u;
-	u64 r, before, edges[] = { 0, MX_WEIGHT_CHUNK - 1, MX_WEIGHT_CHUNK,
+	u64 r, edges[] = { 0, MX_WEIGHT_CHUNK - 1, MX_WEIGHT_CHUNK,
 			   2 * MX_WEIGHT_CHUNK - 1, T_REGIONS - 1 };
 	u32 i;
 
+	BUILD_BUG_ON(2 * MX_WEIGHT_CHUNK >= T_REGIONS);
 	m->bits[0] = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
 				   sizeof(long), GFP_KERNEL);
 	m->disk_bits[0] = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
@@ -926,49 +928,104 @@ static void mx_ilog_weight_chunks(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, m->disk_bits[0]);
 	KUNIT_ASSERT_NOT_NULL(test, m->dirty_blocks[0]);
 	KUNIT_ASSERT_NOT_NULL(test, u);
-	KUNIT_ASSERT_LT(test, 2ULL * MX_WEIGHT_CHUNK, T_REGIONS);
 
-	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, MX_MAP_BITS, true), 0ULL);
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, true), 0ULL);
 	for (i = 0; i < ARRAY_SIZE(edges); i++)
 		__set_bit(edges[i], m->bits[T_NODE]);
 	for (r = 0; r < T_REGIONS; r++) {
-		if (r * 2654435761ULL % 11 == 0)
+		if ((r * 2654435761ULL >> 13) % 11 == 0)
 			__set_bit(r, m->bits[T_NODE]);
-		if (r * 40503ULL % 13 == 0)
+		if ((r * 40503ULL >> 7) % 13 == 0)
 			__set_bit(r, m->bits[0]);
 	}
 	__set_bit(MX_WEIGHT_CHUNK, m->bits[0]);	/* in both maps */
 	bitmap_or(u, m->bits[0], m->bits[T_NODE], T_REGIONS);
-	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, MX_MAP_BITS, false),
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, false),
 			(u64)bitmap_weight(u, T_REGIONS));
-	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, BIT(T_NODE), MX_MAP_BITS,
-					     false),
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, BIT(T_NODE), false),
 			(u64)bitmap_weight(m->bits[T_NODE], T_REGIONS));
-	/* Node 2 has no map; nobody has an oos map here. */
-	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, BIT(2), MX_MAP_BITS, false),
-			0ULL);
-	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, MX_MAP_OOS, false),
-			0ULL);
+	/* Node 2 is not loaded. */
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, BIT(2), false), 0ULL);
 
 	/* Hot extents at a chunk's last region, its first, and the end. */
 	t_heat(t, MX_WEIGHT_CHUNK - 1, 0);
 	t_heat(t, MX_WEIGHT_CHUNK, 0);
 	t_heat(t, T_REGIONS - 1, 0);
 	KUNIT_EXPECT_EQ(test, m->nr_hot, 3ULL);
-	before = bitmap_weight(u, T_REGIONS);
 	mx_ilog_or_hot_locked(m, u);
-	KUNIT_EXPECT_GT(test, (u64)bitmap_weight(u, T_REGIONS), before);
-	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, MX_MAP_BITS, true),
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, true),
+			(u64)bitmap_weight(u, T_REGIONS));
+
+	/*
+	 * Extents larger than a chunk (set by hand; real ones are not):
+	 * one across two chunk edges, the last one short.
+	 */
+	m->extent_shift = 13;
+	m->nr_extents = DIV_ROUND_UP(T_REGIONS, 1ULL << 13);
+	bitmap_zero(m->hot, T_EXTENTS);
+	__set_bit(1, m->hot);
+	__set_bit(m->nr_extents - 1, m->hot);
+	bitmap_or(u, m->bits[0], m->bits[T_NODE], T_REGIONS);
+	mx_ilog_or_hot_locked(m, u);
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, true),
 			(u64)bitmap_weight(u, T_REGIONS));
 
 	/* Three regions fewer: the bits past the end are not counted. */
 	t->meta.nr_regions = T_REGIONS - 3;
 	__set_bit(T_REGIONS - 2, m->bits[0]);
-	__set_bit(T_REGIONS - 2, u);
-	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, MX_MAP_BITS, true),
+	bitmap_or(u, m->bits[0], m->bits[T_NODE], T_REGIONS);
+	mx_ilog_or_hot_locked(m, u);
+	KUNIT_EXPECT_EQ(test, mx_ilog_weight(m, both, true),
 			(u64)bitmap_weight(u, T_REGIONS - 3));
-	KUNIT_EXPECT_LT(test, (u64)bitmap_weight(u, T_REGIONS - 3),
-			(u64)bitmap_weight(u, T_REGIONS));
+}
+
+static void t_tally_ok(struct kunit *test, struct t_log *t, const char *what)
+{
+	KUNIT_EXPECT_EQ_MSG(test, mx_ilog_oos_tally(&t->m, T_NODE),
+			    (u64)bitmap_weight(t->m.oos[T_NODE], T_REGIONS),
+			    "after %s", what);
+}
+
+/*
+ * @oos_tally, a status's out-of-sync count, follows every change of @oos:
+ * marks of ranges over what is set already (inside a word, across words
+ * and chunks, at the end), a resync's copies (again, of regions no longer
+ * out of sync), a connect, a live "resync", assume_clean.
+ */
+static void mx_ilog_oos_tally_exact(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+	struct mx_ilog *m = &t->m;
+	static const u64 ranges[][2] = {
+		{ 5, 5 }, { 3, 9 }, { 60, 70 }, { 0, 200 }, { 1000, 1000 },
+		{ 130, 4200 }, { T_REGIONS - 70, T_REGIONS - 1 },
+	};
+	u32 i, pass;
+	u64 r;
+
+	t_tally_ok(test, t, "nothing");
+	for (i = 0; i < ARRAY_SIZE(ranges); i++) {
+		mx_ilog_mark_oos_locked(m, T_NODE, ranges[i][0], ranges[i][1]);
+		t_tally_ok(test, t, "a mark");
+	}
+	KUNIT_EXPECT_EQ(test, mx_ilog_oos_tally(m, T_NODE), 4201ULL + 70);
+	for (pass = 0; pass < 2; pass++)
+		for (r = 0; r < 300; r += 3) {
+			mx_ilog_resync_done_locked(m, T_NODE, r);
+			t_tally_ok(test, t, "a copy");
+		}
+	/* Regions marked in bits but not out of sync. */
+	__set_bit(20000, m->bits[T_NODE]);
+	__set_bit(20001, m->bits[T_NODE]);
+	mx_ilog_request_resync_locked(m, T_NODE, false, false, true);
+	t_tally_ok(test, t, "a live resync request");
+	mx_ilog_resync_done_locked(m, T_NODE, 20000);
+	KUNIT_EXPECT_EQ(test, mx_ilog_connect_locked(m, T_NODE),
+			(u64)bitmap_weight(m->bits[T_NODE], T_REGIONS));
+	t_tally_ok(test, t, "a connect");
+	mx_ilog_assume_clean_locked(m, T_NODE);
+	t_tally_ok(test, t, "assume_clean");
+	KUNIT_EXPECT_EQ(test, mx_ilog_oos_tally(m, T_NODE), 0ULL);
 }
 
 static struct kunit_case mx_ilog_cases[] = {
@@ -999,6 +1056,7 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_hot_last_block),
 	KUNIT_CASE(mx_ilog_hot_init_sizes),
 	KUNIT_CASE(mx_ilog_weight_chunks),
+	KUNIT_CASE(mx_ilog_oos_tally_exact),
 	{}
 };
 

@@ -1878,7 +1878,6 @@ static void mirrorx_recv_status(struct dm_target *ti, status_type_t type,
 		       m->sb.region_sectors,
 		       (unsigned long long)(connected ?
 					    mx_ilog_weight(il, BIT(node),
-							   MX_MAP_BITS,
 							   false) : 0),
 		       (unsigned long long)m->nr_regions);
 		if (connected)

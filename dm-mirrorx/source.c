@@ -1551,7 +1551,7 @@ static u64 mx_dirty_any(struct mx_source *src)
 
 	for (i = 0; i < src->nr_peers; i++)
 		__set_bit(src->peers[i].conf.node_id, &nodes);
-	return mx_ilog_weight(&src->ilog, nodes, MX_MAP_BITS, true);
+	return mx_ilog_weight(&src->ilog, nodes, true);
 }
 
 static void mirrorx_status(struct dm_target *ti, status_type_t type,
@@ -1582,6 +1582,7 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			spin_lock_irqsave(&src->lock, flags);
 			cs = p->cstate;
 			rs = p->rstate;
+			oos = mx_ilog_oos_tally(&src->ilog, p->conf.node_id);
 			done = p->resync_done;
 			total = p->resync_total;
 			qbytes = p->aq_bytes;
@@ -1590,10 +1591,10 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 			fs = p->fence;
 			spin_unlock_irqrestore(&src->lock, flags);
 			/* Disconnected: what it will lack at the connect. */
-			oos = mx_ilog_weight(&src->ilog,
-					     BIT(p->conf.node_id),
-					     cs == MX_CS_CONNECTED ?
-					     MX_MAP_OOS : MX_MAP_BITS, false);
+			if (cs != MX_CS_CONNECTED)
+				oos = mx_ilog_weight(&src->ilog,
+						     BIT(p->conf.node_id),
+						     false);
 			if (cs == MX_CS_CONNECTED &&
 			    (rs == MX_RS_RESYNCING || rs == MX_RS_PAUSED ||
 			     rs == MX_RS_BEHIND))
