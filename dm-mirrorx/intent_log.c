@@ -671,9 +671,8 @@ void mx_ilog_or_words(struct mx_ilog *il, u32 node, u64 word,
 
 /*
  * OR the regions of the hot extents in [@first, @first + @nbits) into
- * @dst, whose bit 0 is region @first. An extent that reaches past either
- * end counts its part inside (mx_ilog_weight()'s chunks hold whole
- * extents: at most 1024 regions, a power of two). Under meta->lock.
+ * @dst, whose bit 0 is region @first; an extent that reaches past either
+ * end counts with its part inside. Under meta->lock.
  */
 static void mx_ilog_or_hot_range_locked(struct mx_ilog *il,
 					unsigned long *dst, u64 first,
