@@ -208,8 +208,8 @@ u64 mx_ilog_count(struct mx_ilog *il, u32 node);
  * with 64 KiB regions), which one hold would scan with interrupts off and
  * the write path waiting. So the count is no snapshot, a figure of the
  * moment, never the input of a decision (mx_ilog_count() and
- * mx_ilog_oos_count() are one). Takes meta->lock itself and may sleep:
- * process context, no spinlock held (src->lock neither).
+ * mx_ilog_oos_count() count in one hold). Takes meta->lock itself and
+ * may sleep: process context, no spinlock held (src->lock neither).
  */
 u64 mx_ilog_weight(struct mx_ilog *il, unsigned long nodes, bool hot);
 
