@@ -537,18 +537,6 @@ u64 mx_ilog_cool_locked(struct mx_ilog *il, u64 limit)
 	return cooled;
 }
 
-void mx_ilog_or_hot_locked(struct mx_ilog *il, unsigned long *dst)
-{
-	u64 e, first, last;
-
-	if (!il->hot)
-		return;
-	for_each_set_bit(e, il->hot, il->nr_extents) {
-		mx_extent_span(il, e, &first, &last);
-		bitmap_set(dst, first, last - first + 1);
-	}
-}
-
 /* Regions of block @b: [*first, *first + *nbits). */
 static void mx_block_span(struct mx_ilog *il, u64 b, u64 *first, u64 *nbits)
 {

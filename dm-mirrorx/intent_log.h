@@ -152,9 +152,6 @@ static inline u64 mx_ilog_extent_regions(const struct mx_ilog *il)
 	return 1ULL << il->extent_shift;
 }
 
-/* OR the regions of every hot extent into @dst. Under meta->lock. */
-void mx_ilog_or_hot_locked(struct mx_ilog *il, unsigned long *dst);
-
 /*
  * Bitmap block @b's image for @node into @out (block-local,
  * MX_META_BLOCK_SIZE * 8 bits, those past the last region clear). Under
