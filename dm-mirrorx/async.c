@@ -246,16 +246,6 @@ void mx_async_queue(struct mx_source *src, struct mx_write *w)
 	}
 }
 
-/* Clear from @cand the regions of writes still queued to @p. */
-void mx_async_exclude_locked(struct mx_peer *p, unsigned long *cand)
-{
-	struct mx_aentry *e;
-
-	list_for_each_entry(e, &p->aq_list, age)
-		if (e->sectors)
-			bitmap_clear(cand, e->r0, e->r1 - e->r0 + 1);
-}
-
 /* Set in @map the regions of writes still queued to @p. */
 void mx_async_include_locked(struct mx_peer *p, unsigned long *map)
 {

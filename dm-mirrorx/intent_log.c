@@ -186,6 +186,7 @@ int mx_ilog_reread(struct mx_ilog *il, sector_t meta_sectors,
 		swap(il->bits[n], t->ilog.bits[n]);
 		swap(il->disk_bits[n], t->ilog.disk_bits[n]);
 		swap(il->dirty_blocks[n], t->ilog.dirty_blocks[n]);
+		il->maybe_marked[n] = true;
 	}
 	/*
 	 * What was read is what is on disk: no extent is hot any more (a
@@ -307,6 +308,7 @@ int mx_ilog_load_slot(struct mx_ilog *il, u32 node)
 	il->bits[node] = bits;
 	il->disk_bits[node] = disk;
 	il->dirty_blocks[node] = dirty;
+	il->maybe_marked[node] = true;
 	spin_unlock_irq(&il->meta->lock);
 	return 0;
 out:
@@ -568,6 +570,7 @@ bool mx_ilog_mark_locked(struct mx_ilog *il, u32 node, u64 r0, u64 r1)
 {
 	u64 r;
 
+	il->maybe_marked[node] = true;
 	for (r = r0; r <= r1; r++) {
 		/* In a hot extent the image, all set, does not change. */
 		if (!__test_and_set_bit(r, il->bits[node]) &&
@@ -596,6 +599,7 @@ void mx_ilog_clear_locked(struct mx_ilog *il, u32 node, u64 r)
 void mx_ilog_set_all_locked(struct mx_ilog *il, u32 node)
 {
 	bitmap_set(il->bits[node], 0, il->meta->nr_regions);
+	il->maybe_marked[node] = true;
 	bitmap_set(il->dirty_blocks[node], 0, il->meta->bitmap_blocks);
 }
 
@@ -641,6 +645,7 @@ void mx_ilog_or_words(struct mx_ilog *il, u32 node, u64 word,
 	u32 i;
 
 	spin_lock_irq(&il->meta->lock);
+	il->maybe_marked[node] = true;
 	for (i = 0; i < nwords && word + i < nw; i++) {
 		u64 v = words[i];
 
@@ -1188,12 +1193,58 @@ void mx_ilog_assume_clean_locked(struct mx_ilog *il, u32 node)
 	il->oos_tally[node] = 0;
 }
 
-bool mx_ilog_sweep_cand_locked(struct mx_ilog *il, u32 node,
-			       unsigned long *cand)
+bool mx_ilog_sweep_cand_range_locked(struct mx_ilog *il, u32 node,
+				     u64 first, u32 nbits,
+				     unsigned long *cand)
 {
-	u64 nr = il->meta->nr_regions;
+	u64 w = first / BITS_PER_LONG;
 
-	return bitmap_andnot(cand, il->bits[node], il->oos[node], nr);
+	if (WARN_ON_ONCE(first % BITS_PER_LONG || nbits > MX_SWEEP_CHUNK ||
+			 first + nbits > il->meta->nr_regions))
+		return false;
+	/* @oos is a subset of @bits: no candidate, maybe bits all the same. */
+	if (bitmap_andnot(cand, il->bits[node] + w, il->oos[node] + w,
+			  nbits)) {
+		il->maybe_marked[node] = true;
+		return true;
+	}
+	if (find_first_bit(il->bits[node] + w, nbits) < nbits)
+		il->maybe_marked[node] = true;
+	return false;
+}
+
+bool mx_ilog_sweep_begin_locked(struct mx_ilog *il, u32 node)
+{
+	bool was = il->maybe_marked[node];
+
+	il->maybe_marked[node] = false;
+	return was;
+}
+
+void mx_ilog_sweep_stop_locked(struct mx_ilog *il, u32 node)
+{
+	il->maybe_marked[node] = true;
+}
+
+u32 mx_ilog_sweep_clear_range_locked(struct mx_ilog *il, u32 node,
+				     u64 first, u32 nbits,
+				     const unsigned long *keep,
+				     const unsigned long *keep2)
+{
+	DECLARE_BITMAP(cand, MX_SWEEP_CHUNK);
+	u64 w = first / BITS_PER_LONG;
+	u32 r, n = 0;
+
+	if (!mx_ilog_sweep_cand_range_locked(il, node, first, nbits, cand))
+		return 0;
+	bitmap_andnot(cand, cand, keep + w, nbits);
+	if (keep2)
+		bitmap_andnot(cand, cand, keep2 + w, nbits);
+	for_each_set_bit(r, cand, nbits) {
+		mx_ilog_clear_locked(il, node, first + r);
+		n++;
+	}
+	return n;
 }
 
 bool mx_sweep_due(u32 *skipped, bool spaced, u32 every)

@@ -73,6 +73,15 @@ struct mx_ilog {
 	unsigned long *csum[MX_MAX_NODES];
 	/* Bits set in @oos[n], kept with every change; under meta->lock. */
 	u64 oos_tally[MX_MAX_NODES];
+	/*
+	 * False only while @bits[n] is known to be all clear, so that the
+	 * sweeps of an idle, clean multi-TiB mirror scan nothing: set with
+	 * every bit (a mark, mx_ilog_or_words(), set_all, a load or a
+	 * re-read of the slot) and by a sweep's scan that sees one; cleared
+	 * as a sweep's scan begins (mx_ilog_sweep_begin_locked()). Under
+	 * meta->lock.
+	 */
+	bool maybe_marked[MX_MAX_NODES];
 	/* A commit's buffers, under meta->commit_lock. */
 	struct mx_commit_batch *batch;
 	struct page *batch_pages[MX_COMMIT_BATCH];
@@ -286,11 +295,39 @@ void mx_ilog_seed_csum_locked(struct mx_ilog *il, u32 node);
  */
 void mx_ilog_assume_clean_locked(struct mx_ilog *il, u32 node);
 /*
- * The regions a sweep may clear for @node into @cand: marked and not out
- * of sync. Returns true when there is any.
+ * Regions a sweep looks at under one hold of src->lock and meta->lock:
+ * its scans of a multi-TiB device's maps (32 MiB each at 16 TiB with
+ * 64 KiB regions) go a chunk at a time, interrupts on in between.
  */
-bool mx_ilog_sweep_cand_locked(struct mx_ilog *il, u32 node,
-			       unsigned long *cand);
+#define MX_SWEEP_CHUNK		4096
+/*
+ * A sweep's scan of @node's map begins: false when no region of @node
+ * is marked (@maybe_marked), so there is nothing to scan. Otherwise the
+ * scan goes chunk by chunk (mx_ilog_sweep_cand_range_locked() notes a
+ * marked region it sees); a scan that stops before the map's end calls
+ * mx_ilog_sweep_stop_locked(). Under meta->lock.
+ */
+bool mx_ilog_sweep_begin_locked(struct mx_ilog *il, u32 node);
+void mx_ilog_sweep_stop_locked(struct mx_ilog *il, u32 node);
+/*
+ * The regions a sweep may clear for @node among [@first, @first +
+ * @nbits) into @cand (bit 0 is region @first): marked and not out of
+ * sync. @first a multiple of BITS_PER_LONG, @nbits at most
+ * MX_SWEEP_CHUNK. Returns true when there is any. Under meta->lock.
+ */
+bool mx_ilog_sweep_cand_range_locked(struct mx_ilog *il, u32 node,
+				     u64 first, u32 nbits,
+				     unsigned long *cand);
+/*
+ * Clear @node's bits of the regions among [@first, @first + @nbits)
+ * (bounds as above) that are marked, not out of sync and set in neither
+ * @keep nor @keep2 (maps of the whole device; @keep2 may be NULL).
+ * Returns how many it cleared. Under meta->lock.
+ */
+u32 mx_ilog_sweep_clear_range_locked(struct mx_ilog *il, u32 node,
+				     u64 first, u32 nbits,
+				     const unsigned long *keep,
+				     const unsigned long *keep2);
 
 /*
  * Does this sweep flush and clear bits? With @spaced (writes came in

@@ -49,6 +49,7 @@ static struct t_log *t_log_new(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, m->dirty_blocks[T_NODE]);
 	KUNIT_ASSERT_NOT_NULL(test, t->snap);
 	KUNIT_ASSERT_EQ(test, t->meta.bitmap_blocks, 2U);
+	m->maybe_marked[T_NODE] = true;		/* as mx_ilog_load_slot() */
 	return t;
 }
 
@@ -357,15 +358,20 @@ static bool t_bit(struct t_log *t, u64 r)
 	return test_bit(r, t->m.bits[T_NODE]);
 }
 
-/* What a sweep does for a peer that has everything durable. */
-static void t_sweep(struct t_log *t, unsigned long *cand)
+/*
+ * What a sweep does for a peer that has everything durable, a chunk at a
+ * time; @keep (all zero here) is what it keeps (the source's unflushed
+ * map).
+ */
+static void t_sweep(struct t_log *t, unsigned long *keep)
 {
-	u64 r;
+	u64 first;
 
-	if (!mx_ilog_sweep_cand_locked(&t->m, T_NODE, cand))
-		return;
-	for_each_set_bit(r, cand, T_REGIONS)
-		mx_ilog_clear_locked(&t->m, T_NODE, r);
+	for (first = 0; first < T_REGIONS; first += MX_SWEEP_CHUNK)
+		mx_ilog_sweep_clear_range_locked(&t->m, T_NODE, first,
+						 min_t(u64, T_REGIONS - first,
+						       MX_SWEEP_CHUNK),
+						 keep, NULL);
 }
 
 /*
@@ -991,6 +997,200 @@ static void mx_ilog_weight_chunks(struct kunit *test)
 			(u64)bitmap_weight(u, T_REGIONS - 3));
 }
 
+/*
+ * The sweep's chunks: candidates and clearing a chunk at a time give what
+ * one pass over the whole maps gave, bits & ~oos & ~keep & ~keep2, with
+ * set bits on both sides of every chunk edge and a device that ends
+ * inside a word (a bit past its end is neither a candidate nor cleared).
+ */
+static void mx_ilog_sweep_chunks(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+	struct mx_ilog *m = &t->m;
+	u64 nr = T_REGIONS - 3, first, r, cleared = 0;
+	size_t words = BITS_TO_LONGS(T_REGIONS);
+	unsigned long *keep = kunit_kcalloc(test, words, sizeof(long),
+					    GFP_KERNEL);
+	unsigned long *keep2 = kunit_kcalloc(test, words, sizeof(long),
+					     GFP_KERNEL);
+	unsigned long *want = kunit_kcalloc(test, words, sizeof(long),
+					    GFP_KERNEL);
+	unsigned long *orig = kunit_kcalloc(test, words, sizeof(long),
+					    GFP_KERNEL);
+	DECLARE_BITMAP(cand, MX_SWEEP_CHUNK);
+
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	KUNIT_ASSERT_NOT_NULL(test, keep2);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	KUNIT_ASSERT_NOT_NULL(test, orig);
+	BUILD_BUG_ON(3 * MX_SWEEP_CHUNK >= T_REGIONS);
+	t->meta.nr_regions = nr;
+	for (first = 0; first < T_REGIONS; first += MX_SWEEP_CHUNK) {
+		__set_bit(first, m->bits[T_NODE]);
+		if (first)
+			__set_bit(first - 1, m->bits[T_NODE]);
+	}
+	__set_bit(nr - 1, m->bits[T_NODE]);
+	__set_bit(nr + 1, m->bits[T_NODE]);	/* past the end */
+	for (r = 0; r < nr; r++) {
+		if ((r * 2654435761ULL >> 13) % 7 == 0)
+			__set_bit(r, m->bits[T_NODE]);
+		if ((r * 40503ULL >> 7) % 5 == 0)
+			__set_bit(r, m->oos[T_NODE]);
+		if ((r * 69069ULL >> 9) % 9 == 0)
+			__set_bit(r, keep);
+		if ((r * 1103515245ULL >> 11) % 9 == 0)
+			__set_bit(r, keep2);
+	}
+	/* At the edges: out of sync, kept, kept by the second map. */
+	__set_bit(MX_SWEEP_CHUNK, m->oos[T_NODE]);
+	__set_bit(2 * MX_SWEEP_CHUNK - 1, keep);
+	__set_bit(2 * MX_SWEEP_CHUNK, keep2);
+	__clear_bit(MX_SWEEP_CHUNK - 1, m->oos[T_NODE]);
+	__clear_bit(MX_SWEEP_CHUNK - 1, keep);
+	__clear_bit(MX_SWEEP_CHUNK - 1, keep2);
+	bitmap_copy(orig, m->bits[T_NODE], T_REGIONS);
+
+	/* Candidates: each chunk's are the whole map's, shifted. */
+	bitmap_andnot(want, orig, m->oos[T_NODE], nr);
+	for (first = 0; first < nr; first += MX_SWEEP_CHUNK) {
+		u32 n = min_t(u64, nr - first, MX_SWEEP_CHUNK), i;
+		bool any;
+
+		any = mx_ilog_sweep_cand_range_locked(m, T_NODE, first, n,
+						      cand);
+		KUNIT_EXPECT_EQ_MSG(test, any,
+				    find_next_bit(want, first + n, first) <
+				    first + n, "chunk at %llu", first);
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_EQ_MSG(test, test_bit(i, cand),
+					    test_bit(first + i, want),
+					    "region %llu", first + i);
+	}
+
+	/* Clearing: the candidates in neither keep map, nothing else. */
+	bitmap_andnot(want, want, keep, nr);
+	bitmap_andnot(want, want, keep2, nr);
+	KUNIT_EXPECT_TRUE(test, test_bit(MX_SWEEP_CHUNK - 1, want));
+	for (first = 0; first < nr; first += MX_SWEEP_CHUNK)
+		cleared += mx_ilog_sweep_clear_range_locked(m, T_NODE, first,
+							    min_t(u64, nr - first,
+								  MX_SWEEP_CHUNK),
+							    keep, keep2);
+	KUNIT_EXPECT_EQ(test, cleared, (u64)bitmap_weight(want, nr));
+	for (r = 0; r < T_REGIONS; r++)
+		KUNIT_EXPECT_EQ_MSG(test, t_bit(t, r),
+				    test_bit(r, orig) && !test_bit(r, want),
+				    "region %llu", r);
+	KUNIT_EXPECT_TRUE(test, t_bit(t, nr + 1));
+	KUNIT_EXPECT_TRUE(test, t_bit(t, MX_SWEEP_CHUNK));
+	KUNIT_EXPECT_TRUE(test, t_bit(t, 2 * MX_SWEEP_CHUNK - 1));
+	KUNIT_EXPECT_TRUE(test, t_bit(t, 2 * MX_SWEEP_CHUNK));
+	KUNIT_EXPECT_FALSE(test, t_bit(t, MX_SWEEP_CHUNK - 1));
+	/* A cleared bit's block is written by the next commit. */
+	KUNIT_EXPECT_TRUE(test, test_bit(0, m->dirty_blocks[T_NODE]));
+	KUNIT_EXPECT_TRUE(test, test_bit(1, m->dirty_blocks[T_NODE]));
+}
+
+/*
+ * A sweep's scan of T_NODE's map from chunk @first on, as the source's
+ * mx_sweep_pick(): does it find a candidate?
+ */
+static bool t_scan_from(struct t_log *t, u64 first)
+{
+	DECLARE_BITMAP(cand, MX_SWEEP_CHUNK);
+
+	for (; first < T_REGIONS; first += MX_SWEEP_CHUNK)
+		if (mx_ilog_sweep_cand_range_locked(&t->m, T_NODE, first,
+						    min_t(u64, T_REGIONS - first,
+							  MX_SWEEP_CHUNK),
+						    cand)) {
+			mx_ilog_sweep_stop_locked(&t->m, T_NODE);
+			return true;
+		}
+	return false;
+}
+
+/* A whole sweep's scan, skipped where the map is known clear. */
+static bool t_scan(struct t_log *t)
+{
+	return mx_ilog_sweep_begin_locked(&t->m, T_NODE) && t_scan_from(t, 0);
+}
+
+/*
+ * A sweep skips the scan of a map known to be clear, and only that: a
+ * map is known clear after a whole scan saw no marked region and nothing
+ * marked one since; a mark, a load, mx_ilog_or_words() or set_all
+ * anywhere, a region out of sync (marked, not a candidate) or a scan
+ * stopped before the end make the next sweep scan again.
+ */
+static void mx_ilog_sweep_skips_clear(struct kunit *test)
+{
+	struct t_log *t = t_log_peer(test);
+	struct mx_ilog *m = &t->m;
+	DECLARE_BITMAP(cand, MX_SWEEP_CHUNK);
+	u64 word = 0x10;
+	unsigned long *none = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+					    sizeof(long), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, none);
+	/* Loaded: scanned. A whole scan that saw nothing: skipped after. */
+	KUNIT_EXPECT_TRUE(test, m->maybe_marked[T_NODE]);
+	KUNIT_EXPECT_FALSE(test, t_scan(t));
+	KUNIT_EXPECT_FALSE(test, m->maybe_marked[T_NODE]);
+
+	/* A mark in the last chunk. */
+	mx_ilog_mark_locked(m, T_NODE, T_REGIONS - 1, T_REGIONS - 1);
+	KUNIT_EXPECT_TRUE(test, t_scan(t));
+	/* Cleared by the sweep, then one more scan sees the map clear. */
+	t_sweep(t, none);
+	KUNIT_EXPECT_FALSE(test, t_bit(t, T_REGIONS - 1));
+	KUNIT_EXPECT_TRUE(test, m->maybe_marked[T_NODE]);
+	KUNIT_EXPECT_FALSE(test, t_scan(t));
+	KUNIT_EXPECT_FALSE(test, m->maybe_marked[T_NODE]);
+
+	/* Out of sync only: no candidate, but the map is not clear. */
+	mx_ilog_mark_oos_locked(m, T_NODE, 5000, 5000);
+	KUNIT_EXPECT_FALSE(test, t_scan(t));
+	KUNIT_EXPECT_TRUE(test, m->maybe_marked[T_NODE]);
+	KUNIT_EXPECT_FALSE(test, t_scan(t));
+	KUNIT_EXPECT_TRUE(test, m->maybe_marked[T_NODE]);
+	mx_ilog_resync_done_locked(m, T_NODE, 5000);
+	KUNIT_EXPECT_TRUE(test, t_scan(t));
+	t_sweep(t, none);
+	KUNIT_EXPECT_FALSE(test, t_scan(t));
+	KUNIT_EXPECT_FALSE(test, m->maybe_marked[T_NODE]);
+
+	/* A region marked in a chunk the scan has passed: the next looks. */
+	mx_ilog_mark_locked(m, T_NODE, 9000, 9000);
+	t_sweep(t, none);
+	KUNIT_EXPECT_TRUE(test, mx_ilog_sweep_begin_locked(m, T_NODE));
+	KUNIT_EXPECT_FALSE(test,
+			   mx_ilog_sweep_cand_range_locked(m, T_NODE, 0,
+							   MX_SWEEP_CHUNK,
+							   cand));
+	mx_ilog_mark_locked(m, T_NODE, 3, 3);
+	KUNIT_EXPECT_FALSE(test, t_scan_from(t, MX_SWEEP_CHUNK));
+	KUNIT_EXPECT_TRUE(test, t_scan(t));
+	t_sweep(t, none);
+	KUNIT_EXPECT_FALSE(test, t_scan(t));
+
+	/* A scan stopped early (its peer went away): looked at again. */
+	KUNIT_EXPECT_FALSE(test, mx_ilog_sweep_begin_locked(m, T_NODE));
+	mx_ilog_sweep_stop_locked(m, T_NODE);
+	KUNIT_EXPECT_TRUE(test, m->maybe_marked[T_NODE]);
+	KUNIT_EXPECT_FALSE(test, t_scan(t));
+	KUNIT_EXPECT_FALSE(test, m->maybe_marked[T_NODE]);
+
+	/* What marks without mx_ilog_mark_locked(). */
+	mx_ilog_or_words(m, T_NODE, 7, &word, 1);
+	KUNIT_EXPECT_TRUE(test, t_scan(t));
+	t_sweep(t, none);
+	KUNIT_EXPECT_FALSE(test, t_scan(t));
+	mx_ilog_set_all_locked(m, T_NODE);
+	KUNIT_EXPECT_TRUE(test, t_scan(t));
+}
+
 static void t_tally_ok(struct kunit *test, struct t_log *t, const char *what)
 {
 	KUNIT_EXPECT_EQ_MSG(test, mx_ilog_oos_tally(&t->m, T_NODE),
@@ -1068,6 +1268,8 @@ static struct kunit_case mx_ilog_cases[] = {
 	KUNIT_CASE(mx_ilog_hot_last_block),
 	KUNIT_CASE(mx_ilog_hot_init_sizes),
 	KUNIT_CASE(mx_ilog_weight_chunks),
+	KUNIT_CASE(mx_ilog_sweep_chunks),
+	KUNIT_CASE(mx_ilog_sweep_skips_clear),
 	KUNIT_CASE(mx_ilog_oos_tally_exact),
 	{}
 };

@@ -843,50 +843,165 @@ static int mirrorx_map(struct dm_target *ti, struct bio *bio)
 /* --- clearing and the hot set ------------------------------------------ */
 
 /*
- * Candidates to clear for @p into @cand: regions marked for it that it is
- * not out of sync for, with nothing in flight, being resynced or queued to
- * it. Returns true when there is any. Under src->lock and src->meta.lock.
+ * Regions [@first, @first + @nbits) of the sweep's chunk at @first
+ * (MX_SWEEP_CHUNK, fewer at the device's end).
  */
-static bool mx_sweep_cand_locked(struct mx_source *src, struct mx_peer *p,
-				 unsigned long *cand)
+static u32 mx_sweep_chunk_len(struct mx_source *src, u64 first)
 {
-	u64 nr = src->meta.nr_regions;
-	struct mx_write *w;
+	return min_t(u64, src->meta.nr_regions - first, MX_SWEEP_CHUNK);
+}
 
-	mx_ilog_sweep_cand_locked(&src->ilog, p->conf.node_id, cand);
-	list_for_each_entry(w, &src->inflight, list)
-		if (w->sectors)
-			bitmap_clear(cand, w->r0, w->r1 - w->r0 + 1);
+/*
+ * Has @p a region to clear in the chunk at @first: marked, not out of
+ * sync, not locked by a resync, no application write in flight in it?
+ * A region whose async copy is still queued counts: a sweep that finds
+ * only such regions flushes for nothing, and its clearing leaves them
+ * (mx_sweep_clear()). Under src->lock and src->meta.lock.
+ */
+static bool mx_sweep_pick_chunk_locked(struct mx_source *src,
+				       struct mx_peer *p, u64 first)
+{
+	DECLARE_BITMAP(cand, MX_SWEEP_CHUNK);
+	u32 nbits = mx_sweep_chunk_len(src, first), r;
+
+	if (!mx_ilog_sweep_cand_range_locked(&src->ilog, p->conf.node_id,
+					     first, nbits, cand))
+		return false;
 	if (src->nr_resync_locked)
-		bitmap_andnot(cand, cand, src->resync_locked, nr);
-	mx_async_exclude_locked(p, cand);
-	return !bitmap_empty(cand, nr);
+		bitmap_andnot(cand, cand,
+			      src->resync_locked + first / BITS_PER_LONG, nbits);
+	/* At most the in-flight writes' regions are looked up in vain. */
+	for_each_set_bit(r, cand, nbits)
+		if (!mx_region_writing(src, first + r))
+			return true;
+	return false;
+}
+
+/*
+ * The replicating peers with a region to clear: a chunk at a time, each
+ * peer until one is found. A peer with no region marked at all (an idle,
+ * clean mirror's) is not scanned (mx_ilog_sweep_begin_locked()).
+ */
+static unsigned long mx_sweep_pick(struct mx_source *src)
+{
+	struct mx_ilog *il = &src->ilog;
+	unsigned long flags, mask = 0, open = 0;
+	u64 first;
+	u32 i;
+
+	spin_lock_irqsave(&src->lock, flags);
+	spin_lock(&src->meta.lock);
+	for (i = 0; i < src->nr_peers; i++)
+		if (mx_peer_replicating(&src->peers[i]) &&
+		    mx_ilog_sweep_begin_locked(il,
+					       src->peers[i].conf.node_id))
+			__set_bit(i, &open);
+	spin_unlock(&src->meta.lock);
+	spin_unlock_irqrestore(&src->lock, flags);
+
+	for (first = 0; first < src->meta.nr_regions && open;
+	     first += MX_SWEEP_CHUNK) {
+		spin_lock_irqsave(&src->lock, flags);
+		spin_lock(&src->meta.lock);
+		for_each_set_bit(i, &open, src->nr_peers) {
+			struct mx_peer *p = &src->peers[i];
+
+			if (mx_peer_replicating(p)) {
+				if (!mx_sweep_pick_chunk_locked(src, p, first))
+					continue;
+				__set_bit(i, &mask);
+			}
+			/* Found, or gone: this scan of its map stops. */
+			mx_ilog_sweep_stop_locked(il, p->conf.node_id);
+			__clear_bit(i, &open);
+		}
+		spin_unlock(&src->meta.lock);
+		spin_unlock_irqrestore(&src->lock, flags);
+		cond_resched();
+	}
+	return mask;
 }
 
 /*
  * One sweep at a time (sweep_work, and postsuspend's after it cancelled
  * sweep_work): src->unflushed belongs to the running one.
  *
- * A flush epoch begins: from now on src->unflushed holds the regions whose
- * data a flush issued now may not cover: writes or resync copies in flight
- * now, or started later (mx_write_admit_locked(), try_lock_region), and
- * async copies queued now (one may reach the send queue after the FLUSH).
- * Under src->lock.
+ * A flush epoch begins: from its end on src->unflushed holds every region
+ * whose data a flush issued then may not cover. It is cleared a chunk at
+ * a time, each chunk with the regions a resync holds locked at that
+ * moment; then, in one hold of src->lock, the regions of the writes in
+ * flight and of the async copies queued. Meanwhile and after, a write
+ * admitted (mx_write_admit_locked()) and a region locked
+ * (mx_source_try_lock_region()) set their bits themselves. So a write,
+ * copy or queued async copy to a region either set the bit after its
+ * chunk was cleared, or was still in flight, locked or queued at the end
+ * (its bit set then), or had ended before the end, which the flushes
+ * issued after it cover. Writes and queued copies still going on later
+ * are thus always in src->unflushed: the clearing need not look them up.
  */
-static void mx_flush_epoch_begin_locked(struct mx_source *src)
+static void mx_flush_epoch_begin(struct mx_source *src)
 {
+	unsigned long flags;
 	struct mx_write *w;
+	u64 first;
 	u32 i;
 
-	bitmap_zero(src->unflushed, src->meta.nr_regions);
+	for (first = 0; first < src->meta.nr_regions;
+	     first += MX_SWEEP_CHUNK) {
+		u32 nbits = mx_sweep_chunk_len(src, first);
+		u64 wd = first / BITS_PER_LONG;
+
+		spin_lock_irqsave(&src->lock, flags);
+		bitmap_zero(src->unflushed + wd, nbits);
+		if (src->nr_resync_locked)
+			bitmap_or(src->unflushed + wd, src->unflushed + wd,
+				  src->resync_locked + wd, nbits);
+		spin_unlock_irqrestore(&src->lock, flags);
+		cond_resched();
+	}
+	spin_lock_irqsave(&src->lock, flags);
 	list_for_each_entry(w, &src->inflight, list)
 		if (w->sectors)
 			bitmap_set(src->unflushed, w->r0, w->r1 - w->r0 + 1);
-	if (src->nr_resync_locked)
-		bitmap_or(src->unflushed, src->unflushed, src->resync_locked,
-			  src->meta.nr_regions);
 	for (i = 0; i < src->nr_peers; i++)
 		mx_async_include_locked(&src->peers[i], src->unflushed);
+	spin_unlock_irqrestore(&src->lock, flags);
+}
+
+/*
+ * Clear, for each peer of @mask still replicating, the bits of regions
+ * marked, not out of sync and in neither src->unflushed (see
+ * mx_flush_epoch_begin()) nor a resync's locks: a chunk at a time.
+ */
+static void mx_sweep_clear(struct mx_source *src, unsigned long mask)
+{
+	unsigned long flags;
+	u64 first;
+	u32 i;
+
+	for (first = 0; first < src->meta.nr_regions;
+	     first += MX_SWEEP_CHUNK) {
+		u32 nbits = mx_sweep_chunk_len(src, first);
+
+		spin_lock_irqsave(&src->lock, flags);
+		spin_lock(&src->meta.lock);
+		for_each_set_bit(i, &mask, src->nr_peers) {
+			struct mx_peer *p = &src->peers[i];
+
+			if (!mx_peer_replicating(p))
+				continue;
+			mx_ilog_sweep_clear_range_locked(&src->ilog,
+							 p->conf.node_id,
+							 first, nbits,
+							 src->unflushed,
+							 src->nr_resync_locked ?
+							 src->resync_locked :
+							 NULL);
+		}
+		spin_unlock(&src->meta.lock);
+		spin_unlock_irqrestore(&src->lock, flags);
+		cond_resched();
+	}
 }
 
 /* The FLUSH packets of one sweep, one per peer; freed by the last user. */
@@ -925,10 +1040,10 @@ static void mx_sweep_flush_done(struct mx_preq *rq, int error)
  *
  * The FLUSH need not be a barrier: the sweep clears only regions whose
  * writes, resync copies and async copies every peer had acknowledged
- * before it picked them (mx_sweep_cand_locked()), and a target
- * acknowledges a write once it completed. So a peer that speaks
- * MX_PROTO_ACKED_FLUSH gets MX_WF_ACKED_ONLY: it flushes at once and
- * keeps reading, where a barrier would stop its receive thread until
+ * before the FLUSH went out (mx_flush_epoch_begin() keeps the others),
+ * and a target acknowledges a write once it completed. So a peer that
+ * speaks MX_PROTO_ACKED_FLUSH gets MX_WF_ACKED_ONLY: it flushes at once
+ * and keeps reading, where a barrier would stop its receive thread until
  * every write it holds completed, a gap in a stream of writes at each
  * sweep. An older peer gets the barrier.
  */
@@ -998,6 +1113,10 @@ static bool mx_sweep_flushes(struct mx_source *src, bool lazy, bool busy)
  * (mx_sweep_flush()), and only the candidates that no write or resync
  * copy touched since the flush began are cleared. In a hot extent that
  * costs no metadata write (the extent stays marked on disk as a whole).
+ * Each scan of the maps goes MX_SWEEP_CHUNK regions per hold of the
+ * locks: on a 16 TiB device one hold over whole maps kept interrupts off
+ * for tens of milliseconds on real hardware (seconds under TCG), with
+ * every write waiting, each second even while idle.
  *
  * While writes come in, or while a peer resyncs, the sweep flushes and
  * clears every MX_SWEEP_SPACED_PERIODS periods only (mx_sweep_flushes()):
@@ -1013,11 +1132,9 @@ static bool mx_sweep_flushes(struct mx_source *src, bool lazy, bool busy)
  */
 static void mx_sweep(struct mx_source *src, bool lazy)
 {
-	unsigned long *cand = src->scratch;
-	u64 nr = src->meta.nr_regions, limit = 0;
 	unsigned long flags, mask = 0;
+	u64 limit = 0;
 	bool busy, flushes;
-	u32 i;
 
 	spin_lock_irqsave(&src->lock, flags);
 	/* Writes admitted during this sweep's flush count for the next. */
@@ -1027,35 +1144,19 @@ static void mx_sweep(struct mx_source *src, bool lazy)
 	if (lazy && src->idle_periods < MX_IDLE_PERIODS)
 		limit = src->hot_limit;
 	flushes = mx_sweep_flushes(src, lazy, busy);
-	spin_lock(&src->meta.lock);
-	for (i = 0; i < src->nr_peers && flushes; i++) {
-		struct mx_peer *p = &src->peers[i];
-
-		if (mx_peer_replicating(p) &&
-		    mx_sweep_cand_locked(src, p, cand))
-			__set_bit(i, &mask);
-	}
-	spin_unlock(&src->meta.lock);
-	if (mask)
-		mx_flush_epoch_begin_locked(src);
 	spin_unlock_irqrestore(&src->lock, flags);
 
-	if (mask)
+	if (flushes)
+		mask = mx_sweep_pick(src);
+	if (mask) {
+		mx_flush_epoch_begin(src);
 		mask = mx_sweep_flush(src, mask);
+	}
+	if (mask)
+		mx_sweep_clear(src, mask);
 
 	spin_lock_irqsave(&src->lock, flags);
 	spin_lock(&src->meta.lock);
-	for_each_set_bit(i, &mask, src->nr_peers) {
-		struct mx_peer *p = &src->peers[i];
-		u64 r;
-
-		if (!mx_peer_replicating(p) ||
-		    !mx_sweep_cand_locked(src, p, cand))
-			continue;
-		bitmap_andnot(cand, cand, src->unflushed, nr);
-		for_each_set_bit(r, cand, nr)
-			mx_ilog_clear_locked(&src->ilog, p->conf.node_id, r);
-	}
 	mx_ilog_cool_locked(&src->ilog, limit);
 	spin_unlock(&src->meta.lock);
 	spin_unlock_irqrestore(&src->lock, flags);
@@ -1252,10 +1353,9 @@ static int mirrorx_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	src->seq_next = (sector_t)-1;
 
 	r = -ENOMEM;
-	src->scratch = mx_region_bitmap_alloc(src->meta.nr_regions);
 	src->unflushed = mx_region_bitmap_alloc(src->meta.nr_regions);
 	src->resync_locked = mx_region_bitmap_alloc(src->meta.nr_regions);
-	if (!src->scratch || !src->unflushed || !src->resync_locked) {
+	if (!src->unflushed || !src->resync_locked) {
 		ti->error = "Cannot allocate bitmaps";
 		goto bad_bitmaps;
 	}
@@ -1320,7 +1420,6 @@ bad_wq:
 bad_bioset:
 	bioset_exit(&src->bs);
 bad_bitmaps:
-	kvfree(src->scratch);
 	kvfree(src->unflushed);
 	kvfree(src->resync_locked);
 bad_meta_open:
@@ -1359,7 +1458,6 @@ static void mirrorx_dtr(struct dm_target *ti)
 		mx_peer_free(&src->peers[i]);
 	destroy_workqueue(src->wq);
 	bioset_exit(&src->bs);
-	kvfree(src->scratch);
 	kvfree(src->unflushed);
 	kvfree(src->resync_locked);
 	mx_ilog_exit(&src->ilog);

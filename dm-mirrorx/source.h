@@ -410,7 +410,6 @@ struct mx_source {
 	sector_t seq_next;		/* where a sequential write starts */
 	u32 seq_run;			/* writes in a row that started there */
 	u32 admit_holds;		/* handshakes deciding: admit nothing */
-	unsigned long *scratch;
 	/*
 	 * From presuspend to resume (or presuspend_undo): resync and verify
 	 * stop. Written under src->lock, read with READ_ONCE().
@@ -479,7 +478,6 @@ bool mx_rs_stopping(struct mx_source *src);
 /* async.c */
 bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w);
 void mx_async_queue(struct mx_source *src, struct mx_write *w);
-void mx_async_exclude_locked(struct mx_peer *p, unsigned long *cand);
 void mx_async_include_locked(struct mx_peer *p, unsigned long *map);
 u64 mx_async_lag_ms_locked(struct mx_peer *p);
 bool mx_async_may_leave_behind_locked(struct mx_peer *p);
