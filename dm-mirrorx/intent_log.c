@@ -519,20 +519,26 @@ u64 mx_ilog_cool_locked(struct mx_ilog *il, u64 limit)
 			cooled++;
 		}
 	}
-	/* Cold ones first, then any, until at most @limit are hot. */
-	for_each_set_bit(e, il->hot, il->nr_extents) {
-		if (il->nr_hot <= limit)
-			break;
-		if (!test_bit(e, il->hot_recent)) {
+	/*
+	 * Cold ones first, then any, until at most @limit are hot; no scan
+	 * of the map when none need to cool (each second, on a multi-TiB
+	 * device a map of hundreds of KiB).
+	 */
+	if (il->nr_hot > limit) {
+		for_each_set_bit(e, il->hot, il->nr_extents) {
+			if (il->nr_hot <= limit)
+				break;
+			if (!test_bit(e, il->hot_recent)) {
+				mx_extent_cool(il, e);
+				cooled++;
+			}
+		}
+		for_each_set_bit(e, il->hot, il->nr_extents) {
+			if (il->nr_hot <= limit)
+				break;
 			mx_extent_cool(il, e);
 			cooled++;
 		}
-	}
-	for_each_set_bit(e, il->hot, il->nr_extents) {
-		if (il->nr_hot <= limit)
-			break;
-		mx_extent_cool(il, e);
-		cooled++;
 	}
 	bitmap_zero(il->hot_recent, il->nr_extents);
 	il->period_heats /= 2;
@@ -1200,8 +1206,10 @@ bool mx_ilog_sweep_cand_range_locked(struct mx_ilog *il, u32 node,
 	u64 w = first / BITS_PER_LONG;
 
 	if (WARN_ON_ONCE(first % BITS_PER_LONG || nbits > MX_SWEEP_CHUNK ||
-			 first + nbits > il->meta->nr_regions))
+			 first + nbits > il->meta->nr_regions)) {
+		il->maybe_marked[node] = true;	/* not looked at */
 		return false;
+	}
 	/* @oos is a subset of @bits: no candidate, maybe bits all the same. */
 	if (bitmap_andnot(cand, il->bits[node] + w, il->oos[node] + w,
 			  nbits)) {

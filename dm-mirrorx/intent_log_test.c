@@ -382,23 +382,23 @@ static void t_sweep(struct t_log *t, unsigned long *keep)
 static void mx_ilog_oos_marks(struct kunit *test)
 {
 	struct t_log *t = t_log_peer(test);
-	unsigned long *cand = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+	unsigned long *keep = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
 					    sizeof(long), GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_NULL(test, cand);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
 	KUNIT_EXPECT_FALSE(test, mx_ilog_mark_oos_locked(&t->m, T_NODE, 7, 9));
 	KUNIT_EXPECT_TRUE(test, t_oos(t, 8) && t_bit(t, 8));
 	KUNIT_EXPECT_FALSE(test, t_on_disk(t, 8));
 	t_commit(t, 0);
 	KUNIT_EXPECT_TRUE(test, mx_ilog_persisted_locked(&t->m, T_NODE, 7, 9));
-	t_sweep(t, cand);
+	t_sweep(t, keep);
 	KUNIT_EXPECT_TRUE(test, t_bit(t, 7) && t_bit(t, 9));
 	__set_bit(8, t->m.csum[T_NODE]);
 	KUNIT_EXPECT_TRUE(test, mx_ilog_resync_done_locked(&t->m, T_NODE, 8));
 	KUNIT_EXPECT_FALSE(test, mx_ilog_resync_done_locked(&t->m, T_NODE, 8));
 	KUNIT_EXPECT_FALSE(test, t_oos(t, 8));
 	KUNIT_EXPECT_FALSE(test, test_bit(8, t->m.csum[T_NODE]));
-	t_sweep(t, cand);
+	t_sweep(t, keep);
 	KUNIT_EXPECT_FALSE(test, t_bit(t, 8));
 	KUNIT_EXPECT_TRUE(test, t_bit(t, 7) && t_bit(t, 9));
 	KUNIT_EXPECT_EQ(test, mx_ilog_oos_count_locked(&t->m, T_NODE), 2ULL);
@@ -452,13 +452,13 @@ static void mx_ilog_request_resync(struct kunit *test)
 static void mx_ilog_oos_within_bits(struct kunit *test)
 {
 	struct t_log *t = t_log_peer(test);
-	unsigned long *cand = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
+	unsigned long *keep = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
 					    sizeof(long), GFP_KERNEL);
 	unsigned long *out = kunit_kcalloc(test, BITS_TO_LONGS(T_REGIONS),
 					   sizeof(long), GFP_KERNEL);
 	u32 seed = 0x6d78, step;
 
-	KUNIT_ASSERT_NOT_NULL(test, cand);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
 	KUNIT_ASSERT_NOT_NULL(test, out);
 	for (step = 0; step < 20000; step++) {
 		u64 r;
@@ -477,7 +477,7 @@ static void mx_ilog_oos_within_bits(struct kunit *test)
 			mx_ilog_resync_done_locked(&t->m, T_NODE, r);
 			break;
 		case 4:
-			t_sweep(t, cand);
+			t_sweep(t, keep);
 			break;
 		case 5:
 			if ((seed & 0xff) < 8)

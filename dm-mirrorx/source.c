@@ -862,7 +862,9 @@ static bool mx_sweep_pick_chunk_locked(struct mx_source *src,
 				       struct mx_peer *p, u64 first)
 {
 	DECLARE_BITMAP(cand, MX_SWEEP_CHUNK);
-	u32 nbits = mx_sweep_chunk_len(src, first), r;
+	u32 nbits = mx_sweep_chunk_len(src, first);
+	u64 last = first + nbits - 1;
+	struct mx_write *w;
 
 	if (!mx_ilog_sweep_cand_range_locked(&src->ilog, p->conf.node_id,
 					     first, nbits, cand))
@@ -870,11 +872,12 @@ static bool mx_sweep_pick_chunk_locked(struct mx_source *src,
 	if (src->nr_resync_locked)
 		bitmap_andnot(cand, cand,
 			      src->resync_locked + first / BITS_PER_LONG, nbits);
-	/* At most the in-flight writes' regions are looked up in vain. */
-	for_each_set_bit(r, cand, nbits)
-		if (!mx_region_writing(src, first + r))
-			return true;
-	return false;
+	/* Once per chunk with candidates: a walk of the writes in flight. */
+	list_for_each_entry(w, &src->inflight, list)
+		if (w->sectors && w->r0 <= last && w->r1 >= first)
+			bitmap_clear(cand, max(w->r0, first) - first,
+				     min(w->r1, last) - max(w->r0, first) + 1);
+	return !bitmap_empty(cand, nbits);
 }
 
 /*
