@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/kthread.h>
 #include <linux/sched/signal.h>
+#include <uapi/linux/sched/types.h>
 #include <linux/device-mapper.h>
 #include "source.h"
 #include "transport.h"
@@ -1218,6 +1219,33 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	return 0;
 }
 
+/*
+ * An async peer's threads never preempt the writer that wakes them: they
+ * run SCHED_BATCH (the same share of the CPU, no wake-up preemption).
+ * mx_async_queue() wakes the sender while the writer still holds the plug
+ * with the write's local request (io_submit() plugs). A sender that
+ * preempted the writer there left it with a reschedule pending when
+ * blk-mq dispatched that request, and blk-mq's I/O-scheduler dispatch
+ * then hands what is left to kblockd: one more context switch per write,
+ * and one send per wake-up. Now the sender runs when the writer sleeps
+ * (or at its tick) and sends what was queued meanwhile in one go; the
+ * connection thread likewise takes the acknowledgements, which only free
+ * queue room, in batches. A sync peer's threads keep the normal policy:
+ * its writes wait for the send and for the acknowledgment.
+ */
+static void mx_peer_thread_policy(struct mx_peer *p, struct task_struct *t)
+{
+	struct sched_attr attr = { .sched_policy = SCHED_BATCH };
+	int r;
+
+	if (!p->conf.async)
+		return;
+	r = sched_setattr_nocheck(t, &attr);
+	if (r)
+		DMWARN("%s: peer %u: cannot make %s SCHED_BATCH (%d): async writes cost more context switches",
+		       mx_name(p), p->conf.node_id, t->comm, r);
+}
+
 void mx_peer_start(struct mx_peer *p)
 {
 	struct task_struct *t;
@@ -1233,6 +1261,7 @@ void mx_peer_start(struct mx_peer *p)
 			return;
 		}
 		p->sender = t;
+		mx_peer_thread_policy(p, t);
 	}
 	t = kthread_run(mx_conn_thread, p, "mirrorx%u", p->conf.node_id);
 	if (IS_ERR(t)) {
@@ -1241,6 +1270,7 @@ void mx_peer_start(struct mx_peer *p)
 		return;
 	}
 	p->conn_thread = t;
+	mx_peer_thread_policy(p, t);
 }
 
 void mx_peer_stop(struct mx_peer *p)

@@ -517,10 +517,11 @@ void mx_write_fill_preq(struct mx_write *w, struct mx_peer *p,
  * is reserved, submit the local write, then queue the async peers' copies.
  * Sync peers hold a reference until they acknowledge: their send goes
  * first, the longer leg. An async write waits only for the local one, so
- * that goes first: the sender the queueing wakes (on a small machine it
- * runs at once, on this CPU) then sends while the local write is under
- * way. The dispatch reference, held until the copies are queued, keeps
- * the write from completing before, as the stream order needs (async.c).
+ * that goes first: the sender the queueing wakes does not preempt us
+ * (mx_peer_thread_policy()), and sends once we sleep, while the local
+ * write is under way. The dispatch reference, held until the copies are
+ * queued, keeps the write from completing before, as the stream order
+ * needs (async.c).
  */
 static void mx_write_issue(struct mx_write *w)
 {

@@ -9,9 +9,26 @@ export MX_MODE=async
 mx_start_pair A B
 assert_eq async "$(mx_field A 12)" "mode field"
 
+step "the async peer's threads do not preempt the writer (SCHED_BATCH)"
+for t in 'mirrorx[0-9]+' 'mirrorx[0-9]+-send'; do
+	assert_match SCHED_BATCH "$(vm_run A "chrt -p \"\$(pgrep -x '$t')\"")" "policy of $t"
+done
+
+# The target submits each write under a plug of its own: without one,
+# blk-mq hands a request for a disk with an I/O scheduler to kblockd (a
+# work item queued from blk_mq_submit_bio itself) instead of dispatching
+# it. Count those work items whose stack passes through the receiver.
+HIST=/sys/kernel/tracing/events/workqueue/workqueue_queue_work
+vm_run B "echo mq-deadline > /sys/block/${MX_DATA#/dev/}/queue/scheduler; mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; echo 'hist:keys=function.sym,stacktrace:size=256' > $HIST/trigger"
+
 step "fio randwrite QD16 with verify, then sequential 1 MiB with verify"
 vm_run -t 600 A "fio --name=verify --filename=/dev/mapper/mx --rw=randwrite --bs=4k --ioengine=libaio --iodepth=16 --direct=1 --size=96M --offset=32M --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --output=/dev/null"
 vm_run -t 600 A "fio --name=seq --filename=/dev/mapper/mx --rw=write --bs=1M --ioengine=libaio --iodepth=4 --direct=1 --size=64M --offset=160M --fsync=8 --verify=crc32c --do_verify=1 --verify_fatal=1 --output=/dev/null"
+step "the target dispatched its writes itself, not through kblockd"
+unplugged=$(vm_run B "grep -v '^#' $HIST/hist | awk '/^[{] function/ { s = 0; m = 0 } /blk_mq_submit_bio/ { s = 1 } /mx_rc_/ { m = 1 } /^[}] hitcount:/ { if (s && m) n += \$NF } END { print n + 0 }'; echo '!hist:keys=function.sym,stacktrace:size=256' > $HIST/trigger")
+echo "kblockd dispatches of the target's writes: $unplugged (of about 24600 writes)"
+[ "$unplugged" -lt 100 ] || fail "$unplugged of the target's writes went through kblockd"
+
 step "the queue drains"
 _q_empty() { [ "$(mx_field A 15)" = 0 ] && [ "$(mx_field A 16)" = 0 ] && [ "$(mx_field A 17)" = 0 ]; }
 wait_for 120 _q_empty
