@@ -1220,18 +1220,21 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 }
 
 /*
- * An async peer's threads never preempt the writer that wakes them: they
- * run SCHED_BATCH (the same share of the CPU, no wake-up preemption).
- * mx_async_queue() wakes the sender while the writer still holds the plug
- * with the write's local request (io_submit() plugs). A sender that
- * preempted the writer there left it with a reschedule pending when
- * blk-mq dispatched that request, and blk-mq's I/O-scheduler dispatch
- * then hands what is left to kblockd: one more context switch per write,
- * and one send per wake-up. Now the sender runs when the writer sleeps
- * (or at its tick) and sends what was queued meanwhile in one go; the
- * connection thread likewise takes the acknowledgements, which only free
- * queue room, in batches. A sync peer's threads keep the normal policy:
- * its writes wait for the send and for the acknowledgment.
+ * Waking an async peer's threads never marks the writer for rescheduling:
+ * they run SCHED_BATCH (the same share of the CPU, no wake-up preemption).
+ * mx_async_queue() wakes the sender while the writer may still hold a
+ * plug with the write's local request (6.1's blkdev_write_iter() plugs
+ * every O_DIRECT write, 6.12's __submit_bio() every bio). With a
+ * reschedule pending when that plug is flushed, blk-mq's I/O-scheduler
+ * dispatch issues the request and then queues one more run of the queue
+ * on kblockd, which finds nothing: one more context switch per write.
+ * And the sender, run as soon as the
+ * writer returned to user space, sent one packet per wake-up. Now, on the
+ * writer's CPU, the sender runs when the writer sleeps (or at its tick)
+ * and sends what was queued meanwhile in one go; on an idle CPU it runs at
+ * once. The connection thread likewise takes the acknowledgments, which
+ * only free queue room, in batches. A sync peer's threads keep the normal
+ * policy: its writes wait for the send and for the acknowledgment.
  */
 static void mx_peer_thread_policy(struct mx_peer *p, struct task_struct *t)
 {

@@ -740,7 +740,9 @@ static void mx_rwrite_bio_own(struct mx_rwrite *rw, struct bio *bio)
  * Submit @bio from the receive thread under a plug finished at once.
  * Without one, blk-mq hands a request for a device with an I/O scheduler
  * (mq-deadline, the default on single-queue disks) to kblockd to
- * dispatch: one more context switch per write on the target.
+ * dispatch: one more context switch per write on the target. (Kernels
+ * whose __submit_bio() plugs every bio itself, such as 6.12, do not need
+ * it.)
  */
 static void mx_rc_submit(struct bio *bio)
 {
