@@ -1228,13 +1228,13 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
  * reschedule pending when that plug is flushed, blk-mq's I/O-scheduler
  * dispatch issues the request and then queues one more run of the queue
  * on kblockd, which finds nothing: one more context switch per write.
- * And the sender, run as soon as the
- * writer returned to user space, sent one packet per wake-up. Now, on the
- * writer's CPU, the sender runs when the writer sleeps (or at its tick)
- * and sends what was queued meanwhile in one go; on an idle CPU it runs at
- * once. The connection thread likewise takes the acknowledgments, which
- * only free queue room, in batches. A sync peer's threads keep the normal
- * policy: its writes wait for the send and for the acknowledgment.
+ * And the sender, run as soon as the writer returned to user space, sent
+ * one packet per wake-up. Now, on the writer's CPU, the sender runs when
+ * the writer sleeps (or at its tick) and sends what was queued meanwhile
+ * in one go; on an idle CPU it runs at once. The connection thread
+ * likewise takes the acknowledgments, which only free queue room, in
+ * batches. A sync peer's threads keep the normal policy: its writes wait
+ * for the send and for the acknowledgment.
  */
 static void mx_peer_thread_policy(struct mx_peer *p, struct task_struct *t)
 {
