@@ -31,7 +31,7 @@ vm_run -t 600 A "fio --name=verify --filename=/dev/mapper/mx --rw=randwrite --bs
 vm_run -t 600 A "fio --name=seq --filename=/dev/mapper/mx --rw=write --bs=1M --ioengine=libaio --iodepth=4 --direct=1 --size=64M --offset=160M --fsync=8 --verify=crc32c --do_verify=1 --verify_fatal=1 --output=/dev/null"
 step "the target dispatched its writes itself, not through kblockd"
 hist=$(vm_run B "cat $HIST/hist; echo '!$TRIG' > $HIST/trigger")
-grep -E '^ *(Hits|Entries|Dropped):' <<<"$hist"
+grep -E '^ *(Hits|Entries|Dropped):' <<<"$hist" || true
 assert_match 'Dropped: 0$' "$hist" "the trace kept every stack"
 unplugged=$(awk '/^[{] function/ { s = 0; f = /blk_mq_run_work_fn/ } /blk_mq_submit_bio/ { s = 1 } /^[}] hitcount:/ { if (f && s) n += $NF } END { print n + 0 }' <<<"$hist")
 echo "kblockd dispatches of the target's writes: $unplugged (of about 24600 writes)"
