@@ -84,19 +84,23 @@ secs_from() {
 # 512-byte chunk of every buffer half random, half zeros (fio
 # buffer_compress_percentage=50, buffer_compress_chunk 512, the zero
 # pattern), the buffers refilled for every write so that no two writes
-# repeat each other (refill_buffers). All O_DIRECT libaio over the whole
-# device, time based.
-fio_job() {
+# repeat each other (refill_buffers); read: 1 MiB sequential reads at QD
+# 8 (the all-zero sync's floor: it reads the whole device on the
+# source). All O_DIRECT libaio over the whole device, or its first SIZE
+# bytes, time based.
+fio_job() { # JOB DEV RUNTIME RAMP [SIZE]
 	local job=$1 dev=$2 rt=$3 ramp=$4 rw bs qd
 	local -a data=()
+	[ -z "${5:-}" ] || data=(--size="$5")
 	case "$job" in
 	qd1) rw=randwrite bs=4k qd=1 ;;
 	qd32) rw=randwrite bs=4k qd=32 ;;
 	seq) rw=write bs=1M qd=8 ;;
 	seqc)
 		rw=write bs=1M qd=8
-		data=(--buffer_compress_percentage=50 --buffer_compress_chunk=512 --refill_buffers)
+		data+=(--buffer_compress_percentage=50 --buffer_compress_chunk=512 --refill_buffers)
 		;;
+	read) rw=read bs=1M qd=8 ;;
 	*) echo "guest.sh: unknown fio job $job" >&2; return 2 ;;
 	esac
 	fio --name="$job" --filename="$dev" --rw="$rw" --bs="$bs" \

@@ -170,6 +170,10 @@ def floors(fl):
     r = [v for v in (g("link_MBps"), g("remote_seq_MBps")) if v is not None]
     if r:
         d["resync_MBps"] = min(r)
+    if g("zero_read_MBps") is not None:
+        # The all-zero sync reads the whole device on the source and sends
+        # headers only: reading it is its floor.
+        d["zero_resync_MBps"] = g("zero_read_MBps")
     if g("wan_link_MBps") is not None:
         # The link at that RTT (the disks are the same as for resync_MBps).
         d["wan_resync_MBps"] = g("wan_link_MBps")
@@ -377,6 +381,9 @@ def table(res):
             out.append("At %s: RTT p50 %s us, link %s MB/s" % (
                 what, fmt(fl.get(p + "rtt_p50_us"), "us"),
                 fmt(fl.get(p + "link_MBps"))))
+    if fl.get("zero_read_MBps") is not None:
+        out.append("Local read of the all-zero device on A (1 MiB, QD 8): "
+                   "%s MB/s" % fmt(fl.get("zero_read_MBps")))
     if "qd1_p50_us" in dv:
         out.append("  sync QD1 p50 floor = local + RTT + remote = %s us "
                    "(%s us if local and remote writes overlap)" % (

@@ -179,6 +179,9 @@ MX_PORT=7789
 DRBD_PORT=7790
 DM=bx # dm name of the device under test
 SYNC_TIMEOUT=1800
+# Seconds of the all-zero sync's floor (run_mx_zero): a few passes over
+# the device are enough for a read at GB/s.
+ZERO_READ_SECS=$((BENCH_RUNTIME < 5 ? BENCH_RUNTIME : 5))
 BENCH_OUT=${BENCH_OUT:-$TOP/bench/results}
 
 T0=$(date +%s)
@@ -896,14 +899,23 @@ rec_sent() {
 # tests, which run after the rounds). Records zero_resync_MBps, _s and
 # zero_sent_MiB (the "bytes sent" of the resync's log line: the zero-aware
 # resync sends the zero ranges as write-zeroes, no data). Sync rows only:
-# an async peer resyncs the same way.
+# an async peer resyncs the same way. Its floor first: the sync reads the
+# whole device on A, so fio's 1 MiB sequential reads at QD 8 of the same
+# bytes bound it (floor zero_read_MBps).
 run_mx_zero() {
-	local cfg=$1
+	local cfg=$1 out
 	if [ "$CRASH_B" -lt "$PERF_B" ]; then
 		na "$cfg" zero_resync_MBps "crash disk smaller than the perf disk"
 		return 0
 	fi
 	mx_teardown
+	out=$RUNDIR/fio/floor-A-zero_read-$REP.json
+	say "floor: local read of A's all-zero $BENCH_PERF_SIZE (${ZERO_READ_SECS}s)"
+	if g -t $((ZERO_READ_SECS + 120)) A fio read /dev/vdb "$ZERO_READ_SECS" 0 "$PERF_B" >"$out"; then
+		rec floor zero_read_MBps "$(jq '.jobs[0].read.bw_bytes / 1e6' "$out")"
+	else
+		na floor zero_read_MBps "fio read failed"
+	fi
 	zero_meta || return 1
 	say "$cfg: initial full resync of an all-zero $BENCH_PERF_SIZE"
 	mx_timed_sync "$cfg" /dev/vdb zero_ || return 1

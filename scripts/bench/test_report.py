@@ -42,6 +42,7 @@ FIGURES = {
               "remote_qd1_p50_us": [310, 290, 300],
               "rtt_p50_us": [1900, 1700, 1800],
               "link_MBps": [40, 44, 42],
+              "zero_read_MBps": [1000, 1250, 500],
               "wan_link_MBps": [30, 40, None],
               "comp_rtt_p50_us": [2500, 2600, 2700],
               "comp_link_MBps": [1.9, 1.95, 2.0],
@@ -143,6 +144,11 @@ class ReportTest(unittest.TestCase):
         # All-zero sync over random data, medians: 250 / 20.
         self.assertAlmostEqual(self.cfg["mx-sync"]["zero_speedup"], 12.5)
         self.assertIsNone(self.cfg["drbd-C"]["zero_speedup"])
+        # Its floor, the local read of the device: 250 / 1000.
+        self.assertAlmostEqual(
+            self.res["floor"]["derived"]["zero_resync_MBps"], 1000)
+        self.assertAlmostEqual(
+            self.cfg["mx-sync"]["ratios"]["zero_resync_MBps"]["floor"], 0.25)
 
     def test_targets(self):
         t = self.cfg["mx-sync"]["targets"]
@@ -242,8 +248,10 @@ class ReportTest(unittest.TestCase):
         self.assertNotRegex(txt, r"\ndrbd-C +qd1 ")
         self.assertRegex(txt, r"drbd-C +round 2: error")
         self.assertRegex(txt, r"\nmx-sync +3\.00 +2\.00 +4\.00 ")
-        self.assertRegex(txt, r"\nmx-sync +250\.0 .*\(12\.50x the "
+        self.assertRegex(txt, r"\nmx-sync +250\.0 .* 0\.25x +\(12\.50x the "
                          r"random-data resync\)")
+        self.assertIn("Local read of the all-zero device on A (1 MiB, QD 8): "
+                      "1000 MB/s", txt)
         self.assertRegex(txt, r"\nmx-sync +8000 +26% .*\(3\.81x idle p50; "
                          r"p99 25000 us; resync 19\.00 MB/s meanwhile\)")
         self.assertRegex(txt, r"\nmx-sync +30\.00 .* 0\.86x +\(0\.86x the "
