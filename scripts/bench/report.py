@@ -350,9 +350,10 @@ def table(res):
     h = res["host"] or {}
     reps = res.get("reps") or 1
     out.append("dm-mirrorx benchmark %s (%s run; %s, %s guests, disks "
-               "cache=%s; host %s cores, load %s -> %s)" % (
+               "cache=%s%s; host %s cores, load %s -> %s)" % (
                    res["timestamp"], "QUICK" if res["quick"] else "full",
                    s.get("accel"), s.get("guests"), s.get("disk_cache"),
+                   ", " + s["disk_options"] if s.get("disk_options") else "",
                    h.get("nproc"), h.get("load_start"), h.get("load_end")))
     if s.get("link_socket_rcvbuf"):
         out.append("Guest links: UDP on the host's loopback, each socket's "

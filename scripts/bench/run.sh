@@ -1169,6 +1169,7 @@ main() {
 		--arg perf "$BENCH_PERF_SIZE" --arg crashsz "$BENCH_CRASH_SIZE" \
 		--argjson rt "$BENCH_RUNTIME" --argjson ramp "$BENCH_RAMP" \
 		--argjson csecs "$BENCH_CRASH_SECS" --arg cache "$MX_DISK_CACHE" \
+		--arg blkopts "${MX_BLK_OPTS-event_idx=off}" \
 		--arg accel "${MX_ACCEL:-tcg}" --arg mem "${MX_MEM:-640}" \
 		--arg jobs "$BENCH_JOBS" --arg extra "$BENCH_MX_EXTRA" \
 		--argjson minrate "$BENCH_MIN_RATE" --arg wan "$BENCH_WAN_DELAY" \
@@ -1182,7 +1183,7 @@ main() {
 		  configs: ($configs | split(" ")), crash_configs: ($crash | split(" ")),
 		  host: {nproc: $nproc, load_start: $l0, load_end: $l1, guest_kernel: $kver},
 		  settings: {accel: $accel, guests: "2 x 1 vCPU, \($mem) MiB", disk_cache: $cache,
-		    perf_device: $perf, crash_device: $crashsz, fio_runtime_s: $rt,
+		    disk_options: $blkopts, perf_device: $perf, crash_device: $crashsz, fio_runtime_s: $rt,
 		    fio_ramp_s: $ramp, crash_write_s: $csecs, fio_jobs: $fio,
 		    jobs: ($jobs | split(" ") | map(select(. != ""))),
 		    mx_extra: ($extra | split(" ") | map(select(. != ""))),

@@ -28,7 +28,8 @@ META = {
     "crash_configs": ["mx-sync"],
     "host": {"nproc": "2", "load_start": "1.00", "load_end": "2.00"},
     "settings": {"accel": "tcg", "guests": "2 x 1 vCPU, 640 MiB",
-                 "disk_cache": "none", "wan_delay_each_way": "10ms",
+                 "disk_cache": "none", "disk_options": "event_idx=off",
+                 "wan_delay_each_way": "10ms",
                  "comp_rate_each_way": "16mbit",
                  "yield_resync_min_rate_kib": 4096,
                  "link_socket_rcvbuf": 4194304},
@@ -223,6 +224,7 @@ class ReportTest(unittest.TestCase):
         del res["settings"]["link_socket_rcvbuf"]
         txt = report.table(res)
         self.assertIn("3 rounds", txt)
+        self.assertIn("disks cache=none, event_idx=off;", txt)
         self.assertNotIn("receive buffer", txt)
 
     def test_table_json_chart(self):

@@ -36,6 +36,11 @@
 #   MX_DISK_CACHE   qemu cache= for data disks (default unsafe: kill -9 of
 #                   qemu still keeps every write qemu made, like a power
 #                   loss of the guest only; use none for benchmarks)
+#   MX_BLK_OPTS     extra virtio-blk-pci properties of every data disk
+#                   (default event_idx=off: with QEMU 7.2's event index
+#                   under TCG a guest's disk at times stopped completing
+#                   requests for good, README: How the guests work; set
+#                   but empty: QEMU's defaults)
 #   MX_KERNEL_ARGS  extra guest kernel command line arguments
 #   MX_LOG_IGNORE   extended regex of log lines not to count as failures
 #   MX_TIMEOUT_SCALE  multiplies every vm_run timeout (default 1; the
@@ -187,7 +192,7 @@ vm_alive() {
 # SIZEs (truncate(1) syntax, e.g. 256M) create data disks diskN.img the
 # first time; later boots reuse the existing disks (SIZEs then ignored).
 vm_boot() {
-	local name=$1 d idx ports i j p mac cmdline initrd kernel boot accel cpu
+	local name=$1 d idx ports i j p mac cmdline initrd kernel boot accel cpu blk_opts
 	local -a args
 	shift
 	if [ "$BASHPID" != "$$" ]; then
@@ -255,10 +260,11 @@ vm_boot() {
 		-fsdev "local,path=$d/spool,security_model=none,id=spool"
 		-device virtio-9p-pci,fsdev=spool,mount_tag=mxspool)
 	i=0
+	blk_opts=${MX_BLK_OPTS-event_idx=off}
 	while read -r p; do
 		[ -n "$p" ] || continue
 		args+=(-drive "file=$d/$p,format=raw,if=none,id=d$i,cache=${MX_DISK_CACHE:-unsafe},discard=unmap"
-			-device "virtio-blk-pci,drive=d$i,serial=mx-$name-d$i")
+			-device "virtio-blk-pci,drive=d$i,serial=mx-$name-d$i${blk_opts:+,$blk_opts}")
 		i=$((i + 1))
 	done <"$d/disks"
 	: >"$d/spool/net.conf"
