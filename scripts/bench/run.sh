@@ -49,7 +49,8 @@
 # writes (QD32) over all of it, A killed hard (qemu SIGKILL), rebooted, the
 # device loaded again: data resynced and seconds from load to in sync.
 # The physical floor is measured in the same run: fio on dm-linear on A
-# (local) and on B (remote), 4 KiB ping RTT and iperf3 over the link.
+# (local) and on B (remote), 4 KiB ping RTT and iperf3 over the link, and
+# for the all-zero sync fio's sequential read of the same bytes on A.
 #
 # Repetitions: BENCH_REPS rounds (default 3, QUICK 2). A round measures the
 # link and then runs every configuration once, from scratch: device created
@@ -76,6 +77,7 @@
 # BENCH_CRASH_SECS, BENCH_IPERF_SECS, BENCH_PINGS, BENCH_OUT (results dir),
 # BENCH_TMPDIR (where the disk images go), BENCH_KEEP=1 (keep the work
 # dir), MX_DISK_CACHE (none; directsync also makes every write durable),
+# MX_BLK_OPTS (the disks' virtio-blk properties, scripts/vm/lib.sh),
 # MX_ACCEL, MX_MEM (see scripts/vm/lib.sh).
 set -uo pipefail
 
@@ -903,7 +905,7 @@ rec_sent() {
 # whole device on A, so fio's 1 MiB sequential reads at QD 8 of the same
 # bytes bound it (floor zero_read_MBps).
 run_mx_zero() {
-	local cfg=$1 out
+	local cfg=$1 out mbps
 	if [ "$CRASH_B" -lt "$PERF_B" ]; then
 		na "$cfg" zero_resync_MBps "crash disk smaller than the perf disk"
 		return 0
@@ -911,10 +913,13 @@ run_mx_zero() {
 	mx_teardown
 	out=$RUNDIR/fio/floor-A-zero_read-$REP.json
 	say "floor: local read of A's all-zero $BENCH_PERF_SIZE (${ZERO_READ_SECS}s)"
-	if g -t $((ZERO_READ_SECS + 120)) A fio read /dev/vdb "$ZERO_READ_SECS" 0 "$PERF_B" >"$out"; then
-		rec floor zero_read_MBps "$(jq '.jobs[0].read.bw_bytes / 1e6' "$out")"
+	if g -t $((ZERO_READ_SECS + 120)) A fio read /dev/vdb "$ZERO_READ_SECS" 0 "$PERF_B" >"$out" &&
+		mbps=$(jq -e '.jobs[0].read.bw_bytes / 1e6' "$out"); then
+		rec floor zero_read_MBps "$mbps"
 	else
+		say "floor: local read of A's all-zero device failed"
 		na floor zero_read_MBps "fio read failed"
+		FAILED=1
 	fi
 	zero_meta || return 1
 	say "$cfg: initial full resync of an all-zero $BENCH_PERF_SIZE"
@@ -1169,7 +1174,7 @@ main() {
 		--arg perf "$BENCH_PERF_SIZE" --arg crashsz "$BENCH_CRASH_SIZE" \
 		--argjson rt "$BENCH_RUNTIME" --argjson ramp "$BENCH_RAMP" \
 		--argjson csecs "$BENCH_CRASH_SECS" --arg cache "$MX_DISK_CACHE" \
-		--arg blkopts "${MX_BLK_OPTS-event_idx=off}" \
+		--arg blkopts "$MX_BLK_OPTS" \
 		--arg accel "${MX_ACCEL:-tcg}" --arg mem "${MX_MEM:-640}" \
 		--arg jobs "$BENCH_JOBS" --arg extra "$BENCH_MX_EXTRA" \
 		--argjson minrate "$BENCH_MIN_RATE" --arg wan "$BENCH_WAN_DELAY" \

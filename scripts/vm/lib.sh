@@ -50,6 +50,7 @@
 #                   and see MX_KROOT/lib/modules/KVER as /lib/modules/KVER
 #   KVER            guest kernel (default: scripts/kver.sh)
 
+: "${MX_BLK_OPTS=event_idx=off}" # set but empty stays empty
 MX_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MX_REPO=${MX_REPO:-$(cd "$MX_VM_DIR/../.." && pwd)}
 export MX_REPO
@@ -192,7 +193,7 @@ vm_alive() {
 # SIZEs (truncate(1) syntax, e.g. 256M) create data disks diskN.img the
 # first time; later boots reuse the existing disks (SIZEs then ignored).
 vm_boot() {
-	local name=$1 d idx ports i j p mac cmdline initrd kernel boot accel cpu blk_opts
+	local name=$1 d idx ports i j p mac cmdline initrd kernel boot accel cpu
 	local -a args
 	shift
 	if [ "$BASHPID" != "$$" ]; then
@@ -260,11 +261,10 @@ vm_boot() {
 		-fsdev "local,path=$d/spool,security_model=none,id=spool"
 		-device virtio-9p-pci,fsdev=spool,mount_tag=mxspool)
 	i=0
-	blk_opts=${MX_BLK_OPTS-event_idx=off}
 	while read -r p; do
 		[ -n "$p" ] || continue
 		args+=(-drive "file=$d/$p,format=raw,if=none,id=d$i,cache=${MX_DISK_CACHE:-unsafe},discard=unmap"
-			-device "virtio-blk-pci,drive=d$i,serial=mx-$name-d$i${blk_opts:+,$blk_opts}")
+			-device "virtio-blk-pci,drive=d$i,serial=mx-$name-d$i${MX_BLK_OPTS:+,$MX_BLK_OPTS}")
 		i=$((i + 1))
 	done <"$d/disks"
 	: >"$d/spool/net.conf"
