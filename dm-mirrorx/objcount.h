@@ -5,9 +5,10 @@
  * Each count goes up when the module allocates (or queues) such an object
  * and down when it frees (or completes) it, so every count is zero when no
  * I/O of any mirrorx or mirrorx-recv target is in flight, in particular
- * when no target exists. debugfs shows them, one "name count" line each,
- * in dm_mirrorx/objects; unloading the module with a count above zero
- * WARNs.
+ * when no target exists (MX_OBJ_PAGE within a second: a target's
+ * connection keeps the pages of its last packets that long, receiver.c).
+ * debugfs shows them, one "name count" line each, in dm_mirrorx/objects;
+ * unloading the module with a count above zero WARNs.
  */
 #ifndef DM_MIRRORX_OBJCOUNT_H
 #define DM_MIRRORX_OBJCOUNT_H

@@ -29,7 +29,7 @@ void mx_bvecs_free(struct bio_vec *bv, u32 nr);
  * last) into @out as multi-page entries, one per run of physically
  * contiguous pages: a bio over @out has as many segments as runs, not as
  * pages. Returns the entries of @out used, or 0 when more than @max would
- * be (the caller uses @bv as it is).
+ * be, or under KMSAN or Xen (the caller uses @bv as it is).
  */
 u32 mx_bvecs_merge(const struct bio_vec *bv, u32 nr, struct bio_vec *out,
 		   u32 max);

@@ -51,6 +51,7 @@
 #include "handshake.h"
 #include "peer_state.h"
 #include "range_io.h"
+#include "page_pool.h"
 #include "objcount.h"
 #include "mirrorx.h"
 #include "compat.h"
@@ -71,6 +72,12 @@
  * complete (the source's sends then wait), as DRBD's max-buffers does.
  */
 #define MX_RECV_MAX_PAGES	((32U << 20) >> PAGE_SHIFT)
+/*
+ * A connection keeps the data pages of answered packets for the next ones
+ * (c->pool), as many as the busiest moment of the last period of this
+ * length needed (mx_rc_pool_trim()).
+ */
+#define MX_RECV_POOL_PERIOD	(HZ / 2)
 /* Connections authenticating or saying hello at once; more are closed. */
 #define MX_RECV_MAX_PENDING	4
 /* Time a new connection has, in all, to authenticate and say hello. */
@@ -138,6 +145,19 @@ struct mx_rconn {
 	 */
 	bool comp_on;
 	struct mx_comp comp;
+	/*
+	 * Pages of answered mx_rwrites, for the next ones (own lock): with
+	 * @pages, at most the most @pages ever was, as a fresh page is taken
+	 * only when the pool is empty. @pages_peak: the most @pages was
+	 * since @pool_trim's last run (raised by the receive thread, reset
+	 * by @pool_trim: a lost update only trims more). @pool_trim runs
+	 * every MX_RECV_POOL_PERIOD while the pool holds pages (queued by
+	 * mx_rwrite_new()) and frees what that peak did not need, so an
+	 * idle connection holds none within two periods.
+	 */
+	struct mx_page_pool pool;
+	u32 pages_peak;
+	struct delayed_work pool_trim;
 };
 
 /*
@@ -265,13 +285,31 @@ static void mx_rwrite_free(struct mx_rwrite *rw)
 {
 	struct mx_rconn *c = rw->conn;
 
-	mx_bvecs_free(rw->bvecs, rw->nr_pages);
+	mx_page_pool_put(&c->pool, rw->bvecs, rw->nr_pages);
 	if (rw->nr_pages) {
 		atomic_sub(rw->nr_pages, &c->pages);
 		wake_up(&c->inflight_wait);
 	}
 	kfree(rw);
 	mx_obj_sub(MX_OBJ_RECV_WRITE, 1);
+}
+
+/*
+ * Keep in the pool only what the busiest moment since the last run needed
+ * beyond the pages out now: a burst's pages go once the load is lighter,
+ * all of them one period after the last packet. Again in a period while
+ * the pool holds any.
+ */
+static void mx_rc_pool_trim(struct work_struct *ws)
+{
+	struct mx_rconn *c = container_of(to_delayed_work(ws), struct mx_rconn,
+					  pool_trim);
+	u32 out = atomic_read(&c->pages);
+	u32 peak = xchg(&c->pages_peak, out);
+
+	if (mx_page_pool_trim(&c->pool, peak > out ? peak - out : 0))
+		queue_delayed_work(c->rv->wq, &c->pool_trim,
+				   MX_RECV_POOL_PERIOD);
 }
 
 /* Drop the connection without a log line (the caller logged why). */
@@ -701,23 +739,43 @@ static struct mx_rwrite *mx_rwrite_new(struct mx_rconn *c,
 	rw->preflush = h->flags & MX_WF_PREFLUSH;
 	rw->sector = h->sector;
 	rw->sectors = h->size >> SECTOR_SHIFT;
-	if (mx_bvecs_alloc(rw->bvecs, len, GFP_NOIO)) {
+	if (mx_page_pool_get(&c->pool, rw->bvecs, len, GFP_NOIO)) {
 		mx_rwrite_free(rw);	/* nr_pages is 0 */
 		return ERR_PTR(-ENOMEM);
 	}
 	rw->nr_pages = nr;
-	atomic_add(nr, &c->pages);
+	if (nr) {
+		u32 held = atomic_add_return(nr, &c->pages);
+
+		if (held > READ_ONCE(c->pages_peak))
+			WRITE_ONCE(c->pages_peak, held);
+		/* Nothing when queued already. */
+		queue_delayed_work(c->rv->wq, &c->pool_trim,
+				   MX_RECV_POOL_PERIOD);
+	}
 	return rw;
 }
 
-/* A bio of @opf on our data device over all of @rw's pages. */
+/*
+ * A bio of @opf on our data device over all of @rw's pages: one entry per
+ * run of physically contiguous pages (the pool hands them out in runs,
+ * page_pool.h), so a 1 MiB write is a few segments, not 256.
+ */
 static struct bio *mx_rwrite_bio(struct mx_rconn *c, struct mx_rwrite *rw,
 				 blk_opf_t opf)
 {
 	struct bio *bio;
-	u32 i;
+	u32 i, segs;
 
 	bio = bio_alloc(c->rv->data_dev->bdev, rw->nr_pages, opf, GFP_NOIO);
+	segs = mx_bvecs_merge(rw->bvecs, rw->nr_pages, bio->bi_io_vec,
+			      bio->bi_max_vecs);
+	if (segs) {
+		bio->bi_vcnt = segs;
+		for (i = 0; i < rw->nr_pages; i++)
+			bio->bi_iter.bi_size += rw->bvecs[i].bv_len;
+		return bio;
+	}
 	for (i = 0; i < rw->nr_pages; i++)
 		__bio_add_page(bio, rw->bvecs[i].bv_page, rw->bvecs[i].bv_len,
 			       0);
@@ -1305,6 +1363,8 @@ static struct mx_rconn *mx_rconn_alloc(struct mx_recv *rv,
 	atomic_set(&c->pages, 0);
 	init_waitqueue_head(&c->inflight_wait);
 	init_completion(&c->thread_left);
+	mx_page_pool_init(&c->pool, MX_RECV_MAX_PAGES);
+	INIT_DELAYED_WORK(&c->pool_trim, mx_rc_pool_trim);
 	if (kernel_getpeername(sock, (struct sockaddr *)&c->peer) > 0) {
 		mx_addr_str(&c->peer, c->addr, sizeof(c->addr));
 	} else {
@@ -1330,6 +1390,8 @@ static void mx_rconn_free(struct mx_rconn *c)
 		DMERR("%s: connection teardown still waits for %d request(s) to the data device, which has not completed them",
 		      mx_rv_name(c->rv), atomic_read(&c->inflight));
 	flush_work(&c->ack_work);
+	cancel_delayed_work_sync(&c->pool_trim);
+	mx_page_pool_trim(&c->pool, 0);
 	mx_sock_release(c->conn.sock);
 	mx_comp_free(&c->comp);
 	kfree(c);

@@ -46,7 +46,7 @@
  * MX_RS_ZERO_CHUNKS_MAX chunks read as zeros (rs_window.h).
  * A chunk that read as all zeros then holds only its header's bytes of
  * the window (mx_rs_send_zero_aware()); chunk pages come from a pool
- * kept for the run (rs_pages.c), and ended chunks are kept for the next
+ * kept for the run (page_pool.c), and ended chunks are kept for the next
  * reads (x->free_chunks).
  *
  * Application writes first: resync data goes in packets of at most
@@ -86,7 +86,7 @@
 #include "source.h"
 #include "range_io.h"
 #include "rs_window.h"
-#include "rs_pages.h"
+#include "page_pool.h"
 #include "objcount.h"
 #include "fault.h"
 
@@ -114,10 +114,10 @@ MODULE_PARM_DESC(resync_min_rate,
 #define MX_RS_CHUNK_PAGES	(MX_WIRE_MAX_DATA >> PAGE_SHIFT)
 /*
  * Segments of a chunk's read over its runs of contiguous pages: twice the
- * blocks of fresh pages (MX_RS_PAGES_BLOCK) a whole chunk takes; a chunk
+ * blocks of fresh pages (MX_PAGE_POOL_BLOCK) a whole chunk takes; a chunk
  * in more pieces is read page by page.
  */
-#define MX_RS_READ_SEGS		(2 * MX_RS_CHUNK_PAGES / MX_RS_PAGES_BLOCK)
+#define MX_RS_READ_SEGS		(2 * MX_RS_CHUNK_PAGES / MX_PAGE_POOL_BLOCK)
 /*
  * Whole chunks kept for reuse: as many as may be in flight, those the
  * window lets be read at once and those that read as zeros.
@@ -140,7 +140,7 @@ MODULE_PARM_DESC(resync_min_rate,
 struct mx_rs_ctx {
 	atomic64_t inflight_bytes;	/* chunks read or being read, unacked */
 	atomic_t nr_zero_chunks;	/* of those, all zero (zero_held) */
-	struct mx_rs_pages pages;	/* what chunks read into (own lock) */
+	struct mx_page_pool pages;	/* what chunks read into (own lock) */
 	/*
 	 * Whole chunks (room for MX_RS_CHUNK_PAGES pages) ended, kept for
 	 * the next reads (mx_rs_chunk_new()): with its bio_vec table such a
@@ -296,7 +296,7 @@ static void mx_rs_chunk_free(struct mx_rs_chunk *c)
 {
 	struct mx_rs_ctx *x = c->reg->x;
 
-	mx_rs_pages_put(&x->pages, c->bvecs, c->nr_pages);
+	mx_page_pool_put(&x->pages, c->bvecs, c->nr_pages);
 	kfree(c->hashes);
 	if (!mx_rs_chunk_keep(x, c))
 		kfree(c);
@@ -489,7 +489,7 @@ static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max)
 		return false;
 	if (is_zero && len == n) {
 		/* A write-zeroes has no payload: no part reads the pages. */
-		mx_rs_pages_put(&x->pages, c->bvecs, c->nr_pages);
+		mx_page_pool_put(&x->pages, c->bvecs, c->nr_pages);
 		c->nr_pages = 0;
 	}
 	do {
@@ -609,7 +609,7 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 	struct bio *bio;
 
 	c = mx_rs_chunk_new(x, nr);
-	if (c && mx_rs_pages_get(&x->pages, c->bvecs, len, GFP_NOIO)) {
+	if (c && mx_page_pool_get(&x->pages, c->bvecs, len, GFP_NOIO)) {
 		kfree(c);
 		c = NULL;
 	}
@@ -843,7 +843,7 @@ static void mx_rs_ctx_init(struct mx_peer *p, struct mx_rs_ctx *x)
 	atomic_set(&x->nr_zero_chunks, 0);
 	init_llist_head(&x->free_chunks);
 	atomic_set(&x->nr_free_chunks, 0);
-	mx_rs_pages_init(&x->pages, MX_RS_POOL_PAGES);
+	mx_page_pool_init(&x->pages, MX_RS_POOL_PAGES);
 	x->window = MX_RS_WINDOW_MIN;
 	mx_rs_set_sent_limit(p, x);
 	x->period_start = ktime_get_ns();
@@ -1288,7 +1288,7 @@ void mx_resync_work(struct work_struct *ws)
 	spin_unlock_irq(&src->lock);
 done:
 	/* Every chunk is gone: each one's put ends before its run does. */
-	mx_rs_pages_destroy(&x.pages);
+	mx_page_pool_trim(&x.pages, 0);
 	mx_rs_chunks_destroy(&x);
 	if (finished) {
 		mx_source_kick_commit(src);

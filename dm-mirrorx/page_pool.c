@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dm-mirrorx resync page pool: see rs_pages.h.
+ * dm-mirrorx page pool: see page_pool.h.
  */
 #include <linux/gfp.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include "range_io.h"
 #include "objcount.h"
-#include "rs_pages.h"
+#include "page_pool.h"
 
-void mx_rs_pages_init(struct mx_rs_pages *pool, u32 max)
+void mx_page_pool_init(struct mx_page_pool *pool, u32 max)
 {
 	spin_lock_init(&pool->lock);
 	INIT_LIST_HEAD(&pool->pages);
@@ -17,42 +17,46 @@ void mx_rs_pages_init(struct mx_rs_pages *pool, u32 max)
 	pool->max = max;
 }
 
-/* A page from the pool, or NULL when it is empty. */
-static struct page *mx_rs_pages_take(struct mx_rs_pages *pool)
+/* Fill @bv[0..@nr) from the pool, under one lock: how many it filled. */
+static u32 mx_page_pool_take(struct mx_page_pool *pool, struct bio_vec *bv,
+			     u32 nr)
 {
-	struct page *pg;
 	unsigned long flags;
+	u32 i;
 
 	spin_lock_irqsave(&pool->lock, flags);
-	pg = list_first_entry_or_null(&pool->pages, struct page, lru);
-	if (pg) {
+	for (i = 0; i < nr && pool->nr; i++) {
+		struct page *pg = list_first_entry(&pool->pages, struct page,
+						   lru);
+
 		list_del(&pg->lru);
 		pool->nr--;
+		bv[i].bv_page = pg;
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
-	return pg;
+	return i;
 }
 
 /*
  * Fresh pages for @bv[@i...] (@nr entries in all): a block of
- * MX_RS_PAGES_BLOCK pages split into single ones, in address order, when
+ * MX_PAGE_POOL_BLOCK pages split into single ones, in address order, when
  * that many are still wanted, *@blocks, and one is free without reclaim
  * (else *@blocks goes false for the caller's other pages); else one page.
  * Returns how many entries it filled (0: no memory).
  */
-static u32 mx_rs_pages_fresh(struct bio_vec *bv, u32 i, u32 nr, gfp_t gfp,
-			     bool *blocks)
+static u32 mx_page_pool_fresh(struct bio_vec *bv, u32 i, u32 nr, gfp_t gfp,
+			      bool *blocks)
 {
 	struct page *pg = NULL;
 	u32 n = 1, k;
 
-	BUILD_BUG_ON(!is_power_of_2(MX_RS_PAGES_BLOCK));
-	if (MX_RS_PAGES_BLOCK > 1 && *blocks && nr - i >= MX_RS_PAGES_BLOCK) {
+	BUILD_BUG_ON(!is_power_of_2(MX_PAGE_POOL_BLOCK));
+	if (MX_PAGE_POOL_BLOCK > 1 && *blocks && nr - i >= MX_PAGE_POOL_BLOCK) {
 		pg = alloc_pages((gfp & ~__GFP_RECLAIM) | __GFP_NORETRY |
-				 __GFP_NOWARN, ilog2(MX_RS_PAGES_BLOCK));
+				 __GFP_NOWARN, ilog2(MX_PAGE_POOL_BLOCK));
 		if (pg) {
-			split_page(pg, ilog2(MX_RS_PAGES_BLOCK));
-			n = MX_RS_PAGES_BLOCK;
+			split_page(pg, ilog2(MX_PAGE_POOL_BLOCK));
+			n = MX_PAGE_POOL_BLOCK;
 		} else {
 			*blocks = false;
 		}
@@ -67,24 +71,17 @@ static u32 mx_rs_pages_fresh(struct bio_vec *bv, u32 i, u32 nr, gfp_t gfp,
 	return n;
 }
 
-int mx_rs_pages_get(struct mx_rs_pages *pool, struct bio_vec *bv, u32 len,
-		    gfp_t gfp)
+int mx_page_pool_get(struct mx_page_pool *pool, struct bio_vec *bv, u32 len,
+		     gfp_t gfp)
 {
 	u32 nr = mx_pages_for(len), i, n;
 	bool blocks = true;
 
-	for (i = 0; i < nr; i += n) {
-		struct page *pg = mx_rs_pages_take(pool);
-
-		n = 1;
-		if (pg) {
-			bv[i].bv_page = pg;
-		} else {
-			n = mx_rs_pages_fresh(bv, i, nr, gfp, &blocks);
-			if (!n) {
-				mx_rs_pages_put(pool, bv, i);
-				return -ENOMEM;
-			}
+	for (i = mx_page_pool_take(pool, bv, nr); i < nr; i += n) {
+		n = mx_page_pool_fresh(bv, i, nr, gfp, &blocks);
+		if (!n) {
+			mx_page_pool_put(pool, bv, i);
+			return -ENOMEM;
 		}
 	}
 	for (i = 0; i < nr; i++) {
@@ -94,7 +91,7 @@ int mx_rs_pages_get(struct mx_rs_pages *pool, struct bio_vec *bv, u32 len,
 	return 0;
 }
 
-void mx_rs_pages_put(struct mx_rs_pages *pool, struct bio_vec *bv, u32 nr)
+void mx_page_pool_put(struct mx_page_pool *pool, struct bio_vec *bv, u32 nr)
 {
 	unsigned long flags;
 	u32 i;
@@ -128,14 +125,27 @@ void mx_rs_pages_put(struct mx_rs_pages *pool, struct bio_vec *bv, u32 nr)
 	}
 }
 
-void mx_rs_pages_destroy(struct mx_rs_pages *pool)
+u32 mx_page_pool_trim(struct mx_page_pool *pool, u32 keep)
 {
+	unsigned long flags;
+	LIST_HEAD(gone);
+	u32 n = 0, left;
 	struct page *pg, *t;
 
-	list_for_each_entry_safe(pg, t, &pool->pages, lru) {
+	/* From the tail: the pages put back longest ago go first. */
+	spin_lock_irqsave(&pool->lock, flags);
+	while (pool->nr > keep) {
+		pg = list_last_entry(&pool->pages, struct page, lru);
+		list_move(&pg->lru, &gone);
+		pool->nr--;
+		n++;
+	}
+	left = pool->nr;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	list_for_each_entry_safe(pg, t, &gone, lru) {
 		list_del(&pg->lru);
 		__free_page(pg);
 	}
-	mx_obj_sub(MX_OBJ_PAGE, pool->nr);
-	pool->nr = 0;
+	mx_obj_sub(MX_OBJ_PAGE, n);
+	return left;
 }
