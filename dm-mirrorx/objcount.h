@@ -5,8 +5,9 @@
  * Each count goes up when the module allocates (or queues) such an object
  * and down when it frees (or completes) it, so every count is zero when no
  * I/O of any mirrorx or mirrorx-recv target is in flight, in particular
- * when no target exists (MX_OBJ_PAGE within a second: a target's
- * connection keeps the pages of its last packets that long, receiver.c).
+ * when no target exists (MX_OBJ_PAGE within about a second: a target's
+ * connection keeps the pages of its last answered packets that long,
+ * receiver.c).
  * debugfs shows them, one "name count" line each, in dm_mirrorx/objects;
  * unloading the module with a count above zero WARNs.
  */

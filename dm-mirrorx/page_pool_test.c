@@ -7,12 +7,14 @@
  * (MX_OBJ_PAGE) follows every step.
  */
 #include <kunit/test.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include "objcount.h"
 #include "page_pool.h"
 #include "range_io.h"
 
-#define MX_TEST_PAGES	(2 * MX_PAGE_POOL_BLOCK)
+/* Two blocks, and at least 8 pages (a block is 1 page with 64 KiB pages). */
+#define MX_TEST_PAGES	(MX_PAGE_POOL_BLOCK >= 4 ? 2 * MX_PAGE_POOL_BLOCK : 8U)
 
 static long mx_test_live(void)
 {
@@ -60,6 +62,15 @@ static void mx_page_pool_reuse(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, again[0].bv_page, pages[0]);
 	KUNIT_EXPECT_PTR_EQ(test, again[1].bv_page, pages[1]);
 	mx_page_pool_put(&pool, again, 2);
+
+	/* Two pooled pages first, then fresh ones for the rest. */
+	KUNIT_ASSERT_EQ(test, mx_page_pool_get(&pool, again, len, GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_EQ(test, pool.nr, 0U);
+	KUNIT_EXPECT_PTR_EQ(test, again[0].bv_page, pages[0]);
+	KUNIT_EXPECT_PTR_EQ(test, again[1].bv_page, pages[1]);
+	KUNIT_EXPECT_EQ(test, mx_test_live(), live + MX_TEST_PAGES);
+	mx_page_pool_put(&pool, again, MX_TEST_PAGES);
 	KUNIT_EXPECT_EQ(test, mx_page_pool_trim(&pool, 0), 0U);
 	KUNIT_EXPECT_EQ(test, mx_test_live(), live);
 }
@@ -117,10 +128,17 @@ static void mx_page_pool_runs(struct kunit *test)
 	struct bio_vec bv[MX_TEST_PAGES], out[MX_TEST_PAGES];
 	long live = mx_test_live();
 	struct mx_page_pool pool;
+	struct page *probe;
 	u32 runs;
 
-	if (IS_ENABLED(CONFIG_KMSAN))
-		kunit_skip(test, "KMSAN: no multi-page entries");
+	if (mx_bvecs_merge_off() || MX_PAGE_POOL_BLOCK == 1)
+		kunit_skip(test, "no runs here (KMSAN, Xen or 64 KiB pages)");
+	/* A block free without reclaim, as the pool asks (fragmentation). */
+	probe = alloc_pages((GFP_KERNEL & ~__GFP_RECLAIM) | __GFP_NORETRY |
+			    __GFP_NOWARN, ilog2(MX_PAGE_POOL_BLOCK));
+	if (!probe)
+		kunit_skip(test, "no free block of %u pages", MX_PAGE_POOL_BLOCK);
+	__free_pages(probe, ilog2(MX_PAGE_POOL_BLOCK));
 	mx_page_pool_init(&pool, MX_TEST_PAGES);
 	KUNIT_ASSERT_EQ(test, mx_page_pool_get(&pool, bv,
 					       MX_TEST_PAGES * PAGE_SIZE,

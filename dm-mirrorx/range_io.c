@@ -8,7 +8,6 @@
 #include <linux/highmem.h>
 #include <linux/slab.h>
 #include <linux/xxhash.h>
-#include <xen/xen.h>
 #include "range_io.h"
 #include "proto.h"
 #include "objcount.h"
@@ -47,12 +46,7 @@ u32 mx_bvecs_merge(const struct bio_vec *bv, u32 nr, struct bio_vec *out,
 {
 	u32 i, n = 0;
 
-	/*
-	 * KMSAN keeps its shadow per page: no entry across pages there.
-	 * Under Xen, pages contiguous to us may not be in machine memory
-	 * (the block layer's own merge asks Xen): such entries would bounce.
-	 */
-	if (IS_ENABLED(CONFIG_KMSAN) || xen_domain())
+	if (mx_bvecs_merge_off())
 		return 0;
 	for (i = 0; i < nr; i++) {
 		struct bio_vec *o = n ? &out[n - 1] : NULL;

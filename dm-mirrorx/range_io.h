@@ -10,6 +10,7 @@
 
 #include <linux/bvec.h>
 #include <linux/blkdev.h>
+#include <xen/xen.h>
 #include "wire.h"
 
 static inline u32 mx_pages_for(u32 len)
@@ -29,10 +30,21 @@ void mx_bvecs_free(struct bio_vec *bv, u32 nr);
  * last) into @out as multi-page entries, one per run of physically
  * contiguous pages: a bio over @out has as many segments as runs, not as
  * pages. Returns the entries of @out used, or 0 when more than @max would
- * be, or under KMSAN or Xen (the caller uses @bv as it is).
+ * be or mx_bvecs_merge_off() (the caller uses @bv as it is).
  */
 u32 mx_bvecs_merge(const struct bio_vec *bv, u32 nr, struct bio_vec *out,
 		   u32 max);
+
+/*
+ * Does mx_bvecs_merge() make no multi-page entries here? Under KMSAN,
+ * which keeps its shadow per page, and under Xen, where pages contiguous
+ * to us may not be in machine memory (the block layer's own merge asks
+ * Xen): such entries would bounce.
+ */
+static inline bool mx_bvecs_merge_off(void)
+{
+	return IS_ENABLED(CONFIG_KMSAN) || xen_domain();
+}
 
 /* Read @bv's bytes from @sector of @bdev, synchronously. */
 int mx_bvecs_read(struct block_device *bdev, sector_t sector,

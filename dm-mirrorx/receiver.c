@@ -150,10 +150,11 @@ struct mx_rconn {
 	 * @pages, at most the most @pages ever was, as a fresh page is taken
 	 * only when the pool is empty. @pages_peak: the most @pages was
 	 * since @pool_trim's last run (raised by the receive thread, reset
-	 * by @pool_trim: a lost update only trims more). @pool_trim runs
-	 * every MX_RECV_POOL_PERIOD while the pool holds pages (queued by
-	 * mx_rwrite_new()) and frees what that peak did not need, so an
-	 * idle connection holds none within two periods.
+	 * by @pool_trim; a race between the two only makes one run trim a
+	 * little more or less). @pool_trim runs every MX_RECV_POOL_PERIOD
+	 * while pages are out or pooled (queued by mx_rwrite_new()) and
+	 * frees what that peak did not need, so a connection holds none
+	 * within two periods of its last answer.
 	 */
 	struct mx_page_pool pool;
 	u32 pages_peak;
@@ -297,8 +298,8 @@ static void mx_rwrite_free(struct mx_rwrite *rw)
 /*
  * Keep in the pool only what the busiest moment since the last run needed
  * beyond the pages out now: a burst's pages go once the load is lighter,
- * all of them one period after the last packet. Again in a period while
- * the pool holds any.
+ * all of them within two periods of the last answer. Again in a period
+ * while pages are out (they come back to the pool) or pooled.
  */
 static void mx_rc_pool_trim(struct work_struct *ws)
 {
@@ -307,7 +308,7 @@ static void mx_rc_pool_trim(struct work_struct *ws)
 	u32 out = atomic_read(&c->pages);
 	u32 peak = xchg(&c->pages_peak, out);
 
-	if (mx_page_pool_trim(&c->pool, peak > out ? peak - out : 0))
+	if (mx_page_pool_trim(&c->pool, peak > out ? peak - out : 0) || out)
 		queue_delayed_work(c->rv->wq, &c->pool_trim,
 				   MX_RECV_POOL_PERIOD);
 }
