@@ -43,8 +43,8 @@ link_cut A B
 assert_fail "ping A->B with the link cut" ping_ok A B
 assert_fail "ping B->A with the link cut" ping_ok B A
 link_restore A B
-ping_ok A B || fail "A cannot reach B after link_restore"
-ping_ok B A || fail "B cannot reach A after link_restore"
+ping_wait A B
+ping_wait B A
 
 step "hard-kill A (power loss), boot it again on the same disk"
 vm_kill A
@@ -57,7 +57,7 @@ dm_linear A lin "$disk" $start $len
 check_pattern A /dev/mapper/lin $seed $size $off
 
 step "the link works again after A's restart (dgram survives a peer restart)"
-ping_ok A B || fail "A cannot reach B after A's restart"
-ping_ok B A || fail "B cannot reach A after A's restart"
+ping_wait A B
+ping_wait B A
 
 pass

@@ -290,9 +290,16 @@ dm_linear() {
 	vm_run -t 30 "$1" "dmsetup create $2 --table '0 $5 linear $3 $4' && dmsetup mknodes $2 && test -b /dev/mapper/$2"
 }
 
-# ping_ok A B: A reaches B on the A-B link (3 tries, 1 s each).
+# ping_ok A B: A reaches B on the A-B link (one echo, answered within 3 s).
 ping_ok() {
 	vm_run -t 30 "$1" "busybox ping -c 1 -w 3 -W 1 $(vm_addr "$2" "$1") >/dev/null"
+}
+
+# ping_wait A B [SECS]: A reaches B within SECS (20): after link_restore or a
+# restart, both ends may first have to resolve each other's address again,
+# and under TCG on a busy host one echo's 3 s may not cover that.
+ping_wait() {
+	wait_for -m "$1 reaches $2" "${3:-20}" ping_ok "$1" "$2"
 }
 
 # pattern_file SEED BYTES: host path of a cached pattern file (visible in
