@@ -40,10 +40,8 @@
  * in it: the block layer passes it on when the next one comes. So the
  * plug gathers the short reads (small regions, the tail of a run) and
  * holds the last read before a wait, which kblockd then dispatches.
- * Measured in the lab: an all-zero sync (all reads and headers) 7-12%
- * faster, with a tenth fewer virtio notifications (most of them the
- * network's send queue: 894 to 720 in a traced sync), the reads not
- * batched (README, "Where the time goes").
+ * In the lab an all-zero sync (all reads and headers) ran 7-12% faster
+ * with it (README, "Where the time goes").
  * A read that completes joins p->rs_reads, and the work queues its
  * chunk to the sender (scanned for zeros, or hashed) while other reads
  * and sends are in flight. What is in flight (read, queued or sent and
