@@ -15,6 +15,7 @@ static const char * const mx_obj_names[MX_OBJ_NR] = {
 	[MX_OBJ_PEER_REQ] = "peer_requests",
 	[MX_OBJ_RECV_WRITE] = "received_writes",
 	[MX_OBJ_RESYNC_REGION] = "resync_regions",
+	[MX_OBJ_RESYNC_CHUNK] = "resync_chunks",
 };
 
 static struct dentry *mx_debugfs_dir;

@@ -22,6 +22,7 @@ enum mx_obj {
 	MX_OBJ_PEER_REQ,	/* requests queued to a peer and not yet done */
 	MX_OBJ_RECV_WRITE,	/* writes received and not yet acked or dropped */
 	MX_OBJ_RESYNC_REGION,	/* regions being copied by resync */
+	MX_OBJ_RESYNC_CHUNK,	/* resync chunks being read or sent */
 	MX_OBJ_NR
 };
 

@@ -854,6 +854,7 @@ static int mx_handshake(struct mx_peer *p)
 	WRITE_ONCE(p->zero_ok, proto >= MX_PROTO_ZERO &&
 		   ours.logical_block_size <= MX_CSUM_BLOCK);
 	WRITE_ONCE(p->acked_flush_ok, proto >= MX_PROTO_ACKED_FLUSH);
+	WRITE_ONCE(p->zero_max, mx_proto_zero_max(proto));
 	mx_peer_negotiate_comp(p, proto, th.features);
 	r = mx_recv_bitmap(p);
 	if (r)

@@ -78,7 +78,7 @@ static int mx_hdr_check_io(const struct mx_hdr *h, u64 dev_sectors,
 		} else if (nonpayload == MX_WF_DISCARD) {
 			*err = "Discard on a resync packet";
 			return -EPROTO;
-		} else if (h->size > MX_WIRE_MAX_DATA) {
+		} else if (h->size > MX_WIRE_MAX_ZEROES) {
 			/* The target may write them as zero pages. */
 			*err = "Resync write-zeroes too long";
 			return -EPROTO;
@@ -493,6 +493,12 @@ int mx_ack_errno(u8 status)
 	default:
 		return -EIO;
 	}
+}
+
+u32 mx_proto_zero_max(int proto)
+{
+	return proto >= MX_PROTO_ZERO_RUN ? MX_WIRE_MAX_ZEROES :
+					    MX_WIRE_MAX_DATA;
 }
 
 u32 mx_recv_rate_secs(u64 len)

@@ -55,9 +55,10 @@ void mx_hdr_encode(struct mx_wire_hdr *w, const struct mx_hdr *h);
  * MX_WF_COMPRESSED a compressed payload of 1 to size - 1 bytes), size a
  * non-zero multiple of 512 up to MX_WIRE_MAX_DATA, DISCARD / WRITE_ZEROES
  * no payload, no FUA or PREFLUSH and a non-zero multiple of 512 size
- * (RS_DATA: write-zeroes only, up to MX_WIRE_MAX_DATA), FLUSH / ACK / PING / BYE no payload, BITMAP
- * a multiple of 8 up to MX_WIRE_BITMAP_MAX, AUTH_* exact, CSUM_REQ 4 KiB
- * aligned, CSUM_REPLY a whole number of hashes), and for I/O types
+ * (RS_DATA: write-zeroes only, up to MX_WIRE_MAX_ZEROES), FLUSH / ACK /
+ * PING / BYE no payload, BITMAP a multiple of 8 up to MX_WIRE_BITMAP_MAX,
+ * AUTH_* exact, CSUM_REQ 4 KiB aligned, CSUM_REPLY a whole number of
+ * hashes), and for I/O types
  * sector + size inside the device (no overflow). Returns 0 or -EPROTO with
  * *@err set.
  */
@@ -125,6 +126,12 @@ int mx_ack_errno(u8 status);
  */
 #define MX_RECV_MIN_RATE	(16U << 10)
 u32 mx_recv_rate_secs(u64 len);
+
+/*
+ * The largest resync write-zeroes a target speaking @proto takes:
+ * MX_WIRE_MAX_ZEROES from MX_PROTO_ZERO_RUN, MX_WIRE_MAX_DATA before.
+ */
+u32 mx_proto_zero_max(int proto);
 
 /* Hashes in a checksum reply for a request of @size bytes. */
 u32 mx_csum_nr_blocks(u32 size);

@@ -388,7 +388,29 @@ static void mx_proto_hdr_discard(struct kunit *test)
 	t_hdr_bad(test, &h, "Write size not a non-zero multiple of 512");
 }
 
-/* A resync's zero range: write-zeroes only, no larger than a data chunk. */
+/*
+ * A source sends a zero range larger than a data chunk only to a target
+ * that speaks MX_PROTO_ZERO_RUN: an older one drops the connection on it.
+ */
+static void mx_proto_zero_max_by_version(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mx_proto_zero_max(MX_PROTO_MIN),
+			(u32)MX_WIRE_MAX_DATA);
+	KUNIT_EXPECT_EQ(test, mx_proto_zero_max(MX_PROTO_ZERO_RUN - 1),
+			(u32)MX_WIRE_MAX_DATA);
+	KUNIT_EXPECT_EQ(test, mx_proto_zero_max(MX_PROTO_ZERO_RUN),
+			(u32)MX_WIRE_MAX_ZEROES);
+	KUNIT_EXPECT_EQ(test, mx_proto_zero_max(MX_PROTO_MAX),
+			(u32)MX_WIRE_MAX_ZEROES);
+	/* Whole chunks of the resync's reads. */
+	KUNIT_EXPECT_EQ(test, MX_WIRE_MAX_ZEROES % MX_WIRE_MAX_DATA, 0);
+}
+
+/*
+ * A resync's zero range: write-zeroes only, up to MX_WIRE_MAX_ZEROES (a
+ * run of chunks that read as zeros, protocol 7), the end of the device
+ * included.
+ */
 static void mx_proto_hdr_rs_zeroes(struct kunit *test)
 {
 	struct mx_hdr h = { .type = MX_P_RS_DATA, .flags = MX_WF_WRITE_ZEROES,
@@ -398,6 +420,15 @@ static void mx_proto_hdr_rs_zeroes(struct kunit *test)
 	h.size = 4096;
 	t_hdr_ok(test, &h);
 	h.size = MX_WIRE_MAX_DATA + 512;
+	t_hdr_ok(test, &h);
+	h.size = MX_WIRE_MAX_ZEROES;
+	t_hdr_ok(test, &h);
+	h.sector = T_DEV_SECTORS - (MX_WIRE_MAX_ZEROES >> SECTOR_SHIFT);
+	t_hdr_ok(test, &h);
+	h.sector++;
+	t_hdr_bad(test, &h, "I/O beyond the end of the device");
+	h.sector = 0;
+	h.size = MX_WIRE_MAX_ZEROES + 512;
 	t_hdr_bad(test, &h, "Resync write-zeroes too long");
 	h.size = 4096;
 	h.flags = MX_WF_DISCARD;
@@ -1044,6 +1075,7 @@ static struct kunit_case mx_proto_cases[] = {
 	KUNIT_CASE(mx_proto_hdr_range),
 	KUNIT_CASE(mx_proto_hdr_discard),
 	KUNIT_CASE(mx_proto_hdr_rs_zeroes),
+	KUNIT_CASE(mx_proto_zero_max_by_version),
 	KUNIT_CASE(mx_proto_hdr_bitmap),
 	KUNIT_CASE(mx_proto_hdr_flush_ack),
 	KUNIT_CASE(mx_proto_hdr_verify),

@@ -629,7 +629,7 @@ static bool mx_rc_lbs_ok(struct mx_rconn *c, const struct mx_hdr *h)
 }
 
 /*
- * A resync's zero range (MX_PROTO_ZERO, at most MX_WIRE_MAX_DATA bytes,
+ * A resync's zero range (MX_PROTO_ZERO, at most MX_WIRE_MAX_ZEROES bytes,
  * mx_hdr_decode()) on a device that cannot write-zeroes (brd, some SAN
  * LUNs): written as zero pages instead, so it succeeds, as the data it
  * replaces would have. A replicated write-zeroes keeps its own op: the
@@ -642,9 +642,10 @@ static bool mx_rc_zero_pages(struct mx_rconn *c, const struct mx_hdr *h)
 }
 
 /* A write bio of @size bytes (<= MX_WIRE_MAX_DATA) of the zero page. */
-static struct bio *mx_rc_zero_bio(struct mx_rconn *c, const struct mx_hdr *h)
+static struct bio *mx_rc_zero_bio(struct mx_rconn *c, const struct mx_hdr *h,
+				  u32 size)
 {
-	u32 left = h->size, n;
+	u32 left = size, n;
 	struct bio *bio;
 
 	bio = bio_alloc(c->rv->data_dev->bdev, mx_pages_for(left),
@@ -813,6 +814,28 @@ static void mx_rc_submit(struct bio *bio)
 }
 
 /*
+ * Zero pages for the rest of zero range @h past its first
+ * MX_WIRE_MAX_DATA bytes, which @owner writes: a bio per MX_WIRE_MAX_DATA
+ * (a bio holds at most BIO_MAX_VECS pages), each chained to @owner and
+ * submitted now, before it: @owner's completion, and so the ack, waits
+ * for them all and carries the first error.
+ */
+static void mx_rc_zero_rest(struct mx_rconn *c, const struct mx_hdr *h,
+			    struct bio *owner)
+{
+	u32 done = min_t(u32, h->size, MX_WIRE_MAX_DATA), n;
+	struct bio *bio;
+
+	for (; done < h->size; done += n) {
+		n = min_t(u32, h->size - done, MX_WIRE_MAX_DATA);
+		bio = mx_rc_zero_bio(c, h, n);
+		bio->bi_iter.bi_sector = h->sector + (done >> SECTOR_SHIFT);
+		bio_chain(bio, owner);
+		mx_rc_submit(bio);
+	}
+}
+
+/*
  * The source's sweep FLUSH (MX_WF_ACKED_ONLY): only the writes we
  * acknowledged before it came need be durable, and each of those had
  * completed before its ack was sent, so a flush of our device issued now
@@ -863,6 +886,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	u32 nr = mx_pages_for(len);
 	struct bvec_iter iter;
 	struct mx_rwrite *rw;
+	bool zero_pages;
 	struct bio *bio;
 	__be32 crc;
 	int r;
@@ -875,6 +899,12 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	if (len && !csum && rv->conf.opts.data_csum) {
 		DMERR("%s: %s: data without checksum, but data_csum is set",
 		      mx_rv_name(rv), c->addr);
+		return -EPROTO;
+	}
+	if (h->type == MX_P_RS_DATA && !len && h->size > MX_WIRE_MAX_DATA &&
+	    mx_rc_proto(c) < MX_PROTO_ZERO_RUN) {
+		DMERR_LIMIT("%s: %s: bad packet: a resync write-zeroes of %u bytes on protocol %d",
+			    mx_rv_name(rv), c->addr, h->size, mx_rc_proto(c));
 		return -EPROTO;
 	}
 	if (comp && !c->comp_on) {
@@ -909,8 +939,10 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 		return r;
 	}
 
-	if (mx_rc_zero_pages(c, h)) {
-		bio = mx_rc_zero_bio(c, h);
+	zero_pages = mx_rc_zero_pages(c, h);
+	if (zero_pages) {
+		bio = mx_rc_zero_bio(c, h, min_t(u32, h->size,
+						 MX_WIRE_MAX_DATA));
 	} else {
 		bio = mx_rwrite_bio(c, rw, mx_write_opf(h));
 		if (!len)
@@ -923,6 +955,8 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	rv->comp_raw += len;
 	rv->comp_wire += wire;
 	spin_unlock_irq(&rv->lock);
+	if (zero_pages)
+		mx_rc_zero_rest(c, h, bio);
 	mx_rc_submit(bio);
 	return 0;
 }

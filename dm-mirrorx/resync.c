@@ -119,6 +119,14 @@ MODULE_PARM_DESC(resync_min_rate,
 #define MX_RS_PACKET_MAX	(128U << 10)
 #define MX_RS_CHUNK_BLOCKS	(MX_WIRE_MAX_DATA / MX_CSUM_BLOCK)
 #define MX_RS_CHUNK_PAGES	(MX_WIRE_MAX_DATA >> PAGE_SHIFT)
+/* Chunks in one write-zeroes at most (mx_rs_zeros_send()). */
+#define MX_RS_ZRUN_CHUNKS	(MX_WIRE_MAX_ZEROES / MX_WIRE_MAX_DATA)
+/*
+ * Zero chunks gathered at most: the reads stop at MX_RS_ZERO_CHUNKS_MAX,
+ * and those in flight then, the window's, may still join them.
+ */
+#define MX_RS_ZEROS_GATHER	(MX_RS_ZERO_CHUNKS_MAX + \
+				 MX_RS_WINDOW_MAX / MX_WIRE_MAX_DATA)
 /*
  * Segments of a chunk's read over its runs of contiguous pages: twice the
  * blocks of fresh pages (MX_PAGE_POOL_BLOCK) a whole chunk takes; a chunk
@@ -178,6 +186,13 @@ struct mx_rs_ctx {
 	/* The run being read: its next chunk at @next, up to @end. */
 	struct mx_rs_region *cur;
 	sector_t next, end;
+	atomic_t nr_reading;		/* reads submitted, not ended */
+	/*
+	 * Chunks that read as all zeros, not sent yet, by sector
+	 * (mx_rs_zeros_add()); they are in @nr_zero_chunks.
+	 */
+	struct mx_rs_chunk *zeros[MX_RS_ZEROS_GATHER];
+	u32 nr_zeros;
 };
 
 /* A run of @nr regions from @region being copied (or compared). */
@@ -225,6 +240,17 @@ struct mx_rs_chunk {
 struct mx_rs_part {
 	struct mx_preq rq;
 	struct mx_rs_chunk *c;
+};
+
+/*
+ * Consecutive chunks that read as all zeros, sent as one write-zeroes
+ * (@rq) of up to the peer's zero_max: it holds each chunk's reference
+ * until the target acknowledged it (mx_rs_zeros_send()).
+ */
+struct mx_rs_zrun {
+	struct mx_preq rq;
+	u32 nr;
+	struct mx_rs_chunk *chunks[MX_RS_ZRUN_CHUNKS];
 };
 
 static void mx_rs_region_done(struct mx_rs_region *reg)
@@ -305,6 +331,7 @@ static void mx_rs_chunk_free(struct mx_rs_chunk *c)
 
 	mx_page_pool_put(&x->pages, c->bvecs, c->nr_pages);
 	kfree(c->hashes);
+	mx_obj_sub(MX_OBJ_RESYNC_CHUNK, 1);
 	if (!mx_rs_chunk_keep(x, c))
 		kfree(c);
 }
@@ -340,21 +367,20 @@ static void mx_rs_chunk_put(struct mx_rs_chunk *c)
 }
 
 /*
- * A resync write of @rq->hdr.size bytes ended with @error. A target that
+ * A resync write (@flags) of @size bytes ended with @error. A target that
  * answers a write-zeroes with EOPNOTSUPP (its device claimed write-zeroes,
  * then refused it; a device without it gets zero pages, receiver.c) gets
  * data from now on, for this connection: the region fails and is copied
  * again, so the resync cannot loop on it.
  */
-static void mx_rs_data_ended(struct mx_rs_region *reg, struct mx_preq *rq,
+static void mx_rs_data_ended(struct mx_rs_region *reg, u16 flags, u32 size,
 			     int error)
 {
 	struct mx_peer *p = reg->peer;
 
 	if (error) {
 		reg->error = error;
-		if (error == -EOPNOTSUPP &&
-		    (rq->hdr.flags & MX_WF_WRITE_ZEROES) &&
+		if (error == -EOPNOTSUPP && (flags & MX_WF_WRITE_ZEROES) &&
 		    READ_ONCE(p->zero_ok)) {
 			WRITE_ONCE(p->zero_ok, false);
 			DMWARN("%s: peer %u: target refused a resync write-zeroes: sending zero ranges as data",
@@ -363,18 +389,18 @@ static void mx_rs_data_ended(struct mx_rs_region *reg, struct mx_preq *rq,
 		}
 		return;
 	}
-	WRITE_ONCE(p->resynced_bytes, p->resynced_bytes + rq->hdr.size);
-	if (rq->hdr.flags & MX_WF_WRITE_ZEROES)
-		atomic64_add(rq->hdr.size, &p->rs_zeroes);
+	WRITE_ONCE(p->resynced_bytes, p->resynced_bytes + size);
+	if (flags & MX_WF_WRITE_ZEROES)
+		atomic64_add(size, &p->rs_zeroes);
 	else
-		atomic64_add(rq->hdr.size, &p->rs_sent);
+		atomic64_add(size, &p->rs_sent);
 }
 
 static void mx_rs_chunk_done(struct mx_preq *rq, int error)
 {
 	struct mx_rs_chunk *c = container_of(rq, struct mx_rs_chunk, rq);
 
-	mx_rs_data_ended(c->reg, rq, error);
+	mx_rs_data_ended(c->reg, rq->hdr.flags, rq->hdr.size, error);
 	mx_rs_chunk_put(c);
 }
 
@@ -383,7 +409,7 @@ static void mx_rs_part_done(struct mx_preq *rq, int error)
 	struct mx_rs_part *part = container_of(rq, struct mx_rs_part, rq);
 	struct mx_rs_chunk *c = part->c;
 
-	mx_rs_data_ended(c->reg, rq, error);
+	mx_rs_data_ended(c->reg, rq->hdr.flags, rq->hdr.size, error);
 	kfree(part);
 	mx_rs_chunk_put(c);
 }
@@ -467,6 +493,144 @@ static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
 }
 
 /*
+ * Chunk @c, which read as @zero_bytes of zeros, holds of the window only
+ * its packets' headers when all of it did (mx_rs_chunk_charge()).
+ */
+static void mx_rs_chunk_recharge(struct mx_rs_chunk *c, u32 zero_bytes,
+				 u32 packets)
+{
+	struct mx_rs_ctx *x = c->reg->x;
+	u32 charge = mx_rs_chunk_charge(c->len, zero_bytes, packets);
+
+	/* Our reference keeps @c: no put reads c->charge before ours. */
+	atomic64_sub(c->charge - charge, &x->inflight_bytes);
+	c->charge = charge;
+	if (charge < c->len) {
+		/* Before our put: the last one reads it. */
+		c->zero_held = true;
+		atomic_inc(&x->nr_zero_chunks);
+	}
+}
+
+/* The gathered zero run ends: each chunk's write ended with @error. */
+static void mx_rs_zrun_done(struct mx_preq *rq, int error)
+{
+	struct mx_rs_zrun *z = container_of(rq, struct mx_rs_zrun, rq);
+	u32 i;
+
+	for (i = 0; i < z->nr; i++) {
+		struct mx_rs_chunk *c = z->chunks[i];
+
+		mx_rs_data_ended(c->reg, MX_WF_WRITE_ZEROES, c->len, error);
+		mx_rs_chunk_put(c);
+	}
+	kfree(z);
+}
+
+/*
+ * Queue @nr chunks, consecutive on the device and all zeros, as one
+ * write-zeroes; they stay out of sync (their runs fail, tried again) when
+ * there is no memory for it.
+ */
+static void mx_rs_zrun_send(struct mx_peer *p, struct mx_rs_chunk **chunks,
+			    u32 nr)
+{
+	struct mx_rs_zrun *z = kmalloc(sizeof(*z), GFP_NOIO);
+	u32 i, len = 0;
+
+	if (!z) {
+		for (i = 0; i < nr; i++) {
+			chunks[i]->reg->error = -ENOMEM;
+			mx_rs_chunk_put(chunks[i]);
+		}
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		z->chunks[i] = chunks[i];
+		len += chunks[i]->len;
+	}
+	z->nr = nr;
+	mx_preq_init(&z->rq, p, MX_P_RS_DATA, chunks[0]->sector, len,
+		     mx_rs_zrun_done);
+	z->rq.hdr.flags = MX_WF_WRITE_ZEROES;
+	mx_peer_queue(p, &z->rq);
+}
+
+/*
+ * Send the zero chunks gathered (x->zeros) as write-zeroes, one per run
+ * of consecutive chunks up to the peer's zero_max: with @all every run,
+ * else only the runs no further chunk can join (as large as the peer
+ * takes). The rest stay gathered. The work only.
+ */
+static void mx_rs_zeros_send(struct mx_peer *p, struct mx_rs_ctx *x, bool all)
+{
+	u32 max = READ_ONCE(p->zero_max), i = 0, j, kept = 0, len;
+
+	while (i < x->nr_zeros) {
+		struct mx_rs_chunk **run = &x->zeros[i];
+
+		len = run[0]->len;
+		for (j = 1; i + j < x->nr_zeros && j < MX_RS_ZRUN_CHUNKS &&
+		     run[j]->sector == run[j - 1]->sector +
+				       (run[j - 1]->len >> SECTOR_SHIFT) &&
+		     len + run[j]->len <= max; j++)
+			len += run[j]->len;
+		if (all || j == MX_RS_ZRUN_CHUNKS ||
+		    len + MX_WIRE_MAX_DATA > max) {
+			mx_rs_zrun_send(p, run, j);
+		} else {
+			memmove(&x->zeros[kept], run, j * sizeof(*run));
+			kept += j;
+		}
+		i += j;
+	}
+	x->nr_zeros = kept;
+}
+
+/*
+ * The resync stops: the zero chunks gathered are dropped, their runs stay
+ * out of sync (as a chunk read then, mx_rs_send_chunk()).
+ */
+static void mx_rs_zeros_drop(struct mx_rs_ctx *x)
+{
+	u32 i;
+
+	for (i = 0; i < x->nr_zeros; i++) {
+		x->zeros[i]->reg->error = -EAGAIN;
+		mx_rs_chunk_put(x->zeros[i]);
+	}
+	x->nr_zeros = 0;
+}
+
+/*
+ * Chunk @c read as all zeros: gather it, with its reference, in sector
+ * order (reads complete out of order: QEMU's, for one, serves them from a
+ * pool of threads). A run of consecutive gathered chunks goes as one
+ * write-zeroes once it is as large as the peer takes (p->zero_max); the
+ * others when the work would wait with no read in flight that could
+ * extend them (mx_rs_wait()), or for a region lock (an application write
+ * may wait for one of their regions). So the initial sync of an empty
+ * volume costs one packet, one target bio and one ack per
+ * MX_RS_ZRUN_CHUNKS chunks, not per chunk; to an older target, one chunk
+ * a packet. At most MX_RS_ZEROS_GATHER chunks are held (the zero chunks
+ * the reads stop at, and the reads in flight then).
+ */
+static void mx_rs_zeros_add(struct mx_rs_chunk *c)
+{
+	struct mx_peer *p = c->reg->peer;
+	struct mx_rs_ctx *x = c->reg->x;
+	u32 i;
+
+	if (x->nr_zeros == ARRAY_SIZE(x->zeros))
+		mx_rs_zeros_send(p, x, true);
+	for (i = x->nr_zeros; i && x->zeros[i - 1]->sector > c->sector; i--)
+		x->zeros[i] = x->zeros[i - 1];
+	x->zeros[i] = c;
+	x->nr_zeros++;
+	mx_rs_zeros_send(p, x, false);
+}
+
+/*
  * Copied chunk @c (c->rq its RS_DATA write, not queued) as runs: zeroes
  * where at least MX_RS_ZERO_MIN_BLOCKS blocks in a row (or all of them)
  * read as zeros, data in between (@packet_max as mx_rs_send_part()).
@@ -474,10 +638,11 @@ static int mx_rs_send_part(struct mx_rs_chunk *c, u32 blk, u32 nblk,
  * chunk has no such run: the caller sends c->rq whole. Else the runs hold
  * the chunk, and its own reference is dropped here.
  *
- * A chunk all zero gives its pages back at once and then holds of the
- * window only its packet's header (mx_rs_chunk_charge()): the window is
- * a bandwidth-delay product of the link, and a write-zeroes costs the
- * link a header, so zero ranges are in flight as far as the region locks
+ * A chunk all zero gives its pages back at once, joins the zero run
+ * being gathered (mx_rs_zeros_add()), and holds of the window only its
+ * packet's header (mx_rs_chunk_charge()): the window is a
+ * bandwidth-delay product of the link, and a write-zeroes costs the link
+ * a header, so zero ranges are in flight as far as the region locks
  * (MX_RESYNC_LOCKS) and MX_RS_ZERO_CHUNKS_MAX allow, not four at a
  * time.
  */
@@ -486,7 +651,7 @@ static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max)
 	DECLARE_BITMAP(zero, MX_RS_CHUNK_BLOCKS);
 	struct mx_rs_ctx *x = c->reg->x;
 	u32 n = mx_csum_nr_blocks(c->rq.hdr.size), pos = 0, len;
-	u32 zero_bytes = 0, packets = 0, charge;
+	u32 zero_bytes = 0, packets = 0;
 	bool is_zero;
 
 	BUILD_BUG_ON(sizeof(struct mx_wire_hdr) != MX_RS_PACKET_BYTES);
@@ -495,9 +660,12 @@ static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max)
 			      &is_zero) || (!is_zero && len == n))
 		return false;
 	if (is_zero && len == n) {
-		/* A write-zeroes has no payload: no part reads the pages. */
+		/* A write-zeroes has no payload: nothing reads the pages. */
 		mx_page_pool_put(&x->pages, c->bvecs, c->nr_pages);
 		c->nr_pages = 0;
+		mx_rs_chunk_recharge(c, c->len, 1);
+		mx_rs_zeros_add(c);
+		return true;
 	}
 	do {
 		if (mx_rs_send_part(c, pos, len, is_zero, packet_max)) {
@@ -511,15 +679,7 @@ static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max)
 		pos += len;
 	} while (mx_zero_next_run(zero, n, MX_RS_ZERO_MIN_BLOCKS, &pos, &len,
 				  &is_zero));
-	/* Our reference keeps @c: no put reads c->charge before ours. */
-	charge = mx_rs_chunk_charge(c->len, zero_bytes, packets);
-	atomic64_sub(c->charge - charge, &x->inflight_bytes);
-	c->charge = charge;
-	if (charge < c->len) {
-		/* Before our put: the last one reads it. */
-		c->zero_held = true;
-		atomic_inc(&x->nr_zero_chunks);
-	}
+	mx_rs_chunk_recharge(c, zero_bytes, packets);
 	mx_rs_chunk_put(c);
 	return true;
 }
@@ -596,6 +756,8 @@ static void mx_rs_read_end(struct bio *bio)
 	c->read_error = blk_status_to_errno(bio->bi_status);
 	bio_uninit(bio);
 	mx_obj_sub(MX_OBJ_BIO, 1);
+	/* Before the chunk is the work's: once its run ends, @x may be gone. */
+	atomic_dec(&c->reg->x->nr_reading);
 	llist_add(&c->rnode, &p->rs_reads);
 	wake_up(&p->resync_wait);
 }
@@ -626,6 +788,7 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 		x->next = x->end;
 		goto out;
 	}
+	mx_obj_add(MX_OBJ_RESYNC_CHUNK, 1);
 	c->nr_pages = nr;
 	c->reg = reg;
 	c->sector = x->next;
@@ -652,6 +815,7 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 	bio->bi_iter.bi_sector = c->sector;
 	bio->bi_end_io = mx_rs_read_end;
 	mx_obj_add(MX_OBJ_BIO, 1);
+	atomic_inc(&x->nr_reading);
 	submit_bio(bio);
 	x->next += len >> SECTOR_SHIFT;
 out:
@@ -741,13 +905,20 @@ static void mx_rs_send_reads(struct mx_peer *p)
 
 /*
  * Wait up to @timeout for a read to complete or room in the window (a
- * chunk or a run done); the caller looks at its state again after.
+ * chunk or a run done); the caller looks at its state again after. The
+ * zero run gathered goes first when no read in flight could extend it.
  */
 static void mx_rs_wait(struct mx_peer *p, struct mx_rs_ctx *x, long timeout)
 {
-	s64 bytes = atomic64_read(&x->inflight_bytes);
-	int regions = atomic_read(&p->resync_inflight);
-	int zeros = atomic_read(&x->nr_zero_chunks);
+	s64 bytes;
+	int regions, zeros;
+
+	if (x->nr_zeros && !atomic_read(&x->nr_reading) &&
+	    llist_empty(&p->rs_reads))
+		mx_rs_zeros_send(p, x, true);
+	bytes = atomic64_read(&x->inflight_bytes);
+	regions = atomic_read(&p->resync_inflight);
+	zeros = atomic_read(&x->nr_zero_chunks);
 
 	wait_event_timeout(p->resync_wait,
 			   !llist_empty(&p->rs_reads) ||
@@ -848,6 +1019,7 @@ static void mx_rs_ctx_init(struct mx_peer *p, struct mx_rs_ctx *x)
 	memset(x, 0, sizeof(*x));
 	atomic64_set(&x->inflight_bytes, 0);
 	atomic_set(&x->nr_zero_chunks, 0);
+	atomic_set(&x->nr_reading, 0);
 	init_llist_head(&x->free_chunks);
 	atomic_set(&x->nr_free_chunks, 0);
 	mx_page_pool_init(&x->pages, MX_RS_POOL_PAGES);
@@ -1165,6 +1337,10 @@ static int mx_rs_start_run(struct mx_peer *p, struct mx_rs_ctx *x, u64 r,
  */
 static void mx_rs_drain(struct mx_peer *p, struct mx_rs_ctx *x)
 {
+	if (mx_rs_may_run(p))
+		mx_rs_zeros_send(p, x, true);
+	else
+		mx_rs_zeros_drop(x);
 	if (x->cur) {
 		x->cur->error = -EAGAIN;
 		mx_rs_region_put(x->cur);
@@ -1183,7 +1359,7 @@ void mx_resync_work(struct work_struct *ws)
 	struct mx_source *src = p->src;
 	u32 region_bytes = src->meta.sb.region_sectors << SECTOR_SHIFT;
 	u64 nr = src->meta.nr_regions, r, cursor = 0, now;
-	bool skipped = false, finished;
+	bool skipped = false, finished, locked;
 	struct blk_plug plug;
 	struct mx_rs_ctx x;
 	enum mx_rs_how how;
@@ -1268,7 +1444,14 @@ void mx_resync_work(struct work_struct *ws)
 			skipped = true;
 			continue;
 		}
-		if (!mx_source_lock_region_wait(src, p, r, mx_rs_may_run)) {
+		locked = mx_source_try_lock_region(src, r);
+		if (!locked) {
+			/* A write waiting there may wait for the zero run. */
+			mx_rs_zeros_send(p, &x, true);
+			locked = mx_source_lock_region_wait(src, p, r,
+							    mx_rs_may_run);
+		}
+		if (!locked) {
 			skipped = true;
 			continue;
 		}

@@ -230,10 +230,13 @@ struct mx_peer {
 	 * when the target refuses a write-zeroes (resync.c).
 	 * @acked_flush_ok: the peer speaks MX_PROTO_ACKED_FLUSH (the
 	 * sweep's FLUSH need not be a barrier there); set with them.
+	 * @zero_max: the largest resync write-zeroes it takes
+	 * (mx_proto_zero_max()); set with them.
 	 */
 	bool csum_ok;
 	bool zero_ok;
 	bool acked_flush_ok;
+	u32 zero_max;
 	/*
 	 * Link compression (compress.h), with the compress option: @comp is
 	 * set up at the constructor (left unset when the kernel lacks the

@@ -16,7 +16,7 @@
 
 #define MX_WIRE_MAGIC		0x4d58524dU	/* "MXRM" */
 #define MX_PROTO_MIN		2
-#define MX_PROTO_MAX		6
+#define MX_PROTO_MAX		7
 /* First version with MX_P_CSUM_REQ / MX_P_CSUM_REPLY (checksum resync). */
 #define MX_PROTO_CSUM		3
 /*
@@ -38,9 +38,21 @@
  * source's sweep sends it only to a target that speaks it).
  */
 #define MX_PROTO_ACKED_FLUSH	6
+/*
+ * First version whose source may send a resync write-zeroes of up to
+ * MX_WIRE_MAX_ZEROES bytes (consecutive chunks that read as all zeros,
+ * one packet). A target of any version takes them (mx_hdr_decode()).
+ */
+#define MX_PROTO_ZERO_RUN	7
 
 /* Largest payload of any packet: one data write of up to 1 MiB. */
 #define MX_WIRE_MAX_DATA	SZ_1M
+/*
+ * Largest resync write-zeroes (no payload): eight chunks of the resync's
+ * 1 MiB reads. A target whose device cannot write-zeroes writes it as
+ * zero pages, MX_WIRE_MAX_DATA per bio.
+ */
+#define MX_WIRE_MAX_ZEROES	(8 * MX_WIRE_MAX_DATA)
 
 enum mx_wire_type {
 	MX_P_HELLO = 1,		/* handshake, payload struct mx_wire_hello */

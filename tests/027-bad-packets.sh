@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 027-bad-packets: a peer sending malformed packets is dropped with a log line; nothing is written outside or wrongly
+# 027-bad-packets: a peer sending malformed packets is dropped with a log line; nothing is written outside or wrongly; a resync write-zeroes larger than a data chunk is taken on protocol 7 only
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -25,7 +25,15 @@ step "a sweep's flush (acked-only) on protocol 6 is acknowledged"
 out=$(vm_run A "$PEER $ADDR aflush6")
 assert_eq "acked flush" "$out" "acked-only flush on protocol 6"
 
-for c in beyond overflow badlen huge magic type csum unaligned bitmap aflush dfua dzflush; do
+step "a resync write-zeroes of 8 MiB (a run of zero chunks) on protocol 7 is applied and acknowledged"
+out=$(vm_run A "$PEER $ADDR zrun7")
+assert_eq "acked zeroes" "$out" "8 MiB resync write-zeroes on protocol 7"
+zero8m=$(vm_run A "head -c $((8 << 20)) /dev/zero | sha256sum | cut -d' ' -f1")
+# The valid write at sector 8 is zeroed with the rest.
+assert_eq "$zero8m" "$(dev_sha256 B $MX_DATA 0 $((8 << 20)))" "B's first 8 MiB after the write-zeroes"
+before=$(mx_data_sha B)
+
+for c in beyond overflow badlen huge magic type csum unaligned bitmap aflush dfua dzflush zrun6 zrunlong; do
 	step "malformed: $c"
 	vm_run B "dmesg -C"
 	out=$(vm_run A "$PEER $ADDR $c")

@@ -28,6 +28,12 @@ a fixed generation), then runs CASE:
   aflush       a FLUSH with the acked-only flag on protocol 2 (a sweep's
                flush of protocol 6)
   aflush6      the same on protocol 6; expects its ACK ("acked flush")
+  zrun7        a resync write-zeroes of 8 MiB (MX_WIRE_MAX_ZEROES) at sector
+               0 on protocol 7 (a run of zero chunks); expects its ACK
+               ("acked zeroes")
+  zrun6        a resync write-zeroes of 2 MiB on protocol 6 (1 MiB at most
+               there)
+  zrunlong     a resync write-zeroes of 8 MiB + 4 KiB on protocol 7
 The z cases speak protocol 5 and print "no-offer" when the target's hello
 does not offer lz4 (zwrite then sends anyway: a target that did not offer
 must drop it).
@@ -41,7 +47,7 @@ import struct
 import sys
 
 MAGIC = 0x4D58524D
-HELLO, BITMAP, SYNC_STATE, DATA, FLUSH, ACK = 1, 4, 5, 6, 8, 9
+HELLO, BITMAP, SYNC_STATE, DATA, RS_DATA, FLUSH, ACK = 1, 4, 5, 6, 7, 8, 9
 WF_FUA, WF_PREFLUSH = 1 << 0, 1 << 1
 WF_DISCARD, WF_WRITE_ZEROES = 1 << 2, 1 << 3
 WF_CSUM = 1 << 4
@@ -118,13 +124,16 @@ def main():
     host, port, sectors, case = sys.argv[1], int(sys.argv[2]), \
         int(sys.argv[3]), sys.argv[4]
     s = socket.create_connection((host, port), timeout=20)
-    proto = 5 if case.startswith("z") else 6 if case == "aflush6" else 2
+    zrun = case.startswith("zrun")
+    comp = case.startswith("z") and not zrun
+    proto = {"aflush6": 6, "zrun6": 6, "zrun7": 7, "zrunlong": 7}.get(
+        case, 5 if comp else 2)
     features = handshake(s, sectors, proto)
-    if case.startswith("z") and not features & FEAT_COMPRESS_LZ4:
+    if comp and not features & FEAT_COMPRESS_LZ4:
         print("no-offer", end=" ")
     data = os.urandom(4096)
     crc = struct.pack(">I", crc32c(data))
-    if case.startswith("z"):
+    if comp:
         pattern = os.urandom(16)
         data = pattern * 256
         crc = struct.pack(">I", crc32c(data))
@@ -147,8 +156,12 @@ def main():
         "aflush": hdr(FLUSH, WF_ACKED_ONLY, 0, 0, 2, 0),
         # A flush covers no range: the target ignores its sector.
         "aflush6": hdr(FLUSH, WF_ACKED_ONLY, 0, 0, 2, 1 << 40),
+        "zrun7": hdr(RS_DATA, WF_WRITE_ZEROES, 0, 8 << 20, 2, 0),
+        "zrun6": hdr(RS_DATA, WF_WRITE_ZEROES, 0, 2 << 20, 2, 0),
+        "zrunlong": hdr(RS_DATA, WF_WRITE_ZEROES, 0, (8 << 20) + 4096, 2,
+                        0),
     }
-    if case.startswith("z"):
+    if comp:
         zf = WF_COMPRESSED | WF_CSUM
         pkts = {
             "zwrite": hdr(DATA, zf, len(z) + 4, 4096, 2, 8) + z + crc,
@@ -169,7 +182,7 @@ def main():
     h = HDR.unpack(h)
     if h[1] == ACK and h[5] == 2 and h[2] == 0:
         print("acked", "flush" if case == "aflush6" else
-              hashlib.sha256(data).hexdigest())
+              "zeroes" if zrun else hashlib.sha256(data).hexdigest())
         return 0
     print("unexpected", h)
     return 1
