@@ -128,6 +128,14 @@ MODULE_PARM_DESC(resync_min_rate,
 #define MX_RS_ZEROS_GATHER	(MX_RS_ZERO_CHUNKS_MAX + \
 				 MX_RS_WINDOW_MAX / MX_WIRE_MAX_DATA)
 /*
+ * Longest a zero chunk waits gathered for the chunks after it
+ * (mx_rs_zeros_add()): eight reads of 1 MiB take a few ms even under
+ * TCG; an application write waiting for a region of a gathered run waits
+ * at most this much more.
+ */
+#define MX_RS_ZERO_HOLD_NS	(20 * NSEC_PER_MSEC)
+#define MX_RS_NO_SECTOR		((sector_t)-1)
+/*
  * Segments of a chunk's read over its runs of contiguous pages: twice the
  * blocks of fresh pages (MX_PAGE_POOL_BLOCK) a whole chunk takes; a chunk
  * in more pieces is read page by page.
@@ -193,6 +201,7 @@ struct mx_rs_ctx {
 	 */
 	struct mx_rs_chunk *zeros[MX_RS_ZEROS_GATHER];
 	u32 nr_zeros;
+	u64 zeros_due;			/* ns: send them all by then */
 };
 
 /* A run of @nr regions from @region being copied (or compared). */
@@ -530,17 +539,24 @@ static void mx_rs_zrun_done(struct mx_preq *rq, int error)
 /*
  * Queue @nr chunks, consecutive on the device and all zeros, as one
  * write-zeroes; they stay out of sync (their runs fail, tried again) when
- * there is no memory for it.
+ * there is no memory for it, or when the target refused a write-zeroes
+ * since they were read.
  */
 static void mx_rs_zrun_send(struct mx_peer *p, struct mx_rs_chunk **chunks,
 			    u32 nr)
 {
-	struct mx_rs_zrun *z = kmalloc(sizeof(*z), GFP_NOIO);
+	struct mx_rs_zrun *z = NULL;
 	u32 i, len = 0;
+	int error = -EAGAIN;
 
+	/* Refused once (mx_rs_data_ended()): copied again, as data. */
+	if (READ_ONCE(p->zero_ok)) {
+		z = kzalloc(sizeof(*z), GFP_NOIO);
+		error = -ENOMEM;
+	}
 	if (!z) {
 		for (i = 0; i < nr; i++) {
-			chunks[i]->reg->error = -ENOMEM;
+			chunks[i]->reg->error = error;
 			mx_rs_chunk_put(chunks[i]);
 		}
 		return;
@@ -559,10 +575,12 @@ static void mx_rs_zrun_send(struct mx_peer *p, struct mx_rs_chunk **chunks,
 /*
  * Send the zero chunks gathered (x->zeros) as write-zeroes, one per run
  * of consecutive chunks up to the peer's zero_max: with @all every run,
- * else only the runs no further chunk can join (as large as the peer
- * takes). The rest stay gathered. The work only.
+ * else only the runs no further chunk can join: as large as the peer
+ * takes, or ending at @dead_end (a chunk there was not all zeros;
+ * MX_RS_NO_SECTOR: none). The rest stay gathered. The work only.
  */
-static void mx_rs_zeros_send(struct mx_peer *p, struct mx_rs_ctx *x, bool all)
+static void mx_rs_zeros_send(struct mx_peer *p, struct mx_rs_ctx *x, bool all,
+			     sector_t dead_end)
 {
 	u32 max = READ_ONCE(p->zero_max), i = 0, j, kept = 0, len;
 
@@ -576,7 +594,9 @@ static void mx_rs_zeros_send(struct mx_peer *p, struct mx_rs_ctx *x, bool all)
 		     len + run[j]->len <= max; j++)
 			len += run[j]->len;
 		if (all || j == MX_RS_ZRUN_CHUNKS ||
-		    len + MX_WIRE_MAX_DATA > max) {
+		    len + MX_WIRE_MAX_DATA > max ||
+		    run[j - 1]->sector +
+		    (run[j - 1]->len >> SECTOR_SHIFT) == dead_end) {
 			mx_rs_zrun_send(p, run, j);
 		} else {
 			memmove(&x->zeros[kept], run, j * sizeof(*run));
@@ -606,11 +626,15 @@ static void mx_rs_zeros_drop(struct mx_rs_ctx *x)
  * Chunk @c read as all zeros: gather it, with its reference, in sector
  * order (reads complete out of order: QEMU's, for one, serves them from a
  * pool of threads). A run of consecutive gathered chunks goes as one
- * write-zeroes once it is as large as the peer takes (p->zero_max); the
- * others when the work would wait with no read in flight that could
- * extend them (mx_rs_wait()), or for a region lock (an application write
- * may wait for one of their regions). So the initial sync of an empty
- * volume costs one packet, one target bio and one ack per
+ * write-zeroes once it is as large as the peer takes (p->zero_max,
+ * MX_RS_ZRUN_CHUNKS chunks), or once the chunk after it was handled and
+ * was not all zeros (mx_rs_send_chunk()). Every run goes when the work
+ * would wait with no read in flight (mx_rs_wait()) or for a region lock
+ * (an application write may wait for one of their regions), and at the
+ * latest MX_RS_ZERO_HOLD_NS after the first of them was gathered
+ * (mx_rs_zeros_due(): a run whose next region is not out of sync, or
+ * whose next chunk completed first, cannot grow). So the initial sync
+ * of an empty volume costs one packet, one target bio and one ack per
  * MX_RS_ZRUN_CHUNKS chunks, not per chunk; to an older target, one chunk
  * a packet. At most MX_RS_ZEROS_GATHER chunks are held (the zero chunks
  * the reads stop at, and the reads in flight then).
@@ -622,12 +646,21 @@ static void mx_rs_zeros_add(struct mx_rs_chunk *c)
 	u32 i;
 
 	if (x->nr_zeros == ARRAY_SIZE(x->zeros))
-		mx_rs_zeros_send(p, x, true);
+		mx_rs_zeros_send(p, x, true, MX_RS_NO_SECTOR);
+	if (!x->nr_zeros)
+		x->zeros_due = ktime_get_ns() + MX_RS_ZERO_HOLD_NS;
 	for (i = x->nr_zeros; i && x->zeros[i - 1]->sector > c->sector; i--)
 		x->zeros[i] = x->zeros[i - 1];
 	x->zeros[i] = c;
 	x->nr_zeros++;
-	mx_rs_zeros_send(p, x, false);
+	mx_rs_zeros_send(p, x, false, MX_RS_NO_SECTOR);
+}
+
+/* Send every zero run gathered once the first was held long enough. */
+static void mx_rs_zeros_due(struct mx_peer *p, struct mx_rs_ctx *x, u64 now)
+{
+	if (x->nr_zeros && now >= x->zeros_due)
+		mx_rs_zeros_send(p, x, true, MX_RS_NO_SECTOR);
 }
 
 /*
@@ -636,7 +669,8 @@ static void mx_rs_zeros_add(struct mx_rs_chunk *c)
  * read as zeros, data in between (@packet_max as mx_rs_send_part()).
  * Returns false, nothing sent, when the
  * chunk has no such run: the caller sends c->rq whole. Else the runs hold
- * the chunk, and its own reference is dropped here.
+ * the chunk, and its own reference is dropped here, or it is gathered
+ * (all zeros, *@gathered set).
  *
  * A chunk all zero gives its pages back at once, joins the zero run
  * being gathered (mx_rs_zeros_add()), and holds of the window only its
@@ -646,7 +680,8 @@ static void mx_rs_zeros_add(struct mx_rs_chunk *c)
  * (MX_RESYNC_LOCKS) and MX_RS_ZERO_CHUNKS_MAX allow, not four at a
  * time.
  */
-static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max)
+static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max,
+				  bool *gathered)
 {
 	DECLARE_BITMAP(zero, MX_RS_CHUNK_BLOCKS);
 	struct mx_rs_ctx *x = c->reg->x;
@@ -665,6 +700,7 @@ static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max)
 		c->nr_pages = 0;
 		mx_rs_chunk_recharge(c, c->len, 1);
 		mx_rs_zeros_add(c);
+		*gathered = true;
 		return true;
 	}
 	do {
@@ -828,13 +864,15 @@ out:
 /*
  * Chunk @c was read: send it (a copy, zero-aware when the peer allows,
  * or a checksum request), or drop it when the read failed or the resync
- * stops (@run false); its run then stays out of sync.
+ * stops (@run false); its run then stays out of sync. Returns true when
+ * it was gathered into a zero run (mx_rs_zeros_add()).
  */
-static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
+static bool mx_rs_copy_chunk(struct mx_rs_chunk *c, bool run)
 {
 	struct mx_rs_region *reg = c->reg;
 	struct mx_peer *p = reg->peer;
 	struct mx_source *src = p->src;
+	bool gathered = false;
 	u32 packet_max;
 
 	if (c->read_error) {
@@ -846,12 +884,12 @@ static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
 			    dm_table_device_name(src->ti->table),
 			    c->read_error, (unsigned long long)c->sector);
 		mx_rs_chunk_put(c);
-		return;
+		return false;
 	}
 	if (!run) {
 		reg->error = -EAGAIN;
 		mx_rs_chunk_put(c);
-		return;
+		return false;
 	}
 	if (!reg->csum) {
 		mx_rs_fill_data(&c->rq, p, c->sector, c->len, c->bvecs,
@@ -859,24 +897,40 @@ static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
 	} else if (mx_rs_prep_csum(c, p, c->sector, c->len)) {
 		reg->error = -ENOMEM;
 		mx_rs_chunk_put(c);
-		return;
+		return false;
 	}
 	if (reg->csum) {
 		mx_peer_queue(p, &c->rq);
-		return;
+		return false;
 	}
 	packet_max = mx_rs_packet_max(p);
-	if (READ_ONCE(p->zero_ok) && mx_rs_send_zero_aware(c, packet_max))
-		return;
+	if (READ_ONCE(p->zero_ok) &&
+	    mx_rs_send_zero_aware(c, packet_max, &gathered))
+		return gathered;
 	if (c->len <= packet_max) {
 		mx_peer_queue(p, &c->rq);
-		return;
+		return false;
 	}
 	/* A copy larger than a packet goes in parts; ours is dropped. */
 	if (mx_rs_send_part(c, 0, mx_csum_nr_blocks(c->len), false,
 			    packet_max))
 		reg->error = -ENOMEM;
 	mx_rs_chunk_put(c);
+	return false;
+}
+
+/*
+ * Chunk @c was read: handle it (mx_rs_copy_chunk()); a zero run gathered
+ * that ends where it starts cannot grow when it was not all zeros.
+ */
+static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
+{
+	struct mx_peer *p = c->reg->peer;
+	struct mx_rs_ctx *x = c->reg->x;
+	sector_t sector = c->sector;
+
+	if (!mx_rs_copy_chunk(c, run) && x->nr_zeros)
+		mx_rs_zeros_send(p, x, false, sector);
 }
 
 static bool mx_rs_may_run(struct mx_peer *p)
@@ -906,16 +960,25 @@ static void mx_rs_send_reads(struct mx_peer *p)
 /*
  * Wait up to @timeout for a read to complete or room in the window (a
  * chunk or a run done); the caller looks at its state again after. The
- * zero run gathered goes first when no read in flight could extend it.
+ * zero runs gathered go first when no read is in flight (none could
+ * extend them), and the wait ends when they are due (mx_rs_zeros_due()).
  */
 static void mx_rs_wait(struct mx_peer *p, struct mx_rs_ctx *x, long timeout)
 {
 	s64 bytes;
 	int regions, zeros;
+	u64 now;
 
 	if (x->nr_zeros && !atomic_read(&x->nr_reading) &&
 	    llist_empty(&p->rs_reads))
-		mx_rs_zeros_send(p, x, true);
+		mx_rs_zeros_send(p, x, true, MX_RS_NO_SECTOR);
+	if (x->nr_zeros) {
+		now = ktime_get_ns();
+		mx_rs_zeros_due(p, x, now);
+		if (x->nr_zeros)
+			timeout = min_t(long, timeout,
+					nsecs_to_jiffies(x->zeros_due - now) + 1);
+	}
 	bytes = atomic64_read(&x->inflight_bytes);
 	regions = atomic_read(&p->resync_inflight);
 	zeros = atomic_read(&x->nr_zero_chunks);
@@ -1338,7 +1401,7 @@ static int mx_rs_start_run(struct mx_peer *p, struct mx_rs_ctx *x, u64 r,
 static void mx_rs_drain(struct mx_peer *p, struct mx_rs_ctx *x)
 {
 	if (mx_rs_may_run(p))
-		mx_rs_zeros_send(p, x, true);
+		mx_rs_zeros_send(p, x, true, MX_RS_NO_SECTOR);
 	else
 		mx_rs_zeros_drop(x);
 	if (x->cur) {
@@ -1380,6 +1443,7 @@ void mx_resync_work(struct work_struct *ws)
 		}
 		now = ktime_get_ns();
 		mx_rs_period(p, &x, now);
+		mx_rs_zeros_due(p, &x, now);
 		/* A run is locked only once it may be read. */
 		wait = mx_rs_may_read(p, &x, now, !!x.cur);
 		if (wait) {
@@ -1447,7 +1511,7 @@ void mx_resync_work(struct work_struct *ws)
 		locked = mx_source_try_lock_region(src, r);
 		if (!locked) {
 			/* A write waiting there may wait for the zero run. */
-			mx_rs_zeros_send(p, &x, true);
+			mx_rs_zeros_send(p, &x, true, MX_RS_NO_SECTOR);
 			locked = mx_source_lock_region_wait(src, p, r,
 							    mx_rs_may_run);
 		}

@@ -20,17 +20,17 @@
 #define MX_RS_WINDOW_MIN	(4U << 20)
 #define MX_RS_WINDOW_MAX	(16U << 20)
 /*
- * Chunks (reads of up to MX_WIRE_MAX_DATA) that read as all zeros, sent
- * as write-zeroes and not yet acknowledged: no read starts while a resync
- * has this many (the reads in flight then, at most the window's, may
- * still join them). Such a chunk holds only its packet's header of the
- * window (mx_rs_chunk_charge()), so without this bound zero ranges would
- * go in flight as far as the region locks allow, and with large regions
- * (one lock covers up to 1 GiB) that is up to 256 GiB of the device: a
- * quarter of a million chunks, 8 KiB each, while a target is slow to
- * answer. 16 MiB of the device, the region locks' reach with the default
- * 64 KiB regions (MX_RESYNC_LOCKS). Chunks being read, or with data, hold
- * their bytes of the window: it bounds them.
+ * Chunks (reads of up to MX_WIRE_MAX_DATA) that read as all zeros,
+ * gathered for a write-zeroes or sent and not yet acknowledged: no read
+ * starts while a resync has this many (the reads in flight then, at most
+ * the window's, may still join them). Such a chunk holds only its
+ * packet's header of the window (mx_rs_chunk_charge()), so without this
+ * bound zero ranges would go in flight as far as the region locks allow,
+ * and with large regions (one lock covers up to 1 GiB) that is up to
+ * 256 GiB of the device: a quarter of a million chunks, 8 KiB each, while
+ * a target is slow to answer. 16 MiB of the device, the region locks'
+ * reach with the default 64 KiB regions (MX_RESYNC_LOCKS). Chunks being
+ * read, or with data, hold their bytes of the window: it bounds them.
  */
 #define MX_RS_ZERO_CHUNKS_MAX	16U
 /*

@@ -41,7 +41,8 @@
 /*
  * First version whose source may send a resync write-zeroes of up to
  * MX_WIRE_MAX_ZEROES bytes (consecutive chunks that read as all zeros,
- * one packet). A target of any version takes them (mx_hdr_decode()).
+ * one packet); on an older connection a target refuses more than
+ * MX_WIRE_MAX_DATA (older targets: mx_hdr_decode(); ours: receiver.c).
  */
 #define MX_PROTO_ZERO_RUN	7
 

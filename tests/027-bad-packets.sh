@@ -26,6 +26,8 @@ out=$(vm_run A "$PEER $ADDR aflush6")
 assert_eq "acked flush" "$out" "acked-only flush on protocol 6"
 
 step "a resync write-zeroes of 8 MiB (a run of zero chunks) on protocol 7 is applied and acknowledged"
+# Data in its last MiB, besides the write at sector 8 in its first.
+write_pattern B $MX_DATA 027-zrun 1M 7M
 out=$(vm_run A "$PEER $ADDR zrun7")
 assert_eq "acked zeroes" "$out" "8 MiB resync write-zeroes on protocol 7"
 zero8m=$(vm_run A "head -c $((8 << 20)) /dev/zero | sha256sum | cut -d' ' -f1")

@@ -12,6 +12,9 @@ S=$(mx_sectors A)
 step "B's data device: a ramdisk (brd has no write-zeroes) of A's size"
 vm_run B "modprobe brd rd_nr=1 rd_size=$((S / 2)) && test -b /dev/ram0"
 assert_eq 0 "$(vm_run B "cat /sys/block/ram0/queue/write_zeroes_max_bytes")" "ram0 write-zeroes limit"
+# Stale data on B's first 64 MiB: the initial sync's zero runs (up to
+# 8 MiB each, written as 1 MiB bios of zero pages) must overwrite all of it.
+write_pattern B /dev/ram0 050-stale 64M 0
 # B's metadata: dm-linear "xmeta" over its metadata disk, so that a reload
 # can turn it into the error target (last step).
 MS=$(vm_run B "blockdev --getsz $MX_META")
@@ -31,6 +34,7 @@ line=$(vm_run A "dmesg | grep 'resync finished' | tail -n1")
 echo "A: $line"
 zeroes=$(sed -n 's/.* \([0-9][0-9]*\) bytes as zeroes.*/\1/p' <<<"$line")
 [ "${zeroes:-0}" -gt 0 ] || fail "the initial sync sent no zero range: '$line'"
+assert_eq "$(dev_sha256 A $MX_DATA 0 64M)" "$(dev_sha256 B /dev/ram0 0 64M)" "B's stale first 64 MiB after the initial sync"
 
 step "random data, then a write-zeroes over part of it (BLKZEROOUT)"
 write_pattern A /dev/mapper/mx 050 4M 8M

@@ -159,7 +159,8 @@ static void fuzz_hdr(void)
 			if (!rnd_below(4))
 				h.flags |= rnd() & 1 ? MX_WF_FUA :
 						       MX_WF_PREFLUSH;
-			h.size = 512 * (1 + rnd_below(2048));
+			/* Up to MX_WIRE_MAX_ZEROES and a sector past it. */
+			h.size = 512 * (1 + rnd_below(16385));
 			h.length = rnd_below(8) ? 0 : interesting();
 		}
 		h.seq = rnd();
@@ -222,7 +223,8 @@ static void fuzz_hdr(void)
 		      "compressed flag only on data");
 	if (h.type == MX_P_RS_DATA &&
 	    (h.flags & (MX_WF_DISCARD | MX_WF_WRITE_ZEROES))) {
-		CHECK(!(h.flags & MX_WF_DISCARD) && h.size <= MX_WIRE_MAX_DATA,
+		CHECK(!(h.flags & MX_WF_DISCARD) &&
+		      h.size <= MX_WIRE_MAX_ZEROES,
 		      "resync zeroes: write-zeroes only, bounded");
 		ok_rs_zero++;
 	}
