@@ -129,11 +129,11 @@ MODULE_PARM_DESC(resync_min_rate,
 				 MX_RS_WINDOW_MAX / MX_WIRE_MAX_DATA)
 /*
  * Longest a zero chunk waits gathered for the chunks after it
- * (mx_rs_zeros_add()): eight reads of 1 MiB take a few ms even under
- * TCG; an application write waiting for a region of a gathered run waits
- * at most this much more.
+ * (mx_rs_zeros_add()): eight reads of 1 MiB take a few ms, under TCG on
+ * a loaded host some tens; an application write waiting for a region of
+ * a gathered run waits at most this much more.
  */
-#define MX_RS_ZERO_HOLD_NS	(20 * NSEC_PER_MSEC)
+#define MX_RS_ZERO_HOLD_NS	(50 * NSEC_PER_MSEC)
 #define MX_RS_NO_SECTOR		((sector_t)-1)
 /*
  * Segments of a chunk's read over its runs of contiguous pages: twice the
@@ -201,7 +201,7 @@ struct mx_rs_ctx {
 	 */
 	struct mx_rs_chunk *zeros[MX_RS_ZEROS_GATHER];
 	u32 nr_zeros;
-	u64 zeros_due;			/* ns: send them all by then */
+	u64 zeros_due;			/* ns: the oldest's gathered_at + hold */
 };
 
 /* A run of @nr regions from @region being copied (or compared). */
@@ -235,6 +235,7 @@ struct mx_rs_chunk {
 	u32 len;
 	u32 charge;			/* its bytes in x->inflight_bytes */
 	bool zero_held;			/* in x->nr_zero_chunks */
+	u64 gathered_at;		/* ns: into x->zeros */
 	atomic_t refs;
 	__be64 *hashes;
 	u32 nr_pages;
@@ -582,7 +583,12 @@ static void mx_rs_zrun_send(struct mx_peer *p, struct mx_rs_chunk **chunks,
 static void mx_rs_zeros_send(struct mx_peer *p, struct mx_rs_ctx *x, bool all,
 			     sector_t dead_end)
 {
-	u32 max = READ_ONCE(p->zero_max), i = 0, j, kept = 0, len;
+	u32 max = READ_ONCE(p->zero_max), i = 0, j, k, kept = 0, len;
+	u64 oldest = U64_MAX;
+
+	/* Refused once: they all fail now (mx_rs_zrun_send()). */
+	if (!READ_ONCE(p->zero_ok))
+		all = true;
 
 	while (i < x->nr_zeros) {
 		struct mx_rs_chunk **run = &x->zeros[i];
@@ -599,12 +605,16 @@ static void mx_rs_zeros_send(struct mx_peer *p, struct mx_rs_ctx *x, bool all,
 		    (run[j - 1]->len >> SECTOR_SHIFT) == dead_end) {
 			mx_rs_zrun_send(p, run, j);
 		} else {
+			for (k = 0; k < j; k++)
+				oldest = min(oldest, run[k]->gathered_at);
 			memmove(&x->zeros[kept], run, j * sizeof(*run));
 			kept += j;
 		}
 		i += j;
 	}
 	x->nr_zeros = kept;
+	if (kept)
+		x->zeros_due = oldest + MX_RS_ZERO_HOLD_NS;
 }
 
 /*
@@ -631,7 +641,7 @@ static void mx_rs_zeros_drop(struct mx_rs_ctx *x)
  * was not all zeros (mx_rs_send_chunk()). Every run goes when the work
  * would wait with no read in flight (mx_rs_wait()) or for a region lock
  * (an application write may wait for one of their regions), and at the
- * latest MX_RS_ZERO_HOLD_NS after the first of them was gathered
+ * latest MX_RS_ZERO_HOLD_NS after the oldest of them was gathered
  * (mx_rs_zeros_due(): a run whose next region is not out of sync, or
  * whose next chunk completed first, cannot grow). So the initial sync
  * of an empty volume costs one packet, one target bio and one ack per
@@ -647,8 +657,9 @@ static void mx_rs_zeros_add(struct mx_rs_chunk *c)
 
 	if (x->nr_zeros == ARRAY_SIZE(x->zeros))
 		mx_rs_zeros_send(p, x, true, MX_RS_NO_SECTOR);
+	c->gathered_at = ktime_get_ns();
 	if (!x->nr_zeros)
-		x->zeros_due = ktime_get_ns() + MX_RS_ZERO_HOLD_NS;
+		x->zeros_due = c->gathered_at + MX_RS_ZERO_HOLD_NS;
 	for (i = x->nr_zeros; i && x->zeros[i - 1]->sector > c->sector; i--)
 		x->zeros[i] = x->zeros[i - 1];
 	x->zeros[i] = c;
@@ -921,7 +932,8 @@ static bool mx_rs_copy_chunk(struct mx_rs_chunk *c, bool run)
 
 /*
  * Chunk @c was read: handle it (mx_rs_copy_chunk()); a zero run gathered
- * that ends where it starts cannot grow when it was not all zeros.
+ * that ends where it starts cannot grow when it was not all zeros. (A
+ * resync that stops drops its runs in mx_rs_drain().)
  */
 static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
 {
@@ -929,7 +941,7 @@ static void mx_rs_send_chunk(struct mx_rs_chunk *c, bool run)
 	struct mx_rs_ctx *x = c->reg->x;
 	sector_t sector = c->sector;
 
-	if (!mx_rs_copy_chunk(c, run) && x->nr_zeros)
+	if (!mx_rs_copy_chunk(c, run) && run && x->nr_zeros)
 		mx_rs_zeros_send(p, x, false, sector);
 }
 

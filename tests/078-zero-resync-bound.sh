@@ -49,10 +49,11 @@ echo "samples: $samples, most chunks in flight at once: $peak, chunks per reques
 	fail "at most $peak chunks in flight at once: B's held writes did not make the chunks wait, the test shows nothing"
 # Consecutive zero chunks go as one write-zeroes of up to 8 (protocol 7,
 # MX_WIRE_MAX_ZEROES): the 16 in flight are 2 requests, with the runs
-# sent short when A waits with no read in flight (at the bound) and what
-# is being read; with one request per chunk, only the reads in flight
-# (a few) would not be requests: about 1.2 chunks per request.
-awk -v x="$per_req" 'BEGIN { exit !(x >= 2) }' ||
+# sent short when A waits with no read in flight (at the bound); 3.9
+# chunks per request measured. With one request per chunk only the reads
+# in flight would not be requests, and a ping or a sync state counts:
+# 0.99 measured.
+awk -v x="$per_req" 'BEGIN { exit !(x >= 1.5) }' ||
 	fail "$per_req chunks per request queued: the zero chunks did not go as runs"
 
 step "the sync sent zeroes only; nodes identical; nothing leaked"
