@@ -901,8 +901,8 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 		      mx_rv_name(rv), c->addr);
 		return -EPROTO;
 	}
-	if (h->type == MX_P_RS_DATA && !len && h->size > MX_WIRE_MAX_DATA &&
-	    mx_rc_proto(c) < MX_PROTO_ZERO_RUN) {
+	if (h->type == MX_P_RS_DATA && !len &&
+	    h->size > mx_proto_zero_max(mx_rc_proto(c))) {
 		DMERR_LIMIT("%s: %s: bad packet: a resync write-zeroes of %u bytes on protocol %d",
 			    mx_rv_name(rv), c->addr, h->size, mx_rc_proto(c));
 		return -EPROTO;

@@ -522,6 +522,23 @@ static void mx_rs_chunk_recharge(struct mx_rs_chunk *c, u32 zero_bytes,
 	}
 }
 
+/* @nr chunks end unsent with @error: their runs stay out of sync. */
+static void mx_rs_chunks_fail(struct mx_rs_chunk **chunks, u32 nr, int error)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		chunks[i]->reg->error = error;
+		mx_rs_chunk_put(chunks[i]);
+	}
+}
+
+/* Sector just past chunk @c. */
+static sector_t mx_rs_chunk_end(const struct mx_rs_chunk *c)
+{
+	return c->sector + (c->len >> SECTOR_SHIFT);
+}
+
 /* The gathered zero run ends: each chunk's write ended with @error. */
 static void mx_rs_zrun_done(struct mx_preq *rq, int error)
 {
@@ -556,10 +573,7 @@ static void mx_rs_zrun_send(struct mx_peer *p, struct mx_rs_chunk **chunks,
 		error = -ENOMEM;
 	}
 	if (!z) {
-		for (i = 0; i < nr; i++) {
-			chunks[i]->reg->error = error;
-			mx_rs_chunk_put(chunks[i]);
-		}
+		mx_rs_chunks_fail(chunks, nr, error);
 		return;
 	}
 	for (i = 0; i < nr; i++) {
@@ -595,14 +609,12 @@ static void mx_rs_zeros_send(struct mx_peer *p, struct mx_rs_ctx *x, bool all,
 
 		len = run[0]->len;
 		for (j = 1; i + j < x->nr_zeros && j < MX_RS_ZRUN_CHUNKS &&
-		     run[j]->sector == run[j - 1]->sector +
-				       (run[j - 1]->len >> SECTOR_SHIFT) &&
+		     run[j]->sector == mx_rs_chunk_end(run[j - 1]) &&
 		     len + run[j]->len <= max; j++)
 			len += run[j]->len;
 		if (all || j == MX_RS_ZRUN_CHUNKS ||
 		    len + MX_WIRE_MAX_DATA > max ||
-		    run[j - 1]->sector +
-		    (run[j - 1]->len >> SECTOR_SHIFT) == dead_end) {
+		    mx_rs_chunk_end(run[j - 1]) == dead_end) {
 			mx_rs_zrun_send(p, run, j);
 		} else {
 			for (k = 0; k < j; k++)
@@ -623,12 +635,7 @@ static void mx_rs_zeros_send(struct mx_peer *p, struct mx_rs_ctx *x, bool all,
  */
 static void mx_rs_zeros_drop(struct mx_rs_ctx *x)
 {
-	u32 i;
-
-	for (i = 0; i < x->nr_zeros; i++) {
-		x->zeros[i]->reg->error = -EAGAIN;
-		mx_rs_chunk_put(x->zeros[i]);
-	}
+	mx_rs_chunks_fail(x->zeros, x->nr_zeros, -EAGAIN);
 	x->nr_zeros = 0;
 }
 
@@ -658,12 +665,11 @@ static void mx_rs_zeros_add(struct mx_rs_chunk *c)
 	if (x->nr_zeros == ARRAY_SIZE(x->zeros))
 		mx_rs_zeros_send(p, x, true, MX_RS_NO_SECTOR);
 	c->gathered_at = ktime_get_ns();
-	if (!x->nr_zeros)
-		x->zeros_due = c->gathered_at + MX_RS_ZERO_HOLD_NS;
 	for (i = x->nr_zeros; i && x->zeros[i - 1]->sector > c->sector; i--)
 		x->zeros[i] = x->zeros[i - 1];
 	x->zeros[i] = c;
 	x->nr_zeros++;
+	/* Sets x->zeros_due from the chunks it keeps. */
 	mx_rs_zeros_send(p, x, false, MX_RS_NO_SECTOR);
 }
 
