@@ -52,7 +52,22 @@ CASE:
                  kept the connection for SECONDS after that header,
                  "closed after N s" when it dropped it (the first
                  checksum request may take 120 s to come)
+  store3, store6, store7
+                 a fresh target (never held data) that speaks protocol 3,
+                 6 or 7 at most, as a target of that version would: it
+                 keeps the device in memory (first 0xa5 bytes), applies
+                 every write, resync write and write-zeroes the source
+                 sends, answers pings, flushes and sync states, and drops
+                 the connection with "refused: ..." at a packet its
+                 version does not take (a resync write-zeroes of more
+                 than 1 MiB before protocol 7, any write-zeroes before 4,
+                 compressed data, a write outside the device). At the
+                 source's close it prints "stored: D data bytes, Z zero
+                 bytes in N write-zeroes of at most M bytes, SHA256" (data
+                 and zero bytes as written, write-zeroes of the resync
+                 only; the SHA256 of the device)
 """
+import hashlib
 import socket
 import struct
 import sys
@@ -60,16 +75,21 @@ import time
 
 # The wire format and framing are mxpeer.py's (same directory).
 from mxpeer import ACK, BITMAP, DATA, HDR, HELLO, HELLO_S, SYNC_S, SYNC_STATE, \
-    hdr, recv_exact
+    WF_COMPRESSED, WF_CSUM, WF_DISCARD, WF_WRITE_ZEROES, hdr, recv_exact
 
 RS_DATA, FLUSH = 7, 8
-PING, PING_ACK = 10, 11
+PING, PING_ACK, BYE = 10, 11, 12
 VERIFY_REQ = 13
 CSUM_REQ, CSUM_REPLY = 15, 16
 CSUM_BLOCK, CSUM_HASH_LEN = 4096, 8
 BM_LAST = 1
 ROLE_SOURCE, ROLE_TARGET = 1, 2
 MISMATCH = ("uuid", "size", "region", "node-id", "version")
+HELLO_FRESH = 1
+STORE = {"store3": 3, "store6": 6, "store7": 7}
+MAX_DATA = 1 << 20          # MX_WIRE_MAX_DATA
+MAX_ZEROES = 8 * MAX_DATA   # MX_WIRE_MAX_ZEROES (protocol 7)
+PROTO_ZERO, PROTO_ZERO_RUN = 4, 7
 
 
 def recv_pkt(s):
@@ -77,11 +97,17 @@ def recv_pkt(s):
     return h, recv_exact(s, h[3]) if h[3] else b""
 
 
-def reply_hello(s, src, role=ROLE_TARGET, differ=None):
+def reply_hello(s, src, role=ROLE_TARGET, differ=None, fresh_max=0):
     """A hello that matches the source's: same mirror, in sync with it,
-    but for the one field @differ names (a MISMATCH case)."""
+    but for the one field @differ names (a MISMATCH case); or, with
+    @fresh_max, that of a fresh target (no mirror, no generation) speaking
+    protocol @fresh_max at most."""
     (pmin, pmax, _feat, _role, node, peer, region, _flags, sectors, uuid,
      gen, _bgen, h0, h1, h2, h3, _dirty, lbs, _res) = HELLO_S.unpack(src)
+    flags = 0
+    if fresh_max:
+        pmin, pmax, flags = 2, fresh_max, HELLO_FRESH
+        uuid, gen, h0, h1, h2, h3 = bytes(16), 0, 0, 0, 0, 0
     if differ == "uuid":
         uuid = bytes((b ^ 0x5a) or 1 for b in uuid)
     elif differ == "size":
@@ -92,7 +118,7 @@ def reply_hello(s, src, role=ROLE_TARGET, differ=None):
         peer = (max(peer, node) + 1) % 8
     elif differ == "version":
         pmin = pmax = 9
-    hello = HELLO_S.pack(pmin, pmax, 0, role, peer, node, region, 0,
+    hello = HELLO_S.pack(pmin, pmax, 0, role, peer, node, region, flags,
                          sectors, uuid, gen, 0, h0, h1, h2, h3, 0, lbs, 0)
     s.sendall(hdr(HELLO, length=len(hello)) + hello)
     return sectors, region
@@ -205,6 +231,76 @@ def serve_ack_csum(s, limit, trickle=False):
     return "no checksum request came"
 
 
+def recv_payload(s, n):
+    """@n bytes into one buffer (1 MiB payloads: no copies per chunk)."""
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        k = s.recv_into(view[got:], n - got)
+        if not k:
+            raise EOFError
+        got += k
+    return buf
+
+
+def serve_store(s, sectors, pmax):
+    """Apply what the source sends to an in-memory device, as a target of
+    protocol @pmax would (see STORE); returns what main() prints."""
+    dev = bytearray(b"\xa5" * (sectors * 512))
+    zero_max = MAX_ZEROES if pmax >= PROTO_ZERO_RUN else MAX_DATA
+    data = zeroes = nzero = largest = 0
+    s.settimeout(120)
+    while True:
+        try:
+            raw = recv_exact(s, HDR.size)
+        except (EOFError, ConnectionResetError):
+            break
+        h = HDR.unpack(raw)
+        typ, flags, length, size, seq, sector = h[1:]
+        payload = recv_payload(s, length) if length else b""
+        if typ == BYE:
+            break
+        if typ == PING:
+            s.sendall(hdr(PING_ACK))
+            continue
+        if typ in (FLUSH, SYNC_STATE):
+            s.sendall(hdr(ACK, seq=seq))
+            continue
+        if typ not in (DATA, RS_DATA):
+            return "refused: packet type %d" % typ
+        off = sector * 512
+        if off + size > len(dev) or size == 0:
+            return "refused: %d bytes at sector %d, outside the device" % (
+                size, sector)
+        if flags & WF_COMPRESSED:
+            return "refused: compressed data (not offered)"
+        if flags & (WF_DISCARD | WF_WRITE_ZEROES):
+            if length:
+                return "refused: a write-zeroes with a payload"
+            if typ == RS_DATA and pmax < PROTO_ZERO:
+                return "refused: a resync write-zeroes on protocol %d" % pmax
+            if typ == RS_DATA and size > zero_max:
+                return "refused: a resync write-zeroes of %d bytes on " \
+                    "protocol %d" % (size, pmax)
+            dev[off:off + size] = bytes(size)
+            if typ == RS_DATA:
+                zeroes += size
+                nzero += 1
+                largest = max(largest, size)
+        else:
+            if flags & WF_CSUM:
+                payload = payload[:-4]
+            if len(payload) != size:
+                return "refused: %d payload bytes for a write of %d" % (
+                    len(payload), size)
+            dev[off:off + size] = payload
+            data += size
+        s.sendall(hdr(ACK, seq=seq))
+    return "stored: %d data bytes, %d zero bytes in %d write-zeroes of at " \
+        "most %d bytes, %s" % (data, zeroes, nzero, largest,
+                               hashlib.sha256(dev).hexdigest())
+
+
 def main():
     host, port, case = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     limit = int(sys.argv[4]) if len(sys.argv) > 4 else 120
@@ -241,6 +337,11 @@ def main():
         ss = SYNC_S.pack(4, 7, 0, bytes(16), 0)
         s.sendall(hdr(SYNC_STATE, length=len(ss)) + ss)
         print(wait_close(s, t0, limit))
+        return 0
+    if case in STORE:
+        sectors, _ = reply_hello(s, src, fresh_max=STORE[case])
+        s.sendall(hdr(BITMAP, flags=BM_LAST, sector=0))
+        print(serve_store(s, sectors, STORE[case]))
         return 0
     reply_hello(s, src)
     if case == "bitmap-endless":
