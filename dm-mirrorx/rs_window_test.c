@@ -37,21 +37,25 @@ static void mx_rs_window_bdp(struct kunit *test)
 			(u64)MX_RS_WINDOW_MAX);
 }
 
-/* A window-limited resync (rate = window / RTT) sees a larger window. */
+/*
+ * A window-limited resync (rate = window / RTT) sees a larger window,
+ * until the cap.
+ */
 static void mx_rs_window_grows(struct kunit *test)
 {
-	u64 w = MX_RS_WINDOW_MIN, rate;
-	u32 rtt_us = 50000, i;
+	u64 w = MX_RS_WINDOW_MIN, rate, next;
+	u32 rtt_us = 50000;
 
-	for (i = 0; i < 2; i++) {
+	while (w < MX_RS_WINDOW_MAX) {
 		rate = div_u64(w * USEC_PER_SEC, rtt_us);
-		KUNIT_EXPECT_GT(test, mx_rs_window_bytes(rate, rtt_us,
-							 MX_RS_WINDOW_MIN,
-							 MX_RS_WINDOW_MAX),
-				w);
-		w = mx_rs_window_bytes(rate, rtt_us, MX_RS_WINDOW_MIN,
-				       MX_RS_WINDOW_MAX);
+		next = mx_rs_window_bytes(rate, rtt_us, MX_RS_WINDOW_MIN,
+					  MX_RS_WINDOW_MAX);
+		KUNIT_EXPECT_GT(test, next, w);
+		if (next <= w)
+			break;
+		w = next;
 	}
+	KUNIT_EXPECT_EQ(test, w, (u64)MX_RS_WINDOW_MAX);
 }
 
 static void mx_rs_rate_estimate(struct kunit *test)
