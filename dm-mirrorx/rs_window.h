@@ -17,7 +17,7 @@
  * stage (read, send, target write, ack) on any link: TCP's round trip,
  * which the product is made of, leaves out the reads and the target's
  * writes. In lab guests a full resync of 1 GiB of random data took
- * 5.5-5.9 s with a floor of 8 MiB against 7.1-8.0 s with 4 MiB (16 MiB:
+ * 5.5-6.0 s with a floor of 8 MiB against 7.1-8.0 s with 4 MiB (16 MiB:
  * no faster than 8). The cap bounds what a suspend or a pause waits for
  * and the regions held against writes.
  */

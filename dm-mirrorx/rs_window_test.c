@@ -38,24 +38,23 @@ static void mx_rs_window_bdp(struct kunit *test)
 }
 
 /*
- * A window-limited resync (rate = window / RTT) sees a larger window,
+ * A window-limited resync (rate = window / RTT) sees twice the window,
  * until the cap.
  */
 static void mx_rs_window_grows(struct kunit *test)
 {
-	u64 w = MX_RS_WINDOW_MIN, rate, next;
+	u64 w = MIB, rate, next;
 	u32 rtt_us = 50000;
 
-	while (w < MX_RS_WINDOW_MAX) {
+	while (w < 64 * MIB) {
 		rate = div_u64(w * USEC_PER_SEC, rtt_us);
-		next = mx_rs_window_bytes(rate, rtt_us, MX_RS_WINDOW_MIN,
-					  MX_RS_WINDOW_MAX);
-		KUNIT_EXPECT_GT(test, next, w);
+		next = mx_rs_window_bytes(rate, rtt_us, MIB, 64 * MIB);
+		KUNIT_EXPECT_EQ(test, next, min(2 * w, 64 * MIB));
 		if (next <= w)
 			break;
 		w = next;
 	}
-	KUNIT_EXPECT_EQ(test, w, (u64)MX_RS_WINDOW_MAX);
+	KUNIT_EXPECT_EQ(test, w, 64 * MIB);
 }
 
 static void mx_rs_rate_estimate(struct kunit *test)

