@@ -75,13 +75,16 @@ def hdr(typ, flags=0, length=0, size=0, seq=0, sector=0, magic=MAGIC):
 
 
 def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
+    """@n bytes from @s, received into one buffer (a 1 MiB payload is not
+    copied once per chunk); EOFError when the peer closes first."""
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        k = s.recv_into(view[got:], n - got)
+        if not k:
             raise EOFError
-        buf += chunk
-    return buf
+        got += k
+    return bytes(buf)
 
 
 def lz4_block(pattern, size):

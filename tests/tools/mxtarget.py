@@ -243,18 +243,6 @@ def serve_ack_csum(s, limit, trickle=False):
     return "no checksum request came"
 
 
-def recv_payload(s, n):
-    """@n bytes into one buffer (1 MiB payloads: no copies per chunk)."""
-    buf = bytearray(n)
-    view, got = memoryview(buf), 0
-    while got < n:
-        k = s.recv_into(view[got:], n - got)
-        if not k:
-            raise EOFError
-        got += k
-    return buf
-
-
 def serve_store(s, sectors, pmax, limit):
     """Apply what the source sends to an in-memory device, as a target of
     protocol @pmax would (see STORE); returns what main() prints."""
@@ -285,7 +273,7 @@ def store_packets(s, dev, pmax):
         except (EOFError, ConnectionResetError):
             return None, (data, zeroes, nzero, largest)
         typ, flags, length, size, seq, sector = HDR.unpack(raw)[1:]
-        payload = recv_payload(s, length) if length else b""
+        payload = recv_exact(s, length) if length else b""
         if typ == PING:
             s.sendall(hdr(PING_ACK))
             continue
@@ -328,6 +316,7 @@ def store_packets(s, dev, pmax):
             dev[off:off + size] = payload
             data += size
         s.sendall(hdr(ACK, seq=seq))
+
 
 def main():
     host, port, case = sys.argv[1], int(sys.argv[2]), sys.argv[3]
