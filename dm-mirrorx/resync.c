@@ -191,6 +191,7 @@ struct mx_rs_ctx {
 	u64 pace_next;			/* ns: the next read may start */
 	u32 pace_rate;			/* KiB/s pace_next was charged at */
 	u64 read_error_region;
+	u64 refused_region;		/* set by an ack, before resync_refused */
 	/* The run being read: its next chunk at @next, up to @end. */
 	struct mx_rs_region *cur;
 	sector_t next, end;
@@ -381,7 +382,9 @@ static void mx_rs_chunk_put(struct mx_rs_chunk *c)
  * answers a write-zeroes with EOPNOTSUPP (its device claimed write-zeroes,
  * then refused it; a device without it gets zero pages, receiver.c) gets
  * data from now on, for this connection: the region fails and is copied
- * again, so the resync cannot loop on it.
+ * again, so the resync cannot loop on it. A target that answers data so
+ * pauses the resync (mx_rs_pause_on_refusal()): copying the region again
+ * would be refused again, forever.
  */
 static void mx_rs_data_ended(struct mx_rs_region *reg, u16 flags, u32 size,
 			     int error)
@@ -390,6 +393,12 @@ static void mx_rs_data_ended(struct mx_rs_region *reg, u16 flags, u32 size,
 
 	if (error) {
 		reg->error = error;
+		if (error == -EOPNOTSUPP && !(flags & MX_WF_WRITE_ZEROES)) {
+			/* Its device refused data: again would be refused. */
+			WRITE_ONCE(reg->x->refused_region, reg->region);
+			smp_wmb();	/* the work reads the flag, then the region */
+			WRITE_ONCE(p->resync_refused, true);
+		}
 		if (error == -EOPNOTSUPP && (flags & MX_WF_WRITE_ZEROES) &&
 		    READ_ONCE(p->zero_ok)) {
 			WRITE_ONCE(p->zero_ok, false);
@@ -399,7 +408,6 @@ static void mx_rs_data_ended(struct mx_rs_region *reg, u16 flags, u32 size,
 		}
 		return;
 	}
-	WRITE_ONCE(p->resynced_bytes, p->resynced_bytes + size);
 	if (flags & MX_WF_WRITE_ZEROES)
 		atomic64_add(size, &p->rs_zeroes);
 	else
@@ -1297,6 +1305,16 @@ static void mx_rs_pause_on_read_error(struct mx_peer *p, u64 r)
 	      p->conf.node_id);
 }
 
+static void mx_rs_pause_on_refusal(struct mx_peer *p, u64 r)
+{
+	struct mx_source *src = p->src;
+
+	mx_resync_set_paused(p, true);
+	DMERR("%s: peer %u: resync paused: the target's data device refused a resync write (not supported) in region %llu; send \"resume %u\" once it is repaired",
+	      dm_table_device_name(src->ti->table), p->conf.node_id,
+	      (unsigned long long)r, p->conf.node_id);
+}
+
 /*
  * A peer that left InSync on a live connection is told it is Inconsistent
  * before the first region reaches it (the send queue keeps the order).
@@ -1413,11 +1431,35 @@ static int mx_rs_start_run(struct mx_peer *p, struct mx_rs_ctx *x, u64 r,
 }
 
 /*
+ * A wait for @p's regions in flight lasts. A packet's ack is bounded by
+ * the connection's timeouts (a teardown fails what the peer did not
+ * acknowledge), a local read only by the data device: bios cannot be
+ * cancelled, so such a wait has no other bound (as DRBD's). Say so, lest
+ * a hung device be a silent hang of a disconnect or a suspend.
+ */
+static void mx_rs_warn_inflight(struct mx_peer *p, const char *what)
+{
+	DMERR("%s: peer %u: the %s still waits for %d region(s) in flight: a read of the data device that has not completed, or a packet the peer has not acknowledged",
+	      dm_table_device_name(p->src->ti->table), p->conf.node_id, what,
+	      atomic_read(&p->resync_inflight));
+}
+
+void mx_rs_wait_inflight(struct mx_peer *p, const char *what)
+{
+	while (!wait_event_timeout(p->resync_wait,
+				   !atomic_read(&p->resync_inflight),
+				   MX_RS_STUCK_WARN))
+		mx_rs_warn_inflight(p, what);
+}
+
+/*
  * The resync stops: what is not read yet is not read, what was read is
  * dropped (it stays out of sync), what was sent is waited for.
  */
 static void mx_rs_drain(struct mx_peer *p, struct mx_rs_ctx *x)
 {
+	unsigned long warn_at = jiffies + MX_RS_STUCK_WARN;
+
 	if (mx_rs_may_run(p))
 		mx_rs_zeros_send(p, x, true, MX_RS_NO_SECTOR);
 	else
@@ -1430,6 +1472,10 @@ static void mx_rs_drain(struct mx_peer *p, struct mx_rs_ctx *x)
 	while (atomic_read(&p->resync_inflight)) {
 		mx_rs_send_reads(p);
 		mx_rs_wait(p, x, HZ);
+		if (time_after(jiffies, warn_at)) {
+			mx_rs_warn_inflight(p, "resync");
+			warn_at = jiffies + MX_RS_STUCK_WARN;
+		}
 	}
 	mx_rs_send_reads(p);
 }
@@ -1448,6 +1494,7 @@ void mx_resync_work(struct work_struct *ws)
 	long wait;
 
 	WRITE_ONCE(p->resync_read_error, 0);
+	WRITE_ONCE(p->resync_refused, false);
 	mx_rs_ctx_init(p, &x);
 	mx_rs_announce(p);
 	blk_start_plug(&plug);
@@ -1457,6 +1504,11 @@ void mx_resync_work(struct work_struct *ws)
 			break;
 		if (READ_ONCE(p->resync_read_error)) {
 			mx_rs_pause_on_read_error(p, x.read_error_region);
+			break;
+		}
+		if (READ_ONCE(p->resync_refused)) {
+			smp_rmb();	/* see mx_rs_data_ended() */
+			mx_rs_pause_on_refusal(p, READ_ONCE(x.refused_region));
 			break;
 		}
 		now = ktime_get_ns();
@@ -1640,5 +1692,5 @@ void mx_resync_kick(struct mx_peer *p)
 void mx_resync_stop(struct mx_peer *p)
 {
 	cancel_work_sync(&p->resync_work);
-	wait_event(p->resync_wait, !atomic_read(&p->resync_inflight));
+	mx_rs_wait_inflight(p, "resync stop");
 }

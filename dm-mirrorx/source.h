@@ -79,6 +79,11 @@
  */
 #define MX_REGION_WAIT		(5 * HZ)
 /*
+ * How often a wait for resync or verify I/O in flight that cannot end
+ * otherwise (local reads cannot be cancelled) says that it still waits.
+ */
+#define MX_RS_STUCK_WARN	(30 * HZ)
+/*
  * Largest data write (ti->max_io_len): one DATA packet, as the receiver
  * refuses a payload over MX_WIRE_MAX_DATA. dm splits larger bios on
  * multiples of it (aligned), so with regions of at most 1 MiB a piece
@@ -214,7 +219,6 @@ struct mx_peer {
 	 * and holds the writes it missed until the ack (fence.c).
 	 */
 	bool rs_unconfirmed;
-	u64 resynced_bytes;		/* since load, for status and tests */
 	/*
 	 * The current or last resync: bytes compared by checksum, bytes of
 	 * resync data and bytes of resync write-zeroes the peer
@@ -317,6 +321,7 @@ struct mx_peer {
 	atomic64_t next_seq;
 	atomic_t resync_inflight;	/* regions (resync), ranges (verify) */
 	int resync_read_error;		/* a local read failed: pause */
+	bool resync_refused;		/* the target refused a write: pause */
 	/*
 	 * Resync reads completed, for the resync work to send (resync.c):
 	 * added by the bio completion, taken only by the resync work, which
@@ -470,6 +475,8 @@ void mx_resync_start_locked(struct mx_peer *p);
 /* Pause or resume @p's resync (the pause/resume messages). */
 void mx_resync_set_paused(struct mx_peer *p, bool paused);
 void mx_resync_stop(struct mx_peer *p);
+/* Wait for @p's resync or verify I/O in flight (@what: which) to end. */
+void mx_rs_wait_inflight(struct mx_peer *p, const char *what);
 /* Forget the byte counts of the last resync: a new one starts. */
 void mx_resync_reset_counts(struct mx_peer *p);
 void mx_resync_work(struct work_struct *ws);

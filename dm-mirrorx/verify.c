@@ -145,7 +145,7 @@ void mx_verify_work(struct work_struct *ws)
 		bytes += (u64)src->meta.sb.region_sectors << SECTOR_SHIFT;
 		mx_rs_throttle(src, start, bytes);
 	}
-	wait_event(p->resync_wait, !atomic_read(&p->resync_inflight));
+	mx_rs_wait_inflight(p, "verify");
 	mx_source_kick_commit(src);
 
 	spin_lock_irq(&src->lock);

@@ -74,8 +74,15 @@ CASE:
                  counted), SHA256 that of the device. SECONDS is the
                  longest it waits for a packet ("dropped mid-packet" or
                  "silent for SECONDS s" when the source stops short)
+  refuse-rs      as store7, but answers every resync data write "not
+                 supported" (a target whose device refuses writes; it
+                 detaches on no other error), for SECONDS, then prints
+                 "refused N resync writes, the last T s after the first"
+                 (or "no resync data write came") and, unlike the other
+                 cases, closes the connection itself
 """
 import hashlib
+import select
 import socket
 import struct
 import sys
@@ -99,6 +106,7 @@ STORE = {"store3": 3, "store6": 6, "store7": 7}
 MAX_DATA = 1 << 20          # MX_WIRE_MAX_DATA
 MAX_ZEROES = 8 * MAX_DATA   # MX_WIRE_MAX_ZEROES (protocol 7)
 PROTO_ZERO, PROTO_ACKED_FLUSH, PROTO_ZERO_RUN = 4, 6, 7
+ACK_EOPNOTSUPP = 3          # MX_ACK_EOPNOTSUPP
 # MX_WF_ALL: the flags a DATA or RS_DATA may carry
 WF_ALL = WF_FUA | WF_PREFLUSH | WF_DISCARD | WF_WRITE_ZEROES | WF_CSUM | \
     WF_COMPRESSED
@@ -262,12 +270,19 @@ def serve_store(s, sectors, pmax, limit):
         "most %d bytes, %s" % (stats + (hashlib.sha256(dev).hexdigest(),))
 
 
-def store_packets(s, dev, pmax):
+def store_packets(s, dev, pmax, refusals=None, until=None):
     """serve_store()'s loop: (refusal or None, (data bytes, resync zero
-    bytes, resync write-zeroes, the largest one)) at the source's close."""
+    bytes, resync write-zeroes, the largest one)) at the source's close.
+    With @refusals (a list), every resync data write is answered "not
+    supported" instead, its time appended; with @until (a time), the loop
+    also ends then, between packets."""
     zero_max = MAX_ZEROES if pmax >= PROTO_ZERO_RUN else MAX_DATA
     data = zeroes = nzero = largest = 0
     while True:
+        if until is not None:
+            left = until - time.time()
+            if left <= 0 or not select.select([s], [], [], left)[0]:
+                return None, (data, zeroes, nzero, largest)
         try:
             raw = recv_exact(s, HDR.size)
         except (EOFError, ConnectionResetError):
@@ -313,9 +328,34 @@ def store_packets(s, dev, pmax):
             if len(payload) != size:
                 return "refused: %d payload bytes for a write of %d" % (
                     len(payload), size), None
+            if typ == RS_DATA and refusals is not None:
+                refusals.append(time.time())
+                s.sendall(hdr(ACK, flags=ACK_EOPNOTSUPP, seq=seq))
+                continue
             dev[off:off + size] = payload
             data += size
         s.sendall(hdr(ACK, seq=seq))
+
+
+def serve_refuse_rs(s, sectors, limit):
+    """As store7, but every resync data write is answered "not supported"
+    (EOPNOTSUPP), for @limit s; returns what main() prints."""
+    dev = bytearray(b"\xa5" * (sectors * 512))
+    refusals = []
+    s.settimeout(30)
+    try:
+        refused, _ = store_packets(s, dev, PROTO_ZERO_RUN, refusals,
+                                   time.time() + limit)
+    except EOFError:
+        refused = "dropped mid-packet"
+    except (socket.timeout, OSError) as e:
+        refused = "dropped: %s" % e
+    if refused:
+        return refused
+    if not refusals:
+        return "no resync data write came"
+    return "refused %d resync writes, the last %.1f s after the first" % (
+        len(refusals), refusals[-1] - refusals[0])
 
 
 def main():
@@ -354,6 +394,11 @@ def main():
         ss = SYNC_S.pack(4, 7, 0, bytes(16), 0)
         s.sendall(hdr(SYNC_STATE, length=len(ss)) + ss)
         print(wait_close(s, t0, limit))
+        return 0
+    if case == "refuse-rs":
+        sectors, _ = reply_hello(s, src, fresh_max=PROTO_ZERO_RUN)
+        s.sendall(hdr(BITMAP, flags=BM_LAST, sector=0))
+        print(serve_refuse_rs(s, sectors, limit))
         return 0
     if case in STORE:
         sectors, _ = reply_hello(s, src, fresh_max=STORE[case])
