@@ -814,32 +814,25 @@ static void mx_rc_submit(struct bio *bio)
 }
 
 /*
- * The bios of zero pages for zero range @h, a bio per MX_WIRE_MAX_DATA (a
- * bio holds at most BIO_MAX_VECS pages). Returns the last one, not
- * submitted, which the caller owns: each one before it is chained to the
- * next and submitted before the next is allocated (the rule of bios from
- * one bio_set, here fs_bio_set, so that they cannot starve its reserve),
- * so the last one's completion, and so the ack, waits for them all and
- * carries the first error. Its sector is the caller's to set, at
- * *@last_off bytes into @h.
+ * Zero pages for the rest of zero range @h past its first
+ * MX_WIRE_MAX_DATA bytes, which @owner writes: a bio per MX_WIRE_MAX_DATA
+ * (a bio holds at most BIO_MAX_VECS pages), each chained to @owner and
+ * submitted now, before it: @owner's completion, and so the ack, waits
+ * for them all and carries the first error.
  */
-static struct bio *mx_rc_zero_bios(struct mx_rconn *c, const struct mx_hdr *h,
-				   u32 *last_off)
+static void mx_rc_zero_rest(struct mx_rconn *c, const struct mx_hdr *h,
+			    struct bio *owner)
 {
-	u32 off = 0, n = min_t(u32, h->size, MX_WIRE_MAX_DATA);
-	struct bio *bio = mx_rc_zero_bio(c, h, n), *next;
+	u32 done = min_t(u32, h->size, MX_WIRE_MAX_DATA), n;
+	struct bio *bio;
 
-	while (off + n < h->size) {
-		bio->bi_iter.bi_sector = h->sector + (off >> SECTOR_SHIFT);
-		off += n;
-		n = min_t(u32, h->size - off, MX_WIRE_MAX_DATA);
-		next = mx_rc_zero_bio(c, h, n);
-		bio_chain(bio, next);
+	for (; done < h->size; done += n) {
+		n = min_t(u32, h->size - done, MX_WIRE_MAX_DATA);
+		bio = mx_rc_zero_bio(c, h, n);
+		bio->bi_iter.bi_sector = h->sector + (done >> SECTOR_SHIFT);
+		bio_chain(bio, owner);
 		mx_rc_submit(bio);
-		bio = next;
 	}
-	*last_off = off;
-	return bio;
 }
 
 /*
@@ -893,7 +886,7 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 	u32 nr = mx_pages_for(len);
 	struct bvec_iter iter;
 	struct mx_rwrite *rw;
-	u32 zero_off = 0;
+	bool zero_pages;
 	struct bio *bio;
 	__be32 crc;
 	int r;
@@ -946,22 +939,24 @@ static int mx_rc_apply(struct mx_rconn *c, const struct mx_hdr *h)
 		return r;
 	}
 
-	if (mx_rc_zero_pages(c, h)) {
-		bio = mx_rc_zero_bios(c, h, &zero_off);
+	zero_pages = mx_rc_zero_pages(c, h);
+	if (zero_pages) {
+		bio = mx_rc_zero_bio(c, h, min_t(u32, h->size,
+						 MX_WIRE_MAX_DATA));
 	} else {
 		bio = mx_rwrite_bio(c, rw, mx_write_opf(h));
 		if (!len)
 			bio->bi_iter.bi_size = h->size;	/* discard, zeroes */
 	}
 	mx_rwrite_bio_own(rw, bio);
-	/* Zero pages: @bio is the last of them, @zero_off bytes in. */
-	bio->bi_iter.bi_sector += zero_off >> SECTOR_SHIFT;
 	spin_lock_irq(&rv->lock);
 	rv->writes++;
 	rv->bytes += h->size;
 	rv->comp_raw += len;
 	rv->comp_wire += wire;
 	spin_unlock_irq(&rv->lock);
+	if (zero_pages)
+		mx_rc_zero_rest(c, h, bio);
 	mx_rc_submit(bio);
 	return 0;
 }

@@ -378,7 +378,7 @@ static void mx_rs_chunk_put(struct mx_rs_chunk *c)
 }
 
 /*
- * A resync write (@flags) of @size bytes ended with @error. A target that
+ * A resync write (@flags) of @size bytes at @sector ended with @error. A target that
  * answers a write-zeroes with EOPNOTSUPP (its device claimed write-zeroes,
  * then refused it; a device without it gets zero pages, receiver.c) gets
  * data from now on, for this connection: the region fails and is copied
@@ -386,8 +386,8 @@ static void mx_rs_chunk_put(struct mx_rs_chunk *c)
  * pauses the resync (mx_rs_pause_on_refusal()): copying the region again
  * would be refused again, forever.
  */
-static void mx_rs_data_ended(struct mx_rs_region *reg, u16 flags, u32 size,
-			     int error)
+static void mx_rs_data_ended(struct mx_rs_region *reg, u16 flags,
+			     u64 sector, u32 size, int error)
 {
 	struct mx_peer *p = reg->peer;
 
@@ -395,7 +395,8 @@ static void mx_rs_data_ended(struct mx_rs_region *reg, u16 flags, u32 size,
 		reg->error = error;
 		if (error == -EOPNOTSUPP && !(flags & MX_WF_WRITE_ZEROES)) {
 			/* Its device refused data: again would be refused. */
-			WRITE_ONCE(reg->x->refused_region, reg->region);
+			WRITE_ONCE(reg->x->refused_region,
+				   sector >> ilog2(p->src->meta.sb.region_sectors));
 			smp_wmb();	/* the work reads the flag, then the region */
 			WRITE_ONCE(p->resync_refused, true);
 		}
@@ -418,7 +419,8 @@ static void mx_rs_chunk_done(struct mx_preq *rq, int error)
 {
 	struct mx_rs_chunk *c = container_of(rq, struct mx_rs_chunk, rq);
 
-	mx_rs_data_ended(c->reg, rq->hdr.flags, rq->hdr.size, error);
+	mx_rs_data_ended(c->reg, rq->hdr.flags, rq->hdr.sector, rq->hdr.size,
+			 error);
 	mx_rs_chunk_put(c);
 }
 
@@ -427,7 +429,8 @@ static void mx_rs_part_done(struct mx_preq *rq, int error)
 	struct mx_rs_part *part = container_of(rq, struct mx_rs_part, rq);
 	struct mx_rs_chunk *c = part->c;
 
-	mx_rs_data_ended(c->reg, rq->hdr.flags, rq->hdr.size, error);
+	mx_rs_data_ended(c->reg, rq->hdr.flags, rq->hdr.sector, rq->hdr.size,
+			 error);
 	kfree(part);
 	mx_rs_chunk_put(c);
 }
@@ -556,7 +559,8 @@ static void mx_rs_zrun_done(struct mx_preq *rq, int error)
 	for (i = 0; i < z->nr; i++) {
 		struct mx_rs_chunk *c = z->chunks[i];
 
-		mx_rs_data_ended(c->reg, MX_WF_WRITE_ZEROES, c->len, error);
+		mx_rs_data_ended(c->reg, MX_WF_WRITE_ZEROES, c->sector, c->len,
+				 error);
 		mx_rs_chunk_put(c);
 	}
 	kfree(z);
