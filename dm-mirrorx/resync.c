@@ -378,13 +378,13 @@ static void mx_rs_chunk_put(struct mx_rs_chunk *c)
 }
 
 /*
- * A resync write (@flags) of @size bytes at @sector ended with @error. A target that
- * answers a write-zeroes with EOPNOTSUPP (its device claimed write-zeroes,
- * then refused it; a device without it gets zero pages, receiver.c) gets
- * data from now on, for this connection: the region fails and is copied
- * again, so the resync cannot loop on it. A target that answers data so
- * pauses the resync (mx_rs_pause_on_refusal()): copying the region again
- * would be refused again, forever.
+ * A resync write (@flags) of @size bytes at @sector ended with @error. A
+ * target that answers a write-zeroes with EOPNOTSUPP (its device claimed
+ * write-zeroes, then refused it; a device without it gets zero pages,
+ * receiver.c) gets data from now on, for this connection: the region
+ * fails and is copied again, so the resync cannot loop on it. A target
+ * that answers data so pauses the resync (mx_rs_pause_on_refusal()):
+ * copying the region again would be refused again, forever.
  */
 static void mx_rs_data_ended(struct mx_rs_region *reg, u16 flags,
 			     u64 sector, u32 size, int error)
