@@ -9,16 +9,14 @@ READ_MS=75000
 
 step "A: a source on dm-delay over its data disk (no delay yet)"
 mx_boot A B
-S=$(mx_sectors A)
-slow_table() { echo "0 $S delay $MX_DATA 0 $1 $MX_DATA 0 0"; }
-vm_run A "modprobe dm-delay && dmsetup create slow --table '$(slow_table 0)' && dmsetup mknodes slow"
+vm_run A "modprobe dm-delay && dmsetup create slow --table '$(mx_slow_table A 0 0)' && dmsetup mknodes slow"
 mx_create_target B A
 vm_run -t 60 A "dmsetup create mx --table '$(MX_DATA=/dev/mapper/slow mx_source_table A B)' && dmsetup mknodes mx"
 mx_wait_insync A 300
 write_pattern A /dev/mapper/mx 081 4M 8M
 
 step "reads of A's disk now take $((READ_MS / 1000)) s; a full resync reads, then a suspend waits for it"
-vm_run A "dmsetup suspend slow && dmsetup load slow --table '$(slow_table $READ_MS)' && dmsetup resume slow && dmsetup table slow"
+mx_slow_disk A $READ_MS 0
 vm_run A "dmesg -C"
 vm_run A "dmsetup message mx 0 resync 1 full"
 mx_wait_state A Resyncing 60
@@ -37,7 +35,7 @@ _suspended() { [ -n "$(vm_run A "cat /tmp/081-suspend 2>/dev/null")" ]; }
 wait_for -m "the suspend did not end after the reads completed" $((READ_MS / 1000 + 60)) _suspended
 assert_eq 0 "$(vm_run A "cat /tmp/081-suspend")" "dmsetup suspend's exit status"
 echo "the suspend ended after $(($(date +%s) - t0)) s"
-vm_run A "dmsetup suspend slow && dmsetup load slow --table '$(slow_table 0)' && dmsetup resume slow"
+mx_slow_disk A 0 0
 vm_run A "dmsetup resume mx"
 mx_wait_insync A 300
 check_pattern B $MX_DATA 081 4M 8M

@@ -251,19 +251,27 @@ def serve_ack_csum(s, limit, trickle=False):
     return "no checksum request came"
 
 
+def store_run(s, sectors, pmax, timeout, refusals=None, until=None):
+    """store_packets() on a fresh in-memory device (first 0xa5 bytes), each
+    receive waiting @timeout s at most: (why it ended short or None, its
+    figures, the device)."""
+    dev = bytearray(b"\xa5" * (sectors * 512))
+    s.settimeout(timeout)
+    try:
+        refused, stats = store_packets(s, dev, pmax, refusals, until)
+    except EOFError:
+        return "dropped mid-packet", None, dev
+    except socket.timeout:
+        return "silent for %d s" % timeout, None, dev
+    except OSError as e:
+        return "dropped: %s" % e, None, dev
+    return refused, stats, dev
+
+
 def serve_store(s, sectors, pmax, limit):
     """Apply what the source sends to an in-memory device, as a target of
     protocol @pmax would (see STORE); returns what main() prints."""
-    dev = bytearray(b"\xa5" * (sectors * 512))
-    s.settimeout(limit)
-    try:
-        refused, stats = store_packets(s, dev, pmax)
-    except EOFError:
-        return "dropped mid-packet"
-    except socket.timeout:
-        return "silent for %d s" % limit
-    except OSError as e:
-        return "dropped: %s" % e
+    refused, stats, dev = store_run(s, sectors, pmax, limit)
     if refused:
         return refused
     return "stored: %d data bytes, %d zero bytes in %d write-zeroes of at " \
@@ -340,16 +348,9 @@ def store_packets(s, dev, pmax, refusals=None, until=None):
 def serve_refuse_rs(s, sectors, limit):
     """As store7, but every resync data write is answered "not supported"
     (EOPNOTSUPP), for @limit s; returns what main() prints."""
-    dev = bytearray(b"\xa5" * (sectors * 512))
     refusals = []
-    s.settimeout(30)
-    try:
-        refused, _ = store_packets(s, dev, PROTO_ZERO_RUN, refusals,
-                                   time.time() + limit)
-    except EOFError:
-        refused = "dropped mid-packet"
-    except (socket.timeout, OSError) as e:
-        refused = "dropped: %s" % e
+    refused, _, _ = store_run(s, sectors, PROTO_ZERO_RUN, 30, refusals,
+                              time.time() + limit)
     if refused:
         return refused
     if not refusals:
