@@ -60,9 +60,9 @@ echo "resync during application writes: $busy regions/s"
 step "the writes stopped: the resync runs at full speed again"
 # Looked at in the guest as soon as fio ended, 2 s later: the yield holds
 # a second after the last write. The resync must still be running then.
-idle=$(rate_over A 4 "dmsetup status mx | grep -q Resyncing" "pkill -x fio; while pgrep -x fio >/dev/null; do sleep 0.2; done; dmsetup message mx 0 resync_rate 4096; sleep 2") ||
-	fail "the resync ended before the look at it after the application stopped: nothing to compare"
-vm_wait A "$job" >/dev/null || fail "the application's fio failed"
+idle=$(rate_over A 4 "dmsetup status mx | grep -q Resyncing" "$MX_FIO_STOP || exit 1; dmsetup message mx 0 resync_rate 4096; sleep 2") ||
+	fail "the look at the resync after the application stopped failed: fio did not stop (above), or the resync had ended"
+mx_fio_wait A "$job"
 echo "resync without application I/O: $idle regions/s"
 [ "$idle" -gt $((2 * busy)) ] && [ "$idle" -gt 30 ] ||
 	fail "resync did not speed up after the application stopped: $idle regions/s (during: $busy)"

@@ -88,8 +88,8 @@ vm_run A "pgrep -x fio >/dev/null" || fail "fio ended before the look at the res
 # two writes may let a chunk or two go whole.
 [ "$mid" -ge 16 ] && [ "$big" -le 2 ] && [ $((10 * big)) -le "$mid" ] ||
 	fail "resync writes on B while the application writes: $big over 128 KiB, $mid up to 128 KiB; they must be split"
-vm_run A "pkill -x fio; while pgrep -x fio >/dev/null; do sleep 0.2; done"
-vm_wait A "$job" >/dev/null || fail "the application's fio failed"
+vm_run -t 90 A "$MX_FIO_STOP" || fail "fio did not stop (above)"
+mx_fio_wait A "$job"
 
 vm_run A "dmsetup message mx 0 resync_rate 0"
 mx_wait_insync A 300

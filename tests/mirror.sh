@@ -228,6 +228,22 @@ dev_writes() {
 		awk '{ print $5 }'
 }
 
+# MX_FIO_STOP: the guest command that stops the guest's fio and waits for
+# it to end (tests/tools/fiostop.sh: a fio that ignores SIGTERM for 30 s
+# is killed, one in D state fails). mx_fio_wait NAME JOB: JOB, a fio run
+# by vm_run_bg whose own command checks its report, succeeded; a fio that
+# the stop had to kill is said so instead (its report is lost).
+# shellcheck disable=SC2034 # used by the tests that source this file
+MX_FIO_STOP="$MX_REPO/tests/tools/fiostop.sh"
+mx_fio_wait() {
+	if vm_run "$1" "test -e /tmp/fio-killed"; then
+		vm_wait "$1" "$2" >/dev/null || true
+		echo "fio was killed by the stop (above): its report is not checked"
+	else
+		vm_wait "$1" "$2" >/dev/null || fail "the application's fio failed"
+	fi
+}
+
 # A target on a slow disk: mx_start_slow_target SRC TGT boots both, puts
 # dm-delay "slow" over TGT's data disk (no delay yet), makes TGT a target
 # on it and SRC a source, and waits until InSync; mx_slow_disk TGT
