@@ -57,6 +57,11 @@ const char *mx_repl_state_name(enum mx_repl_state s)
 	return (unsigned int)s < MX_RS_NR ? mx_repl_names[s] : "?";
 }
 
+enum mx_repl_state mx_repl_shown(enum mx_repl_state rs, bool paused)
+{
+	return rs == MX_RS_BEHIND && paused ? MX_RS_PAUSED : rs;
+}
+
 const char *mx_data_state_name(enum mx_data_state s)
 {
 	return (unsigned int)s < MX_DS_NR ? mx_data_names[s] : "?";

@@ -80,6 +80,14 @@ bool mx_peer_state_valid(enum mx_conn_state cs, enum mx_repl_state rs);
  * after the connection ended, until the admin acts (connect message).
  */
 bool mx_repl_refused(enum mx_repl_state rs);
+/*
+ * The replication state that status shows for a peer in @rs whose resync
+ * is paused or not (@paused: the pause message, a read error, a refused
+ * write). A Behind peer stays Behind (its writes are still only marked)
+ * but copies nothing while paused: it shows Paused, Behind again after
+ * resume. Every other state shows as it is.
+ */
+enum mx_repl_state mx_repl_shown(enum mx_repl_state rs, bool paused);
 /* The target's connection state: Listening <-> Connected. */
 bool mx_recv_transition_valid(enum mx_conn_state old, enum mx_conn_state new);
 

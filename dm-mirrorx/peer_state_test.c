@@ -471,6 +471,21 @@ static void mx_ps_fence(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, mx_fence_holds(MX_FS_OUTDATED));
 }
 
+/* A paused catch-up shows Paused; nothing else changes with the pause. */
+static void mx_ps_shown(struct kunit *test)
+{
+	enum mx_repl_state rs;
+
+	KUNIT_EXPECT_EQ(test, mx_repl_shown(MX_RS_BEHIND, true), MX_RS_PAUSED);
+	KUNIT_EXPECT_EQ(test, mx_repl_shown(MX_RS_BEHIND, false), MX_RS_BEHIND);
+	for (rs = 0; rs < MX_RS_NR; rs++) {
+		KUNIT_EXPECT_EQ(test, mx_repl_shown(rs, false), rs);
+		if (rs != MX_RS_BEHIND)
+			KUNIT_EXPECT_EQ_MSG(test, mx_repl_shown(rs, true), rs,
+					    "%s", mx_repl_state_name(rs));
+	}
+}
+
 static struct kunit_case mx_ps_cases[] = {
 	KUNIT_CASE(mx_ps_conn_table),
 	KUNIT_CASE(mx_ps_repl_table),
@@ -480,6 +495,7 @@ static struct kunit_case mx_ps_cases[] = {
 	KUNIT_CASE(mx_ps_refusals),
 	KUNIT_CASE(mx_ps_stories),
 	KUNIT_CASE(mx_ps_names),
+	KUNIT_CASE(mx_ps_shown),
 	KUNIT_CASE(mx_ps_data_of_sb),
 	KUNIT_CASE(mx_ps_data_table),
 	KUNIT_CASE(mx_ps_data_source),

@@ -1642,6 +1642,9 @@ void mx_resync_set_paused(struct mx_peer *p, bool paused)
 	unsigned long flags;
 
 	spin_lock_irqsave(&src->lock, flags);
+	/* Behind stays Behind: status shows the pause (mx_repl_shown()). */
+	if (p->rstate == MX_RS_BEHIND && p->paused != paused)
+		mx_source_event(src);
 	p->paused = paused;
 	if (p->rstate == MX_RS_RESYNCING && paused)
 		mx_peer_set_repl_locked(p, MX_RS_PAUSED);

@@ -1683,7 +1683,7 @@ static void mirrorx_status(struct dm_target *ti, status_type_t type,
 
 			spin_lock_irqsave(&src->lock, flags);
 			cs = p->cstate;
-			rs = p->rstate;
+			rs = mx_repl_shown(p->rstate, p->paused);
 			oos = mx_ilog_oos_tally(&src->ilog, p->conf.node_id);
 			done = p->resync_done;
 			total = p->resync_total;

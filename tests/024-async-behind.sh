@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 024-async-behind: a burst larger than async_limit over a slow link never blocks writers; the peer goes Behind, catches up, returns to queueing
+# 024-async-behind: a burst larger than async_limit over a slow link never blocks writers; the peer goes Behind (paused: shows Paused, copies nothing until resume), catches up, returns to queueing
 # timeout: 900
 # serial: timing-sensitive (latency or rate measured)
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +28,23 @@ st=$(mx_repl A)
 echo "state after the burst: $st"
 assert_eq Behind "$st" "replication state right after the burst"
 mx_status A
+step "the catch-up paused: status says Paused, nothing is copied until resume"
+vm_run A "dmsetup message mx 0 pause 1"
+# Shown at once: Behind here before 2026-12-05, with nothing copied.
+assert_eq Paused "$(mx_repl A)" "state of a Behind peer whose catch-up is paused"
+# What was sent before the pause still lands (the link is slow): then
+# the count of regions copied stands still.
+_copy_stopped() {
+	local d0
+	d0=$(mx_field A 14)
+	sleep 3
+	[ "$d0" = "$(mx_field A 14)" ]
+}
+wait_for -m "the catch-up went on copying while paused" 60 _copy_stopped
+assert_eq Paused "$(mx_repl A)" "state of the paused catch-up after a while"
+echo "paused: $(mx_field A 14) regions copied, $(mx_field A 13) out of sync"
+vm_run A "dmsetup message mx 0 resume 1"
+assert_eq Behind "$(mx_repl A)" "state after resume"
 step "catch up by resync on the same slow link, then back to queueing by itself"
 mx_wait_insync A 300
 mx_status A
