@@ -825,6 +825,8 @@ static void mx_rs_read_end(struct bio *bio)
 	atomic_dec(&c->reg->x->nr_reading);
 	llist_add(&c->rnode, &p->rs_reads);
 	wake_up(&p->resync_wait);
+	/* The work may wait for a region: it sends this first. */
+	wake_up(&p->src->region_wait);
 }
 
 /*
@@ -1408,6 +1410,41 @@ static u32 mx_rs_extend_run(struct mx_peer *p, u64 r, enum mx_rs_how how,
 	return max(i, 1U);
 }
 
+/* Wait for a region while nothing read waits to be sent. */
+static bool mx_rs_may_wait(struct mx_peer *p)
+{
+	return mx_rs_may_run(p) && llist_empty(&p->rs_reads);
+}
+
+/*
+ * Lock region @r for the copy, waiting up to MX_REGION_WAIT for the
+ * application writes in flight there (mx_source_lock_region_wait()).
+ * What was read meanwhile is sent meanwhile: its regions stay locked
+ * until it is, so writes to them would wait with the copy (and another
+ * peer's copy waiting for one of them would wait the full time).
+ */
+static bool mx_rs_lock_region(struct mx_peer *p, struct mx_rs_ctx *x, u64 r)
+{
+	unsigned long until = jiffies + MX_REGION_WAIT;
+	struct mx_source *src = p->src;
+
+	if (mx_source_try_lock_region(src, r))
+		return true;
+	for (;;) {
+		mx_rs_send_reads(p);
+		/* Stopping, or a read failed: the work's loop sees to it. */
+		if (!mx_rs_may_run(p) || READ_ONCE(p->resync_read_error))
+			return false;
+		/* A write waiting there may wait for the zero run. */
+		mx_rs_zeros_send(p, x, true, MX_RS_NO_SECTOR);
+		if (!time_before(jiffies, until))
+			return false;
+		if (mx_source_lock_region_wait(src, p, r, mx_rs_may_wait,
+					       until - jiffies))
+			return true;
+	}
+}
+
 /* Start reading the run of @n regions from @r (locked) for @p. */
 static int mx_rs_start_run(struct mx_peer *p, struct mx_rs_ctx *x, u64 r,
 			   u32 n, bool csum)
@@ -1582,13 +1619,7 @@ void mx_resync_work(struct work_struct *ws)
 			skipped = true;
 			continue;
 		}
-		locked = mx_source_try_lock_region(src, r);
-		if (!locked) {
-			/* A write waiting there may wait for the zero run. */
-			mx_rs_zeros_send(p, &x, true, MX_RS_NO_SECTOR);
-			locked = mx_source_lock_region_wait(src, p, r,
-							    mx_rs_may_run);
-		}
+		locked = mx_rs_lock_region(p, &x, r);
 		if (!locked) {
 			skipped = true;
 			continue;

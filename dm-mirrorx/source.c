@@ -283,16 +283,20 @@ static void mx_source_release_region(struct mx_source *src, u64 r,
  * @src: the source
  * @p: the peer the copy is for
  * @r: the region
- * @may_run: the copy's stop condition
+ * @may_wait: false when the copy must stop waiting (it stops, or has
+ *	something else to do first); whoever makes it false wakes
+ *	src->region_wait
+ * @timeout: the longest wait (jiffies): MX_REGION_WAIT, or what is left
+ *	of it
  *
  * A hot region always has a write in flight: a copy that only tried
  * would starve. So new writes to @r queue behind the copy (in
  * src->blocked, as for a locked region) while the ones in flight drain.
- * Waits at most MX_REGION_WAIT, and ends early when @may_run says stop.
  * Returns true with @r locked (mx_source_unlock_region() releases it).
  */
 bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
-				u64 r, bool (*may_run)(struct mx_peer *p))
+				u64 r, bool (*may_wait)(struct mx_peer *p),
+				long timeout)
 {
 	unsigned long flags;
 	bool locked, wanted = false;
@@ -314,7 +318,7 @@ bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
 	locked = false;
 	wait_event_timeout(src->region_wait,
 			   (locked = mx_source_try_lock_region(src, r)) ||
-			   !may_run(p), MX_REGION_WAIT);
+			   !may_wait(p), max(timeout, 1L));
 	if (wanted)
 		mx_source_release_region(src, r, false);
 	return locked;

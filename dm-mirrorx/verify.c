@@ -137,7 +137,8 @@ void mx_verify_work(struct work_struct *ws)
 		if (atomic_read(&p->resync_inflight) >= MX_VERIFY_DEPTH)
 			continue;
 		/* Waits for the writes in flight there (new ones queue). */
-		if (!mx_source_lock_region_wait(src, p, r, mx_verify_may_run))
+		if (!mx_source_lock_region_wait(src, p, r, mx_verify_may_run,
+						MX_REGION_WAIT))
 			continue;
 		if (mx_verify_region(p, r))
 			break;
