@@ -15,6 +15,8 @@ static const char * const mx_fault_names[MX_FAULT_NR] = {
 	[MX_FAULT_RESYNC_DONE] = "resync_done",
 	[MX_FAULT_CTRL_SEND] = "ctrl_send",
 	[MX_FAULT_DATA_SEND] = "data_send",
+	[MX_FAULT_RS_RUN] = "rs_run",
+	[MX_FAULT_RS_CHUNK] = "rs_chunk",
 };
 
 /* Passes still to fail, and passes failed, per point. */

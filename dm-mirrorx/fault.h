@@ -22,6 +22,8 @@ enum mx_fault_point {
 	MX_FAULT_RESYNC_DONE,	/* allocating the RESYNC_DONE sync state */
 	MX_FAULT_CTRL_SEND,	/* sending a SYNC_STATE packet */
 	MX_FAULT_DATA_SEND,	/* sending a DATA (application write) packet */
+	MX_FAULT_RS_RUN,	/* allocating a resync run */
+	MX_FAULT_RS_CHUNK,	/* allocating a resync chunk */
 	MX_FAULT_NR
 };
 

@@ -87,6 +87,7 @@
 #include <linux/device-mapper.h>
 #include <linux/ktime.h>
 #include <linux/llist.h>
+#include <linux/rcupdate.h>
 #include <linux/part_stat.h>
 #include <linux/tcp.h>
 #include <net/tcp.h>
@@ -135,6 +136,12 @@ MODULE_PARM_DESC(resync_min_rate,
  */
 #define MX_RS_ZERO_HOLD_NS	(50 * NSEC_PER_MSEC)
 #define MX_RS_NO_SECTOR		((sector_t)-1)
+/*
+ * After an allocation of the resync failed, how long it starts nothing
+ * new (what is in flight goes on, and frees its memory): retrying at once
+ * would spin while memory is short.
+ */
+#define MX_RS_NOMEM_WAIT_NS	(100 * NSEC_PER_MSEC)
 /*
  * Segments of a chunk's read over its runs of contiguous pages: twice the
  * blocks of fresh pages (MX_PAGE_POOL_BLOCK) a whole chunk takes; a chunk
@@ -192,6 +199,7 @@ struct mx_rs_ctx {
 	u32 pace_rate;			/* KiB/s pace_next was charged at */
 	u64 read_error_region;
 	u64 refused_region;		/* set by an ack, before resync_refused */
+	u64 retry_at;			/* ns: memory was short, nothing new till then */
 	/* The run being read: its next chunk at @next, up to @end. */
 	struct mx_rs_region *cur;
 	sector_t next, end;
@@ -320,6 +328,17 @@ static struct mx_rs_chunk *mx_rs_chunk_new(struct mx_rs_ctx *x, u32 nr)
 	memset(c, 0, sizeof(*c));
 	c->room = nr;
 	return c;
+}
+
+/*
+ * An allocation for the resync failed (its regions stay out of sync and
+ * are copied again): start nothing new for a moment. The work only.
+ */
+static void mx_rs_nomem(struct mx_peer *p, struct mx_rs_ctx *x)
+{
+	x->retry_at = ktime_get_ns() + MX_RS_NOMEM_WAIT_NS;
+	DMWARN_LIMIT("%s: peer %u: resync: out of memory, retrying",
+		     dm_table_device_name(p->src->ti->table), p->conf.node_id);
 }
 
 /* Keep ended chunk @c on x->free_chunks? A whole one, while there is room. */
@@ -823,10 +842,17 @@ static void mx_rs_read_end(struct bio *bio)
 	mx_obj_sub(MX_OBJ_BIO, 1);
 	/* Before the chunk is the work's: once its run ends, @x may be gone. */
 	atomic_dec(&c->reg->x->nr_reading);
+	/*
+	 * Once the chunk is on the list, the work may end its run and the
+	 * table go: mirrorx_dtr() waits for this section (synchronize_rcu())
+	 * before @p is freed.
+	 */
+	rcu_read_lock();
 	llist_add(&c->rnode, &p->rs_reads);
 	wake_up(&p->resync_wait);
 	/* The work may wait for a region: it sends this first. */
 	wake_up(&p->src->region_wait);
+	rcu_read_unlock();
 }
 
 /*
@@ -844,7 +870,7 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 	struct mx_rs_chunk *c;
 	struct bio *bio;
 
-	c = mx_rs_chunk_new(x, nr);
+	c = mx_fault(MX_FAULT_RS_CHUNK) ? NULL : mx_rs_chunk_new(x, nr);
 	if (c && mx_page_pool_get(&x->pages, c->bvecs, len, GFP_NOIO)) {
 		kfree(c);
 		c = NULL;
@@ -852,6 +878,7 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 	if (!c) {
 		/* The run stays out of sync: tried again. */
 		reg->error = -ENOMEM;
+		mx_rs_nomem(p, x);
 		x->next = x->end;
 		goto out;
 	}
@@ -927,6 +954,7 @@ static bool mx_rs_copy_chunk(struct mx_rs_chunk *c, bool run)
 				mx_rs_chunk_done);
 	} else if (mx_rs_prep_csum(c, p, c->sector, c->len)) {
 		reg->error = -ENOMEM;
+		mx_rs_nomem(p, reg->x);
 		mx_rs_chunk_put(c);
 		return false;
 	}
@@ -944,8 +972,10 @@ static bool mx_rs_copy_chunk(struct mx_rs_chunk *c, bool run)
 	}
 	/* A copy larger than a packet goes in parts; ours is dropped. */
 	if (mx_rs_send_part(c, 0, mx_csum_nr_blocks(c->len), false,
-			    packet_max))
+			    packet_max)) {
 		reg->error = -ENOMEM;
+		mx_rs_nomem(p, reg->x);
+	}
 	mx_rs_chunk_put(c);
 	return false;
 }
@@ -1417,32 +1447,37 @@ static bool mx_rs_may_wait(struct mx_peer *p)
 }
 
 /*
+ * While the work waits for a region (mx_rs_lock_region()): send what was
+ * read, and the zero run gathered (a write waiting there may wait for
+ * it). False when the resync must stop waiting: it stops, or a read
+ * failed or a write was refused (the work's loop sees to those).
+ */
+static bool mx_rs_lock_meanwhile(struct mx_peer *p, void *arg)
+{
+	mx_rs_send_reads(p);
+	if (!mx_rs_may_run(p) || READ_ONCE(p->resync_read_error) ||
+	    READ_ONCE(p->resync_refused))
+		return false;
+	mx_rs_zeros_send(p, arg, true, MX_RS_NO_SECTOR);
+	return true;
+}
+
+/*
  * Lock region @r for the copy, waiting up to MX_REGION_WAIT for the
  * application writes in flight there (mx_source_lock_region_wait()).
- * What was read meanwhile is sent meanwhile: its regions stay locked
+ * What is read meanwhile is sent meanwhile: its regions stay locked
  * until it is, so writes to them would wait with the copy (and another
  * peer's copy waiting for one of them would wait the full time).
  */
 static bool mx_rs_lock_region(struct mx_peer *p, struct mx_rs_ctx *x, u64 r)
 {
-	unsigned long until = jiffies + MX_REGION_WAIT;
 	struct mx_source *src = p->src;
 
 	if (mx_source_try_lock_region(src, r))
 		return true;
-	for (;;) {
-		mx_rs_send_reads(p);
-		/* Stopping, or a read failed: the work's loop sees to it. */
-		if (!mx_rs_may_run(p) || READ_ONCE(p->resync_read_error))
-			return false;
-		/* A write waiting there may wait for the zero run. */
-		mx_rs_zeros_send(p, x, true, MX_RS_NO_SECTOR);
-		if (!time_before(jiffies, until))
-			return false;
-		if (mx_source_lock_region_wait(src, p, r, mx_rs_may_wait,
-					       until - jiffies))
-			return true;
-	}
+	return mx_rs_lock_meanwhile(p, x) &&
+	       mx_source_lock_region_wait(src, p, r, mx_rs_may_wait,
+					  mx_rs_lock_meanwhile, x);
 }
 
 /* Start reading the run of @n regions from @r (locked) for @p. */
@@ -1453,7 +1488,7 @@ static int mx_rs_start_run(struct mx_peer *p, struct mx_rs_ctx *x, u64 r,
 	u32 shift = ilog2(src->meta.sb.region_sectors);
 	struct mx_rs_region *reg;
 
-	reg = kzalloc(sizeof(*reg), GFP_NOIO);
+	reg = mx_fault(MX_FAULT_RS_RUN) ? NULL : kzalloc(sizeof(*reg), GFP_NOIO);
 	if (!reg)
 		return -ENOMEM;
 	mx_obj_add(MX_OBJ_RESYNC_REGION, 1);
@@ -1555,6 +1590,11 @@ void mx_resync_work(struct work_struct *ws)
 		now = ktime_get_ns();
 		mx_rs_period(p, &x, now);
 		mx_rs_zeros_due(p, &x, now);
+		if (now < x.retry_at) {
+			/* Memory was short: what is in flight goes on. */
+			mx_rs_wait(p, &x, nsecs_to_jiffies(x.retry_at - now) + 1);
+			continue;
+		}
 		/* A run is locked only once it may be read. */
 		wait = mx_rs_may_read(p, &x, now, !!x.cur);
 		if (wait) {
@@ -1635,9 +1675,12 @@ void mx_resync_work(struct work_struct *ws)
 						   x.app_busy ? region_bytes :
 						   MX_WIRE_MAX_DATA, room));
 		if (mx_rs_start_run(p, &x, r, n, how == MX_RS_CSUM)) {
+			/* Copied again once memory allows (not ended here). */
 			while (n--)
 				mx_source_unlock_region(src, r + n);
-			break;
+			mx_rs_nomem(p, &x);
+			skipped = true;
+			continue;
 		}
 		cursor = r + n;
 	}
@@ -1671,10 +1714,12 @@ void mx_resync_set_paused(struct mx_peer *p, bool paused)
 {
 	struct mx_source *src = p->src;
 	unsigned long flags;
+	bool changed;
 
 	spin_lock_irqsave(&src->lock, flags);
+	changed = p->paused != paused;
 	/* Behind stays Behind: status shows the pause (mx_repl_shown()). */
-	if (p->rstate == MX_RS_BEHIND && p->paused != paused)
+	if (p->rstate == MX_RS_BEHIND && changed)
 		mx_source_event(src);
 	p->paused = paused;
 	if (p->rstate == MX_RS_RESYNCING && paused)
@@ -1682,6 +1727,12 @@ void mx_resync_set_paused(struct mx_peer *p, bool paused)
 	else if (p->rstate == MX_RS_PAUSED && !paused)
 		mx_peer_set_repl_locked(p, MX_RS_RESYNCING);
 	spin_unlock_irqrestore(&src->lock, flags);
+	/* A copy waiting (for a region, for its reads) stops at once. */
+	if (changed) {
+		wake_up_all(&p->state_wait);
+		wake_up_all(&src->region_wait);
+		wake_up(&p->resync_wait);
+	}
 	if (!paused)
 		mx_resync_kick(p);
 }

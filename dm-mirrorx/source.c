@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/device-mapper.h>
 #include "source.h"
 #include "generation.h"
@@ -286,19 +287,22 @@ static void mx_source_release_region(struct mx_source *src, u64 r,
  * @may_wait: false when the copy must stop waiting (it stops, or has
  *	something else to do first); whoever makes it false wakes
  *	src->region_wait
- * @timeout: the longest wait (jiffies): MX_REGION_WAIT, or what is left
- *	of it
+ * @meanwhile: NULL (the wait ends when @may_wait says so), or what the
+ *	copy does then: true to wait on, false to give up
+ * @arg: @meanwhile's
  *
  * A hot region always has a write in flight: a copy that only tried
  * would starve. So new writes to @r queue behind the copy (in
- * src->blocked, as for a locked region) while the ones in flight drain.
+ * src->blocked, as for a locked region) while the ones in flight drain,
+ * @meanwhile included. Waits at most MX_REGION_WAIT in all.
  * Returns true with @r locked (mx_source_unlock_region() releases it).
  */
 bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
 				u64 r, bool (*may_wait)(struct mx_peer *p),
-				long timeout)
+				bool (*meanwhile)(struct mx_peer *p, void *arg),
+				void *arg)
 {
-	unsigned long flags;
+	unsigned long flags, until = jiffies + MX_REGION_WAIT;
 	bool locked, wanted = false;
 
 	if (mx_source_try_lock_region(src, r))
@@ -315,10 +319,16 @@ bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
 		wanted = true;
 	}
 	spin_unlock_irqrestore(&src->lock, flags);
-	locked = false;
-	wait_event_timeout(src->region_wait,
-			   (locked = mx_source_try_lock_region(src, r)) ||
-			   !may_wait(p), max(timeout, 1L));
+	for (;;) {
+		locked = false;
+		wait_event_timeout(src->region_wait,
+				   (locked = mx_source_try_lock_region(src, r)) ||
+				   !may_wait(p),
+				   max_t(long, until - jiffies, 1));
+		if (locked || !meanwhile || !time_before(jiffies, until) ||
+		    !meanwhile(p, arg))
+			break;
+	}
 	if (wanted)
 		mx_source_release_region(src, r, false);
 	return locked;
@@ -1462,6 +1472,8 @@ static void mirrorx_dtr(struct dm_target *ti)
 	if (src->meta_current)
 		mx_ilog_commit(&src->ilog);
 	destroy_workqueue(src->rs_wq);
+	/* A resync read's completion may still be waking its peer. */
+	synchronize_rcu();
 	for (i = 0; i < src->nr_peers; i++)
 		mx_peer_free(&src->peers[i]);
 	destroy_workqueue(src->wq);

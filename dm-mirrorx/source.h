@@ -544,7 +544,8 @@ void mx_source_mark_oos(struct mx_source *src, struct mx_peer *p,
 void mx_source_kick_commit(struct mx_source *src);
 bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
 				u64 r, bool (*may_wait)(struct mx_peer *p),
-				long timeout);
+				bool (*meanwhile)(struct mx_peer *p, void *arg),
+				void *arg);
 /* Lock region @r for a copy if nothing holds it now; never waits. */
 bool mx_source_try_lock_region(struct mx_source *src, u64 r);
 void mx_source_hold_admission(struct mx_source *src);

@@ -138,7 +138,7 @@ void mx_verify_work(struct work_struct *ws)
 			continue;
 		/* Waits for the writes in flight there (new ones queue). */
 		if (!mx_source_lock_region_wait(src, p, r, mx_verify_may_run,
-						MX_REGION_WAIT))
+						NULL, NULL))
 			continue;
 		if (mx_verify_region(p, r))
 			break;

@@ -88,7 +88,7 @@ vm_run A "pgrep -x fio >/dev/null" || fail "fio ended before the look at the res
 # two writes may let a chunk or two go whole.
 [ "$mid" -ge 16 ] && [ "$big" -le 2 ] && [ $((10 * big)) -le "$mid" ] ||
 	fail "resync writes on B while the application writes: $big over 128 KiB, $mid up to 128 KiB; they must be split"
-vm_run -t 90 A "$MX_FIO_STOP" || fail "fio did not stop (above)"
+vm_run -t 120 A "$MX_FIO_STOP" || fail "fio did not stop (above)"
 mx_fio_wait A "$job"
 
 vm_run A "dmsetup message mx 0 resync_rate 0"

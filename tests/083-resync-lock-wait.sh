@@ -45,13 +45,15 @@ vm_run B "dmsetup suspend slowr && printf '%s\n' '$(b_table $HOLD_MS | paste -sd
 mx_slow_disk A 1000 0
 # All in one guest command: no host round trip between the steps. The
 # resync reads regions 90-99 (1 s), then waits for region $R's write.
-order=$(vm_run -t 120 A "rm -f /tmp/083-order
-w() { dd if=/dev/urandom of=/dev/mapper/mx bs=4k count=1 seek=\$((\$1 * 16)) oflag=direct conv=notrunc status=none && echo \$1 >>/tmp/083-order; }
+out=$(vm_run -t 120 A "rm -f /tmp/083-order; t0=\$EPOCHREALTIME
+w() { dd if=/dev/urandom of=/dev/mapper/mx bs=4k count=1 seek=\$((\$1 * 16)) oflag=direct conv=notrunc status=none && echo \$1 \$EPOCHREALTIME >>/tmp/083-order; }
 w $R & sleep 0.5
 dmsetup message mx 0 resume 1
 sleep 0.5
 w 95 & wait
-cat /tmp/083-order | paste -sd' '") || fail "the writes failed"
+awk -v t0=\$t0 '{ printf \"region %d at %.2f s\\n\", \$1, \$2 - t0 }' /tmp/083-order") || fail "the writes failed"
+echo "$out"
+order=$(awk '{ print $2 }' <<<"$out" | paste -sd' ')
 echo "writes completed in the order: $order"
 # Before 2026-12-05 the chunks read waited with the resync: region 95
 # stayed locked until region $R's write ended.

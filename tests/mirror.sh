@@ -230,9 +230,10 @@ dev_writes() {
 
 # MX_FIO_STOP: the guest command that stops the guest's fio and waits for
 # it to end (tests/tools/fiostop.sh: a fio that ignores SIGTERM for 30 s
-# is killed, one in D state fails). mx_fio_wait NAME JOB: JOB, a fio run
-# by vm_run_bg whose own command checks its report, succeeded; a fio that
-# the stop had to kill is said so instead (its report is lost).
+# is killed; one that SIGKILL does not end either fails). mx_fio_wait
+# NAME JOB: JOB, a fio run by vm_run_bg whose own command checks its
+# report, succeeded; a fio that the stop had to kill is said so instead
+# (its report is lost).
 # shellcheck disable=SC2034 # used by the tests that source this file
 MX_FIO_STOP="$MX_REPO/tests/tools/fiostop.sh"
 mx_fio_wait() {

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# 084-resync-nomem: a resync whose allocations fail (fault points rs_run and rs_chunk) neither ends early nor spins: it logs "out of memory, retrying", starts nothing new for 100 ms after each failure, and finishes with the nodes identical
+# timeout: 900
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mirror.sh"
+requires_fault_module
+
+# dirty POINT COUNT OFFSET SEED: cut the link, write 4 MiB on A, arm
+# POINT on A for COUNT passes, restore the link: the partial resync meets
+# the faults.
+dirty() {
+	link_cut A B
+	mx_wait_conn A Connecting 30
+	write_pattern A /dev/mapper/mx "$4" 4M "$3"
+	[ "$(mx_oos A)" -gt 0 ] || fail "no region out of sync with the link cut"
+	vm_run A "dmesg -C"
+	mx_fault_arm A "$1" "$2"
+	link_restore A B
+	wait_for -m "the fault at $1 did not fire $2 times" 120 eval '[ "$(mx_fault_hits A '"$1"')" = '"$2"' ]'
+}
+
+mx_start_pair A B
+
+step "the resync's runs cannot be allocated, 3 times: it goes on and finishes"
+# Before 2026-12-05 the first failure ended the resync: no write came to
+# start it again, it stayed Resyncing with nothing copied.
+dirty rs_run 3 $((32 << 20)) 084-a
+mx_wait_insync A 120
+vm_run A "dmesg | grep -q 'resync: out of memory, retrying'" || fail "A did not log the failed allocation"
+check_pattern B "$MX_DATA" 084-a 4M 32M
+
+step "its chunks cannot be allocated, 20 times: at least 100 ms between tries"
+dirty rs_chunk 20 $((64 << 20)) 084-b
+span=$(vm_run A "dmesg | grep 'fault injected at rs_chunk'" |
+	sed 's/^\[ *\([0-9.]*\)\].*/\1/' |
+	awk 'NR == 1 { f = $1 } { l = $1 } END { printf "%d", (l - f) * 1000 }')
+echo "20 failed allocations over $span ms"
+# 19 pauses of 100 ms: 1.9 s at least. Without them the tries came at
+# once (within a few ms).
+[ "$span" -ge 1800 ] || fail "20 failed tries within $span ms: the resync retried without a pause"
+mx_wait_insync A 120
+check_pattern B "$MX_DATA" 084-b 4M 64M
+
+mx_assert_same A B
+mx_assert_no_leaks A B
+pass
