@@ -79,7 +79,7 @@ int mx_fault_arm(const char *val)
 
 	r = mx_fault_parse(val, &pt, &n);
 	if (r) {
-		pr_err("dm-mirrorx: fault: expected \"POINT COUNT\", POINT one of sync_state resync_done ctrl_send data_send\n");
+		pr_err("dm-mirrorx: fault: expected \"POINT COUNT\", POINT one of sync_state resync_done ctrl_send data_send rs_run rs_chunk\n");
 		return r;
 	}
 	atomic_set(&mx_fault_armed[pt], min_t(unsigned int, n, INT_MAX));

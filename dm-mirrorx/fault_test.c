@@ -19,6 +19,7 @@ static void mx_fault_parse_ok(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0U, n);
 	KUNIT_EXPECT_EQ(test, 0, mx_fault_parse("rs_run 3", &pt, &n));
 	KUNIT_EXPECT_EQ(test, MX_FAULT_RS_RUN, pt);
+	KUNIT_EXPECT_EQ(test, 3U, n);
 	KUNIT_EXPECT_EQ(test, 0, mx_fault_parse("rs_chunk 20", &pt, &n));
 	KUNIT_EXPECT_EQ(test, MX_FAULT_RS_CHUNK, pt);
 	KUNIT_EXPECT_EQ(test, 20U, n);

@@ -332,11 +332,12 @@ static struct mx_rs_chunk *mx_rs_chunk_new(struct mx_rs_ctx *x, u32 nr)
 
 /*
  * An allocation for the resync failed (its regions stay out of sync and
- * are copied again): start nothing new for a moment. The work only.
+ * are copied again): the work starts nothing new for a moment (it sets
+ * x->retry_at). Any context.
  */
-static void mx_rs_nomem(struct mx_peer *p, struct mx_rs_ctx *x)
+static void mx_rs_nomem(struct mx_peer *p)
 {
-	x->retry_at = ktime_get_ns() + MX_RS_NOMEM_WAIT_NS;
+	WRITE_ONCE(p->resync_nomem, true);
 	DMWARN_LIMIT("%s: peer %u: resync: out of memory, retrying",
 		     dm_table_device_name(p->src->ti->table), p->conf.node_id);
 }
@@ -604,6 +605,8 @@ static void mx_rs_zrun_send(struct mx_peer *p, struct mx_rs_chunk **chunks,
 		error = -ENOMEM;
 	}
 	if (!z) {
+		if (error == -ENOMEM)
+			mx_rs_nomem(p);
 		mx_rs_chunks_fail(chunks, nr, error);
 		return;
 	}
@@ -754,6 +757,7 @@ static bool mx_rs_send_zero_aware(struct mx_rs_chunk *c, u32 packet_max,
 	do {
 		if (mx_rs_send_part(c, pos, len, is_zero, packet_max)) {
 			c->reg->error = -ENOMEM;
+			mx_rs_nomem(c->reg->peer);
 			break;
 		}
 		packets++;
@@ -808,6 +812,7 @@ static void mx_rs_csum_done(struct mx_preq *rq, int error)
 					&len)) {
 			if (mx_rs_send_part(c, pos, len, false, packet_max)) {
 				reg->error = -ENOMEM;
+				mx_rs_nomem(reg->peer);
 				break;
 			}
 			pos += len;
@@ -878,7 +883,7 @@ static void mx_rs_read_next(struct mx_peer *p, struct mx_rs_ctx *x)
 	if (!c) {
 		/* The run stays out of sync: tried again. */
 		reg->error = -ENOMEM;
-		mx_rs_nomem(p, x);
+		mx_rs_nomem(p);
 		x->next = x->end;
 		goto out;
 	}
@@ -954,7 +959,7 @@ static bool mx_rs_copy_chunk(struct mx_rs_chunk *c, bool run)
 				mx_rs_chunk_done);
 	} else if (mx_rs_prep_csum(c, p, c->sector, c->len)) {
 		reg->error = -ENOMEM;
-		mx_rs_nomem(p, reg->x);
+		mx_rs_nomem(p);
 		mx_rs_chunk_put(c);
 		return false;
 	}
@@ -974,7 +979,7 @@ static bool mx_rs_copy_chunk(struct mx_rs_chunk *c, bool run)
 	if (mx_rs_send_part(c, 0, mx_csum_nr_blocks(c->len), false,
 			    packet_max)) {
 		reg->error = -ENOMEM;
-		mx_rs_nomem(p, reg->x);
+		mx_rs_nomem(p);
 	}
 	mx_rs_chunk_put(c);
 	return false;
@@ -1571,6 +1576,7 @@ void mx_resync_work(struct work_struct *ws)
 
 	WRITE_ONCE(p->resync_read_error, 0);
 	WRITE_ONCE(p->resync_refused, false);
+	WRITE_ONCE(p->resync_nomem, false);
 	mx_rs_ctx_init(p, &x);
 	mx_rs_announce(p);
 	blk_start_plug(&plug);
@@ -1588,6 +1594,10 @@ void mx_resync_work(struct work_struct *ws)
 			break;
 		}
 		now = ktime_get_ns();
+		if (READ_ONCE(p->resync_nomem)) {
+			WRITE_ONCE(p->resync_nomem, false);
+			x.retry_at = now + MX_RS_NOMEM_WAIT_NS;
+		}
 		mx_rs_period(p, &x, now);
 		mx_rs_zeros_due(p, &x, now);
 		if (now < x.retry_at) {
@@ -1664,6 +1674,12 @@ void mx_resync_work(struct work_struct *ws)
 			skipped = true;
 			continue;
 		}
+		if (READ_ONCE(p->resync_nomem)) {
+			/* Short of memory while waiting: not held meanwhile. */
+			mx_source_unlock_region(src, r);
+			cursor = r;
+			continue;
+		}
 		how = mx_rs_region_how(p, r);
 		if (how == MX_RS_SKIP) {
 			mx_source_unlock_region(src, r);
@@ -1678,7 +1694,7 @@ void mx_resync_work(struct work_struct *ws)
 			/* Copied again once memory allows (not ended here). */
 			while (n--)
 				mx_source_unlock_region(src, r + n);
-			mx_rs_nomem(p, &x);
+			mx_rs_nomem(p);
 			skipped = true;
 			continue;
 		}
@@ -1727,11 +1743,13 @@ void mx_resync_set_paused(struct mx_peer *p, bool paused)
 	else if (p->rstate == MX_RS_PAUSED && !paused)
 		mx_peer_set_repl_locked(p, MX_RS_RESYNCING);
 	spin_unlock_irqrestore(&src->lock, flags);
-	/* A copy waiting (for a region, for its reads) stops at once. */
+	/*
+	 * A copy waiting for a region, or a Behind peer's work waiting for
+	 * its queue, stops at once (Behind stays: no state change woke them).
+	 */
 	if (changed) {
 		wake_up_all(&p->state_wait);
 		wake_up_all(&src->region_wait);
-		wake_up(&p->resync_wait);
 	}
 	if (!paused)
 		mx_resync_kick(p);

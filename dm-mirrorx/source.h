@@ -322,6 +322,7 @@ struct mx_peer {
 	atomic_t resync_inflight;	/* regions (resync), ranges (verify) */
 	int resync_read_error;		/* a local read failed: pause */
 	bool resync_refused;		/* the target refused a write: pause */
+	bool resync_nomem;		/* an allocation failed: wait a moment */
 	/*
 	 * Resync reads completed, for the resync work to send (resync.c):
 	 * added by the bio completion, taken only by the resync work, which

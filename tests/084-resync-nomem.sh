@@ -19,21 +19,30 @@ dirty() {
 	wait_for -m "the fault at $1 did not fire $2 times" 120 eval '[ "$(mx_fault_hits A '"$1"')" = '"$2"' ]'
 }
 
+# span_ms POINT: milliseconds from the first fault injected at POINT to
+# the last, by A's kernel log.
+span_ms() {
+	vm_run A "dmesg | grep 'fault injected at $1'" |
+		sed 's/^\[ *\([0-9.]*\)\].*/\1/' |
+		awk 'NR == 1 { f = $1 } { l = $1 } END { printf "%d", (l - f) * 1000 }'
+}
+
 mx_start_pair A B
 
-step "the resync's runs cannot be allocated, 3 times: it goes on and finishes"
+step "the resync's runs cannot be allocated, 3 times: it pauses between tries, goes on and finishes"
 # Before 2026-12-05 the first failure ended the resync: no write came to
 # start it again, it stayed Resyncing with nothing copied.
 dirty rs_run 3 $((32 << 20)) 084-a
+span=$(span_ms rs_run)
+echo "3 failed allocations over $span ms"
+[ "$span" -ge 180 ] || fail "3 failed tries within $span ms: the resync retried without a pause"
 mx_wait_insync A 120
 vm_run A "dmesg | grep -q 'resync: out of memory, retrying'" || fail "A did not log the failed allocation"
 check_pattern B "$MX_DATA" 084-a 4M 32M
 
 step "its chunks cannot be allocated, 20 times: at least 100 ms between tries"
 dirty rs_chunk 20 $((64 << 20)) 084-b
-span=$(vm_run A "dmesg | grep 'fault injected at rs_chunk'" |
-	sed 's/^\[ *\([0-9.]*\)\].*/\1/' |
-	awk 'NR == 1 { f = $1 } { l = $1 } END { printf "%d", (l - f) * 1000 }')
+span=$(span_ms rs_chunk)
 echo "20 failed allocations over $span ms"
 # 19 pauses of 100 ms: 1.9 s at least. Without them the tries came at
 # once (within a few ms).
