@@ -17,6 +17,7 @@ static const char * const mx_fault_names[MX_FAULT_NR] = {
 	[MX_FAULT_DATA_SEND] = "data_send",
 	[MX_FAULT_RS_RUN] = "rs_run",
 	[MX_FAULT_RS_CHUNK] = "rs_chunk",
+	[MX_FAULT_RS_PART] = "rs_part",
 };
 
 /* Passes still to fail, and passes failed, per point. */
@@ -79,7 +80,7 @@ int mx_fault_arm(const char *val)
 
 	r = mx_fault_parse(val, &pt, &n);
 	if (r) {
-		pr_err("dm-mirrorx: fault: expected \"POINT COUNT\", POINT one of sync_state resync_done ctrl_send data_send rs_run rs_chunk\n");
+		pr_err("dm-mirrorx: fault: expected \"POINT COUNT\", POINT one of sync_state resync_done ctrl_send data_send rs_run rs_chunk rs_part\n");
 		return r;
 	}
 	atomic_set(&mx_fault_armed[pt], min_t(unsigned int, n, INT_MAX));

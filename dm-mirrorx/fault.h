@@ -24,6 +24,7 @@ enum mx_fault_point {
 	MX_FAULT_DATA_SEND,	/* sending a DATA (application write) packet */
 	MX_FAULT_RS_RUN,	/* allocating a resync run */
 	MX_FAULT_RS_CHUNK,	/* allocating a resync chunk */
+	MX_FAULT_RS_PART,	/* allocating a part of a resync chunk */
 	MX_FAULT_NR
 };
 

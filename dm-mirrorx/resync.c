@@ -480,7 +480,8 @@ static int mx_rs_send_one(struct mx_rs_chunk *c, u32 blk, u32 nblk,
 	struct mx_peer *p = c->reg->peer;
 	struct mx_rs_part *part;
 
-	part = kzalloc(sizeof(*part), GFP_NOIO);
+	part = mx_fault(MX_FAULT_RS_PART) ? NULL :
+					    kzalloc(sizeof(*part), GFP_NOIO);
 	if (!part)
 		return -ENOMEM;
 	part->c = c;
@@ -1454,14 +1455,15 @@ static bool mx_rs_may_wait(struct mx_peer *p)
 /*
  * While the work waits for a region (mx_rs_lock_region()): send what was
  * read, and the zero run gathered (a write waiting there may wait for
- * it). False when the resync must stop waiting: it stops, or a read
- * failed or a write was refused (the work's loop sees to those).
+ * it). False when the resync must stop waiting: it stops, a read
+ * failed, a write was refused or memory ran short (the work's loop sees
+ * to those).
  */
 static bool mx_rs_lock_meanwhile(struct mx_peer *p, void *arg)
 {
 	mx_rs_send_reads(p);
 	if (!mx_rs_may_run(p) || READ_ONCE(p->resync_read_error) ||
-	    READ_ONCE(p->resync_refused))
+	    READ_ONCE(p->resync_refused) || READ_ONCE(p->resync_nomem))
 		return false;
 	mx_rs_zeros_send(p, arg, true, MX_RS_NO_SECTOR);
 	return true;
@@ -1670,6 +1672,10 @@ void mx_resync_work(struct work_struct *ws)
 			continue;
 		}
 		locked = mx_rs_lock_region(p, &x, r);
+		if (!locked && READ_ONCE(p->resync_nomem)) {
+			cursor = r;	/* again after the pause */
+			continue;
+		}
 		if (!locked) {
 			skipped = true;
 			continue;

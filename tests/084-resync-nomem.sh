@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# 084-resync-nomem: a resync whose allocations fail (fault points rs_run and rs_chunk) neither ends early nor spins: it logs "out of memory, retrying", starts nothing new for 100 ms after each failure, and finishes with the nodes identical
+# 084-resync-nomem: a resync whose allocations fail (fault points rs_run, rs_chunk and rs_part) neither ends early nor spins: it logs "out of memory, retrying", starts nothing new for 100 ms after each failure, and finishes with the nodes identical
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
 requires_fault_module
 
-# dirty POINT COUNT OFFSET SEED: cut the link, write 4 MiB on A, arm
-# POINT on A for COUNT passes, restore the link: the partial resync meets
-# the faults.
+# dirty POINT COUNT OFFSET SEED [CMD]: cut the link, write 4 MiB on A
+# (then run CMD there), arm POINT on A for COUNT passes, restore the link:
+# the partial resync meets the faults.
 dirty() {
 	link_cut A B
 	mx_wait_conn A Connecting 30
 	write_pattern A /dev/mapper/mx "$4" 4M "$3"
+	[ -z "${5:-}" ] || vm_run -t 120 A "$5" || fail "A: $5 failed"
 	[ "$(mx_oos A)" -gt 0 ] || fail "no region out of sync with the link cut"
 	vm_run A "dmesg -C"
 	mx_fault_arm A "$1" "$2"
@@ -49,6 +50,18 @@ echo "20 failed allocations over $span ms"
 [ "$span" -ge 1800 ] || fail "20 failed tries within $span ms: the resync retried without a pause"
 mx_wait_insync A 120
 check_pattern B "$MX_DATA" 084-b 4M 64M
+
+step "parts of its chunks cannot be allocated, 10 times: a pause between the tries"
+# Every other 64 KiB of the 4 MiB zeroed: each chunk goes as runs of data
+# and of write-zeroes, a part each (mx_rs_send_zero_aware()).
+dirty rs_part 10 $((96 << 20)) 084-c "for i in \$(seq 0 2 63); do dd if=/dev/zero of=/dev/mapper/mx bs=64k count=1 seek=\$((1536 + i)) oflag=direct status=none || exit 1; done"
+span=$(span_ms rs_part)
+echo "10 failed allocations over $span ms"
+# The 4 chunks read at once fail together (each its first part): 10
+# failures are 3 tries at least, 2 pauses of 100 ms between them. Without
+# the pause they came within 20 ms.
+[ "$span" -ge 180 ] || fail "10 failed tries within $span ms: the resync retried without a pause"
+mx_wait_insync A 120
 
 mx_assert_same A B
 mx_assert_no_leaks A B
