@@ -8,21 +8,25 @@
 
 static void mx_fault_parse_ok(struct kunit *test)
 {
+	static const struct {
+		const char *in;
+		enum mx_fault_point pt;
+		unsigned int n;
+	} t[] = {
+		{ "resync_done 1\n", MX_FAULT_RESYNC_DONE, 1 },
+		{ "data_send 0", MX_FAULT_DATA_SEND, 0 },
+		{ "rs_run 3", MX_FAULT_RS_RUN, 3 },
+		{ "rs_chunk 20", MX_FAULT_RS_CHUNK, 20 },
+	};
 	enum mx_fault_point pt;
-	unsigned int n;
+	unsigned int n, i;
 
-	KUNIT_EXPECT_EQ(test, 0, mx_fault_parse("resync_done 1\n", &pt, &n));
-	KUNIT_EXPECT_EQ(test, MX_FAULT_RESYNC_DONE, pt);
-	KUNIT_EXPECT_EQ(test, 1U, n);
-	KUNIT_EXPECT_EQ(test, 0, mx_fault_parse("data_send 0", &pt, &n));
-	KUNIT_EXPECT_EQ(test, MX_FAULT_DATA_SEND, pt);
-	KUNIT_EXPECT_EQ(test, 0U, n);
-	KUNIT_EXPECT_EQ(test, 0, mx_fault_parse("rs_run 3", &pt, &n));
-	KUNIT_EXPECT_EQ(test, MX_FAULT_RS_RUN, pt);
-	KUNIT_EXPECT_EQ(test, 3U, n);
-	KUNIT_EXPECT_EQ(test, 0, mx_fault_parse("rs_chunk 20", &pt, &n));
-	KUNIT_EXPECT_EQ(test, MX_FAULT_RS_CHUNK, pt);
-	KUNIT_EXPECT_EQ(test, 20U, n);
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, 0, mx_fault_parse(t[i].in, &pt, &n),
+				    "%s", t[i].in);
+		KUNIT_EXPECT_EQ(test, t[i].pt, pt);
+		KUNIT_EXPECT_EQ(test, t[i].n, n);
+	}
 }
 
 static void mx_fault_parse_bad(struct kunit *test)

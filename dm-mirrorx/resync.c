@@ -1453,11 +1453,13 @@ static bool mx_rs_may_wait(struct mx_peer *p)
 }
 
 /*
- * While the work waits for a region (mx_rs_lock_region()): send what was
- * read, and the zero run gathered (a write waiting there may wait for
- * it). False when the resync must stop waiting: it stops, a read
- * failed, a write was refused or memory ran short (the work's loop sees
- * to those).
+ * While the work waits for a region (mx_source_lock_region_wait()) with
+ * application writes in flight: send what was read, and the zero run
+ * gathered (a write waiting there may wait for it). What was read stays
+ * locked until it is sent, so writes to it would wait with the copy (and
+ * another peer's copy waiting for it would wait the full time). False
+ * when the resync must stop waiting: it stops, a read failed, a write
+ * was refused or memory ran short (the work's loop sees to those).
  */
 static bool mx_rs_lock_meanwhile(struct mx_peer *p, void *arg)
 {
@@ -1467,24 +1469,6 @@ static bool mx_rs_lock_meanwhile(struct mx_peer *p, void *arg)
 		return false;
 	mx_rs_zeros_send(p, arg, true, MX_RS_NO_SECTOR);
 	return true;
-}
-
-/*
- * Lock region @r for the copy, waiting up to MX_REGION_WAIT for the
- * application writes in flight there (mx_source_lock_region_wait()).
- * What is read meanwhile is sent meanwhile: its regions stay locked
- * until it is, so writes to them would wait with the copy (and another
- * peer's copy waiting for one of them would wait the full time).
- */
-static bool mx_rs_lock_region(struct mx_peer *p, struct mx_rs_ctx *x, u64 r)
-{
-	struct mx_source *src = p->src;
-
-	if (mx_source_try_lock_region(src, r))
-		return true;
-	return mx_rs_lock_meanwhile(p, x) &&
-	       mx_source_lock_region_wait(src, p, r, mx_rs_may_wait,
-					  mx_rs_lock_meanwhile, x);
 }
 
 /* Start reading the run of @n regions from @r (locked) for @p. */
@@ -1671,19 +1655,17 @@ void mx_resync_work(struct work_struct *ws)
 			skipped = true;
 			continue;
 		}
-		locked = mx_rs_lock_region(p, &x, r);
-		if (!locked && READ_ONCE(p->resync_nomem)) {
-			cursor = r;	/* again after the pause */
+		locked = mx_source_lock_region_wait(src, p, r, mx_rs_may_wait,
+						    mx_rs_lock_meanwhile, &x);
+		if (READ_ONCE(p->resync_nomem)) {
+			/* Short of memory: not held meanwhile, again after. */
+			if (locked)
+				mx_source_unlock_region(src, r);
+			cursor = r;
 			continue;
 		}
 		if (!locked) {
 			skipped = true;
-			continue;
-		}
-		if (READ_ONCE(p->resync_nomem)) {
-			/* Short of memory while waiting: not held meanwhile. */
-			mx_source_unlock_region(src, r);
-			cursor = r;
 			continue;
 		}
 		how = mx_rs_region_how(p, r);

@@ -288,7 +288,8 @@ static void mx_source_release_region(struct mx_source *src, u64 r,
  *	something else to do first); whoever makes it false wakes
  *	src->region_wait
  * @meanwhile: NULL (the wait ends when @may_wait says so), or what the
- *	copy does then: true to wait on, false to give up
+ *	copy does before it waits and whenever @may_wait says so: true to
+ *	wait on, false to give up
  * @arg: @meanwhile's
  *
  * A hot region always has a write in flight: a copy that only tried
@@ -321,12 +322,13 @@ bool mx_source_lock_region_wait(struct mx_source *src, struct mx_peer *p,
 	spin_unlock_irqrestore(&src->lock, flags);
 	for (;;) {
 		locked = false;
+		if (meanwhile && !meanwhile(p, arg))
+			break;
 		wait_event_timeout(src->region_wait,
 				   (locked = mx_source_try_lock_region(src, r)) ||
 				   !may_wait(p),
 				   max_t(long, until - jiffies, 1));
-		if (locked || !meanwhile || !time_before(jiffies, until) ||
-		    !meanwhile(p, arg))
+		if (locked || !meanwhile || !time_before(jiffies, until))
 			break;
 	}
 	if (wanted)

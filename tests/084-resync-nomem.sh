@@ -28,40 +28,41 @@ span_ms() {
 		awk 'NR == 1 { f = $1 } { l = $1 } END { printf "%d", (l - f) * 1000 }'
 }
 
+# paced POINT COUNT MIN_MS: the COUNT faults at POINT spanned MIN_MS at
+# least (the pauses between the tries); then the resync finishes.
+paced() {
+	local span
+	span=$(span_ms "$1")
+	echo "$2 failed allocations over $span ms"
+	[ "$span" -ge "$3" ] || fail "$2 failed tries within $span ms: the resync retried without a pause"
+	mx_wait_insync A 120
+}
+
 mx_start_pair A B
 
 step "the resync's runs cannot be allocated, 3 times: it pauses between tries, goes on and finishes"
 # Before 2026-12-05 the first failure ended the resync: no write came to
 # start it again, it stayed Resyncing with nothing copied.
 dirty rs_run 3 $((32 << 20)) 084-a
-span=$(span_ms rs_run)
-echo "3 failed allocations over $span ms"
-[ "$span" -ge 180 ] || fail "3 failed tries within $span ms: the resync retried without a pause"
-mx_wait_insync A 120
+paced rs_run 3 180
 vm_run A "dmesg | grep -q 'resync: out of memory, retrying'" || fail "A did not log the failed allocation"
 check_pattern B "$MX_DATA" 084-a 4M 32M
 
 step "its chunks cannot be allocated, 20 times: at least 100 ms between tries"
 dirty rs_chunk 20 $((64 << 20)) 084-b
-span=$(span_ms rs_chunk)
-echo "20 failed allocations over $span ms"
 # 19 pauses of 100 ms: 1.9 s at least. Without them the tries came at
 # once (within a few ms).
-[ "$span" -ge 1800 ] || fail "20 failed tries within $span ms: the resync retried without a pause"
-mx_wait_insync A 120
+paced rs_chunk 20 1800
 check_pattern B "$MX_DATA" 084-b 4M 64M
 
 step "parts of its chunks cannot be allocated, 10 times: a pause between the tries"
 # Every other 64 KiB of the 4 MiB zeroed: each chunk goes as runs of data
 # and of write-zeroes, a part each (mx_rs_send_zero_aware()).
 dirty rs_part 10 $((96 << 20)) 084-c "for i in \$(seq 0 2 63); do dd if=/dev/zero of=/dev/mapper/mx bs=64k count=1 seek=\$((1536 + i)) oflag=direct status=none || exit 1; done"
-span=$(span_ms rs_part)
-echo "10 failed allocations over $span ms"
 # The 4 chunks read at once fail together (each its first part): 10
 # failures are 3 tries at least, 2 pauses of 100 ms between them. Without
 # the pause they came within 20 ms.
-[ "$span" -ge 180 ] || fail "10 failed tries within $span ms: the resync retried without a pause"
-mx_wait_insync A 120
+paced rs_part 10 180
 
 mx_assert_same A B
 mx_assert_no_leaks A B
