@@ -11,6 +11,7 @@
 #include <linux/device-mapper.h>
 #include "intent_log.h"
 #include "rs_window.h"
+#include "io_wait.h"
 
 #define DM_MSG_PREFIX "mirrorx-ilog"
 #define MX_WORDS_PER_BLOCK	(MX_META_BLOCK_SIZE / sizeof(u64))
@@ -838,7 +839,7 @@ static void mx_commit_batch_submit(struct mx_ilog *il,
 		submit_bio(bio);
 	}
 	blk_finish_plug(&plug);
-	wait_for_completion_io(&cb->done);
+	mx_io_wait(&cb->done, il->meta->bdev, "an intent-log commit");
 }
 
 /* The first error of a submitted batch, 0 if none; its bios uninit. */
@@ -984,7 +985,7 @@ static int mx_ilog_grow_unloaded(struct mx_ilog *il)
 	}
 	cb->nr = 0;
 	/* Durable before the superblock that says the new size. */
-	return r ?: blkdev_issue_flush(m->bdev);
+	return r ?: mx_bdev_flush(m->bdev, "a metadata flush");
 }
 
 int mx_ilog_commit(struct mx_ilog *il)

@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/device-mapper.h>
 #include "metadata.h"
+#include "io_wait.h"
 
 #define DM_MSG_PREFIX "mirrorx-meta"
 
@@ -21,7 +22,8 @@ int mx_meta_io(struct mx_meta *m, blk_opf_t opf, u64 block)
 	bio_init(&bio, m->bdev, &bv, 1, opf);
 	bio.bi_iter.bi_sector = block * MX_META_BLOCK_SECTORS;
 	__bio_add_page(&bio, m->io_page, MX_META_BLOCK_SIZE, 0);
-	r = submit_bio_wait(&bio);
+	r = mx_bio_submit_wait(&bio, op_is_write(opf) ? "a metadata write" :
+			       "a metadata read");
 	bio_uninit(&bio);
 	return r;
 }
@@ -75,7 +77,7 @@ int mx_meta_format(struct mx_meta *m)
 	r = mx_meta_write_sb(m, &m->sb);
 	if (r)
 		return r;
-	return blkdev_issue_flush(m->bdev);
+	return mx_bdev_flush(m->bdev, "a metadata flush");
 }
 
 /*

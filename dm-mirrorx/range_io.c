@@ -11,6 +11,7 @@
 #include "range_io.h"
 #include "proto.h"
 #include "objcount.h"
+#include "io_wait.h"
 
 int mx_bvecs_alloc(struct bio_vec *bv, u32 len, gfp_t gfp)
 {
@@ -84,7 +85,7 @@ int mx_bvecs_read(struct block_device *bdev, sector_t sector,
 	for (i = 0; i < nr; i++)
 		__bio_add_page(bio, bv[i].bv_page, bv[i].bv_len,
 			       bv[i].bv_offset);
-	r = submit_bio_wait(bio);
+	r = mx_bio_submit_wait(bio, "a verify read");
 	bio_put(bio);
 	mx_obj_sub(MX_OBJ_BIO, 1);
 	return r;

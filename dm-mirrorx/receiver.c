@@ -57,6 +57,7 @@
 #include "compat.h"
 #include "compress.h"
 #include "greet_admit.h"
+#include "io_wait.h"
 
 #define DM_MSG_PREFIX "mirrorx-recv"
 
@@ -578,7 +579,7 @@ static int mx_rc_flush(struct mx_rconn *c, const struct mx_hdr *h)
 	r = mx_rc_disk_wait_end(c, left);
 	if (r)
 		return r;
-	r = blkdev_issue_flush(c->rv->data_dev->bdev);
+	r = mx_bdev_flush(c->rv->data_dev->bdev, "a flush");
 	if (r) {
 		DMERR_LIMIT("%s: flush failed: %d", mx_rv_name(c->rv), r);
 		ack.flags = MX_ACK_EIO;
@@ -983,7 +984,7 @@ static int mx_rc_adopt(struct mx_rconn *c, const struct mx_sync_state *s,
 	flush = mx_adopt_needs_flush(m->sb.flags, s->state);
 	spin_unlock_irq(&m->lock);
 	if (flush) {
-		r = blkdev_issue_flush(rv->data_dev->bdev);
+		r = mx_bdev_flush(rv->data_dev->bdev, "a flush");
 		if (r) {
 			DMERR_LIMIT("%s: flush failed: %d", mx_rv_name(rv), r);
 			mx_rc_write_failed(c, 0, 0);

@@ -35,6 +35,7 @@
 #include "objcount.h"
 #include "compat.h"
 #include "fault.h"
+#include "io_wait.h"
 
 #define DM_MSG_PREFIX "mirrorx"
 
@@ -1091,7 +1092,7 @@ static unsigned long mx_sweep_flush(struct mx_source *src, unsigned long mask)
 		rq->done = mx_sweep_flush_done;
 		mx_peer_queue(rq->peer, rq);
 	}
-	r = blkdev_issue_flush(src->data_dev->bdev);
+	r = mx_bdev_flush(src->data_dev->bdev, "a flush");
 	if (r)
 		DMERR_LIMIT("%s: data device flush failed: %d",
 			    mx_dev_name(src), r);
