@@ -718,11 +718,43 @@ int mx_bring_up(const struct mx_conf *c, enum mx_role role)
 	return mx_dm_create(c->name, sectors, mx_role_target(role), params);
 }
 
+/*
+ * Does @conf (a path from the config) name the same device as @tbl (one
+ * of the running table's, "253:4" as the kernel prints it)? By device
+ * number when both resolve; by the words as written when neither does
+ * (the host tests' stand-in tables name paths that do not exist).
+ */
+static bool mx_same_dev(const char *conf, const char *tbl)
+{
+	uint64_t a, b;
+	bool ra = !mx_table_dev(conf, &a), rb = !mx_table_dev(tbl, &b);
+
+	if (ra && rb)
+		return a == b;
+	return !ra && !rb && !strcmp(conf, tbl);
+}
+
+int mx_same_disks(const struct mx_conf *c, const struct mx_dm_line *l)
+{
+	char data[MX_PATH_LEN], meta[MX_PATH_LEN];
+
+	if (sscanf(l->params, "%255s %255s", data, meta) != 2)
+		return mx_fail("%s's running table has no data and metadata devices: %s",
+			       c->name, l->params);
+	if (mx_same_dev(c->data, data) && mx_same_dev(c->meta, meta))
+		return 0;
+	return mx_fail("%s runs on data %s and metadata %s, but its config names data_dev %s and meta_dev %s: a reload does not move a running mirror to other disks (correct the config; or mirrorctl down %s, then up %s)",
+		       c->name, data, meta, c->data, c->meta, c->name,
+		       c->name);
+}
+
 int mx_switch_role(const struct mx_conf *c, uint64_t len, enum mx_role role)
 {
 	char params[MX_DM_PARAMS_LEN], why[MX_ERRMSG_LEN];
+	struct mx_dm_line old;
 
-	if (mx_role_params(c, role, params, sizeof(params)))
+	if (mx_role_params(c, role, params, sizeof(params)) ||
+	    mx_dm_table(c->name, &old) || mx_same_disks(c, &old))
 		return -1;
 	/*
 	 * Suspend first: the old table's postsuspend commits the intent log,
@@ -738,9 +770,27 @@ int mx_switch_role(const struct mx_conf *c, uint64_t len, enum mx_role role)
 				       why, mx_errmsg);
 		return mx_fail("%s (the old table runs on)", why);
 	}
-	if (mx_dm_resume(c->name))
-		return -1;
-	return 0;
+	if (!mx_dm_resume(c->name))
+		return 0;
+	/*
+	 * The new table is live but refused to resume (its preresume: a
+	 * source refusing its data, a target that cannot listen): the
+	 * device is suspended, all I/O waits. Put the old table back.
+	 */
+	snprintf(why, sizeof(why), "%s", mx_errmsg);
+	if (mx_dm_load(c->name, old.len, old.target, old.params) ||
+	    mx_dm_resume(c->name))
+		return mx_fail("%s; putting the old %s table back failed too (%s): %s is SUSPENDED, its I/O waits: see dmsetup table %s, then dmsetup resume %s or mirrorctl down %s",
+			       why, old.target, mx_errmsg, c->name, c->name,
+			       c->name, c->name);
+	return mx_fail("%s (the old %s table runs on)", why, old.target);
+}
+
+int mx_err_suspended(const struct mx_mirror *m)
+{
+	return mx_err(MX_EXIT_FAIL,
+		      "%s is up as %s here but SUSPENDED (a resume that failed, or dmsetup suspend): its I/O waits; dmsetup resume %s, or mirrorctl down %s",
+		      m->name, mx_role_name(m->role), m->name, m->name);
 }
 
 /* Where audit lines go: syslog. The host tests' stand-in overrides it. */

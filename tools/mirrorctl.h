@@ -135,8 +135,26 @@ int mx_wipe_allowed(const struct mx_mirror *m, const char *meta, bool force,
 /* Create the dm device NAME in @role from @c (devices checked). */
 int mx_bring_up(const struct mx_conf *c, enum mx_role role);
 
-/* Swap the live table of NAME to @role: suspend, load, resume (rollback). */
+/*
+ * A reload keeps the running mirror's disks: the data and metadata
+ * devices of its table @l (the first two words of either role's line)
+ * must be @c's. A config edited to name other disks would otherwise move
+ * the device, and whatever has it open, onto them. -1 with mx_errmsg.
+ */
+int mx_same_disks(const struct mx_conf *c, const struct mx_dm_line *l);
+
+/*
+ * Swap the live table of NAME to @role: suspend, load, resume; the old
+ * table runs on when the new one does not load or resume. Refused when
+ * the config's data or metadata device is not the running table's.
+ */
 int mx_switch_role(const struct mx_conf *c, uint64_t len, enum mx_role role);
+
+/*
+ * @m is up in the role a verb wants but suspended: not "already" done.
+ * Prints why and what to do; returns MX_EXIT_FAIL.
+ */
+int mx_err_suspended(const struct mx_mirror *m);
 
 /*
  * One audit line (syslog(3), facility daemon, ident mirrorctl); weak, so

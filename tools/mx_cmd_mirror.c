@@ -472,6 +472,8 @@ static int mx_up_one(const char *name, void *arg)
 	if (role == MX_ROLE_NONE)
 		role = m.conf.role;
 	if (m.info.exists) {
+		if (m.role == role && m.info.suspended)
+			return mx_err_suspended(&m);
 		if (m.role == role) {
 			mx_note("%s: already up as %s", m.name,
 				mx_role_name(role));
@@ -709,6 +711,8 @@ int mx_cmd_promote(int argc, char **argv)
 	if (r)
 		return r;
 	if (m.info.exists && m.role == MX_ROLE_SOURCE) {
+		if (m.info.suspended)
+			return mx_err_suspended(&m);
 		if (m.conf.role != MX_ROLE_SOURCE) {
 			m.conf.role = MX_ROLE_SOURCE;
 			if (mx_conf_save(&m.conf))
@@ -837,6 +841,8 @@ int mx_cmd_demote(int argc, char **argv)
 	if (r)
 		return r;
 	if (m.info.exists && m.role == MX_ROLE_TARGET) {
+		if (m.info.suspended)
+			return mx_err_suspended(&m);
 		r = 0;
 		if (m.conf.role != MX_ROLE_TARGET) {
 			m.conf.role = MX_ROLE_TARGET;
@@ -930,6 +936,8 @@ static int mx_set_apply(const struct mx_mirror *m, const struct mx_conf *c,
 {
 	char msg[64], why[MX_ERRMSG_LEN];
 
+	if (reload && mx_same_disks(c, &m->table))
+		return mx_err(MX_EXIT_FAIL, "%s (nothing changed)", mx_errmsg);
 	if (m->role == MX_ROLE_SOURCE) {
 		if (reload) {
 			/* mx_switch_role() puts the old table back on failure. */
@@ -960,13 +968,15 @@ static int mx_set_apply(const struct mx_mirror *m, const struct mx_conf *c,
 	}
 	/*
 	 * A target listens: a second table cannot bind the same address, so
-	 * the old one goes first and comes back when the new one fails.
+	 * the old one goes first and comes back, as it ran, when the new one
+	 * fails.
 	 */
 	if (mx_dm_remove(c->name))
 		return mx_err(MX_EXIT_FAIL, "%s (nothing changed)", mx_errmsg);
 	if (mx_bring_up(c, MX_ROLE_TARGET)) {
 		snprintf(why, sizeof(why), "%s", mx_errmsg);
-		if (mx_bring_up(&m->conf, MX_ROLE_TARGET))
+		if (mx_dm_create(c->name, m->table.len, m->table.target,
+				 m->table.params))
 			return mx_err(MX_EXIT_FAIL,
 				      "the new target table did not load (%s), and the old one did not come back (%s): fix the cause, then mirrorctl up %s",
 				      why, mx_errmsg, c->name);

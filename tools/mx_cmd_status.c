@@ -704,6 +704,12 @@ static int mx_problems(const char *name, enum mx_role want, bool print)
 			       mx_role_name(m.role), mx_role_name(want));
 		return 1;
 	}
+	if (m.info.suspended) {
+		n++;
+		if (print)
+			printf("%s: SUSPENDED: its I/O waits (dmsetup resume %s)\n",
+			       name, name);
+	}
 	if (mx_get_status(name, &st))
 		return -mx_err(MX_EXIT_FAIL, NULL);
 	for (i = 0; i < st.nr_peers; i++) {

@@ -18,11 +18,14 @@ __thread char mx_errmsg[MX_ERRMSG_LEN];
 
 int mx_fail(const char *fmt, ...)
 {
+	char msg[MX_ERRMSG_LEN];
 	va_list ap;
 
+	/* Through @msg: an argument may be mx_errmsg itself (the cause). */
 	va_start(ap, fmt);
-	vsnprintf(mx_errmsg, sizeof(mx_errmsg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(mx_errmsg, msg, sizeof(msg));
 	return -1;
 }
 

@@ -817,6 +817,50 @@ if run 0 promote mx; then
 	! grep -q force_promote "$MX_FAKEDM/mx/table" || fail "force_promote without --force"
 fi
 
+# ---- a reload keeps the running disks; a resume that fails puts the old table back ----
+reset
+conf mx target 1 /dev/a /dev/b "peer.0 = 10.0.0.1:7789 sync"
+tline="/dev/a /dev/b 0.0.0.0:7789 2 node_id 1"
+dev mx mirrorx-recv "$tline" "target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
+cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
+# The config edited to name another data disk: no reload moves the mirror.
+sed -i 's|^data_dev = .*|data_dev = /dev/c|' "$MIRRORX_CONF_DIR/mx.conf"
+for verb in "promote mx" "set mx --listen 0.0.0.0:7790"; do
+	if run 1 $verb; then
+		expect "$tmp/err" "mx runs on data /dev/a and metadata /dev/b, but its config names data_dev /dev/c and meta_dev /dev/b: a reload does not move a running mirror to other disks" "$verb: other disks refused"
+	fi
+	n=$((n + 1))
+	cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "$verb reloaded onto other disks"
+done
+sed -i 's|^data_dev = .*|data_dev = /dev/a|' "$MIRRORX_CONF_DIR/mx.conf"
+# The source's table loads but refuses to resume: the target's comes back.
+echo "refusing to start as the source: this node's data is older" >"$MX_FAKEDM/fail-resume-once"
+if run 1 promote mx; then
+	expect "$tmp/err" "refusing to start as the source.*\(the old mirrorx-recv table runs on\)" "a failed resume: the old table back"
+fi
+n=$((n + 1))
+cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "a failed resume left the new table: $(cat "$MX_FAKEDM/mx/table")"
+n=$((n + 1))
+[ ! -e "$MX_FAKEDM/mx/suspended" ] || fail "a failed resume left mx suspended"
+expect "$MIRRORX_CONF_DIR/mx.conf" "^role = target$" "a failed promote saved no role"
+# Nothing resumes: suspended, said so; no later verb calls that done.
+echo "refusing to start as the source: this node's data is older" >"$MX_FAKEDM/fail-resume"
+if run 1 promote mx; then
+	expect "$tmp/err" "mx is SUSPENDED, its I/O waits: see dmsetup table mx, then dmsetup resume mx or mirrorctl down mx" "a failed resume and rollback: said"
+fi
+n=$((n + 1))
+[ -e "$MX_FAKEDM/mx/suspended" ] || fail "the stand-in did not keep mx suspended: nothing tested"
+expect "$tmp/err" "promote: resuming mx failed: mirrorx: refusing to start as the source: this node's data is older; putting the old mirrorx-recv table back failed too \\(resuming mx failed: mirrorx: refusing" "both causes, once each"
+# The stand-in has the old table back (as the kernel would: its resume
+# failed), suspended: not "already a target".
+if run 1 demote mx; then
+	expect "$tmp/err" "mx is up as target here but SUSPENDED .*dmsetup resume mx" "demote on a suspended target"
+fi
+if run 1 check mx --role target; then
+	expect "$tmp/out" "^mx: SUSPENDED: its I/O waits" "check: a suspended mirror is a problem"
+fi
+rm -f "$MX_FAKEDM/fail-resume"
+
 # ---- outdate (target) and peer-outdated (source) send their messages ----
 reset
 conf mx target 1 /dev/a /dev/b "peer.0 = 10.0.0.1:7789 sync"

@@ -51,6 +51,17 @@ static int fails, checks;
 		}							\
 	} while (0)
 
+/* mx_fail() may take mx_errmsg, the cause, as an argument. */
+static void test_fail_wraps(void)
+{
+	mx_fail("the cause");
+	CHECK(mx_fail("%s; and then: %s", mx_errmsg, "more") == -1);
+	CHECK_STR(mx_errmsg, "the cause; and then: more");
+	mx_fail("inner");
+	mx_fail("outer (%s)", mx_errmsg);
+	CHECK_STR(mx_errmsg, "outer (inner)");
+}
+
 static void test_numbers(void)
 {
 	uint64_t v;
@@ -976,6 +987,7 @@ static void test_conf_crosscheck(void)
 
 int main(void)
 {
+	test_fail_wraps();
 	test_numbers();
 	test_addresses();
 	test_format();
