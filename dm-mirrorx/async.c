@@ -81,10 +81,18 @@ bool mx_async_reserve_locked(struct mx_source *src, struct mx_write *w)
 		if (mx_peer_replicating(p) && !p->behind &&
 		    mx_aq_full(p->aq_bytes, p->aq_writes, bytes, limit) &&
 		    !mx_peer_set_repl_locked(p, MX_RS_BEHIND)) {
-			/* on_congestion behind: fall behind, catch up later. */
+			/*
+			 * on_congestion behind: fall behind, catch up later.
+			 * The resync work tells the target it is Inconsistent
+			 * (mx_rs_announce()), ordered with its own RESYNC_DONE
+			 * and copies: sent from here, it could pass a
+			 * RESYNC_DONE of a resync that just ended, or follow
+			 * copies already queued.
+			 */
 			p->behind = true;
 			p->behind_since = jiffies;
 			p->resync_done = 0;
+			p->resync_announce = true;
 			queue_work(src->wq, &p->behind_work);
 		}
 		if (!mx_peer_replicating(p) || p->behind) {
@@ -273,13 +281,15 @@ bool mx_async_may_leave_behind_locked(struct mx_peer *p)
 				p->src->conf.opts.async_limit);
 }
 
-/* A peer fell Behind: its target is inconsistent until the catch-up ends. */
+/*
+ * A peer fell Behind: its target is inconsistent until the catch-up ends;
+ * the resync work says so first.
+ */
 void mx_async_behind_work(struct work_struct *ws)
 {
 	struct mx_peer *p = container_of(ws, struct mx_peer, behind_work);
 
 	DMWARN("%s: peer %u: async queue full, falling behind",
 	       dm_table_device_name(p->src->ti->table), p->conf.node_id);
-	mx_send_sync_state(p, MX_SS_RESYNC);
 	mx_resync_kick(p);
 }

@@ -106,8 +106,12 @@ static const u32 mx_repl_next[MX_RS_NR] = {
 	[MX_RS_PAUSED] = RS(RESYNCING) | RS(BEHIND) | RS(IDLE),
 	/* caught up and the queue drained; lost */
 	[MX_RS_BEHIND] = RS(IN_SYNC) | RS(IDLE),
-	/* verify ended, or the async queue overflowed (ends it); lost */
-	[MX_RS_VERIFYING] = RS(IN_SYNC) | RS(BEHIND) | RS(IDLE),
+	/*
+	 * verify ended; a write missed (resync, maybe paused) or the async
+	 * queue overflowed: either ends the verify; lost
+	 */
+	[MX_RS_VERIFYING] = RS(IN_SYNC) | RS(RESYNCING) | RS(PAUSED) |
+			    RS(BEHIND) | RS(IDLE),
 	/*
 	 * Refusals last until the connect (or "resync full") message makes
 	 * the peer Idle again; a retry may be refused for another reason or,

@@ -46,6 +46,8 @@ static const struct t_move t_repl_moves[] = {
 	{ MX_RS_BEHIND, MX_RS_IN_SYNC },
 	{ MX_RS_BEHIND, MX_RS_IDLE },
 	{ MX_RS_VERIFYING, MX_RS_IN_SYNC },
+	{ MX_RS_VERIFYING, MX_RS_RESYNCING },
+	{ MX_RS_VERIFYING, MX_RS_PAUSED },
 	{ MX_RS_VERIFYING, MX_RS_BEHIND },
 	{ MX_RS_VERIFYING, MX_RS_IDLE },
 	/* each refusal: connect message, another refusal, a decided retry */
@@ -169,11 +171,11 @@ static void mx_ps_refused(struct kunit *test)
 							  MX_RS_PAUSED));
 	KUNIT_EXPECT_FALSE(test, mx_repl_transition_valid(MX_RS_BEHIND,
 							  MX_RS_RESYNCING));
-	/* Verify only from InSync, ends in InSync. */
+	/* Verify only from InSync. */
 	KUNIT_EXPECT_FALSE(test, mx_repl_transition_valid(MX_RS_RESYNCING,
 							  MX_RS_VERIFYING));
-	KUNIT_EXPECT_FALSE(test, mx_repl_transition_valid(MX_RS_VERIFYING,
-							  MX_RS_RESYNCING));
+	KUNIT_EXPECT_FALSE(test, mx_repl_transition_valid(MX_RS_PAUSED,
+							  MX_RS_VERIFYING));
 	/* Behind and Verifying need a live connection first. */
 	KUNIT_EXPECT_FALSE(test, mx_repl_transition_valid(MX_RS_IDLE,
 							  MX_RS_BEHIND));

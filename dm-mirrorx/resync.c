@@ -1235,6 +1235,14 @@ static void mx_rs_state_done(struct mx_preq *rq, int error)
 	if (!error && sr->state == MX_SS_RESYNC &&
 	    mx_fence_confirmed(p))
 		mx_source_release_held(p->src);
+	/*
+	 * The target flushed what the resync wrote before it answered (its
+	 * adoption of RESYNC_DONE): the writes held for it are durable
+	 * there now. Not sooner: a resync's writes carry no FUA, and a held
+	 * FUA or flushed write must not complete from a volatile cache.
+	 */
+	if (!error && sr->state == MX_SS_RESYNC_DONE)
+		mx_source_release_held(p->src);
 	kfree(sr);
 }
 
@@ -1710,7 +1718,6 @@ done:
 		       (unsigned long long)atomic64_read(&p->rs_compared),
 		       (unsigned long long)atomic64_read(&p->rs_sent),
 		       (unsigned long long)atomic64_read(&p->rs_zeroes));
-		mx_source_release_held(src);
 	}
 }
 
@@ -1744,14 +1751,17 @@ void mx_resync_set_paused(struct mx_peer *p, bool paused)
 }
 
 /*
- * An InSync peer with regions out of sync leaves InSync now (Resyncing, or
- * Paused), in the same critical section that found them. Under src->lock.
+ * An InSync (or Verifying) peer with regions out of sync leaves that state
+ * now (Resyncing, or Paused), in the same critical section that found
+ * them: a write it missed during a verify ends the verify, rather than
+ * leave it in a state that counts as in sync. Under src->lock.
  */
 void mx_resync_start_locked(struct mx_peer *p)
 {
 	u64 n;
 
-	if (p->rstate != MX_RS_IN_SYNC || !mx_peer_replicating(p))
+	if ((p->rstate != MX_RS_IN_SYNC && p->rstate != MX_RS_VERIFYING) ||
+	    !mx_peer_replicating(p))
 		return;
 	n = mx_ilog_oos_count(&p->src->ilog, p->conf.node_id);
 	if (n && !mx_peer_set_repl_locked(p, p->paused ? MX_RS_PAUSED :

@@ -416,10 +416,13 @@ static void mx_write_complete(struct mx_write *w)
 	kick = !list_empty(&src->blocked);
 	if (src->nr_resync_wanted)
 		wake_up(&src->region_wait);
-	if (!w->status && w->sectors) {
+	if (!w->status) {
 		w->failed_peers = mx_held_by(src, w->failed_peers);
 		if (w->failed_peers) {
-			/* Its regions are out of sync: the resync delivers it. */
+			/*
+			 * Its regions are out of sync (a flush: marked): the
+			 * resync delivers it.
+			 */
 			list_add_tail(&w->wait_list, &src->held);
 			hold = true;
 		}
@@ -476,6 +479,12 @@ static void mx_local_endio(struct bio *clone)
  * now lacks it: the regions go out of sync and, on a live connection, a
  * resync copies them, so the peer leaves InSync until it has them. A peer
  * that is not connected (-ENOTCONN) resyncs them at its next handshake.
+ *
+ * A flush it did not do leaves what it acknowledged before in its
+ * volatile cache: those regions stay marked (no sweep clears a bit
+ * without that peer's flush), so a reconnect resyncs them; meanwhile the
+ * flush is held where a missed write would be (mx_held_by(): fencing, or
+ * on_disconnect suspend), not reported durable.
  */
 static void mx_write_peer_done(struct mx_preq *rq, int error)
 {
@@ -483,7 +492,12 @@ static void mx_write_peer_done(struct mx_preq *rq, int error)
 					  preq[rq->peer->idx]);
 	unsigned long flags;
 
-	if (error && w->sectors) {
+	if (error && !w->sectors) {
+		spin_lock_irqsave(&w->src->lock, flags);
+		mx_fence_write_missed_locked(rq->peer, error);
+		spin_unlock_irqrestore(&w->src->lock, flags);
+		set_bit(rq->peer->idx, &w->failed_peers);
+	} else if (error) {
 		mx_source_mark_oos(w->src, rq->peer, w->r0, w->r1);
 		spin_lock_irqsave(&w->src->lock, flags);
 		mx_fence_write_missed_locked(rq->peer, error);
@@ -1504,11 +1518,26 @@ static void mirrorx_dtr(struct dm_target *ti)
  */
 static void mx_source_stop_resync(struct mx_source *src)
 {
-	u32 i;
+	u32 held[MX_MAX_PEERS] = { 0 };
+	struct mx_write *w;
+	unsigned long i;
 
 	spin_lock_irq(&src->lock);
 	src->suspending = true;
+	list_for_each_entry(w, &src->held, wait_list)
+		for_each_set_bit(i, &w->failed_peers, src->nr_peers)
+			held[i]++;
 	spin_unlock_irq(&src->lock);
+	/*
+	 * dm waits for those writes next, and only the peer's resync (which
+	 * the suspend stops, as it stops a reconnect) or the admin releases
+	 * them: say so, rather than hang silently.
+	 */
+	for (i = 0; i < src->nr_peers; i++)
+		if (held[i])
+			DMWARN("%s: peer %u: the suspend waits for %u write(s) held for it, which a suspend cannot deliver (its reconnect and resync stop): send \"disconnect %u\" to release them (they stay out of sync for it), or cancel the suspend",
+			       mx_dev_name(src), src->peers[i].conf.node_id,
+			       held[i], src->peers[i].conf.node_id);
 	wake_up_all(&src->rs_wake);
 	wake_up_all(&src->region_wait);
 	for (i = 0; i < src->nr_peers; i++) {

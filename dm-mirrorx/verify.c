@@ -40,7 +40,8 @@ static void mx_vregion_done(struct mx_vregion *vr)
 	unsigned long flags;
 
 	spin_lock_irqsave(&src->lock, flags);
-	if (!vr->failed)
+	/* A resync that interrupted the verify keeps its own count. */
+	if (!vr->failed && p->rstate == MX_RS_VERIFYING)
 		p->resync_done++;
 	if (vr->differs) {
 		p->verify_differ++;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 050-target-no-write-zeroes: a target whose disk cannot write zeroes (brd) still ends with the zeroes: the initial sync's zero ranges are written as zero pages, a replicated write-zeroes takes the peer out of InSync and the region is resynced; under fencing resource, a link lost before the target recorded Inconsistent is fenced and that write held; nodes identical
+# 050-target-no-write-zeroes: a target whose disk cannot write zeroes (brd) still ends with the zeroes: the initial sync's zero ranges are written as zero pages, a replicated write-zeroes takes the peer out of InSync (or Verifying: it ends the verify) and the region is resynced; under fencing resource, a link lost before the target recorded Inconsistent is fenced and that write held; nodes identical
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mirror.sh"
@@ -51,6 +51,29 @@ b=$(dev_sha256 B /dev/ram0)
 assert_eq "$a" "$b" "sha256 of A's $MX_DATA and B's /dev/ram0"
 assert_eq "$(vm_run A "head -c 1048576 /dev/zero | sha256sum | cut -d' ' -f1")" \
 	"$(dev_sha256 B /dev/ram0 $((9 << 20)) $((1 << 20)))" "the zeroed MiB on B"
+
+step "a write-zeroes B refuses during a verify ends the verify: the peer is out of Verifying when the write completes"
+# Verify at 1 MiB/s: minutes, far longer than the write. Before, the peer
+# stayed Verifying (a state that counts as in sync) with the region out of
+# sync until the verify's end.
+vm_run A "dmsetup message mx 0 resync_rate 1024"
+vm_run A "dmesg -C"
+vm_run A "dmsetup message mx 0 verify 1"
+assert_eq Verifying "$(mx_repl A)" "the peer once verify was sent"
+sleep 2
+vm_run A "blkdiscard -z -o $((10 << 20)) -l $((1 << 20)) /dev/mapper/mx"
+st=$(mx_repl A)
+echo "A's peer right after the write-zeroes: $st"
+case $st in
+Resyncing | InSync) ;;
+*) fail "the peer is $st after a write it missed during a verify (Resyncing, or InSync once copied, wanted)" ;;
+esac
+_interrupted() { vm_run A "dmesg" | grep -q 'verify interrupted'; }
+wait_for -m "no 'verify interrupted' line" 60 _interrupted
+vm_run A "dmesg | grep 'verify interrupted'"
+vm_run A "dmsetup message mx 0 resync_rate 0"
+mx_wait_insync A 120
+assert_eq "$(dev_sha256 A $MX_DATA)" "$(dev_sha256 B /dev/ram0)" "sha256 of A's $MX_DATA and B's /dev/ram0 after the interrupted verify"
 
 step "fencing resource: B refuses a write-zeroes and cannot record Inconsistent (metadata error)"
 # B stays Consistent on its disk without that write: the loss of the link
