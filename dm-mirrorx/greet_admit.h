@@ -38,6 +38,7 @@
 #include <linux/socket.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <net/ipv6.h>
 
 enum mx_greet_admit {
 	MX_GREET_ADMIT,		/* a slot is free */
@@ -79,7 +80,9 @@ static inline enum mx_greet_admit mx_greet_admit(const struct mx_greet_view *v)
  * ports? An unset address (family 0, nothing known yet) matches nothing.
  * With @v6_prefix, IPv6 addresses match by their first 64 bits (the
  * host's network, for the slot per host); without, exactly (the known
- * source).
+ * source). An IPv4 peer of a dual-stack listener ([::]:port) arrives as
+ * ::ffff:a.b.c.d, whose first 64 bits are zero for every IPv4 host: it
+ * matches by the whole address, its IPv4 one.
  */
 static inline bool mx_same_host(const struct sockaddr_storage *a,
 				const struct sockaddr_storage *b,
@@ -96,7 +99,8 @@ static inline bool mx_same_host(const struct sockaddr_storage *a,
 	if (a->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *x = (const void *)a;
 		const struct sockaddr_in6 *y = (const void *)b;
-		size_t n = v6_prefix ? 8 : sizeof(x->sin6_addr);
+		size_t n = v6_prefix && !ipv6_addr_v4mapped(&x->sin6_addr) ?
+			   8 : sizeof(x->sin6_addr);
 
 		return !memcmp(&x->sin6_addr, &y->sin6_addr, n) &&
 		       x->sin6_scope_id == y->sin6_scope_id;

@@ -98,6 +98,17 @@ static void mx_ga_v6(struct sockaddr_storage *ss, u8 net, u8 last, u16 port,
 	a->sin6_scope_id = scope;
 }
 
+/* ::ffff:@addr, an IPv4 peer of a dual-stack listener. */
+static void mx_ga_v4mapped(struct sockaddr_storage *ss, u32 addr, u16 port)
+{
+	struct sockaddr_in6 *a = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	a->sin6_family = AF_INET6;
+	ipv6_addr_set_v4mapped(htonl(addr), &a->sin6_addr);
+	a->sin6_port = htons(port);
+}
+
 /* Same host: family and address; the port never matters. */
 static void mx_ga_hosts(struct kunit *test, bool pfx)
 {
@@ -127,6 +138,15 @@ static void mx_ga_hosts(struct kunit *test, bool pfx)
 	KUNIT_EXPECT_FALSE(test, mx_same_host(&a, &b, pfx));
 	/* Families differ. */
 	mx_ga_v4(&b, 0x0a4d0001, 40000);
+	KUNIT_EXPECT_FALSE(test, mx_same_host(&a, &b, pfx));
+	/*
+	 * IPv4 hosts on a dual-stack listener: by their IPv4 address, not
+	 * all one host by the (zero) /64 they share.
+	 */
+	mx_ga_v4mapped(&a, 0x0a4d0001, 40000);
+	mx_ga_v4mapped(&b, 0x0a4d0001, 50000);
+	KUNIT_EXPECT_TRUE(test, mx_same_host(&a, &b, pfx));
+	mx_ga_v4mapped(&b, 0x0a4d0065, 40000);
 	KUNIT_EXPECT_FALSE(test, mx_same_host(&a, &b, pfx));
 }
 

@@ -18,7 +18,7 @@
  * no state. Only one that passed is installed as the connection: it
  * replaces an older one then, so a source that restarted is not locked out
  * by its own stale connection, while a stranger can never displace a live
- * source.
+ * source (with auth; without it, anyone who says a valid hello can).
  *
  * While connected, a keepalive work item pings the source every
  * MX_RECV_KEEPALIVE, so that a receive thread blocked in a slow flush or

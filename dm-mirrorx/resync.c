@@ -1763,7 +1763,12 @@ void mx_resync_start_locked(struct mx_peer *p)
 	if ((p->rstate != MX_RS_IN_SYNC && p->rstate != MX_RS_VERIFYING) ||
 	    !mx_peer_replicating(p))
 		return;
-	n = mx_ilog_oos_count(&p->src->ilog, p->conf.node_id);
+	/*
+	 * The tally, not a count of the map: this runs with interrupts off,
+	 * from a local write's completion too, and the map of a 16 TiB
+	 * device is 32 MiB.
+	 */
+	n = mx_ilog_oos_tally(&p->src->ilog, p->conf.node_id);
 	if (n && !mx_peer_set_repl_locked(p, p->paused ? MX_RS_PAUSED :
 					  MX_RS_RESYNCING)) {
 		p->resync_total = n;
@@ -1775,7 +1780,8 @@ void mx_resync_start_locked(struct mx_peer *p)
 }
 
 /*
- * Start (or continue) copying what @p lacks. Any context but hard IRQ. A
+ * Start (or continue) copying what @p lacks. Any context (a local write's
+ * completion may be in hard IRQ: nothing here sleeps or scans a map). A
  * peer that was InSync hears first, from the resync work, that it is
  * Inconsistent until the resync is done (mx_rs_announce()).
  */
