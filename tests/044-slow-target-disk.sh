@@ -120,7 +120,8 @@ wait_for -m "the sweep did not flush B after the writes" 60 _swept
 vm_run B "dmsetup suspend --noflush slow"
 n0=$(logged B "teardown still waits for its receive thread")
 job=$(vm_run_bg -t 200 A "sync /dev/mapper/mx")
-_b_flushing() { vm_run B "for p in \$(pgrep -x mirrorx-rx); do grep -q blkdev_issue_flush /proc/\$p/stack && exit 0; done; exit 1"; }
+# (mx_bdev_flush(), io_wait.c, since 16beb90; blkdev_issue_flush() before)
+_b_flushing() { vm_run B "for p in \$(pgrep -x mirrorx-rx); do grep -Eq 'mx_bdev_flush|blkdev_issue_flush' /proc/\$p/stack && exit 0; done; exit 1"; }
 wait_for 60 _b_flushing
 rm_job=$(vm_run_bg -t 200 B "dmsetup remove mx")
 _says_thread() { [ "$(logged B "teardown still waits for its receive thread")" -gt "$n0" ]; }
