@@ -132,7 +132,7 @@ static void mx_aentry_done(struct mx_preq *rq, int error)
 	spin_unlock_irqrestore(&src->lock, flags);
 	/* A write the peer did not apply takes it out of InSync. */
 	if (error && error != -ENOTCONN && e->sectors)
-		mx_resync_kick(p);
+		mx_resync_missed(p);
 	mx_aentry_free(e);
 	if (kick)
 		mx_source_kick_commit(src);

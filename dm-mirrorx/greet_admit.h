@@ -99,8 +99,9 @@ static inline bool mx_same_host(const struct sockaddr_storage *a,
 	if (a->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *x = (const void *)a;
 		const struct sockaddr_in6 *y = (const void *)b;
-		size_t n = v6_prefix && !ipv6_addr_v4mapped(&x->sin6_addr) ?
-			   8 : sizeof(x->sin6_addr);
+		bool v4 = ipv6_addr_v4mapped(&x->sin6_addr) ||
+			  ipv6_addr_v4mapped(&y->sin6_addr);
+		size_t n = v6_prefix && !v4 ? 8 : sizeof(x->sin6_addr);
 
 		return !memcmp(&x->sin6_addr, &y->sin6_addr, n) &&
 		       x->sin6_scope_id == y->sin6_scope_id;

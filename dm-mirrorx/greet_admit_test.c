@@ -148,6 +148,12 @@ static void mx_ga_hosts(struct kunit *test, bool pfx)
 	KUNIT_EXPECT_TRUE(test, mx_same_host(&a, &b, pfx));
 	mx_ga_v4mapped(&b, 0x0a4d0065, 40000);
 	KUNIT_EXPECT_FALSE(test, mx_same_host(&a, &b, pfx));
+	/* ::1 (a zero /64 too) is no IPv4 host, in either order. */
+	mx_ga_v6(&b, 0, 1, 40000, 0);
+	b.ss_family = AF_INET6;
+	((struct sockaddr_in6 *)&b)->sin6_addr.s6_addr[0] = 0;
+	KUNIT_EXPECT_FALSE(test, mx_same_host(&a, &b, pfx));
+	KUNIT_EXPECT_FALSE(test, mx_same_host(&b, &a, pfx));
 }
 
 /* The known source: exact addresses. */

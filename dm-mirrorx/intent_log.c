@@ -141,6 +141,8 @@ void mx_ilog_exit(struct mx_ilog *il)
 	mx_ilog_free_buffers(il);
 }
 
+static void mx_ilog_mark_oos_bits_locked(struct mx_ilog *il, u32 node);
+
 int mx_ilog_reread(struct mx_ilog *il, sector_t meta_sectors,
 		   u64 data_sectors, const char **err)
 {
@@ -200,6 +202,8 @@ int mx_ilog_reread(struct mx_ilog *il, sector_t meta_sectors,
 		il->nr_hot = 0;
 		il->period_heats = 0;
 	}
+	for (n = 0; n < MX_MAX_NODES; n++)
+		mx_ilog_mark_oos_bits_locked(il, n);
 	spin_unlock_irq(&m->lock);
 	mutex_unlock(&m->commit_lock);
 	r = 0;
@@ -585,6 +589,27 @@ bool mx_ilog_mark_locked(struct mx_ilog *il, u32 node, u64 r0, u64 r1)
 			__set_bit(mx_block_of(r), il->dirty_blocks[node]);
 	}
 	return mx_ilog_persisted_locked(il, node, r0, r1);
+}
+
+/*
+ * A region out of sync for @node is always marked for it (no sweep may
+ * clear what a peer still lacks, and the resync copies only regions whose
+ * bit is on disk). After a re-read, marks that were in core only (a
+ * verify's differences, with the commit at suspend failed) are gone from
+ * the bits but not from the out-of-sync map: mark them again, to be
+ * committed. Under meta->lock.
+ */
+static void mx_ilog_mark_oos_bits_locked(struct mx_ilog *il, u32 node)
+{
+	u64 n = il->meta->nr_regions, r;
+
+	if (!il->bits[node] || !il->oos[node])
+		return;
+	for_each_set_bit(r, il->oos[node], n)
+		if (!__test_and_set_bit(r, il->bits[node])) {
+			__set_bit(mx_block_of(r), il->dirty_blocks[node]);
+			il->maybe_marked[node] = true;
+		}
 }
 
 bool mx_ilog_persisted_locked(struct mx_ilog *il, u32 node, u64 r0, u64 r1)

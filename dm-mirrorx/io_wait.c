@@ -26,13 +26,15 @@ static void mx_bio_wait_end(struct bio *bio)
 
 int mx_bio_submit_wait(struct bio *bio, const char *what)
 {
+	/* Before the submit: a stacking driver may retarget @bio. */
+	struct block_device *bdev = bio->bi_bdev;
 	DECLARE_COMPLETION_ONSTACK(done);
 
 	bio->bi_private = &done;
 	bio->bi_end_io = mx_bio_wait_end;
 	bio->bi_opf |= REQ_SYNC;
 	submit_bio(bio);
-	mx_io_wait(&done, bio->bi_bdev, what);
+	mx_io_wait(&done, bdev, what);
 	return blk_status_to_errno(bio->bi_status);
 }
 

@@ -5,7 +5,10 @@
  * the block layer's own submit_bio_wait(). These waits say so in the
  * kernel log every MX_IO_STUCK_WARN while the device has not completed
  * the request, naming the device and the request, so that a hung disk is
- * never a silent hang of a verify, a commit, a sweep or a suspend.
+ * never a silent hang of a verify, a commit, a sweep or a suspend. The
+ * hung-task detector does not report them (woken every 30 s, as
+ * submit_bio_wait() is every half its timeout), the intent-log commit
+ * included: this line takes the place of its report.
  */
 #ifndef DM_MIRRORX_IO_WAIT_H
 #define DM_MIRRORX_IO_WAIT_H

@@ -1081,6 +1081,7 @@ static void mx_conn_teardown(struct mx_peer *p)
 	p->resync_done = 0;
 	p->behind = false;
 	p->resync_announce = false;
+	p->rs_done_unacked = false;
 	WRITE_ONCE(p->comp_on, false);
 	if (READ_ONCE(p->comp_state) != MX_COMP_ST_NO_KERNEL &&
 	    READ_ONCE(p->comp_state) != MX_COMP_ST_NONE)
@@ -1201,6 +1202,7 @@ int mx_peer_init(struct mx_source *src, struct mx_peer *p)
 	INIT_WORK(&p->resync_work, mx_resync_work);
 	xa_init(&p->inflight);
 	atomic_set(&p->resync_inflight, 0);
+	atomic_set(&p->verify_inflight, 0);
 	init_llist_head(&p->rs_reads);
 	init_waitqueue_head(&p->resync_wait);
 	init_waitqueue_head(&p->state_wait);

@@ -1228,6 +1228,7 @@ static void mx_rs_state_done(struct mx_preq *rq, int error)
 	struct mx_rs_state_rq *sr = container_of(rq, struct mx_rs_state_rq,
 						 rq);
 	struct mx_peer *p = rq->peer;
+	unsigned long flags;
 
 	if (error && error != -ENOTCONN)
 		mx_peer_fail(p, error, "target did not confirm a sync state");
@@ -1241,8 +1242,12 @@ static void mx_rs_state_done(struct mx_preq *rq, int error)
 	 * there now. Not sooner: a resync's writes carry no FUA, and a held
 	 * FUA or flushed write must not complete from a volatile cache.
 	 */
-	if (!error && sr->state == MX_SS_RESYNC_DONE)
+	if (!error && sr->state == MX_SS_RESYNC_DONE) {
+		spin_lock_irqsave(&p->src->lock, flags);
+		p->rs_done_unacked = false;
+		spin_unlock_irqrestore(&p->src->lock, flags);
 		mx_source_release_held(p->src);
+	}
 	kfree(sr);
 }
 
@@ -1309,6 +1314,7 @@ static bool mx_rs_finish_locked(struct mx_peer *p)
 		return false;
 	p->behind = false;
 	p->resync_total = p->resync_done;
+	p->rs_done_unacked = true;
 	return true;
 }
 
@@ -1512,19 +1518,21 @@ static int mx_rs_start_run(struct mx_peer *p, struct mx_rs_ctx *x, u64 r,
  * cancelled, so such a wait has no other bound (as DRBD's). Say so, lest
  * a hung device be a silent hang of a disconnect or a suspend.
  */
-static void mx_rs_warn_inflight(struct mx_peer *p, const char *what)
+static void mx_rs_warn_inflight(struct mx_peer *p, atomic_t *inflight,
+				const char *what)
 {
 	DMERR("%s: peer %u: the %s still waits for %d region(s) in flight: a read of the data device that has not completed, or a packet the peer has not acknowledged",
 	      dm_table_device_name(p->src->ti->table), p->conf.node_id, what,
-	      atomic_read(&p->resync_inflight));
+	      atomic_read(inflight));
 }
 
-void mx_rs_wait_inflight(struct mx_peer *p, const char *what)
+/* Wait for @inflight (@p's resync_inflight or verify_inflight) to drain. */
+void mx_rs_wait_inflight(struct mx_peer *p, atomic_t *inflight,
+			 const char *what)
 {
-	while (!wait_event_timeout(p->resync_wait,
-				   !atomic_read(&p->resync_inflight),
+	while (!wait_event_timeout(p->resync_wait, !atomic_read(inflight),
 				   MX_RS_STUCK_WARN))
-		mx_rs_warn_inflight(p, what);
+		mx_rs_warn_inflight(p, inflight, what);
 }
 
 /*
@@ -1548,7 +1556,7 @@ static void mx_rs_drain(struct mx_peer *p, struct mx_rs_ctx *x)
 		mx_rs_send_reads(p);
 		mx_rs_wait(p, x, HZ);
 		if (time_after(jiffies, warn_at)) {
-			mx_rs_warn_inflight(p, "resync");
+			mx_rs_warn_inflight(p, &p->resync_inflight, "resync");
 			warn_at = jiffies + MX_RS_STUCK_WARN;
 		}
 	}
@@ -1751,16 +1759,16 @@ void mx_resync_set_paused(struct mx_peer *p, bool paused)
 }
 
 /*
- * An InSync (or Verifying) peer with regions out of sync leaves that state
- * now (Resyncing, or Paused), in the same critical section that found
- * them: a write it missed during a verify ends the verify, rather than
- * leave it in a state that counts as in sync. Under src->lock.
+ * An InSync peer (with @missed, a Verifying one too) with regions out of
+ * sync leaves that state now (Resyncing, or Paused), in the same critical
+ * section that found them. Under src->lock.
  */
-void mx_resync_start_locked(struct mx_peer *p)
+static void mx_resync_leave_locked(struct mx_peer *p, bool missed)
 {
 	u64 n;
 
-	if ((p->rstate != MX_RS_IN_SYNC && p->rstate != MX_RS_VERIFYING) ||
+	if ((p->rstate != MX_RS_IN_SYNC &&
+	     (!missed || p->rstate != MX_RS_VERIFYING)) ||
 	    !mx_peer_replicating(p))
 		return;
 	/*
@@ -1779,20 +1787,19 @@ void mx_resync_start_locked(struct mx_peer *p)
 	}
 }
 
-/*
- * Start (or continue) copying what @p lacks. Any context (a local write's
- * completion may be in hard IRQ: nothing here sleeps or scans a map). A
- * peer that was InSync hears first, from the resync work, that it is
- * Inconsistent until the resync is done (mx_rs_announce()).
- */
-void mx_resync_kick(struct mx_peer *p)
+void mx_resync_start_locked(struct mx_peer *p)
+{
+	mx_resync_leave_locked(p, false);
+}
+
+static void mx_resync_kick_how(struct mx_peer *p, bool missed)
 {
 	struct mx_source *src = p->src;
 	unsigned long flags;
 	bool announce;
 
 	spin_lock_irqsave(&src->lock, flags);
-	mx_resync_start_locked(p);
+	mx_resync_leave_locked(p, missed);
 	announce = p->resync_announce;
 	spin_unlock_irqrestore(&src->lock, flags);
 	/* Paused or suspending: the work only tells the target, then ends. */
@@ -1800,8 +1807,31 @@ void mx_resync_kick(struct mx_peer *p)
 		queue_work(src->rs_wq, &p->resync_work);
 }
 
+/*
+ * Start (or continue) copying what @p lacks. Any context (a local write's
+ * completion may be in hard IRQ: nothing here sleeps or scans a map). A
+ * peer that was InSync hears first, from the resync work, that it is
+ * Inconsistent until the resync is done (mx_rs_announce()). A Verifying
+ * peer verifies on (the regions it found to differ wait for its end).
+ */
+void mx_resync_kick(struct mx_peer *p)
+{
+	mx_resync_kick_how(p, false);
+}
+
+/*
+ * @p lacks a write it should have (it missed it, or the admin asked for a
+ * resync): as mx_resync_kick(), and a verify ends too, rather than leave
+ * the peer in a state that counts as in sync (its work sees the state and
+ * stops).
+ */
+void mx_resync_missed(struct mx_peer *p)
+{
+	mx_resync_kick_how(p, true);
+}
+
 void mx_resync_stop(struct mx_peer *p)
 {
 	cancel_work_sync(&p->resync_work);
-	mx_rs_wait_inflight(p, "resync stop");
+	mx_rs_wait_inflight(p, &p->resync_inflight, "resync stop");
 }

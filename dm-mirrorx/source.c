@@ -365,7 +365,7 @@ static unsigned long mx_held_by(struct mx_source *src, unsigned long mask)
 		if (!src->conf.opts.disconnect_suspend || !p->want_connect)
 			continue;
 		if (p->cstate == MX_CS_CONNECTED && !p->conn.dead &&
-		    p->rstate == MX_RS_IN_SYNC)
+		    p->rstate == MX_RS_IN_SYNC && !p->rs_done_unacked)
 			continue;
 		held |= BIT(i);
 	}
@@ -454,7 +454,7 @@ static void mx_local_write_failed(struct mx_write *w)
 		return;
 	for (i = 0; i < src->nr_peers; i++) {
 		mx_source_mark_oos(src, &src->peers[i], w->r0, w->r1);
-		mx_resync_kick(&src->peers[i]);
+		mx_resync_missed(&src->peers[i]);
 	}
 }
 
@@ -504,7 +504,7 @@ static void mx_write_peer_done(struct mx_preq *rq, int error)
 		spin_unlock_irqrestore(&w->src->lock, flags);
 		set_bit(rq->peer->idx, &w->failed_peers);
 		if (error != -ENOTCONN)
-			mx_resync_kick(rq->peer);
+			mx_resync_missed(rq->peer);
 	}
 	mx_write_put(w);
 }
@@ -1519,25 +1519,36 @@ static void mirrorx_dtr(struct dm_target *ti)
 static void mx_source_stop_resync(struct mx_source *src)
 {
 	u32 held[MX_MAX_PEERS] = { 0 };
+	unsigned long i, fenced = 0;
 	struct mx_write *w;
-	unsigned long i;
 
 	spin_lock_irq(&src->lock);
 	src->suspending = true;
 	list_for_each_entry(w, &src->held, wait_list)
 		for_each_set_bit(i, &w->failed_peers, src->nr_peers)
 			held[i]++;
+	for (i = 0; i < src->nr_peers; i++)
+		if (mx_fence_holds_locked(&src->peers[i]) ||
+		    mx_fence_unconfirmed_locked(&src->peers[i]))
+			__set_bit(i, &fenced);
 	spin_unlock_irq(&src->lock);
 	/*
 	 * dm waits for those writes next, and only the peer's resync (which
 	 * the suspend stops, as it stops a reconnect) or the admin releases
-	 * them: say so, rather than hang silently.
+	 * them: say so, and how, rather than hang silently.
 	 */
-	for (i = 0; i < src->nr_peers; i++)
-		if (held[i])
+	for (i = 0; i < src->nr_peers; i++) {
+		u32 node = src->peers[i].conf.node_id;
+
+		if (!held[i])
+			continue;
+		if (test_bit(i, &fenced))
+			DMWARN("%s: peer %u: the suspend waits for %u write(s) held for it while it is fenced: send \"peer_outdated %u\" once it cannot be promoted, or cancel the suspend",
+			       mx_dev_name(src), node, held[i], node);
+		else
 			DMWARN("%s: peer %u: the suspend waits for %u write(s) held for it, which a suspend cannot deliver (its reconnect and resync stop): send \"disconnect %u\" to release them (they stay out of sync for it), or cancel the suspend",
-			       mx_dev_name(src), src->peers[i].conf.node_id,
-			       held[i], src->peers[i].conf.node_id);
+			       mx_dev_name(src), node, held[i], node);
+	}
 	wake_up_all(&src->rs_wake);
 	wake_up_all(&src->region_wait);
 	for (i = 0; i < src->nr_peers; i++) {
@@ -1834,7 +1845,7 @@ static void mx_request_resync(struct mx_source *src, struct mx_peer *p,
 	}
 	if (p->want_connect)
 		mx_peer_connect(p);
-	mx_resync_kick(p);
+	mx_resync_missed(p);
 }
 
 /*

@@ -220,6 +220,14 @@ struct mx_peer {
 	 */
 	bool rs_unconfirmed;
 	/*
+	 * The resync ended (InSync) and the target has not acked RESYNC_DONE,
+	 * which it does once it flushed what the resync wrote: writes held
+	 * for this peer (on_disconnect suspend) stay held until then, whatever
+	 * else releases held writes meanwhile (mx_held_by()). Under src->lock:
+	 * set by the resync's end, cleared by that ack and by the teardown.
+	 */
+	bool rs_done_unacked;
+	/*
 	 * The current or last resync: bytes compared by checksum, bytes of
 	 * resync data and bytes of resync write-zeroes the peer
 	 * acknowledged; reset where resync_done is.
@@ -266,6 +274,13 @@ struct mx_peer {
 	struct work_struct behind_work;
 	struct work_struct verify_work;
 	u64 verify_differ;
+	/*
+	 * The verify's regions in flight: counted in @resync_inflight too
+	 * (a disconnect or suspend waits for them with the resync's), and
+	 * here alone, so that a verify a resync interrupted waits for its
+	 * own, not for the whole resync.
+	 */
+	atomic_t verify_inflight;
 	/*
 	 * fencing resource (fence.c): @fence under src->lock, changed only
 	 * by fence.c (its table in peer_state.c); @fence_deadline set with
@@ -472,12 +487,14 @@ static inline int mx_peer_set_repl_locked(struct mx_peer *p,
 
 /* resync.c */
 void mx_resync_kick(struct mx_peer *p);
+void mx_resync_missed(struct mx_peer *p);
 void mx_resync_start_locked(struct mx_peer *p);
 /* Pause or resume @p's resync (the pause/resume messages). */
 void mx_resync_set_paused(struct mx_peer *p, bool paused);
 void mx_resync_stop(struct mx_peer *p);
 /* Wait for @p's resync or verify I/O in flight (@what: which) to end. */
-void mx_rs_wait_inflight(struct mx_peer *p, const char *what);
+void mx_rs_wait_inflight(struct mx_peer *p, atomic_t *inflight,
+			 const char *what);
 /* Forget the byte counts of the last resync: a new one starts. */
 void mx_resync_reset_counts(struct mx_peer *p);
 void mx_resync_work(struct work_struct *ws);

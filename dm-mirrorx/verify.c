@@ -50,6 +50,7 @@ static void mx_vregion_done(struct mx_vregion *vr)
 	spin_unlock_irqrestore(&src->lock, flags);
 	mx_source_unlock_region(src, vr->region);
 	kfree(vr);
+	atomic_dec(&p->verify_inflight);
 	atomic_dec(&p->resync_inflight);
 	wake_up(&p->resync_wait);
 }
@@ -89,6 +90,7 @@ static int mx_verify_region(struct mx_peer *p, u64 r)
 	vr->region = r;
 	atomic_set(&vr->pending, 1);
 	atomic_inc(&p->resync_inflight);
+	atomic_inc(&p->verify_inflight);
 	for (s = start; s < end; s += MX_WIRE_MAX_DATA >> SECTOR_SHIFT) {
 		u32 len = min_t(u64, MX_WIRE_MAX_DATA,
 				(end - s) << SECTOR_SHIFT);
@@ -133,9 +135,9 @@ void mx_verify_work(struct work_struct *ws)
 			break;
 		}
 		wait_event_timeout(p->resync_wait,
-				   atomic_read(&p->resync_inflight) <
+				   atomic_read(&p->verify_inflight) <
 				   MX_VERIFY_DEPTH, HZ);
-		if (atomic_read(&p->resync_inflight) >= MX_VERIFY_DEPTH)
+		if (atomic_read(&p->verify_inflight) >= MX_VERIFY_DEPTH)
 			continue;
 		/* Waits for the writes in flight there (new ones queue). */
 		if (!mx_source_lock_region_wait(src, p, r, mx_verify_may_run,
@@ -147,7 +149,7 @@ void mx_verify_work(struct work_struct *ws)
 		bytes += (u64)src->meta.sb.region_sectors << SECTOR_SHIFT;
 		mx_rs_throttle(src, start, bytes);
 	}
-	mx_rs_wait_inflight(p, "verify");
+	mx_rs_wait_inflight(p, &p->verify_inflight, "verify");
 	mx_source_kick_commit(src);
 
 	spin_lock_irq(&src->lock);
@@ -175,7 +177,12 @@ int mx_verify_start(struct mx_peer *p)
 	int r = 0;
 
 	spin_lock_irq(&src->lock);
-	if (!mx_peer_replicating(p) || p->rstate != MX_RS_IN_SYNC) {
+	/*
+	 * Nor while the work of a verify that a missed write interrupted
+	 * still runs: it would go on, or end, as this one.
+	 */
+	if (!mx_peer_replicating(p) || p->rstate != MX_RS_IN_SYNC ||
+	    work_busy(&p->verify_work)) {
 		r = -EBUSY;
 	} else {
 		p->resync_done = 0;
