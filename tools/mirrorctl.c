@@ -121,11 +121,14 @@ static const struct mx_verb mx_verbs[] = {
 	  "                           another node's (FILE, - for stdin)\n" },
 	{ "role", mx_cmd_role, "NAME",
 	  "print this node's role: source, target or down (for scripts)", "" },
-	{ "resync", mx_cmd_resync, "NAME PEER|all [--full]",
+	{ "resync", mx_cmd_resync, "NAME PEER|all [--full [--force]]",
 	  "resync a peer now (its out-of-sync regions, or everything)",
 	  "  --full                   every region; also names PEER the side\n"
 	  "                           whose data is discarded after a split\n"
-	  "                           brain or a target-newer refusal\n" },
+	  "                           brain or a target-newer refusal (all:\n"
+	  "                           refused while a peer is in either)\n"
+	  "  --force                  with all --full: discard those peers'\n"
+	  "                           data too\n" },
 	{ "pause", mx_cmd_pause, "NAME PEER", "pause a peer's resync", "" },
 	{ "resume", mx_cmd_resume, "NAME PEER", "resume a peer's resync", "" },
 	{ "connect", mx_cmd_connect, "NAME PEER|all",

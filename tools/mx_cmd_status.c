@@ -16,7 +16,7 @@
 
 enum {
 	O_JSON = 256, O_SAMPLE, O_TIMEOUT, O_QUIET, O_FULL, O_ROLE, O_WAIT, O_ALL,
-	O_PEER_CONF,
+	O_PEER_CONF, O_FORCE,
 };
 
 /* ---- mirror names: active dm-mirrorx devices and configs ---- */
@@ -955,29 +955,71 @@ static int mx_peer_msg(int argc, char **argv, bool allow_all,
 	return 0;
 }
 
+/* A peer a full resync would overwrite newer or diverged data of. */
+static const char *mx_peer_data_at_stake(const struct mx_peer_status *p)
+{
+	if (!strcmp(p->repl, "SplitBrain"))
+		return "split brain: its data diverged";
+	if (!strcmp(p->repl, "TargetNewer"))
+		return "its data is newer than this node's";
+	return NULL;
+}
+
 int mx_cmd_resync(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "full", no_argument, NULL, O_FULL },
+		{ "force", no_argument, NULL, O_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mx_status st;
 	struct mx_mirror m;
-	bool full = false;
-	char msg[64];
-	int opt, r, peer;
+	bool full = false, force = false;
+	char msg[64], lost[512] = "", ids[64] = "";
+	const char *why;
+	int opt, r, peer, nlost = 0;
+	uint32_t i;
 
 	while ((opt = mx_getopt(argc, argv, ":h", opts)) != -1) {
 		if (opt == 'h')
 			return 0;
 		if (opt == '?')
 			return MX_EXIT_USAGE;
-		full = true;
+		if (opt == O_FULL)
+			full = true;
+		else
+			force = true;
 	}
+	if (force && !full)
+		return mx_usage("--force goes with --full (it lets resync all --full discard a split brain's or a newer peer's data)");
 	r = mx_peer_args(argc, argv, true, &m, &st, &peer);
 	if (r)
 		return r;
+	/*
+	 * A full resync names each refused peer it reaches the loser: its
+	 * data is overwritten with this node's. "all" must not do that to a
+	 * peer nobody looked at.
+	 */
+	for (i = 0; full && i < st.nr_peers; i++) {
+		const struct mx_peer_status *p = &st.peers[i];
+
+		why = mx_peer_data_at_stake(p);
+		if (!why || (peer >= 0 && p->id != peer))
+			continue;
+		snprintf(lost + strlen(lost), sizeof(lost) - strlen(lost),
+			 "%speer %d (%s)", nlost ? ", " : "", p->id, why);
+		snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), " %d",
+			 p->id);
+		nlost++;
+	}
+	if (nlost && peer < 0 && !force)
+		return mx_err(MX_EXIT_REFUSED,
+			      "resync %s all --full would discard the data of %s: to discard it, name each such peer (mirrorctl resync %s PEER --full, PEER one of:%s), or give --force; to keep it, promote that node instead",
+			      m.name, lost, m.name, ids);
+	if (nlost)
+		mx_note("%s: discarding the data of %s: it gets this node's",
+			m.name, lost);
 	if (peer < 0)
 		snprintf(msg, sizeof(msg), "resync all%s", full ? " full" : "");
 	else

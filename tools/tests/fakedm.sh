@@ -1012,5 +1012,38 @@ if run 2 fence-handler mx --once; then
 	expect "$tmp/err" "mx.conf line [0-9]+: duplicate key 'fence_peer'" "fence-handler with a bad config"
 fi
 
+# ---- resync all --full does not discard a refused peer's data unasked ----
+reset
+conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync" \
+	"peer.2 = 10.0.0.3:7789 sync" "peer.3 = 10.0.0.4:7789 sync"
+dev mx mirrorx "/dev/a /dev/b 128 3 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 sync 3 10.0.0.4:7789 sync" \
+	"source UpToDate 128 3/4096 3 1 StandAlone TargetNewer sync 3 0/0 0 0 0 2 StandAlone SplitBrain sync 3 0/0 0 0 0 3 Connecting Idle sync 3 0/0 0 0 0"
+if run 4 resync mx all --full; then
+	expect "$tmp/err" "resync mx all --full would discard the data of peer 1 \(its data is newer than this node's\), peer 2 \(split brain: its data diverged\): .*mirrorctl resync mx PEER --full, PEER one of: 1 2\), or give --force" "resync all --full over refused peers"
+fi
+n=$((n + 1))
+[ ! -s "$MX_FAKEDM/mx/messages" ] || fail "a refused resync all --full sent: $(cat "$MX_FAKEDM/mx/messages")"
+# Partial: nothing is discarded, nothing refused.
+if run 0 resync mx all; then
+	expect "$MX_FAKEDM/mx/messages" "^resync all$" "resync all (partial) over refused peers"
+fi
+# One peer named: its data goes, said so.
+if run 0 resync mx 2 --full; then
+	expect "$tmp/out" "^mx: discarding the data of peer 2 \(split brain: its data diverged\)" "resync PEER --full names the loss"
+	expect "$MX_FAKEDM/mx/messages" "^resync 2 full$" "resync PEER --full sent"
+fi
+run 2 resync mx all --force
+if run 0 resync mx all --full --force; then
+	expect "$tmp/out" "^mx: discarding the data of peer 1 \(its data is newer than this node's\), peer 2 " "resync all --full --force names the loss"
+	expect "$MX_FAKEDM/mx/messages" "^resync all full$" "resync all --full --force sent"
+fi
+# No refused peer: all --full as before.
+dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync" \
+	"source UpToDate 128 3/4096 1 1 Connected InSync sync 0 0/0 0 0 0"
+rm -f "$MX_FAKEDM/mx/messages"
+if run 0 resync mx all --full; then
+	expect "$MX_FAKEDM/mx/messages" "^resync all full$" "resync all --full without refused peers"
+fi
+
 echo "fakedm.sh: $n checks, $fails failed, $skipped skipped"
 [ $fails -eq 0 ]
