@@ -269,6 +269,19 @@ int mx_usage(const char *fmt, ...)
 	return MX_EXIT_USAGE;
 }
 
+void mx_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "mirrorctl: %s%swarning: ",
+		mx_cur_verb ? mx_cur_verb->name : "", mx_cur_verb ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void mx_note(const char *fmt, ...)
 {
 	va_list ap;
@@ -644,17 +657,6 @@ int mx_meta_peek(const char *path, struct mx_meta_info *mi)
 	return r;
 }
 
-void mx_record_meta_uuid(struct mx_conf *c)
-{
-	struct mx_meta_info mi;
-
-	if (mx_meta_peek(c->meta, &mi) || mi.kind != MX_META_VALID ||
-	    !mi.uuid[0] || !strcmp(mi.uuid, c->meta_uuid))
-		return;
-	snprintf(c->meta_uuid, sizeof(c->meta_uuid), "%s", mi.uuid);
-	mx_conf_save(c);	/* best effort: only delete --wipe-meta reads it */
-}
-
 /* The device @tbl names ("253:4" as the kernel prints it, or a path). */
 static int mx_table_dev(const char *tbl, uint64_t *rdev)
 {
@@ -670,6 +672,50 @@ static int mx_table_dev(const char *tbl, uint64_t *rdev)
 		return -1;
 	*rdev = sb.st_rdev;
 	return 0;
+}
+
+/*
+ * Does @conf (a path from the config) name the same device as @tbl (one
+ * of the running table's, "253:4" as the kernel prints it)? By device
+ * number when both resolve; by the words as written when neither does
+ * (the host tests' stand-in tables name paths that do not exist).
+ */
+static bool mx_same_dev(const char *conf, const char *tbl)
+{
+	uint64_t a, b;
+	bool ra = !mx_table_dev(conf, &a), rb = !mx_table_dev(tbl, &b);
+
+	if (ra && rb)
+		return a == b;
+	return !ra && !rb && !strcmp(conf, tbl);
+}
+
+void mx_record_meta_uuid(struct mx_conf *c, const struct mx_dm_line *l)
+{
+	char tmeta[MX_PATH_LEN], path[MX_PATH_LEN + 80];
+	struct mx_meta_info mi;
+	uint64_t rdev;
+
+	/*
+	 * Only the device the table holds is known to be this mirror's: a
+	 * config whose meta_dev names another (a typo, another mirror's
+	 * disk) would make delete --wipe-meta take that one for ours.
+	 */
+	if (mx_table_dev(c->meta, &rdev))
+		return;		/* no block device: no superblock to read */
+	if (l && sscanf(l->params, "%*s %255s", tmeta) != 1)
+		snprintf(tmeta, sizeof(tmeta), "unknown");
+	if (l && !mx_same_dev(c->meta, tmeta)) {
+		mx_conf_path(c->name, path, sizeof(path));
+		mx_warn("%s's config names meta_dev %s, but the running table's metadata device is %s: meta_uuid not recorded (correct meta_dev in %s)",
+			c->name, c->meta, tmeta, path);
+		return;
+	}
+	if (mx_meta_peek(c->meta, &mi) || mi.kind != MX_META_VALID ||
+	    !mi.uuid[0] || !strcmp(mi.uuid, c->meta_uuid))
+		return;
+	snprintf(c->meta_uuid, sizeof(c->meta_uuid), "%s", mi.uuid);
+	mx_conf_save(c);	/* best effort: only delete --wipe-meta reads it */
 }
 
 int mx_wipe_allowed(const struct mx_mirror *m, const char *meta, bool force,
@@ -719,22 +765,6 @@ int mx_bring_up(const struct mx_conf *c, enum mx_role role)
 	    mx_ensure_module())
 		return -1;
 	return mx_dm_create(c->name, sectors, mx_role_target(role), params);
-}
-
-/*
- * Does @conf (a path from the config) name the same device as @tbl (one
- * of the running table's, "253:4" as the kernel prints it)? By device
- * number when both resolve; by the words as written when neither does
- * (the host tests' stand-in tables name paths that do not exist).
- */
-static bool mx_same_dev(const char *conf, const char *tbl)
-{
-	uint64_t a, b;
-	bool ra = !mx_table_dev(conf, &a), rb = !mx_table_dev(tbl, &b);
-
-	if (ra && rb)
-		return a == b;
-	return !ra && !rb && !strcmp(conf, tbl);
 }
 
 int mx_same_disks(const struct mx_conf *c, const struct mx_dm_line *l)

@@ -38,6 +38,9 @@ int mx_err(int code, const char *fmt, ...) __printf(2, 3);
 /* Usage error: one line, pointing at --help; returns MX_EXIT_USAGE. */
 int mx_usage(const char *fmt, ...) __printf(1, 2);
 
+/* "mirrorctl: VERB: warning: ..." on stderr; the verb goes on. */
+void mx_warn(const char *fmt, ...) __printf(1, 2);
+
 /* Notes for the user (stdout unless --json / quiet). */
 void mx_note(const char *fmt, ...) __printf(1, 2);
 extern bool mx_quiet;
@@ -117,9 +120,12 @@ int mx_role_params(const struct mx_conf *c, enum mx_role role, char *buf,
 /*
  * Remember the superblock UUID of @c's metadata device in its config
  * (meta_uuid), when it changed; best effort. Called while the mirror's
- * table holds that device, so the UUID is known to be this mirror's.
+ * table @l holds that device, so the UUID is known to be this mirror's;
+ * when @l's metadata device is not @c's meta_dev (same device number),
+ * nothing is recorded and a warning says so. @l NULL: the table was just
+ * made from @c.
  */
-void mx_record_meta_uuid(struct mx_conf *c);
+void mx_record_meta_uuid(struct mx_conf *c, const struct mx_dm_line *l);
 
 /*
  * May delete --wipe-meta zero @meta? Only a block device whose

@@ -494,7 +494,7 @@ static int mx_up_one(const char *name, void *arg)
 			      "Outdated", m.name, m.name);
 	if (mx_bring_up(&m.conf, role))
 		return mx_err(MX_EXIT_FAIL, "%s: %s", m.name, mx_errmsg);
-	mx_record_meta_uuid(&m.conf);
+	mx_record_meta_uuid(&m.conf, NULL);
 	mx_note("%s: up as %s", m.name, mx_role_name(role));
 	return 0;
 }
@@ -544,7 +544,7 @@ static int mx_down_one(const char *name, void *arg)
 			      "%s is in use (open %d times): unmount or close it first",
 			      m.name, m.info.open_count);
 	if (m.has_conf)
-		mx_record_meta_uuid(&m.conf);
+		mx_record_meta_uuid(&m.conf, &m.table);
 	if (mx_dm_remove(m.name))
 		return mx_err(MX_EXIT_FAIL, "%s: %s", m.name, mx_errmsg);
 	mx_note("%s: down", m.name);

@@ -167,6 +167,62 @@ if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
 	run 0 delete mx --wipe-meta
 	n=$((n + 1))
 	[ "$(first_block "$M")" = "$zero_block" ] || fail "delete --wipe-meta of a running mirror did not wipe"
+	# down records meta_uuid only from the table's metadata device: a
+	# config naming another mirror's (a typo) must not make it ours.
+	majmin() { printf '%d:%d' "0x$(stat -c %t "$1")" "0x$(stat -c %T "$1")"; }
+	# bind_uuid DEV HEX32: the superblock's UUID set, as the kernel
+	# binds it at the first connection (offset 48, crc32c at 0).
+	bind_uuid() {
+		python3 - "$1" "$2" <<'PY'
+import sys
+dev, uuid = sys.argv[1], bytes.fromhex(sys.argv[2])
+with open(dev, "r+b") as f:
+    b = bytearray(f.read(4096))
+    b[48:64] = uuid
+    b[0:4] = bytes(4)
+    crc = 0xffffffff
+    for x in b:
+        crc ^= x
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
+    b[0:4] = crc.to_bytes(4, "little")
+    f.seek(0)
+    f.write(b)
+PY
+	}
+	if mkloop && M2=$LOOP; then
+		reset
+		run 0 create other --role source --data "$D" --meta "$M" \
+			--peer 1,10.0.0.2:7789 --no-start --force
+		bind_uuid "$M" 0123456789abcdef0123456789abcdef
+		run 0 create mx --role source --data "$D" --meta "$M2" \
+			--peer 1,10.0.0.2:7789 --no-start --force
+		bind_uuid "$M2" fedcba9876543210fedcba9876543210
+		sed -i "s|^meta_dev = .*|meta_dev = $M|" "$MIRRORX_CONF_DIR/mx.conf"
+		dev mx mirrorx "$(majmin "$D") $(majmin "$M2") 128 1 1 10.0.0.2:7789 sync"
+		before=$(first_block "$M")
+		if run 0 down mx; then
+			expect "$tmp/err" "warning: mx's config names meta_dev $M, but the running table's metadata device is $(majmin "$M2"): meta_uuid not recorded" "down: a meta_dev that is not the table's"
+		fi
+		n=$((n + 1))
+		! grep -q "^meta_uuid" "$MIRRORX_CONF_DIR/mx.conf" ||
+			fail "down recorded the meta_uuid of another device: $(grep meta_uuid "$MIRRORX_CONF_DIR/mx.conf")"
+		if run 4 delete mx --wipe-meta; then
+			expect "$tmp/err" "not one known to be mx's" "delete --wipe-meta after down with a wrong meta_dev"
+		fi
+		n=$((n + 1))
+		[ "$(first_block "$M")" = "$before" ] || fail "delete --wipe-meta wiped another mirror's superblock"
+		# The table's own metadata device: recorded, then wiped.
+		run 0 create mx --role source --data "$D" --meta "$M2" \
+			--peer 1,10.0.0.2:7789 --no-start --force
+		bind_uuid "$M2" fedcba9876543210fedcba9876543210
+		dev mx mirrorx "$(majmin "$D") $(majmin "$M2") 128 1 1 10.0.0.2:7789 sync"
+		run 0 down mx
+		expect "$MIRRORX_CONF_DIR/mx.conf" "^meta_uuid = fedcba9876543210fedcba9876543210$" "down records the table's meta_uuid"
+		run 0 delete mx --wipe-meta
+		n=$((n + 1))
+		[ "$(first_block "$M2")" = "$zero_block" ] || fail "delete --wipe-meta of the recorded meta_uuid did not wipe"
+	fi
 else
 	skip "delete --wipe-meta on block devices: no loop devices"
 fi
