@@ -391,8 +391,26 @@ static bool mx_verb_writes_conf(void)
 	return false;
 }
 
+/*
+ * Does the verb being run only report what runs? A config it cannot parse
+ * must not hide a running mirror from it (a cluster script asking for the
+ * role would take a running source for a stopped one).
+ */
+static bool mx_verb_reads_table(void)
+{
+	static const char *const readers[] = { "status", "role", "check" };
+	size_t i;
+
+	for (i = 0; mx_cur_verb && i < ARRAY_SIZE(readers); i++)
+		if (!strcmp(mx_cur_verb->name, readers[i]))
+			return true;
+	return false;
+}
+
 int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
 {
+	static char warned[MX_NAME_LEN];
+	char bad[MX_ERRMSG_LEN] = "";
 	int r;
 
 	memset(m, 0, sizeof(*m));
@@ -402,12 +420,25 @@ int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
 	if (mx_verb_writes_conf() && mx_conf_lock(name))
 		return mx_err(MX_EXIT_FAIL, NULL);
 	r = mx_conf_load(name, &m->conf);
+	if (r == MX_CONF_BAD && !need_conf && mx_verb_reads_table()) {
+		snprintf(bad, sizeof(bad), "%s", mx_errmsg);
+		memset(&m->conf, 0, sizeof(m->conf));
+		r = 1;
+	}
 	if (r < 0)
 		return mx_err(r == MX_CONF_BAD ? MX_EXIT_USAGE : MX_EXIT_FAIL,
 			      NULL);
 	m->has_conf = r == 0;
 	if (mx_dm_info(name, &m->info))
 		return mx_err(MX_EXIT_FAIL, NULL);
+	if (bad[0] && !m->info.exists)
+		return mx_err(MX_EXIT_USAGE, "%s", bad);
+	if (bad[0] && strcmp(warned, name)) {
+		/* Once per mirror (check --wait asks again and again). */
+		snprintf(warned, sizeof(warned), "%s", name);
+		mx_warn("%s; %s runs: shown from its table, without its config (correct the config before any verb that changes it)",
+			bad, name);
+	}
 	if (m->info.exists) {
 		if (mx_dm_table(name, &m->table))
 			return mx_err(MX_EXIT_FAIL, NULL);

@@ -525,6 +525,30 @@ lk 0 resize -t mxt -i mx && expect "$tmp/mirrorctl.log" "^resize mx$" "resize: m
 lk 1 resize -t mxt -i mx -s 1G && expect "$tmp/mirrorctl.log" "^resize mx --size 1G$" "resize -s: --size"
 lk 1 resize -t mxt -i mx -s && expect "$tmp/err" "option -s needs a value" "resize -s without a value"
 
+# ---- LifeKeeper remove: out of service means no source runs here ----
+mirror source "$closed_port"
+"$CTL" up mx >/dev/null 2>&1
+lk 0 remove -t mxt -i mx && is "$(role)" target "role after remove"
+# A config that does not parse: the source still runs, remove fails.
+"$CTL" promote mx >/dev/null 2>&1
+echo "resync_rate = fast" >>"$MIRRORX_CONF_DIR/mx.conf"
+lk 1 remove -t mxt -i mx && expect "$tmp/err" "cannot demote mx \(see above; still in use\?\): it still runs as the source here" "remove with a bad config"
+expect "$tmp/err" "mx.conf line [0-9]+: .*resync_rate" "remove with a bad config: the reason"
+expect "$MX_FAKEDM/mx/table" " mirrorx /" "remove with a bad config: still the source"
+# No role at all (device-mapper does not answer): not "out of service".
+MX_FAKEDM='' lk 1 remove -t mxt -i mx && expect "$tmp/err" "cannot tell whether mx runs as the source here \(mirrorctl role mx: .*cannot talk to device-mapper.*\): not taken out of service" "remove without a role"
+# A demote that says it worked while the source still runs.
+sed -i '/^resync_rate = fast$/d' "$MIRRORX_CONF_DIR/mx.conf"
+cat >"$tmp/bin/mirrorctl-nodemote" <<EOF
+#!/bin/sh
+[ "\$1" != demote ] || exit 0
+exec "$CTL" "\$@"
+EOF
+chmod +x "$tmp/bin/mirrorctl-nodemote"
+MIRRORCTL=$tmp/bin/mirrorctl-nodemote lk 1 remove -t mxt -i mx &&
+	expect "$tmp/err" "mx still runs as the source here after mirrorctl demote" "remove: a demote that did nothing"
+lk 0 remove -t mxt -i mx && expect "$tmp/err" "mx out of service: this node is a target" "remove after all"
+
 # fence-peer: mirrorctl outdate on the peer's system through lcdremexec
 # (the stand-in logs its arguments and exits $LCD_RC).
 FP=$LK/fence-peer

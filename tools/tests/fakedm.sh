@@ -341,11 +341,36 @@ n=$((n + 1))
 # A config file that cannot be parsed: bad input (2), naming file and line.
 reset
 printf 'name = mx\nnode_id = nine\n' >"$MIRRORX_CONF_DIR/mx.conf"
-for v in status up check; do
+for v in status up check role; do
 	if run 2 $v mx; then
 		expect "$tmp/err" "mx.conf line 2" "$v with a bad config"
 	fi
 done
+# Running: the read-only verbs report the table, and warn of the config;
+# the verbs that change it still refuse (2).
+dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync" \
+	"source UpToDate 128 0/4096 1 1 Connected InSync sync 0 0/0 0 0 0"
+if run 0 role mx; then
+	expect "$tmp/out" "^source$" "role of a running source with a bad config"
+	expect "$tmp/err" "^mirrorctl: role: warning: .*mx.conf line 2: .*; mx runs: shown from its table, without its config" "role warns of the bad config"
+fi
+if run 0 status mx; then
+	expect "$tmp/out" "^mx: source" "status of a running source with a bad config"
+	expect "$tmp/err" "warning: .*mx.conf line 2" "status warns of the bad config"
+fi
+if run 0 check mx --role source; then
+	expect "$tmp/out" "^mx: healthy" "check of a running source with a bad config"
+	expect "$tmp/err" "warning: .*mx.conf line 2" "check warns of the bad config"
+	n=$((n + 1))
+	[ "$(grep -c warning "$tmp/err")" = 1 ] || fail "check warned $(grep -c warning "$tmp/err") times"
+fi
+for v in demote down; do
+	if run 2 $v mx; then
+		expect "$tmp/err" "mx.conf line 2" "$v with a bad config"
+	fi
+done
+n=$((n + 1))
+grep -q " mirrorx /dev/a" "$MX_FAKEDM/mx/table" || fail "a verb with a bad config changed the table"
 
 # ---- defect 8: config comments, option names, rate suffixes, lock ----
 reset
