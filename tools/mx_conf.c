@@ -615,14 +615,21 @@ static int mx_write_all(int fd, const char *buf, size_t len)
 
 int mx_conf_lock(const char *name)
 {
+	static char held[MX_NAME_LEN];
 	char path[MX_PATH_LEN + 80];
 	static int fd = -1;
 	int i;
 
-	if (fd >= 0)
+	if (fd >= 0 && !strcmp(held, name))
 		return 0;
 	if (mx_check_name(name))
 		return -1;
+	/* --all: the mirror before is done with; its lock goes. */
+	if (fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	held[0] = '\0';
 	if (mkdir(mx_conf_dir(), 0755) && errno != EEXIST)
 		return mx_fail("cannot create %s: %s", mx_conf_dir(),
 			       strerror(errno));
@@ -631,8 +638,10 @@ int mx_conf_lock(const char *name)
 	if (fd < 0)
 		return mx_fail("cannot open %s: %s", path, strerror(errno));
 	for (i = 0; i < MX_LOCK_WAIT * 10; i++) {
-		if (!flock(fd, LOCK_EX | LOCK_NB))
+		if (!flock(fd, LOCK_EX | LOCK_NB)) {
+			snprintf(held, sizeof(held), "%s", name);
 			return 0;
+		}
 		if (errno != EWOULDBLOCK)
 			break;
 		usleep(100000);

@@ -139,8 +139,10 @@ int mx_conf_load_file(const char *path, struct mx_conf *c);
 
 /*
  * Hold the lock of NAME's config (flock of DIR/.NAME.lock) until exit,
- * so that two mirrorctl runs (a cluster action, an admin's set) never
- * overwrite each other's changes. Waits up to MX_LOCK_WAIT seconds.
+ * or until the lock of another mirror is taken (--all: one mirror after
+ * the other, each locked while it is handled), so that two mirrorctl
+ * runs (a cluster action, an admin's set) never overwrite each other's
+ * changes. Waits up to MX_LOCK_WAIT seconds.
  */
 #define MX_LOCK_WAIT	30
 int mx_conf_lock(const char *name);

@@ -413,6 +413,35 @@ if command -v flock >/dev/null; then
 	wait $holder
 	n=$((n + 1))
 	[ $(((t1 - t0) / 1000000)) -lt 900 ] || fail "status waited for the config lock"
+	# --all locks each mirror's config in turn, not only the first's.
+	conf a source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync"
+	conf b source 0 /dev/c /dev/d "peer.1 = 10.0.0.2:7789 sync"
+	dev a mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync"
+	dev b mirrorx "/dev/c /dev/d 128 1 1 10.0.0.2:7789 sync"
+	: >"$MIRRORX_CONF_DIR/.b.lock"
+	flock "$MIRRORX_CONF_DIR/.b.lock" sleep 1.5 &
+	holder=$!
+	sleep 0.3
+	t0=$(date +%s%N)
+	run 0 down --all
+	t1=$(date +%s%N)
+	wait $holder
+	n=$((n + 1))
+	[ $(((t1 - t0) / 1000000)) -ge 900 ] || fail "down --all did not wait for b's config lock ($(((t1 - t0) / 1000000)) ms)"
+	n=$((n + 1))
+	[ ! -d "$MX_FAKEDM/a" ] && [ ! -d "$MX_FAKEDM/b" ] || fail "down --all left a or b running"
+	# The first mirror's lock is not held while the next one is handled.
+	dev a mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync"
+	dev b mirrorx "/dev/c /dev/d 128 1 1 10.0.0.2:7789 sync"
+	flock "$MIRRORX_CONF_DIR/.b.lock" sleep 1.5 &
+	holder=$!
+	sleep 0.3
+	"$CTL" down --all >/dev/null 2>&1 &
+	downer=$!
+	sleep 0.5
+	n=$((n + 1))
+	flock -n "$MIRRORX_CONF_DIR/.a.lock" true || fail "down --all held a's lock while waiting for b's"
+	wait $downer $holder
 else
 	skip "config lock: no flock(1)"
 fi
