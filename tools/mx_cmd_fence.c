@@ -9,7 +9,8 @@
  * writes it misses), it runs the cluster's command, "sh -c CMD" with
  * MIRRORX_NAME, MIRRORX_PEER and MIRRORX_PEER_ADDRESS in its environment.
  * CMD is --exec, else the config's fence_peer, read again at each
- * fencing (a "mirrorctl set --fence-peer" applies to a running handler).
+ * fencing (a "mirrorctl set --fence-peer" applies to a running handler),
+ * as is the peer's address (a "set --peer" too).
  * The command must make sure that peer cannot be promoted (mirrorctl
  * outdate on its node, power it off, a cluster constraint) and exit 0
  * only then: the handler sends peer_outdated and the writes complete. A
@@ -44,7 +45,8 @@ enum mx_fence_view {
 
 /* The command's child: its environment, then sh -c @cmd. */
 static void __attribute__((noreturn))
-mx_fence_child(const struct mx_mirror *m, int id, const char *cmd)
+mx_fence_child(const struct mx_mirror *m, int id, const char *addr,
+	       const char *cmd)
 {
 	char num[16], self[MX_PATH_LEN];
 	ssize_t n;
@@ -54,9 +56,7 @@ mx_fence_child(const struct mx_mirror *m, int id, const char *cmd)
 	snprintf(num, sizeof(num), "%d", id);
 	setenv("MIRRORX_NAME", m->name, 1);
 	setenv("MIRRORX_PEER", num, 1);
-	setenv("MIRRORX_PEER_ADDRESS",
-	       m->has_conf && m->conf.peers[id].present ?
-	       m->conf.peers[id].addr : "", 1);
+	setenv("MIRRORX_PEER_ADDRESS", addr, 1);
 	/* mirrorx-fence-peer and the like call this same mirrorctl. */
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
@@ -68,12 +68,12 @@ mx_fence_child(const struct mx_mirror *m, int id, const char *cmd)
 }
 
 /*
- * Run @cmd for peer @id of @m for at most @limit seconds: its exit
- * status; -2 when it was killed at the limit (its process group: SIGTERM,
- * SIGKILL MX_FENCE_KILL_WAIT s later); -1 when it could not run.
+ * Run @cmd for peer @id (at @addr) of @m for at most @limit seconds: its
+ * exit status; -2 when it was killed at the limit (its process group:
+ * SIGTERM, SIGKILL MX_FENCE_KILL_WAIT s later); -1 when it could not run.
  */
-static int mx_fence_run(const struct mx_mirror *m, int id, const char *cmd,
-			uint32_t limit)
+static int mx_fence_run(const struct mx_mirror *m, int id, const char *addr,
+			const char *cmd, uint32_t limit)
 {
 	double end = mx_now() + limit, kill_at = 0;
 	int status;
@@ -84,7 +84,7 @@ static int mx_fence_run(const struct mx_mirror *m, int id, const char *cmd,
 	if (pid < 0)
 		return mx_fail("cannot fork: %s", strerror(errno));
 	if (!pid)
-		mx_fence_child(m, id, cmd);
+		mx_fence_child(m, id, addr, cmd);
 	setpgid(pid, pid);
 	for (;;) {
 		r = waitpid(pid, &status, WNOHANG);
@@ -109,28 +109,29 @@ static int mx_fence_run(const struct mx_mirror *m, int id, const char *cmd,
 
 /*
  * The command for a fencing of @m: --exec @exec, else fence_peer from
- * the config as it is now, into @buf; with its time limit in @limit.
+ * the config as it is now (@c, also for the peer's address: a set --peer
+ * since the start applies), into @buf; with its time limit in @limit.
  */
 static const char *mx_fence_cmd(const struct mx_mirror *m, const char *exec,
-				char *buf, size_t len, uint32_t *limit)
+				struct mx_conf *c, char *buf, size_t len,
+				uint32_t *limit)
 {
-	struct mx_conf c;
 	int r;
 
-	r = mx_conf_load(m->name, &c);
+	r = mx_conf_load(m->name, c);
 	if (r) {
 		/* Gone or broken since the start: what was read then. */
-		c = m->conf;
+		*c = m->conf;
 		if (!m->has_conf)
-			mx_conf_init(&c);
+			mx_conf_init(c);
 	}
-	*limit = c.fence_peer_timeout ? c.fence_peer_timeout :
+	*limit = c->fence_peer_timeout ? c->fence_peer_timeout :
 		 MX_DEFAULT_FENCE_PEER_TIMEOUT;
 	if (exec)
 		return exec;
-	if (!c.fence_peer[0])
+	if (!c->fence_peer[0])
 		return NULL;
-	snprintf(buf, len, "%s", c.fence_peer);
+	snprintf(buf, len, "%s", c->fence_peer);
 	return buf;
 }
 
@@ -138,11 +139,14 @@ static const char *mx_fence_cmd(const struct mx_mirror *m, const char *exec,
 static int mx_fence_one(const struct mx_mirror *m, int id, const char *exec)
 {
 	char line[MX_CMD_LEN + 256], msg[32], buf[MX_CMD_LEN], why[64];
-	const char *cmd;
+	const char *cmd, *addr;
+	struct mx_conf c;
 	uint32_t limit;
 	int rc;
 
-	cmd = mx_fence_cmd(m, exec, buf, sizeof(buf), &limit);
+	cmd = mx_fence_cmd(m, exec, &c, buf, sizeof(buf), &limit);
+	addr = id >= 0 && id < MX_NODES && c.peers[id].present ?
+	       c.peers[id].addr : "";
 	if (!cmd) {
 		snprintf(line, sizeof(line),
 			 "fence-handler %s: peer %d lost while in sync, but no fence_peer in the config: writes stay held",
@@ -157,7 +161,7 @@ static int mx_fence_one(const struct mx_mirror *m, int id, const char *exec)
 	snprintf(line, sizeof(line), "fence-handler %s: peer %d: running %s",
 		 m->name, id, cmd);
 	mx_audit_log(LOG_NOTICE, line);
-	rc = mx_fence_run(m, id, cmd, limit);
+	rc = mx_fence_run(m, id, addr, cmd, limit);
 	if (rc) {
 		if (rc == -2)
 			snprintf(why, sizeof(why),

@@ -1090,6 +1090,25 @@ n=$((n + 1))
 [ "$(grep -c . "$tmp/fenced")" = 2 ] || fail "fence-handler --follow: $(grep -c . "$tmp/fenced") commands for two losses"
 ! grep -q 'Sanitizer\|runtime error' "$tmp/follow.err" || fail "fence-handler --follow: sanitizer report"
 
+# The peer's address as the config says at the fencing, not at the start
+# (a set --peer meanwhile).
+conf mx source 1 /dev/a /dev/b "peer.0 = 10.0.0.1:7789 sync" "fencing = resource" \
+	"fence_peer = echo \$MIRRORX_PEER_ADDRESS >>$tmp/fenced"
+rm -f "$MX_FAKEDM/mx/messages" "$tmp/fenced"
+dev mx mirrorx "$fline" "source UpToDate 128 3/4096 1 0 Connected InSync sync 3 0/0 0 0 0 -"
+"$CTL" fence-handler mx --follow >"$tmp/follow.out" 2>"$tmp/follow.err" &
+fpid=$!
+n=$((n + 1))
+wait_file "$tmp/follow.out" "mx: the source with fencing resource: watching" || fail "fence-handler --follow did not start: $(cat "$tmp/follow.out" "$tmp/follow.err")"
+sed -i 's/^peer.0 = .*/peer.0 = 10.0.0.9:7789 sync/' "$MIRRORX_CONF_DIR/mx.conf"
+dev mx mirrorx "$fline" "$pending"
+n=$((n + 1))
+wait_file "$MX_FAKEDM/mx/messages" "^peer_outdated 0$" || fail "fence-handler --follow: no peer_outdated"
+kill "$fpid" 2>/dev/null
+wait "$fpid" 2>/dev/null
+n=$((n + 1))
+[ "$(cat "$tmp/fenced" 2>/dev/null)" = 10.0.0.9:7789 ] || fail "fence command got MIRRORX_PEER_ADDRESS '$(cat "$tmp/fenced" 2>/dev/null)', want the config's new 10.0.0.9:7789"
+
 # set --fence-peer: config only (no table reload); bad values refused.
 dev mx mirrorx "$fline" "source UpToDate 128 3/4096 1 0 Connected InSync sync 3 0/0 0 0 0 -"
 cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
