@@ -639,6 +639,17 @@ static int mx_wait_source_gone(const char *name, int secs,
 	}
 }
 
+/* promote --force went past a check: said, and in the audit log. */
+static void mx_promote_forced(const char *name, const char *what)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "promote %s --force: %s; promoting anyway",
+		 name, what);
+	mx_audit_log(LOG_WARNING, line);
+	mx_note("%s: %s: promoting anyway (--force)", name, what);
+}
+
 /*
  * Outdated and Inconsistent data may not become the source: refuse
  * (MX_EXIT_REFUSED), or with @force note it in the audit log and have the
@@ -647,7 +658,7 @@ static int mx_wait_source_gone(const char *name, int secs,
 static int mx_promote_refusal(struct mx_mirror *m, const char *data_state,
 			      bool force)
 {
-	char line[256];
+	char what[64];
 	const char *why;
 
 	if (!strcmp(data_state, "Outdated"))
@@ -660,12 +671,8 @@ static int mx_promote_refusal(struct mx_mirror *m, const char *data_state,
 		return mx_err(MX_EXIT_REFUSED,
 			      "the data of %s here is %s: it cannot become the source; let a resync from the source finish, or --force to discard what it lacks",
 			      m->name, why);
-	snprintf(line, sizeof(line),
-		 "promote %s --force: the data here is %s; promoting anyway",
-		 m->name, data_state);
-	mx_audit_log(LOG_WARNING, line);
-	mx_note("%s: data %s: promoting anyway (--force)", m->name,
-		data_state);
+	snprintf(what, sizeof(what), "data %s", data_state);
+	mx_promote_forced(m->name, what);
 	m->conf.force_promote = true;
 	return 0;
 }
@@ -682,6 +689,7 @@ int mx_cmd_promote(int argc, char **argv)
 	struct mx_meta_info mi;
 	struct mx_status st;
 	struct mx_mirror m;
+	char what[256];
 	bool force = false;
 	uint64_t check = 0, srcwait = MX_PROMOTE_SOURCE_WAIT;
 	int opt, r, fd, bad;
@@ -741,6 +749,13 @@ int mx_cmd_promote(int argc, char **argv)
 			return mx_err(MX_EXIT_REFUSED,
 				      "the data of %s here is Fresh (it never received mirrored data): promoting it would discard the other side's data; --force if you mean it",
 				      m.name);
+		if (force && st.nr_peers &&
+		    !strcmp(st.peers[0].conn, "Connected")) {
+			snprintf(what, sizeof(what),
+				 "node %d is connected here as the source",
+				 st.peers[0].id);
+			mx_promote_forced(m.name, what);
+		}
 		r = force ? 0 : mx_wait_source_gone(m.name, srcwait, &st);
 		if (r < 0)
 			return mx_err(MX_EXIT_FAIL, NULL);
@@ -792,6 +807,16 @@ int mx_cmd_promote(int argc, char **argv)
 		r = mx_peer_verdict(m.name, check, &st, &bad);
 		if (r < 0)
 			return mx_err(MX_EXIT_FAIL, NULL);
+		if (r > 0 && force) {
+			/* Kept: that node's data goes at its resync from here. */
+			snprintf(what, sizeof(what),
+				 "node %d has %s data than this node (%s); it is discarded at a resync from here (mirrorctl resync %s %d --full)",
+				 st.peers[bad].id,
+				 strcmp(st.peers[bad].repl, "SplitBrain") ?
+				 "newer" : "diverged", st.peers[bad].repl,
+				 m.name, st.peers[bad].id);
+			mx_promote_forced(m.name, what);
+		}
 		if (r > 0 && !force) {
 			struct mx_dm_line l;
 			int code = MX_EXIT_REFUSED;

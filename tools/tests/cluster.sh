@@ -482,10 +482,23 @@ done
 touch "$MIRRORX_CONF_DIR/mx.force"
 tgt Inconsistent "Listening Idle"
 lk 1 restore -t mxt -i mx
+# A restore that failed used the flag up too: no later failover takes it.
+n=$((n + 1))
+[ ! -e "$MIRRORX_CONF_DIR/mx.force" ] || fail "force flag left after a failed restore"
 tgt Outdated "Listening Idle"
+lk 1 restore -t mxt -i mx && expect "$tmp/err" "its data here is Outdated" "restore of Outdated data without the flag"
+touch "$MIRRORX_CONF_DIR/mx.force"
 lk 0 restore -t mxt -i mx && is "$(role)" source "restore of Outdated data forced"
+expect "$tmp/err" "force flag .*/mx.force taken \(and removed\)" "restore says it took the flag"
 n=$((n + 1))
 [ ! -e "$MIRRORX_CONF_DIR/mx.force" ] || fail "force flag not removed"
+# The flag overrides a peer's verdict: said, not silent.
+mirror target "$open_port"
+src UpToDate "Connected TargetNewer"
+"$CTL" up mx >/dev/null 2>&1
+touch "$MIRRORX_CONF_DIR/mx.force"
+lk 0 restore -t mxt -i mx && is "$(role)" source "restore forced over a TargetNewer verdict"
+expect "$tmp/err" "mx: node 0 has newer data than this node \(TargetNewer\); it is discarded at a resync from here \(mirrorctl resync mx 0 --full\): promoting anyway \(--force\)" "a forced restore names the verdict it overrode"
 # A failover: no peer listens, no wait for a verdict (was 10 s).
 mirror target "$closed_port"
 tgt Consistent "Listening Idle"

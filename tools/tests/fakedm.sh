@@ -920,6 +920,13 @@ if run 0 promote mx --force; then
 	n=$((n + 1))
 	! grep -q force_promote "$MIRRORX_CONF_DIR/mx.conf" || fail "force_promote saved in the config"
 fi
+# A connected source: --force goes past it, and says so (and logs it).
+dev mx mirrorx-recv "$tline" "target Consistent 128 0/4096 1 0 Connected InSync - 0 0/0 0 0 0"
+rm -f "$MX_FAKEDM/audit"
+if run 0 promote mx --force; then
+	expect "$tmp/out" "^mx: node 0 is connected here as the source: promoting anyway \(--force\)" "promote --force over a connected source says so"
+	expect "$MX_FAKEDM/audit" "^4 promote mx --force: node 0 is connected here as the source; promoting anyway$" "promote --force over a connected source: audited"
+fi
 # Consistent data: no force_promote.
 dev mx mirrorx-recv "$tline" "target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
 if run 0 promote mx; then
