@@ -894,19 +894,25 @@ static bool mx_audited(const struct mx_verb *v, int argc, char **argv)
 	return false;
 }
 
-static void mx_audit(const char *verb, int argc, char **argv, int rc,
+static void mx_audit(const char *verb, int argc, char *const *argv, int rc,
 		     bool done)
 {
-	char line[1024];
-	size_t off;
+	char line[1024], end[32] = "";
+	size_t off, room;
 	int a;
 
-	off = snprintf(line, sizeof(line), "uid %u: %s", (unsigned int)getuid(),
-		       verb);
-	for (a = 1; a < argc && off < sizeof(line); a++)
-		off += snprintf(line + off, sizeof(line) - off, " %s", argv[a]);
-	if (done && off < sizeof(line))
-		snprintf(line + off, sizeof(line) - off, ": exit %d", rc);
+	/* The end record keeps its exit status however long the line. */
+	if (done)
+		snprintf(end, sizeof(end), ": exit %d", rc);
+	room = sizeof(line) - strlen(end);
+	off = snprintf(line, room, "uid %u: %s", (unsigned int)getuid(), verb);
+	for (a = 1; a < argc && off < room; a++)
+		off += snprintf(line + off, room - off, " %s", argv[a]);
+	if (off >= room) {
+		off = room - 1;
+		memcpy(line + off - 3, "...", 3);
+	}
+	snprintf(line + off, sizeof(line) - off, "%s", end);
 	mx_audit_log(done && rc ? LOG_WARNING : LOG_NOTICE, line);
 }
 
@@ -918,6 +924,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char **typed;
 	bool audit;
 	size_t i;
 	int c, r;
@@ -960,11 +967,18 @@ int main(int argc, char **argv)
 		optind = 0;	/* glibc: full re-init (drops main's "+") */
 		opterr = 0;
 		audit = mx_audited(mx_cur_verb, argc, argv);
+		/* As typed: getopt_long() reorders argv. */
+		typed = audit ? malloc(argc * sizeof(*typed)) : NULL;
+		if (typed)
+			memcpy(typed, argv, argc * sizeof(*typed));
 		if (audit)
-			mx_audit(mx_cur_verb->name, argc, argv, 0, false);
+			mx_audit(mx_cur_verb->name, argc, typed ? typed : argv,
+				 0, false);
 		r = mx_verbs[i].fn(argc, argv);
 		if (audit)
-			mx_audit(mx_cur_verb->name, argc, argv, r, true);
+			mx_audit(mx_cur_verb->name, argc, typed ? typed : argv,
+				 r, true);
+		free(typed);
 		if (mx_watch_active()) {
 			/* Not exit(): see mx_watch_active(). */
 			fflush(NULL);

@@ -204,7 +204,7 @@ static int mx_check_command(const char *v, const char *what)
 			return mx_fail("bad %s: it contains a control character (one line of text expected)",
 				       what);
 		if (*p == '#' && (p == v || isspace((unsigned char)p[-1])))
-			return mx_fail("bad %s '%s': a '#' first or after a space starts a comment in the config file (quote it)",
+			return mx_fail("bad %s '%s': a '#' first or after white space starts a comment in the config file, quoted or not (put the command in a script and name the script)",
 				       what, v);
 	}
 	return 0;

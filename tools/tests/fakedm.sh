@@ -650,6 +650,26 @@ n=$((n + 1))
 n=$((n + 1))
 [ "$(comp mirrorctl "--conf-dir=$tmp/other" pause alt '' | tr '\n' ' ')" = "3 5 " ] ||
 	fail "completion of peers: $(comp mirrorctl "--conf-dir=$tmp/other" pause alt '')"
+# Every verb of mirrorctl --help, and every option of its VERB --help.
+verbs=$("$CTL" --help | sed -n '/^Verbs:/,/^$/s/^  \([a-z-]*\) .*/\1/p')
+n=$((n + 1))
+[ "$(comp mirrorctl '' | sort)" = "$(sort <<<"$verbs")" ] ||
+	fail "completion of verbs: $(diff <(comp mirrorctl '' | sort) <(sort <<<"$verbs") | tr '\n' ' ')"
+for v in $verbs; do
+	got=$(comp mirrorctl "$v" --)
+	for o in $("$CTL" "$v" --help | sed -n '/^Options:/,$p' | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		n=$((n + 1))
+		grep -qx -- "$o" <<<"$got" || fail "completion of $v options: no $o"
+	done
+done
+# Values: --fencing's; an option's value is no positional argument.
+n=$((n + 1))
+[ "$(comp mirrorctl set mx --fencing '' | tr '\n' ' ')" = "none resource " ] ||
+	fail "completion of --fencing: $(comp mirrorctl set mx --fencing '')"
+n=$((n + 1))
+[ "$(comp mirrorctl resize --size 10G '')" = mx ] || fail "completion after resize --size 10G: '$(comp mirrorctl resize --size 10G '')'"
+n=$((n + 1))
+[ "$(comp mirrorctl peer-outdated mx '')" = 1 ] || fail "completion of peer-outdated's peer: '$(comp mirrorctl peer-outdated mx '')'"
 
 # ---- audit: state-changing verbs to syslog, before and with their exit ----
 reset
@@ -666,6 +686,20 @@ want="5 uid $uid: pause mx 1
 4 uid $uid: disconnect nosuch all: exit 3"
 [ "$(cat "$MX_FAKEDM/audit" 2>/dev/null)" = "$want" ] ||
 	fail "audit lines: got '$(cat "$MX_FAKEDM/audit" 2>/dev/null)', want '$want'"
+# Arguments longer than the line: cut ("..."), the exit status kept; the
+# command line as typed, not as getopt reordered it.
+rm -f "$MX_FAKEDM/audit"
+long=$(printf 'x%.0s' {1..1100})
+run 2 resync "$long" 1
+run 2 resync mx 1 --force
+n=$((n + 1))
+[ "$(sed -n 2p "$MX_FAKEDM/audit" | grep -c "^4 uid $uid: resync xxx*\.\.\.: exit 2$")" = 1 ] ||
+	fail "audit of a long line: $(sed -n 2p "$MX_FAKEDM/audit" | tail -c 80)"
+n=$((n + 1))
+[ "$(sed -n 2p "$MX_FAKEDM/audit" | cut -c3- | wc -c)" = 1024 ] || fail "audit line not 1023 bytes: $(sed -n 2p "$MX_FAKEDM/audit" | cut -c3- | wc -c)"
+n=$((n + 1))
+[ "$(sed -n 4p "$MX_FAKEDM/audit")" = "4 uid $uid: resync mx 1 --force: exit 2" ] ||
+	fail "audit end line not as typed: $(sed -n 4p "$MX_FAKEDM/audit")"
 
 # ---- adjust: the running mirror in line with an edited config ----
 if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then

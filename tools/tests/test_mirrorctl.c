@@ -362,10 +362,14 @@ static void test_conf_fence_peer(void)
 	CHECK(mx_conf_parse(HOT_CONF "fence_peer_timeout = 2m\n", "f.conf",
 			    &d));
 	CHECK_ERR("bad fence_peer_timeout '2m'");
+	/* Quotes do not help: the file's comments know none. */
+	CHECK(mx_conf_set(&c, "fence_peer", "echo ' #x'", "--fence-peer"));
+	CHECK_ERR("starts a comment in the config file, quoted or not (put the command in a script and name the script)");
+	CHECK(!strstr(mx_errmsg, "quote it"));
 	CHECK(mx_conf_set(&c, "fence_peer", "echo a\nrm -rf /", "--fence-peer"));
 	CHECK_ERR("bad --fence-peer: it contains a control character");
 	CHECK(mx_conf_set(&c, "fence_peer", "echo a # b", "--fence-peer"));
-	CHECK_ERR("bad --fence-peer 'echo a # b': a '#' first or after a space starts a comment");
+	CHECK_ERR("bad --fence-peer 'echo a # b': a '#' first or after white space starts a comment");
 	CHECK(mx_conf_set(&c, "fence_peer", "#x", "--fence-peer"));
 	CHECK_ERR("starts a comment");
 	CHECK(mx_conf_set(&c, "fence_peer", "", "--fence-peer"));
