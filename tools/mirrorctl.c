@@ -398,7 +398,9 @@ static bool mx_verb_writes_conf(void)
  */
 static bool mx_verb_reads_table(void)
 {
-	static const char *const readers[] = { "status", "role", "check" };
+	static const char *const readers[] = {
+		"status", "role", "check", "list", "metrics",
+	};
 	size_t i;
 
 	for (i = 0; mx_cur_verb && i < ARRAY_SIZE(readers); i++)

@@ -364,6 +364,13 @@ if run 0 check mx --role source; then
 	n=$((n + 1))
 	[ "$(grep -c warning "$tmp/err")" = 1 ] || fail "check warned $(grep -c warning "$tmp/err") times"
 fi
+if run 0 list; then
+	expect "$tmp/out" "^mx +source +up +- +/dev/a +/dev/b" "list of a running source with a bad config"
+	expect "$tmp/err" "warning: .*mx.conf line 2" "list warns of the bad config"
+fi
+if run 0 metrics --sample-ms 0; then
+	expect "$tmp/out" '^mirrorx_mirror_role\{mirror="mx",role="source"\} 1$' "metrics of a running source with a bad config"
+fi
 for v in demote down; do
 	if run 2 $v mx; then
 		expect "$tmp/err" "mx.conf line 2" "$v with a bad config"
