@@ -460,6 +460,17 @@ expect "$tmp/lcd.log" "^ins_remove -t mxt$" "create undone"
 
 mirror target "$closed_port"
 tgt Consistent "Listening Idle"
+# canextend reads the config as mirrorctl does: a comment after a value
+# is no part of it; a config that does not parse is said.
+sed -i "s|^data_dev = .*|& # the data disk|" "$MIRRORX_CONF_DIR/mx.conf"
+lk 0 canextend -t mxt -i mx && expect "$tmp/err" "mx can be extended to this node" "canextend with a comment after data_dev"
+echo "resync_rate = fast" >>"$MIRRORX_CONF_DIR/mx.conf"
+lk 1 canextend -t mxt -i mx && expect "$tmp/err" "cannot read the config of mx here: .*mx.conf line [0-9]+: .*resync_rate" "canextend with a bad config"
+sed -i '/^resync_rate = fast$/d' "$MIRRORX_CONF_DIR/mx.conf"
+mv "$MIRRORX_CONF_DIR/mx.conf" "$tmp/mx.conf.keep"
+sed "s|^meta_dev = .*|meta_dev = $tmp/nosuch|" "$tmp/mx.conf.keep" >"$MIRRORX_CONF_DIR/mx.conf"
+lk 1 canextend -t mxt -i mx && expect "$tmp/err" "meta_dev '$tmp/nosuch' of .*mx.conf is not a block device here" "canextend without the metadata device"
+mv "$tmp/mx.conf.keep" "$MIRRORX_CONF_DIR/mx.conf"
 lk 1 extend -t mxt -i mx && expect "$tmp/err" "TEMPLATE_SYS" "extend without -S"
 lk 1 extend -t mxt -i mx -S nodeA -p 1
 lk 0 extend -t mxt -i mx -S nodeA -o mxa -p 20 && is "$(role)" target "role after extend"
