@@ -709,9 +709,9 @@ static int mx_table_dev(const char *tbl, uint64_t *rdev)
 
 /*
  * Does @conf (a path from the config) name the same device as @tbl (one
- * of the running table's, "253:4" as the kernel prints it)? By device
- * number when both resolve; by the words as written when neither does
- * (the host tests' stand-in tables name paths that do not exist).
+ * the running table holds, "253:4" as mx_table_disks() gives it)? By
+ * device number when both resolve; by the words as written when neither
+ * does (the host tests' stand-in tables name paths that do not exist).
  */
 static bool mx_same_dev(const char *conf, const char *tbl)
 {
@@ -721,6 +721,33 @@ static bool mx_same_dev(const char *conf, const char *tbl)
 	if (ra && rb)
 		return a == b;
 	return !ra && !rb && !strcmp(conf, tbl);
+}
+
+/*
+ * The data and metadata devices the running table of @name holds open,
+ * "MAJ:MIN", from its IMA status: not the paths of its table line, which
+ * the kernel keeps as they were given, and which a rename (lvrename,
+ * dmsetup rename) or a relinked path may since resolve to another device,
+ * or to none.
+ */
+static int mx_table_disks(const char *name, char *data, char *meta,
+			  size_t len)
+{
+	struct mx_dm_line l;
+	const char *d, *m;
+
+	if (mx_dm_ima(name, &l))
+		return -1;
+	d = strstr(l.params, "data_dev=");
+	m = strstr(l.params, "meta_dev=");
+	if (!d || !m)
+		return mx_fail("the status of %s names no data and metadata devices: %s",
+			       name, l.params);
+	d += strlen("data_dev=");
+	m += strlen("meta_dev=");
+	snprintf(data, len, "%.*s", (int)strcspn(d, ",;"), d);
+	snprintf(meta, len, "%.*s", (int)strcspn(m, ",;"), m);
+	return 0;
 }
 
 void mx_record_meta_uuid(struct mx_conf *c, const struct mx_dm_line *l)
@@ -736,7 +763,7 @@ void mx_record_meta_uuid(struct mx_conf *c, const struct mx_dm_line *l)
 	 */
 	if (mx_table_dev(c->meta, &rdev))
 		return;		/* no block device: no superblock to read */
-	if (l && sscanf(l->params, "%*s %255s", tmeta) != 1)
+	if (l && mx_table_disks(c->name, path, tmeta, sizeof(tmeta)))
 		snprintf(tmeta, sizeof(tmeta), "unknown");
 	if (l && !mx_same_dev(c->meta, tmeta)) {
 		mx_conf_path(c->name, path, sizeof(path));
@@ -754,7 +781,7 @@ void mx_record_meta_uuid(struct mx_conf *c, const struct mx_dm_line *l)
 int mx_wipe_allowed(const struct mx_mirror *m, const char *meta, bool force,
 		    bool *blank)
 {
-	char tmeta[MX_PATH_LEN];
+	char tdata[MX_PATH_LEN], tmeta[MX_PATH_LEN];
 	struct mx_meta_info mi;
 	uint64_t bytes, rdev, trdev;
 
@@ -775,7 +802,7 @@ int mx_wipe_allowed(const struct mx_mirror *m, const char *meta, bool force,
 			      meta, mi.reason);
 	/* The device the running table uses is this mirror's by definition. */
 	if (m->info.exists &&
-	    sscanf(m->table.params, "%*s %255s", tmeta) == 1 &&
+	    !mx_table_disks(m->name, tdata, tmeta, sizeof(tmeta)) &&
 	    !mx_table_dev(tmeta, &trdev) && trdev == rdev)
 		return 0;
 	if (m->has_conf && m->conf.meta_uuid[0] &&
@@ -800,16 +827,15 @@ int mx_bring_up(const struct mx_conf *c, enum mx_role role)
 	return mx_dm_create(c->name, sectors, mx_role_target(role), params);
 }
 
-int mx_same_disks(const struct mx_conf *c, const struct mx_dm_line *l)
+int mx_same_disks(const struct mx_conf *c)
 {
 	char data[MX_PATH_LEN], meta[MX_PATH_LEN];
 
-	if (sscanf(l->params, "%255s %255s", data, meta) != 2)
-		return mx_fail("%s's running table has no data and metadata devices: %s",
-			       c->name, l->params);
+	if (mx_table_disks(c->name, data, meta, sizeof(data)))
+		return -1;
 	if (mx_same_dev(c->data, data) && mx_same_dev(c->meta, meta))
 		return 0;
-	return mx_fail("%s runs on data %s and metadata %s, but its config names data_dev %s and meta_dev %s: a reload does not move a running mirror to other disks (correct the config; or mirrorctl down %s, then up %s)",
+	return mx_fail("%s runs on data device %s and metadata device %s, but its config names data_dev %s and meta_dev %s: a reload does not move a running mirror to other disks (correct the config; or mirrorctl down %s, then up %s)",
 		       c->name, data, meta, c->data, c->meta, c->name,
 		       c->name);
 }
@@ -820,7 +846,7 @@ int mx_switch_role(const struct mx_conf *c, uint64_t len, enum mx_role role)
 	struct mx_dm_line old;
 
 	if (mx_role_params(c, role, params, sizeof(params)) ||
-	    mx_dm_table(c->name, &old) || mx_same_disks(c, &old))
+	    mx_dm_table(c->name, &old) || mx_same_disks(c))
 		return -1;
 	/*
 	 * Suspend first: the old table's postsuspend commits the intent log,

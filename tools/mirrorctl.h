@@ -143,11 +143,12 @@ int mx_bring_up(const struct mx_conf *c, enum mx_role role);
 
 /*
  * A reload keeps the running mirror's disks: the data and metadata
- * devices of its table @l (the first two words of either role's line)
- * must be @c's. A config edited to name other disks would otherwise move
- * the device, and whatever has it open, onto them. -1 with mx_errmsg.
+ * devices the running table of @c->name holds (by device number, as the
+ * kernel opened them) must be @c's. A config edited to name other disks
+ * would otherwise move the device, and whatever has it open, onto them;
+ * one corrected after a rename (lvrename) passes. -1 with mx_errmsg.
  */
-int mx_same_disks(const struct mx_conf *c, const struct mx_dm_line *l);
+int mx_same_disks(const struct mx_conf *c);
 
 /*
  * Swap the live table of NAME to @role: suspend, load, resume; the old

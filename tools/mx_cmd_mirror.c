@@ -961,7 +961,7 @@ static int mx_set_apply(const struct mx_mirror *m, const struct mx_conf *c,
 {
 	char msg[64], why[MX_ERRMSG_LEN];
 
-	if (reload && mx_same_disks(c, &m->table))
+	if (reload && mx_same_disks(c))
 		return mx_err(MX_EXIT_FAIL, "%s (nothing changed)", mx_errmsg);
 	if (m->role == MX_ROLE_SOURCE) {
 		if (reload) {

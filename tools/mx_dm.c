@@ -264,7 +264,8 @@ out:
 	return r;
 }
 
-static int mx_dm_get_line(int type, const char *name, struct mx_dm_line *l)
+static int mx_dm_get_line(int type, const char *name, struct mx_dm_line *l,
+			  bool ima)
 {
 	struct dm_task *dmt = mx_task(type, name);
 	char *target = NULL, *params = NULL;
@@ -275,6 +276,10 @@ static int mx_dm_get_line(int type, const char *name, struct mx_dm_line *l)
 	memset(l, 0, sizeof(*l));
 	if (!dmt)
 		return -1;
+	if (ima && !dm_task_ima_measurement(dmt)) {
+		mx_fail("cannot ask for the devices of %s", name);
+		goto out;
+	}
 	if (!dm_task_run(dmt)) {
 		mx_dm_fail(type == DM_DEVICE_STATUS ? "status of" : "table of",
 			   name);
@@ -302,12 +307,17 @@ out:
 
 int mx_dm_table(const char *name, struct mx_dm_line *l)
 {
-	return mx_dm_get_line(DM_DEVICE_TABLE, name, l);
+	return mx_dm_get_line(DM_DEVICE_TABLE, name, l, false);
 }
 
 int mx_dm_status(const char *name, struct mx_dm_line *l)
 {
-	return mx_dm_get_line(DM_DEVICE_STATUS, name, l);
+	return mx_dm_get_line(DM_DEVICE_STATUS, name, l, false);
+}
+
+int mx_dm_ima(const char *name, struct mx_dm_line *l)
+{
+	return mx_dm_get_line(DM_DEVICE_STATUS, name, l, true);
 }
 
 /* Run @dmt with a udev cookie (nodes appear/disappear before we return). */

@@ -40,6 +40,12 @@ void mx_dm_init(void);
 int mx_dm_info(const char *name, struct mx_dm_info *info);
 int mx_dm_table(const char *name, struct mx_dm_line *l);
 int mx_dm_status(const char *name, struct mx_dm_line *l);
+/*
+ * The status a target gives IMA (DM_IMA_MEASUREMENT_FLAG): for dm-mirrorx,
+ * "...,data_dev=MAJ:MIN,meta_dev=MAJ:MIN,..." for the devices its table
+ * holds open, whatever the paths its table line was given say now.
+ */
+int mx_dm_ima(const char *name, struct mx_dm_line *l);
 int mx_dm_create(const char *name, uint64_t len, const char *target,
 		 const char *params);
 int mx_dm_load(const char *name, uint64_t len, const char *target,

@@ -17,6 +17,11 @@
  *   NAME/reply.VERB the result of message VERB (its first word), e.g.
  *                   reply.stats; absent: none
  *
+ *   NAME/ima        the status with DM_IMA_MEASUREMENT_FLAG: as the
+ *                   module's, "data_dev=MAJ:MIN,meta_dev=MAJ:MIN" for the
+ *                   table's first two words as they resolved when it was
+ *                   loaded (a word that is no block device: itself); a
+ *                   table a test wrote without it: as they resolve now
  *   NAME/minor      its minor number (major 253), a new one at create
  *   NAME/event      its event counter (absent: 0); a test raises an event
  *                   by writing a larger number. DM_DEVICE_WAITEVENT polls
@@ -39,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <libdevmapper.h>
 
@@ -56,6 +62,7 @@ struct dm_task {
 	uint64_t len;
 	uint32_t event_nr;
 	bool has_target;
+	bool ima;
 	bool ran;
 	/* results */
 	struct dm_info info;
@@ -273,6 +280,12 @@ int dm_udev_wait(uint32_t cookie)
 	return 1;
 }
 
+int dm_task_ima_measurement(struct dm_task *dmt)
+{
+	dmt->ima = true;
+	return 1;
+}
+
 int dm_task_retry_remove(struct dm_task *dmt)
 {
 	(void)dmt;
@@ -349,6 +362,9 @@ static int fake_wait_event(struct dm_task *dmt)
 	}
 }
 
+static void fake_ima_of(const char *target, const char *params, char *buf,
+			size_t len);
+
 static int fake_line(struct dm_task *dmt, bool status)
 {
 	char path[512], line[4200], st[4096];
@@ -368,6 +384,14 @@ static int fake_line(struct dm_task *dmt, bool status)
 	dmt->out_params = strdup(line + off);
 	if (!status)
 		return 1;
+	if (dmt->ima) {
+		fake_path(path, sizeof(path), dmt->name, "ima");
+		if (fake_read(path, st, sizeof(st)))
+			fake_ima_of(target, line + off, st, sizeof(st));
+		free(dmt->out_params);
+		dmt->out_params = strdup(st);
+		return 1;
+	}
 	fake_path(path, sizeof(path), dmt->name, "status");
 	if (fake_read(path, st, sizeof(st))) {
 		/* None of its own: the one every TARGET device reports. */
@@ -381,10 +405,37 @@ static int fake_line(struct dm_task *dmt, bool status)
 	return 1;
 }
 
+/*
+ * The IMA status of a table of @target with @params, into @buf: the
+ * devices of its first two words as they resolve now.
+ */
+static void fake_ima_of(const char *target, const char *params, char *buf,
+			size_t len)
+{
+	char w[2][512], dev[2][520];
+	struct stat sb;
+	int i;
+
+	w[0][0] = w[1][0] = '\0';
+	sscanf(params, "%511s %511s", w[0], w[1]);
+	for (i = 0; i < 2; i++)
+		if (!stat(w[i], &sb) && S_ISBLK(sb.st_mode))
+			snprintf(dev[i], sizeof(dev[i]), "%u:%u",
+				 major(sb.st_rdev), minor(sb.st_rdev));
+		else
+			snprintf(dev[i], sizeof(dev[i]), "%s", w[i]);
+	snprintf(buf, len, "target_name=%s,data_dev=%s,meta_dev=%s;", target,
+		 dev[0], dev[1]);
+}
+
 static int fake_put_table(struct dm_task *dmt)
 {
-	char path[512], line[4200];
+	char path[512], line[4200], ima[1200];
 
+	fake_path(path, sizeof(path), dmt->name, "ima");
+	fake_ima_of(dmt->target, dmt->params, ima, sizeof(ima));
+	if (fake_write(path, "w", ima))
+		return 0;
 	fake_path(path, sizeof(path), dmt->name, "table");
 	snprintf(line, sizeof(line), "0 %llu %s %s",
 		 (unsigned long long)dmt->len, dmt->target, dmt->params);
@@ -542,6 +593,7 @@ static int fake_run(struct dm_task *dmt)
 		fake_rm(dmt->name, "messages");
 		fake_rm(dmt->name, "reply.stats");
 		fake_rm(dmt->name, "minor");
+		fake_rm(dmt->name, "ima");
 		fake_rm(dmt->name, "event");
 		fake_path(path, sizeof(path), dmt->name, NULL);
 		return rmdir(path) ? 0 : 1;

@@ -83,6 +83,7 @@ put_file() { echo "$2" >"$1.new" && mv -f "$1.new" "$1"; }
 dev() { # NAME TARGET PARAMS [STATUS]
 	mkdir -p "$MX_FAKEDM/$1"
 	put_file "$MX_FAKEDM/$1/table" "0 2048 $2 $3"
+	rm -f "$MX_FAKEDM/$1/ima"	# what the table names now
 	[ $# -lt 4 ] || put_file "$MX_FAKEDM/$1/status" "$4"
 }
 
@@ -985,7 +986,7 @@ cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
 sed -i 's|^data_dev = .*|data_dev = /dev/c|' "$MIRRORX_CONF_DIR/mx.conf"
 for verb in "promote mx" "set mx --listen 0.0.0.0:7790"; do
 	if run 1 $verb; then
-		expect "$tmp/err" "mx runs on data /dev/a and metadata /dev/b, but its config names data_dev /dev/c and meta_dev /dev/b: a reload does not move a running mirror to other disks" "$verb: other disks refused"
+		expect "$tmp/err" "mx runs on data device /dev/a and metadata device /dev/b, but its config names data_dev /dev/c and meta_dev /dev/b: a reload does not move a running mirror to other disks" "$verb: other disks refused"
 	fi
 	n=$((n + 1))
 	cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "$verb reloaded onto other disks"
@@ -1018,6 +1019,32 @@ if run 1 check mx --role target; then
 	expect "$tmp/out" "^mx: SUSPENDED: its I/O waits" "check: a suspended mirror is a problem"
 fi
 rm -f "$MX_FAKEDM/fail-resume"
+
+# The devices compared are those the table holds (its IMA status), not
+# what its line's paths resolve to now: a rename under a running mirror
+# (lvrename), the config corrected, reloads; a path relinked to another
+# disk does not.
+if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP && mkloop && E=$LOOP; then
+	reset
+	ln -s "$D" "$tmp/data-old"
+	run 0 create mx --role source --data "$tmp/data-old" --meta "$M" \
+		--peer 1,10.0.0.2:7789 --force
+	mv "$tmp/data-old" "$tmp/data-new"
+	sed -i "s|^data_dev = .*|data_dev = $tmp/data-new|" "$MIRRORX_CONF_DIR/mx.conf"
+	if run 0 set mx --async-limit 8M; then
+		expect "$MX_FAKEDM/mx/table" "mirrorx $tmp/data-new $M .*async_limit 8388608" "a reload after a rename, the config corrected"
+	fi
+	ln -sfn "$E" "$tmp/data-new"
+	cp "$MX_FAKEDM/mx/table" "$tmp/table.before"
+	if run 1 set mx --async-limit 16M; then
+		expect "$tmp/err" "mx runs on data device $(stat -c '%t:%T' "$D" | { IFS=: read -r a b; echo "$((16#$a)):$((16#$b))"; }) .* config names data_dev $tmp/data-new" "a path relinked to another disk refused"
+	fi
+	n=$((n + 1))
+	cmp -s "$MX_FAKEDM/mx/table" "$tmp/table.before" || fail "a reload followed a relinked path onto another disk"
+	rm -f "$tmp/data-new"
+else
+	skip "reload after a rename: no loop devices"
+fi
 
 # ---- outdate (target) and peer-outdated (source) send their messages ----
 reset
