@@ -955,14 +955,35 @@ static int mx_peer_msg(int argc, char **argv, bool allow_all,
 	return 0;
 }
 
-/* A peer a full resync would overwrite newer or diverged data of. */
-static const char *mx_peer_data_at_stake(const struct mx_peer_status *p)
+/*
+ * A peer a full resync of all would overwrite data of that nobody looked
+ * at: newer or diverged data, or a peer that does not replicate now. The
+ * kernel marks a full sync for every peer ("resync all full") and drops
+ * the mark only for one that replicates (source.c, mx_request_resync()),
+ * so a peer away now (Connecting, StandAlone, refused for any reason, in
+ * its handshake) gets this node's data at its next connection, before any
+ * split brain test (generation.c, mx_gen_compare()), whatever it wrote.
+ * @buf (@len bytes) holds the reason when it is not a constant.
+ */
+static const char *mx_peer_data_at_stake(const struct mx_peer_status *p,
+					 char *buf, size_t len)
 {
+	static const char * const replicating[] = {
+		"InSync", "Resyncing", "Paused", "Behind", "Verifying",
+	};
+	size_t i;
+
 	if (!strcmp(p->repl, "SplitBrain"))
 		return "split brain: its data diverged";
 	if (!strcmp(p->repl, "TargetNewer"))
 		return "its data is newer than this node's";
-	return NULL;
+	if (!strcmp(p->conn, "Connected"))
+		for (i = 0; i < ARRAY_SIZE(replicating); i++)
+			if (!strcmp(p->repl, replicating[i]))
+				return NULL;
+	snprintf(buf, len, "%s %s, not replicating: its data goes when it connects",
+		 p->conn, p->repl);
+	return buf;
 }
 
 int mx_cmd_resync(int argc, char **argv)
@@ -976,7 +997,7 @@ int mx_cmd_resync(int argc, char **argv)
 	struct mx_status st;
 	struct mx_mirror m;
 	bool full = false, force = false;
-	char msg[64], lost[512] = "", ids[64] = "";
+	char msg[64], lost[1024] = "", ids[64] = "", whybuf[128];
 	const char *why;
 	int opt, r, peer, nlost = 0;
 	uint32_t i;
@@ -992,7 +1013,7 @@ int mx_cmd_resync(int argc, char **argv)
 			force = true;
 	}
 	if (force && !full)
-		return mx_usage("--force goes with --full (it lets resync all --full discard a split brain's or a newer peer's data)");
+		return mx_usage("--force goes with --full (it lets resync all --full discard the data of a peer in a split brain, newer or not replicating)");
 	r = mx_peer_args(argc, argv, true, &m, &st, &peer);
 	if (r)
 		return r;
@@ -1004,7 +1025,7 @@ int mx_cmd_resync(int argc, char **argv)
 	for (i = 0; full && i < st.nr_peers; i++) {
 		const struct mx_peer_status *p = &st.peers[i];
 
-		why = mx_peer_data_at_stake(p);
+		why = mx_peer_data_at_stake(p, whybuf, sizeof(whybuf));
 		if (!why || (peer >= 0 && p->id != peer))
 			continue;
 		snprintf(lost + strlen(lost), sizeof(lost) - strlen(lost),
@@ -1015,7 +1036,7 @@ int mx_cmd_resync(int argc, char **argv)
 	}
 	if (nlost && peer < 0 && !force)
 		return mx_err(MX_EXIT_REFUSED,
-			      "resync %s all --full would discard the data of %s: to discard it, name each such peer (mirrorctl resync %s PEER --full, PEER one of:%s), or give --force; to keep it, promote that node instead",
+			      "resync %s all --full would discard the data of %s: to discard it, name each such peer (mirrorctl resync %s PEER --full, PEER one of:%s), or give --force; to keep it, name only the peers to resync, or promote that node instead",
 			      m.name, lost, m.name, ids);
 	if (nlost)
 		mx_note("%s: discarding the data of %s: it gets this node's",

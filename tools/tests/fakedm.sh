@@ -1223,7 +1223,7 @@ conf mx source 0 /dev/a /dev/b "peer.1 = 10.0.0.2:7789 sync" \
 dev mx mirrorx "/dev/a /dev/b 128 3 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 sync 3 10.0.0.4:7789 sync" \
 	"source UpToDate 128 3/4096 3 1 StandAlone TargetNewer sync 3 0/0 0 0 0 2 StandAlone SplitBrain sync 3 0/0 0 0 0 3 Connecting Idle sync 3 0/0 0 0 0"
 if run 4 resync mx all --full; then
-	expect "$tmp/err" "resync mx all --full would discard the data of peer 1 \(its data is newer than this node's\), peer 2 \(split brain: its data diverged\): .*mirrorctl resync mx PEER --full, PEER one of: 1 2\), or give --force" "resync all --full over refused peers"
+	expect "$tmp/err" "resync mx all --full would discard the data of peer 1 \(its data is newer than this node's\), peer 2 \(split brain: its data diverged\), peer 3 \(Connecting Idle, not replicating: its data goes when it connects\): .*mirrorctl resync mx PEER --full, PEER one of: 1 2 3\), or give --force" "resync all --full over refused peers and an away one"
 fi
 n=$((n + 1))
 [ ! -s "$MX_FAKEDM/mx/messages" ] || fail "a refused resync all --full sent: $(cat "$MX_FAKEDM/mx/messages")"
@@ -1238,12 +1238,37 @@ if run 0 resync mx 2 --full; then
 fi
 run 2 resync mx all --force
 if run 0 resync mx all --full --force; then
-	expect "$tmp/out" "^mx: discarding the data of peer 1 \(its data is newer than this node's\), peer 2 " "resync all --full --force names the loss"
+	expect "$tmp/out" "^mx: discarding the data of peer 1 \(its data is newer than this node's\), peer 2 .*, peer 3 \(Connecting Idle, not replicating" "resync all --full --force names the loss"
 	expect "$MX_FAKEDM/mx/messages" "^resync all full$" "resync all --full --force sent"
 fi
-# No refused peer: all --full as before.
-dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync" \
-	"source UpToDate 128 3/4096 1 1 Connected InSync sync 0 0/0 0 0 0"
+# A peer whose verdict is not known yet: the kernel marks a full sync for
+# it too (it keeps the mark until the peer connects), so it is at stake:
+# away (Connecting), refused for another reason (StandAlone Refused), in its
+# handshake (Connected Idle). Replicating peers (InSync, Resyncing, Paused,
+# Behind, Verifying) are not.
+for st in "Connecting Idle" "StandAlone Refused" "Connected Refused" "Connected Idle" "StandAlone Idle"; do
+	dev mx mirrorx "/dev/a /dev/b 128 3 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 sync 3 10.0.0.4:7789 sync" \
+		"source UpToDate 128 3/4096 3 1 Connected InSync sync 0 0/0 0 0 0 2 $st sync 3 0/0 0 0 0 3 Connected Resyncing sync 3 1/3 0 0 0"
+	rm -f "$MX_FAKEDM/mx/messages"
+	if run 4 resync mx all --full; then
+		expect "$tmp/err" "would discard the data of peer 2 \($st, not replicating: its data goes when it connects\): .*PEER one of: 2\), or give --force" "resync all --full with peer 2 $st"
+	fi
+	n=$((n + 1))
+	[ ! -s "$MX_FAKEDM/mx/messages" ] || fail "resync all --full with peer 2 $st sent: $(cat "$MX_FAKEDM/mx/messages")"
+done
+if run 0 resync mx 2 --full; then
+	expect "$tmp/out" "^mx: discarding the data of peer 2 \(StandAlone Idle, not replicating" "resync PEER --full names a peer that is away"
+	expect "$MX_FAKEDM/mx/messages" "^resync 2 full$" "resync PEER --full to a peer that is away sent"
+fi
+rm -f "$MX_FAKEDM/mx/messages"
+if run 0 resync mx all --full --force; then
+	expect "$tmp/out" "^mx: discarding the data of peer 2 \(StandAlone Idle" "resync all --full --force names a peer that is away"
+	! grep -q "peer [13] (" "$tmp/out" || fail "resync all --full --force listed a replicating peer: $(cat "$tmp/out")"
+	n=$((n + 1))
+fi
+# Every peer replicates: all --full as before.
+dev mx mirrorx "/dev/a /dev/b 128 2 1 10.0.0.2:7789 sync 2 10.0.0.3:7789 sync" \
+	"source UpToDate 128 3/4096 2 1 Connected InSync sync 0 0/0 0 0 0 2 Connected Paused sync 3 1/3 0 0 0"
 rm -f "$MX_FAKEDM/mx/messages"
 if run 0 resync mx all --full; then
 	expect "$MX_FAKEDM/mx/messages" "^resync all full$" "resync all --full without refused peers"
