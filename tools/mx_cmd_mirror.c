@@ -749,6 +749,8 @@ int mx_cmd_promote(int argc, char **argv)
 			return mx_err(MX_EXIT_REFUSED,
 				      "the data of %s here is Fresh (it never received mirrored data): promoting it would discard the other side's data; --force if you mean it",
 				      m.name);
+		if (!strcmp(st.data_state, "Fresh"))
+			mx_promote_forced(m.name, "data Fresh (it never received mirrored data)");
 		if (force && st.nr_peers &&
 		    !strcmp(st.peers[0].conn, "Connected")) {
 			snprintf(what, sizeof(what),
@@ -786,11 +788,14 @@ int mx_cmd_promote(int argc, char **argv)
 			if (r)
 				return r;
 		}
-		if ((mi.kind == MX_META_BLANK || mi.fresh) && !force &&
-		    m.conf.role == MX_ROLE_TARGET)
-			return mx_err(MX_EXIT_REFUSED,
-				      "the data of %s here is Fresh (it never received mirrored data): --force if you mean it",
-				      m.name);
+		if ((mi.kind == MX_META_BLANK || mi.fresh) &&
+		    m.conf.role == MX_ROLE_TARGET) {
+			if (!force)
+				return mx_err(MX_EXIT_REFUSED,
+					      "the data of %s here is Fresh (it never received mirrored data): --force if you mean it",
+					      m.name);
+			mx_promote_forced(m.name, "data Fresh (it never received mirrored data)");
+		}
 	}
 
 	if (m.info.exists)

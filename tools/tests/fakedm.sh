@@ -969,6 +969,30 @@ if run 0 promote mx --force; then
 	expect "$tmp/out" "^mx: node 0 is connected here as the source: promoting anyway \(--force\)" "promote --force over a connected source says so"
 	expect "$MX_FAKEDM/audit" "^4 promote mx --force: node 0 is connected here as the source; promoting anyway$" "promote --force over a connected source: audited"
 fi
+# Fresh data: --force goes past it, and says so (and logs it).
+dev mx mirrorx-recv "$tline" "target Fresh 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
+run 4 promote mx
+rm -f "$MX_FAKEDM/audit"
+if run 0 promote mx --force; then
+	expect "$tmp/out" "^mx: data Fresh \(it never received mirrored data\): promoting anyway \(--force\)" "promote --force over Fresh data says so"
+	expect "$MX_FAKEDM/audit" "^4 promote mx --force: data Fresh \(it never received mirrored data\); promoting anyway$" "promote --force over Fresh data: audited"
+fi
+# The same for a stopped target whose metadata is blank.
+if have_loop && mkloop && D=$LOOP && mkloop && M=$LOOP; then
+	rm -rf "$MX_FAKEDM"
+	mkdir -p "$MX_FAKEDM"
+	conf mx target 1 "$D" "$M" "peer.0 = 10.0.0.1:7789 sync"
+	if run 4 promote mx; then
+		expect "$tmp/err" "the data of mx here is Fresh" "promote of a stopped Fresh target refused"
+	fi
+	if run 0 promote mx --force; then
+		expect "$tmp/out" "^mx: data Fresh \(it never received mirrored data\): promoting anyway \(--force\)" "promote --force of a stopped Fresh target says so"
+		expect "$MX_FAKEDM/audit" "^4 promote mx --force: data Fresh \(it never received mirrored data\); promoting anyway$" "promote --force of a stopped Fresh target: audited"
+	fi
+	conf mx target 1 /dev/a /dev/b "peer.0 = 10.0.0.1:7789 sync" "fencing = resource"
+else
+	skipped=$((skipped + 1))
+fi
 # Consistent data: no force_promote.
 dev mx mirrorx-recv "$tline" "target Consistent 128 0/4096 1 - Listening Idle - 0 0/0 0 0 0"
 if run 0 promote mx; then
