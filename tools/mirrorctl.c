@@ -433,8 +433,18 @@ int mx_find(const char *name, struct mx_mirror *m, bool need_conf)
 	m->has_conf = r == 0;
 	if (mx_dm_info(name, &m->info))
 		return mx_err(MX_EXIT_FAIL, NULL);
-	if (bad[0] && !m->info.exists)
-		return mx_err(MX_EXIT_USAGE, "%s", bad);
+	if (bad[0] && !m->info.exists) {
+		/*
+		 * No device: whatever the config says, nothing runs here, and
+		 * role can say so (a cluster script taking the mirror out of
+		 * service must not fail over a typo). The others need it.
+		 */
+		if (strcmp(mx_cur_verb->name, "role"))
+			return mx_err(MX_EXIT_USAGE, "%s", bad);
+		mx_warn("%s; %s does not run here: down (correct the config before any verb that changes it)",
+			bad, name);
+		return 0;
+	}
 	if (bad[0] && strcmp(warned, name)) {
 		/* Once per mirror (check --wait asks again and again). */
 		snprintf(warned, sizeof(warned), "%s", name);

@@ -592,6 +592,11 @@ chmod +x "$tmp/bin/mirrorctl-nodemote"
 MIRRORCTL=$tmp/bin/mirrorctl-nodemote lk 1 remove -t mxt -i mx &&
 	expect "$tmp/err" "mx still runs as the source here after mirrorctl demote" "remove: a demote that did nothing"
 lk 0 remove -t mxt -i mx && expect "$tmp/err" "mx out of service: this node is a target" "remove after all"
+# Stopped: out of service whatever the config says.
+mirror source "$closed_port"
+echo "resync_rate = fast" >>"$MIRRORX_CONF_DIR/mx.conf"
+lk 0 remove -t mxt -i mx && expect "$tmp/err" "mx out of service: not running here \(mirrorctl role: down\)" "remove of a stopped mirror with a bad config"
+expect "$tmp/err" "mx.conf line [0-9]+: .*resync_rate" "remove of a stopped mirror with a bad config: the reason"
 
 # fence-peer: mirrorctl outdate on the peer's system through lcdremexec
 # (the stand-in logs its arguments and exits $LCD_RC).

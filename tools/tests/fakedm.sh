@@ -342,11 +342,17 @@ n=$((n + 1))
 # A config file that cannot be parsed: bad input (2), naming file and line.
 reset
 printf 'name = mx\nnode_id = nine\n' >"$MIRRORX_CONF_DIR/mx.conf"
-for v in status up check role; do
+for v in status up check "set --resync-rate 1M" down demote promote delete adjust resize; do
+	# shellcheck disable=SC2086 # the verb and its options
 	if run 2 $v mx; then
 		expect "$tmp/err" "mx.conf line 2" "$v with a bad config"
 	fi
 done
+# role: no device, so nothing runs here whatever the config says.
+if run 0 role mx; then
+	expect "$tmp/out" "^down$" "role of a stopped mirror with a bad config"
+	expect "$tmp/err" "^mirrorctl: role: warning: .*mx.conf line 2: .*; mx does not run here: down" "role of a stopped mirror warns of the bad config"
+fi
 # Running: the read-only verbs report the table, and warn of the config;
 # the verbs that change it still refuse (2).
 dev mx mirrorx "/dev/a /dev/b 128 1 1 10.0.0.2:7789 sync" \
