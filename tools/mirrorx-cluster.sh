@@ -20,10 +20,8 @@ MX_UNPROMOTABLE="Inconsistent Failed Outdated Fresh"
 # when down), MX_OPEN (open count), MX_PEERS (one "ID CONN REPL ADDRESS"
 # word list per peer the kernel reports with an id: a listening
 # target reports none), MX_ADDRS (the configured peers' addresses),
-# MX_FENCING (the config's fencing: none or resource), MX_FENCE_PEER
-# (yes when the config names a fence_peer command, else no) and
-# MX_SUSPENDED (yes when the device is up but SUSPENDED: its I/O waits, a
-# failed resume or dmsetup suspend; else no).
+# MX_FENCING (the config's fencing: none or resource) and MX_FENCE_PEER
+# (yes when the config names a fence_peer command, else no).
 # Returns mirrorctl's exit status: 0, 3 for
 # an unknown mirror (no config and no device), 1 for other failures
 # (MX_ERR says why).
@@ -37,7 +35,6 @@ mx_state() {
 	MX_ADDRS=()
 	MX_FENCING=none
 	MX_FENCE_PEER=no
-	MX_SUSPENDED=no
 	MX_ERR=
 	out=$("$MIRRORCTL" status "$1" --json --sample-ms 0 2>/dev/null) || rc=$?
 	if [ $rc -ne 0 ]; then
@@ -58,8 +55,6 @@ mx_state() {
 	MX_ROLE=$(grep -o '"role":"[a-z]*"' <<<"$out" | head -n1 | cut -d'"' -f4)
 	MX_DATA=$(grep -o '"data_state":"[A-Za-z]*"' <<<"$out" | head -n1 | cut -d'"' -f4)
 	MX_OPEN=$(grep -o '"open_count":[0-9]*' <<<"$out" | head -n1 | cut -d: -f2)
-	[ "$(grep -o '"suspended":[a-z]*' <<<"$out" | head -n1)" != '"suspended":true' ] ||
-		MX_SUSPENDED=yes
 	# A status peer has conn and repl (a config peer does not). No
 	# process substitution: the test guests have no /dev/fd.
 	list=$(grep -o '"id":[0-9]*,"address":"[^"]*","mode":[^,]*,"conn":"[A-Za-z]*","repl":"[A-Za-z]*"' <<<"$out" |
@@ -69,12 +64,6 @@ mx_state() {
 	done <<<"$list"
 	[ -n "$MX_ROLE" ] || MX_ROLE=down
 	return 0
-}
-
-# mx_suspended_msg NAME: what is wrong with a SUSPENDED mirror and what to
-# do, in mirrorctl's words (mx_err_suspended()). Needs mx_state NAME first.
-mx_suspended_msg() {
-	echo "$1 is up as $MX_ROLE here but SUSPENDED (a resume that failed, or dmsetup suspend): its I/O waits; dmsetup resume $1, or mirrorctl down $1"
 }
 
 # mx_promotable DATA: 0 when a node with data state DATA may become the

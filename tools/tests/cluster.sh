@@ -297,21 +297,9 @@ agent 0 promote
 src Failed "Connected InSync"
 agent 9 monitor && is "$(score)" -INFINITY "score: a source whose disk failed"
 src UpToDate "Connected InSync"
-# A SUSPENDED source (a failed resume, dmsetup suspend): its I/O waits.
-: >"$MX_FAKEDM/mx/suspended"
-agent 9 monitor && expect "$tmp/err" "err: mx is up as source here but SUSPENDED .*: its I/O waits; dmsetup resume mx, or mirrorctl down mx" "monitor of a suspended source"
-agent 1 promote
-rm -f "$MX_FAKEDM/mx/suspended"
-agent 8 monitor
 agent 0 reload && expect "$tmp/mirrorctl.log" "^adjust mx$" "reload: mirrorctl adjust"
 agent 0 demote && is "$(role)" target "role after demote"
 agent 0 demote
-# A SUSPENDED target receives nothing: a failure, stopped like any other.
-: >"$MX_FAKEDM/mx/suspended"
-agent 1 monitor && expect "$tmp/err" "err: mx is up as target here but SUSPENDED" "monitor of a suspended target"
-agent 0 stop && is "$(role)" down "role after stop (suspended)"
-rm -f "$MX_FAKEDM/mx/suspended"
-agent 0 start
 agent 0 stop && is "$(role)" down "role after stop"
 is "$(score)" -D "score deleted at stop"
 agent 0 stop
@@ -548,14 +536,6 @@ src UpToDate "Connected TargetNewer"
 lk 1 quickCheck -t mxt -i mx
 src UpToDate "Connected InSync"
 lk 0 quickCheck -t mxt -i mx
-# A SUSPENDED source is not in service: its I/O waits.
-: >"$MX_FAKEDM/mx/suspended"
-lk 1 quickCheck -t mxt -i mx && expect "$tmp/err" "mx is up as source here but SUSPENDED .*: its I/O waits; dmsetup resume mx, or mirrorctl down mx" "quickCheck of a suspended source"
-lk 1 restore -t mxt -i mx && expect "$tmp/err" "mirrorctl: promote: mx is up as source here but SUSPENDED" "restore of a suspended source: mirrorctl's reason"
-expect "$tmp/err" "restore of mx failed: it runs as the source here but is SUSPENDED" "restore of a suspended source fails"
-lk 1 recover -t mxt -i mx && expect "$tmp/err" "mx is up as source here but SUSPENDED" "recover of a suspended source"
-rm -f "$MX_FAKEDM/mx/suspended"
-lk 0 restore -t mxt -i mx && expect "$tmp/err" "mx is already the source here" "restore of a running source"
 "$CTL" demote mx >/dev/null 2>&1
 lk 1 quickCheck -t mxt -i mx && expect "$tmp/err" "not running as the source" "quickCheck on a target"
 # recover restores it, with restore's checks.
