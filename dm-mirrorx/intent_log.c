@@ -606,10 +606,7 @@ static void mx_ilog_mark_oos_bits_locked(struct mx_ilog *il, u32 node)
 	if (!il->bits[node] || !il->oos[node])
 		return;
 	for_each_set_bit(r, il->oos[node], n)
-		if (!__test_and_set_bit(r, il->bits[node])) {
-			__set_bit(mx_block_of(r), il->dirty_blocks[node]);
-			il->maybe_marked[node] = true;
-		}
+		mx_ilog_mark_locked(il, node, r, r);
 }
 
 bool mx_ilog_persisted_locked(struct mx_ilog *il, u32 node, u64 r0, u64 r1)

@@ -492,18 +492,14 @@ static void mx_write_peer_done(struct mx_preq *rq, int error)
 					  preq[rq->peer->idx]);
 	unsigned long flags;
 
-	if (error && !w->sectors) {
+	if (error) {
+		if (w->sectors)
+			mx_source_mark_oos(w->src, rq->peer, w->r0, w->r1);
 		spin_lock_irqsave(&w->src->lock, flags);
 		mx_fence_write_missed_locked(rq->peer, error);
 		spin_unlock_irqrestore(&w->src->lock, flags);
 		set_bit(rq->peer->idx, &w->failed_peers);
-	} else if (error) {
-		mx_source_mark_oos(w->src, rq->peer, w->r0, w->r1);
-		spin_lock_irqsave(&w->src->lock, flags);
-		mx_fence_write_missed_locked(rq->peer, error);
-		spin_unlock_irqrestore(&w->src->lock, flags);
-		set_bit(rq->peer->idx, &w->failed_peers);
-		if (error != -ENOTCONN)
+		if (w->sectors && error != -ENOTCONN)
 			mx_resync_missed(rq->peer);
 	}
 	mx_write_put(w);

@@ -762,7 +762,7 @@ static int mx_table_disks(const char *name, char *data, char *meta,
 
 void mx_record_meta_uuid(struct mx_conf *c, const struct mx_dm_line *l)
 {
-	char tmeta[MX_PATH_LEN], path[MX_PATH_LEN + 80];
+	char tdata[MX_PATH_LEN], tmeta[MX_PATH_LEN], path[MX_PATH_LEN + 80];
 	struct mx_meta_info mi;
 	uint64_t rdev;
 
@@ -773,7 +773,7 @@ void mx_record_meta_uuid(struct mx_conf *c, const struct mx_dm_line *l)
 	 */
 	if (mx_table_dev(c->meta, &rdev))
 		return;		/* no block device: no superblock to read */
-	if (l && mx_table_disks(c->name, path, tmeta, sizeof(tmeta)))
+	if (l && mx_table_disks(c->name, tdata, tmeta, sizeof(tmeta)))
 		snprintf(tmeta, sizeof(tmeta), "unknown");
 	if (l && !mx_same_dev(c->meta, tmeta)) {
 		mx_conf_path(c->name, path, sizeof(path));
@@ -793,7 +793,7 @@ int mx_wipe_allowed(const struct mx_mirror *m, const char *meta, bool force,
 {
 	char tdata[MX_PATH_LEN], tmeta[MX_PATH_LEN];
 	struct mx_meta_info mi;
-	uint64_t bytes, rdev, trdev;
+	uint64_t bytes, rdev;
 
 	*blank = false;
 	if (mx_blockdev(meta, "metadata", &bytes, &rdev))
@@ -813,7 +813,7 @@ int mx_wipe_allowed(const struct mx_mirror *m, const char *meta, bool force,
 	/* The device the running table uses is this mirror's by definition. */
 	if (m->info.exists &&
 	    !mx_table_disks(m->name, tdata, tmeta, sizeof(tmeta)) &&
-	    !mx_table_dev(tmeta, &trdev) && trdev == rdev)
+	    mx_same_dev(meta, tmeta))
 		return 0;
 	if (m->has_conf && m->conf.meta_uuid[0] &&
 	    !strcmp(m->conf.meta_uuid, mi.uuid))
